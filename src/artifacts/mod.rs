@@ -1,0 +1,385 @@
+//! Artifacts of a run in a local directory: put, list and get, with every path confined to
+//! the run's root (no absolute paths, no `..`, no symlinks out). Writes go to a temporary file
+//! renamed into place, so a reader never sees half a file.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}: {1}")]
+    Io(String, std::io::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One entry of a listing, as MLflow's `FileInfo`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FileInfo {
+    pub path: String,
+    pub is_dir: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_size: Option<u64>,
+}
+
+/// One file to copy.
+#[derive(Debug, Clone)]
+pub struct CopyItem {
+    pub from: PathBuf,
+    pub to: PathBuf,
+    pub size: u64,
+}
+
+/// The artifact directory of one run.
+pub struct LocalRepo {
+    root: PathBuf,
+}
+
+/// Checks an artifact path given by a user and returns its clean relative form ("" for root).
+pub fn clean_relative(path: &str) -> Result<PathBuf> {
+    let p = Path::new(path);
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::Normal(s) => out.push(s),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                return Err(Error::Invalid(format!(
+                    "artifact path `{path}` contains `..`: artifact paths stay inside the run's artifact root"
+                )));
+            }
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(Error::Invalid(format!(
+                    "artifact path `{path}` is absolute: give a path relative to the run's artifact root"
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+    let what = what.into();
+    move |e| Error::Io(what, e)
+}
+
+impl LocalRepo {
+    pub fn new(root: PathBuf) -> LocalRepo {
+        LocalRepo { root }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn canonical_root(&self) -> Result<PathBuf> {
+        fs::create_dir_all(&self.root)
+            .map_err(io(format!("cannot create `{}`", self.root.display())))?;
+        fs::canonicalize(&self.root)
+            .map_err(io(format!("cannot resolve `{}`", self.root.display())))
+    }
+
+    /// Resolves an existing path under the root, refusing anything that leads outside it.
+    fn existing(&self, rel: &Path) -> Result<PathBuf> {
+        let root = self.canonical_root()?;
+        let target = root.join(rel);
+        let real = fs::canonicalize(&target)
+            .map_err(|_| Error::NotFound(format!("no artifact `{}` in this run", rel.display())))?;
+        if !real.starts_with(&root) {
+            return Err(Error::Invalid(format!(
+                "artifact `{}` leads outside the run's artifact root (a symlink): refusing to follow it",
+                rel.display()
+            )));
+        }
+        Ok(real)
+    }
+
+    /// Plans copying a local file or directory to `dest` (a directory under the root; a file
+    /// keeps its name, a directory's contents keep their layout below `dest/<dirname>`).
+    pub fn plan_put(&self, src: &Path, dest: &Path) -> Result<Vec<CopyItem>> {
+        let meta = fs::metadata(src)
+            .map_err(|_| Error::NotFound(format!("no file or directory `{}`", src.display())))?;
+        let name = src
+            .file_name()
+            .map(PathBuf::from)
+            .or_else(|| {
+                fs::canonicalize(src)
+                    .ok()
+                    .and_then(|p| p.file_name().map(PathBuf::from))
+            })
+            .unwrap_or_default();
+        let mut items = Vec::new();
+        if meta.is_file() {
+            items.push(CopyItem {
+                from: src.to_path_buf(),
+                to: dest.join(&name),
+                size: meta.len(),
+            });
+        } else {
+            let base =
+                fs::canonicalize(src).map_err(io(format!("cannot resolve `{}`", src.display())))?;
+            walk_source(&base, &base, &dest.join(&name), &mut items)?;
+        }
+        Ok(items)
+    }
+
+    /// Copies one planned file into place (temporary file, then rename); `progress` is called
+    /// with the bytes copied so far.
+    pub fn put(&self, item: &CopyItem, progress: &mut dyn FnMut(u64)) -> Result<()> {
+        let root = self.canonical_root()?;
+        let target = root.join(&item.to);
+        let parent = target.parent().expect("artifact has a parent");
+        fs::create_dir_all(parent).map_err(io(format!("cannot create `{}`", parent.display())))?;
+        let real_parent = fs::canonicalize(parent)
+            .map_err(io(format!("cannot resolve `{}`", parent.display())))?;
+        if !real_parent.starts_with(&root) {
+            return Err(Error::Invalid(format!(
+                "artifact path `{}` leads outside the run's artifact root (a symlink): refusing to write",
+                item.to.display()
+            )));
+        }
+        let mut input = fs::File::open(&item.from)
+            .map_err(io(format!("cannot read `{}`", item.from.display())))?;
+        write_atomic(
+            &real_parent,
+            target.file_name().expect("file name"),
+            &mut |out| copy_with_progress(&mut input, out, progress),
+        )
+    }
+
+    /// Writes bytes to a path under the root.
+    pub fn write_bytes(&self, rel: &Path, bytes: &[u8]) -> Result<()> {
+        let root = self.canonical_root()?;
+        let target = root.join(rel);
+        let parent = target.parent().expect("artifact has a parent");
+        fs::create_dir_all(parent).map_err(io(format!("cannot create `{}`", parent.display())))?;
+        write_atomic(parent, target.file_name().expect("file name"), &mut |out| {
+            out.write_all(bytes).map(|_| bytes.len() as u64)
+        })
+    }
+
+    /// Lists a directory under the root (or the root itself), run-relative paths, sorted.
+    pub fn list(&self, rel: &Path, recursive: bool) -> Result<Vec<FileInfo>> {
+        if !self.root.exists() && rel.as_os_str().is_empty() {
+            return Ok(Vec::new());
+        }
+        let dir = self.existing(rel)?;
+        let mut out = Vec::new();
+        if dir.is_file() {
+            let size = fs::metadata(&dir).map(|m| m.len()).ok();
+            out.push(FileInfo {
+                path: slash(rel),
+                is_dir: false,
+                file_size: size,
+            });
+            return Ok(out);
+        }
+        list_dir(&dir, rel, recursive, &mut out)?;
+        Ok(out)
+    }
+
+    /// Plans copying an artifact (file or directory) to a local destination directory.
+    pub fn plan_get(&self, rel: &Path, dest: &Path) -> Result<Vec<CopyItem>> {
+        let src = self.existing(rel)?;
+        let name = rel
+            .file_name()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("artifacts"));
+        let mut items = Vec::new();
+        if src.is_file() {
+            let size = fs::metadata(&src).map(|m| m.len()).unwrap_or(0);
+            items.push(CopyItem {
+                from: src,
+                to: dest.join(name),
+                size,
+            });
+        } else {
+            for f in self.list(rel, true)? {
+                if f.is_dir {
+                    continue;
+                }
+                let inner = Path::new(&f.path)
+                    .strip_prefix(rel)
+                    .unwrap_or(Path::new(&f.path))
+                    .to_path_buf();
+                let from = self.existing(Path::new(&f.path))?;
+                items.push(CopyItem {
+                    from,
+                    to: dest.join(&name).join(inner),
+                    size: f.file_size.unwrap_or(0),
+                });
+            }
+        }
+        Ok(items)
+    }
+}
+
+/// Copies one file to a local path (for `get`), via a temporary file.
+pub fn copy_out(item: &CopyItem, progress: &mut dyn FnMut(u64)) -> Result<()> {
+    let parent = item.to.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io(format!("cannot create `{}`", parent.display())))?;
+    let mut input =
+        fs::File::open(&item.from).map_err(io(format!("cannot read `{}`", item.from.display())))?;
+    write_atomic(
+        parent,
+        item.to.file_name().expect("file name"),
+        &mut |out| copy_with_progress(&mut input, out, progress),
+    )
+}
+
+fn write_atomic(
+    dir: &Path,
+    name: &std::ffi::OsStr,
+    fill: &mut dyn FnMut(&mut fs::File) -> std::io::Result<u64>,
+) -> Result<()> {
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut out = fs::File::create(&tmp)?;
+        fill(&mut out)?;
+        out.flush()?;
+        fs::rename(&tmp, dir.join(name))
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::Io(
+            format!("cannot write `{}`", dir.join(name).display()),
+            e,
+        ));
+    }
+    Ok(())
+}
+
+fn copy_with_progress(
+    input: &mut fs::File,
+    out: &mut fs::File,
+    progress: &mut dyn FnMut(u64),
+) -> std::io::Result<u64> {
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            return Ok(total);
+        }
+        out.write_all(&buf[..n])?;
+        total += n as u64;
+        progress(total);
+    }
+}
+
+fn walk_source(base: &Path, dir: &Path, dest: &Path, items: &mut Vec<CopyItem>) -> Result<()> {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .map_err(io(format!("cannot read `{}`", dir.display())))?
+        .collect::<std::io::Result<_>>()
+        .map_err(io(format!("cannot read `{}`", dir.display())))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let ty = entry
+            .file_type()
+            .map_err(io(format!("cannot read `{}`", path.display())))?;
+        let to = dest.join(entry.file_name());
+        if ty.is_symlink() {
+            let real = fs::canonicalize(&path)
+                .ok()
+                .filter(|r| r.starts_with(base) && r.is_file());
+            match real {
+                Some(real) => {
+                    let size = fs::metadata(&real).map(|m| m.len()).unwrap_or(0);
+                    items.push(CopyItem {
+                        from: real,
+                        to,
+                        size,
+                    });
+                }
+                None => {
+                    return Err(Error::Invalid(format!(
+                        "`{}` is a symlink that leads outside `{}` (or to a directory): \
+                         artifacts only take regular files from inside the logged directory",
+                        path.display(),
+                        base.display()
+                    )));
+                }
+            }
+        } else if ty.is_dir() {
+            walk_source(base, &path, &to, items)?;
+        } else if ty.is_file() {
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            items.push(CopyItem {
+                from: path,
+                to,
+                size,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn list_dir(dir: &Path, rel: &Path, recursive: bool, out: &mut Vec<FileInfo>) -> Result<()> {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .map_err(io(format!("cannot read `{}`", dir.display())))?
+        .filter_map(|e| e.ok())
+        .filter(|e| !is_temp(&e.file_name().to_string_lossy()))
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let meta = match entry.metadata() {
+            Ok(m) => m,
+            Err(_) => continue,
+        };
+        let child_rel = rel.join(entry.file_name());
+        if meta.is_dir() {
+            out.push(FileInfo {
+                path: slash(&child_rel),
+                is_dir: true,
+                file_size: None,
+            });
+            if recursive {
+                list_dir(&entry.path(), &child_rel, true, out)?;
+            }
+        } else {
+            out.push(FileInfo {
+                path: slash(&child_rel),
+                is_dir: false,
+                file_size: Some(meta.len()),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn is_temp(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".tmp")
+}
+
+fn slash(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(clean_relative("a/./b/").unwrap(), PathBuf::from("a/b"));
+        assert_eq!(clean_relative("").unwrap(), PathBuf::new());
+        assert!(clean_relative("../x").is_err());
+        assert!(clean_relative("a/../../x").is_err());
+        assert!(clean_relative("/etc").is_err());
+    }
+}

@@ -1,0 +1,60 @@
+//! The command-line grammar: the top-level parser and the global options. No I/O, no logic.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use clap::builder::Styles;
+use clap::builder::styling::AnsiColor;
+
+use crate::commands::Command;
+use crate::env;
+use crate::ui::ColorChoice;
+
+const STYLES: Styles = Styles::styled()
+    .header(AnsiColor::Green.on_default().bold())
+    .usage(AnsiColor::Green.on_default().bold())
+    .literal(AnsiColor::Cyan.on_default().bold())
+    .placeholder(AnsiColor::Cyan.on_default());
+
+/// Track, compare and reproduce machine-learning runs from the shell
+///
+/// mlf keeps experiments, runs, params, metrics and artifacts in a `.mlf` directory beside
+/// your code, records the git commit of every run, and speaks MLflow's formats.
+#[derive(Debug, Parser)]
+#[command(name = "mlf", version, styles = STYLES, max_term_width = 100)]
+#[command(propagate_version = true, arg_required_else_help = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Store directory to use (the folder holding `mlf.db`) instead of the nearest `.mlf`
+    #[arg(long, global = true, env = env::MLF_STORE, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+
+    /// When to use colour
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Print no notices on stderr (errors and warnings still show)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// The clap command, for completions and man pages.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_is_consistent() {
+        super::command().debug_assert();
+    }
+}

@@ -1,0 +1,65 @@
+//! `mlf log artifact PATH [--to DIR]` (also `mlf artifacts put`).
+
+use std::path::PathBuf;
+
+use crate::artifacts::{LocalRepo, clean_relative};
+use crate::context::Ctx;
+use crate::error::{CliError, CliResult, failure, usage_error};
+use crate::ui::format::bytes;
+use crate::ui::progress;
+
+#[derive(Debug, clap::Args)]
+pub struct ArtifactArgs {
+    /// Local file or directory to copy
+    path: PathBuf,
+    /// Directory inside the run's artifacts to copy into [default: the root]
+    #[arg(long, value_name = "DIR")]
+    to: Option<String>,
+    #[command(flatten)]
+    run: super::RunArg,
+}
+
+pub fn run(ctx: &mut Ctx, args: ArtifactArgs) -> CliResult<u8> {
+    let ArtifactArgs { path, to, run } = args;
+    let dest = clean_relative(to.as_deref().unwrap_or("")).map_err(artifact_error)?;
+    let id = ctx.target_run(run.run.as_deref())?;
+    let store = ctx.store()?;
+    let run = store.run(&id)?;
+    if run.info.lifecycle_stage.as_str() == "deleted" {
+        return Err(usage_error(format!(
+            "run `{id}` is deleted: restore it with `mlf runs restore`"
+        )));
+    }
+    let repo = LocalRepo::new(store.run_artifact_dir(&run));
+    let items = repo.plan_put(&path, &dest).map_err(artifact_error)?;
+    let total: u64 = items.iter().map(|i| i.size).sum();
+    let bar = progress::bytes(&ctx.ui, total, "Copying");
+    let mut done = 0u64;
+    for item in &items {
+        let base = done;
+        repo.put(item, &mut |n| bar.set_position(base + n))
+            .map_err(artifact_error)?;
+        done += item.size;
+    }
+    bar.finish_and_clear();
+    ctx.ui.status(
+        "Logged",
+        &format!(
+            "{} file{} ({}) to run {}",
+            items.len(),
+            if items.len() == 1 { "" } else { "s" },
+            bytes(total),
+            &id[..8]
+        ),
+    );
+    Ok(0)
+}
+
+/// Artifact errors: bad paths are usage errors, I/O failures are failures.
+pub fn artifact_error(e: crate::artifacts::Error) -> CliError {
+    use crate::artifacts::Error as E;
+    match e {
+        E::Invalid(m) | E::NotFound(m) => usage_error(m),
+        E::Io(m, source) => failure(m).cause(source),
+    }
+}

@@ -1,0 +1,52 @@
+//! The command tree: one variant per subcommand, one file (or folder) per variant.
+
+pub mod artifacts;
+pub mod completions;
+pub mod experiments;
+pub mod generate;
+pub mod init;
+pub mod log;
+pub mod run;
+pub mod runs;
+
+use crate::context::Ctx;
+use crate::error::CliResult;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Create a store (`.mlf/`) in a directory
+    Init(init::InitArgs),
+    /// Run a command as a tracked run, or start and end runs by hand
+    Run(run::RunArgs),
+    /// Log params, metrics, tags and artifacts to a run
+    #[command(subcommand)]
+    Log(log::LogCommand),
+    /// List, show, delete and restore runs
+    #[command(subcommand)]
+    Runs(runs::RunsCommand),
+    /// Create, list, rename, delete and restore experiments
+    #[command(subcommand, visible_alias = "exp")]
+    Experiments(experiments::ExperimentsCommand),
+    /// List, download and upload the artifacts of a run
+    #[command(subcommand)]
+    Artifacts(artifacts::ArtifactsCommand),
+    /// Print a shell completion script
+    Completions(completions::CompletionsArgs),
+    /// Write completion scripts and man pages (for packagers)
+    #[command(subcommand, hide = true)]
+    Generate(generate::GenerateCommand),
+}
+
+/// Runs a command; the `u8` is the exit code on success (a child's code for `mlf run`).
+pub fn dispatch(ctx: &mut Ctx, command: Command) -> CliResult<u8> {
+    match command {
+        Command::Init(args) => init::run(ctx, args),
+        Command::Run(args) => run::run(ctx, args),
+        Command::Log(cmd) => log::run(ctx, cmd),
+        Command::Runs(cmd) => runs::run(ctx, cmd),
+        Command::Experiments(cmd) => experiments::run(ctx, cmd),
+        Command::Artifacts(cmd) => artifacts::run(ctx, cmd),
+        Command::Completions(args) => completions::run(ctx, args),
+        Command::Generate(cmd) => generate::run(ctx, cmd),
+    }
+}

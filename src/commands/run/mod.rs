@@ -1,0 +1,203 @@
+//! `mlf run -- CMD`, `mlf run start`, `mlf run end`.
+
+mod end;
+mod exec;
+mod start;
+
+use crate::context::Ctx;
+use crate::error::{CliResult, usage_error};
+use crate::source::GitInfo;
+use crate::store::Store;
+use crate::tracking::validation::split_key_value;
+use crate::tracking::{KeyValue, tags};
+use crate::{env, source};
+
+/// Run a command as a tracked run, or start and end runs by hand
+///
+/// `mlf run [OPTIONS] -- CMD [ARGS...]` creates a run, records the git commit (and the diff when
+/// the tree is dirty), streams the command's output while saving it as artifacts
+/// `logs/stdout.txt` and `logs/stderr.txt`, ends the run FINISHED, FAILED or KILLED, and exits
+/// with the command's exit code (128+N when killed by signal N).
+///
+/// The command sees `MLF_RUN_ID`, `MLF_STORE`, `MLFLOW_RUN_ID` and `MLFLOW_EXPERIMENT_ID`, so
+/// `mlf log` and the `mlflow` client inside it log to the same run; each `-p key=value` is also
+/// in `MLF_PARAM_<KEY>` (key upper-cased, other characters as `_`) and all of them as a JSON
+/// object in `MLF_PARAMS`.
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct RunArgs {
+    #[command(subcommand)]
+    sub: Option<RunSubcommand>,
+
+    #[command(flatten)]
+    setup: SetupArgs,
+
+    /// Log `key=value` and `epoch N: key value` lines of the command's stdout as metrics
+    #[arg(long)]
+    capture_metrics: bool,
+
+    /// The command to run, after `--`
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "CMD"
+    )]
+    command: Vec<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum RunSubcommand {
+    /// Start a run and make it the active run of this store (prints its id)
+    Start(start::StartArgs),
+    /// End a run: the active one, or `--run RUN`
+    End(end::EndArgs),
+}
+
+/// How a new run is set up.
+#[derive(Debug, clap::Args)]
+pub struct SetupArgs {
+    /// Experiment (name or id) for the run; a new name creates it [default: `Default`]
+    #[arg(short = 'x', long = "experiment", env = env::MLF_EXPERIMENT, value_name = "EXP")]
+    experiment: Option<String>,
+    /// Name of the run [default: generated, such as `swift-otter-417`]
+    #[arg(short, long)]
+    name: Option<String>,
+    /// A param of the run (repeatable)
+    #[arg(short, long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+    /// A tag of the run (repeatable)
+    #[arg(short, long = "tag", value_name = "KEY=VALUE")]
+    tags: Vec<String>,
+}
+
+pub fn run(ctx: &mut Ctx, args: RunArgs) -> CliResult<u8> {
+    match args.sub {
+        Some(RunSubcommand::Start(a)) => start::run(ctx, a),
+        Some(RunSubcommand::End(a)) => end::run(ctx, a),
+        None => exec::run(ctx, args.setup, args.capture_metrics, args.command),
+    }
+}
+
+/// Parsed `-p` and `-t` values.
+pub struct Setup {
+    pub params: Vec<KeyValue>,
+    pub tags: Vec<KeyValue>,
+}
+
+impl SetupArgs {
+    fn parse(&self) -> CliResult<Setup> {
+        let pairs = |list: &[String]| -> CliResult<Vec<KeyValue>> {
+            list.iter()
+                .map(|s| {
+                    split_key_value(s)
+                        .map(|(key, value)| KeyValue { key, value })
+                        .map_err(usage_error)
+                })
+                .collect()
+        };
+        Ok(Setup {
+            params: pairs(&self.params)?,
+            tags: pairs(&self.tags)?,
+        })
+    }
+}
+
+/// The experiment for a new run: `-x`/`MLF_EXPERIMENT` (a new name is created), else
+/// `MLFLOW_EXPERIMENT_NAME` (created too), else `MLFLOW_EXPERIMENT_ID`, else `0`.
+fn experiment_for_new_run(ctx: &mut Ctx, flag: Option<&str>) -> CliResult<String> {
+    let by_name = flag
+        .map(str::to_string)
+        .or_else(|| env::var(env::MLFLOW_EXPERIMENT_NAME));
+    if let Some(spec) = by_name {
+        let store = ctx.store_for_write()?;
+        if let Some(exp) = store.find_experiment(&spec)? {
+            return Ok(exp.experiment_id);
+        }
+        if spec.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(usage_error(format!("no experiment with id `{spec}`")).hint(
+                "list experiments with `mlf experiments list`, or give a name to create one",
+            ));
+        }
+        let exp = store.create_experiment(&spec, None)?;
+        ctx.ui.status(
+            "Created",
+            &format!("experiment `{}` (id {})", exp.name, exp.experiment_id),
+        );
+        return Ok(exp.experiment_id);
+    }
+    if let Some(id) = env::var(env::MLFLOW_EXPERIMENT_ID) {
+        let exp = ctx
+            .store_for_write()?
+            .experiment(&id)
+            .map_err(|e| usage_error(format!("{e} (from `{}`)", env::MLFLOW_EXPERIMENT_ID)))?;
+        return Ok(exp.experiment_id);
+    }
+    Ok("0".to_string())
+}
+
+/// Tags describing where a run comes from: user, source, git.
+fn source_tags(git: Option<&GitInfo>, command: Option<&str>) -> Vec<KeyValue> {
+    let mut out = vec![KeyValue {
+        key: tags::SOURCE_TYPE.into(),
+        value: "LOCAL".into(),
+    }];
+    let mut add = |key: &str, value: &str| {
+        out.push(KeyValue {
+            key: key.into(),
+            value: value.into(),
+        })
+    };
+    if let Some(cmd) = command {
+        add(tags::COMMAND, cmd);
+        add(tags::SOURCE_NAME, cmd);
+    }
+    if let Some(g) = git {
+        if let Some(c) = &g.commit {
+            add(tags::GIT_COMMIT, c);
+        }
+        if let Some(b) = &g.branch {
+            add(tags::GIT_BRANCH, b);
+        }
+        if let Some(r) = &g.remote {
+            add(tags::GIT_REPO_URL, r);
+        }
+        add(tags::GIT_DIRTY, if g.dirty { "true" } else { "false" });
+    }
+    out
+}
+
+/// Saves the working-tree diff of a dirty checkout as artifact `source/diff.patch`.
+fn save_diff(store: &Store, run: &crate::tracking::Run, git: Option<&GitInfo>) -> CliResult<()> {
+    if let Some(diff) = git.and_then(|g| g.diff.as_deref()) {
+        let repo = crate::artifacts::LocalRepo::new(store.run_artifact_dir(run));
+        repo.write_bytes(std::path::Path::new("source/diff.patch"), diff.as_bytes())
+            .map_err(crate::commands::log::artifact_error)?;
+    }
+    Ok(())
+}
+
+/// Creates a run with its source information; shared by `mlf run` and `mlf run start`.
+fn create_run(
+    ctx: &mut Ctx,
+    setup: &SetupArgs,
+    command: Option<&str>,
+    owner: Option<crate::tracking::Owner>,
+) -> CliResult<crate::tracking::Run> {
+    let parsed = setup.parse()?;
+    let experiment_id = experiment_for_new_run(ctx, setup.experiment.as_deref())?;
+    let git = source::inspect(&ctx.cwd()?);
+    let mut all_tags = source_tags(git.as_ref(), command);
+    all_tags.extend(parsed.tags);
+    let store = ctx.store_for_write()?;
+    let run = store.create_run(crate::store::NewRun {
+        experiment_id,
+        name: setup.name.clone(),
+        user: env::var(env::USER).unwrap_or_default(),
+        tags: all_tags,
+        params: parsed.params,
+        owner,
+    })?;
+    save_diff(store, &run, git.as_ref())?;
+    Ok(run)
+}

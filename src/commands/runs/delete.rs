@@ -1,0 +1,59 @@
+//! `mlf runs delete|restore RUN...`.
+
+use crate::context::Ctx;
+use crate::error::CliResult;
+use crate::ui::format::short_id;
+
+#[derive(Debug, clap::Args)]
+pub struct DeleteArgs {
+    /// Runs: full ids, unique id prefixes or unique names
+    #[arg(required = true)]
+    runs: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// Runs: full ids, unique id prefixes or unique names
+    #[arg(required = true)]
+    runs: Vec<String>,
+}
+
+pub fn delete(ctx: &mut Ctx, args: DeleteArgs) -> CliResult<u8> {
+    let store = ctx.store()?;
+    // Resolve all first, so a typo in the third name deletes nothing.
+    let ids = args
+        .runs
+        .iter()
+        .map(|r| store.resolve_run(r, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    for id in &ids {
+        store.delete_run(id)?;
+    }
+    for id in &ids {
+        ctx.ui.status(
+            "Deleted",
+            &format!(
+                "run {} (undo with `mlf runs restore {}`)",
+                short_id(id),
+                short_id(id)
+            ),
+        );
+    }
+    Ok(0)
+}
+
+pub fn restore(ctx: &mut Ctx, args: RestoreArgs) -> CliResult<u8> {
+    let store = ctx.store()?;
+    let ids = args
+        .runs
+        .iter()
+        .map(|r| store.resolve_run(r, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    for id in &ids {
+        store.restore_run(id)?;
+    }
+    for id in &ids {
+        ctx.ui.status("Restored", &format!("run {}", short_id(id)));
+    }
+    Ok(0)
+}

@@ -1,0 +1,140 @@
+//! `mlf runs show RUN`: everything about one run.
+
+use std::path::Path;
+
+use crate::artifacts::LocalRepo;
+use crate::context::Ctx;
+use crate::error::CliResult;
+use crate::tracking::ids::now_ms;
+use crate::tracking::tags;
+use crate::ui::format::{OutputArgs, OutputFormat, bytes, duration, number, time};
+use crate::ui::table;
+
+/// Show everything about one run: params, metrics, tags, git, artifacts
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// Run: full id, unique id prefix or unique name
+    run: String,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
+    let ShowArgs { run, output } = args;
+    let store = ctx.store()?;
+    let id = store.resolve_run(&run, None)?;
+    let run = store.run(&id)?;
+    let exp = store.experiment(&run.info.experiment_id)?;
+    let repo = LocalRepo::new(store.run_artifact_dir(&run));
+    let files = repo.list(Path::new(""), true).unwrap_or_default();
+    if output.format == OutputFormat::Json {
+        ctx.ui
+            .json(&serde_json::json!({ "run": run, "artifacts": files }))?;
+        return Ok(0);
+    }
+    let i = &run.info;
+    let mut head = vec![
+        ("run".to_string(), i.run_id.clone()),
+        ("name".into(), i.run_name.clone()),
+        (
+            "experiment".into(),
+            format!("{} ({})", exp.name, exp.experiment_id),
+        ),
+        ("status".into(), status_text(&run)),
+        ("start".into(), time(i.start_time)),
+    ];
+    if let Some(end) = i.end_time {
+        head.push(("end".into(), time(end)));
+    }
+    if let Some(d) = run.duration_ms(now_ms()) {
+        head.push(("duration".into(), duration(d)));
+    }
+    if !i.user_id.is_empty() {
+        head.push(("user".into(), i.user_id.clone()));
+    }
+    if let Some(cmd) = run.tag(tags::COMMAND) {
+        head.push(("command".into(), cmd.to_string()));
+    }
+    if let Some(code) = run.tag(tags::EXIT_CODE) {
+        head.push(("exit code".into(), code.to_string()));
+    }
+    if let Some(commit) = run.tag(tags::GIT_COMMIT) {
+        let mut git = commit.to_string();
+        if let Some(branch) = run.tag(tags::GIT_BRANCH) {
+            git.push_str(&format!(" on {branch}"));
+        }
+        if run.tag(tags::GIT_DIRTY) == Some("true") {
+            git.push_str(" (dirty: see artifact source/diff.patch)");
+        }
+        head.push(("git".into(), git));
+    }
+    if let Some(url) = run.tag(tags::GIT_REPO_URL) {
+        head.push(("remote".into(), url.to_string()));
+    }
+    if i.lifecycle_stage.as_str() == "deleted" {
+        head.push(("stage".into(), "deleted".into()));
+    }
+    head.push(("artifacts".into(), i.artifact_uri.clone()));
+    let mut out = table::pairs(&head, 0);
+
+    if !run.data.params.is_empty() {
+        out.push_str("\nparams\n");
+        let rows: Vec<_> = run
+            .data
+            .params
+            .iter()
+            .map(|p| (p.key.clone(), p.value.clone()))
+            .collect();
+        out.push_str(&table::pairs(&rows, 2));
+    }
+    if !run.data.metrics.is_empty() {
+        out.push_str("\nmetrics (latest)\n");
+        let rows: Vec<_> = run
+            .data
+            .metrics
+            .iter()
+            .map(|m| {
+                (
+                    m.key.clone(),
+                    format!("{}  (step {})", number(m.value), m.step),
+                )
+            })
+            .collect();
+        out.push_str(&table::pairs(&rows, 2));
+    }
+    let user_tags: Vec<_> = run
+        .data
+        .tags
+        .iter()
+        .filter(|t| !t.key.starts_with("mlflow.") && !t.key.starts_with("mlf."))
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect();
+    if !user_tags.is_empty() {
+        out.push_str("\ntags\n");
+        out.push_str(&table::pairs(&user_tags, 2));
+    }
+    let file_rows: Vec<_> = files
+        .iter()
+        .filter(|f| !f.is_dir)
+        .map(|f| (f.path.clone(), f.file_size.map(bytes).unwrap_or_default()))
+        .collect();
+    if !file_rows.is_empty() {
+        out.push_str("\nartifacts\n");
+        out.push_str(&table::pairs(&file_rows, 2));
+    }
+    ctx.ui.out(&out);
+    Ok(0)
+}
+
+fn status_text(run: &crate::tracking::Run) -> String {
+    let shown = super::display_status(run);
+    match (&run.owner, shown) {
+        (Some(o), "DEAD") => format!(
+            "RUNNING, but its process ({} on {}) is gone: end it with `mlf run end --run {} --status killed`",
+            o.pid,
+            o.host,
+            &run.info.run_id[..8]
+        ),
+        _ => shown.to_string(),
+    }
+}

@@ -1,0 +1,128 @@
+//! What every command gets: the UI, and a store opened (or created) only when first needed.
+
+use std::path::{Path, PathBuf};
+
+use crate::env;
+use crate::error::{CliResult, failure, usage_error};
+use crate::source;
+use crate::store::{self, STORE_DIR, Store};
+
+pub struct Ctx {
+    pub ui: crate::ui::Ui,
+    store_flag: Option<PathBuf>,
+    store: Option<Store>,
+}
+
+impl Ctx {
+    pub fn new(ui: crate::ui::Ui, store_flag: Option<PathBuf>) -> Ctx {
+        Ctx {
+            ui,
+            store_flag,
+            store: None,
+        }
+    }
+
+    /// The `--store`/`MLF_STORE` directory, when given.
+    pub fn store_flag(&self) -> Option<&PathBuf> {
+        self.store_flag.as_ref()
+    }
+
+    pub fn cwd(&self) -> CliResult<PathBuf> {
+        std::env::current_dir()
+            .map_err(|e| failure(format!("cannot read the current directory: {e}")))
+    }
+
+    /// The store for reading: `--store`/`MLF_STORE`, else the nearest `.mlf` upward.
+    pub fn store(&mut self) -> CliResult<&mut Store> {
+        if self.store.is_none() {
+            let root = match &self.store_flag {
+                Some(dir) => dir.clone(),
+                None => {
+                    let cwd = self.cwd()?;
+                    Store::discover(&cwd)
+                        .ok_or_else(|| store::Error::NoStore(cwd.display().to_string()))?
+                }
+            };
+            let store = Store::open(&root)?;
+            self.store = Some(self.configure(store));
+        }
+        Ok(self.store.as_mut().expect("store opened"))
+    }
+
+    /// The store for writing: like `store`, but creates one when none is found — at the
+    /// `--store` path, else at the git work-tree root (or the current directory outside git).
+    pub fn store_for_write(&mut self) -> CliResult<&mut Store> {
+        if self.store.is_none() {
+            let cwd = self.cwd()?;
+            let existing = match &self.store_flag {
+                Some(dir) => dir.join(store::DB_FILE).is_file().then(|| dir.clone()),
+                None => Store::discover(&cwd),
+            };
+            let store = match existing {
+                Some(root) => Store::open(&root)?,
+                None => self.create_store(&cwd)?,
+            };
+            self.store = Some(self.configure(store));
+        }
+        Ok(self.store.as_mut().expect("store opened"))
+    }
+
+    fn create_store(&self, cwd: &Path) -> CliResult<Store> {
+        let (root, git) = match &self.store_flag {
+            Some(dir) => (dir.clone(), None),
+            None => match source::work_tree(cwd) {
+                Some((work_tree, git_dir)) => (work_tree.join(STORE_DIR), Some(git_dir)),
+                None => (cwd.join(STORE_DIR), None),
+            },
+        };
+        let store = Store::create(&root)?;
+        self.ui
+            .status("Created", &format!("store at `{}`", store.root().display()));
+        if let Some(git_dir) = git {
+            exclude_store(&git_dir, &self.ui);
+        }
+        Ok(store)
+    }
+
+    fn configure(&self, mut store: Store) -> Store {
+        store.truncate_long_values = env::var(env::MLFLOW_TRUNCATE_LONG_VALUES)
+            .is_none_or(|v| !v.eq_ignore_ascii_case("false"));
+        store
+    }
+
+    /// The run a logging command writes to: `--run`, then `MLF_RUN_ID`/`MLFLOW_RUN_ID`, then
+    /// the active run of `mlf run start`.
+    pub fn target_run(&mut self, flag: Option<&str>) -> CliResult<String> {
+        if let Some(spec) = flag {
+            return Ok(self.store()?.resolve_run(spec, None)?);
+        }
+        for name in [env::MLF_RUN_ID, env::MLFLOW_RUN_ID] {
+            if let Some(id) = env::var(name) {
+                return self.store()?.resolve_run(&id, None).map_err(|e| {
+                    usage_error(format!("{e} (from `{name}`)"))
+                        .hint(format!("unset `{name}` or pass `--run`"))
+                });
+            }
+        }
+        let store = self.store()?;
+        match store.state(store::ACTIVE_RUN)? {
+            Some(id) => Ok(id),
+            None => Err(usage_error("no run to log to")
+                .hint("pass `--run RUN`, set `MLF_RUN_ID`, or start one with `mlf run start`")),
+        }
+    }
+}
+
+/// Keeps the store out of git: `.mlf/` in `.git/info/exclude`.
+pub fn exclude_store(git_dir: &Path, ui: &crate::ui::Ui) {
+    match source::add_exclude(git_dir, &format!("{STORE_DIR}/")) {
+        Ok(true) => ui.status(
+            "Excluded",
+            &format!("`{STORE_DIR}/` from git in `.git/info/exclude`"),
+        ),
+        Ok(false) => {}
+        Err(e) => ui.warn(&format!(
+            "cannot add `{STORE_DIR}/` to `.git/info/exclude`: {e}"
+        )),
+    }
+}

@@ -1,0 +1,46 @@
+//! Every environment variable that mlf reads or sets, spelled once.
+//!
+//! Nothing outside this module and `context.rs` reads the process environment; clap args
+//! refer to these constants so that `--help` shows `[env: …]`.
+
+/// Path of the store directory (the `.mlf` folder) to use instead of discovering one.
+pub const MLF_STORE: &str = "MLF_STORE";
+/// Run that `mlf log` writes to when `--run` is not given; set for children of `mlf run`.
+pub const MLF_RUN_ID: &str = "MLF_RUN_ID";
+/// Experiment (name or id) for new runs when `-x` is not given.
+pub const MLF_EXPERIMENT: &str = "MLF_EXPERIMENT";
+/// Tracking server URI (reserved for remote stores).
+pub const MLF_TRACKING_URI: &str = "MLF_TRACKING_URI";
+/// All `-p key=value` params of `mlf run`, as one JSON object, for the child.
+pub const MLF_PARAMS: &str = "MLF_PARAMS";
+/// Prefix of one variable per `-p key=value` param of `mlf run`, for the child.
+pub const MLF_PARAM_PREFIX: &str = "MLF_PARAM_";
+/// Pins "now" (milliseconds since the Unix epoch) for reproducible tests.
+pub const MLF_TEST_NOW: &str = "MLF_TEST_NOW";
+/// Pins run-id and run-name generation (a number) for reproducible tests.
+pub const MLF_TEST_SEED: &str = "MLF_TEST_SEED";
+
+/// MLflow's name for the run to log into; read like `MLF_RUN_ID` and set for children.
+pub const MLFLOW_RUN_ID: &str = "MLFLOW_RUN_ID";
+/// MLflow's experiment name; read like `MLF_EXPERIMENT`.
+pub const MLFLOW_EXPERIMENT_NAME: &str = "MLFLOW_EXPERIMENT_NAME";
+/// MLflow's experiment id; read like `MLF_EXPERIMENT` and set for children.
+pub const MLFLOW_EXPERIMENT_ID: &str = "MLFLOW_EXPERIMENT_ID";
+/// MLflow's tracking URI (reserved for remote stores).
+pub const MLFLOW_TRACKING_URI: &str = "MLFLOW_TRACKING_URI";
+/// When `false`, over-long param and tag values are refused instead of truncated.
+pub const MLFLOW_TRUNCATE_LONG_VALUES: &str = "MLFLOW_TRUNCATE_LONG_VALUES";
+
+/// Disables colour when set to a non-empty value.
+pub const NO_COLOR: &str = "NO_COLOR";
+/// Forces colour when set to a non-empty value other than `0`.
+pub const CLICOLOR_FORCE: &str = "CLICOLOR_FORCE";
+/// Set to `1` for children of `mlf run` so that Python streams its output live.
+pub const PYTHONUNBUFFERED: &str = "PYTHONUNBUFFERED";
+/// User name recorded on new runs.
+pub const USER: &str = "USER";
+
+/// Reads a variable, treating an empty value as unset.
+pub fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}

@@ -1,0 +1,46 @@
+//! mlf: machine-learning lifecycle from the shell.
+//!
+//! `main` parses the command line, handles the modes that touch no store (help, version,
+//! completions, generate), then dispatches with a context that opens the store only when a
+//! command first needs it, and turns any error into a message and an exit code.
+
+pub mod artifacts;
+pub mod cli;
+pub mod commands;
+pub mod context;
+pub mod env;
+pub mod error;
+pub mod generate;
+pub mod process;
+pub mod source;
+pub mod store;
+pub mod tracking;
+pub mod ui;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::context::Ctx;
+use crate::ui::Ui;
+
+/// Runs the `mlf` command line and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let _ = e.print();
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    let ui = Ui::new(cli.global.color, cli.global.quiet);
+    let mut ctx = Ctx::new(ui, cli.global.store.clone());
+    match commands::dispatch(&mut ctx, cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            ctx.ui.error(&err);
+            ExitCode::from(err.exit_code())
+        }
+    }
+}

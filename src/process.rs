@@ -1,0 +1,91 @@
+//! Child processes of `mlf run`: signal forwarding and exit codes.
+//!
+//! While a child runs, SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to mlf by another process
+//! (`kill`) are passed on to the child. The same signals raised by the terminal (Ctrl-C) already
+//! reach the child, which shares mlf's process group, so they are not sent twice; mlf itself
+//! stays alive until the child has ended, to record how it ended.
+
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+
+static CHILD: AtomicI32 = AtomicI32::new(0);
+static FORWARDED: AtomicBool = AtomicBool::new(false);
+
+const FORWARD: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+/// `si_code` of signals the kernel raised (the terminal), as opposed to `kill` from a process.
+const SI_KERNEL: libc::c_int = 0x80;
+
+extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    let pid = CHILD.load(Ordering::SeqCst);
+    if pid <= 0 {
+        return;
+    }
+    // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
+    let code = if info.is_null() {
+        0
+    } else {
+        unsafe { (*info).si_code }
+    };
+    FORWARDED.store(true, Ordering::SeqCst);
+    if code != SI_KERNEL {
+        // SAFETY: kill is async-signal-safe.
+        unsafe {
+            libc::kill(pid, sig);
+        }
+    }
+}
+
+/// Installs the forwarding handlers (before spawning).
+pub fn install_forwarding() {
+    for sig in FORWARD {
+        // SAFETY: a zeroed sigaction with a valid handler and flags is a valid argument.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_signal as *const () as usize;
+            action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(sig, &action, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Tells the handlers which child to forward to.
+pub fn set_child(pid: u32) {
+    CHILD.store(pid as i32, Ordering::SeqCst);
+}
+
+/// Whether a forwardable signal arrived while the child ran.
+pub fn signal_arrived() -> bool {
+    FORWARDED.load(Ordering::SeqCst)
+}
+
+/// Looks a program up like a shell: a path with `/` as given, else each `PATH` entry.
+pub fn find_program(program: &str) -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &std::path::Path| {
+        p.is_file()
+            && p.metadata()
+                .map(|m| m.permissions().mode() & 0o111 != 0)
+                .unwrap_or(false)
+    };
+    if program.contains('/') {
+        let p = std::path::PathBuf::from(program);
+        return executable(&p).then_some(p);
+    }
+    let path = crate::env::var("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| executable(p))
+}
+
+/// Quotes an argument for display in a shell command line.
+pub fn shell_quote(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}

@@ -1,0 +1,214 @@
+//! Experiments: create, look up, list, rename, delete and restore (cascading to runs).
+
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{Error, Result, Store};
+use crate::tracking::ids::now_ms;
+use crate::tracking::validation::validate_experiment_name;
+use crate::tracking::{Experiment, KeyValue, LifecycleStage, ViewType};
+
+const COLUMNS: &str =
+    "experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time";
+
+impl Store {
+    fn experiment_from_row(&self, row: &Row) -> rusqlite::Result<Experiment> {
+        let id: i64 = row.get(0)?;
+        let location: Option<String> = row.get(2)?;
+        Ok(Experiment {
+            experiment_id: id.to_string(),
+            name: row.get(1)?,
+            artifact_location: location.unwrap_or_else(|| {
+                self.artifact_root()
+                    .join(id.to_string())
+                    .display()
+                    .to_string()
+            }),
+            lifecycle_stage: LifecycleStage::parse(&row.get::<_, String>(3)?),
+            creation_time: row.get(4)?,
+            last_update_time: row.get(5)?,
+            tags: Vec::new(),
+        })
+    }
+
+    fn with_tags(&self, mut exp: Experiment) -> Result<Experiment> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT key, value FROM experiment_tags WHERE experiment_id = ?1 ORDER BY key",
+        )?;
+        exp.tags = stmt
+            .query_map([&exp.experiment_id], |r| {
+                Ok(KeyValue {
+                    key: r.get(0)?,
+                    value: r.get(1)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(exp)
+    }
+
+    /// Creates an experiment; names are unique among active and deleted experiments alike.
+    pub fn create_experiment(
+        &mut self,
+        name: &str,
+        artifact_location: Option<&str>,
+    ) -> Result<Experiment> {
+        validate_experiment_name(name).map_err(Error::Invalid)?;
+        let now = now_ms();
+        let id = self.write(|tx| {
+            let existing: Option<String> = tx
+                .query_row("SELECT lifecycle_stage FROM experiments WHERE name = ?1", [name], |r| r.get(0))
+                .optional()?;
+            if let Some(stage) = existing {
+                let extra = if stage == "deleted" { " (deleted; restore it with `mlf experiments restore`)" } else { "" };
+                return Err(Error::AlreadyExists(format!("experiment `{name}` already exists{extra}")));
+            }
+            tx.execute(
+                "INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+                 VALUES (?1, ?2, 'active', ?3, ?3)",
+                params![name, artifact_location, now],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })?;
+        self.experiment(&id.to_string())
+    }
+
+    /// The experiment with this id, active or deleted.
+    pub fn experiment(&self, id: &str) -> Result<Experiment> {
+        self.find_experiment_by_id(id)?
+            .ok_or_else(|| Error::NotFound(format!("no experiment with id `{id}`")))
+    }
+
+    fn find_experiment_by_id(&self, id: &str) -> Result<Option<Experiment>> {
+        let Ok(num) = id.parse::<i64>() else {
+            return Ok(None);
+        };
+        let exp = self
+            .conn()
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM experiments WHERE experiment_id = ?1"),
+                [num],
+                |r| self.experiment_from_row(r),
+            )
+            .optional()?;
+        exp.map(|e| self.with_tags(e)).transpose()
+    }
+
+    /// The experiment with this name, active or deleted.
+    pub fn experiment_by_name(&self, name: &str) -> Result<Option<Experiment>> {
+        let exp = self
+            .conn()
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM experiments WHERE name = ?1"),
+                [name],
+                |r| self.experiment_from_row(r),
+            )
+            .optional()?;
+        exp.map(|e| self.with_tags(e)).transpose()
+    }
+
+    /// Resolves a name or an id: an exact name wins, then an id.
+    pub fn find_experiment(&self, spec: &str) -> Result<Option<Experiment>> {
+        match self.experiment_by_name(spec)? {
+            Some(e) => Ok(Some(e)),
+            None => self.find_experiment_by_id(spec),
+        }
+    }
+
+    /// Like `find_experiment`, with a not-found error naming the value.
+    pub fn resolve_experiment(&self, spec: &str) -> Result<Experiment> {
+        self.find_experiment(spec)?.ok_or_else(|| {
+            Error::NotFound(format!("no experiment named `{spec}` (nor with that id)"))
+        })
+    }
+
+    /// Experiments in id order.
+    pub fn list_experiments(&self, view: ViewType) -> Result<Vec<Experiment>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM experiments WHERE {} ORDER BY experiment_id",
+            view.sql("lifecycle_stage")
+        );
+        let mut stmt = self.conn().prepare(&sql)?;
+        let exps = stmt
+            .query_map([], |r| self.experiment_from_row(r))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        exps.into_iter().map(|e| self.with_tags(e)).collect()
+    }
+
+    /// Renames an active experiment.
+    pub fn rename_experiment(&mut self, id: &str, new_name: &str) -> Result<()> {
+        validate_experiment_name(new_name).map_err(Error::Invalid)?;
+        let exp = self.experiment(id)?;
+        if exp.lifecycle_stage == LifecycleStage::Deleted {
+            return Err(Error::InvalidState(format!(
+                "experiment `{}` is deleted: restore it with `mlf experiments restore {}` first",
+                exp.name, exp.experiment_id
+            )));
+        }
+        let now = now_ms();
+        self.write(|tx| {
+            let taken: Option<i64> = tx
+                .query_row(
+                    "SELECT experiment_id FROM experiments WHERE name = ?1",
+                    [new_name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(other) = taken {
+                if other.to_string() != exp.experiment_id {
+                    return Err(Error::AlreadyExists(format!(
+                        "experiment `{new_name}` already exists"
+                    )));
+                }
+            }
+            tx.execute(
+                "UPDATE experiments SET name = ?1, last_update_time = ?2 WHERE experiment_id = ?3",
+                params![new_name, now, exp.experiment_id],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Soft-deletes an experiment and all its runs.
+    pub fn delete_experiment(&mut self, id: &str) -> Result<()> {
+        let exp = self.experiment(id)?;
+        if exp.experiment_id == "0" {
+            return Err(Error::Invalid(
+                "the Default experiment (id `0`) cannot be deleted".into(),
+            ));
+        }
+        if exp.lifecycle_stage == LifecycleStage::Deleted {
+            return Err(Error::InvalidState(format!(
+                "experiment `{}` is already deleted",
+                exp.name
+            )));
+        }
+        self.set_experiment_stage(&exp.experiment_id, LifecycleStage::Deleted)
+    }
+
+    /// Restores a deleted experiment and all its runs.
+    pub fn restore_experiment(&mut self, id: &str) -> Result<()> {
+        let exp = self.experiment(id)?;
+        if exp.lifecycle_stage == LifecycleStage::Active {
+            return Err(Error::InvalidState(format!(
+                "experiment `{}` is not deleted",
+                exp.name
+            )));
+        }
+        self.set_experiment_stage(&exp.experiment_id, LifecycleStage::Active)
+    }
+
+    fn set_experiment_stage(&mut self, id: &str, stage: LifecycleStage) -> Result<()> {
+        let now = now_ms();
+        let deleted_time = (stage == LifecycleStage::Deleted).then_some(now);
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE experiments SET lifecycle_stage = ?1, last_update_time = ?2 WHERE experiment_id = ?3",
+                params![stage.as_str(), now, id],
+            )?;
+            tx.execute(
+                "UPDATE runs SET lifecycle_stage = ?1, deleted_time = ?2 WHERE experiment_id = ?3",
+                params![stage.as_str(), deleted_time, id],
+            )?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,423 @@
+//! Runs: create, read back in MLflow's shape, resolve by id, prefix or name, list, end,
+//! delete and restore.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use rusqlite::{OptionalExtension, Row, params, params_from_iter};
+
+use super::{Error, Result, Store};
+use crate::tracking::ids::{new_run_id, new_run_name, now_ms};
+use crate::tracking::validation::validate_run_name;
+use crate::tracking::{
+    KeyValue, LifecycleStage, Metric, Owner, Run, RunData, RunInfo, RunStatus, ViewType, tags,
+};
+
+/// What a new run starts with.
+#[derive(Debug, Default)]
+pub struct NewRun {
+    pub experiment_id: String,
+    pub name: Option<String>,
+    pub user: String,
+    pub tags: Vec<KeyValue>,
+    pub params: Vec<KeyValue>,
+    pub owner: Option<Owner>,
+}
+
+/// Which runs a listing returns.
+#[derive(Debug, Clone)]
+pub struct RunFilter {
+    /// Experiment ids; empty means every experiment the view admits.
+    pub experiment_ids: Vec<String>,
+    pub view: ViewType,
+    pub limit: Option<usize>,
+}
+
+const INFO_COLUMNS: &str = "r.id, r.run_uuid, r.name, r.experiment_id, r.user_id, r.status, \
+    r.start_time, r.end_time, r.lifecycle_stage, r.artifact_uri, r.owner_pid, r.owner_host, \
+    e.artifact_location";
+
+impl Store {
+    fn run_from_row(&self, row: &Row) -> rusqlite::Result<(i64, Run)> {
+        let uuid: String = row.get(1)?;
+        let exp_id: i64 = row.get(3)?;
+        let artifact_uri: Option<String> = row.get(9)?;
+        let exp_location: Option<String> = row.get(12)?;
+        let artifact_uri = artifact_uri.unwrap_or_else(|| {
+            let base = exp_location
+                .map(PathBuf::from)
+                .unwrap_or_else(|| self.artifact_root().join(exp_id.to_string()));
+            base.join(&uuid).join("artifacts").display().to_string()
+        });
+        let status: String = row.get(5)?;
+        let pid: Option<u32> = row.get(10)?;
+        let host: Option<String> = row.get(11)?;
+        let info = RunInfo {
+            run_id: uuid.clone(),
+            run_uuid: uuid,
+            run_name: row.get(2)?,
+            experiment_id: exp_id.to_string(),
+            user_id: row.get(4)?,
+            status: RunStatus::parse(&status).unwrap_or(RunStatus::Running),
+            start_time: row.get(6)?,
+            end_time: row.get(7)?,
+            artifact_uri,
+            lifecycle_stage: LifecycleStage::parse(&row.get::<_, String>(8)?),
+        };
+        let owner = pid.zip(host).map(|(pid, host)| Owner { pid, host });
+        Ok((
+            row.get(0)?,
+            Run {
+                info,
+                data: RunData::default(),
+                inputs: Default::default(),
+                outputs: Default::default(),
+                owner,
+            },
+        ))
+    }
+
+    /// Creates a RUNNING run in an active experiment.
+    pub fn create_run(&mut self, new: NewRun) -> Result<Run> {
+        let exp = self.experiment(&new.experiment_id)?;
+        if exp.lifecycle_stage == LifecycleStage::Deleted {
+            return Err(Error::InvalidState(format!(
+                "experiment `{}` is deleted: restore it with `mlf experiments restore {}`",
+                exp.name, exp.experiment_id
+            )));
+        }
+        let name = match &new.name {
+            Some(n) => {
+                validate_run_name(n).map_err(Error::Invalid)?;
+                n.clone()
+            }
+            None => new_run_name(),
+        };
+        let uuid = new_run_id();
+        let now = now_ms();
+        let mut all_tags = vec![
+            KeyValue {
+                key: tags::RUN_NAME.into(),
+                value: name.clone(),
+            },
+            KeyValue {
+                key: tags::USER.into(),
+                value: new.user.clone(),
+            },
+        ];
+        all_tags.extend(new.tags.iter().cloned());
+        let batch = super::LogBatch {
+            params: new.params.clone(),
+            tags: all_tags,
+            metrics: Vec::new(),
+        };
+        let truncate = self.truncate_long_values;
+        let batch = batch.validated(truncate)?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time,
+                                   lifecycle_stage, owner_pid, owner_host)
+                 VALUES (?1, ?2, ?3, ?4, 'RUNNING', ?5, 'active', ?6, ?7)",
+                params![
+                    uuid,
+                    name,
+                    exp.experiment_id,
+                    new.user,
+                    now,
+                    new.owner.as_ref().map(|o| o.pid),
+                    new.owner.as_ref().map(|o| o.host.as_str())
+                ],
+            )?;
+            let pk = tx.last_insert_rowid();
+            super::logging::write_batch(tx, pk, &uuid, &batch.0)
+        })?;
+        self.run(&uuid)
+    }
+
+    /// The run with this full id, with params, tags and latest metrics.
+    pub fn run(&self, uuid: &str) -> Result<Run> {
+        let found = self
+            .conn()
+            .query_row(
+                &format!(
+                    "SELECT {INFO_COLUMNS} FROM runs r JOIN experiments e USING (experiment_id)
+                     WHERE r.run_uuid = ?1"
+                ),
+                [uuid],
+                |r| self.run_from_row(r),
+            )
+            .optional()?;
+        let (pk, run) = found.ok_or_else(|| Error::NotFound(format!("no run with id `{uuid}`")))?;
+        let mut runs = self.fill_data(vec![(pk, run)], &pk.to_string())?;
+        Ok(runs.remove(0))
+    }
+
+    /// Internal key and lifecycle stage of a run, for writers.
+    pub(crate) fn run_key(tx: &rusqlite::Connection, uuid: &str) -> Result<(i64, LifecycleStage)> {
+        tx.query_row(
+            "SELECT id, lifecycle_stage FROM runs WHERE run_uuid = ?1",
+            [uuid],
+            |r| Ok((r.get(0)?, LifecycleStage::parse(&r.get::<_, String>(1)?))),
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no run with id `{uuid}`")))
+    }
+
+    /// Fills params, tags and latest metrics of runs selected by `pk_set` (a SQL set of ids).
+    fn fill_data(&self, runs: Vec<(i64, Run)>, pk_set: &str) -> Result<Vec<Run>> {
+        let mut index: HashMap<i64, usize> = HashMap::with_capacity(runs.len());
+        let mut out: Vec<Run> = Vec::with_capacity(runs.len());
+        for (pk, run) in runs {
+            index.insert(pk, out.len());
+            out.push(run);
+        }
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT run_id, key, value FROM params WHERE run_id IN ({pk_set}) ORDER BY run_id, key"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            if let Some(&i) = index.get(&r.get(0)?) {
+                out[i].data.params.push(KeyValue {
+                    key: r.get(1)?,
+                    value: r.get(2)?,
+                });
+            }
+        }
+        let mut stmt = conn.prepare(&format!(
+            "SELECT run_id, key, value FROM tags WHERE run_id IN ({pk_set}) ORDER BY run_id, key"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            if let Some(&i) = index.get(&r.get(0)?) {
+                out[i].data.tags.push(KeyValue {
+                    key: r.get(1)?,
+                    value: r.get(2)?,
+                });
+            }
+        }
+        let mut stmt = conn.prepare(&format!(
+            "SELECT run_id, key, value, timestamp, step, is_nan FROM latest_metrics
+             WHERE run_id IN ({pk_set}) ORDER BY run_id, key"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            if let Some(&i) = index.get(&r.get(0)?) {
+                out[i].data.metrics.push(metric_from(r, 1)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs, newest first.
+    pub fn list_runs(&self, filter: &RunFilter) -> Result<Vec<Run>> {
+        let mut cond = vec![filter.view.sql("r.lifecycle_stage")];
+        let ids: Vec<i64> = filter
+            .experiment_ids
+            .iter()
+            .map(|id| {
+                id.parse::<i64>()
+                    .map_err(|_| Error::Invalid(format!("invalid experiment id `{id}`")))
+            })
+            .collect::<Result<_>>()?;
+        if !ids.is_empty() {
+            cond.push(format!(
+                "r.experiment_id IN ({})",
+                vec!["?"; ids.len()].join(",")
+            ));
+        }
+        let limit = filter
+            .limit
+            .map(|n| format!(" LIMIT {n}"))
+            .unwrap_or_default();
+        let where_ = cond.join(" AND ");
+        let sql = format!(
+            "SELECT {INFO_COLUMNS} FROM runs r JOIN experiments e USING (experiment_id)
+             WHERE {where_} ORDER BY r.start_time DESC, r.id DESC{limit}"
+        );
+        let mut stmt = self.conn().prepare(&sql)?;
+        let runs = stmt
+            .query_map(params_from_iter(ids.iter()), |r| self.run_from_row(r))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if runs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pk_set = runs
+            .iter()
+            .map(|(pk, _)| pk.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        self.fill_data(runs, &pk_set)
+    }
+
+    /// Resolves a run named by full id, unique id prefix (4+ hex characters) or unique name.
+    /// `experiment` narrows name matches to one experiment.
+    pub fn resolve_run(&self, spec: &str, experiment: Option<&str>) -> Result<String> {
+        let spec = spec.trim();
+        if spec.is_empty() {
+            return Err(Error::Invalid(
+                "run is empty: give a run id, id prefix or name".into(),
+            ));
+        }
+        let conn = self.conn();
+        let exact: Option<String> = conn
+            .query_row(
+                "SELECT run_uuid FROM runs WHERE run_uuid = ?1",
+                [spec],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = exact {
+            return Ok(id);
+        }
+        let mut candidates: Vec<(String, String)> = Vec::new();
+        let is_hex =
+            spec.len() >= 4 && spec.len() < 32 && spec.bytes().all(|b| b.is_ascii_hexdigit());
+        if is_hex {
+            let lower = spec.to_ascii_lowercase();
+            let mut stmt = conn.prepare_cached(
+                "SELECT run_uuid, name FROM runs WHERE run_uuid >= ?1 AND run_uuid < ?1 || 'g' LIMIT 10",
+            )?;
+            for row in stmt.query_map([&lower], |r| Ok((r.get(0)?, r.get(1)?)))? {
+                candidates.push(row?);
+            }
+        }
+        let mut stmt = conn.prepare_cached(
+            "SELECT run_uuid, name FROM runs WHERE name = ?1 AND (?2 IS NULL OR experiment_id = ?2) LIMIT 10",
+        )?;
+        for row in stmt.query_map(params![spec, experiment], |r| Ok((r.get(0)?, r.get(1)?)))? {
+            let row = row?;
+            if !candidates.contains(&row) {
+                candidates.push(row);
+            }
+        }
+        match candidates.len() {
+            1 => Ok(candidates.remove(0).0),
+            0 => Err(Error::NotFound(format!(
+                "no run matches `{spec}` (by id, id prefix or name)"
+            ))),
+            _ => {
+                let list = candidates
+                    .iter()
+                    .take(5)
+                    .map(|(id, name)| format!("{} ({name})", &id[..12]))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Err(Error::Invalid(format!(
+                    "`{spec}` is ambiguous: it matches {list}; give more of the run id"
+                )))
+            }
+        }
+    }
+
+    /// Ends a run (or changes its status). The run must be active (not deleted).
+    pub fn update_run(
+        &mut self,
+        uuid: &str,
+        status: RunStatus,
+        end_time: Option<i64>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            let (pk, stage) = Store::run_key(tx, uuid)?;
+            if stage == LifecycleStage::Deleted {
+                return Err(deleted_run(uuid));
+            }
+            tx.execute(
+                "UPDATE runs SET status = ?1, end_time = ?2 WHERE id = ?3",
+                params![status.as_str(), end_time, pk],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Soft-deletes a run.
+    pub fn delete_run(&mut self, uuid: &str) -> Result<()> {
+        self.set_run_stage(uuid, LifecycleStage::Deleted)
+    }
+
+    /// Restores a deleted run (its experiment must be active).
+    pub fn restore_run(&mut self, uuid: &str) -> Result<()> {
+        self.set_run_stage(uuid, LifecycleStage::Active)
+    }
+
+    fn set_run_stage(&mut self, uuid: &str, stage: LifecycleStage) -> Result<()> {
+        let now = now_ms();
+        self.write(|tx| {
+            let (pk, current) = Store::run_key(tx, uuid)?;
+            if current == stage {
+                let state = if stage == LifecycleStage::Deleted { "already deleted" } else { "not deleted" };
+                return Err(Error::InvalidState(format!("run `{uuid}` is {state}")));
+            }
+            if stage == LifecycleStage::Active {
+                let exp_stage: String = tx.query_row(
+                    "SELECT e.lifecycle_stage FROM runs r JOIN experiments e USING (experiment_id) WHERE r.id = ?1",
+                    [pk],
+                    |r| r.get(0),
+                )?;
+                if exp_stage == "deleted" {
+                    return Err(Error::InvalidState(format!(
+                        "run `{uuid}` belongs to a deleted experiment: restore the experiment with `mlf experiments restore`"
+                    )));
+                }
+            }
+            let deleted_time = (stage == LifecycleStage::Deleted).then_some(now);
+            tx.execute(
+                "UPDATE runs SET lifecycle_stage = ?1, deleted_time = ?2 WHERE id = ?3",
+                params![stage.as_str(), deleted_time, pk],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The whole history of one metric of a run, by step then timestamp.
+    pub fn metric_history(&self, uuid: &str, key: &str) -> Result<Vec<Metric>> {
+        let (pk, _) = Store::run_key(self.conn(), uuid)?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT key, value, timestamp, step, is_nan FROM metrics
+             WHERE run_id = ?1 AND key = ?2 ORDER BY step, timestamp",
+        )?;
+        let rows = stmt.query_map(params![pk, key], |r| metric_from(r, 0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Number of active runs per experiment id.
+    pub fn run_counts(&self) -> Result<HashMap<String, usize>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT experiment_id, COUNT(*) FROM runs WHERE lifecycle_stage = 'active' GROUP BY experiment_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?.to_string(),
+                r.get::<_, i64>(1)? as usize,
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Directory of a run's artifacts (a local path).
+    pub fn run_artifact_dir(&self, run: &Run) -> PathBuf {
+        PathBuf::from(
+            run.info
+                .artifact_uri
+                .strip_prefix("file://")
+                .unwrap_or(&run.info.artifact_uri),
+        )
+    }
+}
+
+fn metric_from(r: &Row, at: usize) -> rusqlite::Result<Metric> {
+    let is_nan: bool = r.get(at + 4)?;
+    Ok(Metric {
+        key: r.get(at)?,
+        value: if is_nan { f64::NAN } else { r.get(at + 1)? },
+        timestamp: r.get(at + 2)?,
+        step: r.get(at + 3)?,
+    })
+}
+
+pub(crate) fn deleted_run(uuid: &str) -> Error {
+    Error::InvalidState(format!(
+        "run `{uuid}` is deleted: restore it with `mlf runs restore {}`",
+        &uuid[..uuid.len().min(8)]
+    ))
+}

@@ -1,0 +1,117 @@
+//! The schema, versioned by `PRAGMA user_version`, with forward migrations.
+//!
+//! Migration N brings a store from version N-1 to N. A store newer than this binary is refused.
+
+use super::{Error, Result, Store};
+use crate::tracking::ids::now_ms;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: experiments, runs, params, tags, metric history and latest values, store state.
+    "
+    CREATE TABLE experiments (
+        experiment_id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        artifact_location TEXT,
+        lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+        creation_time INTEGER NOT NULL,
+        last_update_time INTEGER NOT NULL
+    );
+    CREATE TABLE experiment_tags (
+        experiment_id INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (experiment_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        run_uuid TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        experiment_id INTEGER NOT NULL,
+        user_id TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        start_time INTEGER NOT NULL,
+        end_time INTEGER,
+        lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+        deleted_time INTEGER,
+        artifact_uri TEXT,
+        owner_pid INTEGER,
+        owner_host TEXT
+    );
+    CREATE INDEX runs_by_experiment ON runs (experiment_id, start_time);
+    CREATE INDEX runs_by_name ON runs (name);
+    CREATE TABLE params (
+        run_id INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE tags (
+        run_id INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE metrics (
+        run_id INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        timestamp INTEGER NOT NULL,
+        value REAL NOT NULL,
+        is_nan INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, key, step, timestamp, value, is_nan)
+    ) WITHOUT ROWID;
+    CREATE TABLE latest_metrics (
+        run_id INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        timestamp INTEGER NOT NULL,
+        value REAL NOT NULL,
+        is_nan INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO experiments (experiment_id, name, lifecycle_stage, creation_time, last_update_time)
+        VALUES (0, 'Default', 'active', :now, :now);
+    ",
+];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+fn user_version(store: &Store) -> Result<i64> {
+    Ok(store
+        .conn()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Brings the store up to `SCHEMA_VERSION`; cheap when it already is.
+pub fn migrate(store: &mut Store) -> Result<()> {
+    let current = user_version(store)?;
+    if current == SCHEMA_VERSION {
+        return Ok(());
+    }
+    if current > SCHEMA_VERSION {
+        return Err(Error::Newer(
+            store.root().display().to_string(),
+            current,
+            SCHEMA_VERSION,
+        ));
+    }
+    if current == 0 {
+        // Persistent; set before any transaction. Racing creators both succeed.
+        store.conn().pragma_update(None, "journal_mode", "WAL")?;
+    }
+    store.write(|tx| {
+        // Re-read inside the lock: another process may have migrated meanwhile.
+        let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let sql = sql.replace(":now", &now_ms().to_string());
+            tx.execute_batch(&sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,158 @@
+//! Output: stdout carries data only (tables, JSON, CSV, ids); notices, warnings and errors go
+//! to stderr. Colour is decided once (flag, then `NO_COLOR`, then `CLICOLOR_FORCE`, then tty).
+//! A closed stdout (`mlf runs list | head`) ends the program quietly with exit code 0.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod format;
+pub mod progress;
+pub mod table;
+
+use std::io::{IsTerminal, Write};
+
+use crate::env;
+use crate::error::CliError;
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+pub struct Ui {
+    pub color_stdout: bool,
+    pub color_stderr: bool,
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
+    /// Terminal width for tables: `COLUMNS`, else the terminal's, else none.
+    pub width: Option<u16>,
+    pub quiet: bool,
+}
+
+impl Ui {
+    pub fn new(choice: ColorChoice, quiet: bool) -> Ui {
+        let stdout_tty = std::io::stdout().is_terminal();
+        let stderr_tty = std::io::stderr().is_terminal();
+        let forced = match choice {
+            ColorChoice::Always => Some(true),
+            ColorChoice::Never => Some(false),
+            ColorChoice::Auto => {
+                if env::var(env::NO_COLOR).is_some() {
+                    Some(false)
+                } else if env::var(env::CLICOLOR_FORCE).is_some_and(|v| v != "0") {
+                    Some(true)
+                } else {
+                    None
+                }
+            }
+        };
+        let width = env::var("COLUMNS")
+            .and_then(|c| c.parse::<u16>().ok())
+            .or_else(|| if stdout_tty { terminal_width() } else { None });
+        Ui {
+            color_stdout: forced.unwrap_or(stdout_tty),
+            color_stderr: forced.unwrap_or(stderr_tty),
+            stdout_tty,
+            stderr_tty,
+            width,
+            quiet,
+        }
+    }
+
+    /// Writes data to stdout.
+    pub fn out(&self, text: &str) {
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = stdout
+            .write_all(text.as_bytes())
+            .and_then(|_| stdout.flush())
+        {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }
+
+    /// Writes a line of data to stdout.
+    pub fn line(&self, text: &str) {
+        self.out(&format!("{text}\n"));
+    }
+
+    /// Writes a value as pretty JSON to stdout.
+    pub fn json<T: serde::Serialize>(&self, value: &T) -> Result<(), CliError> {
+        let mut text = serde_json::to_string_pretty(value)?;
+        text.push('\n');
+        self.out(&text);
+        Ok(())
+    }
+
+    /// A notice on stderr, such as `Created store at …`; hidden by `--quiet`.
+    pub fn status(&self, verb: &str, message: &str) {
+        if self.quiet {
+            return;
+        }
+        let verb = self.paint_err(verb, "1;32");
+        eprintln!("{verb} {message}");
+    }
+
+    /// A warning on stderr.
+    pub fn warn(&self, message: &str) {
+        let label = self.paint_err("warning:", "1;33");
+        eprintln!("{label} {message}");
+    }
+
+    /// Renders an error to stderr in the cargo shape.
+    pub fn error(&self, err: &CliError) {
+        let label = self.paint_err("error:", "1;31");
+        let mut text = format!("{label} {}\n", err.message);
+        for cause in &err.causes {
+            text.push_str(&format!("  Caused by: {cause}\n"));
+        }
+        for hint in &err.hints {
+            let label = self.paint_err("hint:", "1;36");
+            text.push_str(&format!("{label} {hint}\n"));
+        }
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+
+    /// Raw bytes to stderr (a child's output being relayed).
+    pub fn err_bytes(&self, bytes: &[u8]) {
+        let mut e = std::io::stderr().lock();
+        let _ = e.write_all(bytes).and_then(|_| e.flush());
+    }
+
+    /// Raw bytes to stdout (a child's output being relayed); a closed stdout is ignored.
+    pub fn out_bytes(&self, bytes: &[u8]) {
+        let mut o = std::io::stdout().lock();
+        let _ = o.write_all(bytes).and_then(|_| o.flush());
+    }
+
+    fn paint_err(&self, text: &str, code: &str) -> String {
+        paint(self.color_stderr, text, code)
+    }
+
+    pub fn paint_out(&self, text: &str, code: &str) -> String {
+        paint(self.color_stdout, text, code)
+    }
+}
+
+fn paint(on: bool, text: &str, code: &str) -> String {
+    if on {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn terminal_width() -> Option<u16> {
+    // SAFETY: TIOCGWINSZ fills a winsize struct; a zeroed one is a valid starting value.
+    unsafe {
+        let mut ws: libc::winsize = std::mem::zeroed();
+        if libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) == 0 && ws.ws_col > 0 {
+            Some(ws.ws_col)
+        } else {
+            None
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Tables for people: borderless aligned columns, a bold header when colour is on, wrapped to
+//! the terminal width when there is one.
+
+use comfy_table::presets::NOTHING;
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
+
+use super::Ui;
+
+/// A table with these headers.
+pub fn new(ui: &Ui, headers: &[String]) -> Table {
+    let mut table = Table::new();
+    table.load_style(NOTHING);
+    if let Some(w) = ui.width {
+        table.set_width(w);
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+    }
+    if ui.color_stdout {
+        table.enforce_styling();
+        table.set_header(
+            headers
+                .iter()
+                .map(|h| Cell::new(h).add_attribute(Attribute::Bold)),
+        );
+    } else {
+        table.force_no_tty();
+        table.set_header(headers.iter().map(Cell::new));
+    }
+    table
+}
+
+/// Renders a table: each line without trailing spaces or the preset's outer padding.
+pub fn render(table: &Table) -> String {
+    let mut out = String::new();
+    for line in table.lines() {
+        let line = line.strip_prefix(' ').unwrap_or(&line);
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A run status cell, coloured when colour is on.
+pub fn status_cell(ui: &Ui, status: &str) -> Cell {
+    let cell = Cell::new(status);
+    if !ui.color_stdout {
+        return cell;
+    }
+    match status {
+        "FINISHED" => cell.fg(Color::Green),
+        "FAILED" | "DEAD" => cell.fg(Color::Red),
+        "KILLED" => cell.fg(Color::Magenta),
+        "RUNNING" => cell.fg(Color::Yellow),
+        _ => cell,
+    }
+}
+
+/// Key/value lines (`key  value`) aligned on the key, for `show` commands.
+pub fn pairs(rows: &[(String, String)], indent: usize) -> String {
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    let pad = " ".repeat(indent);
+    let mut out = String::new();
+    for (k, v) in rows {
+        let gap = " ".repeat(width - k.chars().count() + 2);
+        out.push_str(&format!("{pad}{k}{gap}{v}\n"));
+    }
+    out
+}

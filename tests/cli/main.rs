@@ -1,0 +1,6 @@
+//! Integration tests: every test drives the real `mlf` binary.
+
+mod support;
+
+mod generated;
+mod layout;

@@ -1,0 +1,243 @@
+//! The harness: run the real `mlf` binary in a temporary directory with a cleared environment.
+
+use std::cell::Cell;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A temporary home and working directory, and how to run `mlf` in them.
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+    seed: Cell<u64>,
+    extra: Vec<(String, String)>,
+}
+
+/// What a command did: exit code, stdout, stderr.
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl fmt::Display for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "[exit status: {}]\n----- stdout -----\n{}----- stderr -----\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl fmt::Debug for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl Output {
+    /// Asserts exit code 0 and returns self.
+    #[track_caller]
+    pub fn ok(self) -> Output {
+        assert_eq!(self.code, 0, "expected success:\n{self}");
+        self
+    }
+
+    /// Asserts the exit code and returns self.
+    #[track_caller]
+    pub fn code(self, code: i32) -> Output {
+        assert_eq!(self.code, code, "expected exit code {code}:\n{self}");
+        self
+    }
+
+    /// Parses stdout as JSON.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{self}"))
+    }
+}
+
+pub fn mlf_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_mlf")
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        std::fs::create_dir_all(dir.path().join("work")).unwrap();
+        TestEnv {
+            dir,
+            seed: Cell::new(1),
+            extra: Vec::new(),
+        }
+    }
+
+    /// The working directory commands run in.
+    pub fn cwd(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+
+    /// The store `mlf` creates in the working directory.
+    pub fn store(&self) -> PathBuf {
+        self.cwd().join(".mlf")
+    }
+
+    /// Sets an environment variable for every later command.
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.extra.push((key.to_string(), value.to_string()));
+    }
+
+    /// A `Command` for `mlf` with the cleared, pinned environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        self.command_in(&self.cwd(), args)
+    }
+
+    pub fn command_in(&self, cwd: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(mlf_bin());
+        let seed = self.seed.get();
+        self.seed.set(seed + 1);
+        cmd.args(args)
+            .current_dir(cwd)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path().join("home"))
+            .env("USER", "tester")
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "200")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("TZ", "UTC")
+            .env("MLF_TEST_SEED", seed.to_string())
+            .stdin(Stdio::null());
+        for (k, v) in &self.extra {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Runs `mlf ARGS` and captures its output.
+    pub fn mlf(&self, args: &[&str]) -> Output {
+        run(self.command(args))
+    }
+
+    /// Runs `mlf ARGS` in another directory.
+    pub fn mlf_in(&self, cwd: &Path, args: &[&str]) -> Output {
+        run(self.command_in(cwd, args))
+    }
+
+    /// Runs `mlf ARGS` with `input` on stdin.
+    pub fn mlf_stdin(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut cmd = self.command(args);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn mlf");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        to_output(out)
+    }
+
+    /// Writes a file under the working directory.
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let path = self.cwd().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// Starts a run with `mlf run start` and returns its id.
+    pub fn start_run(&self, extra: &[&str]) -> String {
+        let mut args = vec!["run", "start"];
+        args.extend_from_slice(extra);
+        self.mlf(&args).ok().stdout.trim().to_string()
+    }
+
+    /// A byte-for-byte picture of the store's database and artifacts, to check that a refused
+    /// command changed nothing.
+    pub fn snapshot_store(&self) -> String {
+        let out = Command::new(mlf_bin())
+            .args(["runs", "list", "--all", "--format", "json"])
+            .current_dir(self.cwd())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .output()
+            .unwrap();
+        let exps = Command::new(mlf_bin())
+            .args(["experiments", "list", "--all", "--format", "json"])
+            .current_dir(self.cwd())
+            .env_clear()
+            .output()
+            .unwrap();
+        let mut files = Vec::new();
+        walk(&self.store().join("artifacts"), &mut files);
+        format!(
+            "{}\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&exps.stdout),
+            files.join("\n")
+        )
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            let len = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+            out.push(format!("{} {len}", p.display()));
+        }
+    }
+}
+
+pub fn run(mut cmd: Command) -> Output {
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    to_output(cmd.output().expect("run mlf"))
+}
+
+fn to_output(out: std::process::Output) -> Output {
+    use std::os::unix::process::ExitStatusExt;
+    Output {
+        code: out
+            .status
+            .code()
+            .unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0)),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `git ARGS` in `dir` with a fixed identity.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
