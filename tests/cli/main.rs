@@ -2,5 +2,12 @@
 
 mod support;
 
+mod artifacts;
+mod concurrency;
+mod experiments;
 mod generated;
 mod layout;
+mod log;
+mod run;
+mod runs;
+mod store;

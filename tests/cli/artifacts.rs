@@ -1,0 +1,1 @@
+//! Tests of `mlf` (artifacts), through the binary.

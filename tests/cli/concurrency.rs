@@ -1,0 +1,1 @@
+//! Tests of `mlf` (concurrency), through the binary.

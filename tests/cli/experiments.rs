@@ -1,0 +1,1 @@
+//! Tests of `mlf` (experiments), through the binary.

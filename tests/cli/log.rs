@@ -1,0 +1,1 @@
+//! Tests of `mlf` (log), through the binary.

@@ -1,0 +1,1 @@
+//! Tests of `mlf` (run), through the binary.

@@ -1,0 +1,1 @@
+//! Tests of `mlf` (runs), through the binary.

@@ -1,0 +1,1 @@
+//! Tests of `mlf` (store), through the binary.
