@@ -32,9 +32,26 @@ impl Ctx {
             .map_err(|e| failure(format!("cannot read the current directory: {e}")))
     }
 
+    /// Remote tracking servers are not supported yet: refuse rather than write locally when
+    /// `MLF_TRACKING_URI` asks for one.
+    fn check_tracking_uri(&self) -> CliResult<()> {
+        match env::var(env::MLF_TRACKING_URI) {
+            Some(uri) => Err(usage_error(format!(
+                "`{}` is set to `{uri}`, but this mlf only works with a local store",
+                env::MLF_TRACKING_URI
+            ))
+            .hint(format!(
+                "unset `{}` to use the nearest `.mlf` store",
+                env::MLF_TRACKING_URI
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// The store for reading: `--store`/`MLF_STORE`, else the nearest `.mlf` upward.
     pub fn store(&mut self) -> CliResult<&mut Store> {
         if self.store.is_none() {
+            self.check_tracking_uri()?;
             let root = match &self.store_flag {
                 Some(dir) => dir.clone(),
                 None => {
@@ -53,6 +70,7 @@ impl Ctx {
     /// `--store` path, else at the git work-tree root (or the current directory outside git).
     pub fn store_for_write(&mut self) -> CliResult<&mut Store> {
         if self.store.is_none() {
+            self.check_tracking_uri()?;
             let cwd = self.cwd()?;
             let existing = match &self.store_flag {
                 Some(dir) => dir.join(store::DB_FILE).is_file().then(|| dir.clone()),

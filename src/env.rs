@@ -9,7 +9,8 @@ pub const MLF_STORE: &str = "MLF_STORE";
 pub const MLF_RUN_ID: &str = "MLF_RUN_ID";
 /// Experiment (name or id) for new runs when `-x` is not given.
 pub const MLF_EXPERIMENT: &str = "MLF_EXPERIMENT";
-/// Tracking server URI (reserved for remote stores).
+/// Tracking server URI. Remote stores are not supported yet: when set, commands that need a
+/// store refuse to run rather than write locally.
 pub const MLF_TRACKING_URI: &str = "MLF_TRACKING_URI";
 /// All `-p key=value` params of `mlf run`, as one JSON object, for the child.
 pub const MLF_PARAMS: &str = "MLF_PARAMS";

@@ -330,41 +330,43 @@ impl Store {
         })
     }
 
-    /// Soft-deletes a run.
-    pub fn delete_run(&mut self, uuid: &str) -> Result<()> {
-        self.set_run_stage(uuid, LifecycleStage::Deleted)
+    /// Soft-deletes runs, all or none.
+    pub fn delete_runs(&mut self, uuids: &[String]) -> Result<()> {
+        self.set_runs_stage(uuids, LifecycleStage::Deleted)
     }
 
-    /// Restores a deleted run (its experiment must be active).
-    pub fn restore_run(&mut self, uuid: &str) -> Result<()> {
-        self.set_run_stage(uuid, LifecycleStage::Active)
+    /// Restores deleted runs (their experiments must be active), all or none.
+    pub fn restore_runs(&mut self, uuids: &[String]) -> Result<()> {
+        self.set_runs_stage(uuids, LifecycleStage::Active)
     }
 
-    fn set_run_stage(&mut self, uuid: &str, stage: LifecycleStage) -> Result<()> {
+    fn set_runs_stage(&mut self, uuids: &[String], stage: LifecycleStage) -> Result<()> {
         let now = now_ms();
         self.write(|tx| {
-            let (pk, current) = Store::run_key(tx, uuid)?;
-            if current == stage {
-                let state = if stage == LifecycleStage::Deleted { "already deleted" } else { "not deleted" };
-                return Err(Error::InvalidState(format!("run `{uuid}` is {state}")));
-            }
-            if stage == LifecycleStage::Active {
-                let exp_stage: String = tx.query_row(
-                    "SELECT e.lifecycle_stage FROM runs r JOIN experiments e USING (experiment_id) WHERE r.id = ?1",
-                    [pk],
-                    |r| r.get(0),
-                )?;
-                if exp_stage == "deleted" {
-                    return Err(Error::InvalidState(format!(
-                        "run `{uuid}` belongs to a deleted experiment: restore the experiment with `mlf experiments restore`"
-                    )));
+            for uuid in uuids {
+                let (pk, current) = Store::run_key(tx, uuid)?;
+                if current == stage {
+                    let state = if stage == LifecycleStage::Deleted { "already deleted" } else { "not deleted" };
+                    return Err(Error::InvalidState(format!("run `{uuid}` is {state}")));
                 }
+                if stage == LifecycleStage::Active {
+                    let exp_stage: String = tx.query_row(
+                        "SELECT e.lifecycle_stage FROM runs r JOIN experiments e USING (experiment_id) WHERE r.id = ?1",
+                        [pk],
+                        |r| r.get(0),
+                    )?;
+                    if exp_stage == "deleted" {
+                        return Err(Error::InvalidState(format!(
+                            "run `{uuid}` belongs to a deleted experiment: restore the experiment with `mlf experiments restore`"
+                        )));
+                    }
+                }
+                let deleted_time = (stage == LifecycleStage::Deleted).then_some(now);
+                tx.execute(
+                    "UPDATE runs SET lifecycle_stage = ?1, deleted_time = ?2 WHERE id = ?3",
+                    params![stage.as_str(), deleted_time, pk],
+                )?;
             }
-            let deleted_time = (stage == LifecycleStage::Deleted).then_some(now);
-            tx.execute(
-                "UPDATE runs SET lifecycle_stage = ?1, deleted_time = ?2 WHERE id = ?3",
-                params![stage.as_str(), deleted_time, pk],
-            )?;
             Ok(())
         })
     }

@@ -119,7 +119,9 @@ impl StepCounter {
 mod tests {
     use super::*;
 
-    fn p(line: &str) -> Option<(Option<i64>, Vec<(String, f64)>)> {
+    type Parsed = (Option<i64>, Vec<(String, f64)>);
+
+    fn p(line: &str) -> Option<Parsed> {
         parse_line(line).map(|c| (c.step, c.values))
     }
 

@@ -69,3 +69,13 @@ pub fn pairs(rows: &[(String, String)], indent: usize) -> String {
     }
     out
 }
+
+/// Key/value rows as CSV with a `key,value` header, for `show` commands.
+pub fn pairs_csv(rows: &[(String, String)]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["key", "value"]);
+    for (k, v) in rows {
+        let _ = w.write_record([k, v]);
+    }
+    String::from_utf8_lossy(&w.into_inner().unwrap_or_default()).into_owned()
+}

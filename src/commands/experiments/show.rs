@@ -24,7 +24,7 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
         .unwrap_or(0);
     match output.format {
         OutputFormat::Json => ctx.ui.json(&serde_json::json!({ "experiment": exp }))?,
-        OutputFormat::Table | OutputFormat::Csv => {
+        format => {
             let mut rows = vec![
                 ("id".to_string(), exp.experiment_id.clone()),
                 ("name".into(), exp.name.clone()),
@@ -37,7 +37,11 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
             for t in &exp.tags {
                 rows.push((format!("tag {}", t.key), t.value.clone()));
             }
-            ctx.ui.out(&table::pairs(&rows, 0));
+            if format == OutputFormat::Csv {
+                ctx.ui.out(&table::pairs_csv(&rows));
+            } else {
+                ctx.ui.out(&table::pairs(&rows, 0));
+            }
         }
     }
     Ok(0)

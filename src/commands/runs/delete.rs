@@ -26,9 +26,7 @@ pub fn delete(ctx: &mut Ctx, args: DeleteArgs) -> CliResult<u8> {
         .iter()
         .map(|r| store.resolve_run(r, None))
         .collect::<Result<Vec<_>, _>>()?;
-    for id in &ids {
-        store.delete_run(id)?;
-    }
+    store.delete_runs(&ids)?;
     for id in &ids {
         ctx.ui.status(
             "Deleted",
@@ -49,9 +47,7 @@ pub fn restore(ctx: &mut Ctx, args: RestoreArgs) -> CliResult<u8> {
         .iter()
         .map(|r| store.resolve_run(r, None))
         .collect::<Result<Vec<_>, _>>()?;
-    for id in &ids {
-        store.restore_run(id)?;
-    }
+    store.restore_runs(&ids)?;
     for id in &ids {
         ctx.ui.status("Restored", &format!("run {}", short_id(id)));
     }

@@ -7,7 +7,7 @@ use crate::context::Ctx;
 use crate::error::CliResult;
 use crate::tracking::ids::now_ms;
 use crate::tracking::tags;
-use crate::ui::format::{OutputArgs, OutputFormat, bytes, duration, number, time};
+use crate::ui::format::{OutputArgs, OutputFormat, bytes, duration, number, number_exact, time};
 use crate::ui::table;
 
 /// Show everything about one run: params, metrics, tags, git, artifacts
@@ -75,6 +75,29 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
         head.push(("stage".into(), "deleted".into()));
     }
     head.push(("artifacts".into(), i.artifact_uri.clone()));
+    if output.format == OutputFormat::Csv {
+        let mut rows = head;
+        rows.extend(
+            run.data
+                .params
+                .iter()
+                .map(|p| (format!("params.{}", p.key), p.value.clone())),
+        );
+        rows.extend(
+            run.data
+                .metrics
+                .iter()
+                .map(|m| (format!("metrics.{}", m.key), number_exact(m.value))),
+        );
+        rows.extend(
+            run.data
+                .tags
+                .iter()
+                .map(|t| (format!("tags.{}", t.key), t.value.clone())),
+        );
+        ctx.ui.out(&table::pairs_csv(&rows));
+        return Ok(0);
+    }
     let mut out = table::pairs(&head, 0);
 
     if !run.data.params.is_empty() {
