@@ -133,36 +133,51 @@ impl LocalRepo {
     /// Copies one planned file into place (temporary file, then rename); `progress` is called
     /// with the bytes copied so far.
     pub fn put(&self, item: &CopyItem, progress: &mut dyn FnMut(u64)) -> Result<()> {
-        let root = self.canonical_root()?;
-        let target = root.join(&item.to);
-        let parent = target.parent().expect("artifact has a parent");
-        fs::create_dir_all(parent).map_err(io(format!("cannot create `{}`", parent.display())))?;
-        let real_parent = fs::canonicalize(parent)
-            .map_err(io(format!("cannot resolve `{}`", parent.display())))?;
-        if !real_parent.starts_with(&root) {
-            return Err(Error::Invalid(format!(
-                "artifact path `{}` leads outside the run's artifact root (a symlink): refusing to write",
-                item.to.display()
-            )));
-        }
+        let (dir, name) = self.writable(&item.to)?;
         let mut input = fs::File::open(&item.from)
             .map_err(io(format!("cannot read `{}`", item.from.display())))?;
-        write_atomic(
-            &real_parent,
-            target.file_name().expect("file name"),
-            &mut |out| copy_with_progress(&mut input, out, progress),
-        )
+        write_atomic(&dir, &name, &mut |out| {
+            copy_with_progress(&mut input, out, progress)
+        })
     }
 
     /// Writes bytes to a path under the root.
     pub fn write_bytes(&self, rel: &Path, bytes: &[u8]) -> Result<()> {
-        let root = self.canonical_root()?;
-        let target = root.join(rel);
-        let parent = target.parent().expect("artifact has a parent");
-        fs::create_dir_all(parent).map_err(io(format!("cannot create `{}`", parent.display())))?;
-        write_atomic(parent, target.file_name().expect("file name"), &mut |out| {
+        let (dir, name) = self.writable(rel)?;
+        write_atomic(&dir, &name, &mut |out| {
             out.write_all(bytes).map(|_| bytes.len() as u64)
         })
+    }
+
+    /// The real directory to write `rel` into, created if needed, and the file name. The part
+    /// of the path that exists is checked before anything is created below it, and again after.
+    fn writable(&self, rel: &Path) -> Result<(PathBuf, std::ffi::OsString)> {
+        let root = self.canonical_root()?;
+        let target = root.join(rel);
+        let name = target
+            .file_name()
+            .expect("artifact has a file name")
+            .to_os_string();
+        let parent = target.parent().expect("artifact has a parent");
+        let outside = || {
+            Error::Invalid(format!(
+                "artifact path `{}` leads outside the run's artifact root (a symlink): refusing to write",
+                rel.display()
+            ))
+        };
+        let existing = parent.ancestors().find(|a| a.exists()).unwrap_or(&root);
+        let real = fs::canonicalize(existing)
+            .map_err(io(format!("cannot resolve `{}`", existing.display())))?;
+        if !real.starts_with(&root) {
+            return Err(outside());
+        }
+        fs::create_dir_all(parent).map_err(io(format!("cannot create `{}`", parent.display())))?;
+        let real_parent = fs::canonicalize(parent)
+            .map_err(io(format!("cannot resolve `{}`", parent.display())))?;
+        if !real_parent.starts_with(&root) {
+            return Err(outside());
+        }
+        Ok((real_parent, name))
     }
 
     /// Lists a directory under the root (or the root itself), run-relative paths, sorted.

@@ -15,7 +15,7 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 
 pub use logging::{LogBatch, LogOutcome};
-pub use runs::{NewRun, RunFilter};
+pub use runs::{NewRun, RunPage, RunQuery};
 
 /// Name of the store directory that discovery looks for.
 pub const STORE_DIR: &str = ".mlf";

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 
 use super::{Error, Result, Store};
+use crate::search::{self, Expr, OrderKey};
 use crate::tracking::ids::{new_run_id, new_run_name, now_ms};
 use crate::tracking::validation::validate_run_name;
 use crate::tracking::{
@@ -24,13 +25,57 @@ pub struct NewRun {
     pub owner: Option<Owner>,
 }
 
-/// Which runs a listing returns.
+/// Which runs a search returns, in which order, and which page of them.
 #[derive(Debug, Clone)]
-pub struct RunFilter {
+pub struct RunQuery {
     /// Experiment ids; empty means every experiment the view admits.
     pub experiment_ids: Vec<String>,
     pub view: ViewType,
-    pub limit: Option<usize>,
+    pub filter: Option<Expr>,
+    pub order_by: Vec<OrderKey>,
+    pub max_results: Option<usize>,
+    /// Token from a previous page's `next_page_token`.
+    pub page_token: Option<String>,
+}
+
+impl Default for RunQuery {
+    fn default() -> Self {
+        RunQuery {
+            experiment_ids: Vec::new(),
+            view: ViewType::ActiveOnly,
+            filter: None,
+            order_by: Vec::new(),
+            max_results: None,
+            page_token: None,
+        }
+    }
+}
+
+/// One page of a search.
+#[derive(Debug)]
+pub struct RunPage {
+    pub runs: Vec<Run>,
+    /// Present when more runs remain; pass it back as `page_token`.
+    pub next_page_token: Option<String>,
+}
+
+/// A page token: the offset, and the newest run that existed when the first page was read, so
+/// that runs created meanwhile do not shift the pages.
+fn encode_token(offset: usize, max_id: i64) -> String {
+    format!("{offset:x}-{max_id:x}")
+}
+
+fn decode_token(token: &str) -> Result<(usize, i64)> {
+    let bad = || {
+        Error::Invalid(format!(
+            "invalid page token `{token}`: pass the token a previous page returned"
+        ))
+    };
+    let (a, b) = token.split_once('-').ok_or_else(bad)?;
+    Ok((
+        usize::from_str_radix(a, 16).map_err(|_| bad())?,
+        i64::from_str_radix(b, 16).map_err(|_| bad())?,
+    ))
 }
 
 const INFO_COLUMNS: &str = "r.id, r.run_uuid, r.name, r.experiment_id, r.user_id, r.status, \
@@ -209,51 +254,88 @@ impl Store {
         Ok(out)
     }
 
-    /// Runs, newest first.
-    pub fn list_runs(&self, filter: &RunFilter) -> Result<Vec<Run>> {
-        let mut cond = vec![filter.view.sql("r.lifecycle_stage")];
-        let ids: Vec<i64> = filter
-            .experiment_ids
-            .iter()
-            .map(|id| {
-                id.parse::<i64>()
-                    .map_err(|_| Error::Invalid(format!("invalid experiment id `{id}`")))
-            })
-            .collect::<Result<_>>()?;
-        if !ids.is_empty() {
+    /// Runs matching a query, newest first unless ordered otherwise.
+    pub fn search_runs(&self, q: &RunQuery) -> Result<RunPage> {
+        let root = self.artifact_root().display().to_string();
+        let (offset, max_id) = match &q.page_token {
+            Some(t) => decode_token(t)?,
+            None => {
+                let max: Option<i64> =
+                    self.conn()
+                        .query_row("SELECT MAX(id) FROM runs", [], |r| r.get(0))?;
+                (0, max.unwrap_or(0))
+            }
+        };
+        let (joins, order) = search::sql::order_by(&q.order_by, &root);
+        let mut params: Vec<rusqlite::types::Value> = joins.params;
+        let mut cond = vec![q.view.sql("r.lifecycle_stage"), "r.id <= ?".to_string()];
+        params.push(max_id.into());
+        if !q.experiment_ids.is_empty() {
+            for id in &q.experiment_ids {
+                let id = id
+                    .parse::<i64>()
+                    .map_err(|_| Error::Invalid(format!("invalid experiment id `{id}`")))?;
+                params.push(id.into());
+            }
             cond.push(format!(
                 "r.experiment_id IN ({})",
-                vec!["?"; ids.len()].join(",")
+                vec!["?"; q.experiment_ids.len()].join(",")
             ));
         }
-        let limit = filter
-            .limit
-            .map(|n| format!(" LIMIT {n}"))
-            .unwrap_or_default();
-        let where_ = cond.join(" AND ");
+        if let Some(filter) = &q.filter {
+            let f = search::sql::compile(filter, &root);
+            cond.push(f.sql);
+            params.extend(f.params);
+        }
+        // One more row than asked tells whether another page exists.
+        let limit = match q.max_results {
+            Some(n) => format!(" LIMIT {} OFFSET {offset}", n + 1),
+            None => format!(" LIMIT -1 OFFSET {offset}"),
+        };
         let sql = format!(
-            "SELECT {INFO_COLUMNS} FROM runs r JOIN experiments e USING (experiment_id)
-             WHERE {where_} ORDER BY r.start_time DESC, r.id DESC{limit}"
+            "SELECT {INFO_COLUMNS} FROM runs r JOIN experiments e USING (experiment_id){}
+             WHERE {} ORDER BY {order}{limit}",
+            joins.sql,
+            cond.join(" AND ")
         );
         let mut stmt = self.conn().prepare(&sql)?;
-        let runs = stmt
-            .query_map(params_from_iter(ids.iter()), |r| self.run_from_row(r))?
+        let mut runs = stmt
+            .query_map(params_from_iter(params.iter()), |r| self.run_from_row(r))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut next_page_token = None;
+        if let Some(n) = q.max_results {
+            if runs.len() > n {
+                runs.truncate(n);
+                next_page_token = Some(encode_token(offset + n, max_id));
+            }
+        }
         if runs.is_empty() {
-            return Ok(Vec::new());
+            return Ok(RunPage {
+                runs: Vec::new(),
+                next_page_token,
+            });
         }
         let pk_set = runs
             .iter()
             .map(|(pk, _)| pk.to_string())
             .collect::<Vec<_>>()
             .join(",");
-        self.fill_data(runs, &pk_set)
+        Ok(RunPage {
+            runs: self.fill_data(runs, &pk_set)?,
+            next_page_token,
+        })
     }
 
     /// Resolves a run named by full id, unique id prefix (4+ hex characters) or unique name.
     /// `experiment` narrows name matches to one experiment.
     pub fn resolve_run(&self, spec: &str, experiment: Option<&str>) -> Result<String> {
         let spec = spec.trim();
+        let lowered = spec.to_ascii_lowercase();
+        let spec = if crate::tracking::ids::is_run_id(&lowered) {
+            lowered.as_str()
+        } else {
+            spec
+        };
         if spec.is_empty() {
             return Err(Error::Invalid(
                 "run is empty: give a run id, id prefix or name".into(),

@@ -76,6 +76,12 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO experiments (experiment_id, name, lifecycle_stage, creation_time, last_update_time)
         VALUES (0, 'Default', 'active', :now, :now);
     ",
+    // 2: (key, value) indexes, so that a filter finds its runs without scanning every run.
+    "
+    CREATE INDEX latest_metrics_by_key ON latest_metrics (key, value);
+    CREATE INDEX params_by_key ON params (key, value);
+    CREATE INDEX tags_by_key ON tags (key, value);
+    ",
 ];
 
 /// The schema version this binary writes.

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::context::Ctx;
 use crate::error::{CliResult, usage_error};
+use crate::tracking::validation::validate_experiment_name;
 
 #[derive(Debug, clap::Args)]
 pub struct CreateArgs {
@@ -39,6 +40,7 @@ pub fn create(ctx: &mut Ctx, args: CreateArgs) -> CliResult<u8> {
         name,
         artifact_location,
     } = args;
+    validate_experiment_name(&name).map_err(usage_error)?;
     let location = match artifact_location {
         Some(dir) => {
             let text = dir.to_string_lossy();

@@ -19,7 +19,7 @@ use crate::context::Ctx;
 use crate::error::{CliResult, failure, usage_error};
 use crate::store::LogBatch;
 use crate::tracking::ids::now_ms;
-use crate::tracking::validation::parse_metric_value;
+use crate::tracking::validation::{KeyKind, parse_metric_value, validate_key};
 use crate::tracking::{KeyValue, Metric};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -152,8 +152,10 @@ fn text_value(key: &str, v: Option<&Value>) -> Result<String, String> {
 
 fn parse_jsonl(text: &str, now: i64) -> ParseResult<LogBatch> {
     let mut batch = LogBatch::default();
+    let mut mark = Mark::default();
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
+        mark.check(&batch, n)?;
         let raw = raw.trim();
         if raw.is_empty() {
             continue;
@@ -219,6 +221,7 @@ fn parse_jsonl(text: &str, now: i64) -> ParseResult<LogBatch> {
             }
         }
     }
+    mark.check(&batch, usize::MAX)?;
     Ok(batch)
 }
 
@@ -237,8 +240,10 @@ fn parse_csv(text: &str, now: i64) -> ParseResult<LogBatch> {
     let long = col("key").zip(col("value"));
     let type_col = col("type");
     let mut batch = LogBatch::default();
+    let mut mark = Mark::default();
     for (i, record) in reader.records().enumerate() {
         let n = i + 2;
+        mark.check(&batch, n)?;
         let record = record.map_err(|e| (n, format!("not a valid CSV row: {e}")))?;
         let cell = |c: Option<usize>| c.and_then(|c| record.get(c)).filter(|s| !s.is_empty());
         let int = |c: Option<usize>, what: &str| -> ParseResult<Option<i64>> {
@@ -298,7 +303,43 @@ fn parse_csv(text: &str, now: i64) -> ParseResult<LogBatch> {
             }
         }
     }
+    mark.check(&batch, usize::MAX)?;
     Ok(batch)
+}
+
+/// Checks the keys and timestamps of what each line added, so that an error names its line.
+#[derive(Default)]
+struct Mark {
+    counts: (usize, usize, usize),
+    line: usize,
+}
+
+impl Mark {
+    /// Checks what was added since the last call (by line `self.line`), then moves to `next`.
+    fn check(&mut self, batch: &LogBatch, next: usize) -> ParseResult<()> {
+        let line = self.line;
+        for m in &batch.metrics[self.counts.0..] {
+            validate_key(KeyKind::Metric, &m.key).map_err(|e| (line, e))?;
+            if m.timestamp < 0 {
+                return Err((
+                    line,
+                    format!(
+                        "metric `{}` has timestamp {}: timestamps are 0 or more",
+                        m.key, m.timestamp
+                    ),
+                ));
+            }
+        }
+        for p in &batch.params[self.counts.1..] {
+            validate_key(KeyKind::Param, &p.key).map_err(|e| (line, e))?;
+        }
+        for t in &batch.tags[self.counts.2..] {
+            validate_key(KeyKind::Tag, &t.key).map_err(|e| (line, e))?;
+        }
+        self.counts = (batch.metrics.len(), batch.params.len(), batch.tags.len());
+        self.line = next;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::context::Ctx;
 use crate::error::{CliResult, usage_error};
 use crate::source::GitInfo;
 use crate::store::Store;
-use crate::tracking::validation::split_key_value;
+use crate::tracking::validation::{KeyKind, split_key_value, validate_key, validate_run_name};
 use crate::tracking::{KeyValue, tags};
 use crate::{env, source};
 
@@ -86,19 +86,23 @@ pub struct Setup {
 }
 
 impl SetupArgs {
-    fn parse(&self) -> CliResult<Setup> {
-        let pairs = |list: &[String]| -> CliResult<Vec<KeyValue>> {
+    /// Parses and checks `-p`, `-t` and `-n` before anything is written (or a store created).
+    pub fn parse(&self) -> CliResult<Setup> {
+        let pairs = |list: &[String], kind: KeyKind| -> CliResult<Vec<KeyValue>> {
             list.iter()
                 .map(|s| {
-                    split_key_value(s)
-                        .map(|(key, value)| KeyValue { key, value })
-                        .map_err(usage_error)
+                    let (key, value) = split_key_value(s).map_err(usage_error)?;
+                    validate_key(kind, &key).map_err(usage_error)?;
+                    Ok(KeyValue { key, value })
                 })
                 .collect()
         };
+        if let Some(name) = &self.name {
+            validate_run_name(name).map_err(usage_error)?;
+        }
         Ok(Setup {
-            params: pairs(&self.params)?,
-            tags: pairs(&self.tags)?,
+            params: pairs(&self.params, KeyKind::Param)?,
+            tags: pairs(&self.tags, KeyKind::Tag)?,
         })
     }
 }

@@ -17,6 +17,7 @@ pub struct StartArgs {
 }
 
 pub fn run(ctx: &mut Ctx, args: StartArgs) -> CliResult<u8> {
+    args.setup.parse()?;
     let store = ctx.store_for_write()?;
     if let Some(active) = store.state(ACTIVE_RUN)? {
         if let Ok(run) = store.run(&active) {

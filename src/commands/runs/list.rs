@@ -6,7 +6,7 @@ use comfy_table::Cell;
 
 use crate::context::Ctx;
 use crate::error::{CliResult, usage_error};
-use crate::store::RunFilter;
+use crate::store::RunQuery;
 use crate::tracking::ids::now_ms;
 use crate::tracking::{Run, ViewType};
 use crate::ui::format::{OutputArgs, OutputFormat, duration, number, number_exact, short_id, time};
@@ -89,16 +89,17 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
     for spec in &experiments {
         ids.push(store.resolve_experiment(spec)?.experiment_id);
     }
-    let filter = RunFilter {
+    let query = RunQuery {
         experiment_ids: ids,
         view: if all {
             ViewType::All
         } else {
             ViewType::ActiveOnly
         },
-        limit,
+        max_results: limit,
+        ..Default::default()
     };
-    let runs = store.list_runs(&filter)?;
+    let runs = store.search_runs(&query)?.runs;
     let cols = pick_columns(&runs, &columns)?;
     match output.format {
         OutputFormat::Json => ctx.ui.json(&serde_json::json!({ "runs": runs }))?,
