@@ -32,6 +32,9 @@ pub const MLFLOW_TRACKING_URI: &str = "MLFLOW_TRACKING_URI";
 /// When `false`, over-long param and tag values are refused instead of truncated.
 pub const MLFLOW_TRUNCATE_LONG_VALUES: &str = "MLFLOW_TRUNCATE_LONG_VALUES";
 
+/// Set by the shell completion scripts: `COMPLETE=bash mlf -- WORDS` prints completions.
+pub const COMPLETE: &str = "COMPLETE";
+
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// Forces colour when set to a non-empty value other than `0`.

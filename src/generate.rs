@@ -10,11 +10,22 @@ pub const COMPLETION_FILES: &[(&str, Shell)] = &[
     ("_mlf.ps1", Shell::PowerShell),
 ];
 
-/// The completion script for a shell.
+/// The completion script for a shell: it registers `mlf` for dynamic completion, so that run
+/// ids and names, experiments and keys are completed from the store.
 pub fn completion(shell: Shell) -> Vec<u8> {
-    let mut cmd = crate::cli::command();
+    use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
+    let completer: &dyn EnvCompleter = match shell {
+        Shell::Bash => &Bash,
+        Shell::Zsh => &Zsh,
+        Shell::Fish => &Fish,
+        Shell::PowerShell => &Powershell,
+        Shell::Elvish => &Elvish,
+        _ => &Bash,
+    };
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut cmd, "mlf", &mut out);
+    completer
+        .write_registration(crate::env::COMPLETE, "mlf", "mlf", "mlf", &mut out)
+        .expect("writing to memory cannot fail");
     out
 }
 

@@ -27,6 +27,11 @@ use crate::ui::Ui;
 
 /// Runs the `mlf` command line and returns its exit code.
 pub fn main() -> ExitCode {
+    // Completion requests from the shell (`COMPLETE=bash mlf -- …`) are answered and exit here.
+    clap_complete::CompleteEnv::with_factory(cli::command)
+        .var(env::COMPLETE)
+        .completer("mlf")
+        .complete();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

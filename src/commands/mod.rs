@@ -1,6 +1,7 @@
 //! The command tree: one variant per subcommand, one file (or folder) per variant.
 
 pub mod artifacts;
+pub mod complete;
 pub mod completions;
 pub mod experiments;
 pub mod generate;

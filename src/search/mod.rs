@@ -203,9 +203,7 @@ pub fn parse_order_by(items: &[String]) -> Result<Vec<OrderKey>, SearchError> {
                 return Err(p.err_at(start, "datasets cannot order runs"));
             }
             p.skip_ws();
-            let ascending = if p.at_end() {
-                true
-            } else if p.keyword("ASC") {
+            let ascending = if p.at_end() || p.keyword("ASC") {
                 true
             } else if p.keyword("DESC") {
                 false

@@ -108,3 +108,19 @@ pub fn add_exclude(git_dir: &Path, pattern: &str) -> std::io::Result<bool> {
     std::fs::write(&path, text)?;
     Ok(true)
 }
+
+/// `git diff --stat FROM TO` in the repository containing `dir`, when it has both commits.
+pub fn diff_stat(dir: &Path, from: &str, to: &str) -> Option<String> {
+    let repo = Repository::discover(dir).ok()?;
+    let tree = |id: &str| {
+        repo.find_commit(git2::Oid::from_str(id).ok()?)
+            .ok()?
+            .tree()
+            .ok()
+    };
+    let (a, b) = (tree(from)?, tree(to)?);
+    let diff = repo.diff_tree_to_tree(Some(&a), Some(&b), None).ok()?;
+    let stats = diff.stats().ok()?;
+    let buf = stats.to_buf(git2::DiffStatsFormat::FULL, 80).ok()?;
+    buf.as_str().ok().map(str::to_string)
+}

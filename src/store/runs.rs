@@ -464,6 +464,28 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The newest active runs: (id, name), for completion.
+    pub fn recent_runs(&self, limit: usize) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT run_uuid, name FROM runs WHERE lifecycle_stage = 'active' ORDER BY start_time DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every key used in `latest_metrics`, `params` or `tags`, for completion.
+    pub fn distinct_keys(&self, table: &str) -> Result<Vec<String>> {
+        let table = match table {
+            "latest_metrics" | "params" | "tags" => table,
+            _ => return Ok(Vec::new()),
+        };
+        let mut stmt = self
+            .conn()
+            .prepare(&format!("SELECT DISTINCT key FROM {table} ORDER BY key"))?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Number of active runs per experiment id.
     pub fn run_counts(&self) -> Result<HashMap<String, usize>> {
         let mut stmt = self.conn().prepare_cached(

@@ -10,6 +10,8 @@ pub enum OutputFormat {
     Json,
     /// Comma-separated values with a header row
     Csv,
+    /// A Markdown table (for reports and pull requests)
+    Md,
 }
 
 /// `--format` for commands that show or list.

@@ -3,6 +3,7 @@
 //! A closed stdout (`mlf runs list | head`) ends the program quietly with exit code 0.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod chart;
 pub mod format;
 pub mod progress;
 pub mod table;
@@ -94,6 +95,15 @@ impl Ui {
         }
         let verb = self.paint_err(verb, "1;32");
         eprintln!("{verb} {message}");
+    }
+
+    /// A hint on stderr (what to do next); hidden by `--quiet`.
+    pub fn hint(&self, message: &str) {
+        if self.quiet {
+            return;
+        }
+        let label = self.paint_err("hint:", "1;36");
+        eprintln!("{label} {message}");
     }
 
     /// A warning on stderr.

@@ -79,3 +79,36 @@ pub fn pairs_csv(rows: &[(String, String)]) -> String {
     }
     String::from_utf8_lossy(&w.into_inner().unwrap_or_default()).into_owned()
 }
+
+/// A Markdown table (pipes in cells escaped).
+pub fn markdown(headers: &[String], rows: &[Vec<String>]) -> String {
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut out = format!(
+        "| {} |\n",
+        headers
+            .iter()
+            .map(|h| cell(h))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    out.push_str(&format!("|{}|\n", vec!["---"; headers.len()].join("|")));
+    for row in rows {
+        out.push_str(&format!(
+            "| {} |\n",
+            row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
+        ));
+    }
+    out
+}
+
+/// Plain text rows as a table for people, or as Markdown.
+pub fn text(ui: &Ui, headers: &[String], rows: Vec<Vec<String>>, markdown_out: bool) -> String {
+    if markdown_out {
+        return markdown(headers, &rows);
+    }
+    let mut t = new(ui, headers);
+    for row in rows {
+        t.add_row(row);
+    }
+    render(&t)
+}

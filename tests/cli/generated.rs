@@ -72,7 +72,7 @@ fn completions_command_prints_the_committed_script() {
     let out = env.mlf(&["completions", "bash"]).ok();
     let committed = std::fs::read_to_string(root().join("completions/mlf.bash")).unwrap();
     assert_eq!(out.stdout, committed);
-    assert!(out.stdout.contains("experiments"));
+    assert!(out.stdout.contains("COMPLETE=\"bash\""), "{}", out.stdout);
     // Help, version and completions touch no store.
     assert!(!env.store().exists());
     env.mlf(&["--version"]).ok();

@@ -3,6 +3,7 @@
 mod support;
 
 mod artifacts;
+mod complete;
 mod concurrency;
 mod experiments;
 mod generated;

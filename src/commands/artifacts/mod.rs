@@ -90,18 +90,26 @@ fn list(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
                 &w.into_inner().unwrap_or_default(),
             ));
         }
-        OutputFormat::Table => {
-            let mut t = table::new(&ctx.ui, &["PATH".into(), "SIZE".into()]);
-            for f in &files {
-                let path = if f.is_dir {
-                    format!("{}/", f.path)
-                } else {
-                    f.path.clone()
-                };
-                t.add_row(vec![path, f.file_size.map(bytes).unwrap_or_default()]);
-            }
-            if !files.is_empty() {
-                ctx.ui.out(&table::render(&t));
+        format => {
+            let rows: Vec<Vec<String>> = files
+                .iter()
+                .map(|f| {
+                    let path = if f.is_dir {
+                        format!("{}/", f.path)
+                    } else {
+                        f.path.clone()
+                    };
+                    vec![path, f.file_size.map(bytes).unwrap_or_default()]
+                })
+                .collect();
+            if !rows.is_empty() {
+                let headers = ["PATH".to_string(), "SIZE".into()];
+                ctx.ui.out(&table::text(
+                    &ctx.ui,
+                    &headers,
+                    rows,
+                    format == OutputFormat::Md,
+                ));
             }
         }
     }

@@ -18,6 +18,7 @@ pub struct CreateArgs {
 #[derive(Debug, clap::Args)]
 pub struct RenameArgs {
     /// Experiment name or id
+    #[arg(add = crate::commands::complete::experiment_completer())]
     experiment: String,
     /// New name
     new_name: String,
@@ -26,12 +27,14 @@ pub struct RenameArgs {
 #[derive(Debug, clap::Args)]
 pub struct DeleteArgs {
     /// Experiment name or id
+    #[arg(add = crate::commands::complete::experiment_completer())]
     experiment: String,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct RestoreArgs {
     /// Experiment name or id
+    #[arg(add = crate::commands::complete::experiment_completer())]
     experiment: String,
 }
 

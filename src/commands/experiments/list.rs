@@ -63,7 +63,7 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
                 &w.into_inner().unwrap_or_default(),
             ));
         }
-        OutputFormat::Table => {
+        format => {
             let mut headers = vec![
                 "ID".to_string(),
                 "NAME".into(),
@@ -73,24 +73,31 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
             if view != ViewType::ActiveOnly {
                 headers.push("STAGE".into());
             }
-            let mut t = table::new(&ctx.ui, &headers);
-            for e in &exps {
-                let mut row = vec![
-                    e.experiment_id.clone(),
-                    e.name.clone(),
-                    counts
-                        .get(&e.experiment_id)
-                        .copied()
-                        .unwrap_or(0)
-                        .to_string(),
-                    time(e.creation_time),
-                ];
-                if view != ViewType::ActiveOnly {
-                    row.push(e.lifecycle_stage.as_str().to_string());
-                }
-                t.add_row(row);
-            }
-            ctx.ui.out(&table::render(&t));
+            let rows = exps
+                .iter()
+                .map(|e| {
+                    let mut row = vec![
+                        e.experiment_id.clone(),
+                        e.name.clone(),
+                        counts
+                            .get(&e.experiment_id)
+                            .copied()
+                            .unwrap_or(0)
+                            .to_string(),
+                        time(e.creation_time),
+                    ];
+                    if view != ViewType::ActiveOnly {
+                        row.push(e.lifecycle_stage.as_str().to_string());
+                    }
+                    row
+                })
+                .collect();
+            ctx.ui.out(&table::text(
+                &ctx.ui,
+                &headers,
+                rows,
+                format == OutputFormat::Md,
+            ));
         }
     }
     Ok(0)

@@ -8,6 +8,7 @@ use crate::ui::table;
 #[derive(Debug, clap::Args)]
 pub struct ShowArgs {
     /// Experiment name or id
+    #[arg(add = crate::commands::complete::experiment_completer())]
     experiment: String,
     #[command(flatten)]
     output: OutputArgs,

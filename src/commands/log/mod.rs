@@ -33,7 +33,7 @@ pub enum LogCommand {
 pub struct RunArg {
     /// Run to log to: full id, unique id prefix or unique name
     /// [default: `MLF_RUN_ID`, `MLFLOW_RUN_ID`, then the active run]
-    #[arg(short, long, value_name = "RUN")]
+    #[arg(add = crate::commands::complete::run_completer(), short, long, value_name = "RUN")]
     pub run: Option<String>,
 }
 
@@ -50,6 +50,7 @@ pub struct KeyValueArgs {
 #[derive(Debug, clap::Args)]
 pub struct MetricArgs {
     /// Metric key
+    #[arg(add = crate::commands::complete::metric_completer())]
     key: String,
     /// Value: a number, `NaN`, `inf` or `-inf`
     #[arg(allow_hyphen_values = true)]

@@ -58,7 +58,7 @@ pub enum RunSubcommand {
 #[derive(Debug, clap::Args)]
 pub struct SetupArgs {
     /// Experiment (name or id) for the run; a new name creates it [default: `Default`]
-    #[arg(short = 'x', long = "experiment", env = env::MLF_EXPERIMENT, value_name = "EXP")]
+    #[arg(add = crate::commands::complete::experiment_completer(), short = 'x', long = "experiment", env = env::MLF_EXPERIMENT, value_name = "EXP")]
     experiment: Option<String>,
     /// Name of the run [default: generated, such as `swift-otter-417`]
     #[arg(short, long)]

@@ -7,14 +7,14 @@ use crate::ui::format::short_id;
 #[derive(Debug, clap::Args)]
 pub struct DeleteArgs {
     /// Runs: full ids, unique id prefixes or unique names
-    #[arg(required = true)]
+    #[arg(required = true, add = crate::commands::complete::run_completer())]
     runs: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct RestoreArgs {
     /// Runs: full ids, unique id prefixes or unique names
-    #[arg(required = true)]
+    #[arg(required = true, add = crate::commands::complete::run_completer())]
     runs: Vec<String>,
 }
 

@@ -1,12 +1,73 @@
 //! `mlf runs …`: read runs back, delete and restore them.
 
+mod columns;
+mod compare;
 mod delete;
+mod diff;
 mod list;
+mod metric;
+mod plot;
 mod show;
 
 use crate::context::Ctx;
-use crate::error::CliResult;
-use crate::tracking::{Run, RunStatus};
+use crate::error::{CliError, CliResult, usage_error};
+use crate::search::{SearchError, parse_filter, parse_order_by};
+use crate::store::{RunQuery, Store};
+use crate::tracking::ids::now_ms;
+use crate::tracking::{Run, RunStatus, ViewType};
+
+/// Which runs, in which order: shared by `list` and `compare`.
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// Only runs of this experiment (name or id); repeat for several
+    #[arg(add = crate::commands::complete::experiment_completer(), short = 'x', long = "experiment", value_name = "EXP")]
+    pub experiments: Vec<String>,
+    /// Only runs matching this filter (`metrics.acc > 0.9 and params.opt = 'adam'`)
+    #[arg(short, long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub filter: Option<String>,
+    /// Order by these keys (`metrics.acc DESC, params.lr`) [default: newest first]
+    #[arg(add = crate::commands::complete::key_completer(), long = "order-by", value_name = "KEY [ASC|DESC],...")]
+    pub order_by: Vec<String>,
+    /// Include deleted runs
+    #[arg(short, long)]
+    pub all: bool,
+}
+
+impl SearchArgs {
+    /// The store query these options describe.
+    pub fn query(
+        &self,
+        store: &Store,
+        limit: Option<usize>,
+        page_token: Option<String>,
+    ) -> CliResult<RunQuery> {
+        let mut experiment_ids = Vec::new();
+        for spec in &self.experiments {
+            experiment_ids.push(store.resolve_experiment(spec)?.experiment_id);
+        }
+        let filter = match &self.filter {
+            Some(f) => parse_filter(f, now_ms()).map_err(|e| search_error("filter", e))?,
+            None => None,
+        };
+        let order_by = parse_order_by(&self.order_by).map_err(|e| search_error("order-by", e))?;
+        Ok(RunQuery {
+            experiment_ids,
+            view: if self.all {
+                ViewType::All
+            } else {
+                ViewType::ActiveOnly
+            },
+            filter,
+            order_by,
+            max_results: limit,
+            page_token,
+        })
+    }
+}
+
+fn search_error(what: &str, e: SearchError) -> CliError {
+    usage_error(format!("invalid {what}: {e}")).hint("the grammar is in the README, under `Search`")
+}
 
 #[derive(Debug, clap::Subcommand)]
 pub enum RunsCommand {
@@ -15,6 +76,14 @@ pub enum RunsCommand {
     List(list::ListArgs),
     /// Show everything about one run: params, metrics, tags, git, artifacts
     Show(show::ShowArgs),
+    /// Compare runs side by side: params, metrics, tags, git commit and duration
+    Compare(compare::CompareArgs),
+    /// Show what changed from run A to run B: params, metrics, tags, code and artifacts
+    Diff(diff::DiffArgs),
+    /// Print the whole history of one metric of a run
+    Metric(metric::MetricArgs),
+    /// Draw metric curves of runs in the terminal
+    Plot(plot::PlotArgs),
     /// Delete runs (they can be restored)
     #[command(visible_alias = "rm")]
     Delete(delete::DeleteArgs),
@@ -26,6 +95,10 @@ pub fn run(ctx: &mut Ctx, cmd: RunsCommand) -> CliResult<u8> {
     match cmd {
         RunsCommand::List(args) => list::run(ctx, args),
         RunsCommand::Show(args) => show::run(ctx, args),
+        RunsCommand::Compare(args) => compare::run(ctx, args),
+        RunsCommand::Diff(args) => diff::run(ctx, args),
+        RunsCommand::Metric(args) => metric::run(ctx, args),
+        RunsCommand::Plot(args) => plot::run(ctx, args),
         RunsCommand::Delete(args) => delete::delete(ctx, args),
         RunsCommand::Restore(args) => delete::restore(ctx, args),
     }

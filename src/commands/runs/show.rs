@@ -14,6 +14,7 @@ use crate::ui::table;
 #[derive(Debug, clap::Args)]
 pub struct ShowArgs {
     /// Run: full id, unique id prefix or unique name
+    #[arg(add = crate::commands::complete::run_completer())]
     run: String,
     #[command(flatten)]
     output: OutputArgs,

@@ -1,0 +1,111 @@
+//! Dynamic completion: run ids and names, experiments and keys come from the store.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{TestEnv, mlf_bin};
+
+/// Asks for completions the way fish does: `COMPLETE=fish mlf -- mlf WORDS...`.
+fn fish(env: &TestEnv, words: &[&str]) -> Vec<String> {
+    let mut args = vec!["--", "mlf"];
+    args.extend_from_slice(words);
+    let mut cmd = env.command(&args);
+    cmd.env("COMPLETE", "fish");
+    let out = crate::support::run(cmd).ok();
+    out.stdout.lines().map(str::to_string).collect()
+}
+
+fn store_with_runs(env: &TestEnv) -> (String, String) {
+    let a = env.start_run(&["-x", "vision", "-n", "swift-otter", "-p", "lr=0.1"]);
+    env.mlf(&["log", "metric", "val_loss", "0.5"]).ok();
+    env.mlf(&["run", "end"]).ok();
+    let b = env.start_run(&["-x", "nlp", "-n", "sleepy-owl", "-t", "team=x"]);
+    env.mlf(&["log", "metric", "accuracy", "0.9"]).ok();
+    env.mlf(&["run", "end"]).ok();
+    (a, b)
+}
+
+#[test]
+fn completes_run_names_and_ids() {
+    let env = TestEnv::new();
+    let (a, _) = store_with_runs(&env);
+    let got = fish(&env, &["runs", "show", "sw"]);
+    assert_eq!(got, vec![format!("swift-otter\trun {}", &a[..8])]);
+    let got = fish(&env, &["runs", "diff", "sleepy-owl", &a[..3]]);
+    assert!(got.contains(&format!("{a}\tswift-otter")), "{got:?}");
+    let got = fish(&env, &["log", "metric", "--run", "sl"]);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].starts_with("sleepy-owl\t"));
+}
+
+#[test]
+fn completes_experiments_and_keys() {
+    let env = TestEnv::new();
+    store_with_runs(&env);
+    let got = fish(&env, &["runs", "list", "-x", "n"]);
+    assert_eq!(got, vec!["nlp\texperiment 2".to_string()]);
+    let got = fish(&env, &["runs", "plot", "swift-otter", "-m", "val"]);
+    assert_eq!(got, vec!["val_loss".to_string()]);
+    let got = fish(&env, &["runs", "list", "--order-by", "metrics."]);
+    assert_eq!(
+        got,
+        vec![
+            "metrics.accuracy".to_string(),
+            "metrics.val_loss".to_string()
+        ]
+    );
+    let got = fish(&env, &["runs", "list", "--columns", "params.lr,t"]);
+    assert_eq!(
+        got,
+        vec![
+            "params.lr,tags.mlflow.runName".to_string(),
+            "params.lr,tags.mlflow.source.type".to_string(),
+            "params.lr,tags.mlflow.user".to_string(),
+            "params.lr,tags.team".to_string()
+        ]
+    );
+}
+
+#[test]
+fn no_store_completes_nothing_and_creates_nothing() {
+    let env = TestEnv::new();
+    // Only the flags are offered: there are no runs to name.
+    let got = fish(&env, &["runs", "show", ""]);
+    assert!(got.iter().all(|c| c.starts_with("--")), "{got:?}");
+    assert!(fish(&env, &["runs", "show", "a"]).is_empty());
+    assert!(!env.store().exists());
+}
+
+#[test]
+fn bash_script_completes_through_the_binary() {
+    let env = TestEnv::new();
+    store_with_runs(&env);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/mlf.bash");
+    let bin_dir = Path::new(mlf_bin()).parent().unwrap();
+    let probe = format!(
+        "source {}; COMP_WORDS=(mlf runs show sl); COMP_CWORD=3; COMP_TYPE=9; _clap_complete_mlf mlf sl runs; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display()
+    );
+    let out = Command::new("bash")
+        .args(["-c", &probe])
+        .current_dir(env.cwd())
+        .env_clear()
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin_dir.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("HOME", env.dir.path().join("home"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.trim(),
+        "sleepy-owl",
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
