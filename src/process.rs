@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 static CHILD: AtomicI32 = AtomicI32::new(0);
 static FORWARDED: AtomicBool = AtomicBool::new(false);
+/// A signal that arrived before the child existed, to deliver once it does.
+static PENDING: AtomicI32 = AtomicI32::new(0);
 
 const FORWARD: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
 /// `si_code` of signals the kernel raised (the terminal), as opposed to `kill` from a process.
@@ -51,6 +53,13 @@ pub fn install_forwarding() {
 /// Tells the handlers which child to forward to.
 pub fn set_child(pid: u32) {
     CHILD.store(pid as i32, Ordering::SeqCst);
+    let pending = PENDING.swap(0, Ordering::SeqCst);
+    if pending != 0 {
+        // SAFETY: sending a signal to our own child.
+        unsafe {
+            libc::kill(pid as libc::pid_t, pending);
+        }
+    }
 }
 
 /// Whether a forwardable signal arrived while the child ran.

@@ -18,6 +18,25 @@ pub enum GenerateCommand {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Fill the store with synthetic runs, for benchmarks
+    Store {
+        /// Name of the experiment to create
+        #[arg(long, default_value = "synthetic")]
+        experiment: String,
+        #[arg(long, default_value_t = 100_000)]
+        runs: usize,
+        #[arg(long, default_value_t = 10)]
+        params: usize,
+        #[arg(long, default_value_t = 10)]
+        metrics: usize,
+        /// Steps of each metric's history
+        #[arg(long, default_value_t = 100)]
+        steps: usize,
+        #[arg(long, default_value_t = 5)]
+        tags: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
 }
 
 pub fn run(ctx: &mut Ctx, cmd: GenerateCommand) -> CliResult<u8> {
@@ -36,6 +55,36 @@ pub fn run(ctx: &mut Ctx, cmd: GenerateCommand) -> CliResult<u8> {
                 std::fs::write(&path, bytes)
                     .map_err(|e| failure(format!("cannot write `{}`: {e}", path.display())))?;
             }
+        }
+        GenerateCommand::Store {
+            experiment,
+            runs,
+            params,
+            metrics,
+            steps,
+            tags,
+            seed,
+        } => {
+            let spec = crate::store::Synthetic {
+                experiment,
+                runs,
+                params,
+                metrics,
+                steps,
+                tags,
+                seed,
+            };
+            let bar = indicatif::ProgressBar::new(runs as u64);
+            if ctx.ui.quiet || !ctx.ui.stderr_tty {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+            }
+            let store = ctx.store_for_write()?;
+            let id = store.generate_synthetic(&spec, &mut |n| bar.set_position(n as u64))?;
+            bar.finish_and_clear();
+            ctx.ui.status(
+                "Generated",
+                &format!("{runs} runs in experiment `{}` (id {id})", spec.experiment),
+            );
         }
     }
     Ok(0)

@@ -8,6 +8,7 @@ mod experiments;
 mod logging;
 mod runs;
 mod schema;
+mod synthetic;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,6 +17,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavio
 
 pub use logging::{LogBatch, LogOutcome};
 pub use runs::{NewRun, RunPage, RunQuery};
+pub use synthetic::Synthetic;
 
 /// Name of the store directory that discovery looks for.
 pub const STORE_DIR: &str = ".mlf";
@@ -172,7 +174,7 @@ impl Store {
     }
 }
 
-fn is_busy(e: &rusqlite::Error) -> bool {
+pub(crate) fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(
         e.sqlite_error_code(),
         Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked)

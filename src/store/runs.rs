@@ -23,6 +23,9 @@ pub struct NewRun {
     pub tags: Vec<KeyValue>,
     pub params: Vec<KeyValue>,
     pub owner: Option<Owner>,
+    /// Make it the store's active run, refusing while another active run is RUNNING (checked
+    /// and set in the same transaction as the creation, so concurrent starts cannot both win).
+    pub make_active: bool,
 }
 
 /// Which runs a search returns, in which order, and which page of them.
@@ -159,6 +162,22 @@ impl Store {
         let truncate = self.truncate_long_values;
         let batch = batch.validated(truncate)?;
         self.write(|tx| {
+            if new.make_active {
+                let active: Option<(String, String)> = tx
+                    .query_row(
+                        "SELECT r.run_uuid, r.name FROM state s JOIN runs r ON r.run_uuid = s.value
+                         WHERE s.key = ?1 AND r.status = 'RUNNING' AND r.lifecycle_stage = 'active'",
+                        [super::ACTIVE_RUN],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                if let Some((id, name)) = active {
+                    return Err(Error::InvalidState(format!(
+                        "run {name} ({}) is still active: end it with `mlf run end` first",
+                        &id[..8]
+                    )));
+                }
+            }
             tx.execute(
                 "INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time,
                                    lifecycle_stage, owner_pid, owner_host)
@@ -174,6 +193,13 @@ impl Store {
                 ],
             )?;
             let pk = tx.last_insert_rowid();
+            if new.make_active {
+                tx.execute(
+                    "INSERT INTO state (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (super::ACTIVE_RUN, &uuid),
+                )?;
+            }
             super::logging::write_batch(tx, pk, &uuid, &batch.0)
         })?;
         self.run(&uuid)

@@ -107,8 +107,19 @@ pub fn migrate(store: &mut Store) -> Result<()> {
         ));
     }
     if current == 0 {
-        // Persistent; set before any transaction. Racing creators both succeed.
-        store.conn().pragma_update(None, "journal_mode", "WAL")?;
+        // Persistent; set before any transaction. Changing the journal mode needs the database
+        // to itself and does not wait on the busy timeout, so racing creators retry.
+        let mut attempt = 0;
+        loop {
+            match store.conn().pragma_update(None, "journal_mode", "WAL") {
+                Ok(()) => break,
+                Err(e) if super::is_busy(&e) && attempt < 200 => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(5 + attempt % 20));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
     store.write(|tx| {
         // Re-read inside the lock: another process may have migrated meanwhile.

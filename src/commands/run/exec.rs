@@ -36,7 +36,7 @@ pub fn run(ctx: &mut Ctx, setup: SetupArgs, capture: bool, command: Vec<String>)
         pid: std::process::id(),
         host: crate::commands::runs::hostname(),
     };
-    let run = super::create_run(ctx, &setup, Some(&display), Some(owner))?;
+    let run = super::create_run(ctx, &setup, Some(&display), Some(owner), false)?;
     let id = run.info.run_id.clone();
     let (store_root, artifact_dir) = {
         let store = ctx.store()?;
@@ -108,7 +108,6 @@ pub fn run(ctx: &mut Ctx, setup: SetupArgs, capture: bool, command: Vec<String>)
         (None, Some(sig)) => (RunStatus::Killed, (128 + sig) as u8, Some(sig)),
         (None, None) => (RunStatus::Failed, 1, None),
     };
-    let store = ctx.store()?;
     let mut outcome_tags = vec![KeyValue {
         key: tags::EXIT_CODE.into(),
         value: code.to_string(),
@@ -119,14 +118,24 @@ pub fn run(ctx: &mut Ctx, setup: SetupArgs, capture: bool, command: Vec<String>)
             value: sig.to_string(),
         });
     }
-    store.log_batch(
-        &id,
-        LogBatch {
-            tags: outcome_tags,
-            ..Default::default()
-        },
-    )?;
-    store.update_run(&id, run_status, Some(end))?;
+    // The command has run: whatever happens to the record, its exit code is passed on.
+    let recorded = ctx.store().and_then(|store| {
+        store.log_batch(
+            &id,
+            LogBatch {
+                tags: outcome_tags,
+                ..Default::default()
+            },
+        )?;
+        store.update_run(&id, run_status, Some(end))?;
+        Ok(())
+    });
+    if let Err(e) = recorded {
+        ctx.ui.warn(&format!(
+            "the end of run {} was not recorded: {e}",
+            short_id(&id)
+        ));
+    }
     let took = duration(end - run.info.start_time);
     let name = &run.info.run_name;
     let short = short_id(&id);

@@ -100,8 +100,20 @@ impl SetupArgs {
         if let Some(name) = &self.name {
             validate_run_name(name).map_err(usage_error)?;
         }
+        let params = pairs(&self.params, KeyKind::Param)?;
+        for (i, p) in params.iter().enumerate() {
+            if let Some(q) = params[..i]
+                .iter()
+                .find(|q| q.key == p.key && q.value != p.value)
+            {
+                return Err(usage_error(format!(
+                    "param `{}` is given twice, as `{}` and `{}`: params take one value per run",
+                    p.key, q.value, p.value
+                )));
+            }
+        }
         Ok(Setup {
-            params: pairs(&self.params, KeyKind::Param)?,
+            params,
             tags: pairs(&self.tags, KeyKind::Tag)?,
         })
     }
@@ -187,6 +199,7 @@ fn create_run(
     setup: &SetupArgs,
     command: Option<&str>,
     owner: Option<crate::tracking::Owner>,
+    make_active: bool,
 ) -> CliResult<crate::tracking::Run> {
     let parsed = setup.parse()?;
     let experiment_id = experiment_for_new_run(ctx, setup.experiment.as_deref())?;
@@ -201,6 +214,7 @@ fn create_run(
         tags: all_tags,
         params: parsed.params,
         owner,
+        make_active,
     })?;
     save_diff(store, &run, git.as_ref())?;
     Ok(run)

@@ -33,9 +33,7 @@ pub fn run(ctx: &mut Ctx, args: StartArgs) -> CliResult<u8> {
             }
         }
     }
-    let run = super::create_run(ctx, &args.setup, None, None)?;
-    let store = ctx.store()?;
-    store.set_state(ACTIVE_RUN, Some(&run.info.run_id))?;
+    let run = super::create_run(ctx, &args.setup, None, None, true)?;
     ctx.ui.status(
         "Started",
         &format!(
