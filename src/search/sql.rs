@@ -66,8 +66,13 @@ fn emit(expr: &Expr, root: &str, f: &mut Fragment) {
             } else {
                 " OR "
             };
+            let mut items: Vec<&Expr> = items.iter().collect();
+            if matches!(expr, Expr::And(_)) {
+                // SQLite drives from the first run set it can: put the narrowest clauses first.
+                items.sort_by_key(|e| selectivity_rank(e));
+            }
             f.sql.push('(');
-            for (i, item) in items.iter().enumerate() {
+            for (i, item) in items.into_iter().enumerate() {
                 if i > 0 {
                     f.sql.push_str(joiner);
                 }
@@ -81,6 +86,21 @@ fn emit(expr: &Expr, root: &str, f: &mut Fragment) {
             f.sql.push(')');
         }
         Expr::Clause(c) => clause(c, root, f),
+    }
+}
+
+/// Lower ranks are likely to select fewer runs: equality on run ids, params and tags first,
+/// then other key clauses, then attribute comparisons and compound expressions.
+fn selectivity_rank(e: &Expr) -> u8 {
+    match e {
+        Expr::Clause(c) => match (&c.target, c.op) {
+            (Target::Attr(Attr::RunId), Op::Eq | Op::In) => 0,
+            (Target::Param(_) | Target::Tag(_), Op::Eq) => 1,
+            (Target::Metric(_), Op::Eq) => 2,
+            (Target::Param(_) | Target::Tag(_) | Target::Metric(_), _) => 3,
+            _ => 4,
+        },
+        _ => 5,
     }
 }
 

@@ -294,7 +294,8 @@ impl Store {
         };
         let (joins, order) = search::sql::order_by(&q.order_by, &root);
         let mut params: Vec<rusqlite::types::Value> = joins.params;
-        let mut cond = vec![q.view.sql("r.lifecycle_stage"), "r.id <= ?".to_string()];
+        // `+r.id`: the page bound must not stop SQLite from walking the start-time index.
+        let mut cond = vec![q.view.sql("r.lifecycle_stage"), "+r.id <= ?".to_string()];
         params.push(max_id.into());
         if !q.experiment_ids.is_empty() {
             for id in &q.experiment_ids {

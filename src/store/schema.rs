@@ -76,9 +76,13 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO experiments (experiment_id, name, lifecycle_stage, creation_time, last_update_time)
         VALUES (0, 'Default', 'active', :now, :now);
     ",
-    // 2: (key, value) indexes, so that a filter finds its runs without scanning every run.
+    // 2: (key, value) indexes, so that a filter finds its runs without scanning every run
+    // (covering: a metric range is one index scan); newest-first listing by start time.
     "
-    CREATE INDEX latest_metrics_by_key ON latest_metrics (key, value);
+    CREATE INDEX latest_metrics_by_key ON latest_metrics (key, is_nan, value);
+    CREATE INDEX runs_by_start ON runs (start_time DESC, run_uuid);
+    DROP INDEX runs_by_experiment;
+    CREATE INDEX runs_by_experiment ON runs (experiment_id, start_time DESC, run_uuid);
     CREATE INDEX params_by_key ON params (key, value);
     CREATE INDEX tags_by_key ON tags (key, value);
     ",
