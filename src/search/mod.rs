@@ -113,6 +113,8 @@ impl Op {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Number(f64),
+    /// A relative time, resolved to milliseconds since the epoch.
+    Time(f64),
     Str(String),
     List(Vec<String>),
     None,
@@ -611,10 +613,7 @@ impl Parser<'_> {
                         ));
                     }
                     self.bump();
-                    return Ok((
-                        Value::Number((self.now as f64 + number * ms).round()),
-                        start,
-                    ));
+                    return Ok((Value::Time((self.now as f64 + number * ms).round()), start));
                 }
                 Ok((Value::Number(number), start))
             }
@@ -714,6 +713,12 @@ impl Parser<'_> {
                 if !matches!(op, Eq | Ne | Lt | Le | Gt | Ge) {
                     return bad_op("=, !=, <, <=, > or >=");
                 }
+                if let Value::Time(_) = value {
+                    return Err(self.err_at(
+                        value_pos,
+                        "relative times such as -7d apply only to start_time and end_time",
+                    ));
+                }
                 if !matches!(value, Value::Number(_)) {
                     return Err(self.err_at(
                         value_pos,
@@ -725,7 +730,7 @@ impl Parser<'_> {
                 if !matches!(op, Eq | Ne | Like | ILike | IsNull | IsNotNull) {
                     return bad_op("=, !=, LIKE, ILIKE, IS NULL or IS NOT NULL");
                 }
-                if let Value::Number(_) = value {
+                if let Value::Number(_) | Value::Time(_) = value {
                     return Err(self.err_at(
                         value_pos,
                         &format!("{} takes a quoted string, such as '0.5'", describe(target)),
@@ -736,7 +741,7 @@ impl Parser<'_> {
                 if !matches!(op, Eq | Ne | Lt | Le | Gt | Ge) {
                     return bad_op("=, !=, <, <=, > or >=");
                 }
-                if !matches!(value, Value::Number(_)) {
+                if !matches!(value, Value::Number(_) | Value::Time(_)) {
                     return Err(self.err_at(
                         value_pos,
                         &format!(
@@ -757,7 +762,7 @@ impl Parser<'_> {
                 if !matches!(op, Eq | Ne | Like | ILike | In | NotIn) {
                     return bad_op("=, !=, LIKE or ILIKE");
                 }
-                if let Value::Number(_) = value {
+                if let Value::Number(_) | Value::Time(_) = value {
                     return Err(self.err_at(
                         value_pos,
                         &format!("{} takes a quoted string", describe(target)),
@@ -768,7 +773,7 @@ impl Parser<'_> {
                 if !matches!(op, Eq | Ne | Like | ILike | In | NotIn) {
                     return bad_op("=, !=, LIKE, ILIKE, IN or NOT IN");
                 }
-                if let Value::Number(_) = value {
+                if let Value::Number(_) | Value::Time(_) = value {
                     return Err(self.err_at(
                         value_pos,
                         &format!("{} takes a quoted string", describe(target)),

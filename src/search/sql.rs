@@ -25,7 +25,7 @@ fn attr_column(a: Attr, artifact_root: &str) -> String {
         Attr::StartTime => "r.start_time".into(),
         Attr::EndTime => "r.end_time".into(),
         Attr::ArtifactUri => format!(
-            "COALESCE(r.artifact_uri, COALESCE(e.artifact_location, {} || '/' || r.experiment_id) || '/' || r.run_uuid || '/artifacts')",
+            "COALESCE(r.artifact_uri, COALESCE(rtrim(e.artifact_location, '/'), {} || '/' || r.experiment_id) || '/' || r.run_uuid || '/artifacts')",
             quote(artifact_root)
         ),
     }
@@ -177,7 +177,7 @@ fn clause(c: &Clause, root: &str, f: &mut Fragment) {
             }
         }
         Target::Attr(a) if a.is_numeric() => {
-            let Value::Number(n) = c.value else {
+            let (Value::Number(n) | Value::Time(n)) = c.value else {
                 f.sql.push('0');
                 return;
             };

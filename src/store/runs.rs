@@ -282,6 +282,9 @@ impl Store {
 
     /// Runs matching a query, newest first unless ordered otherwise.
     pub fn search_runs(&self, q: &RunQuery) -> Result<RunPage> {
+        if q.max_results == Some(0) {
+            return Err(Error::Invalid("max_results must be 1 or more".into()));
+        }
         let root = self.artifact_root().display().to_string();
         let (offset, max_id) = match &q.page_token {
             Some(t) => decode_token(t)?,

@@ -3,6 +3,7 @@
 mod support;
 
 mod artifacts;
+mod compare;
 mod complete;
 mod concurrency;
 mod experiments;
@@ -11,4 +12,5 @@ mod layout;
 mod log;
 mod run;
 mod runs;
+mod search;
 mod store;

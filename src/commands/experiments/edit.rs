@@ -52,7 +52,13 @@ pub fn create(ctx: &mut Ctx, args: CreateArgs) -> CliResult<u8> {
                     "artifact location `{text}` is not a local directory: only local paths are supported"
                 )));
             }
-            Some(ctx.cwd()?.join(dir).display().to_string())
+            let joined = ctx.cwd()?.join(dir).display().to_string();
+            let trimmed = joined.trim_end_matches('/');
+            Some(if trimmed.is_empty() {
+                "/".to_string()
+            } else {
+                trimmed.to_string()
+            })
         }
         None => None,
     };

@@ -321,7 +321,7 @@ fn render_blocks(ui: &Ui, runs: &[Run], rows: &[Row]) -> String {
         .map(|r| r.key.chars().count())
         .max()
         .unwrap_or(3)
-        + 4;
+        + 5;
     let widths: Vec<usize> = (0..runs.len())
         .map(|i| {
             rows.iter()

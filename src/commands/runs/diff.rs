@@ -278,10 +278,9 @@ fn render(a: &Run, b: &Run, d: &Diff) -> String {
         .map(|m| {
             let show = |v: Option<f64>| v.map(number).unwrap_or_else(|| "-".into());
             let mut text = format!("{} → {}", show(m.a), show(m.b));
-            if let Some(delta) = m
-                .delta
-                .filter(|d| *d != 0.0 || m.a.is_some_and(f64::is_nan))
-            {
+            let same = m.delta == Some(0.0)
+                || (m.a.is_some_and(f64::is_nan) && m.b.is_some_and(f64::is_nan));
+            if let Some(delta) = m.delta.filter(|d| !same && !d.is_nan()) {
                 text.push_str(&format!(
                     "  {}{}",
                     if delta > 0.0 { "+" } else { "" },
@@ -294,13 +293,13 @@ fn render(a: &Run, b: &Run, d: &Diff) -> String {
                         r * 100.0
                     ));
                 }
-            } else if m.delta == Some(0.0) {
+            } else if same {
                 text.push_str("  (same)");
             }
             let mark = match (m.a, m.b) {
                 (None, _) => "+",
                 (_, None) => "-",
-                _ if m.delta == Some(0.0) => " ",
+                _ if same => " ",
                 _ => "~",
             };
             (format!("{mark} {}", m.key), text)

@@ -50,6 +50,9 @@ impl SearchArgs {
             None => None,
         };
         let order_by = parse_order_by(&self.order_by).map_err(|e| search_error("order-by", e))?;
+        if limit == Some(0) {
+            return Err(usage_error("a limit of 0 selects nothing: give 1 or more"));
+        }
         Ok(RunQuery {
             experiment_ids,
             view: if self.all {
