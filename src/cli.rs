@@ -22,7 +22,7 @@ const STYLES: Styles = Styles::styled()
 /// your code, records the git commit of every run, and speaks MLflow's formats.
 #[derive(Debug, Parser)]
 #[command(name = "mlf", version, styles = STYLES, max_term_width = 100)]
-#[command(propagate_version = true, arg_required_else_help = true)]
+#[command(arg_required_else_help = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

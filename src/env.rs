@@ -41,8 +41,10 @@ pub const NO_COLOR: &str = "NO_COLOR";
 pub const CLICOLOR_FORCE: &str = "CLICOLOR_FORCE";
 /// Set to `1` for children of `mlf run` so that Python streams its output live.
 pub const PYTHONUNBUFFERED: &str = "PYTHONUNBUFFERED";
-/// User name recorded on new runs.
+/// User name recorded on new runs, and the registry's actor when no git identity is set.
 pub const USER: &str = "USER";
+/// Who acts in the registry (requests, approvals, history), overriding the git identity.
+pub const MLF_USER: &str = "MLF_USER";
 
 /// Reads a variable, treating an empty value as unset.
 pub fn var(name: &str) -> Option<String> {

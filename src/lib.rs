@@ -12,6 +12,7 @@ pub mod env;
 pub mod error;
 pub mod generate;
 pub mod process;
+pub mod registry;
 pub mod search;
 pub mod source;
 pub mod store;

@@ -39,6 +39,8 @@ pub enum Attr {
     ArtifactUri,
     StartTime,
     EndTime,
+    /// A registered model's name (registry filters only).
+    Name,
 }
 
 impl Attr {
@@ -68,6 +70,7 @@ impl Attr {
             Attr::ArtifactUri => "artifact_uri",
             Attr::StartTime => "start_time",
             Attr::EndTime => "end_time",
+            Attr::Name => "name",
         }
     }
 }
@@ -165,6 +168,7 @@ pub fn parse_filter(input: &str, now: i64) -> Result<Option<Expr>, SearchError> 
         s: input,
         pos: 0,
         now,
+        grammar: Grammar::Runs,
     };
     p.skip_ws();
     if p.at_end() {
@@ -185,6 +189,28 @@ pub fn parse_filter(input: &str, now: i64) -> Result<Option<Expr>, SearchError> 
     Ok(Some(expr))
 }
 
+/// Parses a registered-model filter: `name` (= != LIKE ILIKE IN) and `tags.KEY`, with the
+/// same AND/OR/NOT/parentheses as run filters.
+pub fn parse_model_filter(input: &str) -> Result<Option<Expr>, SearchError> {
+    let mut p = Parser {
+        s: input,
+        pos: 0,
+        now: 0,
+        grammar: Grammar::Models,
+    };
+    p.skip_ws();
+    if p.at_end() {
+        return Ok(None);
+    }
+    let expr = p.expr()?;
+    p.skip_ws();
+    if !p.at_end() {
+        let tok = p.token_text(p.pos);
+        return Err(p.err_at(p.pos, &format!("unexpected token '{tok}'")));
+    }
+    Ok(Some(expr))
+}
+
 /// Parses an order-by list (`metrics.acc DESC, params.lr`); several strings may be given.
 pub fn parse_order_by(items: &[String]) -> Result<Vec<OrderKey>, SearchError> {
     let mut out: Vec<OrderKey> = Vec::new();
@@ -198,6 +224,7 @@ pub fn parse_order_by(items: &[String]) -> Result<Vec<OrderKey>, SearchError> {
                 s: part,
                 pos: 0,
                 now: 0,
+                grammar: Grammar::Runs,
             };
             let start = p.pos;
             let target = p.ident()?;
@@ -248,10 +275,18 @@ fn split_top_level(s: &str) -> Vec<&str> {
     parts
 }
 
+/// Which entity a filter selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grammar {
+    Runs,
+    Models,
+}
+
 struct Parser<'a> {
     s: &'a str,
     pos: usize,
     now: i64,
+    grammar: Grammar,
 }
 
 impl Parser<'_> {
@@ -449,6 +484,20 @@ impl Parser<'_> {
                     &format!("key '{full}' has characters that need quoting: write it in backticks, such as metrics.`cross-entropy`"),
                 ));
             }
+        }
+        if self.grammar == Grammar::Models {
+            return match (prefix.as_deref(), key.as_str()) {
+                (None | Some("attribute" | "attributes"), "name") => Ok(Target::Attr(Attr::Name)),
+                (None | Some("attribute" | "attributes"), other) => Err(self.err_at(
+                    start,
+                    &format!("invalid attribute '{other}': registered models are filtered on name and tags.KEY"),
+                )),
+                (Some("tag" | "tags"), _) => Ok(Target::Tag(key)),
+                (Some(other), _) => Err(self.err_at(
+                    start,
+                    &format!("invalid entity type '{other}': registered models are filtered on name and tags.KEY"),
+                )),
+            };
         }
         let Some(prefix) = prefix else {
             return Attr::parse(&key).map(Target::Attr).ok_or_else(|| {
@@ -752,7 +801,7 @@ impl Parser<'_> {
                 }
             }
             Target::Attr(a) => {
-                let list_ok = *a == Attr::RunId;
+                let list_ok = matches!(a, Attr::RunId | Attr::Name);
                 if matches!(op, In | NotIn) && !list_ok {
                     return Err(self.err_at(
                         op_pos,
@@ -839,7 +888,7 @@ mod tests {
         let Expr::Clause(c) = ok("attributes.start_time > -7d") else {
             panic!()
         };
-        assert_eq!(c.value, Value::Number(1_000_000_000.0 - 7.0 * 86_400_000.0));
+        assert_eq!(c.value, Value::Time(1_000_000_000.0 - 7.0 * 86_400_000.0));
     }
 
     #[test]

@@ -24,6 +24,7 @@ fn attr_column(a: Attr, artifact_root: &str) -> String {
         Attr::UserId => "r.user_id".into(),
         Attr::StartTime => "r.start_time".into(),
         Attr::EndTime => "r.end_time".into(),
+        Attr::Name => "r.name".into(),
         Attr::ArtifactUri => format!(
             "COALESCE(r.artifact_uri, COALESCE(rtrim(e.artifact_location, '/'), {} || '/' || r.experiment_id) || '/' || r.run_uuid || '/artifacts')",
             quote(artifact_root)

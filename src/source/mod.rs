@@ -124,3 +124,16 @@ pub fn diff_stat(dir: &Path, from: &str, to: &str) -> Option<String> {
     let buf = stats.to_buf(git2::DiffStatsFormat::FULL, 80).ok()?;
     buf.as_str().ok().map(str::to_string)
 }
+
+/// `user.name` from the git configuration that applies in `dir` (the repository's, else the
+/// user's global one).
+pub fn user_name(dir: &Path) -> Option<String> {
+    let config = match Repository::discover(dir) {
+        Ok(repo) => repo.config().ok()?,
+        Err(_) => git2::Config::open_default().ok()?,
+    };
+    config
+        .get_string("user.name")
+        .ok()
+        .filter(|n| !n.trim().is_empty())
+}

@@ -6,6 +6,7 @@
 
 mod experiments;
 mod logging;
+mod registry;
 mod runs;
 mod schema;
 mod synthetic;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 
 pub use logging::{LogBatch, LogOutcome};
+pub use registry::{Act, NewVersion, Snapshot};
 pub use runs::{NewRun, RunPage, RunQuery};
 pub use synthetic::Synthetic;
 
@@ -39,6 +41,9 @@ pub enum Error {
     AlreadyExists(String),
     #[error("{0}")]
     InvalidState(String),
+    /// A rule of the store's policy forbids it (such as a protected stage without approval).
+    #[error("{0}")]
+    Refused(String),
     #[error("no mlf store found in `{0}` or any parent directory")]
     NoStore(String),
     #[error("{0}")]

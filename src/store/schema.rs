@@ -86,6 +86,76 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX params_by_key ON params (key, value);
     CREATE INDEX tags_by_key ON tags (key, value);
     ",
+    // 3: the model registry, its transition requests and its history.
+    "
+    CREATE TABLE registered_models (
+        name TEXT PRIMARY KEY,
+        description TEXT NOT NULL DEFAULT '',
+        user_id TEXT NOT NULL DEFAULT '',
+        creation_time INTEGER NOT NULL,
+        last_updated_time INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE registered_model_tags (
+        name TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (name, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE model_versions (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        user_id TEXT NOT NULL DEFAULT '',
+        current_stage TEXT NOT NULL DEFAULT 'None',
+        source TEXT NOT NULL,
+        run_id TEXT NOT NULL DEFAULT '',
+        storage_location TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'READY',
+        deleted INTEGER NOT NULL DEFAULT 0,
+        creation_time INTEGER NOT NULL,
+        last_updated_time INTEGER NOT NULL,
+        PRIMARY KEY (name, version)
+    ) WITHOUT ROWID;
+    CREATE TABLE model_version_tags (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (name, version, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE registered_model_aliases (
+        name TEXT NOT NULL,
+        alias TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (name, alias)
+    ) WITHOUT ROWID;
+    CREATE TABLE transition_requests (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        to_stage TEXT NOT NULL,
+        status TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        requested_at INTEGER NOT NULL,
+        comment TEXT NOT NULL DEFAULT '',
+        decided_by TEXT,
+        decided_at INTEGER,
+        decision_comment TEXT
+    );
+    CREATE INDEX transition_requests_by_version ON transition_requests (name, version);
+    CREATE TABLE registry_events (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        version INTEGER,
+        kind TEXT NOT NULL,
+        from_value TEXT,
+        to_value TEXT,
+        actor TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        comment TEXT
+    );
+    CREATE INDEX registry_events_by_name ON registry_events (name, time);
+    ",
 ];
 
 /// The schema version this binary writes.

@@ -428,7 +428,7 @@ fn help_and_version_create_nothing() {
     assert!(out.stdout.contains("--columns"), "{out}");
     let out = env.mlf(&["log", "metric", "-h"]).ok();
     assert!(out.stdout.contains("--step"), "{out}");
-    env.mlf(&["experiments", "--version"]).ok();
+    env.mlf(&["experiments", "--help"]).ok();
     assert_eq!(listing(&env.cwd()), Vec::<String>::new());
     assert_eq!(listing(&env.dir.path().join("home")), Vec::<String>::new());
 }

@@ -1,0 +1,435 @@
+//! The model registry's domain: registered models and versions in MLflow's shapes, stages,
+//! alias rules, `models:/` URIs, the approval policy from `.mlf/config.toml`, and times.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::tracking::KeyValue;
+
+/// MLflow's stages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stage {
+    None,
+    Staging,
+    Production,
+    Archived,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [
+        Stage::None,
+        Stage::Staging,
+        Stage::Production,
+        Stage::Archived,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::None => "None",
+            Stage::Staging => "Staging",
+            Stage::Production => "Production",
+            Stage::Archived => "Archived",
+        }
+    }
+
+    /// Case-insensitive, as MLflow.
+    pub fn parse(s: &str) -> Result<Stage, String> {
+        Stage::ALL
+            .into_iter()
+            .find(|st| st.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!("invalid stage `{s}`: use None, Staging, Production or Archived")
+            })
+    }
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A version of a registered model, as MLflow's `ModelVersion`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelVersion {
+    pub name: String,
+    pub version: String,
+    pub creation_timestamp: i64,
+    pub last_updated_timestamp: i64,
+    pub user_id: String,
+    pub current_stage: String,
+    pub description: String,
+    pub source: String,
+    pub run_id: String,
+    pub status: String,
+    pub tags: Vec<KeyValue>,
+    pub aliases: Vec<String>,
+    /// Where the model's files are (inside the store).
+    #[serde(skip)]
+    pub storage_location: String,
+}
+
+/// An alias of a registered model.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alias {
+    pub alias: String,
+    pub version: String,
+}
+
+/// A registered model, as MLflow's `RegisteredModel`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegisteredModel {
+    pub name: String,
+    pub creation_timestamp: i64,
+    pub last_updated_timestamp: i64,
+    pub user_id: String,
+    pub description: String,
+    /// For each stage in use, the highest version in it.
+    pub latest_versions: Vec<ModelVersion>,
+    pub tags: Vec<KeyValue>,
+    pub aliases: Vec<Alias>,
+}
+
+/// One entry of a model's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub id: i64,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// `create_model`, `register`, `stage`, `alias`, `unalias`, `request`, `approve`, `reject`,
+    /// `delete_version`, `delete_model`, `describe`, `tag`, `untag`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    pub actor: String,
+    pub timestamp: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A request to move a version into a stage, and its decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct TransitionRequest {
+    pub id: i64,
+    pub name: String,
+    pub version: String,
+    pub to_stage: String,
+    /// `pending`, `approved`, `rejected` or `used` (an approved request a promotion consumed).
+    pub status: String,
+    pub requested_by: String,
+    pub requested_at: i64,
+    pub comment: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision_comment: Option<String>,
+}
+
+/// Checks a registered model name: non-empty, at most 256 characters, no `/` or `:`, and no
+/// `..`, so that it can name a directory inside the store.
+pub fn validate_model_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("model name is empty: give a name such as `churn-classifier`".into());
+    }
+    if name.chars().count() > 256 {
+        return Err(format!(
+            "model name is {} characters long: the limit is 256",
+            name.chars().count()
+        ));
+    }
+    if name.contains(['/', ':', '\\', '\0']) || name == "." || name == ".." || name.starts_with('.')
+    {
+        return Err(format!(
+            "invalid model name `{name}`: names cannot contain `/`, `\\`, `:` or start with `.`"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an alias: `[A-Za-z0-9_-]`, at most 255 characters; `latest` and `v<digits>` are
+/// reserved (as MLflow).
+pub fn validate_alias(alias: &str) -> Result<(), String> {
+    if alias.is_empty() {
+        return Err("alias is empty: give a name such as `champion`".into());
+    }
+    if alias.len() > 255 {
+        return Err(format!(
+            "alias is {} characters long: the limit is 255",
+            alias.len()
+        ));
+    }
+    if let Some(c) = alias
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || *c == '_' || *c == '-'))
+    {
+        return Err(format!(
+            "invalid alias `{alias}`: {c:?} is not allowed; use letters, digits, `_` and `-`"
+        ));
+    }
+    if alias.eq_ignore_ascii_case("latest") {
+        return Err("alias `latest` is reserved (it always means the newest version)".into());
+    }
+    let mut chars = alias.chars();
+    if matches!(chars.next(), Some('v' | 'V'))
+        && alias.len() > 1
+        && chars.all(|c| c.is_ascii_digit())
+    {
+        return Err(format!(
+            "alias `{alias}` is reserved: `v<number>` names a version"
+        ));
+    }
+    Ok(())
+}
+
+/// A parsed `models:/` URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelRef {
+    Version(String, u32),
+    Stage(String, Stage),
+    Latest(String),
+    Alias(String, String),
+}
+
+/// Parses `models:/NAME/VERSION`, `models:/NAME/STAGE`, `models:/NAME/latest`,
+/// `models:/NAME@ALIAS` (extra leading slashes tolerated).
+pub fn parse_model_uri(uri: &str) -> Result<ModelRef, String> {
+    let bad = |why: &str| {
+        format!(
+            "invalid model URI `{uri}`: {why}; use models:/NAME/VERSION, models:/NAME/STAGE, models:/NAME/latest or models:/NAME@ALIAS"
+        )
+    };
+    let rest = uri
+        .strip_prefix("models:")
+        .ok_or_else(|| bad("it does not start with models:"))?;
+    let rest = rest.trim_start_matches('/');
+    if rest.is_empty() {
+        return Err(bad("no model name"));
+    }
+    if let Some((name, alias)) = rest.rsplit_once('@') {
+        if name.is_empty() || alias.is_empty() || name.contains('/') {
+            return Err(bad(
+                "an alias needs a name before `@` and an alias after it",
+            ));
+        }
+        return Ok(ModelRef::Alias(name.to_string(), alias.to_string()));
+    }
+    let parts: Vec<&str> = rest.split('/').collect();
+    if parts.len() != 2 || parts[0].is_empty() || parts[1].is_empty() {
+        return Err(bad(
+            "expected exactly a name and a version, stage or `latest`",
+        ));
+    }
+    let (name, what) = (parts[0].to_string(), parts[1]);
+    if let Ok(v) = what.parse::<u32>() {
+        return Ok(ModelRef::Version(name, v));
+    }
+    if what.eq_ignore_ascii_case("latest") {
+        return Ok(ModelRef::Latest(name));
+    }
+    Stage::parse(what)
+        .map(|s| ModelRef::Stage(name, s))
+        .map_err(|_| bad(&format!("`{what}` is not a version, stage or `latest`")))
+}
+
+/// The approval policy (`[registry]` in `.mlf/config.toml`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Stages that need an approved request before a version enters them.
+    #[serde(default)]
+    pub protected_stages: Vec<String>,
+    /// Whether the person who asked may approve their own request.
+    #[serde(default)]
+    pub allow_self_approval: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ConfigFile {
+    #[serde(default)]
+    registry: Policy,
+}
+
+impl Policy {
+    /// Reads `<store>/config.toml`; a missing file is the default (nothing protected).
+    pub fn load(store_root: &Path) -> Result<Policy, String> {
+        let path = store_root.join("config.toml");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Policy::default()),
+            Err(e) => return Err(format!("cannot read `{}`: {e}", path.display())),
+        };
+        let file: ConfigFile = toml::from_str(&text)
+            .map_err(|e| format!("invalid `{}`: {}", path.display(), e.message()))?;
+        for s in &file.registry.protected_stages {
+            Stage::parse(s)
+                .map_err(|e| format!("invalid `{}`: protected_stages: {e}", path.display()))?;
+        }
+        Ok(file.registry)
+    }
+
+    pub fn is_protected(&self, stage: Stage) -> bool {
+        self.protected_stages
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(stage.as_str()))
+    }
+}
+
+/// Parses a point in time: milliseconds since the epoch, `YYYY-MM-DD`, or
+/// `YYYY-MM-DDTHH:MM[:SS]` with an optional `Z` or `±HH:MM` (without one: local time).
+pub fn parse_time(s: &str) -> Result<i64, String> {
+    let bad = || {
+        format!(
+            "invalid time `{s}`: use 2026-11-01, 2026-11-01T12:00, 2026-11-01T12:00:00Z or milliseconds since the epoch"
+        )
+    };
+    if let Ok(ms) = s.parse::<i64>() {
+        return Ok(ms);
+    }
+    let (date, rest) = s.split_once(['T', ' ']).unwrap_or((s, ""));
+    let d: Vec<&str> = date.split('-').collect();
+    if d.len() != 3 {
+        return Err(bad());
+    }
+    let num = |t: &str| t.parse::<i64>().map_err(|_| bad());
+    let (year, month, day) = (num(d[0])?, num(d[1])?, num(d[2])?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return Err(bad());
+    }
+    let (clock, offset) = if let Some(c) = rest.strip_suffix('Z') {
+        (c, Some(0))
+    } else if let Some(pos) = rest.rfind(['+', '-']).filter(|p| *p > 0) {
+        let (c, o) = rest.split_at(pos);
+        let sign = if o.starts_with('-') { -1 } else { 1 };
+        let (oh, om) = o[1..].split_once(':').unwrap_or((&o[1..], "0"));
+        (c, Some(sign * (num(oh)? * 60 + num(om)?)))
+    } else {
+        (rest, None)
+    };
+    let t: Vec<&str> = if clock.is_empty() {
+        vec![]
+    } else {
+        clock.split(':').collect()
+    };
+    if t.len() == 1 || t.len() > 3 {
+        return Err(bad());
+    }
+    let hour = t.first().map(|v| num(v)).transpose()?.unwrap_or(0);
+    let minute = t.get(1).map(|v| num(v)).transpose()?.unwrap_or(0);
+    let second = t.get(2).map(|v| num(v)).transpose()?.unwrap_or(0);
+    if hour > 23 || minute > 59 || second > 60 {
+        return Err(bad());
+    }
+    // The moment is inclusive of the precision given: `2026-11-01` means the end of that day,
+    // `12:00` the end of that minute, so that what happened "at" that time is included.
+    let span = match t.len() {
+        0 => 86_400_000 - 1,
+        2 => 60_000 - 1,
+        _ => 1000 - 1,
+    };
+    let days = days_from_civil(year, month, day);
+    let utc_secs = days * 86_400 + hour * 3600 + minute * 60 + second;
+    let secs = match offset {
+        Some(minutes) => utc_secs - minutes * 60,
+        None => local_to_utc(year, month, day, hour, minute, second).unwrap_or(utc_secs),
+    };
+    Ok(secs * 1000 + span)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn local_to_utc(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
+    // SAFETY: mktime reads and normalises the zeroed tm we own.
+    unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        tm.tm_year = (y - 1900) as i32;
+        tm.tm_mon = (mo - 1) as i32;
+        tm.tm_mday = d as i32;
+        tm.tm_hour = h as i32;
+        tm.tm_min = mi as i32;
+        tm.tm_sec = s as i32;
+        tm.tm_isdst = -1;
+        let t = libc::mktime(&mut tm);
+        (t != -1).then_some(t as i64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases() {
+        assert!(validate_alias("champion").is_ok());
+        assert!(validate_alias("v2-candidate").is_ok());
+        for bad in ["latest", "LATEST", "v3", "V10", "", "a b", "a/b"] {
+            assert!(validate_alias(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn uris() {
+        assert_eq!(
+            parse_model_uri("models:/m/3"),
+            Ok(ModelRef::Version("m".into(), 3))
+        );
+        assert_eq!(
+            parse_model_uri("models:/m/production"),
+            Ok(ModelRef::Stage("m".into(), Stage::Production))
+        );
+        assert_eq!(
+            parse_model_uri("models:/m/Latest"),
+            Ok(ModelRef::Latest("m".into()))
+        );
+        assert_eq!(
+            parse_model_uri("models:/m@champ"),
+            Ok(ModelRef::Alias("m".into(), "champ".into()))
+        );
+        assert_eq!(
+            parse_model_uri("models://////m/1"),
+            Ok(ModelRef::Version("m".into(), 1))
+        );
+        for bad in [
+            "models:/",
+            "models:/m/",
+            "models:/m@",
+            "models:/m/Staging/0",
+            "models:/m/bogus",
+            "runs:/x",
+        ] {
+            assert!(parse_model_uri(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(parse_time("1970-01-02T00:00:00Z"), Ok(86_400_999));
+        assert_eq!(parse_time("2026-11-01T12:00Z"), Ok(1_793_534_459_999));
+        assert_eq!(parse_time("2026-11-01T13:00+01:00"), Ok(1_793_534_459_999));
+        assert_eq!(parse_time("1700000000000"), Ok(1_700_000_000_000));
+        assert!(parse_time("2026-13-01").is_err());
+        assert!(parse_time("yesterday").is_err());
+    }
+
+    #[test]
+    fn names() {
+        assert!(validate_model_name("churn-model_v2").is_ok());
+        for bad in ["", "a/b", "a:b", "..", ".hidden"] {
+            assert!(validate_model_name(bad).is_err(), "{bad}");
+        }
+    }
+}
