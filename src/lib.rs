@@ -11,6 +11,7 @@ pub mod context;
 pub mod env;
 pub mod error;
 pub mod generate;
+pub mod launch;
 pub mod process;
 pub mod registry;
 pub mod search;

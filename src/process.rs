@@ -7,7 +7,8 @@
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-static CHILD: AtomicI32 = AtomicI32::new(0);
+/// Children signals are passed on to (0 = free slot).
+static CHILDREN: [AtomicI32; 64] = [const { AtomicI32::new(0) }; 64];
 static FORWARDED: AtomicBool = AtomicBool::new(false);
 /// A signal that arrived before the child existed, to deliver once it does.
 static PENDING: AtomicI32 = AtomicI32::new(0);
@@ -17,10 +18,6 @@ const FORWARD: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, li
 const SI_KERNEL: libc::c_int = 0x80;
 
 extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
-    let pid = CHILD.load(Ordering::SeqCst);
-    if pid <= 0 {
-        return;
-    }
     // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
     let code = if info.is_null() {
         0
@@ -28,11 +25,24 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut li
         unsafe { (*info).si_code }
     };
     FORWARDED.store(true, Ordering::SeqCst);
-    if code != SI_KERNEL {
-        // SAFETY: kill is async-signal-safe.
-        unsafe {
-            libc::kill(pid, sig);
+    if code == SI_KERNEL {
+        // The terminal's signals reach the children by themselves.
+        return;
+    }
+    let mut any = false;
+    for slot in &CHILDREN {
+        let pid = slot.load(Ordering::SeqCst);
+        if pid > 0 {
+            any = true;
+            // SAFETY: kill is async-signal-safe.
+            unsafe {
+                libc::kill(pid, sig);
+            }
         }
+    }
+    if !any {
+        // No child yet: deliver it when one starts.
+        PENDING.store(sig, Ordering::SeqCst);
     }
 }
 
@@ -50,15 +60,29 @@ pub fn install_forwarding() {
     }
 }
 
-/// Tells the handlers which child to forward to.
-pub fn set_child(pid: u32) {
-    CHILD.store(pid as i32, Ordering::SeqCst);
+/// Tells the handlers about a child to forward to.
+pub fn add_child(pid: u32) {
+    for slot in &CHILDREN {
+        if slot
+            .compare_exchange(0, pid as i32, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            break;
+        }
+    }
     let pending = PENDING.swap(0, Ordering::SeqCst);
     if pending != 0 {
         // SAFETY: sending a signal to our own child.
         unsafe {
             libc::kill(pid as libc::pid_t, pending);
         }
+    }
+}
+
+/// Forgets a child that has ended.
+pub fn remove_child(pid: u32) {
+    for slot in &CHILDREN {
+        let _ = slot.compare_exchange(pid as i32, 0, Ordering::SeqCst, Ordering::SeqCst);
     }
 }
 

@@ -1,0 +1,280 @@
+//! Launching the process of a run: the tracking environment (`MLF_RUN_ID`, `MLF_STORE`,
+//! `MLFLOW_*`, params), its output streamed and saved as `logs/stdout.txt` and
+//! `logs/stderr.txt`, metrics captured from stdout, signals passed on, and the end recorded.
+//! Shared by `mlf run` and `mlf project run`.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread;
+
+use crate::env;
+use crate::error::{self, CliResult, failure};
+use crate::process;
+use crate::store::{LogBatch, Store};
+use crate::tracking::capture::{StepCounter, parse_line};
+use crate::tracking::ids::now_ms;
+use crate::tracking::{KeyValue, Metric, Run, RunStatus, tags};
+
+/// What to start for a run.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub program: String,
+    pub args: Vec<String>,
+    /// Working directory [default: the current one].
+    pub cwd: Option<PathBuf>,
+    /// Extra environment, after the tracking variables.
+    pub env: Vec<(String, String)>,
+    /// Record `key=value` lines of stdout as metrics.
+    pub capture: bool,
+    /// Relay the output to our stdout and stderr (else only save it).
+    pub echo: bool,
+}
+
+/// How a launched run ended.
+#[derive(Debug)]
+pub struct Outcome {
+    pub status: RunStatus,
+    /// The exit code to pass on (128+N for signal N).
+    pub code: u8,
+    pub signal: Option<i32>,
+    /// Metric points captured from stdout.
+    pub captured: Result<usize, error::CliError>,
+    /// End time (ms).
+    pub end: i64,
+    /// The end could not be recorded.
+    pub record_error: Option<error::CliError>,
+}
+
+/// Runs the process of `run` in the store at `store_root` and records how it ended.
+pub fn execute(
+    store_root: &Path,
+    run: &Run,
+    artifact_dir: &Path,
+    launch: Launch,
+) -> CliResult<Outcome> {
+    let id = run.info.run_id.clone();
+    let mut cmd = Command::new(&launch.program);
+    cmd.args(&launch.args)
+        .stdin(if launch.echo {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env(env::MLF_RUN_ID, &id)
+        .env(env::MLF_STORE, store_root)
+        .env(env::MLFLOW_RUN_ID, &id)
+        .env(env::MLFLOW_EXPERIMENT_ID, &run.info.experiment_id);
+    if let Some(dir) = &launch.cwd {
+        cmd.current_dir(dir);
+    }
+    if env::var(env::PYTHONUNBUFFERED).is_none() {
+        cmd.env(env::PYTHONUNBUFFERED, "1");
+    }
+    let mut all = serde_json::Map::new();
+    for p in &run.data.params {
+        cmd.env(param_var(&p.key), &p.value);
+        all.insert(p.key.clone(), serde_json::Value::String(p.value.clone()));
+    }
+    cmd.env(env::MLF_PARAMS, serde_json::Value::Object(all).to_string());
+    for (k, v) in &launch.env {
+        cmd.env(k, v);
+    }
+    process::install_forwarding();
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            if let Ok(mut store) = Store::open(store_root) {
+                let _ = store.update_run(&id, RunStatus::Failed, Some(now_ms()));
+            }
+            return Err(failure(format!("cannot start `{}`: {e}", launch.program)));
+        }
+    };
+    let pid = child.id();
+    process::add_child(pid);
+    let logs = artifact_dir.join("logs");
+    let out_pipe = child.stdout.take().expect("piped stdout");
+    let err_pipe = child.stderr.take().expect("piped stderr");
+    let capture_to = launch
+        .capture
+        .then(|| (store_root.to_path_buf(), id.clone()));
+    let echo = launch.echo;
+    let out_thread = thread::spawn({
+        let path = logs.join("stdout.txt");
+        move || relay(out_pipe, &path, echo.then_some(Stream::Stdout), capture_to)
+    });
+    let err_thread = thread::spawn({
+        let path = logs.join("stderr.txt");
+        move || relay(err_pipe, &path, echo.then_some(Stream::Stderr), None)
+    });
+    let waited = child.wait();
+    process::remove_child(pid);
+    let status =
+        waited.map_err(|e| failure(format!("cannot wait for `{}`: {e}", launch.program)))?;
+    let captured = out_thread.join().unwrap_or(Ok(0));
+    let _ = err_thread.join();
+
+    let end = now_ms();
+    let (run_status, code, signal) = match (status.code(), status.signal()) {
+        (Some(0), _) => (RunStatus::Finished, 0u8, None),
+        (Some(c), _) if process::signal_arrived() => (RunStatus::Killed, c as u8, None),
+        (Some(c), _) => (RunStatus::Failed, c as u8, None),
+        (None, Some(sig)) => (RunStatus::Killed, (128 + sig) as u8, Some(sig)),
+        (None, None) => (RunStatus::Failed, 1, None),
+    };
+    let mut outcome_tags = vec![KeyValue {
+        key: tags::EXIT_CODE.into(),
+        value: code.to_string(),
+    }];
+    if let Some(sig) = signal {
+        outcome_tags.push(KeyValue {
+            key: tags::SIGNAL.into(),
+            value: sig.to_string(),
+        });
+    }
+    // The command has run: whatever happens to the record, its exit code is passed on.
+    let recorded = (|| -> CliResult<()> {
+        let mut store = Store::open(store_root)?;
+        store.log_batch(
+            &id,
+            LogBatch {
+                tags: outcome_tags,
+                ..Default::default()
+            },
+        )?;
+        store.update_run(&id, run_status, Some(end))?;
+        Ok(())
+    })();
+    Ok(Outcome {
+        status: run_status,
+        code,
+        signal,
+        captured,
+        end,
+        record_error: recorded.err(),
+    })
+}
+
+/// `MLF_PARAM_<KEY>`: the key upper-cased, anything but letters and digits as `_`.
+pub fn param_var(key: &str) -> String {
+    let mut name = String::from(env::MLF_PARAM_PREFIX);
+    name.extend(key.chars().map(|c| {
+        if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else {
+            '_'
+        }
+    }));
+    name
+}
+
+#[derive(Clone, Copy)]
+enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Copies a child's stream to ours and to a log file as it comes; with `capture`, logs the
+/// metric lines of it to the run. Returns how many metric points were captured.
+fn relay(
+    mut pipe: impl Read,
+    path: &Path,
+    stream: Option<Stream>,
+    capture: Option<(PathBuf, String)>,
+) -> Result<usize, error::CliError> {
+    let mut file: Option<File> = None;
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut pending: Vec<u8> = Vec::new();
+    let mut capturer = match &capture {
+        Some((root, id)) => Some((Store::open(root)?, id.clone(), StepCounter::default())),
+        None => None,
+    };
+    let mut points = 0usize;
+    let mut failed: Option<error::CliError> = None;
+    loop {
+        let n = match pipe.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        let chunk = &buf[..n];
+        match stream {
+            None => {}
+            Some(Stream::Stdout) => {
+                let mut o = std::io::stdout().lock();
+                let _ = o.write_all(chunk).and_then(|_| o.flush());
+            }
+            Some(Stream::Stderr) => {
+                let mut e = std::io::stderr().lock();
+                let _ = e.write_all(chunk).and_then(|_| e.flush());
+            }
+        }
+        if file.is_none() {
+            if let Some(parent) = path.parent() {
+                let _ = std::fs::create_dir_all(parent);
+            }
+            file = File::create(path).ok();
+        }
+        if let Some(f) = file.as_mut() {
+            let _ = f.write_all(chunk);
+        }
+        if let Some((store, id, counter)) = capturer.as_mut() {
+            pending.extend_from_slice(chunk);
+            while let Some(pos) = pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=pos).collect();
+                if failed.is_none() {
+                    match capture_line(store, id, counter, &line) {
+                        Ok(k) => points += k,
+                        Err(e) => failed = Some(e),
+                    }
+                }
+            }
+        }
+    }
+    if let Some((store, id, counter)) = capturer.as_mut() {
+        if !pending.is_empty() && failed.is_none() {
+            points += capture_line(store, id, counter, &pending)?;
+        }
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(points),
+    }
+}
+
+fn capture_line(
+    store: &mut Store,
+    id: &str,
+    counter: &mut StepCounter,
+    line: &[u8],
+) -> CliResult<usize> {
+    let text = String::from_utf8_lossy(line);
+    let Some(parsed) = parse_line(text.trim_end()) else {
+        return Ok(0);
+    };
+    let now = now_ms();
+    let metrics: Vec<Metric> = counter
+        .points(parsed)
+        .into_iter()
+        .map(|(key, value, step)| Metric {
+            key,
+            value,
+            timestamp: now,
+            step,
+        })
+        .collect();
+    let n = metrics.len();
+    store.log_batch(
+        id,
+        LogBatch {
+            metrics,
+            ..Default::default()
+        },
+    )?;
+    Ok(n)
+}
