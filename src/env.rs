@@ -35,6 +35,20 @@ pub const MLFLOW_TRUNCATE_LONG_VALUES: &str = "MLFLOW_TRUNCATE_LONG_VALUES";
 /// Set by the shell completion scripts: `COMPLETE=bash mlf -- WORDS` prints completions.
 pub const COMPLETE: &str = "COMPLETE";
 
+/// Cache directory for environments and cloned projects [default: `$XDG_CACHE_HOME/mlf`,
+/// else `~/.cache/mlf`].
+pub const MLF_CACHE_DIR: &str = "MLF_CACHE_DIR";
+/// The conda executable for `mlf project run --env-manager conda`.
+pub const MLF_CONDA_EXE: &str = "MLF_CONDA_EXE";
+/// Conda's own name for its executable, read after `MLF_CONDA_EXE`.
+pub const CONDA_EXE: &str = "CONDA_EXE";
+/// The cache base directory of the XDG convention.
+pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
+/// The user's home directory.
+pub const HOME: &str = "HOME";
+/// Where programs are looked up.
+pub const PATH: &str = "PATH";
+
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// Forces colour when set to a non-empty value other than `0`.

@@ -104,7 +104,7 @@ pub fn find_program(program: &str) -> Option<std::path::PathBuf> {
         let p = std::path::PathBuf::from(program);
         return executable(&p).then_some(p);
     }
-    let path = crate::env::var("PATH")?;
+    let path = crate::env::var(crate::env::PATH)?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))
         .find(|p| executable(p))

@@ -147,6 +147,11 @@ impl Ui {
     }
 }
 
+/// A line on stderr from any thread (progress of builds and sweeps).
+pub fn eprint_line(text: &str) {
+    eprintln!("{text}");
+}
+
 fn paint(on: bool, text: &str, code: &str) -> String {
     if on {
         format!("\x1b[{code}m{text}\x1b[0m")

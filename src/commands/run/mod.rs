@@ -1,7 +1,7 @@
 //! `mlf run -- CMD`, `mlf run start`, `mlf run end`.
 
 mod end;
-mod exec;
+pub mod exec;
 mod start;
 
 use crate::context::Ctx;
@@ -121,7 +121,7 @@ impl SetupArgs {
 
 /// The experiment for a new run: `-x`/`MLF_EXPERIMENT` (a new name is created), else
 /// `MLFLOW_EXPERIMENT_NAME` (created too), else `MLFLOW_EXPERIMENT_ID`, else `0`.
-fn experiment_for_new_run(ctx: &mut Ctx, flag: Option<&str>) -> CliResult<String> {
+pub fn experiment_for_new_run(ctx: &mut Ctx, flag: Option<&str>) -> CliResult<String> {
     let by_name = flag
         .map(str::to_string)
         .or_else(|| env::var(env::MLFLOW_EXPERIMENT_NAME));

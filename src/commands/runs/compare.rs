@@ -315,7 +315,7 @@ fn display(row: &Row, i: usize) -> String {
 }
 
 /// Renders the comparison, split into blocks of runs that fit the terminal width.
-fn render_blocks(ui: &Ui, runs: &[Run], rows: &[Row]) -> String {
+pub fn render_blocks(ui: &Ui, runs: &[Run], rows: &[Row]) -> String {
     let key_width = rows
         .iter()
         .map(|r| r.key.chars().count())

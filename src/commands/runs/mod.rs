@@ -1,7 +1,7 @@
 //! `mlf runs …`: read runs back, delete and restore them.
 
 mod columns;
-mod compare;
+pub mod compare;
 mod delete;
 mod diff;
 mod list;

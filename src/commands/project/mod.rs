@@ -1,0 +1,18 @@
+//! `mlf project …`: MLflow Projects.
+
+mod run;
+
+use crate::context::Ctx;
+use crate::error::CliResult;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ProjectCommand {
+    /// Run an entry point of an MLflow project as a tracked run (or a sweep of runs)
+    Run(run::ProjectRunArgs),
+}
+
+pub fn run(ctx: &mut Ctx, cmd: ProjectCommand) -> CliResult<u8> {
+    match cmd {
+        ProjectCommand::Run(args) => run::run(ctx, args),
+    }
+}

@@ -1,0 +1,565 @@
+//! MLflow Projects: the MLproject file, typed parameters, command templates, and the
+//! environments entry points run in (`env.rs`), fetched from directories or git (`fetch.rs`).
+//!
+//! Stricter than MLflow: `float` and `int` values are checked, `path` values must exist,
+//! `uri` values need a scheme, and a malformed MLproject, a missing parameter or an unknown
+//! entry point is refused before any run is created.
+
+pub mod envs;
+pub mod fetch;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::process::shell_quote;
+
+/// A parameter as declared: a bare type (`n: int`, required) or `{type, default}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawParam {
+    Type(String),
+    Full {
+        #[serde(rename = "type", default = "default_type")]
+        kind: String,
+        #[serde(default)]
+        default: Option<serde_yaml::Value>,
+    },
+}
+
+fn default_type() -> String {
+    "string".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntryPoint {
+    #[serde(default)]
+    parameters: BTreeMap<String, Option<RawParam>>,
+    command: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawEnvVar {
+    Copy(String),
+    Set(Vec<String>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDocker {
+    image: String,
+    #[serde(default)]
+    volumes: Vec<String>,
+    #[serde(default)]
+    environment: Vec<RawEnvVar>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct RawProject {
+    name: Option<String>,
+    #[serde(default)]
+    entry_points: BTreeMap<String, RawEntryPoint>,
+    conda_env: Option<String>,
+    python_env: Option<String>,
+    docker_env: Option<RawDocker>,
+}
+
+/// A parameter's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamType {
+    String,
+    Float,
+    Int,
+    Path,
+    Uri,
+}
+
+impl ParamType {
+    fn parse(s: &str) -> Result<ParamType, String> {
+        Ok(match s {
+            "string" | "str" => ParamType::String,
+            "float" | "double" => ParamType::Float,
+            "int" | "integer" => ParamType::Int,
+            "path" => ParamType::Path,
+            "uri" => ParamType::Uri,
+            other => {
+                return Err(format!(
+                    "unknown parameter type `{other}`: use string, float, int, path or uri"
+                ));
+            }
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub kind: ParamType,
+    pub default: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EntryPoint {
+    pub name: String,
+    pub params: Vec<Param>,
+    pub command: String,
+}
+
+/// The environment a project declares.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnvSpec {
+    /// Nothing declared.
+    None,
+    Python(PathBuf),
+    Conda(PathBuf),
+    Docker(DockerEnv),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DockerEnv {
+    pub image: String,
+    pub volumes: Vec<String>,
+    /// (name, value): `None` copies the host's value (checked to be set when the project is
+    /// loaded), passed as `-e NAME` so that it never shows on a command line.
+    pub environment: Vec<(String, Option<String>)>,
+}
+
+/// A loaded project.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub dir: PathBuf,
+    pub name: Option<String>,
+    pub entry_points: BTreeMap<String, EntryPoint>,
+    pub env: EnvSpec,
+    /// Whether an MLproject file was found.
+    pub has_file: bool,
+}
+
+/// The MLproject file of a directory (the name matched case-insensitively).
+fn find_file(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.is_file()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case("MLproject"))
+        })
+}
+
+fn yaml_scalar(v: &serde_yaml::Value) -> Option<String> {
+    match v {
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_yaml::Value::Number(n) => Some(n.to_string()),
+        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        serde_yaml::Value::Null => None,
+        _ => None,
+    }
+}
+
+impl Project {
+    /// Loads the project in `dir`; `host_env` looks up variables that docker_env copies.
+    pub fn load(dir: &Path, host_env: &dyn Fn(&str) -> Option<String>) -> Result<Project, String> {
+        let Some(file) = find_file(dir) else {
+            return Ok(Project {
+                dir: dir.to_path_buf(),
+                name: None,
+                entry_points: BTreeMap::new(),
+                env: default_env(dir),
+                has_file: false,
+            });
+        };
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+        let raw: RawProject = serde_yaml::from_str(&text)
+            .map_err(|e| format!("invalid MLproject `{}`: {e}", file.display()))?;
+        let declared = [
+            raw.conda_env.is_some(),
+            raw.python_env.is_some(),
+            raw.docker_env.is_some(),
+        ];
+        if declared.iter().filter(|d| **d).count() > 1 {
+            return Err(format!(
+                "invalid MLproject `{}`: give at most one of conda_env, python_env and docker_env",
+                file.display()
+            ));
+        }
+        let env_file = |field: &str, rel: &str| -> Result<PathBuf, String> {
+            let p = crate::artifacts::clean_relative(rel).map_err(|_| {
+                format!("invalid MLproject: {field} `{rel}` must be a path inside the project")
+            })?;
+            let path = dir.join(p);
+            if !path.is_file() {
+                return Err(format!(
+                    "invalid MLproject: {field} `{rel}` does not exist in `{}`",
+                    dir.display()
+                ));
+            }
+            Ok(path)
+        };
+        let env = if let Some(c) = &raw.conda_env {
+            EnvSpec::Conda(env_file("conda_env", c)?)
+        } else if let Some(p) = &raw.python_env {
+            EnvSpec::Python(env_file("python_env", p)?)
+        } else if let Some(d) = &raw.docker_env {
+            if raw.name.is_none() {
+                return Err("invalid MLproject: a project with docker_env needs a `name`".into());
+            }
+            let mut environment = Vec::new();
+            for var in &d.environment {
+                match var {
+                    RawEnvVar::Copy(name) => {
+                        if host_env(name).is_none() {
+                            return Err(format!(
+                                "docker_env copies `{name}` from the environment, but it is not set: set it or remove it from the MLproject"
+                            ));
+                        }
+                        environment.push((name.clone(), None));
+                    }
+                    RawEnvVar::Set(pair) if pair.len() == 2 => {
+                        environment.push((pair[0].clone(), Some(pair[1].clone())))
+                    }
+                    RawEnvVar::Set(other) => {
+                        return Err(format!(
+                            "invalid MLproject: docker_env environment entry {other:?} must be NAME or [NAME, VALUE]"
+                        ));
+                    }
+                }
+            }
+            EnvSpec::Docker(DockerEnv {
+                image: d.image.clone(),
+                volumes: d.volumes.clone(),
+                environment,
+            })
+        } else {
+            default_env(dir)
+        };
+        let mut entry_points = BTreeMap::new();
+        for (name, ep) in raw.entry_points {
+            let mut params = Vec::new();
+            for (pname, spec) in ep.parameters {
+                let (kind, default) = match spec {
+                    None => (Ok(ParamType::String), None),
+                    Some(RawParam::Type(t)) => (ParamType::parse(&t), None),
+                    Some(RawParam::Full { kind, default }) => (
+                        ParamType::parse(&kind),
+                        default.as_ref().and_then(yaml_scalar),
+                    ),
+                };
+                let kind = kind.map_err(|e| {
+                    format!("invalid MLproject: entry point `{name}`, parameter `{pname}`: {e}")
+                })?;
+                params.push(Param {
+                    name: pname,
+                    kind,
+                    default,
+                });
+            }
+            check_template(&ep.command, &params)
+                .map_err(|e| format!("invalid MLproject: entry point `{name}`: {e}"))?;
+            entry_points.insert(
+                name.clone(),
+                EntryPoint {
+                    name,
+                    params,
+                    command: ep.command,
+                },
+            );
+        }
+        Ok(Project {
+            dir: dir.to_path_buf(),
+            name: raw.name,
+            entry_points,
+            env,
+            has_file: true,
+        })
+    }
+
+    /// The entry point to run: a declared one, else a `.py` or `.sh` file of the project.
+    pub fn entry_point(&self, name: &str) -> Result<EntryPoint, String> {
+        if let Some(ep) = self.entry_points.get(name) {
+            return Ok(ep.clone());
+        }
+        let file = crate::artifacts::clean_relative(name)
+            .ok()
+            .map(|p| self.dir.join(p));
+        let runner = if name.ends_with(".py") {
+            Some("python")
+        } else if name.ends_with(".sh") {
+            Some("bash")
+        } else {
+            None
+        };
+        if let (Some(runner), Some(file)) = (runner, file) {
+            if file.is_file() {
+                return Ok(EntryPoint {
+                    name: name.into(),
+                    params: Vec::new(),
+                    command: format!("{runner} {}", shell_quote(name)),
+                });
+            }
+        }
+        let declared: Vec<&str> = self.entry_points.keys().map(String::as_str).collect();
+        let has = if declared.is_empty() {
+            "it declares none".to_string()
+        } else {
+            format!("it has {}", declared.join(", "))
+        };
+        Err(format!(
+            "project `{}` has no entry point `{name}` ({has}; a .py or .sh file of the project also works)",
+            self.dir.display()
+        ))
+    }
+}
+
+/// Without an env field: `python_env.yaml` if present, else `conda.yaml`, else nothing.
+fn default_env(dir: &Path) -> EnvSpec {
+    if dir.join("python_env.yaml").is_file() {
+        EnvSpec::Python(dir.join("python_env.yaml"))
+    } else if dir.join("conda.yaml").is_file() {
+        EnvSpec::Conda(dir.join("conda.yaml"))
+    } else {
+        EnvSpec::None
+    }
+}
+
+/// Placeholders of a command template: `{name}`; `{{` and `}}` are literal braces.
+fn placeholders(template: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+            }
+            '{' => {
+                let mut name = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(c) => name.push(c),
+                        None => return Err(format!("unclosed `{{` in command `{template}`")),
+                    }
+                }
+                out.push(name);
+            }
+            '}' => {
+                return Err(format!(
+                    "single `}}` in command `{template}`: write `}}}}` for a literal brace"
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+fn check_template(template: &str, params: &[Param]) -> Result<(), String> {
+    for name in placeholders(template)? {
+        if !params.iter().any(|p| p.name == name) {
+            return Err(format!(
+                "command uses `{{{name}}}`, which is not a declared parameter"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checked parameter values, in the order to log them.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// Declared parameters: (name, value as passed to the command, unquoted).
+    pub declared: Vec<(String, String)>,
+    /// Undeclared `-P` parameters, appended as `--key value`.
+    pub extra: Vec<(String, String)>,
+}
+
+impl Resolved {
+    pub fn all(&self) -> Vec<(String, String)> {
+        self.declared.iter().chain(&self.extra).cloned().collect()
+    }
+}
+
+/// Checks and completes parameter values; `cwd` resolves relative `path` values.
+pub fn resolve_params(
+    ep: &EntryPoint,
+    given: &[(String, String)],
+    cwd: &Path,
+) -> Result<Resolved, String> {
+    let mut declared = Vec::new();
+    let mut missing = Vec::new();
+    for p in &ep.params {
+        let value = given
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == p.name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| p.default.clone());
+        let Some(value) = value else {
+            missing.push(format!("`{}`", p.name));
+            continue;
+        };
+        let value = match p.kind {
+            ParamType::String => value,
+            ParamType::Float => {
+                value.trim().parse::<f64>().map_err(|_| {
+                    format!("parameter `{}` must be a float, got `{value}`", p.name)
+                })?;
+                value
+            }
+            ParamType::Int => {
+                value.trim().parse::<i64>().map_err(|_| {
+                    format!("parameter `{}` must be an integer, got `{value}`", p.name)
+                })?;
+                value
+            }
+            ParamType::Uri => {
+                let has_scheme = value.split_once("://").is_some_and(|(s, _)| {
+                    !s.is_empty()
+                        && s.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                });
+                if !has_scheme {
+                    return Err(format!(
+                        "parameter `{}` must be a URI with a scheme (such as s3://b/k or file:///data), got `{value}`",
+                        p.name
+                    ));
+                }
+                value
+            }
+            ParamType::Path => {
+                if value.contains("://") {
+                    value
+                } else {
+                    let path = cwd.join(&value);
+                    let real = std::fs::canonicalize(&path).map_err(|_| {
+                        format!(
+                            "parameter `{}` names `{value}`, which does not exist",
+                            p.name
+                        )
+                    })?;
+                    real.display().to_string()
+                }
+            }
+        };
+        declared.push((p.name.clone(), value));
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "entry point `{}` needs a value for {}: pass `-P name=value`",
+            ep.name,
+            missing.join(", ")
+        ));
+    }
+    let mut extra = Vec::new();
+    for (k, v) in given {
+        if !ep.params.iter().any(|p| p.name == *k)
+            && !extra.iter().any(|(e, _): &(String, String)| e == k)
+        {
+            extra.push((k.clone(), v.clone()));
+        }
+    }
+    Ok(Resolved { declared, extra })
+}
+
+/// The entry point's command with values substituted (shell-quoted) and extra parameters
+/// appended as `--key value`.
+pub fn render_command(ep: &EntryPoint, values: &Resolved) -> String {
+    let mut out = String::new();
+    let mut chars = ep.command.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => {
+                let name: String = chars.by_ref().take_while(|c| *c != '}').collect();
+                let value = values
+                    .declared
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.as_str())
+                    .unwrap_or("");
+                out.push_str(&shell_quote(value));
+            }
+            c => out.push(c),
+        }
+    }
+    for (k, v) in &values.extra {
+        out.push_str(&format!(" --{} {}", shell_quote(k), shell_quote(v)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ep(command: &str, params: Vec<Param>) -> EntryPoint {
+        EntryPoint {
+            name: "main".into(),
+            params,
+            command: command.into(),
+        }
+    }
+
+    #[test]
+    fn templates() {
+        let e = ep(
+            "python train.py --lr {lr} --name {name} {{literal}}",
+            vec![
+                Param {
+                    name: "lr".into(),
+                    kind: ParamType::Float,
+                    default: Some("0.1".into()),
+                },
+                Param {
+                    name: "name".into(),
+                    kind: ParamType::String,
+                    default: None,
+                },
+            ],
+        );
+        let r = resolve_params(
+            &e,
+            &[
+                ("name".into(), "a b".into()),
+                ("extra".into(), "x y".into()),
+            ],
+            Path::new("/"),
+        )
+        .unwrap();
+        assert_eq!(
+            render_command(&e, &r),
+            "python train.py --lr 0.1 --name 'a b' {literal} --extra 'x y'"
+        );
+        assert!(
+            resolve_params(&e, &[], Path::new("/"))
+                .unwrap_err()
+                .contains("`name`")
+        );
+        assert!(
+            resolve_params(
+                &e,
+                &[("name".into(), "n".into()), ("lr".into(), "fast".into())],
+                Path::new("/")
+            )
+            .unwrap_err()
+            .contains("float")
+        );
+        assert!(check_template("echo {nope}", &[]).is_err());
+        assert!(check_template("echo {{ok}}", &[]).is_ok());
+    }
+}
