@@ -7,6 +7,7 @@ pub mod experiments;
 pub mod generate;
 pub mod init;
 pub mod log;
+pub mod models;
 pub mod project;
 pub mod registry;
 pub mod run;
@@ -30,6 +31,9 @@ pub enum Command {
     /// Create, list, rename, delete and restore experiments
     #[command(subcommand, visible_alias = "exp")]
     Experiments(experiments::ExperimentsCommand),
+    /// Serve, score, log, save, export and import MLflow models
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
     /// Run MLflow projects (MLproject entry points) as tracked runs
     #[command(subcommand)]
     Project(project::ProjectCommand),
@@ -54,6 +58,7 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> CliResult<u8> {
         Command::Log(cmd) => log::run(ctx, cmd),
         Command::Runs(cmd) => runs::run(ctx, cmd),
         Command::Experiments(cmd) => experiments::run(ctx, cmd),
+        Command::Models(cmd) => models::run(ctx, cmd),
         Command::Project(cmd) => project::run(ctx, cmd),
         Command::Registry(cmd) => registry::run(ctx, cmd),
         Command::Artifacts(cmd) => artifacts::run(ctx, cmd),

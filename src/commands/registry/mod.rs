@@ -2,6 +2,7 @@
 
 mod change;
 mod register;
+pub use register::resolve_model;
 mod show;
 
 use crate::context::Ctx;

@@ -1,0 +1,305 @@
+//! `mlf models serve` and `mlf models predict`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::context::Ctx;
+use crate::error::{CliResult, failure, usage_error};
+use crate::project::envs::{self, DockerRun, Manager};
+use crate::project::{EnvSpec, Project};
+use crate::serving::python::PythonEnv;
+use crate::serving::{self, Input, Predictor};
+
+/// Where the Python of python_function models comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PyEnv {
+    /// The current `python3`
+    Local,
+    /// A virtualenv built from the model's python_env.yaml (cached)
+    Virtualenv,
+    /// A conda environment built from the model's conda.yaml (cached)
+    Conda,
+}
+
+/// Serve a model over HTTP with MLflow's scoring protocol
+///
+/// Routes: `GET /ping`, `GET /health`, `GET /version`, `POST /invocations` (JSON with one of
+/// `dataframe_split`, `dataframe_records`, `instances`, `inputs`, and optional `params`; or
+/// `text/csv`). ONNX models run inside mlf; python_function models (sklearn, any pyfunc) run
+/// in a pool of Python workers. Stops cleanly on SIGINT or SIGTERM.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Model: a directory, `runs:/RUN/PATH`, `models:/NAME/VERSION|STAGE|latest`, `models:/NAME@ALIAS`
+    #[arg(short, long = "model-uri", value_name = "URI")]
+    model: String,
+    /// Address to listen on (loopback unless you say otherwise)
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port (0 picks a free one)
+    #[arg(short, long, default_value_t = 5000)]
+    port: u16,
+    /// Python worker processes (python_function models)
+    #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    workers: u16,
+    /// Python environment for python_function models
+    #[arg(long, value_enum, default_value_t = PyEnv::Local)]
+    env_manager: PyEnv,
+    /// Largest request body accepted, in bytes
+    #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
+    max_body: usize,
+}
+
+/// Score a JSON or CSV file with a model
+///
+/// Prints `{"predictions": …}` as the server answers. CSV input is read and scored in chunks,
+/// so large files need little memory; a progress bar shows on a terminal.
+#[derive(Debug, clap::Args)]
+pub struct PredictArgs {
+    /// Model URI (as for `serve`)
+    #[arg(short, long = "model-uri", value_name = "URI")]
+    model: String,
+    /// Input file (`-` for standard input)
+    #[arg(short, long = "input-path", value_name = "FILE", default_value = "-")]
+    input: PathBuf,
+    /// Input format
+    #[arg(short = 't', long = "content-type", value_enum, default_value_t = InputKind::Json)]
+    content_type: InputKind,
+    /// Output file [default: standard output]
+    #[arg(short, long = "output-path", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Python environment for python_function models
+    #[arg(long, value_enum, default_value_t = PyEnv::Local)]
+    env_manager: PyEnv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputKind {
+    Json,
+    Csv,
+}
+
+/// The Python a python_function model runs with, building its environment when asked.
+fn python_env(ctx: &Ctx, dir: &std::path::Path, kind: PyEnv) -> CliResult<PythonEnv> {
+    let spec = match kind {
+        PyEnv::Local => return Ok(PythonEnv::default()),
+        PyEnv::Virtualenv => {
+            let f = dir.join("python_env.yaml");
+            if !f.is_file() {
+                return Err(usage_error(format!(
+                    "the model in `{}` has no python_env.yaml",
+                    dir.display()
+                )));
+            }
+            (Manager::Virtualenv, EnvSpec::Python(f))
+        }
+        PyEnv::Conda => {
+            let f = dir.join("conda.yaml");
+            if !f.is_file() {
+                return Err(usage_error(format!(
+                    "the model in `{}` has no conda.yaml",
+                    dir.display()
+                )));
+            }
+            (Manager::Conda, EnvSpec::Conda(f))
+        }
+    };
+    let project = Project {
+        dir: dir.to_path_buf(),
+        name: None,
+        entry_points: Default::default(),
+        env: spec.1,
+        has_file: false,
+    };
+    let plan = envs::plan(
+        &project,
+        spec.0,
+        &DockerRun {
+            store_root: dir,
+            build_image: false,
+            commit: None,
+        },
+    )
+    .map_err(usage_error)?;
+    let quiet = ctx.ui.quiet;
+    envs::build(&plan, &project, &|step| {
+        if !quiet {
+            crate::ui::eprint_line(&format!("Building environment: {step}"));
+        }
+    })
+    .map_err(failure)?;
+    // The runner ends with `bash -c`; Python runs with the same prefix.
+    let mut argv: Vec<String> = plan.runner.clone();
+    argv.truncate(argv.len().saturating_sub(2));
+    if argv.is_empty() {
+        argv.push("python".into());
+    } else {
+        argv.push("python".into());
+    }
+    if plan.manager == Manager::Virtualenv {
+        argv = vec!["python".into()];
+    }
+    Ok(PythonEnv {
+        argv,
+        env: plan.env,
+    })
+}
+
+fn load(
+    ctx: &mut Ctx,
+    uri: &str,
+    workers: usize,
+    kind: PyEnv,
+) -> CliResult<(PathBuf, Arc<dyn Predictor>)> {
+    let dir = super::model_dir(ctx, uri)?;
+    let python = python_env(ctx, &dir, kind)?;
+    let predictor = serving::load(&dir, workers, &python).map_err(failure)?;
+    Ok((dir, Arc::from(predictor)))
+}
+
+pub fn serve(ctx: &mut Ctx, args: ServeArgs) -> CliResult<u8> {
+    let ServeArgs {
+        model,
+        host,
+        port,
+        workers,
+        env_manager,
+        max_body,
+    } = args;
+    let (dir, predictor) = load(ctx, &model, usize::from(workers), env_manager)?;
+    if !host.is_loopback() {
+        ctx.ui.warn(&format!(
+            "listening on {host}: anyone who can reach this machine can call the model"
+        ));
+    }
+    let ui = &ctx.ui;
+    let shown = dir.display().to_string();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    serving::http::serve(
+        predictor,
+        SocketAddr::new(host, port),
+        max_body,
+        threads,
+        &|addr| {
+            ui.status(
+                "Serving",
+                &format!("`{shown}` on http://{addr} (stop with Ctrl-C)"),
+            );
+        },
+    )
+    .map_err(failure)?;
+    ctx.ui.status("Stopped", "the server");
+    Ok(0)
+}
+
+/// Rows per chunk when scoring CSV.
+const CHUNK: usize = 10_000;
+
+pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
+    let PredictArgs {
+        model,
+        input,
+        content_type,
+        output,
+        env_manager,
+    } = args;
+    let (_, predictor) = load(ctx, &model, 1, env_manager)?;
+    let (reader, size): (Box<dyn Read>, u64) = if input.as_os_str() == "-" {
+        (Box::new(std::io::stdin()), 0)
+    } else {
+        let f = std::fs::File::open(&input)
+            .map_err(|e| usage_error(format!("cannot read `{}`: {e}", input.display())))?;
+        let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+        (Box::new(f), size)
+    };
+    let mut out: Box<dyn Write> = match &output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p)
+                .map_err(|e| failure(format!("cannot write `{}`: {e}", p.display())))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    let bar = crate::ui::progress::bytes(&ctx.ui, size, "Scoring");
+    match content_type {
+        InputKind::Json => {
+            let mut body = Vec::new();
+            let mut reader = reader;
+            reader
+                .read_to_end(&mut body)
+                .map_err(|e| failure(format!("cannot read the input: {e}")))?;
+            let (input, params) =
+                serving::parse_request(true, &body).map_err(|e| usage_error(e.message))?;
+            let p = predictor
+                .predict(input, params)
+                .map_err(|e| usage_error(e.message))?;
+            let text = serde_json::json!({ "predictions": p }).to_string();
+            out.write_all(text.as_bytes())
+                .and_then(|_| out.write_all(b"\n"))
+                .map_err(|e| failure(e.to_string()))?;
+        }
+        InputKind::Csv => {
+            // Stream: score CHUNK rows at a time and write the predictions as they come.
+            let mut lines = BufReader::new(reader);
+            let mut header = String::new();
+            lines
+                .read_line(&mut header)
+                .map_err(|e| failure(format!("cannot read the input: {e}")))?;
+            let mut read = header.len() as u64;
+            out.write_all(b"{\"predictions\": [")
+                .map_err(|e| failure(e.to_string()))?;
+            let mut first = true;
+            loop {
+                let mut chunk = header.clone();
+                let mut n = 0;
+                let mut line = String::new();
+                while n < CHUNK {
+                    line.clear();
+                    let got = lines
+                        .read_line(&mut line)
+                        .map_err(|e| failure(format!("cannot read the input: {e}")))?;
+                    if got == 0 {
+                        break;
+                    }
+                    read += got as u64;
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    chunk.push_str(&line);
+                    if !line.ends_with('\n') {
+                        chunk.push('\n');
+                    }
+                    n += 1;
+                }
+                if n == 0 {
+                    break;
+                }
+                let input =
+                    serving::parse_csv(chunk.as_bytes()).map_err(|e| usage_error(e.message))?;
+                let p = predictor
+                    .predict(input, None)
+                    .map_err(|e| usage_error(e.message))?;
+                let items = match p {
+                    serde_json::Value::Array(items) => items,
+                    other => vec![other],
+                };
+                for item in items {
+                    if !first {
+                        out.write_all(b", ").map_err(|e| failure(e.to_string()))?;
+                    }
+                    first = false;
+                    out.write_all(item.to_string().as_bytes())
+                        .map_err(|e| failure(e.to_string()))?;
+                }
+                bar.set_position(read);
+            }
+            out.write_all(b"]}\n").map_err(|e| failure(e.to_string()))?;
+        }
+    }
+    bar.finish_and_clear();
+    out.flush().map_err(|e| failure(e.to_string()))?;
+    let _: Option<Input> = None;
+    Ok(0)
+}

@@ -1,0 +1,132 @@
+//! The scoring server: `/ping`, `/health`, `/version`, `/invocations`, with MLflow's status
+//! codes and bodies, a request body limit, and a graceful stop on SIGINT or SIGTERM. This and
+//! `server` are the only places that start an async runtime.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+
+use super::{Predictor, ScoringError, content_kind, parse_request};
+
+type Shared = Arc<dyn Predictor>;
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn error_response(e: ScoringError) -> Response {
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+    if e.plain {
+        let mut r = (status, e.body()).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        r
+    } else {
+        json_response(status, e.body())
+    }
+}
+
+async fn ping() -> Response {
+    json_response(StatusCode::OK, "\n".into())
+}
+
+async fn version() -> Response {
+    json_response(StatusCode::OK, format!("mlf {}", env!("CARGO_PKG_VERSION")))
+}
+
+async fn not_allowed() -> Response {
+    json_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        json!({ "detail": "Method Not Allowed" }).to_string(),
+    )
+}
+
+async fn invocations(State(model): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let is_json = match content_kind(ct) {
+        Ok(j) => j,
+        Err(e) => return error_response(e),
+    };
+    let (input, params) = match parse_request(is_json, &body) {
+        Ok(p) => p,
+        Err(e) => return error_response(e),
+    };
+    let result = tokio::task::spawn_blocking(move || model.predict(input, params)).await;
+    match result {
+        Ok(Ok(predictions)) => json_response(
+            StatusCode::OK,
+            json!({ "predictions": predictions }).to_string(),
+        ),
+        Ok(Err(e)) => error_response(e),
+        Err(_) => error_response(ScoringError {
+            status: 500,
+            code: "INTERNAL_ERROR",
+            message: "the prediction failed".into(),
+            plain: false,
+        }),
+    }
+}
+
+/// The scoring routes.
+pub fn router(model: Shared, body_limit: usize) -> Router {
+    Router::new()
+        .route("/ping", get(ping))
+        .route("/health", get(ping))
+        .route("/version", get(version))
+        .route("/invocations", get(not_allowed).post(invocations))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(model)
+}
+
+/// Serves `model` on `addr` until SIGINT or SIGTERM; `ready` is told the bound address.
+pub fn serve(
+    model: Shared,
+    addr: SocketAddr,
+    body_limit: usize,
+    threads: usize,
+    ready: &dyn Fn(SocketAddr),
+) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        ready(bound);
+        axum::serve(listener, router(model, body_limit))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(|e| format!("the server stopped: {e}"))
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = int.recv() => {},
+    }
+}

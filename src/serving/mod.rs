@@ -1,0 +1,428 @@
+//! Serving models with MLflow's scoring protocol: request parsing (JSON `dataframe_split`,
+//! `dataframe_records`, `instances`, `inputs`, optional `params`; CSV), MLflow's error bodies
+//! and status codes, and the predictors (ONNX natively, python_function through workers).
+
+pub mod http;
+#[cfg(feature = "onnx")]
+pub mod onnx;
+pub mod python;
+
+use std::path::Path;
+
+use serde_json::{Map, Value, json};
+
+use crate::models::MlModel;
+
+/// Model input, in one of the protocol's shapes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// Named columns and rows (`dataframe_split`, `dataframe_records`, CSV, list of dicts).
+    Frame {
+        columns: Vec<String>,
+        rows: Vec<Vec<Value>>,
+    },
+    /// A tensor as nested lists (`inputs` / `instances` with lists).
+    Tensor(Value),
+    /// Named tensors or columns (`inputs` as a dict).
+    Named(Map<String, Value>),
+}
+
+/// A scoring failure: HTTP status, MLflow error code, message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoringError {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+    /// Plain-text body (415s are text in MLflow).
+    pub plain: bool,
+}
+
+impl ScoringError {
+    pub fn bad_request(message: impl Into<String>) -> ScoringError {
+        ScoringError {
+            status: 400,
+            code: "BAD_REQUEST",
+            message: message.into(),
+            plain: false,
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> ScoringError {
+        ScoringError {
+            status: 400,
+            code: "INVALID_PARAMETER_VALUE",
+            message: message.into(),
+            plain: false,
+        }
+    }
+
+    fn unsupported(message: impl Into<String>) -> ScoringError {
+        ScoringError {
+            status: 415,
+            code: "",
+            message: message.into(),
+            plain: true,
+        }
+    }
+
+    pub fn body(&self) -> String {
+        if self.plain {
+            self.message.clone()
+        } else {
+            json!({ "error_code": self.code, "message": self.message }).to_string()
+        }
+    }
+}
+
+const INPUT_KEYS: [&str; 4] = [
+    "dataframe_split",
+    "dataframe_records",
+    "instances",
+    "inputs",
+];
+
+/// Checks the Content-Type header and says whether the body is JSON or CSV.
+pub fn content_kind(content_type: Option<&str>) -> Result<bool, ScoringError> {
+    let supported = "This predictor only supports the following content types: Types: ['application/json', 'text/csv'].";
+    let Some(ct) = content_type else {
+        return Err(ScoringError::unsupported(format!(
+            "{supported} Got no Content-Type header."
+        )));
+    };
+    let mut parts = ct.split(';').map(str::trim);
+    let mime = parts.next().unwrap_or("").to_ascii_lowercase();
+    let mut unknown = Vec::new();
+    for p in parts.filter(|p| !p.is_empty()) {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        if k.trim().eq_ignore_ascii_case("charset") {
+            if !v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8") {
+                return Err(ScoringError::unsupported(
+                    "The scoring server only supports UTF-8",
+                ));
+            }
+        } else {
+            unknown.push(k.trim().to_string());
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(ScoringError::unsupported(format!(
+            "Unrecognized content type parameters: {}. IMPORTANT: The MLflow Model scoring protocol has changed in MLflow version 2.0: send inputs as a JSON object with one of the fields dataframe_split, dataframe_records, instances or inputs.",
+            unknown.join(", ")
+        )));
+    }
+    match mime.as_str() {
+        "application/json" => Ok(true),
+        "text/csv" => Ok(false),
+        other => Err(ScoringError::unsupported(format!(
+            "{supported} Got '{other}'."
+        ))),
+    }
+}
+
+/// Parses a request body into the model input and the optional `params`.
+pub fn parse_request(
+    json_body: bool,
+    body: &[u8],
+) -> Result<(Input, Option<Map<String, Value>>), ScoringError> {
+    if !json_body {
+        return parse_csv(body).map(|i| (i, None));
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        ScoringError::bad_request(format!(
+            "Invalid input. Ensure that input is a valid JSON formatted string. Error: {e}"
+        ))
+    })?;
+    let Value::Object(mut obj) = value else {
+        return Err(ScoringError::bad_request(format!(
+            "Invalid input. The input must be a JSON dictionary with exactly one of the input fields {INPUT_KEYS:?}. Received a {}.",
+            kind_name(&value)
+        )));
+    };
+    let params = match obj.remove("params") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(p)) => Some(p),
+        Some(other) => {
+            return Err(ScoringError::bad_request(format!(
+                "`params` must be a JSON object, got a {}",
+                kind_name(&other)
+            )));
+        }
+    };
+    let present: Vec<&str> = INPUT_KEYS
+        .iter()
+        .copied()
+        .filter(|k| obj.contains_key(*k))
+        .collect();
+    if present.len() != 1 {
+        let mut keys: Vec<&String> = obj.keys().collect();
+        keys.sort();
+        return Err(ScoringError::bad_request(format!(
+            "The input must be a JSON dictionary with exactly one of the input fields {{'dataframe_split', 'dataframe_records', 'instances', 'inputs'}}. Received dictionary with input fields: {keys:?}. IMPORTANT: The MLflow Model scoring protocol has changed in MLflow version 2.0. If you are seeing this error, you are likely using an outdated scoring request format."
+        )));
+    }
+    let key = present[0];
+    let data = obj.remove(key).expect("present");
+    let input = match key {
+        "dataframe_split" => {
+            let Value::Object(mut split) = data else {
+                return Err(ScoringError::bad_request(
+                    "`dataframe_split` must be an object with `columns` and `data`",
+                ));
+            };
+            let rows = match split.remove("data") {
+                Some(Value::Array(rows)) => rows,
+                _ => {
+                    return Err(ScoringError::bad_request(
+                        "`dataframe_split` needs `data`: a list of rows",
+                    ));
+                }
+            };
+            let rows: Vec<Vec<Value>> = rows
+                .into_iter()
+                .map(|r| match r {
+                    Value::Array(cells) => Ok(cells),
+                    scalar => Ok(vec![scalar]),
+                })
+                .collect::<Result<_, ScoringError>>()?;
+            let width = rows.first().map_or(0, Vec::len);
+            let columns: Vec<String> = match split.remove("columns") {
+                Some(Value::Array(c)) => c
+                    .iter()
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string())
+                    })
+                    .collect(),
+                None => (0..width).map(|i| i.to_string()).collect(),
+                Some(_) => {
+                    return Err(ScoringError::bad_request(
+                        "`dataframe_split.columns` must be a list of names",
+                    ));
+                }
+            };
+            check_rows(&columns, &rows)?;
+            Input::Frame { columns, rows }
+        }
+        "dataframe_records" => records(data, "dataframe_records")?,
+        "instances" | "inputs" => match data {
+            Value::Array(items) if items.iter().all(|i| i.is_object()) && !items.is_empty() => {
+                records(Value::Array(items), key)?
+            }
+            Value::Object(named) => Input::Named(named),
+            other => Input::Tensor(other),
+        },
+        _ => unreachable!("one of the input keys"),
+    };
+    Ok((input, params))
+}
+
+fn kind_name(v: &Value) -> &'static str {
+    match v {
+        Value::Array(_) => "list",
+        Value::Object(_) => "dictionary",
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "boolean",
+        Value::Null => "null",
+    }
+}
+
+fn records(data: Value, key: &str) -> Result<Input, ScoringError> {
+    let Value::Array(items) = data else {
+        return Err(ScoringError::bad_request(format!(
+            "`{key}` must be a list of records"
+        )));
+    };
+    let mut columns: Vec<String> = Vec::new();
+    for item in &items {
+        let Value::Object(o) = item else {
+            return Err(ScoringError::bad_request(format!(
+                "`{key}` must be a list of records (JSON objects)"
+            )));
+        };
+        for k in o.keys() {
+            if !columns.contains(k) {
+                columns.push(k.clone());
+            }
+        }
+    }
+    let rows = items
+        .into_iter()
+        .map(|item| {
+            let Value::Object(mut o) = item else {
+                unreachable!("checked")
+            };
+            columns
+                .iter()
+                .map(|c| o.remove(c).unwrap_or(Value::Null))
+                .collect()
+        })
+        .collect();
+    Ok(Input::Frame { columns, rows })
+}
+
+fn check_rows(columns: &[String], rows: &[Vec<Value>]) -> Result<(), ScoringError> {
+    if let Some((i, r)) = rows
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.len() != columns.len())
+    {
+        return Err(ScoringError::bad_request(format!(
+            "row {i} has {} values, but there are {} columns",
+            r.len(),
+            columns.len()
+        )));
+    }
+    Ok(())
+}
+
+/// CSV with a header row; cells become numbers when they parse as numbers.
+pub fn parse_csv(body: &[u8]) -> Result<Input, ScoringError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(body);
+    let columns: Vec<String> = reader
+        .headers()
+        .map_err(|e| ScoringError::bad_request(format!("Invalid CSV input: {e}")))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut rows = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|e| {
+            ScoringError::bad_request(format!("Invalid CSV input at row {}: {e}", i + 1))
+        })?;
+        rows.push(rec.iter().map(csv_cell).collect());
+    }
+    check_rows(&columns, &rows)?;
+    Ok(Input::Frame { columns, rows })
+}
+
+fn csv_cell(s: &str) -> Value {
+    if let Ok(i) = s.parse::<i64>() {
+        return json!(i);
+    }
+    if let Ok(f) = s.parse::<f64>() {
+        if f.is_finite() {
+            return json!(f);
+        }
+    }
+    if s.is_empty() {
+        Value::Null
+    } else {
+        Value::String(s.to_string())
+    }
+}
+
+/// A loaded model that answers predictions.
+pub trait Predictor: Send + Sync {
+    fn predict(
+        &self,
+        input: Input,
+        params: Option<Map<String, Value>>,
+    ) -> Result<Value, ScoringError>;
+}
+
+/// Loads the predictor for a model directory: ONNX natively when the model has the onnx
+/// flavor, else its python_function flavor through Python workers.
+pub fn load(
+    dir: &Path,
+    workers: usize,
+    python: &python::PythonEnv,
+) -> Result<Box<dyn Predictor>, String> {
+    let model = MlModel::load(dir)?;
+    #[cfg(feature = "onnx")]
+    if let Some(file) = model.onnx_file(dir) {
+        return Ok(Box::new(onnx::OnnxPredictor::load(
+            &file,
+            model.signature.as_ref(),
+        )?));
+    }
+    if model.flavor("python_function").is_some() {
+        return Ok(Box::new(python::PythonPool::start(dir, workers, python)?));
+    }
+    let flavors: Vec<&str> = model.flavors.keys().map(String::as_str).collect();
+    Err(format!(
+        "the model in `{}` has no flavor mlf can serve (it has {}): mlf serves onnx and python_function",
+        dir.display(),
+        flavors.join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        let (i, p) = parse_request(true, br#"{"dataframe_split": {"columns": ["a","b"], "data": [[1, 2], [3, 4]]}, "params": {"k": 1}}"#).unwrap();
+        assert_eq!(
+            i,
+            Input::Frame {
+                columns: vec!["a".into(), "b".into()],
+                rows: vec![vec![json!(1), json!(2)], vec![json!(3), json!(4)]]
+            }
+        );
+        assert_eq!(p.unwrap()["k"], json!(1));
+        let (i, _) = parse_request(
+            true,
+            br#"{"dataframe_records": [{"a": 1, "b": 2}, {"b": 4, "a": 3}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            i,
+            Input::Frame {
+                columns: vec!["a".into(), "b".into()],
+                rows: vec![vec![json!(1), json!(2)], vec![json!(3), json!(4)]]
+            }
+        );
+        let (i, _) = parse_request(true, br#"{"inputs": [[1.0, 2.0]]}"#).unwrap();
+        assert_eq!(i, Input::Tensor(json!([[1.0, 2.0]])));
+        let (i, _) = parse_request(false, b"a,b\n1,x\n").unwrap();
+        assert_eq!(
+            i,
+            Input::Frame {
+                columns: vec!["a".into(), "b".into()],
+                rows: vec![vec![json!(1), json!("x")]]
+            }
+        );
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(parse_request(true, b"{bad").unwrap_err().status, 400);
+        assert!(
+            parse_request(true, br#"{"columns": ["a"], "data": [[1]]}"#)
+                .unwrap_err()
+                .message
+                .contains("exactly one")
+        );
+        assert!(
+            parse_request(true, b"[1, 2]")
+                .unwrap_err()
+                .message
+                .contains("list")
+        );
+        assert_eq!(
+            content_kind(Some("application/x-www-form-urlencoded"))
+                .unwrap_err()
+                .status,
+            415
+        );
+        assert_eq!(
+            content_kind(Some("application/json; format=pandas-split"))
+                .unwrap_err()
+                .status,
+            415
+        );
+        assert_eq!(
+            content_kind(Some("application/json; charset=latin-1"))
+                .unwrap_err()
+                .message,
+            "The scoring server only supports UTF-8"
+        );
+        assert!(content_kind(Some("application/json; charset=UTF-8")).unwrap());
+        assert_eq!(content_kind(None).unwrap_err().status, 415);
+    }
+}

@@ -1,0 +1,280 @@
+//! python_function models: a pool of Python worker processes that load the model once and
+//! answer one JSON line per request over pipes. The worker uses `mlflow.pyfunc.load_model`
+//! when mlflow is importable, else the sklearn flavor's own file (pickle, cloudpickle or skops).
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::{Map, Value, json};
+
+use super::{Input, Predictor, ScoringError};
+use crate::models::MlModel;
+
+/// The worker program, run as `python -c WORKER MODEL_DIR LOADER_JSON`.
+const WORKER: &str = r#"
+import json, os, sys
+proto_out = os.fdopen(os.dup(1), "w")
+os.dup2(2, 1)  # anything the model prints goes to stderr, not into the protocol
+model_dir, loader = sys.argv[1], json.loads(sys.argv[2])
+
+def load():
+    try:
+        import mlflow.pyfunc
+        model = mlflow.pyfunc.load_model(model_dir)
+        def predict(data, params):
+            return model.predict(data, params=params) if params else model.predict(data)
+        return predict
+    except ImportError:
+        pass
+    if loader.get("sklearn"):
+        path = os.path.join(model_dir, loader["sklearn"])
+        fmt = loader.get("format", "pickle")
+        if fmt == "skops":
+            import skops.io
+            model = skops.io.load(path, trusted=skops.io.get_untrusted_types(file=path))
+        elif fmt == "cloudpickle":
+            import cloudpickle
+            with open(path, "rb") as f:
+                model = cloudpickle.load(f)
+        else:
+            import pickle
+            with open(path, "rb") as f:
+                model = pickle.load(f)
+        return lambda data, params: model.predict(data)
+    raise RuntimeError("the model needs mlflow to load (pip install mlflow), or an sklearn flavor")
+
+def to_json(value):
+    try:
+        import pandas as pd
+        if isinstance(value, pd.DataFrame):
+            return json.loads(value.to_json(orient="records"))
+        if isinstance(value, pd.Series):
+            return json.loads(value.to_json(orient="values"))
+    except ImportError:
+        pass
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    return value
+
+def frame(columns, rows):
+    try:
+        import pandas as pd
+        return pd.DataFrame(rows, columns=columns)
+    except ImportError:
+        import numpy as np
+        return np.array(rows)
+
+try:
+    predict = load()
+    proto_out.write(json.dumps({"ready": True}) + "\n")
+except Exception as e:
+    proto_out.write(json.dumps({"error": "cannot load the model: %s: %s" % (type(e).__name__, e)}) + "\n")
+    proto_out.flush()
+    sys.exit(1)
+proto_out.flush()
+for line in sys.stdin:
+    try:
+        req = json.loads(line)
+        if "columns" in req:
+            data = frame(req["columns"], req["rows"])
+        else:
+            data = req["tensor"]
+            try:
+                import numpy as np
+                if isinstance(data, list):
+                    data = np.array(data)
+            except ImportError:
+                pass
+        out = {"predictions": to_json(predict(data, req.get("params")))}
+    except Exception as e:
+        out = {"error": "%s: %s" % (type(e).__name__, e)}
+    proto_out.write(json.dumps(out) + "\n")
+    proto_out.flush()
+"#;
+
+/// How to start Python: the program (and arguments before `-c`), and extra environment.
+#[derive(Debug, Clone)]
+pub struct PythonEnv {
+    pub argv: Vec<String>,
+    pub env: Vec<(String, String)>,
+}
+
+impl Default for PythonEnv {
+    fn default() -> Self {
+        PythonEnv {
+            argv: vec!["python3".into()],
+            env: Vec::new(),
+        }
+    }
+}
+
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A pool of Python workers for one model.
+pub struct PythonPool {
+    workers: Vec<Mutex<Worker>>,
+    next: AtomicUsize,
+}
+
+/// What the worker needs to load the model without mlflow.
+fn loader(model: &MlModel) -> Value {
+    match model.flavor("sklearn") {
+        Some(f) => json!({
+            "sklearn": f.get("pickled_model").and_then(|v| v.as_str()).unwrap_or("model.pkl"),
+            "format": f.get("serialization_format").and_then(|v| v.as_str()).unwrap_or("pickle"),
+        }),
+        None => json!({}),
+    }
+}
+
+impl PythonPool {
+    /// Starts `workers` processes and waits until each has loaded the model.
+    pub fn start(dir: &Path, workers: usize, python: &PythonEnv) -> Result<PythonPool, String> {
+        let model = MlModel::load(dir)?;
+        let loader = loader(&model).to_string();
+        let mut pool = Vec::new();
+        for _ in 0..workers.max(1) {
+            let mut cmd = Command::new(&python.argv[0]);
+            cmd.args(&python.argv[1..])
+                .arg("-c")
+                .arg(WORKER)
+                .arg(dir)
+                .arg(&loader)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .env("PYTHONUNBUFFERED", "1");
+            for (k, v) in &python.env {
+                cmd.env(k, v);
+            }
+            let mut child = cmd
+                .spawn()
+                .map_err(|e| format!("cannot start `{}`: {e}", python.argv[0]))?;
+            let stdin = child.stdin.take().expect("piped");
+            let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+            let mut line = String::new();
+            stdout
+                .read_line(&mut line)
+                .map_err(|e| format!("the Python worker did not start: {e}"))?;
+            let hello: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+            if hello["ready"] != json!(true) {
+                let _ = child.kill();
+                let why = hello["error"]
+                    .as_str()
+                    .unwrap_or("it exited before loading the model");
+                return Err(format!(
+                    "the Python worker could not load `{}`: {why}",
+                    dir.display()
+                ));
+            }
+            pool.push(Mutex::new(Worker {
+                child,
+                stdin,
+                stdout,
+            }));
+        }
+        Ok(PythonPool {
+            workers: pool,
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    fn ask(&self, request: &Value) -> Result<Value, ScoringError> {
+        let n = self.workers.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        // Take the first idle worker, starting from the next in turn; wait on that one if all are busy.
+        let mut guard = (0..n).find_map(|i| self.workers[(start + i) % n].try_lock().ok());
+        let mut worker = match guard.take() {
+            Some(w) => w,
+            None => self.workers[start % n]
+                .lock()
+                .map_err(|_| ScoringError::bad_request("a Python worker failed"))?,
+        };
+        let mut line = request.to_string();
+        line.push('\n');
+        let broken = |e: std::io::Error| ScoringError {
+            status: 500,
+            code: "INTERNAL_ERROR",
+            message: format!("the Python worker stopped: {e}"),
+            plain: false,
+        };
+        worker
+            .stdin
+            .write_all(line.as_bytes())
+            .and_then(|_| worker.stdin.flush())
+            .map_err(broken)?;
+        let mut reply = String::new();
+        let n = worker.stdout.read_line(&mut reply).map_err(broken)?;
+        if n == 0 {
+            return Err(broken(std::io::Error::other("it exited")));
+        }
+        let reply: Value = serde_json::from_str(&reply).map_err(|e| {
+            ScoringError::bad_request(format!("the Python worker answered garbage: {e}"))
+        })?;
+        if let Some(err) = reply.get("error").and_then(Value::as_str) {
+            return Err(ScoringError::bad_request(format!(
+                "Encountered an unexpected error while evaluating the model: {err}"
+            )));
+        }
+        Ok(reply["predictions"].clone())
+    }
+}
+
+impl Predictor for PythonPool {
+    fn predict(
+        &self,
+        input: Input,
+        params: Option<Map<String, Value>>,
+    ) -> Result<Value, ScoringError> {
+        let mut req = match input {
+            Input::Frame { columns, rows } => json!({ "columns": columns, "rows": rows }),
+            Input::Tensor(t) => json!({ "tensor": t }),
+            Input::Named(m) => {
+                // A dict of column → values is a frame.
+                let columns: Vec<String> = m.keys().cloned().collect();
+                let len = m
+                    .values()
+                    .filter_map(Value::as_array)
+                    .map(Vec::len)
+                    .max()
+                    .unwrap_or(0);
+                let rows: Vec<Vec<Value>> = (0..len)
+                    .map(|i| {
+                        columns
+                            .iter()
+                            .map(|c| {
+                                m[c].as_array()
+                                    .and_then(|a| a.get(i))
+                                    .cloned()
+                                    .unwrap_or(Value::Null)
+                            })
+                            .collect()
+                    })
+                    .collect();
+                json!({ "columns": columns, "rows": rows })
+            }
+        };
+        if let Some(p) = params {
+            req["params"] = Value::Object(p);
+        }
+        self.ask(&req)
+    }
+}
