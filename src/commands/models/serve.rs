@@ -10,7 +10,7 @@ use crate::error::{CliResult, failure, usage_error};
 use crate::project::envs::{self, DockerRun, Manager};
 use crate::project::{EnvSpec, Project};
 use crate::serving::python::PythonEnv;
-use crate::serving::{self, Input, Predictor};
+use crate::serving::{self, Predictor};
 
 /// Where the Python of python_function models comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -129,17 +129,11 @@ fn python_env(ctx: &Ctx, dir: &std::path::Path, kind: PyEnv) -> CliResult<Python
         }
     })
     .map_err(failure)?;
-    // The runner ends with `bash -c`; Python runs with the same prefix.
+    // The runner ends with `bash -c`; Python runs with the same prefix (none for a virtualenv,
+    // whose bin/ comes first on PATH; `conda run -n NAME --no-capture-output` for conda).
     let mut argv: Vec<String> = plan.runner.clone();
     argv.truncate(argv.len().saturating_sub(2));
-    if argv.is_empty() {
-        argv.push("python".into());
-    } else {
-        argv.push("python".into());
-    }
-    if plan.manager == Manager::Virtualenv {
-        argv = vec!["python".into()];
-    }
+    argv.push("python".into());
     Ok(PythonEnv {
         argv,
         env: plan.env,
@@ -300,6 +294,5 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
     }
     bar.finish_and_clear();
     out.flush().map_err(|e| failure(e.to_string()))?;
-    let _: Option<Input> = None;
     Ok(0)
 }
