@@ -85,14 +85,31 @@ impl Ctx {
         Ok(self.store.as_mut().expect("store opened"))
     }
 
-    fn create_store(&self, cwd: &Path) -> CliResult<Store> {
-        let (root, git) = match &self.store_flag {
-            Some(dir) => (dir.clone(), None),
+    /// Where a new store would be created: the `--store` path, else `.mlf` at the git
+    /// work-tree root, else in the current directory; and the git directory to exclude it from.
+    fn new_store_root(&self, cwd: &Path) -> (PathBuf, Option<PathBuf>) {
+        match &self.store_flag {
+            Some(dir) => (cwd.join(dir), None),
             None => match source::work_tree(cwd) {
                 Some((work_tree, git_dir)) => (work_tree.join(STORE_DIR), Some(git_dir)),
                 None => (cwd.join(STORE_DIR), None),
             },
+        }
+    }
+
+    /// The store a write would use, without creating it: the existing one, else where one
+    /// would be created. Absolute.
+    pub fn write_store_root(&self) -> CliResult<PathBuf> {
+        let cwd = self.cwd()?;
+        let existing = match &self.store_flag {
+            Some(dir) => Some(cwd.join(dir)),
+            None => Store::discover(&cwd),
         };
+        Ok(existing.unwrap_or_else(|| self.new_store_root(&cwd).0))
+    }
+
+    fn create_store(&self, cwd: &Path) -> CliResult<Store> {
+        let (root, git) = self.new_store_root(cwd);
         let store = Store::create(&root)?;
         self.ui
             .status("Created", &format!("store at `{}`", store.root().display()));

@@ -200,6 +200,37 @@ impl LocalRepo {
         Ok(out)
     }
 
+    /// Checks that everything below `rel` is a plain file or directory inside the root (a
+    /// symlink is refused unless it stays inside).
+    pub fn check_tree(&self, rel: &Path) -> Result<()> {
+        let root = self.canonical_root()?;
+        let start = self.existing(rel)?;
+        let mut stack = vec![start];
+        while let Some(dir) = stack.pop() {
+            if !dir.is_dir() {
+                continue;
+            }
+            for entry in fs::read_dir(&dir)
+                .map_err(io(format!("cannot read `{}`", dir.display())))?
+                .flatten()
+            {
+                let path = entry.path();
+                let real = fs::canonicalize(&path)
+                    .map_err(io(format!("cannot resolve `{}`", path.display())))?;
+                if !real.starts_with(&root) {
+                    return Err(Error::Invalid(format!(
+                        "`{}` leads outside the run's artifact root (a symlink): refusing it",
+                        path.strip_prefix(&root).unwrap_or(&path).display()
+                    )));
+                }
+                if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                    stack.push(path);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Plans copying an artifact (file or directory) to a local destination directory.
     pub fn plan_get(&self, rel: &Path, dest: &Path) -> Result<Vec<CopyItem>> {
         let src = self.existing(rel)?;

@@ -358,6 +358,11 @@ fn docker_plan(
         runner.extend(["-v".into(), v.clone()]);
     }
     for (k, v) in &d.environment {
+        if v.is_none() && env::var(k).is_none() {
+            return Err(format!(
+                "docker_env copies `{k}` from the environment, but it is not set: set it or remove it from the MLproject"
+            ));
+        }
         let arg = match v {
             Some(v) => format!("{k}={v}"),
             None => k.clone(),

@@ -25,11 +25,17 @@ pub struct Fetched {
 /// The user's cache directory for mlf: `MLF_CACHE_DIR`, else `$XDG_CACHE_HOME/mlf`, else
 /// `~/.cache/mlf`.
 pub fn cache_dir() -> PathBuf {
+    // Relative settings are taken from the current directory, so that paths handed to
+    // environments (PATH, VIRTUAL_ENV) work from wherever the entry point runs.
+    let absolute = |p: PathBuf| match std::env::current_dir() {
+        Ok(cwd) if p.is_relative() => cwd.join(p),
+        _ => p,
+    };
     if let Some(d) = env::var(env::MLF_CACHE_DIR) {
-        return PathBuf::from(d);
+        return absolute(PathBuf::from(d));
     }
     if let Some(d) = env::var(env::XDG_CACHE_HOME) {
-        return PathBuf::from(d).join("mlf");
+        return absolute(PathBuf::from(d).join("mlf"));
     }
     PathBuf::from(env::var(env::HOME).unwrap_or_else(|| "/tmp".into()))
         .join(".cache")

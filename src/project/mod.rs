@@ -58,8 +58,12 @@ struct RawDocker {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawProject {
     name: Option<String>,
+    /// Databricks only; accepted so that such files load, and ignored.
+    #[allow(dead_code)]
+    databricks_spark_job: Option<serde_yaml::Value>,
     #[serde(default)]
     entry_points: BTreeMap<String, RawEntryPoint>,
     conda_env: Option<String>,
@@ -122,8 +126,8 @@ pub enum EnvSpec {
 pub struct DockerEnv {
     pub image: String,
     pub volumes: Vec<String>,
-    /// (name, value): `None` copies the host's value (checked to be set when the project is
-    /// loaded), passed as `-e NAME` so that it never shows on a command line.
+    /// (name, value): `None` copies the host's value (checked to be set when docker runs),
+    /// passed as `-e NAME` so that it never shows on a command line.
     pub environment: Vec<(String, Option<String>)>,
 }
 
@@ -162,8 +166,8 @@ fn yaml_scalar(v: &serde_yaml::Value) -> Option<String> {
 }
 
 impl Project {
-    /// Loads the project in `dir`; `host_env` looks up variables that docker_env copies.
-    pub fn load(dir: &Path, host_env: &dyn Fn(&str) -> Option<String>) -> Result<Project, String> {
+    /// Loads the project in `dir`.
+    pub fn load(dir: &Path) -> Result<Project, String> {
         let Some(file) = find_file(dir) else {
             return Ok(Project {
                 dir: dir.to_path_buf(),
@@ -212,14 +216,7 @@ impl Project {
             let mut environment = Vec::new();
             for var in &d.environment {
                 match var {
-                    RawEnvVar::Copy(name) => {
-                        if host_env(name).is_none() {
-                            return Err(format!(
-                                "docker_env copies `{name}` from the environment, but it is not set: set it or remove it from the MLproject"
-                            ));
-                        }
-                        environment.push((name.clone(), None));
-                    }
+                    RawEnvVar::Copy(name) => environment.push((name.clone(), None)),
                     RawEnvVar::Set(pair) if pair.len() == 2 => {
                         environment.push((pair[0].clone(), Some(pair[1].clone())))
                     }

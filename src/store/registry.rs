@@ -630,7 +630,7 @@ impl Store {
             if req.status != "pending" {
                 return Err(Error::InvalidState(format!("request #{id} is {}, not pending", req.status)));
             }
-            if !allow_self && req.requested_by == act.actor {
+            if !allow_self && req.requested_by.trim().eq_ignore_ascii_case(act.actor.trim()) {
                 return Err(Error::Refused(format!(
                     "request #{id} was made by `{}`: someone else must decide it (or set `allow_self_approval = true` under [registry] in .mlf/config.toml)",
                     req.requested_by

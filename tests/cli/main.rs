@@ -10,6 +10,8 @@ mod experiments;
 mod generated;
 mod layout;
 mod log;
+mod project;
+mod registry;
 mod run;
 mod runs;
 mod search;

@@ -133,7 +133,7 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
         validate_run_name(n).map_err(usage_error)?;
     }
     let fetched = fetch::fetch(&uri, version.as_deref(), &cwd).map_err(usage_error)?;
-    let project = Project::load(&fetched.dir, &env::var).map_err(usage_error)?;
+    let project = Project::load(&fetched.dir).map_err(usage_error)?;
     let ep = project.entry_point(&entry_point).map_err(usage_error)?;
     let points = grid(&given);
     let resolved: Vec<Resolved> = points
@@ -142,12 +142,7 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
         .collect::<Result<_, _>>()
         .map_err(usage_error)?;
     let manager = env_manager.unwrap_or_else(|| Manager::default_for(&project.env));
-    let store_root = match ctx.store_flag() {
-        Some(s) => s.clone(),
-        None => {
-            crate::store::Store::discover(&cwd).unwrap_or_else(|| cwd.join(crate::store::STORE_DIR))
-        }
-    };
+    let store_root = ctx.write_store_root()?;
     let plan = envs::plan(
         &project,
         manager,
@@ -192,8 +187,19 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
                 .map(|a| shell_quote(a))
                 .collect::<Vec<_>>()
                 .join(" ");
+            // The environment's variables (a virtualenv's PATH) as `env` would set them.
+            let vars: String = plan
+                .env
+                .iter()
+                .map(|(k, v)| format!("{k}={} ", shell_quote(v)))
+                .collect();
+            let prefix = if vars.is_empty() {
+                String::new()
+            } else {
+                format!("env {vars}")
+            };
             out.push_str(&format!(
-                "cd {} && {argv}\n",
+                "cd {} && {prefix}{argv}\n",
                 shell_quote(&project.dir.display().to_string())
             ));
         }

@@ -231,7 +231,17 @@ pub fn delete(ctx: &mut Ctx, args: DeleteArgs) -> CliResult<u8> {
     let store = ctx.store()?;
     match version {
         Some(v) => {
+            let location = store.version(&name, v)?.storage_location;
             let aliases = store.delete_version(&name, v, &act)?;
+            // Files copied in for this version go with it (runs:/ sources stay in their run).
+            let own = store
+                .root()
+                .join("registry")
+                .join(&name)
+                .join(v.to_string());
+            if std::path::Path::new(&location).starts_with(&own) && own.is_dir() {
+                let _ = std::fs::remove_dir_all(&own);
+            }
             let extra = if aliases.is_empty() {
                 String::new()
             } else {

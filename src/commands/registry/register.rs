@@ -80,8 +80,9 @@ pub fn create(ctx: &mut Ctx, args: CreateArgs) -> CliResult<u8> {
 enum Origin {
     /// Already inside the store: (source to record, run id, storage location).
     InStore(String, String, String),
-    /// A local path to copy in.
-    Copy(PathBuf),
+    /// Files to copy in: the path, and the source and run id to record (empty: the copy
+    /// itself is the source, and the path is kept in the tag `mlf.source.original`).
+    Copy(PathBuf, String, String),
 }
 
 fn origin(store: &Store, uri: &str, cwd: &Path) -> CliResult<Origin> {
@@ -104,6 +105,8 @@ fn origin(store: &Store, uri: &str, cwd: &Path) -> CliResult<Origin> {
         let repo = LocalRepo::new(store.run_artifact_dir(&run));
         // Listing checks that the path exists and stays inside the run's artifacts.
         repo.list(&rel, false).map_err(artifact_error)?;
+        // Every file below it must be a plain file inside the run's artifacts.
+        repo.check_tree(&rel).map_err(artifact_error)?;
         let location = repo.root().join(&rel);
         let shown = rel.display().to_string();
         return Ok(Origin::InStore(
@@ -113,11 +116,12 @@ fn origin(store: &Store, uri: &str, cwd: &Path) -> CliResult<Origin> {
         ));
     }
     if uri.starts_with("models:") {
+        // Copied, so that the new version keeps its files whatever happens to the other model.
         let version = resolve_model(store, uri)?;
-        return Ok(Origin::InStore(
+        return Ok(Origin::Copy(
+            PathBuf::from(version.storage_location),
             uri.to_string(),
             version.run_id,
-            version.storage_location,
         ));
     }
     if uri.starts_with("file:") {
@@ -136,7 +140,7 @@ fn origin(store: &Store, uri: &str, cwd: &Path) -> CliResult<Origin> {
         return Err(usage_error(format!("no file or directory `{uri}`"))
             .hint("give an existing path, runs:/RUN/PATH or models:/NAME/VERSION"));
     }
-    Ok(Origin::Copy(path))
+    Ok(Origin::Copy(path, String::new(), String::new()))
 }
 
 /// The version a `models:/` URI names.
@@ -144,6 +148,14 @@ pub fn resolve_model(store: &Store, uri: &str) -> CliResult<crate::registry::Mod
     let r = parse_model_uri(uri).map_err(usage_error)?;
     let version = match r {
         ModelRef::Version(name, v) => store.version(&name, i64::from(v))?,
+        ModelRef::Alias(name, alias) if alias.eq_ignore_ascii_case("latest") => {
+            store.model(&name)?;
+            store
+                .versions(&name)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| usage_error(format!("model `{name}` has no versions")))?
+        }
         ModelRef::Alias(name, alias) => {
             let v = store.alias_version(&name, &alias)?;
             store.version(&name, v)?
@@ -195,12 +207,24 @@ pub fn register(ctx: &mut Ctx, args: RegisterArgs) -> CliResult<u8> {
             },
             None,
         ),
-        Origin::Copy(path) => {
+        Origin::Copy(path, source, run_id) => {
             let original = std::fs::canonicalize(&path).unwrap_or(path.clone());
-            tags.push(KeyValue {
-                key: "mlf.source.original".into(),
-                value: original.display().to_string(),
-            });
+            let store_root =
+                std::fs::canonicalize(store.root()).unwrap_or(store.root().to_path_buf());
+            if source.is_empty()
+                && (original.starts_with(&store_root) || store_root.starts_with(&original))
+            {
+                return Err(usage_error(format!(
+                    "`{}` is inside the store (or holds it): register runs:/RUN/PATH or models:/… instead",
+                    original.display()
+                )));
+            }
+            if source.is_empty() {
+                tags.push(KeyValue {
+                    key: "mlf.source.original".into(),
+                    value: original.display().to_string(),
+                });
+            }
             let staging = registry_root.join(format!(
                 ".incoming-{}-{}",
                 std::process::id(),
@@ -227,8 +251,8 @@ pub fn register(ctx: &mut Ctx, args: RegisterArgs) -> CliResult<u8> {
             (
                 NewVersion {
                     name: name.clone(),
-                    source: String::new(),
-                    run_id: String::new(),
+                    source,
+                    run_id,
                     storage_location: String::new(),
                     description: description.clone().unwrap_or_default(),
                     tags,
