@@ -49,6 +49,9 @@ pub const HOME: &str = "HOME";
 /// Where programs are looked up.
 pub const PATH: &str = "PATH";
 
+/// The token `mlf server` requires, as `--auth-token`.
+pub const MLF_SERVER_TOKEN: &str = "MLF_SERVER_TOKEN";
+
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// Forces colour when set to a non-empty value other than `0`.

@@ -81,6 +81,20 @@ pub fn execute(
         all.insert(p.key.clone(), serde_json::Value::String(p.value.clone()));
     }
     cmd.env(env::MLF_PARAMS, serde_json::Value::Object(all).to_string());
+    // The mlflow client in the child logs into this run through a server on a loopback port
+    // (unless the user points it at a tracking server of their own).
+    let _server = match env::var(env::MLFLOW_TRACKING_URI)
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+    {
+        Some(_) => None,
+        None => match crate::server::Embedded::start(store_root) {
+            Ok(server) => {
+                cmd.env(env::MLFLOW_TRACKING_URI, &server.url);
+                Some(server)
+            }
+            Err(_) => None,
+        },
+    };
     for (k, v) in &launch.env {
         cmd.env(k, v);
     }

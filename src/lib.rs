@@ -17,6 +17,7 @@ pub mod process;
 pub mod project;
 pub mod registry;
 pub mod search;
+pub mod server;
 pub mod serving;
 pub mod source;
 pub mod store;

@@ -12,6 +12,7 @@ pub mod project;
 pub mod registry;
 pub mod run;
 pub mod runs;
+pub mod server;
 
 use crate::context::Ctx;
 use crate::error::CliResult;
@@ -40,6 +41,8 @@ pub enum Command {
     /// Registered models: versions, stages, aliases, approvals and history
     #[command(subcommand, visible_alias = "reg")]
     Registry(registry::RegistryCommand),
+    /// Serve MLflow's REST API over this store (for the `mlflow` client and other machines)
+    Server(server::ServerArgs),
     /// List, download and upload the artifacts of a run
     #[command(subcommand)]
     Artifacts(artifacts::ArtifactsCommand),
@@ -61,6 +64,7 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> CliResult<u8> {
         Command::Models(cmd) => models::run(ctx, cmd),
         Command::Project(cmd) => project::run(ctx, cmd),
         Command::Registry(cmd) => registry::run(ctx, cmd),
+        Command::Server(args) => server::run(ctx, args),
         Command::Artifacts(cmd) => artifacts::run(ctx, cmd),
         Command::Completions(args) => completions::run(ctx, args),
         Command::Generate(cmd) => generate::run(ctx, cmd),

@@ -77,7 +77,8 @@ impl Store {
             .ok_or_else(|| Error::NotFound(format!("no experiment with id `{id}`")))
     }
 
-    fn find_experiment_by_id(&self, id: &str) -> Result<Option<Experiment>> {
+    /// The experiment with this id, if any.
+    pub fn find_experiment_by_id(&self, id: &str) -> Result<Option<Experiment>> {
         let Ok(num) = id.parse::<i64>() else {
             return Ok(None);
         };

@@ -5,6 +5,7 @@
 //! behind a busy timeout, retried while SQLite reports the database busy.
 
 mod experiments;
+mod extra;
 mod logging;
 mod registry;
 mod runs;
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 
+pub use extra::LoggedModel;
 pub use logging::{LogBatch, LogOutcome};
 pub use registry::{Act, NewVersion, Snapshot};
 pub use runs::{NewRun, RunPage, RunQuery};

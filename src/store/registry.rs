@@ -865,6 +865,13 @@ fn model_filter_sql(e: &Expr, sql: &mut String, values: &mut Vec<rusqlite::types
                     test("m.name", sql, values);
                     sql.push(')');
                 }
+                // MLflow's client hides prompts with `tags.mlflow.prompt.is_prompt != 'true'`,
+                // where a model without the tag must match.
+                Target::Tag(key) if key == "mlflow.prompt.is_prompt" && c.op == Op::Ne => {
+                    sql.push_str("m.name NOT IN (SELECT name FROM registered_model_tags WHERE key = ? AND value = ?)");
+                    values.push(key.clone().into());
+                    values.push(text.clone().into());
+                }
                 Target::Tag(key) => {
                     match c.op {
                         Op::IsNull | Op::IsNotNull => {

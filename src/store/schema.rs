@@ -156,6 +156,40 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX registry_events_by_name ON registry_events (name, time);
     ",
+    // 4: MLflow 3 logged models, and the models a run outputs.
+    "
+    CREATE TABLE logged_models (
+        model_id TEXT PRIMARY KEY,
+        experiment_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        model_type TEXT NOT NULL DEFAULT '',
+        source_run_id TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'LOGGED_MODEL_PENDING',
+        status_message TEXT NOT NULL DEFAULT '',
+        creator_id TEXT NOT NULL DEFAULT '',
+        lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+        creation_time INTEGER NOT NULL,
+        last_updated_time INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE logged_model_tags (
+        model_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (model_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE logged_model_params (
+        model_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (model_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE run_outputs (
+        run_uuid TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        step INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_uuid, model_id)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this binary writes.

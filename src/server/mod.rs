@@ -1,0 +1,513 @@
+//! `mlf server`: MLflow's REST API over the same store the CLI uses, so the `mlflow` Python
+//! client logs into mlf unchanged. Requests are decoded as MLflow does (GET: query string;
+//! other methods: a JSON body), answered with MLflow's shapes, error codes and statuses —
+//! never a 5xx for a client's mistake, since MLflow's client retries those for minutes.
+//!
+//! Artifacts are served through the proxy routes (`/api/2.0/mlflow-artifacts/...`): runs and
+//! experiments are presented with `mlflow-artifacts:/` URIs that map onto the store's own
+//! `artifacts/` and `registry/` folders, and no path may leave them.
+
+mod api;
+mod artifacts;
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use crate::store::{self, Store};
+
+/// An API error: status, MLflow error code, message.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn invalid(m: impl Into<String>) -> ApiError {
+        ApiError {
+            status: 400,
+            code: "INVALID_PARAMETER_VALUE",
+            message: m.into(),
+        }
+    }
+
+    pub fn not_found(m: impl Into<String>) -> ApiError {
+        ApiError {
+            status: 404,
+            code: "RESOURCE_DOES_NOT_EXIST",
+            message: m.into(),
+        }
+    }
+
+    fn response(&self) -> Response {
+        json_response(
+            StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST),
+            json!({ "error_code": self.code, "message": self.message }),
+        )
+    }
+}
+
+impl From<store::Error> for ApiError {
+    fn from(e: store::Error) -> ApiError {
+        use store::Error as E;
+        let (status, code) = match &e {
+            E::NotFound(_) | E::NoStore(_) => (404, "RESOURCE_DOES_NOT_EXIST"),
+            E::Invalid(_) => (400, "INVALID_PARAMETER_VALUE"),
+            E::AlreadyExists(_) => (400, "RESOURCE_ALREADY_EXISTS"),
+            E::InvalidState(_) => (400, "INVALID_STATE"),
+            E::Refused(_) => (403, "PERMISSION_DENIED"),
+            E::Io(..) | E::Sqlite(_) | E::Newer(..) => (500, "INTERNAL_ERROR"),
+        };
+        ApiError {
+            status,
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<crate::error::CliError> for ApiError {
+    fn from(e: crate::error::CliError) -> ApiError {
+        match e.kind {
+            crate::error::ErrorKind::Usage => ApiError::invalid(e.message),
+            crate::error::ErrorKind::Failure if e.message.contains("protected stage") => ApiError {
+                status: 403,
+                code: "PERMISSION_DENIED",
+                message: e.message,
+            },
+            _ => ApiError {
+                status: 500,
+                code: "INTERNAL_ERROR",
+                message: e.message,
+            },
+        }
+    }
+}
+
+pub type ApiResult<T = Value> = Result<T, ApiError>;
+
+pub(crate) fn json_response(status: StatusCode, body: Value) -> Response {
+    let mut r = (
+        status,
+        serde_json::to_string_pretty(&body).unwrap_or_default(),
+    )
+        .into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub store_root: PathBuf,
+    /// Bearer token every request must carry, when set.
+    pub token: Option<String>,
+    pub max_body: usize,
+}
+
+struct Shared {
+    settings: Settings,
+}
+
+thread_local! {
+    /// One store connection per blocking thread, opened on first use.
+    static STORE: RefCell<Option<(PathBuf, Store)>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's connection to the store.
+pub(crate) fn with_store<T>(
+    root: &Path,
+    f: impl FnOnce(&mut Store) -> ApiResult<T>,
+) -> ApiResult<T> {
+    STORE.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.as_ref().is_none_or(|(r, _)| r != root) {
+            *slot = Some((root.to_path_buf(), Store::open(root)?));
+        }
+        let (_, store) = slot.as_mut().expect("opened");
+        f(store)
+    })
+}
+
+/// The request's parameters: the query string for GET, the JSON body otherwise.
+fn params(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ApiResult<Map<String, Value>> {
+    if method == Method::GET || (body.is_empty() && uri.query().is_some()) {
+        let mut out = Map::new();
+        for (k, v) in form_urlencoded(uri.query().unwrap_or("")) {
+            const LISTS: [&str; 5] = [
+                "experiment_ids",
+                "run_ids",
+                "stages",
+                "order_by",
+                "run_id_list",
+            ];
+            match out.get_mut(&k) {
+                Some(Value::Array(a)) => a.push(Value::String(v)),
+                Some(existing) => {
+                    let first = existing.take();
+                    *existing = Value::Array(vec![first, Value::String(v)]);
+                }
+                None if LISTS.contains(&k.as_str()) => {
+                    out.insert(k, Value::Array(vec![Value::String(v)]));
+                }
+                None => {
+                    out.insert(k, Value::String(v));
+                }
+            }
+        }
+        if !out.is_empty() || body.is_empty() {
+            return Ok(out);
+        }
+    }
+    if body.is_empty() {
+        return Ok(Map::new());
+    }
+    if matches!(*method, Method::POST | Method::PUT) {
+        let ct = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .eq_ignore_ascii_case("application/json")
+        {
+            return Err(ApiError::invalid(format!(
+                "Content-Type must be one of ['application/json'], got '{ct}'"
+            )));
+        }
+    }
+    let mut value: Value = serde_json::from_slice(body).map_err(|e| ApiError {
+        status: 400,
+        code: "MALFORMED_REQUEST",
+        message: format!("invalid JSON body: {e}"),
+    })?;
+    // A JSON string holding JSON: decode it once more, as MLflow does.
+    if let Value::String(s) = &value {
+        value = serde_json::from_str(s).map_err(|e| ApiError {
+            status: 400,
+            code: "MALFORMED_REQUEST",
+            message: format!("invalid JSON body: {e}"),
+        })?;
+    }
+    match value {
+        Value::Object(m) => Ok(m),
+        _ => Err(ApiError {
+            status: 400,
+            code: "MALFORMED_REQUEST",
+            message: "the request body must be a JSON object".into(),
+        }),
+    }
+}
+
+/// Decodes `a=1&b=x%20y` (each value decoded exactly once).
+pub(crate) fn form_urlencoded(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+pub(crate) fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(a), Some(b)) => {
+                    out.push(a * 16 + b);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn authorized(settings: &Settings, headers: &HeaderMap) -> bool {
+    let Some(token) = &settings.token else {
+        return true;
+    };
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let given = if let Some(t) = value.strip_prefix("Bearer ") {
+        t.trim().to_string()
+    } else if let Some(b) = value.strip_prefix("Basic ") {
+        // user:password, the password being the token (MLFLOW_TRACKING_USERNAME/PASSWORD).
+        let decoded = base64_decode(b.trim()).unwrap_or_default();
+        String::from_utf8_lossy(&decoded)
+            .split_once(':')
+            .map(|(_, p)| p.to_string())
+            .unwrap_or_default()
+    } else {
+        return false;
+    };
+    // Compare in constant time.
+    let (a, b) = (given.as_bytes(), token.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let clean: Vec<u8> = s.bytes().filter(|b| *b != b'=').collect();
+    let mut out = Vec::new();
+    for chunk in clean.chunks(4) {
+        let mut n = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            n |= val(*c)? << (18 - 6 * i);
+        }
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..chunk.len().saturating_sub(1)]);
+    }
+    Some(out)
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut response = route(&shared, method, uri, headers, body).await;
+    let h = response.headers_mut();
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
+    response
+}
+
+async fn route(
+    shared: &Shared,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_string();
+    match path.as_str() {
+        "/health" => return (StatusCode::OK, "OK").into_response(),
+        "/version" => return (StatusCode::OK, env!("CARGO_PKG_VERSION")).into_response(),
+        _ => {}
+    }
+    if !authorized(&shared.settings, &headers) {
+        let mut r = ApiError {
+            status: 401,
+            code: "UNAUTHENTICATED",
+            message: "a valid token is required (Authorization: Bearer TOKEN)".into(),
+        }
+        .response();
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return r;
+    }
+    let root = shared.settings.store_root.clone();
+    if let Some(rest) = path.strip_prefix("/api/2.0/mlflow-artifacts/artifacts") {
+        let rest = rest.to_string();
+        let query = uri.query().map(str::to_string);
+        let result = tokio::task::spawn_blocking(move || {
+            artifacts::handle(&root, &method, &rest, query.as_deref(), &body)
+        })
+        .await;
+        return result.unwrap_or_else(|_| {
+            ApiError {
+                status: 500,
+                code: "INTERNAL_ERROR",
+                message: "the request failed".into(),
+            }
+            .response()
+        });
+    }
+    let endpoint = path
+        .strip_prefix("/api/2.0/mlflow/")
+        .or_else(|| path.strip_prefix("/ajax-api/2.0/mlflow/"))
+        .map(str::to_string);
+    let Some(endpoint) = endpoint else {
+        return ApiError {
+            status: 404,
+            code: "ENDPOINT_NOT_FOUND",
+            message: format!("no endpoint {path}"),
+        }
+        .response();
+    };
+    let params = match params(&method, &uri, &headers, &body) {
+        Ok(p) => p,
+        Err(e) => return e.response(),
+    };
+    let result = tokio::task::spawn_blocking(move || {
+        with_store(&root, |store| {
+            api::dispatch(store, &method, &endpoint, params)
+        })
+    })
+    .await;
+    match result {
+        Ok(Ok(value)) => json_response(StatusCode::OK, value),
+        Ok(Err(e)) => e.response(),
+        Err(_) => ApiError {
+            status: 500,
+            code: "INTERNAL_ERROR",
+            message: "the request failed".into(),
+        }
+        .response(),
+    }
+}
+
+/// The REST API's router.
+pub fn router(settings: Settings) -> Router {
+    let max = settings.max_body;
+    Router::new()
+        .fallback(handle)
+        .layer(DefaultBodyLimit::max(max))
+        .with_state(Arc::new(Shared { settings }))
+}
+
+/// Serves the API on `addr` until `stop` resolves; `ready` is told the bound address.
+pub async fn serve_until(
+    settings: Settings,
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    axum::serve(listener, router(settings))
+        .with_graceful_shutdown(stop)
+        .await
+        .map_err(|e| format!("the server stopped: {e}"))
+}
+
+/// Runs the server in the foreground until SIGINT or SIGTERM.
+pub fn run_foreground(
+    settings: Settings,
+    addr: SocketAddr,
+    ready: &dyn Fn(SocketAddr),
+) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        ready(listener.local_addr().map_err(|e| e.to_string())?);
+        serve_until(settings, listener, crate::serving::http::shutdown_signal()).await
+    })
+}
+
+/// A server on a free loopback port, in a background thread, for the duration of a run: the
+/// `mlflow` client inside `mlf run` logs through it. Stops when dropped.
+pub struct Embedded {
+    pub url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Embedded {
+    pub fn start(store_root: &Path) -> Result<Embedded, String> {
+        let settings = Settings {
+            store_root: store_root.to_path_buf(),
+            token: None,
+            max_body: 512 * 1024 * 1024,
+        };
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")
+            .map_err(|e| format!("cannot open a local port: {e}"))?;
+        std_listener
+            .set_nonblocking(true)
+            .map_err(|e| e.to_string())?;
+        let addr = std_listener.local_addr().map_err(|e| e.to_string())?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("mlf-server".into())
+            .spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
+                        return;
+                    };
+                    let _ = serve_until(settings, listener, async move {
+                        let _ = rx.await;
+                    })
+                    .await;
+                });
+            })
+            .map_err(|e| format!("cannot start the server thread: {e}"))?;
+        Ok(Embedded {
+            url: format!("http://{addr}"),
+            stop: Some(tx),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Embedded {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoding() {
+        assert_eq!(percent_decode("a%20b+c"), "a b c");
+        assert_eq!(percent_decode("%252e"), "%2e");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(base64_decode("dXNlcjpzM2NyZXQ=").unwrap(), b"user:s3cret");
+    }
+}

@@ -1,0 +1,294 @@
+//! What the REST API needs beyond the CLI: experiment tags, deleting run tags, renaming
+//! runs, and MLflow 3's logged models.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::{Error, Result, Store};
+use crate::tracking::ids::now_ms;
+use crate::tracking::validation::{KeyKind, validate_key, validate_run_name};
+use crate::tracking::{KeyValue, LifecycleStage, tags};
+
+/// An MLflow 3 logged model (`m-<32 hex>`), stored under `<experiment>/models/<id>/artifacts`.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoggedModel {
+    pub model_id: String,
+    pub experiment_id: String,
+    pub name: String,
+    pub model_type: String,
+    pub source_run_id: String,
+    pub status: String,
+    pub status_message: String,
+    pub creator_id: String,
+    pub creation_timestamp_ms: i64,
+    pub last_updated_timestamp_ms: i64,
+    pub tags: Vec<KeyValue>,
+    pub params: Vec<KeyValue>,
+}
+
+impl Store {
+    /// Sets or (with `None`) removes an experiment tag.
+    pub fn set_experiment_tag(&mut self, id: &str, key: &str, value: Option<&str>) -> Result<()> {
+        validate_key(KeyKind::Tag, key).map_err(Error::Invalid)?;
+        let exp = self.experiment(id)?;
+        self.write(|tx| {
+            match value {
+                Some(v) => tx.execute(
+                    "INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value",
+                    params![exp.experiment_id, key, v],
+                )?,
+                None => tx.execute(
+                    "DELETE FROM experiment_tags WHERE experiment_id = ?1 AND key = ?2",
+                    params![exp.experiment_id, key],
+                )?,
+            };
+            Ok(())
+        })
+    }
+
+    /// Removes a run tag; a missing tag is not-found.
+    pub fn delete_run_tag(&mut self, uuid: &str, key: &str) -> Result<()> {
+        self.write(|tx| {
+            let (pk, stage) = Store::run_key(tx, uuid)?;
+            if stage == LifecycleStage::Deleted {
+                return Err(super::runs::deleted_run(uuid));
+            }
+            if tx.execute(
+                "DELETE FROM tags WHERE run_id = ?1 AND key = ?2",
+                params![pk, key],
+            )? == 0
+            {
+                return Err(Error::NotFound(format!("no tag `{key}` on run `{uuid}`")));
+            }
+            Ok(())
+        })
+    }
+
+    /// Renames a run (and its `mlflow.runName` tag).
+    pub fn rename_run(&mut self, uuid: &str, name: &str) -> Result<()> {
+        validate_run_name(name).map_err(Error::Invalid)?;
+        self.write(|tx| {
+            let (pk, _) = Store::run_key(tx, uuid)?;
+            tx.execute("UPDATE runs SET name = ?1 WHERE id = ?2", params![name, pk])?;
+            tx.execute(
+                "INSERT INTO tags (run_id, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
+                params![pk, tags::RUN_NAME, name],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Creates a logged model in an experiment.
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_logged_model(
+        &mut self,
+        experiment_id: &str,
+        name: &str,
+        model_type: &str,
+        source_run_id: &str,
+        creator: &str,
+        tags: &[KeyValue],
+        params: &[KeyValue],
+    ) -> Result<LoggedModel> {
+        let exp = self.experiment(experiment_id)?;
+        let id = format!("m-{}", crate::tracking::ids::new_run_id());
+        let name = if name.is_empty() {
+            "model".to_string()
+        } else {
+            name.to_string()
+        };
+        let now = now_ms();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO logged_models (model_id, experiment_id, name, model_type, source_run_id, creator_id,
+                                            creation_time, last_updated_time)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![id, exp.experiment_id, name, model_type, source_run_id, creator, now],
+            )?;
+            for t in tags {
+                tx.execute("INSERT OR REPLACE INTO logged_model_tags (model_id, key, value) VALUES (?1, ?2, ?3)", params![id, t.key, t.value])?;
+            }
+            for p in params {
+                tx.execute("INSERT OR REPLACE INTO logged_model_params (model_id, key, value) VALUES (?1, ?2, ?3)", params![id, p.key, p.value])?;
+            }
+            Ok(())
+        })?;
+        self.logged_model(&id)
+    }
+
+    /// A logged model.
+    pub fn logged_model(&self, id: &str) -> Result<LoggedModel> {
+        let conn = self.conn();
+        let found = conn
+            .query_row(
+                "SELECT model_id, experiment_id, name, model_type, source_run_id, status, status_message, creator_id,
+                        creation_time, last_updated_time FROM logged_models WHERE model_id = ?1 AND lifecycle_stage = 'active'",
+                [id],
+                |r| {
+                    Ok(LoggedModel {
+                        model_id: r.get(0)?,
+                        experiment_id: r.get::<_, i64>(1)?.to_string(),
+                        name: r.get(2)?,
+                        model_type: r.get(3)?,
+                        source_run_id: r.get(4)?,
+                        status: r.get(5)?,
+                        status_message: r.get(6)?,
+                        creator_id: r.get(7)?,
+                        creation_timestamp_ms: r.get(8)?,
+                        last_updated_timestamp_ms: r.get(9)?,
+                        tags: Vec::new(),
+                        params: Vec::new(),
+                    })
+                },
+            )
+            .optional()?;
+        let mut m = found.ok_or_else(|| Error::NotFound(format!("no logged model `{id}`")))?;
+        for (table, out) in [
+            ("logged_model_tags", &mut m.tags),
+            ("logged_model_params", &mut m.params),
+        ] {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT key, value FROM {table} WHERE model_id = ?1 ORDER BY key"
+            ))?;
+            *out = stmt
+                .query_map([id], |r| {
+                    Ok(KeyValue {
+                        key: r.get(0)?,
+                        value: r.get(1)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+        }
+        Ok(m)
+    }
+
+    /// Sets a logged model's status (`LOGGED_MODEL_READY`, …).
+    pub fn set_logged_model_status(&mut self, id: &str, status: &str) -> Result<LoggedModel> {
+        let n = self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE logged_models SET status = ?1, last_updated_time = ?2 WHERE model_id = ?3",
+                params![status, now_ms(), id],
+            )?)
+        })?;
+        if n == 0 {
+            return Err(Error::NotFound(format!("no logged model `{id}`")));
+        }
+        self.logged_model(id)
+    }
+
+    /// Sets or removes logged-model tags.
+    pub fn set_logged_model_tags(
+        &mut self,
+        id: &str,
+        tags: &[(String, Option<String>)],
+    ) -> Result<()> {
+        self.logged_model(id)?;
+        self.write(|tx| {
+            for (k, v) in tags {
+                match v {
+                    Some(v) => tx.execute("INSERT OR REPLACE INTO logged_model_tags (model_id, key, value) VALUES (?1, ?2, ?3)", params![id, k, v])?,
+                    None => tx.execute("DELETE FROM logged_model_tags WHERE model_id = ?1 AND key = ?2", params![id, k])?,
+                };
+            }
+            Ok(())
+        })
+    }
+
+    /// Soft-deletes a logged model.
+    pub fn delete_logged_model(&mut self, id: &str) -> Result<()> {
+        self.logged_model(id)?;
+        self.write(|tx| {
+            Ok(tx
+                .execute(
+                    "UPDATE logged_models SET lifecycle_stage = 'deleted' WHERE model_id = ?1",
+                    [id],
+                )
+                .map(|_| ())?)
+        })
+    }
+
+    /// Logged models of experiments, newest first.
+    pub fn search_logged_models(
+        &self,
+        experiment_ids: &[String],
+        name: Option<&str>,
+        source_run_id: Option<&str>,
+    ) -> Result<Vec<LoggedModel>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT model_id, experiment_id FROM logged_models WHERE lifecycle_stage = 'active'
+             AND (?1 IS NULL OR name = ?1) AND (?2 IS NULL OR source_run_id = ?2) ORDER BY creation_time DESC",
+        )?;
+        let rows: Vec<(String, i64)> = stmt
+            .query_map(params![name, source_run_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .filter(|(_, e)| experiment_ids.is_empty() || experiment_ids.contains(&e.to_string()))
+            .map(|(id, _)| self.logged_model(&id))
+            .collect()
+    }
+
+    /// Records that a run output models.
+    pub fn log_run_outputs(&mut self, run: &str, models: &[(String, i64)]) -> Result<()> {
+        self.run(run)?;
+        self.write(|tx| {
+            for (m, step) in models {
+                tx.execute("INSERT OR REPLACE INTO run_outputs (run_uuid, model_id, step) VALUES (?1, ?2, ?3)", params![run, m, step])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Models a run output: (model id, step).
+    pub fn run_outputs(&self, run: &str) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT model_id, step FROM run_outputs WHERE run_uuid = ?1 ORDER BY model_id",
+        )?;
+        let rows = stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Renames a registered model (and its versions, aliases, tags).
+    pub fn rename_model(&mut self, name: &str, new_name: &str, act: &super::Act) -> Result<()> {
+        crate::registry::validate_model_name(new_name).map_err(Error::Invalid)?;
+        self.model(name)?;
+        self.write(|tx| {
+            let taken: Option<String> = tx.query_row("SELECT name FROM registered_models WHERE name = ?1", [new_name], |r| r.get(0)).optional()?;
+            if taken.is_some() {
+                return Err(Error::AlreadyExists(format!("registered model `{new_name}` already exists")));
+            }
+            for table in ["registered_models", "registered_model_tags", "registered_model_aliases", "model_versions", "model_version_tags", "transition_requests"] {
+                tx.execute(&format!("UPDATE {table} SET name = ?1 WHERE name = ?2"), params![new_name, name])?;
+            }
+            tx.execute(
+                "INSERT INTO registry_events (name, kind, from_value, to_value, actor, time) VALUES (?1, 'rename', ?2, ?1, ?3, ?4)",
+                params![new_name, name, act.actor, now_ms()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Versions matching `name` and/or `run_id`, across models, newest first.
+    pub fn search_versions(
+        &self,
+        name: Option<&str>,
+        run_id: Option<&str>,
+    ) -> Result<Vec<crate::registry::ModelVersion>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT DISTINCT name FROM model_versions WHERE deleted = 0 AND (?1 IS NULL OR name = ?1) AND (?2 IS NULL OR run_id = ?2) ORDER BY name",
+        )?;
+        let names: Vec<String> = stmt
+            .query_map(params![name, run_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::new();
+        for n in names {
+            out.extend(
+                self.versions(&n)?
+                    .into_iter()
+                    .filter(|v| run_id.is_none_or(|r| v.run_id == r)),
+            );
+        }
+        Ok(out)
+    }
+}
