@@ -111,6 +111,15 @@ impl MlModel {
         let sorted = sort_keys(value);
         let text =
             serde_yaml::to_string(&sorted).map_err(|e| format!("cannot encode MLmodel: {e}"))?;
+        // YAML 1.1 readers (MLflow's) take an unquoted `2026-11-26 12:00:00.1` for a datetime:
+        // quote it, as MLflow writes it.
+        let text: String = text
+            .lines()
+            .map(|l| match l.strip_prefix("utc_time_created: ") {
+                Some(v) if !v.starts_with(['\'', '"']) => format!("utc_time_created: '{v}'\n"),
+                _ => format!("{l}\n"),
+            })
+            .collect();
         std::fs::write(dir.join(Self::FILE), text)
             .map_err(|e| format!("cannot write `{}`: {e}", dir.join(Self::FILE).display()))
     }
@@ -250,6 +259,15 @@ pub fn unpack(archive: &Path, dest: &Path) -> CliResult<()> {
     }
     let file = std::fs::File::open(archive)
         .map_err(|_| usage_error(format!("no archive `{}`", archive.display())))?;
+    let created = !dest.exists();
+    let result = unpack_into(file, archive, dest);
+    if result.is_err() && created {
+        let _ = std::fs::remove_dir_all(dest);
+    }
+    result
+}
+
+fn unpack_into(file: std::fs::File, archive: &Path, dest: &Path) -> CliResult<()> {
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
     std::fs::create_dir_all(dest)
         .map_err(|e| failure(format!("cannot create `{}`: {e}", dest.display())))?;

@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::json;
 
 use super::{Predictor, ScoringError, content_kind, parse_request};
@@ -46,6 +46,13 @@ async fn ping() -> Response {
 
 async fn version() -> Response {
     json_response(StatusCode::OK, format!("mlf {}", env!("CARGO_PKG_VERSION")))
+}
+
+async fn not_found() -> Response {
+    json_response(
+        StatusCode::NOT_FOUND,
+        json!({ "detail": "Not Found" }).to_string(),
+    )
 }
 
 async fn not_allowed() -> Response {
@@ -89,7 +96,8 @@ pub fn router(model: Shared, body_limit: usize) -> Router {
         .route("/ping", get(ping))
         .route("/health", get(ping))
         .route("/version", get(version))
-        .route("/invocations", get(not_allowed).post(invocations))
+        .route("/invocations", post(invocations).fallback(not_allowed))
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(model)
 }

@@ -154,8 +154,7 @@ pub fn parse_request(
         .filter(|k| obj.contains_key(*k))
         .collect();
     if present.len() != 1 {
-        let mut keys: Vec<&String> = obj.keys().collect();
-        keys.sort();
+        let keys: Vec<&str> = present.clone();
         return Err(ScoringError::bad_request(format!(
             "The input must be a JSON dictionary with exactly one of the input fields {{'dataframe_split', 'dataframe_records', 'instances', 'inputs'}}. Received dictionary with input fields: {keys:?}. IMPORTANT: The MLflow Model scoring protocol has changed in MLflow version 2.0. If you are seeing this error, you are likely using an outdated scoring request format."
         )));

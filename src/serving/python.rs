@@ -132,6 +132,8 @@ impl Drop for Worker {
 pub struct PythonPool {
     workers: Vec<Mutex<Worker>>,
     next: AtomicUsize,
+    /// Input columns of the model's signature (column-based signatures only).
+    columns: Vec<String>,
 }
 
 /// What the worker needs to load the model without mlflow.
@@ -191,9 +193,19 @@ impl PythonPool {
                 stdout,
             }));
         }
+        let columns = model
+            .signature
+            .as_ref()
+            .map(|s| s.input_items())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| !i.tensor)
+            .filter_map(|i| i.name)
+            .collect();
         Ok(PythonPool {
             workers: pool,
             next: AtomicUsize::new(0),
+            columns,
         })
     }
 
@@ -244,6 +256,22 @@ impl Predictor for PythonPool {
         input: Input,
         params: Option<Map<String, Value>>,
     ) -> Result<Value, ScoringError> {
+        if let Input::Frame { columns, .. } = &input {
+            let missing: Vec<&String> = self
+                .columns
+                .iter()
+                .filter(|c| !columns.contains(c))
+                .collect();
+            if !missing.is_empty() {
+                let extra: Vec<&String> = columns
+                    .iter()
+                    .filter(|c| !self.columns.contains(c))
+                    .collect();
+                return Err(ScoringError::invalid(format!(
+                    "Failed to predict data. Failed to enforce schema of data: Model is missing inputs {missing:?}. Note that there were extra inputs: {extra:?}"
+                )));
+            }
+        }
         let mut req = match input {
             Input::Frame { columns, rows } => json!({ "columns": columns, "rows": rows }),
             Input::Tensor(t) => json!({ "tensor": t }),

@@ -10,6 +10,7 @@ mod experiments;
 mod generated;
 mod layout;
 mod log;
+mod models;
 mod project;
 mod registry;
 mod run;

@@ -8,8 +8,8 @@ use crate::context::Ctx;
 use crate::error::{CliResult, failure, usage_error};
 use crate::models::{MlModel, Signature, pack, unpack};
 use crate::store::LogBatch;
+use crate::tracking::KeyValue;
 use crate::tracking::ids::{new_run_id, now_ms};
-use crate::tracking::{KeyValue, tags};
 
 #[derive(Debug, clap::Args)]
 pub struct LogArgs {
@@ -133,18 +133,26 @@ pub fn log(ctx: &mut Ctx, args: LogArgs) -> CliResult<u8> {
     })();
     let _ = std::fs::remove_dir_all(&staging);
     copy?;
-    let history = serde_json::json!([{ "run_id": id, "artifact_path": name, "utc_time_created": model.utc_time_created, "flavors": model.flavors.keys().collect::<Vec<_>>() }]);
+    // Appended to the run's history of logged models, as MLflow does.
+    let flavors = serde_json::to_value(&model.flavors).unwrap_or_default();
+    let entry = serde_json::json!({ "run_id": id, "artifact_path": name, "utc_time_created": model.utc_time_created, "flavors": flavors });
+    let mut history: Vec<serde_json::Value> = store
+        .run(&id)?
+        .tag("mlflow.log-model.history")
+        .and_then(|h| serde_json::from_str(h).ok())
+        .unwrap_or_default();
+    history.push(entry);
+    let value = serde_json::Value::Array(history).to_string();
     store.log_batch(
         &id,
         LogBatch {
             tags: vec![KeyValue {
                 key: "mlflow.log-model.history".into(),
-                value: history.to_string(),
+                value,
             }],
             ..Default::default()
         },
     )?;
-    let _ = tags::RUN_NAME;
     ctx.ui.status(
         "Logged",
         &format!("model to run {} at `{name}` (runs:/{id}/{name})", &id[..8]),

@@ -147,6 +147,7 @@ fn load(
     kind: PyEnv,
 ) -> CliResult<(PathBuf, Arc<dyn Predictor>)> {
     let dir = super::model_dir(ctx, uri)?;
+    crate::models::MlModel::load(&dir).map_err(usage_error)?;
     let python = python_env(ctx, &dir, kind)?;
     let predictor = serving::load(&dir, workers, &python).map_err(failure)?;
     Ok((dir, Arc::from(predictor)))
