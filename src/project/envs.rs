@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::{DockerEnv, EnvSpec, Project};
 use crate::env;
@@ -113,16 +112,7 @@ struct PythonEnvFile {
 }
 
 fn digest(parts: &[String]) -> String {
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update(p.as_bytes());
-        h.update([0]);
-    }
-    h.finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::fetch::hash(&parts.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 /// The Python interpreter for a version (`3.11`, `3.11.7`): `pythonX.Y` on PATH, else

@@ -48,7 +48,8 @@ fn is_remote(uri: &str) -> bool {
         .any(|p| uri.starts_with(p))
 }
 
-fn hash(parts: &[&str]) -> String {
+/// A short hex digest of some strings, for cache folder names.
+pub(crate) fn hash(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     for p in parts {
         h.update(p.as_bytes());

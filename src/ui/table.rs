@@ -70,14 +70,23 @@ pub fn pairs(rows: &[(String, String)], indent: usize) -> String {
     out
 }
 
-/// Key/value rows as CSV with a `key,value` header, for `show` commands.
-pub fn pairs_csv(rows: &[(String, String)]) -> String {
+/// Rows as CSV with a header row.
+pub fn csv<H: AsRef<str>, C: AsRef<str>>(headers: &[H], rows: &[Vec<C>]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["key", "value"]);
-    for (k, v) in rows {
-        let _ = w.write_record([k, v]);
+    let _ = w.write_record(headers.iter().map(|h| h.as_ref()));
+    for r in rows {
+        let _ = w.write_record(r.iter().map(|c| c.as_ref()));
     }
     String::from_utf8_lossy(&w.into_inner().unwrap_or_default()).into_owned()
+}
+
+/// Key/value rows as CSV with a `key,value` header, for `show` commands.
+pub fn pairs_csv(rows: &[(String, String)]) -> String {
+    let rows: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|(k, v)| vec![k.as_str(), v.as_str()])
+        .collect();
+    csv(&["key", "value"], &rows)
 }
 
 /// A Markdown table (pipes in cells escaped).

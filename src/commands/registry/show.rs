@@ -110,14 +110,7 @@ pub fn list(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
                 ]);
             }
             if format == OutputFormat::Csv {
-                let mut w = csv::Writer::from_writer(Vec::new());
-                let _ = w.write_record(&headers);
-                for r in &rows {
-                    let _ = w.write_record(r);
-                }
-                ctx.ui.out(&String::from_utf8_lossy(
-                    &w.into_inner().unwrap_or_default(),
-                ));
+                ctx.ui.out(&table::csv(&headers, &rows));
             } else if rows.is_empty() {
                 ctx.ui.status(
                     "No models",
@@ -249,14 +242,7 @@ pub fn show(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
         })
         .collect();
     if output.format == OutputFormat::Csv {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_record(&headers);
-        for r in &rows {
-            let _ = w.write_record(r);
-        }
-        ctx.ui.out(&String::from_utf8_lossy(
-            &w.into_inner().unwrap_or_default(),
-        ));
+        ctx.ui.out(&table::csv(&headers, &rows));
         return Ok(0);
     }
     let mut out = table::pairs(&head, 0);
