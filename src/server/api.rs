@@ -182,9 +182,15 @@ fn page<T>(
     default: usize,
     max: usize,
 ) -> ApiResult<(Vec<T>, Option<String>)> {
-    let n = int(p, "max_results")?
-        .map(|n| n as usize)
-        .unwrap_or(default);
+    let n = match int(p, "max_results")? {
+        Some(n) if n < 1 => {
+            return Err(ApiError::invalid(format!(
+                "Invalid value {n} for parameter 'max_results' supplied: it must be 1 or more"
+            )));
+        }
+        Some(n) => n as usize,
+        None => default,
+    };
     if n == 0 || n > max {
         return Err(ApiError::invalid(format!(
             "Invalid value {n} for parameter 'max_results' supplied: it must be between 1 and {max}"
@@ -225,8 +231,16 @@ pub fn dispatch(store: &mut Store, method: &Method, endpoint: &str, p: P) -> Api
                     "artifact_location is chosen by the server: leave it out",
                 ));
             }
+            let tags = kvs(&p, "tags")?;
+            for t in &tags {
+                crate::tracking::validation::validate_key(
+                    crate::tracking::validation::KeyKind::Tag,
+                    &t.key,
+                )
+                .map_err(ApiError::invalid)?;
+            }
             let exp = store.create_experiment(&name, None)?;
-            for t in kvs(&p, "tags")? {
+            for t in tags {
                 store.set_experiment_tag(&exp.experiment_id, &t.key, Some(&t.value))?;
             }
             Ok(json!({ "experiment_id": exp.experiment_id }))
@@ -324,6 +338,12 @@ pub fn dispatch(store: &mut Store, method: &Method, endpoint: &str, p: P) -> Api
                 })
                 .unwrap_or_default();
             tags.retain(|t| t.key != "mlflow.user");
+            if experiment_id.parse::<i64>().is_err() {
+                return Err(ApiError::invalid(format!(
+                    "Invalid experiment ID: '{experiment_id}'"
+                )));
+            }
+            let start_time = int(&p, "start_time")?;
             let run = store.create_run(NewRun {
                 experiment_id,
                 name,
@@ -332,6 +352,7 @@ pub fn dispatch(store: &mut Store, method: &Method, endpoint: &str, p: P) -> Api
                 params: Vec::new(),
                 owner: None,
                 make_active: false,
+                start_time,
             })?;
             Ok(json!({ "run": run_json(store, &run) }))
         }
@@ -688,6 +709,21 @@ fn version_arg(p: &P) -> ApiResult<i64> {
     })
 }
 
+/// Checks that `path` and everything below it stay inside the store (no symlink leads out).
+fn in_store(store: &Store, path: std::path::PathBuf) -> ApiResult<String> {
+    let root = std::fs::canonicalize(store.root()).unwrap_or(store.root().to_path_buf());
+    let rel = path
+        .strip_prefix(&root)
+        .map(Path::to_path_buf)
+        .map_err(|_| {
+            ApiError::invalid("Invalid model version source: it is not inside this server's store")
+        })?;
+    crate::artifacts::LocalRepo::new(root.clone())
+        .check_tree(&rel)
+        .map_err(|e| ApiError::invalid(format!("Invalid model version source: {e}")))?;
+    Ok(path.display().to_string())
+}
+
 /// The local files a model-version source names: inside this store, and (with `run_id`)
 /// inside that run.
 fn source_location(store: &Store, source: &str, run_id: Option<&str>) -> ApiResult<String> {
@@ -721,7 +757,16 @@ fn source_location(store: &Store, source: &str, run_id: Option<&str>) -> ApiResu
     if source.starts_with("runs:") {
         let dir = crate::models::resolve_uri(Some(store), source, Path::new("/"))
             .map_err(ApiError::from)?;
-        return Ok(dir.display().to_string());
+        if let Some(id) = run_id.filter(|r| !r.is_empty()) {
+            let run = store.run(id)?;
+            let root = std::fs::canonicalize(store.run_artifact_dir(&run)).unwrap_or_default();
+            if !dir.starts_with(&root) {
+                return Err(ApiError::invalid(
+                    "The run_id request parameter must identify the resource that contains the source.",
+                ));
+            }
+        }
+        return in_store(store, dir);
     }
     if source.starts_with("mlflow-artifacts:")
         || source.contains("/api/2.0/mlflow-artifacts/artifacts/")
@@ -736,7 +781,7 @@ fn source_location(store: &Store, source: &str, run_id: Option<&str>) -> ApiResu
                 ));
             }
         }
-        return Ok(local.display().to_string());
+        return in_store(store, local);
     }
     Err(ApiError::invalid(format!(
         "Invalid model version source: '{source}': use runs:/, models:/ or an mlflow-artifacts:/ URI of this server"

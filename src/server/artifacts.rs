@@ -70,6 +70,15 @@ fn repo_error(e: crate::artifacts::Error) -> ApiError {
     match e {
         crate::artifacts::Error::NotFound(m) => ApiError::not_found(m),
         crate::artifacts::Error::Invalid(m) => ApiError::invalid(m),
+        // The client's mistakes (a folder where a file goes, a name too long) are 400s.
+        crate::artifacts::Error::Io(m, e)
+            if matches!(
+                e.raw_os_error(),
+                Some(libc::EISDIR | libc::ENOTDIR | libc::EEXIST | libc::ENAMETOOLONG)
+            ) =>
+        {
+            ApiError::invalid(format!("{m}: {e}"))
+        }
         crate::artifacts::Error::Io(m, e) => ApiError {
             status: 500,
             code: "INTERNAL_ERROR",
@@ -149,6 +158,12 @@ fn handle_inner(
     let repo = LocalRepo::new(root.clone());
     match *method {
         Method::GET => {
+            if root.join(&inner).is_dir() {
+                return Err(ApiError::invalid(format!(
+                    "'{}' is a directory: list it with ?path=",
+                    inner.display()
+                )));
+            }
             let items = repo.plan_get(&inner, Path::new("/")).map_err(repo_error)?;
             let [item] = items.as_slice() else {
                 return Err(ApiError::invalid(format!(

@@ -26,6 +26,8 @@ pub struct NewRun {
     /// Make it the store's active run, refusing while another active run is RUNNING (checked
     /// and set in the same transaction as the creation, so concurrent starts cannot both win).
     pub make_active: bool,
+    /// Start time (ms) [default: now].
+    pub start_time: Option<i64>,
 }
 
 /// Which runs a search returns, in which order, and which page of them.
@@ -142,17 +144,17 @@ impl Store {
             None => new_run_name(),
         };
         let uuid = new_run_id();
-        let now = now_ms();
-        let mut all_tags = vec![
-            KeyValue {
-                key: tags::RUN_NAME.into(),
-                value: name.clone(),
-            },
-            KeyValue {
+        let now = new.start_time.unwrap_or_else(now_ms);
+        let mut all_tags = vec![KeyValue {
+            key: tags::RUN_NAME.into(),
+            value: name.clone(),
+        }];
+        if !new.user.is_empty() {
+            all_tags.push(KeyValue {
                 key: tags::USER.into(),
                 value: new.user.clone(),
-            },
-        ];
+            });
+        }
         all_tags.extend(new.tags.iter().cloned());
         let batch = super::LogBatch {
             params: new.params.clone(),

@@ -16,4 +16,5 @@ mod registry;
 mod run;
 mod runs;
 mod search;
+mod server;
 mod store;

@@ -270,6 +270,7 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
             params: to_kv(&resolved[0].all()),
             owner: Some(owner),
             make_active: false,
+            start_time: None,
         })?;
         ctx.ui.status(
             "Started",
@@ -304,6 +305,7 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
         params: sweep_params,
         owner: Some(owner.clone()),
         make_active: false,
+        start_time: None,
     })?;
     ctx.ui.status(
         "Started",
@@ -339,6 +341,7 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
                             params: to_kv(&resolved[i].all()),
                             owner: Some(owner.clone()),
                             make_active: false,
+                            start_time: None,
                         })?;
                         let outcome = job.launch(&run, &commands[i], jobs == 1)?;
                         Ok((run, outcome))

@@ -215,6 +215,7 @@ fn create_run(
         params: parsed.params,
         owner,
         make_active,
+        start_time: None,
     })?;
     save_diff(store, &run, git.as_ref())?;
     Ok(run)

@@ -1,0 +1,2258 @@
+//! Tests of `mlf server` (MLflow's REST API over the store), through the binary: the real
+//! `mlflow` client end to end (tests/e2e/mlflow_client.py) and inside `mlf run`; MLflow's
+//! statuses, error codes and JSON over raw HTTP/1.1 (a tiny client over `TcpStream`); the
+//! attack shapes of shared/reference/security-lessons.md (artifact-proxy traversal, store
+//! files, symlinks, artifact locations, model-version sources); the auth token; and many
+//! concurrent writers.
+//!
+//! The Python tests use the virtualenv `target/e2e-venv` (mlflow 3.17.2, scikit-learn 1.9.1),
+//! made by `scripts/e2e-python-env.sh` when it is missing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::{Output, TestEnv};
+
+/// The longest a server may take to start, or to answer one request.
+const WAIT: Duration = Duration::from_secs(120);
+/// The longest a Python process may run.
+const PY_WAIT: Duration = Duration::from_secs(600);
+
+const TRACKING: &str = "/api/2.0/mlflow";
+const PROXY: &str = "/api/2.0/mlflow-artifacts/artifacts";
+
+/// What the file planted outside the store holds: no response may ever contain it.
+const SECRET: &str = "TOP-SECRET-7f3a9c";
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+/// Runs `cmd`, killing it if it outlives `limit`.
+fn bounded(mut cmd: Command, limit: Duration) -> Output {
+    use std::os::unix::process::ExitStatusExt;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{cmd:?} still running after {limit:?}:\n{}{}",
+                out.join().unwrap_or_default(),
+                err.join().unwrap_or_default()
+            );
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        code: status
+            .code()
+            .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)),
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    }
+}
+
+/// `mlf ARGS` in the test's working directory, bounded.
+fn mlf(env: &TestEnv, args: &[&str]) -> Output {
+    bounded(env.command(args), WAIT)
+}
+
+/// The `bin` folder of target/e2e-venv, made by scripts/e2e-python-env.sh when missing.
+fn venv_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let venv = root.join("target/e2e-venv");
+        if !venv.join("bin/python").is_file() || !venv.join(".ready").is_file() {
+            let mut cmd = Command::new(root.join("scripts/e2e-python-env.sh"));
+            cmd.current_dir(root);
+            let out = bounded(cmd, Duration::from_secs(1800));
+            assert_eq!(out.code, 0, "scripts/e2e-python-env.sh failed:\n{out}");
+        }
+        assert!(venv.join("bin/python").is_file(), "no target/e2e-venv");
+        venv.join("bin")
+    })
+}
+
+/// `PATH` with the e2e virtualenv first.
+fn venv_path() -> String {
+    format!(
+        "{}:{}",
+        venv_bin().display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// A running `mlf server`; killed when dropped.
+struct Server {
+    child: Child,
+    /// Where to connect: `127.0.0.1:PORT`.
+    addr: String,
+    /// The address the server said it serves on.
+    printed: String,
+    log: Arc<Mutex<String>>,
+    /// Sent as `Authorization: Bearer` on the helpers' requests.
+    token: Option<String>,
+}
+
+impl Server {
+    /// `mlf server --port 0 EXTRA…` in the test's working directory.
+    fn start(env: &TestEnv, extra: &[&str]) -> Server {
+        let mut args = vec!["server", "--port", "0"];
+        args.extend_from_slice(extra);
+        let mut cmd = env.command(&args);
+        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn mlf server");
+        let pipe = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = mpsc::channel::<String>();
+        {
+            let log = log.clone();
+            thread::spawn(move || {
+                let mut reader = BufReader::new(pipe);
+                let mut tx = Some(tx);
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    match reader.read_line(&mut line) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {}
+                    }
+                    log.lock().unwrap().push_str(&line);
+                    // `Serving `STORE` on http://127.0.0.1:PORT (stop with Ctrl-C)`
+                    if line.contains("Serving") {
+                        if let Some(addr) = line
+                            .split("http://")
+                            .nth(1)
+                            .and_then(|r| r.split_whitespace().next())
+                        {
+                            if let Some(tx) = tx.take() {
+                                let _ = tx.send(addr.to_string());
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        let mut server = Server {
+            child,
+            addr: String::new(),
+            printed: String::new(),
+            log,
+            token: None,
+        };
+        match rx.recv_timeout(WAIT) {
+            Ok(printed) => {
+                let port = printed.rsplit(':').next().unwrap().to_string();
+                server.addr = format!("127.0.0.1:{port}");
+                server.printed = printed;
+            }
+            Err(_) => panic!("mlf server did not start:\n{}", server.stderr()),
+        }
+        server
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn stderr(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// A raw request; the helper's token is added unless `headers` has an Authorization.
+    fn raw(&self, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
+        let mut all: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        if let Some(t) = &self.token {
+            if !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            {
+                all.push(("Authorization".into(), format!("Bearer {t}")));
+            }
+        }
+        http(&self.addr, method, target, &all, body)
+    }
+
+    /// `METHOD /api/2.0/mlflow/ENDPOINT` with a JSON body.
+    fn call(&self, method: &str, endpoint: &str, body: &Value) -> Resp {
+        self.raw(
+            method,
+            &format!("{TRACKING}/{endpoint}"),
+            &[("Content-Type", "application/json")],
+            body.to_string().as_bytes(),
+        )
+    }
+
+    fn post(&self, endpoint: &str, body: Value) -> Resp {
+        self.call("POST", endpoint, &body)
+    }
+
+    /// `GET /api/2.0/mlflow/ENDPOINT?QUERY`.
+    fn get(&self, endpoint: &str, query: &[(&str, &str)]) -> Resp {
+        self.raw(
+            "GET",
+            &format!("{TRACKING}/{endpoint}{}", query_string(query)),
+            &[],
+            b"",
+        )
+    }
+
+    /// POST, asserting 200; the JSON answer.
+    #[track_caller]
+    fn post_ok(&self, endpoint: &str, body: Value) -> Value {
+        let r = self.post(endpoint, body.clone());
+        assert_eq!(r.status, 200, "POST {endpoint} {body}:\n{r}");
+        r.json()
+    }
+
+    /// GET, asserting 200; the JSON answer.
+    #[track_caller]
+    fn get_ok(&self, endpoint: &str, query: &[(&str, &str)]) -> Value {
+        let r = self.get(endpoint, query);
+        assert_eq!(r.status, 200, "GET {endpoint} {query:?}:\n{r}");
+        r.json()
+    }
+
+    /// Creates a run in `experiment` and returns its id.
+    #[track_caller]
+    fn create_run(&self, experiment: &str, name: &str) -> String {
+        let v = self.post_ok(
+            "runs/create",
+            json!({ "experiment_id": experiment, "run_name": name, "start_time": 1 }),
+        );
+        v["run"]["info"]["run_id"].as_str().unwrap().to_string()
+    }
+
+    /// `PUT` of an artifact through the proxy, asserting 200.
+    #[track_caller]
+    fn put_artifact(&self, path: &str, bytes: &[u8]) {
+        let r = self.raw("PUT", &format!("{PROXY}/{path}"), &[], bytes);
+        assert_eq!(r.status, 200, "PUT {path}:\n{r}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP/1.1
+
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    #[track_caller]
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("the body is not JSON ({e}):\n{self}"))
+    }
+
+    /// Asserts an MLflow error body with this status and code; returns the message.
+    #[track_caller]
+    fn error(&self, status: u16, code: &str) -> String {
+        assert_eq!(self.status, status, "expected {status} {code}:\n{self}");
+        let v = self.json();
+        assert_eq!(v["error_code"], code, "expected {status} {code}:\n{self}");
+        v["message"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+impl fmt::Display for Resp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "HTTP {}", self.status)?;
+        for (k, v) in &self.headers {
+            writeln!(f, "{k}: {v}")?;
+        }
+        write!(f, "\n{}", self.text())
+    }
+}
+
+/// One request on a fresh connection (`Connection: close`), the whole answer read.
+fn http(addr: &str, method: &str, target: &str, headers: &[(String, String)], body: &[u8]) -> Resp {
+    let mut stream =
+        TcpStream::connect(addr).unwrap_or_else(|e| panic!("cannot connect to {addr}: {e}"));
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream.set_write_timeout(Some(WAIT)).unwrap();
+    let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let mut request = head.into_bytes();
+    request.extend_from_slice(body);
+    // The server may answer (and close) before reading all of a refused body.
+    let _ = stream.write_all(&request);
+    let mut raw = Vec::new();
+    if let Err(e) = stream.read_to_end(&mut raw) {
+        if raw.is_empty() {
+            panic!("no answer to {method} {target}: {e}");
+        }
+    }
+    parse_response(&raw).unwrap_or_else(|| {
+        panic!(
+            "not an HTTP response to {method} {target}:\n{}",
+            String::from_utf8_lossy(&raw)
+        )
+    })
+}
+
+fn parse_response(raw: &[u8]) -> Option<Resp> {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let mut rest = raw[end + 4..].to_vec();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    if get("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+        let mut body = Vec::new();
+        loop {
+            let eol = rest.windows(2).position(|w| w == b"\r\n")?;
+            let size_text = String::from_utf8_lossy(&rest[..eol]).into_owned();
+            let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(rest.get(eol + 2..eol + 2 + size)?);
+            rest = rest.get(eol + 2 + size + 2..)?.to_vec();
+        }
+        rest = body;
+    } else if let Some(n) = get("content-length").and_then(|n| n.parse::<usize>().ok()) {
+        rest.truncate(n);
+    }
+    Some(Resp {
+        status,
+        headers,
+        body: rest,
+    })
+}
+
+/// Percent-encodes everything but the unreserved characters.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn query_string(query: &[(&str, &str)]) -> String {
+    if query.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = query
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect();
+    format!("?{}", parts.join("&"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/// Every file and symlink under `root` (not following links), with its contents or link
+/// target, except under the `skip` folders.
+fn tree(root: &Path, skip: &[PathBuf]) -> BTreeMap<String, Vec<u8>> {
+    fn walk(dir: &Path, skip: &[PathBuf], out: &mut BTreeMap<String, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if skip.contains(&p) {
+                continue;
+            }
+            let Ok(meta) = std::fs::symlink_metadata(&p) else {
+                continue;
+            };
+            if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(&p).unwrap_or_default();
+                out.insert(
+                    format!("{} -> ", p.display()),
+                    target.display().to_string().into_bytes(),
+                );
+            } else if meta.is_dir() {
+                out.insert(format!("{}/", p.display()), Vec::new());
+                walk(&p, skip, out);
+            } else {
+                out.insert(
+                    p.display().to_string(),
+                    std::fs::read(&p).unwrap_or_default(),
+                );
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, skip, &mut out);
+    out
+}
+
+/// The test's files outside the store: its working directory and home, but not `.mlf`.
+fn outside_store(env: &TestEnv) -> BTreeMap<String, Vec<u8>> {
+    tree(env.dir.path(), &[env.store()])
+}
+
+/// What the proxy serves: the store's `artifacts/` and `registry/` folders.
+fn proxied(env: &TestEnv) -> BTreeMap<String, Vec<u8>> {
+    let mut t = tree(&env.store().join("artifacts"), &[]);
+    t.extend(tree(&env.store().join("registry"), &[]));
+    t
+}
+
+/// Plants `DIR/outside/secret.txt` next to the working directory; returns the folder.
+fn plant_secret(env: &TestEnv) -> PathBuf {
+    let dir = env.dir.path().join("outside");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("secret.txt"), SECRET).unwrap();
+    dir
+}
+
+/// Whether an answer gives away the secret or the store's database.
+fn leaks(r: &Resp) -> bool {
+    let text = r.text();
+    text.contains(SECRET) || text.contains("SQLite format 3") || text.contains("root:x:0:0")
+}
+
+fn is_refusal(status: u16) -> bool {
+    matches!(status, 400 | 403 | 404)
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON helpers
+
+/// `[{key, value}]` as a map.
+fn kv_map(list: &Value) -> BTreeMap<String, Value> {
+    list.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| (e["key"].as_str().unwrap().to_string(), e["value"].clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `data.metrics` of a run as key → metric.
+fn metric_map(run: &Value) -> BTreeMap<String, Value> {
+    run["data"]["metrics"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|m| (m["key"].as_str().unwrap().to_string(), m.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn run_named<'a>(runs: &'a Value, name: &str) -> &'a Value {
+    runs["runs"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["info"]["run_name"] == name))
+        .unwrap_or_else(|| panic!("no run named {name} in {runs:#}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The mlflow client end to end
+
+#[test]
+fn the_mlflow_client_tracks_registers_and_loads_models_through_mlf_server() {
+    let env = TestEnv::new();
+    let server = Server::start(&env, &[]);
+    let work = env.dir.path().join("py");
+    std::fs::create_dir_all(&work).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/mlflow_client.py");
+    let mut cmd = Command::new(venv_bin().join("python"));
+    cmd.arg(&script)
+        .arg(server.url())
+        .arg(&work)
+        .current_dir(&work)
+        .env_clear()
+        .env("PATH", venv_path())
+        .env("HOME", env.dir.path().join("home"))
+        .env("TZ", "UTC")
+        .env("GIT_PYTHON_REFRESH", "quiet")
+        .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0");
+    let out = bounded(cmd, PY_WAIT);
+    assert_eq!(
+        out.code,
+        0,
+        "mlflow_client.py failed:\n{out}\n----- server -----\n{}",
+        server.stderr()
+    );
+    let line = out
+        .stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no JSON line:\n{out}"));
+    let got: Value = serde_json::from_str(line).unwrap();
+
+    let run_id = got["run_id"].as_str().unwrap().to_string();
+    assert_eq!(run_id.len(), 32, "{got:#}");
+    assert_eq!(got["search"], json!(["train"]), "{got:#}");
+    assert_eq!(got["statuses"], json!(["FAILED", "FINISHED"]), "{got:#}");
+    let history = got["history"].as_array().unwrap();
+    assert_eq!(history.len(), 5, "{got:#}");
+    for (i, point) in history.iter().enumerate() {
+        assert_eq!(point[0], json!(i), "{got:#}");
+        let want = 1.0 / (i as f64 + 1.0);
+        assert!((point[1].as_f64().unwrap() - want).abs() < 1e-12, "{got:#}");
+    }
+    assert_eq!(got["experiments"], json!(["Default", "e2e"]), "{got:#}");
+    assert_eq!(
+        got["artifacts"],
+        json!(["tree/a.txt", "tree/sub"]),
+        "{got:#}"
+    );
+    assert_eq!(got["version"], "1", "{got:#}");
+    assert_eq!(got["stage"], "Staging", "{got:#}");
+    assert_eq!(got["alias_version"], "1", "{got:#}");
+    assert!(
+        got["model_uri"].as_str().unwrap().starts_with("models:/m-"),
+        "{got:#}"
+    );
+    assert_eq!(got["predictions"].as_array().unwrap().len(), 4, "{got:#}");
+    assert_eq!(got["predictions"], got["sklearn"], "{got:#}");
+
+    // The CLI sees the same store.
+    let runs = mlf(&env, &["runs", "list", "-x", "e2e", "--format", "json"])
+        .ok()
+        .json();
+    assert_eq!(runs["runs"].as_array().unwrap().len(), 2, "{runs:#}");
+    let train = run_named(&runs, "train");
+    assert_eq!(train["info"]["run_id"], run_id.as_str());
+    assert_eq!(train["info"]["status"], "FINISHED");
+    assert_eq!(train["info"]["experiment_id"], got["experiment_id"]);
+    assert_eq!(run_named(&runs, "broken")["info"]["status"], "FAILED");
+    let params = kv_map(&train["data"]["params"]);
+    for (k, v) in [
+        ("alpha", "0.5"),
+        ("depth", "3"),
+        ("opt", "adam"),
+        ("batch", "32"),
+    ] {
+        assert_eq!(params.get(k), Some(&json!(v)), "param {k}: {train:#}");
+    }
+    let metrics = metric_map(train);
+    for (k, v) in [("loss", 0.2), ("acc", 0.9), ("f1", 0.8), ("rmse", 0.25)] {
+        let m = metrics
+            .get(k)
+            .unwrap_or_else(|| panic!("no metric {k}: {train:#}"));
+        assert!((m["value"].as_f64().unwrap() - v).abs() < 1e-12, "{k}: {m}");
+    }
+    assert_eq!(metrics["loss"]["step"], 4);
+    let tags = kv_map(&train["data"]["tags"]);
+    assert_eq!(tags.get("team"), Some(&json!("vision")), "{train:#}");
+    assert_eq!(tags.get("stage"), Some(&json!("dev")), "{train:#}");
+    assert_eq!(
+        tags.get("mlflow.runName"),
+        Some(&json!("train")),
+        "{train:#}"
+    );
+
+    let model = mlf(&env, &["registry", "show", "e2e-model", "--format", "json"])
+        .ok()
+        .json();
+    let versions = model["model_versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 1, "{model:#}");
+    assert_eq!(versions[0]["version"], "1", "{model:#}");
+    assert_eq!(versions[0]["current_stage"], "Staging", "{model:#}");
+    assert_eq!(versions[0]["run_id"], run_id.as_str(), "{model:#}");
+    assert_eq!(versions[0]["aliases"], json!(["champion"]), "{model:#}");
+    assert_eq!(
+        model["registered_model"]["aliases"],
+        json!([{ "alias": "champion", "version": "1" }]),
+        "{model:#}"
+    );
+
+    let listing = mlf(
+        &env,
+        &[
+            "artifacts",
+            "list",
+            "--run",
+            "train",
+            "-R",
+            "--format",
+            "json",
+        ],
+    )
+    .ok()
+    .json();
+    let files: BTreeSet<&str> = listing["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["is_dir"] == false)
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    for want in ["docs/notes.txt", "tree/a.txt", "tree/sub/b.txt"] {
+        assert!(files.contains(want), "{want} missing: {listing:#}");
+    }
+    let text = mlf(&env, &["artifacts", "list", "--run", "train", "-R"]).ok();
+    for want in ["docs/notes.txt", "tree/a.txt", "tree/sub/b.txt"] {
+        assert!(text.stdout.contains(want), "{want} missing:\n{text}");
+    }
+}
+
+/// A child that logs with the mlflow client and prints its environment first.
+const CHILD: &str = r#"import json, os
+print("ENV " + json.dumps({k: v for k, v in os.environ.items() if k.startswith("MLF")}), flush=True)
+import mlflow
+tag = os.environ.get("CHILD_TAG", "plain")
+mlflow.log_metric("score", 0.75, step=2)
+mlflow.log_param("lr", "0.01")
+with open(tag + ".txt", "w") as f:
+    f.write("from the child " + tag + "\n")
+mlflow.log_artifact(tag + ".txt", "res")
+print("RUN " + mlflow.active_run().info.run_id, flush=True)
+"#;
+
+/// `mlf run -n NAME -- python child.py` with the e2e virtualenv first on `PATH`; returns the
+/// child's environment and the run as `mlf runs list` shows it.
+fn run_child(env: &TestEnv, name: &str, extra_env: &[(&str, &str)]) -> (Value, Value) {
+    env.write("child.py", CHILD);
+    let mut cmd = env.command(&["run", "-n", name, "--", "python", "child.py"]);
+    cmd.env("PATH", venv_path())
+        .env("GIT_PYTHON_REFRESH", "quiet")
+        .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+        .env("CHILD_TAG", name);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let out = bounded(cmd, PY_WAIT);
+    assert_eq!(out.code, 0, "mlf run -- python child.py:\n{out}");
+    let seen: Value = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("ENV "))
+        .map(|j| serde_json::from_str(j).unwrap())
+        .unwrap_or_else(|| panic!("the child printed no environment:\n{out}"));
+    let child_run = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RUN "))
+        .unwrap_or_else(|| panic!("the child printed no run:\n{out}"))
+        .trim()
+        .to_string();
+    let runs = mlf(env, &["runs", "list", "--format", "json"]).ok().json();
+    let run = run_named(&runs, name).clone();
+    assert_eq!(run["info"]["run_id"], child_run.as_str(), "{out}\n{run:#}");
+    assert_eq!(seen["MLF_RUN_ID"], child_run.as_str(), "{seen:#}");
+
+    // What the child logged is in the run.
+    assert_eq!(run["info"]["status"], "FINISHED", "{run:#}");
+    let metrics = metric_map(&run);
+    assert_eq!(
+        metrics.get("score").map(|m| &m["value"]),
+        Some(&json!(0.75)),
+        "{run:#}"
+    );
+    assert_eq!(metrics["score"]["step"], 2, "{run:#}");
+    assert_eq!(
+        kv_map(&run["data"]["params"]).get("lr"),
+        Some(&json!("0.01")),
+        "{run:#}"
+    );
+    let listing = mlf(
+        env,
+        &["artifacts", "list", "--run", name, "-R", "--format", "json"],
+    )
+    .ok()
+    .json();
+    let file = format!("res/{name}.txt");
+    assert!(
+        listing["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == file.as_str()),
+        "{file} missing: {listing:#}"
+    );
+    let local = Path::new(run["info"]["artifact_uri"].as_str().unwrap()).join(&file);
+    assert_eq!(
+        std::fs::read_to_string(&local).unwrap_or_default(),
+        format!("from the child {name}\n"),
+        "{}",
+        local.display()
+    );
+    (seen, run)
+}
+
+#[test]
+fn mlflow_in_a_run_child_logs_into_the_mlf_run_and_a_given_tracking_server_is_kept() {
+    let env = TestEnv::new();
+
+    // No tracking URI: mlf starts its own server for the child.
+    let (seen, _) = run_child(&env, "kid", &[]);
+    let uri = seen["MLFLOW_TRACKING_URI"].as_str().unwrap_or_default();
+    assert!(uri.starts_with("http://127.0.0.1:"), "{seen:#}");
+
+    // A non-HTTP tracking URI is replaced by mlf's server (the child logs into the mlf run).
+    let other = env.dir.path().join("other.db");
+    let sqlite = format!("sqlite:///{}", other.display());
+    let (seen, _) = run_child(&env, "kid-sqlite", &[("MLFLOW_TRACKING_URI", &sqlite)]);
+    let uri = seen["MLFLOW_TRACKING_URI"].as_str().unwrap_or_default();
+    assert!(uri.starts_with("http://127.0.0.1:"), "{seen:#}");
+    assert!(!other.exists(), "the child wrote {}", other.display());
+
+    // An HTTP tracking URI is passed through unchanged (here: `mlf server` on the same store).
+    let server = Server::start(&env, &[]);
+    let url = server.url();
+    let (seen, _) = run_child(&env, "kid-http", &[("MLFLOW_TRACKING_URI", &url)]);
+    assert_eq!(seen["MLFLOW_TRACKING_URI"], url.as_str(), "{seen:#}");
+    drop(server);
+}
+
+// ---------------------------------------------------------------------------------------------
+// REST behaviour
+
+#[test]
+fn errors_have_mlflow_codes_statuses_and_messages() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+
+    let id = s.post_ok("experiments/create", json!({ "name": "exp" }))["experiment_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.post("experiments/create", json!({ "name": "exp" }))
+        .error(400, "RESOURCE_ALREADY_EXISTS");
+    let got = s.get_ok("experiments/get-by-name", &[("experiment_name", "exp")]);
+    assert_eq!(got["experiment"]["experiment_id"], id.as_str());
+    let m = s
+        .get("experiments/get-by-name", &[("experiment_name", "nope")])
+        .error(404, "RESOURCE_DOES_NOT_EXIST");
+    assert!(m.contains("nope"), "{m}");
+    s.get("experiments/get", &[("experiment_id", "abc")])
+        .error(400, "INVALID_PARAMETER_VALUE");
+    s.get("experiments/get", &[("experiment_id", "999")])
+        .error(404, "RESOURCE_DOES_NOT_EXIST");
+
+    let missing = "0123456789abcdef0123456789abcdef";
+    let m = s
+        .get("runs/get", &[("run_id", missing)])
+        .error(404, "RESOURCE_DOES_NOT_EXIST");
+    assert_eq!(m, format!("Run with id={missing} not found"));
+
+    let run = s.create_run(&id, "r");
+    let param = |value: &str| {
+        s.post(
+            "runs/log-parameter",
+            json!({ "run_id": run, "key": "alpha", "value": value }),
+        )
+    };
+    assert_eq!(param("0.5").status, 200);
+    assert_eq!(
+        param("0.5").status,
+        200,
+        "re-logging the same value is fine"
+    );
+    let m = param("0.6").error(400, "INVALID_PARAMETER_VALUE");
+    assert!(m.contains("alpha"), "{m}");
+    let got = s.get_ok("runs/get", &[("run_id", &run)]);
+    assert_eq!(kv_map(&got["run"]["data"]["params"])["alpha"], "0.5");
+
+    for (endpoint, body) in [
+        (
+            "runs/log-parameter",
+            json!({ "run_id": run, "key": "bad$key", "value": "1" }),
+        ),
+        (
+            "runs/log-metric",
+            json!({ "run_id": run, "key": "bad$key", "value": 1, "timestamp": 1 }),
+        ),
+        (
+            "runs/set-tag",
+            json!({ "run_id": run, "key": "bad$key", "value": "1" }),
+        ),
+        (
+            "runs/log-metric",
+            json!({ "run_id": run, "key": "../up", "value": 1, "timestamp": 1 }),
+        ),
+        (
+            "runs/log-batch",
+            json!({ "run_id": run, "params": [{ "key": "a//b", "value": "1" }] }),
+        ),
+        (
+            "runs/log-metric",
+            json!({ "run_id": run, "key": "m", "value": 1 }),
+        ),
+        (
+            "runs/log-metric",
+            json!({ "run_id": run, "key": "m", "value": true, "timestamp": 1 }),
+        ),
+        (
+            "runs/log-metric",
+            json!({ "key": "m", "value": 1, "timestamp": 1 }),
+        ),
+    ] {
+        let r = s.post(endpoint, body.clone());
+        r.error(400, "INVALID_PARAMETER_VALUE");
+    }
+    let got = s.get_ok("runs/get", &[("run_id", &run)]);
+    assert_eq!(got["run"]["data"]["metrics"], json!([]), "{got:#}");
+}
+
+#[test]
+fn client_mistakes_are_answered_4xx_never_5xx() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let exp = s.post_ok("experiments/create", json!({ "name": "e" }))["experiment_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let run = s.create_run(&exp, "r");
+    let gone = s.create_run(&exp, "gone");
+    s.post_ok("runs/delete", json!({ "run_id": gone }));
+    let dead = s.post_ok("experiments/create", json!({ "name": "dead" }))["experiment_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.post_ok("experiments/delete", json!({ "experiment_id": dead }));
+    s.post_ok("registered-models/create", json!({ "name": "m" }));
+    let json_ct = [("Content-Type", "application/json")];
+
+    let mut bad = Vec::new();
+    let mut check = |what: String, r: Resp| {
+        if !(400..500).contains(&r.status) {
+            bad.push(format!("{what}:\n{r}"));
+        } else if r.header("content-type") == Some("application/json")
+            && r.json().get("error_code").is_none()
+        {
+            bad.push(format!("{what}: no error_code:\n{r}"));
+        }
+    };
+    let raw_bodies: [&[u8]; 6] = [
+        b"{not json",
+        b"[1, 2]",
+        b"\"{still not json\"",
+        b"42",
+        b"null",
+        b"\xff\xfe",
+    ];
+    for body in raw_bodies {
+        let r = s.raw("POST", &format!("{TRACKING}/runs/create"), &json_ct, body);
+        check(format!("runs/create {}", String::from_utf8_lossy(body)), r);
+    }
+    let posts: Vec<(&str, Value)> = vec![
+        ("experiments/create", json!({})),
+        ("experiments/create", json!({ "name": "" })),
+        ("experiments/create", json!({ "name": "x".repeat(600) })),
+        ("experiments/create", json!({ "name": ["a"] })),
+        ("experiments/delete", json!({ "experiment_id": "999" })),
+        ("experiments/restore", json!({ "experiment_id": "abc" })),
+        (
+            "experiments/update",
+            json!({ "experiment_id": dead, "new_name": "zz" }),
+        ),
+        (
+            "experiments/update",
+            json!({ "experiment_id": exp, "new_name": "dead" }),
+        ),
+        ("experiments/search", json!({ "max_results": 0 })),
+        ("experiments/search", json!({ "max_results": -1 })),
+        ("experiments/search", json!({ "max_results": "many" })),
+        (
+            "experiments/search",
+            json!({ "max_results": 10, "page_token": "zzz" }),
+        ),
+        (
+            "experiments/search",
+            json!({ "max_results": 10, "filter": "name ===" }),
+        ),
+        ("runs/create", json!({ "experiment_id": "999" })),
+        ("runs/create", json!({ "experiment_id": dead })),
+        ("runs/create", json!({ "experiment_id": "../0" })),
+        (
+            "runs/create",
+            json!({ "experiment_id": exp, "run_name": "a", "tags": [{ "key": "mlflow.runName", "value": "b" }] }),
+        ),
+        (
+            "runs/create",
+            json!({ "experiment_id": exp, "tags": [{ "value": "no key" }] }),
+        ),
+        ("runs/update", json!({ "run_id": run, "status": "BOGUS" })),
+        ("runs/update", json!({ "run_id": run, "status": 99 })),
+        ("runs/update", json!({ "run_id": run, "end_time": "soon" })),
+        (
+            "runs/update",
+            json!({ "run_id": gone, "status": "FINISHED" }),
+        ),
+        ("runs/update", json!({ "run_id": "nope" })),
+        ("runs/delete", json!({ "run_id": "nope" })),
+        (
+            "runs/log-metric",
+            json!({ "run_id": run, "key": "m", "value": "lots", "timestamp": 1 }),
+        ),
+        (
+            "runs/log-metric",
+            json!({ "run_id": run, "key": "m", "value": 1, "timestamp": -5 }),
+        ),
+        (
+            "runs/log-metric",
+            json!({ "run_id": run, "key": "m", "value": 1, "timestamp": 1.5 }),
+        ),
+        (
+            "runs/log-metric",
+            json!({ "run_id": run, "key": "m", "value": 1, "timestamp": 1, "step": "x" }),
+        ),
+        (
+            "runs/log-metric",
+            json!({ "run_id": gone, "key": "m", "value": 1, "timestamp": 1 }),
+        ),
+        (
+            "runs/log-metric",
+            json!({ "run_id": "../../x", "key": "m", "value": 1, "timestamp": 1 }),
+        ),
+        (
+            "runs/log-parameter",
+            json!({ "run_id": run, "key": "k".repeat(300), "value": "1" }),
+        ),
+        ("runs/set-tag", json!({ "run_id": run })),
+        ("runs/delete-tag", json!({ "run_id": run, "key": "nosuch" })),
+        (
+            "runs/log-batch",
+            json!({ "run_id": run, "metrics": [{ "key": "m" }] }),
+        ),
+        (
+            "runs/log-batch",
+            json!({ "run_id": run, "metrics": "many" }),
+        ),
+        ("runs/log-batch", json!({ "run_id": run, "params": [1, 2] })),
+        (
+            "runs/log-model",
+            json!({ "run_id": run, "model_json": "{not json" }),
+        ),
+        ("runs/search", json!({ "max_results": 0 })),
+        ("runs/search", json!({ "max_results": 50001 })),
+        ("runs/search", json!({ "page_token": "garbage" })),
+        ("runs/search", json!({ "filter": "metrics.x >>> 1" })),
+        ("runs/search", json!({ "filter": "params.p = 1" })),
+        ("runs/search", json!({ "order_by": ["nonsense DESC DESC"] })),
+        ("registered-models/create", json!({ "name": "m" })),
+        ("registered-models/create", json!({})),
+        (
+            "registered-models/rename",
+            json!({ "name": "nope", "new_name": "x" }),
+        ),
+        (
+            "registered-models/alias",
+            json!({ "name": "m", "alias": "latest", "version": "1" }),
+        ),
+        (
+            "registered-models/alias",
+            json!({ "name": "m", "alias": "v3", "version": "1" }),
+        ),
+        (
+            "registered-models/alias",
+            json!({ "name": "m", "alias": "a", "version": "9" }),
+        ),
+        (
+            "registered-models/alias",
+            json!({ "name": "m", "alias": "a", "version": "abc" }),
+        ),
+        (
+            "registered-models/get-latest-versions",
+            json!({ "name": "nope" }),
+        ),
+        (
+            "registered-models/get-latest-versions",
+            json!({ "name": "m", "stages": ["Nowhere"] }),
+        ),
+        ("registered-models/search", json!({ "max_results": 5000 })),
+        (
+            "model-versions/create",
+            json!({ "name": "nope", "source": "runs:/x/model" }),
+        ),
+        (
+            "model-versions/create",
+            json!({ "name": "m", "source": "runs:/nope/model" }),
+        ),
+        ("model-versions/create", json!({ "name": "m" })),
+        (
+            "model-versions/transition-stage",
+            json!({ "name": "m", "version": "1", "stage": "Staging" }),
+        ),
+        (
+            "model-versions/transition-stage",
+            json!({ "name": "m", "version": "x", "stage": "Moon" }),
+        ),
+        (
+            "model-versions/set-tag",
+            json!({ "name": "m", "version": "7", "key": "k", "value": "v" }),
+        ),
+        (
+            "logged-models",
+            json!({ "experiment_id": "999", "name": "lm" }),
+        ),
+    ];
+    for (endpoint, body) in posts {
+        let r = s.post(endpoint, body.clone());
+        check(format!("POST {endpoint} {body}"), r);
+    }
+    let gets: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("experiments/get", vec![]),
+        ("experiments/get", vec![("experiment_id", "abc")]),
+        (
+            "experiments/get",
+            vec![("experiment_id", "99999999999999999999999")],
+        ),
+        ("experiments/get-by-name", vec![]),
+        ("runs/get", vec![("run_id", "nope")]),
+        ("runs/get", vec![]),
+        ("metrics/get-history", vec![("run_id", &run)]),
+        (
+            "metrics/get-history",
+            vec![("run_id", "nope"), ("metric_key", "m")],
+        ),
+        (
+            "metrics/get-history",
+            vec![
+                ("run_id", &run),
+                ("metric_key", "m"),
+                ("max_results", "abc"),
+            ],
+        ),
+        (
+            "metrics/get-history",
+            vec![("run_id", &run), ("metric_key", "m"), ("max_results", "0")],
+        ),
+        (
+            "metrics/get-history",
+            vec![("run_id", &run), ("metric_key", "m"), ("page_token", "zz")],
+        ),
+        ("artifacts/list", vec![("run_id", "nope")]),
+        (
+            "artifacts/list",
+            vec![("run_id", &run), ("path", "../../..")],
+        ),
+        ("artifacts/list", vec![("run_id", &run), ("path", "/etc")]),
+        ("registered-models/get", vec![("name", "nope")]),
+        (
+            "registered-models/alias",
+            vec![("name", "m"), ("alias", "nope")],
+        ),
+        (
+            "registered-models/alias",
+            vec![("name", "nope"), ("alias", "latest")],
+        ),
+        (
+            "model-versions/get",
+            vec![("name", "m"), ("version", "abc")],
+        ),
+        ("model-versions/get", vec![("name", "m"), ("version", "1")]),
+        (
+            "model-versions/get-download-uri",
+            vec![("name", "m"), ("version", "1")],
+        ),
+        ("logged-models/m-0123456789abcdef0123456789abcdef", vec![]),
+        ("logged-models/m-nope/artifacts/directories", vec![]),
+        ("nope", vec![]),
+        ("runs/create", vec![]),
+    ];
+    for (endpoint, query) in gets {
+        let r = s.get(endpoint, &query);
+        check(format!("GET {endpoint} {query:?}"), r);
+    }
+    for (method, endpoint, body) in [
+        (
+            "DELETE",
+            "registered-models/delete",
+            json!({ "name": "nope" }),
+        ),
+        (
+            "DELETE",
+            "model-versions/delete",
+            json!({ "name": "m", "version": "3" }),
+        ),
+        (
+            "DELETE",
+            "registered-models/alias",
+            json!({ "name": "m", "alias": "nope" }),
+        ),
+        (
+            "PATCH",
+            "model-versions/update",
+            json!({ "name": "m", "version": "3", "description": "d" }),
+        ),
+        (
+            "PATCH",
+            "registered-models/update",
+            json!({ "name": "nope", "description": "d" }),
+        ),
+        (
+            "PATCH",
+            "logged-models/m-nope",
+            json!({ "status": "READY" }),
+        ),
+        ("PUT", "runs/create", json!({})),
+    ] {
+        let r = s.call(method, endpoint, &body);
+        check(format!("{method} {endpoint} {body}"), r);
+    }
+    // The artifact proxy: a file where a folder is, a folder where a file is, a name too long.
+    let base = format!("artifacts/{exp}/{run}/artifacts");
+    s.put_artifact(&format!("{base}/dir/f.txt"), b"f");
+    for (method, target) in [
+        ("PUT", format!("{PROXY}/{base}/dir")),
+        ("PUT", format!("{PROXY}/{base}/dir/f.txt/under")),
+        ("PUT", format!("{PROXY}/artifacts/{exp}")),
+        ("PUT", format!("{PROXY}/{base}/{}", "n".repeat(300))),
+        ("GET", format!("{PROXY}/{base}/dir/f.txt/under")),
+        ("GET", format!("{PROXY}/artifacts/0/nope/artifacts/x.txt")),
+        ("GET", format!("{PROXY}/artifacts")),
+        ("GET", format!("{PROXY}/%zz")),
+        ("POST", format!("{PROXY}/artifacts/x")),
+        ("PUT", PROXY.to_string()),
+        (
+            "DELETE",
+            format!("{PROXY}/artifacts/0/nope/artifacts/x.txt"),
+        ),
+    ] {
+        let r = s.raw(method, &target, &[], b"x");
+        check(format!("{method} {target}"), r);
+    }
+    assert!(
+        bad.is_empty(),
+        "{} answers were not 4xx:\n\n{}",
+        bad.len(),
+        bad.join("\n\n")
+    );
+}
+
+#[test]
+fn refused_requests_leave_nothing_behind() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let bad_tag = json!([{ "key": "ok", "value": "1" }, { "key": "bad$key", "value": "2" }]);
+    s.post(
+        "experiments/create",
+        json!({ "name": "half", "tags": bad_tag }),
+    )
+    .error(400, "INVALID_PARAMETER_VALUE");
+    s.post(
+        "runs/create",
+        json!({ "experiment_id": "0", "run_name": "half", "tags": bad_tag }),
+    )
+    .error(400, "INVALID_PARAMETER_VALUE");
+    let run = s.create_run("0", "whole");
+    s.post(
+        "runs/log-batch",
+        json!({
+            "run_id": run,
+            "metrics": [{ "key": "m", "value": 1, "timestamp": 1 }],
+            "params": [{ "key": "p", "value": "1" }],
+            "tags": bad_tag,
+        }),
+    )
+    .error(400, "INVALID_PARAMETER_VALUE");
+    let got = s.get_ok("runs/get", &[("run_id", &run)])["run"].clone();
+    assert_eq!(got["data"]["metrics"], json!([]), "{got:#}");
+    assert_eq!(got["data"]["params"], json!([]), "{got:#}");
+    assert!(!kv_map(&got["data"]["tags"]).contains_key("ok"), "{got:#}");
+    let runs = s.post_ok("runs/search", json!({ "experiment_ids": ["0"] }));
+    assert_eq!(runs["runs"].as_array().map(Vec::len), Some(1), "{runs:#}");
+    // The experiment of the refused create does not exist, so a corrected retry works.
+    let r = s.get("experiments/get-by-name", &[("experiment_name", "half")]);
+    assert_eq!(
+        r.status, 404,
+        "a refused experiments/create created it:\n{r}"
+    );
+    s.post_ok("experiments/create", json!({ "name": "half" }));
+}
+
+#[test]
+fn runs_create_keeps_the_given_start_time() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let v = s.post_ok(
+        "runs/create",
+        json!({ "experiment_id": "0", "run_name": "dated", "start_time": 1_600_000_000_000i64 }),
+    );
+    assert_eq!(
+        v["run"]["info"]["start_time"],
+        json!(1_600_000_000_000i64),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn post_bodies_must_be_declared_json() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let target = format!("{TRACKING}/experiments/create");
+    let body = br#"{"name": "typed"}"#;
+    for headers in [
+        vec![],
+        vec![("Content-Type", "text/plain")],
+        vec![("Content-Type", "application/x-www-form-urlencoded")],
+        vec![("Content-Type", "application/jsonx")],
+    ] {
+        let r = s.raw("POST", &target, &headers, body);
+        let m = r.error(400, "INVALID_PARAMETER_VALUE");
+        assert!(m.contains("Content-Type"), "{headers:?}: {m}");
+    }
+    s.get("experiments/get-by-name", &[("experiment_name", "typed")])
+        .error(404, "RESOURCE_DOES_NOT_EXIST");
+    for (i, ct) in ["application/json; charset=utf-8", "Application/JSON"]
+        .iter()
+        .enumerate()
+    {
+        let body = json!({ "name": format!("typed{i}") }).to_string();
+        let r = s.raw("POST", &target, &[("Content-Type", ct)], body.as_bytes());
+        assert_eq!(r.status, 200, "{ct}:\n{r}");
+    }
+}
+
+#[test]
+fn log_batch_limits_and_duplicate_params_are_refused_whole() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "batch");
+    let metrics = |n: usize| -> Vec<Value> {
+        (0..n)
+            .map(|i| json!({ "key": "k", "value": i, "timestamp": 1, "step": i }))
+            .collect()
+    };
+    let m = s
+        .post(
+            "runs/log-batch",
+            json!({ "run_id": run, "metrics": metrics(1001) }),
+        )
+        .error(400, "INVALID_PARAMETER_VALUE");
+    assert!(m.contains("1000"), "{m}");
+    let params: Vec<Value> = (0..101)
+        .map(|i| json!({ "key": format!("p{i}"), "value": "v" }))
+        .collect();
+    s.post("runs/log-batch", json!({ "run_id": run, "params": params }))
+        .error(400, "INVALID_PARAMETER_VALUE");
+    let m = s
+        .post(
+            "runs/log-batch",
+            json!({
+                "run_id": run,
+                "metrics": metrics(3),
+                "params": [{ "key": "p", "value": "1" }, { "key": "p", "value": "1" }],
+            }),
+        )
+        .error(400, "INVALID_PARAMETER_VALUE");
+    assert!(m.contains("Duplicate"), "{m}");
+    // Nothing of the refused batches was logged.
+    let got = s.get_ok("runs/get", &[("run_id", &run)]);
+    assert_eq!(got["run"]["data"]["metrics"], json!([]), "{got:#}");
+    assert_eq!(got["run"]["data"]["params"], json!([]), "{got:#}");
+    // A batch of exactly 1000 goes in.
+    s.post_ok(
+        "runs/log-batch",
+        json!({ "run_id": run, "metrics": metrics(1000) }),
+    );
+    let history = s.get_ok(
+        "metrics/get-history",
+        &[("run_id", &run), ("metric_key", "k")],
+    );
+    assert_eq!(history["metrics"].as_array().unwrap().len(), 1000);
+}
+
+#[test]
+fn search_pages_walk_every_run_exactly_once() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let exp = s.post_ok("experiments/create", json!({ "name": "pages" }))["experiment_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let created: BTreeSet<String> = (0..25)
+        .map(|i| s.create_run(&exp, &format!("run-{i}")))
+        .collect();
+    assert_eq!(created.len(), 25);
+    // The default order, and one where every run ties (all RUNNING).
+    for order in [json!([]), json!(["attributes.status ASC"])] {
+        let mut seen = Vec::new();
+        let mut sizes = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..10 {
+            let mut body = json!({ "experiment_ids": [exp], "max_results": 10, "order_by": order });
+            if let Some(t) = &token {
+                body["page_token"] = json!(t);
+            }
+            let page = s.post_ok("runs/search", body);
+            let runs = page["runs"].as_array().cloned().unwrap_or_default();
+            sizes.push(runs.len());
+            seen.extend(
+                runs.iter()
+                    .map(|r| r["info"]["run_id"].as_str().unwrap().to_string()),
+            );
+            token = page["next_page_token"].as_str().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        assert!(token.is_none(), "more than 10 pages");
+        assert_eq!(sizes, vec![10, 10, 5], "order {order}");
+        let unique: BTreeSet<String> = seen.iter().cloned().collect();
+        assert_eq!(
+            unique.len(),
+            seen.len(),
+            "a run came twice (order {order}): {seen:?}"
+        );
+        assert_eq!(unique, created, "order {order}");
+    }
+
+    // Metric history pages too.
+    let run = created.iter().next().unwrap().clone();
+    let metrics: Vec<Value> = (0..5)
+        .map(|i| json!({ "key": "h", "value": i, "timestamp": 10 + i, "step": i }))
+        .collect();
+    s.post_ok(
+        "runs/log-batch",
+        json!({ "run_id": run, "metrics": metrics }),
+    );
+    let mut steps = Vec::new();
+    let mut token = String::new();
+    for _ in 0..10 {
+        let mut q = vec![
+            ("run_id", run.as_str()),
+            ("metric_key", "h"),
+            ("max_results", "2"),
+        ];
+        if !token.is_empty() {
+            q.push(("page_token", &token));
+        }
+        let page = s.get_ok("metrics/get-history", &q);
+        steps.extend(
+            page["metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["step"].as_i64().unwrap()),
+        );
+        match page["next_page_token"].as_str() {
+            Some(t) => token = t.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(steps, vec![0, 1, 2, 3, 4]);
+}
+
+#[test]
+fn nan_goes_out_as_a_string_and_int64_fields_as_numbers() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "numbers");
+    let big_step: i64 = (1 << 62) + 1;
+    for (key, value) in [
+        ("nan", json!("NaN")),
+        ("inf", json!("Infinity")),
+        ("ninf", json!("-Infinity")),
+    ] {
+        s.post_ok(
+            "runs/log-metric",
+            json!({ "run_id": run, "key": key, "value": value, "timestamp": 4_102_444_800_000i64, "step": big_step }),
+        );
+        let h = s.get_ok(
+            "metrics/get-history",
+            &[("run_id", &run), ("metric_key", key)],
+        );
+        assert_eq!(h["metrics"][0]["value"], value, "{h:#}");
+        assert_eq!(
+            h["metrics"][0]["timestamp"],
+            json!(4_102_444_800_000i64),
+            "{h:#}"
+        );
+        assert_eq!(h["metrics"][0]["step"], json!(big_step), "{h:#}");
+    }
+    s.post_ok(
+        "runs/update",
+        json!({ "run_id": run, "status": "FINISHED", "end_time": 1_700_000_000_123i64 }),
+    );
+    let got = s.get_ok("runs/get", &[("run_id", &run)])["run"].clone();
+    let info = &got["info"];
+    assert!(info["start_time"].is_i64(), "{info:#}");
+    assert_eq!(info["end_time"], json!(1_700_000_000_123i64), "{info:#}");
+    assert!(
+        info["run_id"].is_string() && info["experiment_id"] == "0",
+        "{info:#}"
+    );
+    let metrics = metric_map(&got);
+    assert_eq!(metrics["nan"]["value"], "NaN", "{got:#}");
+    assert_eq!(metrics["inf"]["value"], "Infinity", "{got:#}");
+    assert_eq!(metrics["ninf"]["value"], "-Infinity", "{got:#}");
+    assert!(metrics["nan"]["timestamp"].is_i64() && metrics["nan"]["step"].is_i64());
+
+    let e = s.get_ok("experiments/get", &[("experiment_id", "0")])["experiment"].clone();
+    assert!(e["experiment_id"].is_string(), "{e:#}");
+    assert!(
+        e["creation_time"].is_i64() && e["last_update_time"].is_i64(),
+        "{e:#}"
+    );
+
+    s.put_artifact(
+        &format!("artifacts/0/{run}/artifacts/model/MLmodel"),
+        b"flavors: {}\n",
+    );
+    s.post_ok("registered-models/create", json!({ "name": "nums" }));
+    let v = s.post_ok(
+        "model-versions/create",
+        json!({ "name": "nums", "source": format!("runs:/{run}/model"), "run_id": run }),
+    )["model_version"]
+        .clone();
+    assert_eq!(v["version"], "1", "{v:#}");
+    assert!(
+        v["creation_timestamp"].is_i64() && v["last_updated_timestamp"].is_i64(),
+        "{v:#}"
+    );
+    let m = s.get_ok("registered-models/get", &[("name", "nums")])["registered_model"].clone();
+    assert!(m["creation_timestamp"].is_i64(), "{m:#}");
+}
+
+#[test]
+fn health_unknown_routes_and_security_headers() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let r = s.raw("GET", "/health", &[], b"");
+    assert_eq!((r.status, r.text().as_str()), (200, "OK"), "{r}");
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{r}");
+    for target in [
+        format!("{TRACKING}/no/such/endpoint"),
+        "/api/2.0/mlflow".to_string(),
+        "/nope".to_string(),
+        "/api/9.0/mlflow/runs/get".to_string(),
+    ] {
+        let r = s.raw("GET", &target, &[], b"");
+        assert_eq!(r.status, 404, "{target}:\n{r}");
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{r}");
+    }
+    // Every kind of answer carries the header: JSON, errors, artifact bytes.
+    let run = s.create_run("0", "h");
+    s.put_artifact(
+        &format!("artifacts/0/{run}/artifacts/page.html"),
+        b"<script>1</script>",
+    );
+    for r in [
+        s.get("runs/get", &[("run_id", &run)]),
+        s.get("runs/get", &[("run_id", "nope")]),
+        s.raw(
+            "GET",
+            &format!("{PROXY}/artifacts/0/{run}/artifacts/page.html"),
+            &[],
+            b"",
+        ),
+    ] {
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{r}");
+    }
+    let r = s.raw(
+        "GET",
+        &format!("{PROXY}/artifacts/0/{run}/artifacts/page.html"),
+        &[],
+        b"",
+    );
+    assert_eq!(r.status, 200, "{r}");
+    assert_eq!(r.text(), "<script>1</script>");
+    assert_ne!(r.header("content-type"), Some("text/html"), "{r}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The artifact proxy
+
+#[test]
+fn a_folder_is_not_downloaded_as_its_only_file() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "one");
+    let base = format!("artifacts/0/{run}/artifacts");
+    s.put_artifact(&format!("{base}/only/inner.txt"), b"inner");
+    let r = s.raw("GET", &format!("{PROXY}/{base}/only"), &[], b"");
+    assert!(
+        (400..500).contains(&r.status),
+        "GET of a folder answered with its file:\n{r}"
+    );
+}
+
+#[test]
+fn the_artifact_proxy_puts_gets_lists_and_deletes_inside_the_store() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "files");
+    let info = s.get_ok("runs/get", &[("run_id", &run)]);
+    let uri = info["run"]["info"]["artifact_uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        uri,
+        format!("mlflow-artifacts:/artifacts/0/{run}/artifacts")
+    );
+    let base = format!("artifacts/0/{run}/artifacts");
+    s.put_artifact(&format!("{base}/dir/a.txt"), b"alpha");
+    s.put_artifact(&format!("{base}/dir/sub/b.bin"), &[0, 1, 2, 255]);
+    let local = env.store().join(&base);
+    assert_eq!(std::fs::read(local.join("dir/a.txt")).unwrap(), b"alpha");
+    let r = s.raw("GET", &format!("{PROXY}/{base}/dir/sub/b.bin"), &[], b"");
+    assert_eq!((r.status, r.body.clone()), (200, vec![0, 1, 2, 255]), "{r}");
+    assert!(
+        r.header("content-disposition")
+            .is_some_and(|d| d.contains("attachment") && d.contains("b.bin")),
+        "{r}"
+    );
+    let list = s.raw(
+        "GET",
+        &format!("{PROXY}?path={}", encode(&format!("{base}/dir"))),
+        &[],
+        b"",
+    );
+    assert_eq!(list.status, 200, "{list}");
+    let mut files: Vec<(String, bool)> = list.json()["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["is_dir"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files, vec![("a.txt".into(), false), ("sub".into(), true)]);
+    let none = s.raw(
+        "GET",
+        &format!("{PROXY}?path={}", encode(&format!("{base}/nope"))),
+        &[],
+        b"",
+    );
+    assert_eq!((none.status, none.json()), (200, json!({})), "{none}");
+    let tracked = s.get_ok("artifacts/list", &[("run_id", &run), ("path", "dir")]);
+    let paths: BTreeSet<&str> = tracked["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from(["dir/a.txt", "dir/sub"]),
+        "{tracked:#}"
+    );
+    let r = s.raw("DELETE", &format!("{PROXY}/{base}/dir/a.txt"), &[], b"");
+    assert_eq!(r.status, 200, "{r}");
+    assert!(!local.join("dir/a.txt").exists());
+    let r = s.raw("GET", &format!("{PROXY}/{base}/dir/a.txt"), &[], b"");
+    r.error(404, "RESOURCE_DOES_NOT_EXIST");
+}
+
+/// Paths (after `/api/2.0/mlflow-artifacts/artifacts/`) that try to leave the store's
+/// `artifacts/` folder for DIR/outside/secret.txt or the store's own files; `abs` is the
+/// secret's absolute path.
+fn traversals(abs: &str) -> Vec<String> {
+    let abs_rel = abs.trim_start_matches('/');
+    vec![
+        "artifacts/../../../outside/secret.txt".into(),
+        "artifacts/0/../../../../outside/secret.txt".into(),
+        "artifacts/%2e%2e/%2e%2e/%2e%2e/outside/secret.txt".into(),
+        "artifacts/%2E%2E%2F%2E%2E%2F%2E%2E%2Foutside%2Fsecret.txt".into(),
+        "artifacts%2f..%2f..%2f..%2foutside%2fsecret.txt".into(),
+        "artifacts/%252e%252e%252f%252e%252e%252f%252e%252e%252foutside%252fsecret.txt".into(),
+        "artifacts/%25252e%25252e%25252f%25252e%25252e%25252f%25252e%25252e%25252foutside%25252fsecret.txt".into(),
+        "artifacts/..\\..\\..\\outside\\secret.txt".into(),
+        "artifacts/..%5c..%5c..%5coutside%5csecret.txt".into(),
+        "artifacts/..%255c..%255c..%255coutside%255csecret.txt".into(),
+        format!("/{abs_rel}"),
+        format!("%2f{}", abs_rel.replace('/', "%2f")),
+        format!("artifacts/../../../{}", "../".repeat(12) + abs_rel),
+        "artifacts/a;/../../../../outside/secret.txt".into(),
+        "artifacts/a%3b/../../../../outside/secret.txt".into(),
+        "artifacts;/../../../outside/secret.txt".into(),
+        "artifacts/a%3f/../../../../outside/secret.txt".into(),
+        "artifacts/a%23/../../../../outside/secret.txt".into(),
+        "artifacts/a%00/../../../../outside/secret.txt".into(),
+        "artifacts/../../../outside/secret.txt%00.png".into(),
+        "artifacts/.%2e/.%2e/.%2e/outside/secret.txt".into(),
+        "registry/../../../outside/secret.txt".into(),
+        "file:///etc/passwd".into(),
+        "artifacts/../../../../../../../../../etc/passwd".into(),
+        "artifacts/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd".into(),
+    ]
+}
+
+#[test]
+fn the_artifact_proxy_refuses_traversal_in_every_encoding() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "t");
+    s.put_artifact(&format!("artifacts/0/{run}/artifacts/ok.txt"), b"ok");
+    let outside = plant_secret(&env);
+    let secret = outside.join("secret.txt");
+    let abs = secret.display().to_string();
+    let before_out = outside_store(&env);
+    let before_in = proxied(&env);
+
+    let mut bad = Vec::new();
+    for path in traversals(&abs) {
+        // Downloads.
+        let r = s.raw("GET", &format!("{PROXY}/{path}"), &[], b"");
+        if !is_refusal(r.status) || leaks(&r) {
+            bad.push(format!("GET {path}:\n{r}"));
+        }
+        // Listings of the same place, and of its folder.
+        for p in [
+            path.clone(),
+            path.trim_end_matches("secret.txt").to_string(),
+        ] {
+            let r = s.raw("GET", &format!("{PROXY}?path={p}"), &[], b"");
+            if !is_refusal(r.status) && r.json() != json!({}) || r.text().contains("secret.txt\"") {
+                bad.push(format!("GET ?path={p}:\n{r}"));
+            }
+        }
+        // Uploads and deletes.
+        let r = s.raw("PUT", &format!("{PROXY}/{path}"), &[], b"PWNED");
+        if !is_refusal(r.status) {
+            bad.push(format!("PUT {path}:\n{r}"));
+        }
+        let r = s.raw("DELETE", &format!("{PROXY}/{path}"), &[], b"");
+        if !is_refusal(r.status) {
+            bad.push(format!("DELETE {path}:\n{r}"));
+        }
+    }
+    // Listings that climb out.
+    for p in [
+        "..",
+        "artifacts/../..",
+        "%2e%2e",
+        "%252e%252e",
+        "artifacts%2f..%2f..",
+        "/",
+        "/etc",
+        &abs,
+        "artifacts/..\\..",
+    ] {
+        let r = s.raw("GET", &format!("{PROXY}?path={p}"), &[], b"");
+        if !is_refusal(r.status) && r.json() != json!({}) {
+            bad.push(format!("GET ?path={p}:\n{r}"));
+        }
+    }
+    // MLflow's UI download routes (the CVE-2023-30172 / CVE-2023-1177 shapes): not served.
+    for target in [
+        format!("/get-artifact?path=..%2f..%2f..%2f..%2foutside%2fsecret.txt&run_uuid={run}"),
+        format!("/get-artifact?path={}&run_id={run}", encode(&abs)),
+        "/model-versions/get-artifact?path=..%2f..%2f..%2fmlf.db&name=m&version=1".to_string(),
+        format!("/ajax-api/2.0/mlflow/get-artifact?path=..%2f..%2fmlf.db&run_uuid={run}"),
+        "/ajax-api/2.0/mlflow-artifacts/artifacts/artifacts/../../../outside/secret.txt"
+            .to_string(),
+    ] {
+        let r = s.raw("GET", &target, &[], b"");
+        if !is_refusal(r.status) || leaks(&r) {
+            bad.push(format!("GET {target}:\n{r}"));
+        }
+    }
+    // Through the tracking API's listing.
+    for p in [
+        "../../..",
+        "../../../../../outside",
+        "/etc",
+        "%2e%2e/%2e%2e",
+    ] {
+        let r = s.get("artifacts/list", &[("run_id", &run), ("path", p)]);
+        if r.text().contains("secret.txt") || r.text().contains("mlf.db") {
+            bad.push(format!("artifacts/list path={p}:\n{r}"));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} answers let a path out:\n\n{}",
+        bad.len(),
+        bad.join("\n\n")
+    );
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), SECRET);
+    assert_eq!(
+        outside_store(&env),
+        before_out,
+        "files outside the store changed"
+    );
+    assert_eq!(proxied(&env), before_in, "files inside the store changed");
+    // The legitimate file is still served.
+    let r = s.raw(
+        "GET",
+        &format!("{PROXY}/artifacts/0/{run}/artifacts/ok.txt"),
+        &[],
+        b"",
+    );
+    assert_eq!((r.status, r.text().as_str()), (200, "ok"), "{r}");
+}
+
+#[test]
+fn the_store_database_and_other_store_files_are_not_served() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "db");
+    let store = env.store();
+    assert!(store.join("mlf.db").is_file());
+    let mut bad = Vec::new();
+    for path in [
+        "mlf.db".to_string(),
+        "./mlf.db".into(),
+        "%2e/mlf.db".into(),
+        "mlf.db-wal".into(),
+        "artifacts/../mlf.db".into(),
+        "artifacts/..%2fmlf.db".into(),
+        "artifacts%2f%2e%2e%2fmlf.db".into(),
+        "registry/../mlf.db".into(),
+        "artifacts/0/../../mlf.db".into(),
+        format!("artifacts/0/{run}/artifacts/../../../../mlf.db"),
+        "artifacts/%252e%252e/mlf.db".into(),
+        "artifacts/..;/mlf.db".into(),
+        format!(
+            "/{}",
+            store
+                .join("mlf.db")
+                .display()
+                .to_string()
+                .trim_start_matches('/')
+        ),
+    ] {
+        let r = s.raw("GET", &format!("{PROXY}/{path}"), &[], b"");
+        if !is_refusal(r.status) || leaks(&r) {
+            bad.push(format!("GET {path}:\n{r}"));
+        }
+        let r = s.raw("PUT", &format!("{PROXY}/{path}"), &[], b"PWNED");
+        if !is_refusal(r.status) {
+            bad.push(format!("PUT {path}:\n{r}"));
+        }
+        let r = s.raw("DELETE", &format!("{PROXY}/{path}"), &[], b"");
+        if !is_refusal(r.status) {
+            bad.push(format!("DELETE {path}:\n{r}"));
+        }
+    }
+    for p in ["", ".", "./", "%2e"] {
+        let r = s.raw("GET", &format!("{PROXY}?path={p}"), &[], b"");
+        if r.text().contains("mlf.db\"") {
+            bad.push(format!("GET ?path={p} lists the store root:\n{r}"));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} answers served store files:\n\n{}",
+        bad.len(),
+        bad.join("\n\n")
+    );
+    let db_after = std::fs::read(store.join("mlf.db")).unwrap();
+    assert!(
+        db_after.starts_with(b"SQLite format 3"),
+        "mlf.db was overwritten"
+    );
+    // The store still works.
+    s.get_ok("runs/get", &[("run_id", &run)]);
+}
+
+#[test]
+fn symlinks_planted_in_the_store_do_not_lead_outside() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "links");
+    let base = format!("artifacts/0/{run}/artifacts");
+    s.put_artifact(&format!("{base}/ok.txt"), b"ok");
+    let outside = plant_secret(&env);
+    let secret = outside.join("secret.txt");
+    let dir = env.store().join(&base);
+    std::os::unix::fs::symlink(&secret, dir.join("flink.txt")).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("dlink")).unwrap();
+    std::os::unix::fs::symlink(&outside, env.store().join("artifacts/toplink")).unwrap();
+    std::fs::create_dir_all(env.store().join("registry")).unwrap();
+    std::os::unix::fs::symlink(&outside, env.store().join("registry/reglink")).unwrap();
+    std::os::unix::fs::symlink(env.store().join("mlf.db"), dir.join("db")).unwrap();
+    let before_out = outside_store(&env);
+
+    let mut bad = Vec::new();
+    for path in [
+        format!("{base}/flink.txt"),
+        format!("{base}/dlink/secret.txt"),
+        "artifacts/toplink/secret.txt".to_string(),
+        "registry/reglink/secret.txt".to_string(),
+        format!("{base}/db"),
+    ] {
+        let r = s.raw("GET", &format!("{PROXY}/{path}"), &[], b"");
+        if !(400..500).contains(&r.status) || leaks(&r) {
+            bad.push(format!("GET {path}:\n{r}"));
+        }
+    }
+    for path in [
+        format!("{base}/dlink"),
+        "artifacts/toplink".into(),
+        "registry/reglink".into(),
+    ] {
+        let r = s.raw("GET", &format!("{PROXY}?path={}", encode(&path)), &[], b"");
+        if r.text().contains("secret.txt") {
+            bad.push(format!("GET ?path={path}:\n{r}"));
+        }
+    }
+    let r = s.get("artifacts/list", &[("run_id", &run), ("path", "dlink")]);
+    if r.text().contains("secret.txt") {
+        bad.push(format!("artifacts/list path=dlink:\n{r}"));
+    }
+    // A model version whose source goes through a link: refused, or at least not downloadable.
+    s.post_ok("registered-models/create", json!({ "name": "linked" }));
+    let r = s.post(
+        "model-versions/create",
+        json!({ "name": "linked", "source": format!("mlflow-artifacts:/{base}/dlink"), "run_id": run }),
+    );
+    if r.status == 200 {
+        let uri = s.get_ok(
+            "model-versions/get-download-uri",
+            &[("name", "linked"), ("version", "1")],
+        );
+        let path = uri["artifact_uri"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("mlflow-artifacts:/")
+            .to_string();
+        for target in [
+            format!("{PROXY}?path={}", encode(&path)),
+            format!("{PROXY}/{path}/secret.txt"),
+        ] {
+            let r = s.raw("GET", &target, &[], b"");
+            if r.text().contains("secret.txt\"") || leaks(&r) {
+                bad.push(format!("GET {target} (model version through a link):\n{r}"));
+            }
+        }
+    } else if !is_refusal(r.status) {
+        bad.push(format!("model version through a link:\n{r}"));
+    }
+    // Writes and deletes through the links.
+    for path in [
+        format!("{base}/dlink/new.txt"),
+        format!("{base}/dlink/secret.txt"),
+        "artifacts/toplink/new.txt".to_string(),
+        format!("{base}/flink.txt"),
+    ] {
+        let _ = s.raw("PUT", &format!("{PROXY}/{path}"), &[], b"PWNED");
+        let _ = s.raw("DELETE", &format!("{PROXY}/{path}"), &[], b"");
+    }
+    for path in [format!("{base}/dlink"), "artifacts/toplink".to_string()] {
+        let _ = s.raw("DELETE", &format!("{PROXY}/{path}"), &[], b"");
+    }
+    assert!(
+        bad.is_empty(),
+        "{} answers followed a link out:\n\n{}",
+        bad.len(),
+        bad.join("\n\n")
+    );
+    assert_eq!(
+        std::fs::read_to_string(&secret).unwrap(),
+        SECRET,
+        "secret changed"
+    );
+    assert_eq!(
+        outside_store(&env),
+        before_out,
+        "files outside the store changed"
+    );
+    let db = std::fs::read(env.store().join("mlf.db")).unwrap();
+    assert!(db.starts_with(b"SQLite format 3"));
+}
+
+#[test]
+fn registry_files_are_read_only_through_the_proxy() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let reg = env.store().join("registry");
+    std::fs::create_dir_all(reg.join("m/1")).unwrap();
+    std::fs::write(reg.join("m/1/MLmodel"), "flavors: {}\n").unwrap();
+    let r = s.raw("GET", &format!("{PROXY}/registry/m/1/MLmodel"), &[], b"");
+    assert_eq!((r.status, r.text().as_str()), (200, "flavors: {}\n"), "{r}");
+    let before = proxied(&env);
+    for path in [
+        "registry/m/1/MLmodel",
+        "registry/m/1/new.txt",
+        "registry/new.txt",
+    ] {
+        let r = s.raw("PUT", &format!("{PROXY}/{path}"), &[], b"PWNED");
+        r.error(403, "PERMISSION_DENIED");
+        let r = s.raw("DELETE", &format!("{PROXY}/{path}"), &[], b"");
+        assert!(matches!(r.status, 403 | 404), "DELETE {path}:\n{r}");
+    }
+    assert_eq!(proxied(&env), before, "registry files changed");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Artifact locations and model-version sources
+
+#[test]
+fn experiments_cannot_choose_their_artifact_location() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    for (i, loc) in [
+        "file:///etc",
+        "http:///#/../../../../../../etc/",
+        "http://host/path?../../../../etc",
+        "/etc",
+        "../../..",
+        "mlflow-artifacts:/../../etc",
+        "s3://bucket/;/../../etc",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let name = format!("loc{i}");
+        s.post(
+            "experiments/create",
+            json!({ "name": name, "artifact_location": loc }),
+        )
+        .error(400, "INVALID_PARAMETER_VALUE");
+        s.get("experiments/get-by-name", &[("experiment_name", &name)])
+            .error(404, "RESOURCE_DOES_NOT_EXIST");
+    }
+    let list = s.post_ok("experiments/search", json!({ "max_results": 100 }));
+    assert_eq!(list["experiments"].as_array().unwrap().len(), 1, "{list:#}");
+}
+
+fn versions_of(s: &Server, name: &str) -> Vec<Value> {
+    let r = s.get(
+        "model-versions/search",
+        &[("filter", &format!("name = '{name}'"))],
+    );
+    assert_eq!(r.status, 200, "{r}");
+    r.json()["model_versions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn model_version_sources_outside_the_run_are_refused() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "src");
+    let base = format!("artifacts/0/{run}/artifacts");
+    s.put_artifact(&format!("{base}/model/MLmodel"), b"flavors: {}\n");
+    let outside = plant_secret(&env);
+    s.post_ok("registered-models/create", json!({ "name": "m" }));
+    let o = outside.display().to_string();
+
+    let mut bad = Vec::new();
+    let sources = vec![
+        "file:///etc/".to_string(),
+        "/etc".into(),
+        "../../etc".into(),
+        "//proc/self/root".into(),
+        "mlflow-artifacts:/../../etc".into(),
+        format!("mlflow-artifacts:/artifacts/0/{run}/artifacts/../../../.."),
+        format!("file://{o}"),
+        o.clone(),
+        "file:/etc".into(),
+        "file://./etc".into(),
+        "\\..\\..\\etc".into(),
+        format!("mlflow-artifacts:/artifacts/0/{run}/artifacts/%2e%2e/%2e%2e/%2e%2e"),
+        format!("mlflow-artifacts:/artifacts/0/{run}/artifacts/%252e%252e/%252e%252e"),
+        format!("mlflow-artifacts:/artifacts/0/{run}/artifacts/model;/../../../.."),
+        format!("mlflow-artifacts:/artifacts/0/{run}/artifacts/model\0"),
+        format!("runs:/{run}/../../../.."),
+        format!(
+            "http://evil/api/2.0/mlflow-artifacts/artifacts/artifacts/0/{run}/artifacts/../../../.."
+        ),
+        "dbfs:/../../etc".into(),
+    ];
+    // Not traversal, but not a model of the run either: any refusal will do.
+    let others: [String; 5] = [
+        "mlflow-artifacts:/mlf.db".to_string(),
+        "mlflow-artifacts:/".into(),
+        "mlflow-artifacts:/registry".into(),
+        "mlflow-artifacts:/artifacts".into(),
+        "".into(),
+    ];
+    for (source, must_be_400) in sources
+        .iter()
+        .map(|s| (s, true))
+        .chain(others.iter().map(|s| (s, false)))
+    {
+        let r = s.post(
+            "model-versions/create",
+            json!({ "name": "m", "source": source, "run_id": run }),
+        );
+        if (must_be_400 && r.status != 400) || !is_refusal(r.status) {
+            bad.push(format!("source {source:?}:\n{r}"));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} sources were accepted:\n\n{}",
+        bad.len(),
+        bad.join("\n\n")
+    );
+    assert_eq!(versions_of(&s, "m"), Vec::<Value>::new());
+    let m = s.get_ok("registered-models/get", &[("name", "m")]);
+    assert!(
+        m["registered_model"]["latest_versions"]
+            .as_array()
+            .is_none_or(|a| a.is_empty()),
+        "{m:#}"
+    );
+    // The run's own model is accepted, as version 1: no number went to a refused source.
+    let v = s.post_ok(
+        "model-versions/create",
+        json!({ "name": "m", "source": format!("mlflow-artifacts:/{base}/model"), "run_id": run }),
+    );
+    assert_eq!(v["model_version"]["version"], "1", "{v:#}");
+    let uri = s.get_ok(
+        "model-versions/get-download-uri",
+        &[("name", "m"), ("version", "1")],
+    );
+    assert_eq!(
+        uri["artifact_uri"],
+        format!("mlflow-artifacts:/{base}/model")
+    );
+}
+
+#[test]
+fn a_model_version_source_in_another_run_is_refused() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let mine = s.create_run("0", "mine");
+    let theirs = s.create_run("0", "theirs");
+    for run in [&mine, &theirs] {
+        s.put_artifact(
+            &format!("artifacts/0/{run}/artifacts/model/MLmodel"),
+            b"flavors: {}\n",
+        );
+    }
+    s.post_ok("registered-models/create", json!({ "name": "m" }));
+    let mut bad = Vec::new();
+    for source in [
+        format!("mlflow-artifacts:/artifacts/0/{theirs}/artifacts/model"),
+        format!("runs:/{theirs}/model"),
+    ] {
+        let r = s.post(
+            "model-versions/create",
+            json!({ "name": "m", "source": source, "run_id": mine }),
+        );
+        if r.status != 400 {
+            bad.push(format!("source {source} with run_id {mine}:\n{r}"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n\n"));
+    assert_eq!(versions_of(&s, "m"), Vec::<Value>::new());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Auth and listening address
+
+#[test]
+fn an_auth_token_is_required_by_every_route() {
+    let env = TestEnv::new();
+    let mut s = Server::start(&env, &["--auth-token", "s3cret"]);
+    // base64("user:s3cret"), base64("user:wrong"), base64("s3cret")
+    const BASIC_OK: &str = "Basic dXNlcjpzM2NyZXQ=";
+    const BASIC_BAD: &str = "Basic dXNlcjp3cm9uZw==";
+    const BASIC_NO_COLON: &str = "Basic czNjcmV0";
+    let search = format!("{TRACKING}/experiments/search?max_results=10");
+    let create = format!("{TRACKING}/runs/create");
+    let artifact = format!("{PROXY}/artifacts/0/x/artifacts/f.txt");
+    for auth in [
+        None,
+        Some("Bearer wrong"),
+        Some("Bearer s3cre"),
+        Some("Bearer s3cretX"),
+        Some("Bearer "),
+        Some("s3cret"),
+        Some("Token s3cret"),
+        Some(BASIC_BAD),
+        Some(BASIC_NO_COLON),
+        Some("Basic !!!"),
+    ] {
+        let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", *a)).collect();
+        let mut json_headers = headers.clone();
+        json_headers.push(("Content-Type", "application/json"));
+        for (method, target, h, body) in [
+            ("GET", &search, &headers, &b""[..]),
+            (
+                "POST",
+                &create,
+                &json_headers,
+                &br#"{"experiment_id": "0"}"#[..],
+            ),
+            ("PUT", &artifact, &headers, &b"PWNED"[..]),
+            ("GET", &artifact, &headers, &b""[..]),
+        ] {
+            let r = http(
+                &s.addr,
+                method,
+                target,
+                &h.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect::<Vec<_>>(),
+                body,
+            );
+            assert_eq!(r.status, 401, "{method} {target} with {auth:?}:\n{r}");
+            assert_eq!(r.json()["error_code"], "UNAUTHENTICATED", "{r}");
+        }
+    }
+    assert!(
+        !env.store().join("artifacts/0/x").exists(),
+        "an unauthenticated PUT wrote"
+    );
+    for auth in ["Bearer s3cret", BASIC_OK] {
+        let r = s.raw("GET", &search, &[("Authorization", auth)], b"");
+        assert_eq!(r.status, 200, "{auth}:\n{r}");
+    }
+    s.token = Some("s3cret".into());
+    let runs = s.post_ok("runs/search", json!({ "experiment_ids": ["0"] }));
+    assert!(
+        runs["runs"].as_array().is_none_or(|a| a.is_empty()),
+        "an unauthenticated runs/create ran: {runs:#}"
+    );
+
+    // The token may come from MLF_SERVER_TOKEN.
+    let mut env = TestEnv::new();
+    env.set("MLF_SERVER_TOKEN", "from-env");
+    let s = Server::start(&env, &[]);
+    assert_eq!(s.raw("GET", &search, &[], b"").status, 401);
+    let r = s.raw("GET", &search, &[("Authorization", "Bearer from-env")], b"");
+    assert_eq!(r.status, 200, "{r}");
+}
+
+#[test]
+fn the_server_listens_on_loopback_unless_told_and_warns_when_open_without_a_token() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    assert!(s.printed.starts_with("127.0.0.1:"), "{}", s.stderr());
+    assert!(!s.stderr().contains("warning"), "{}", s.stderr());
+    drop(s);
+
+    let s = Server::start(&env, &["--host", "0.0.0.0"]);
+    assert!(s.printed.starts_with("0.0.0.0:"), "{}", s.stderr());
+    let err = s.stderr();
+    assert!(
+        err.contains("warning:") && err.contains("--auth-token"),
+        "{err}"
+    );
+    assert_eq!(s.raw("GET", "/health", &[], b"").status, 200);
+    drop(s);
+
+    let s = Server::start(&env, &["--host", "0.0.0.0", "--auth-token", "s3cret"]);
+    assert!(!s.stderr().contains("warning"), "{}", s.stderr());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency
+
+#[test]
+fn concurrent_writers_through_one_server_lose_nothing() {
+    const THREADS: usize = 8;
+    const EACH: usize = 100;
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "busy");
+    let addr = s.addr.clone();
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let addr = addr.clone();
+            let run = run.clone();
+            thread::spawn(move || {
+                let mut errors = Vec::new();
+                for i in 0..EACH {
+                    let step = t * EACH + i;
+                    let body = json!({
+                        "run_id": run, "key": "c", "value": step as f64 / 10.0,
+                        "timestamp": 1_000 + i, "step": step,
+                    });
+                    let r = http(
+                        &addr,
+                        "POST",
+                        &format!("{TRACKING}/runs/log-metric"),
+                        &[("Content-Type".into(), "application/json".into())],
+                        body.to_string().as_bytes(),
+                    );
+                    if r.status != 200 {
+                        errors.push(format!("step {step}: {r}"));
+                    }
+                }
+                errors
+            })
+        })
+        .collect();
+    let errors: Vec<String> = handles
+        .into_iter()
+        .flat_map(|h| h.join().expect("writer thread"))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{} failed requests:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+    let h = s.get_ok(
+        "metrics/get-history",
+        &[("run_id", &run), ("metric_key", "c")],
+    );
+    let steps: BTreeSet<i64> = h["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["step"].as_i64().unwrap())
+        .collect();
+    assert_eq!(h["metrics"].as_array().unwrap().len(), THREADS * EACH);
+    assert_eq!(steps, (0..(THREADS * EACH) as i64).collect::<BTreeSet<_>>());
+    let log = s.stderr();
+    assert!(!log.contains("database is locked"), "{log}");
+    let run_json = s.get_ok("runs/get", &[("run_id", &run)]);
+    let latest = &metric_map(&run_json["run"])["c"];
+    assert_eq!(latest["step"], json!(THREADS * EACH - 1), "{run_json:#}");
+}
