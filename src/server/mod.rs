@@ -122,6 +122,9 @@ struct Shared {
     settings: Settings,
 }
 
+/// One writer at a time within this server (other processes still coordinate through SQLite).
+static WRITES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 thread_local! {
     /// One store connection per blocking thread, opened on first use.
     static STORE: RefCell<Option<(PathBuf, Store)>> = const { RefCell::new(None) };
@@ -380,6 +383,10 @@ async fn route(
         Err(e) => return e.response(),
     };
     let result = tokio::task::spawn_blocking(move || {
+        // Writers take turns here rather than in SQLite's busy loop, whose growing back-off
+        // made the slowest writes wait hundreds of milliseconds under load.
+        let _turn =
+            (method != Method::GET).then(|| WRITES.lock().unwrap_or_else(|e| e.into_inner()));
         with_store(&root, |store| {
             api::dispatch(store, &method, &endpoint, params)
         })
