@@ -134,6 +134,9 @@ pub struct PythonPool {
     next: AtomicUsize,
     /// Input columns of the model's signature (column-based signatures only).
     columns: Vec<String>,
+    /// Signature columns of type double or float: JSON integers sent to them become floats,
+    /// as MLflow's server reads them with the schema's types.
+    float_columns: Vec<String>,
 }
 
 /// What the worker needs to load the model without mlflow.
@@ -193,16 +196,22 @@ impl PythonPool {
                 stdout,
             }));
         }
-        let columns = model
+        let items: Vec<_> = model
             .signature
             .as_ref()
             .map(|s| s.input_items())
             .unwrap_or_default()
             .into_iter()
             .filter(|i| !i.tensor)
-            .filter_map(|i| i.name)
             .collect();
+        let float_columns = items
+            .iter()
+            .filter(|i| matches!(i.kind.as_str(), "double" | "float"))
+            .filter_map(|i| i.name.clone())
+            .collect();
+        let columns = items.into_iter().filter_map(|i| i.name).collect();
         Ok(PythonPool {
+            float_columns,
             workers: pool,
             next: AtomicUsize::new(0),
             columns,
@@ -273,7 +282,24 @@ impl Predictor for PythonPool {
             }
         }
         let mut req = match input {
-            Input::Frame { columns, rows } => json!({ "columns": columns, "rows": rows }),
+            Input::Frame { columns, mut rows } => {
+                let floats: Vec<usize> = columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| self.float_columns.contains(c))
+                    .map(|(i, _)| i)
+                    .collect();
+                for row in &mut rows {
+                    for &i in &floats {
+                        if let Some(Value::Number(n)) = row.get(i) {
+                            if let Some(f) = n.as_f64() {
+                                row[i] = json!(f);
+                            }
+                        }
+                    }
+                }
+                json!({ "columns": columns, "rows": rows })
+            }
             Input::Tensor(t) => json!({ "tensor": t }),
             Input::Named(m) => {
                 // A dict of column → values is a frame.
