@@ -11,7 +11,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{self, Output, TestEnv, git};
+use crate::support::{self, Output, TestEnv, git, newest_run, only_run, run_ids, runs};
 
 // ----- helpers -----------------------------------------------------------------------------
 
@@ -86,38 +86,6 @@ fn project_run(env: &TestEnv, args: &[&str]) -> Output {
     let mut all = vec!["project", "run"];
     all.extend_from_slice(args);
     env.mlf(&all)
-}
-
-fn runs(env: &TestEnv) -> Vec<Value> {
-    env.mlf(&["runs", "list", "--all", "--format", "json"])
-        .ok()
-        .json()["runs"]
-        .as_array()
-        .expect("runs is an array")
-        .clone()
-}
-
-fn run_ids(env: &TestEnv) -> Vec<String> {
-    runs(env)
-        .iter()
-        .map(|r| r["info"]["run_id"].as_str().unwrap().to_string())
-        .collect()
-}
-
-/// The id of the only run of the store.
-#[track_caller]
-fn only_run(env: &TestEnv) -> String {
-    let ids = run_ids(env);
-    assert_eq!(ids.len(), 1, "expected exactly one run, got {ids:?}");
-    ids[0].clone()
-}
-
-/// The id of the newest run, checking that there are `count` runs.
-#[track_caller]
-fn newest_run(env: &TestEnv, count: usize) -> String {
-    let ids = run_ids(env);
-    assert_eq!(ids.len(), count, "expected {count} runs, got {ids:?}");
-    ids[0].clone()
 }
 
 /// `runs show ID --format json`, the run part.

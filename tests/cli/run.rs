@@ -11,45 +11,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Output, TestEnv, git, mlf_bin};
+use crate::support::{Output, TestEnv, git, mlf_bin, newest_run, only_run, run_ids, runs};
 
 /// How long any bounded wait in this file may take.
 const WAIT: Duration = Duration::from_secs(20);
 
 // ----- helpers -----------------------------------------------------------------------------
-
-/// `runs list --format json`, newest first.
-fn runs(env: &TestEnv) -> Vec<Value> {
-    env.mlf(&["runs", "list", "--all", "--format", "json"])
-        .ok()
-        .json()["runs"]
-        .as_array()
-        .expect("runs is an array")
-        .clone()
-}
-
-fn run_ids(env: &TestEnv) -> Vec<String> {
-    runs(env)
-        .iter()
-        .map(|r| r["info"]["run_id"].as_str().unwrap().to_string())
-        .collect()
-}
-
-/// The id of the only run of the store.
-#[track_caller]
-fn only_run(env: &TestEnv) -> String {
-    let ids = run_ids(env);
-    assert_eq!(ids.len(), 1, "expected exactly one run, got {ids:?}");
-    ids[0].clone()
-}
-
-/// The id of the newest run, checking that there are `count` runs.
-#[track_caller]
-fn newest_run(env: &TestEnv, count: usize) -> String {
-    let ids = run_ids(env);
-    assert_eq!(ids.len(), count, "expected {count} runs, got {ids:?}");
-    ids[0].clone()
-}
 
 /// `runs show ID --format json`: `{run, artifacts}`.
 fn show(env: &TestEnv, id: &str) -> Value {

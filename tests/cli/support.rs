@@ -241,3 +241,37 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
+
+/// `runs list --all --format json`, newest first.
+pub fn runs(env: &TestEnv) -> Vec<serde_json::Value> {
+    env.mlf(&["runs", "list", "--all", "--format", "json"])
+        .ok()
+        .json()["runs"]
+        .as_array()
+        .expect("runs is an array")
+        .clone()
+}
+
+/// The ids of every run, newest first.
+pub fn run_ids(env: &TestEnv) -> Vec<String> {
+    runs(env)
+        .iter()
+        .map(|r| r["info"]["run_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The id of the only run of the store.
+#[track_caller]
+pub fn only_run(env: &TestEnv) -> String {
+    let ids = run_ids(env);
+    assert_eq!(ids.len(), 1, "expected exactly one run, got {ids:?}");
+    ids[0].clone()
+}
+
+/// The id of the newest run, checking that there are `count` runs.
+#[track_caller]
+pub fn newest_run(env: &TestEnv, count: usize) -> String {
+    let ids = run_ids(env);
+    assert_eq!(ids.len(), count, "expected {count} runs, got {ids:?}");
+    ids[0].clone()
+}
