@@ -247,16 +247,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<(
 
 /// Unpacks a model archive into a new directory, refusing entries that would land outside it.
 pub fn unpack(archive: &Path, dest: &Path) -> CliResult<()> {
-    if dest.exists()
-        && std::fs::read_dir(dest)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
-        return Err(usage_error(format!(
-            "`{}` exists and is not empty: choose a new directory",
-            dest.display()
-        )));
-    }
+    ensure_new_dir(dest)?;
     let file = std::fs::File::open(archive)
         .map_err(|_| usage_error(format!("no archive `{}`", archive.display())))?;
     let created = !dest.exists();
@@ -318,6 +309,21 @@ fn unpack_into(file: std::fs::File, archive: &Path, dest: &Path) -> CliResult<()
         return Err(usage_error(format!(
             "`{}` holds no MLmodel file: it is not a model archive",
             archive.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a directory that exists and holds anything: outputs go to new (or empty) folders.
+pub fn ensure_new_dir(dir: &Path) -> CliResult<()> {
+    let used = dir.exists()
+        && std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true);
+    if used {
+        return Err(usage_error(format!(
+            "`{}` exists and is not empty: choose a new directory",
+            dir.display()
         )));
     }
     Ok(())

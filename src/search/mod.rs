@@ -164,11 +164,21 @@ impl fmt::Display for SearchError {
 
 /// Parses a filter; `now` (ms) anchors relative times. An empty filter is `None`.
 pub fn parse_filter(input: &str, now: i64) -> Result<Option<Expr>, SearchError> {
+    parse(input, now, Grammar::Runs)
+}
+
+/// Parses a registered-model filter: `name` (= != LIKE ILIKE IN) and `tags.KEY`, with the
+/// same AND/OR/NOT/parentheses as run filters.
+pub fn parse_model_filter(input: &str) -> Result<Option<Expr>, SearchError> {
+    parse(input, 0, Grammar::Models)
+}
+
+fn parse(input: &str, now: i64, grammar: Grammar) -> Result<Option<Expr>, SearchError> {
     let mut p = Parser {
         s: input,
         pos: 0,
         now,
-        grammar: Grammar::Runs,
+        grammar,
     };
     p.skip_ws();
     if p.at_end() {
@@ -183,28 +193,6 @@ pub fn parse_filter(input: &str, now: i64) -> Result<Option<Expr>, SearchError> 
                 "a filter is one expression: join clauses with AND or OR, not `;`",
             ));
         }
-        let tok = p.token_text(p.pos);
-        return Err(p.err_at(p.pos, &format!("unexpected token '{tok}'")));
-    }
-    Ok(Some(expr))
-}
-
-/// Parses a registered-model filter: `name` (= != LIKE ILIKE IN) and `tags.KEY`, with the
-/// same AND/OR/NOT/parentheses as run filters.
-pub fn parse_model_filter(input: &str) -> Result<Option<Expr>, SearchError> {
-    let mut p = Parser {
-        s: input,
-        pos: 0,
-        now: 0,
-        grammar: Grammar::Models,
-    };
-    p.skip_ws();
-    if p.at_end() {
-        return Ok(None);
-    }
-    let expr = p.expr()?;
-    p.skip_ws();
-    if !p.at_end() {
         let tok = p.token_text(p.pos);
         return Err(p.err_at(p.pos, &format!("unexpected token '{tok}'")));
     }
@@ -362,13 +350,11 @@ impl Parser<'_> {
         let mut items = vec![self.unary()?];
         loop {
             self.skip_ws();
-            let save = self.pos;
             if self.keyword("AND") {
                 self.skip_ws();
                 if self.at_end() {
                     break; // MLflow tolerates a dangling final AND.
                 }
-                let _ = save;
                 items.push(self.unary()?);
             } else {
                 break;

@@ -431,17 +431,10 @@ pub fn run_foreground(
     addr: SocketAddr,
     ready: &dyn Fn(SocketAddr),
 ) -> Result<(), String> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the server: {e}"))?;
-    rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-        ready(listener.local_addr().map_err(|e| e.to_string())?);
-        serve_until(settings, listener, crate::serving::http::shutdown_signal()).await
-    })
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    crate::serving::http::run_until_signal(router(settings), addr, threads, ready)
 }
 
 /// A server on a free loopback port, in a background thread, for the duration of a run: the

@@ -110,6 +110,16 @@ pub fn serve(
     threads: usize,
     ready: &dyn Fn(SocketAddr),
 ) -> Result<(), String> {
+    run_until_signal(router(model, body_limit), addr, threads, ready)
+}
+
+/// Runs a router on `addr` in a multi-threaded runtime until SIGINT or SIGTERM.
+pub fn run_until_signal(
+    app: Router,
+    addr: SocketAddr,
+    threads: usize,
+    ready: &dyn Fn(SocketAddr),
+) -> Result<(), String> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads.max(1))
         .enable_all()
@@ -119,9 +129,8 @@ pub fn serve(
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-        let bound = listener.local_addr().map_err(|e| e.to_string())?;
-        ready(bound);
-        axum::serve(listener, router(model, body_limit))
+        ready(listener.local_addr().map_err(|e| e.to_string())?);
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(|e| format!("the server stopped: {e}"))

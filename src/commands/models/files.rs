@@ -249,16 +249,7 @@ pub fn save(ctx: &mut Ctx, args: SaveArgs) -> CliResult<u8> {
             return Err(usage_error(format!("no ONNX file `{}`", onnx.display())));
         }
         let signature = onnx_signature(&onnx)?;
-        if output.exists()
-            && std::fs::read_dir(&output)
-                .map(|mut d| d.next().is_some())
-                .unwrap_or(true)
-        {
-            return Err(usage_error(format!(
-                "`{}` exists and is not empty: choose a new directory",
-                output.display()
-            )));
-        }
+        crate::models::ensure_new_dir(&output)?;
         std::fs::create_dir_all(&output)
             .map_err(|e| failure(format!("cannot create `{}`: {e}", output.display())))?;
         std::fs::copy(&onnx, output.join("model.onnx"))
@@ -318,16 +309,7 @@ pub fn dockerfile(ctx: &mut Ctx, args: DockerfileArgs) -> CliResult<u8> {
     let DockerfileArgs { model, output } = args;
     let dir = super::model_dir(ctx, &model)?;
     let mlmodel = MlModel::load(&dir).map_err(usage_error)?;
-    if output.exists()
-        && std::fs::read_dir(&output)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
-        return Err(usage_error(format!(
-            "`{}` exists and is not empty: choose a new directory",
-            output.display()
-        )));
-    }
+    crate::models::ensure_new_dir(&output)?;
     let model_dest = output.join("model");
     let repo = LocalRepo::new(model_dest.clone());
     for item in repo.plan_put(&dir, Path::new("")).map_err(artifact_error)? {

@@ -178,18 +178,29 @@ pub fn tag(ctx: &mut Ctx, args: TagArgs) -> CliResult<u8> {
         .into_iter()
         .map(|t| (t.key, Some(t.value)))
         .collect();
+    set_tags(ctx, &name, version, &tags)?;
+    ctx.ui.status("Tagged", &target(&name, version));
+    Ok(0)
+}
+
+/// Sets (`Some`) or removes (`None`) tags of a model or version, as the current actor.
+fn set_tags(
+    ctx: &mut Ctx,
+    name: &str,
+    version: Option<i64>,
+    tags: &[(String, Option<String>)],
+) -> CliResult<()> {
     let actor = super::actor(ctx);
     ctx.store()?.set_registry_tags(
-        &name,
+        name,
         version,
-        &tags,
+        tags,
         &Act {
             actor: &actor,
             comment: None,
         },
     )?;
-    ctx.ui.status("Tagged", &target(&name, version));
-    Ok(0)
+    Ok(())
 }
 
 pub fn untag(ctx: &mut Ctx, args: UntagArgs) -> CliResult<u8> {
@@ -202,16 +213,7 @@ pub fn untag(ctx: &mut Ctx, args: UntagArgs) -> CliResult<u8> {
         validate_key(KeyKind::Tag, k).map_err(usage_error)?;
     }
     let tags: Vec<(String, Option<String>)> = keys.into_iter().map(|k| (k, None)).collect();
-    let actor = super::actor(ctx);
-    ctx.store()?.set_registry_tags(
-        &name,
-        version,
-        &tags,
-        &Act {
-            actor: &actor,
-            comment: None,
-        },
-    )?;
+    set_tags(ctx, &name, version, &tags)?;
     ctx.ui.status("Untagged", &target(&name, version));
     Ok(0)
 }
