@@ -51,6 +51,9 @@ pub const PATH: &str = "PATH";
 
 /// The token `mlf server` requires, as `--auth-token`.
 pub const MLF_SERVER_TOKEN: &str = "MLF_SERVER_TOKEN";
+/// The users file (`name:hash` lines) `mlf server` checks HTTP Basic credentials against, as
+/// `--users`.
+pub const MLF_SERVER_USERS: &str = "MLF_SERVER_USERS";
 
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";

@@ -1,10 +1,14 @@
-//! `mlf server`: MLflow's REST API over this store.
+//! `mlf server`: MLflow's REST API over this store; `mlf server passwd`: its users file.
 
+use std::io::{BufRead, IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::context::Ctx;
 use crate::env;
-use crate::error::{CliResult, failure};
+use crate::error::{CliError, CliResult, failure, usage_error};
+use crate::server::users::{self, Change, ChangeError, Users};
 use crate::server::{Settings, run_foreground};
 
 /// Serve MLflow's REST API over this store, so the `mlflow` client logs into it
@@ -12,8 +16,15 @@ use crate::server::{Settings, run_foreground};
 /// Tracking, registry, logged-model and artifact-proxy endpoints (`/api/2.0/mlflow/…`,
 /// `/api/2.0/mlflow-artifacts/…`). Point clients at it with
 /// `MLFLOW_TRACKING_URI=http://127.0.0.1:5000`. Listens on loopback unless told otherwise.
+///
+/// With `--users FILE`, every route asks for HTTP Basic credentials of a user in FILE (the
+/// `mlflow` client sends `MLFLOW_TRACKING_USERNAME` and `MLFLOW_TRACKING_PASSWORD`); add users
+/// with `mlf server passwd USER --users FILE`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ServerArgs {
+    #[command(subcommand)]
+    command: Option<ServerCommand>,
     /// Address to listen on
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
@@ -24,25 +35,65 @@ pub struct ServerArgs {
     /// every route
     #[arg(long, env = env::MLF_SERVER_TOKEN, value_name = "TOKEN", hide_env_values = true)]
     auth_token: Option<String>,
+    /// Require HTTP Basic `user:password` of a user in FILE on every route (`name:hash` lines,
+    /// made with `mlf server passwd`)
+    #[arg(long, env = env::MLF_SERVER_USERS, value_name = "FILE")]
+    users: Option<PathBuf>,
     /// Largest request body accepted, in bytes
     #[arg(long, default_value_t = 512 * 1024 * 1024, value_name = "BYTES")]
     max_body: usize,
 }
 
+#[derive(Debug, clap::Subcommand)]
+pub enum ServerCommand {
+    /// Add a user to a users file, or change their password
+    Passwd(PasswdArgs),
+}
+
+/// Add a user to the users file of `mlf server --users`, or change their password
+///
+/// Reads the password from the first line of stdin when stdin is not a terminal, else asks
+/// twice without echo. Stores werkzeug's `pbkdf2:sha256:600000$SALT$HEX` hash (what MLflow's
+/// basic-auth app uses); other lines and comments are kept. A new file gets mode 0600.
+#[derive(Debug, clap::Args)]
+pub struct PasswdArgs {
+    /// User name (what clients send as `MLFLOW_TRACKING_USERNAME`)
+    user: String,
+    /// The users file to change (created when missing)
+    #[arg(long, env = env::MLF_SERVER_USERS, value_name = "FILE")]
+    users: PathBuf,
+}
+
 pub fn run(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
+    match args.command {
+        Some(ServerCommand::Passwd(a)) => passwd(ctx, a),
+        None => serve(ctx, args),
+    }
+}
+
+fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
     let ServerArgs {
+        command: _,
         host,
         port,
         auth_token,
+        users,
         max_body,
     } = args;
+    // A bad users file is refused before anything else happens (and before a store is made).
+    let users = match users.filter(|p| !p.as_os_str().is_empty()) {
+        Some(path) => Some(Arc::new(Users::load(&path).map_err(usage_error)?)),
+        None => None,
+    };
+    let token = auth_token.filter(|t| !t.is_empty());
     let store_root = ctx.store_for_write()?.root().to_path_buf();
-    if !host.is_loopback() && auth_token.is_none() {
-        ctx.ui.warn(&format!("listening on {host} without --auth-token: anyone who can reach this machine can read and write the store"));
+    if !host.is_loopback() && token.is_none() && users.is_none() {
+        ctx.ui.warn(&format!("listening on {host} without --auth-token or --users: anyone who can reach this machine can read and write the store"));
     }
     let settings = Settings {
         store_root: store_root.clone(),
-        token: auth_token.filter(|t| !t.is_empty()),
+        token,
+        users,
         max_body,
     };
     let ui = &ctx.ui;
@@ -58,4 +109,109 @@ pub fn run(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
     .map_err(failure)?;
     ctx.ui.status("Stopped", "the server");
     Ok(0)
+}
+
+fn passwd(ctx: &mut Ctx, args: PasswdArgs) -> CliResult<u8> {
+    let PasswdArgs { user, users: path } = args;
+    users::check_name(&user).map_err(|why| {
+        usage_error(format!(
+            "{why}: a user name may not be empty, hold spaces or `:`, or start with `#`"
+        ))
+    })?;
+    let password = read_password(&user)?;
+    if password.is_empty() {
+        return Err(usage_error("an empty password is refused"));
+    }
+    let change = users::set_password(&path, &user, &password).map_err(|e| match e {
+        ChangeError::Invalid(m) => usage_error(m),
+        ChangeError::Io(m) => failure(m),
+    })?;
+    let file = path.display();
+    match change {
+        Change::Added => ctx
+            .ui
+            .status("Added", &format!("user `{user}` to `{file}`")),
+        Change::Replaced => ctx
+            .ui
+            .status("Changed", &format!("the password of `{user}` in `{file}`")),
+    }
+    Ok(0)
+}
+
+/// The password: the first line of stdin when it is not a terminal, else typed twice without
+/// echo.
+fn read_password(user: &str) -> CliResult<String> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| usage_error(format!("cannot read the password from stdin: {e}")))?;
+        return Ok(strip_newline(line));
+    }
+    let first = prompt_hidden(&format!("Password for `{user}`: "))?;
+    if first.is_empty() {
+        return Ok(first);
+    }
+    let second = prompt_hidden("Again: ")?;
+    if first != second {
+        return Err(usage_error("the passwords differ; nothing was changed"));
+    }
+    Ok(first)
+}
+
+fn strip_newline(mut line: String) -> String {
+    if line.ends_with('\n') {
+        line.pop();
+        if line.ends_with('\r') {
+            line.pop();
+        }
+    }
+    line
+}
+
+/// Restores the terminal's settings when dropped.
+struct EchoOff {
+    saved: libc::termios,
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        // SAFETY: restores settings read by tcgetattr on the same descriptor.
+        unsafe {
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved);
+        }
+    }
+}
+
+/// Prints `prompt` on stderr and reads a line from the terminal with echo off.
+fn prompt_hidden(prompt: &str) -> CliResult<String> {
+    let term_err =
+        |e: std::io::Error| -> CliError { failure(format!("cannot read the password: {e}")) };
+    let mut err = std::io::stderr();
+    let _ = err.write_all(prompt.as_bytes()).and_then(|_| err.flush());
+    // SAFETY: termios is plain data; tcgetattr fills it or fails.
+    let mut term: libc::termios = unsafe { std::mem::zeroed() };
+    if unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut term) } != 0 {
+        return Err(term_err(std::io::Error::last_os_error()));
+    }
+    let guard = EchoOff { saved: term };
+    term.c_lflag &= !libc::ECHO;
+    term.c_lflag |= libc::ECHONL;
+    // SAFETY: sets settings derived from those just read.
+    if unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSAFLUSH, &term) } != 0 {
+        return Err(term_err(std::io::Error::last_os_error()));
+    }
+    let mut line = String::new();
+    let read = std::io::stdin().lock().read_line(&mut line);
+    drop(guard);
+    match read {
+        Ok(0) => {
+            let _ = err.write_all(b"\n");
+            Err(usage_error("no password was given; nothing was changed"))
+        }
+        Ok(_) => Ok(strip_newline(line)),
+        Err(e) => Err(term_err(e)),
+    }
 }

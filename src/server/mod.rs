@@ -9,6 +9,7 @@
 
 mod api;
 mod artifacts;
+pub mod users;
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
@@ -115,6 +116,9 @@ pub struct Settings {
     pub store_root: PathBuf,
     /// Bearer token every request must carry, when set.
     pub token: Option<String>,
+    /// Users whose HTTP Basic name and password every request must carry (or the token), when
+    /// set.
+    pub users: Option<Arc<users::Users>>,
     pub max_body: usize,
 }
 
@@ -257,31 +261,88 @@ pub(crate) fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn authorized(settings: &Settings, headers: &HeaderMap) -> bool {
-    let Some(token) = &settings.token else {
+/// Text from credential bytes: UTF-8, else Latin-1 (what Python's `requests` sends for
+/// non-ASCII HTTP Basic credentials).
+fn credential_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => bytes.iter().map(|b| *b as char).collect(),
+    }
+}
+
+/// Whether the request carries the token or a user's name and password, when either is
+/// required. A user's password is checked off the async threads, since the key derivation is
+/// slow by design; a credential that verified once is remembered.
+async fn authorized(settings: &Settings, headers: &HeaderMap) -> bool {
+    if settings.token.is_none() && settings.users.is_none() {
         return true;
-    };
+    }
     let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     else {
         return false;
     };
-    let given = if let Some(t) = value.strip_prefix("Bearer ") {
-        t.trim().to_string()
+    let (user, secret) = if let Some(t) = value.strip_prefix("Bearer ") {
+        (None, t.trim().to_string())
     } else if let Some(b) = value.strip_prefix("Basic ") {
-        // user:password, the password being the token (MLFLOW_TRACKING_USERNAME/PASSWORD).
+        // user:password (MLFLOW_TRACKING_USERNAME/PASSWORD); the password may be the token.
         let decoded = base64_decode(b.trim()).unwrap_or_default();
-        String::from_utf8_lossy(&decoded)
-            .split_once(':')
-            .map(|(_, p)| p.to_string())
-            .unwrap_or_default()
+        let Some(colon) = decoded.iter().position(|c| *c == b':') else {
+            return false;
+        };
+        (
+            Some(credential_text(&decoded[..colon])),
+            credential_text(&decoded[colon + 1..]),
+        )
     } else {
         return false;
     };
-    // Compare in constant time.
-    let (a, b) = (given.as_bytes(), token.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    if let Some(token) = &settings.token {
+        if users::constant_time_eq(secret.as_bytes(), token.as_bytes()) {
+            return true;
+        }
+    }
+    let (Some(users), Some(user)) = (&settings.users, user) else {
+        return false;
+    };
+    if users.remembered(&user, secret.as_bytes()) {
+        return true;
+    }
+    let users = users.clone();
+    tokio::task::spawn_blocking(move || users.verify(&user, secret.as_bytes()))
+        .await
+        .unwrap_or(false)
+}
+
+/// The 401 answer: MLflow's error shape, and the challenges that would succeed.
+fn unauthenticated(settings: &Settings) -> Response {
+    let message = match (&settings.users, &settings.token) {
+        (Some(_), Some(_)) => {
+            "a valid user name and password (HTTP Basic) or token (Authorization: Bearer TOKEN) is required"
+        }
+        (Some(_), None) => {
+            "a valid user name and password are required (HTTP Basic; the mlflow client sends MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)"
+        }
+        _ => "a valid token is required (Authorization: Bearer TOKEN)",
+    };
+    let mut r = ApiError {
+        status: 401,
+        code: "UNAUTHENTICATED",
+        message: message.into(),
+    }
+    .response();
+    let h = r.headers_mut();
+    if settings.users.is_some() {
+        h.append(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"mlf\""),
+        );
+    }
+    if settings.token.is_some() {
+        h.append(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    r
 }
 
 fn base64_decode(s: &str) -> Option<Vec<u8>> {
@@ -338,16 +399,8 @@ async fn route(
         "/version" => return (StatusCode::OK, env!("CARGO_PKG_VERSION")).into_response(),
         _ => {}
     }
-    if !authorized(&shared.settings, &headers) {
-        let mut r = ApiError {
-            status: 401,
-            code: "UNAUTHENTICATED",
-            message: "a valid token is required (Authorization: Bearer TOKEN)".into(),
-        }
-        .response();
-        r.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return r;
+    if !authorized(&shared.settings, &headers).await {
+        return unauthenticated(&shared.settings);
     }
     let root = shared.settings.store_root.clone();
     if let Some(rest) = path.strip_prefix("/api/2.0/mlflow-artifacts/artifacts") {
@@ -450,6 +503,7 @@ impl Embedded {
         let settings = Settings {
             store_root: store_root.to_path_buf(),
             token: None,
+            users: None,
             max_body: 512 * 1024 * 1024,
         };
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")

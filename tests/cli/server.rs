@@ -2256,3 +2256,358 @@ fn concurrent_writers_through_one_server_lose_nothing() {
     let latest = &metric_map(&run_json["run"])["c"];
     assert_eq!(latest["step"], json!(THREADS * EACH - 1), "{run_json:#}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Users file
+
+/// werkzeug 3.1.9's `generate_password_hash(PW, method="pbkdf2:sha256:1000", salt_length=16)`
+/// (few iterations, so that wrong passwords are refused quickly in a debug build).
+const ALICE: &str = "alice:pbkdf2:sha256:1000$m9dbC8TxrXsRu6jP$8b5a03376412bfc2c8ac00f8cfe6fe774c8f6d19463a3e09baa4ace2f45acff2";
+const ALICE_PW: &str = "s3cret pw";
+const BOB: &str = "bob:pbkdf2:sha256:1000$4eZezkMbEzSLETTU$723ce65f791f2eeddef1f83a8413097afd8141138943b37bee3b952c4e902a80";
+const BOB_PW: &str = "b0b:pw";
+const CAROL: &str = "carol:pbkdf2:sha256:1000$SAU8vXaxZXyZjUrF$021deeb6f06273fa61225e426ac5a1bc4bc6258d0212d8dc0a07f9d2a3759222";
+const CAROL_PW: &str = "café";
+
+/// `Basic base64(user:password)`.
+fn basic(user: &[u8], password: &[u8]) -> String {
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let raw = [user, b":", password].concat();
+    let mut out = String::new();
+    for chunk in raw.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    format!("Basic {out}")
+}
+
+/// `mlf server passwd USER --users FILE` with `password` (and a newline) on stdin.
+fn passwd(env: &TestEnv, user: &str, file: &str, password: &str) -> Output {
+    env.mlf_stdin(
+        &["server", "passwd", user, "--users", file],
+        &format!("{password}\n"),
+    )
+}
+
+/// Whether `line` is `USER:pbkdf2:sha256:600000$SALT$HEX` with a 16-character alphanumeric
+/// salt and a 64-digit hex digest.
+fn is_passwd_line(line: &str, user: &str) -> bool {
+    let Some(rest) = line.strip_prefix(&format!("{user}:pbkdf2:sha256:600000$")) else {
+        return false;
+    };
+    let Some((salt, hex)) = rest.split_once('$') else {
+        return false;
+    };
+    salt.len() == 16
+        && salt.chars().all(|c| c.is_ascii_alphanumeric())
+        && hex.len() == 64
+        && hex
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+}
+
+#[test]
+fn passwd_writes_hashed_passwords_to_a_private_file_and_keeps_other_lines() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let file = env.cwd().join("users.txt");
+
+    passwd(&env, "alice", "users.txt", "first pw").ok();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert!(is_passwd_line(lines[0], "alice"), "{text}");
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+    assert!(!env.store().exists(), "passwd made a store");
+
+    // Other users, comments and blank lines are kept as they are; alice's line is replaced in
+    // place.
+    let first_alice = lines[0].to_string();
+    std::fs::write(
+        &file,
+        format!("# the team\n{first_alice}\n\n{BOB}\n# end\n"),
+    )
+    .unwrap();
+    let out = passwd(&env, "alice", "users.txt", "second pw").ok();
+    assert!(out.stderr.contains("alice"), "{out}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    assert_eq!(lines[0], "# the team", "{text}");
+    assert!(is_passwd_line(lines[1], "alice"), "{text}");
+    assert_ne!(lines[1], first_alice, "the hash did not change");
+    assert_eq!(&lines[2..], ["", BOB, "# end"], "{text}");
+    // No temporary file is left beside it.
+    let names: Vec<String> = std::fs::read_dir(env.cwd())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["users.txt"], "{names:?}");
+
+    // The server takes the file: alice's new password, bob's kept one; not alice's old one.
+    let s = Server::start(&env, &["--users", "users.txt"]);
+    let search = format!("{TRACKING}/experiments/search?max_results=10");
+    for (user, pw, status) in [
+        ("alice", "second pw", 200),
+        ("alice", "first pw", 401),
+        ("bob", BOB_PW, 200),
+    ] {
+        let auth = basic(user.as_bytes(), pw.as_bytes());
+        let r = s.raw("GET", &search, &[("Authorization", &auth)], b"");
+        assert_eq!(r.status, status, "{user}:{pw}:\n{r}");
+    }
+    drop(s);
+
+    // Refused, leaving the file as it was: an empty password, no password at all, a name
+    // that cannot be sent in HTTP Basic or written to the file.
+    let before = std::fs::read_to_string(&file).unwrap();
+    let out = passwd(&env, "carol", "users.txt", "").code(2);
+    assert!(out.stderr.contains("empty password"), "{out}");
+    let out = mlf(&env, &["server", "passwd", "carol", "--users", "users.txt"]).code(2);
+    assert!(out.stderr.contains("empty password"), "{out}");
+    for name in ["a:b", "a b", "#a", ""] {
+        let out = passwd(&env, name, "users.txt", "pw").code(2);
+        assert!(out.stderr.contains("user name"), "{name:?}: {out}");
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
+
+    // The subcommand does not mix with the server's options.
+    let out = env
+        .mlf_stdin(
+            &[
+                "server",
+                "--port",
+                "0",
+                "passwd",
+                "carol",
+                "--users",
+                "users.txt",
+            ],
+            "pw\n",
+        )
+        .code(2);
+    assert!(out.stderr.contains("passwd"), "{out}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
+}
+
+#[test]
+fn a_users_file_requires_a_user_and_password_on_every_route() {
+    let env = TestEnv::new();
+    env.write(
+        "users.txt",
+        &format!("# werkzeug hashes\n{ALICE}\n\n  {BOB}  \n{CAROL}\n"),
+    );
+    let s = Server::start(&env, &["--users", "users.txt"]);
+    let search = format!("{TRACKING}/experiments/search?max_results=10");
+    let create = format!("{TRACKING}/runs/create");
+    let artifact = format!("{PROXY}/artifacts/0/x/artifacts/f.txt");
+    let refused = [
+        None,
+        Some(basic(b"alice", b"wrong")),
+        Some(basic(b"alice", b"s3cret p")),
+        Some(basic(b"alice", b"s3cret pw ")),
+        Some(basic(b"alice", b"")),
+        Some(basic(b"Alice", ALICE_PW.as_bytes())),
+        Some(basic(b"mallory", ALICE_PW.as_bytes())),
+        Some(basic(b"", ALICE_PW.as_bytes())),
+        Some(basic(b"bob", ALICE_PW.as_bytes())),
+        Some(basic(b"bob", b"b0b")),
+        Some("Basic YWxpY2U=".to_string()), // "alice", no colon
+        Some(format!("Bearer {ALICE_PW}")),
+        Some(format!("Bearer {ALICE}")),
+    ];
+    for auth in &refused {
+        let headers: Vec<(&str, &str)> =
+            auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+        let mut json_headers = headers.clone();
+        json_headers.push(("Content-Type", "application/json"));
+        for (method, target, h, body) in [
+            ("GET", &search, &headers, &b""[..]),
+            (
+                "POST",
+                &create,
+                &json_headers,
+                &br#"{"experiment_id": "0"}"#[..],
+            ),
+            ("PUT", &artifact, &headers, &b"PWNED"[..]),
+        ] {
+            let r = s.raw(method, target, h, body);
+            let message = r.error(401, "UNAUTHENTICATED");
+            assert!(message.contains("password"), "{r}");
+            assert_eq!(
+                r.header("www-authenticate"),
+                Some(r#"Basic realm="mlf""#),
+                "{method} {target} with {auth:?}:\n{r}"
+            );
+        }
+    }
+    assert!(
+        !env.store().join("artifacts/0/x").exists(),
+        "an unauthenticated PUT wrote"
+    );
+    // The right passwords, asked twice (the second time from memory); a colon in a password;
+    // a non-ASCII password in UTF-8 and in Latin-1 (what Python's requests sends).
+    let latin1: Vec<u8> = CAROL_PW.chars().map(|c| c as u8).collect();
+    for (user, pw) in [
+        ("alice", ALICE_PW.as_bytes()),
+        ("alice", ALICE_PW.as_bytes()),
+        ("bob", BOB_PW.as_bytes()),
+        ("carol", CAROL_PW.as_bytes()),
+        ("carol", &latin1[..]),
+    ] {
+        let auth = basic(user.as_bytes(), pw);
+        let r = s.raw("GET", &search, &[("Authorization", &auth)], b"");
+        assert_eq!(r.status, 200, "{user}:\n{r}");
+    }
+    // A refused password stays refused after the right one was accepted.
+    let r = s.raw(
+        "GET",
+        &search,
+        &[("Authorization", &basic(b"alice", b"wrong"))],
+        b"",
+    );
+    assert_eq!(r.status, 401, "{r}");
+    // Writes go through for a user.
+    let alice = basic(b"alice", ALICE_PW.as_bytes());
+    let r = s.raw(
+        "POST",
+        &create,
+        &[
+            ("Authorization", &alice),
+            ("Content-Type", "application/json"),
+        ],
+        br#"{"experiment_id": "0", "run_name": "by-alice"}"#,
+    );
+    assert_eq!(r.status, 200, "{r}");
+    assert_eq!(s.raw("GET", "/health", &[], b"").status, 200);
+    drop(s);
+
+    // With a token as well, both work; the 401 offers both.
+    let mut env = env;
+    env.set("MLF_SERVER_USERS", "users.txt");
+    let s = Server::start(&env, &["--auth-token", "tok3n", "--host", "0.0.0.0"]);
+    assert!(!s.stderr().contains("warning"), "{}", s.stderr());
+    for (auth, status) in [
+        ("Bearer tok3n".to_string(), 200),
+        (basic(b"anyone", b"tok3n"), 200),
+        (basic(b"bob", BOB_PW.as_bytes()), 200),
+        ("Bearer nope".to_string(), 401),
+        (basic(b"bob", b"tok3n!"), 401),
+    ] {
+        let r = s.raw("GET", &search, &[("Authorization", &auth)], b"");
+        assert_eq!(r.status, status, "{auth}:\n{r}");
+    }
+    let r = s.raw("GET", &search, &[], b"");
+    let challenges: Vec<&str> = r
+        .headers
+        .iter()
+        .filter(|(k, _)| k == "www-authenticate")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(challenges, [r#"Basic realm="mlf""#, "Bearer"], "{r}");
+}
+
+#[test]
+fn a_malformed_users_file_is_refused_at_startup() {
+    let env = TestEnv::new();
+    let good = ALICE.split_once(':').unwrap().1;
+    for (text, line, what) in [
+        (format!("# team\n{ALICE}\nbob\n"), Some(3), "NAME:HASH"),
+        (
+            "bob:hunter2\n".to_string(),
+            Some(1),
+            "pbkdf2:sha256:ITERATIONS$SALT$HEX",
+        ),
+        (
+            "bob:scrypt:32768:8:1$BzIXQNbjAKhxs1DB$157205b63958dbd8fe3edcd601adff1f\n".to_string(),
+            Some(1),
+            "`scrypt`",
+        ),
+        (
+            format!("bob:{}\n", &good[..good.len() - 1]),
+            Some(1),
+            "64 hex",
+        ),
+        (format!("\n\nbob carol:{good}\n"), Some(3), "user name"),
+        (format!("{ALICE}\n{ALICE}\n"), Some(2), "already on line 1"),
+        ("# nobody yet\n\n".to_string(), None, "no users"),
+    ] {
+        env.write("users.txt", &text);
+        let out = mlf(&env, &["server", "--port", "0", "--users", "users.txt"]).code(2);
+        let err = out.stderr.trim_end();
+        assert_eq!(err.lines().count(), 1, "{text:?}:\n{out}");
+        let want = match line {
+            Some(n) => format!("error: `users.txt` line {n}: "),
+            None => "error: `users.txt` ".to_string(),
+        };
+        assert!(err.starts_with(&want), "{text:?}:\n{out}");
+        assert!(err.contains(what), "{text:?}:\n{out}");
+        assert!(
+            err.contains("mlf server passwd") || err.contains("remove"),
+            "{out}"
+        );
+    }
+    let out = mlf(&env, &["server", "--port", "0", "--users", "missing.txt"]).code(2);
+    assert!(
+        out.stderr.contains("missing.txt") && out.stderr.contains("mlf server passwd"),
+        "{out}"
+    );
+    assert!(!env.store().exists(), "a refused server made a store");
+}
+
+/// Logs a metric with the `mlflow` client; the credentials come from the environment.
+const AUTHED_CLIENT: &str = r#"
+import json, sys
+import mlflow
+mlflow.set_tracking_uri(sys.argv[1])
+with mlflow.start_run(run_name="authed") as run:
+    mlflow.log_metric("loss", 0.25, step=3)
+print(json.dumps({"run_id": run.info.run_id}))
+"#;
+
+#[test]
+fn the_mlflow_client_logs_with_a_user_name_and_password() {
+    let env = TestEnv::new();
+    env.write("users.txt", &format!("{ALICE}\n"));
+    let script = env.write("authed.py", AUTHED_CLIENT);
+    let s = Server::start(&env, &["--users", "users.txt"]);
+    let client = |password: &str| {
+        let mut cmd = Command::new(venv_bin().join("python"));
+        cmd.arg(&script)
+            .arg(s.url())
+            .current_dir(env.cwd())
+            .env_clear()
+            .env("PATH", venv_path())
+            .env("HOME", env.dir.path().join("home"))
+            .env("TZ", "UTC")
+            .env("GIT_PYTHON_REFRESH", "quiet")
+            .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+            .env("MLFLOW_TRACKING_USERNAME", "alice")
+            .env("MLFLOW_TRACKING_PASSWORD", password);
+        bounded(cmd, PY_WAIT)
+    };
+    let out = client("wrong");
+    assert_ne!(out.code, 0, "{out}");
+    assert!(
+        out.stderr.contains("401") || out.stderr.contains("UNAUTHENTICATED"),
+        "{out}"
+    );
+    let out = client(ALICE_PW);
+    assert_eq!(out.code, 0, "{out}\n----- server -----\n{}", s.stderr());
+    let runs = mlf(&env, &["runs", "list", "--format", "json"]).ok().json();
+    let run = run_named(&runs, "authed");
+    assert_eq!(metric_map(run)["loss"]["value"], json!(0.25), "{run:#}");
+}
