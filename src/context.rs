@@ -4,13 +4,15 @@ use std::path::{Path, PathBuf};
 
 use crate::env;
 use crate::error::{CliResult, failure, usage_error};
+use crate::remote;
 use crate::source;
-use crate::store::{self, STORE_DIR, Store};
+use crate::store::rest::RestStore;
+use crate::store::{self, Backend, STORE_DIR, Store};
 
 pub struct Ctx {
     pub ui: crate::ui::Ui,
     store_flag: Option<PathBuf>,
-    store: Option<Store>,
+    store: Option<Box<dyn Backend>>,
 }
 
 impl Ctx {
@@ -32,57 +34,110 @@ impl Ctx {
             .map_err(|e| failure(format!("cannot read the current directory: {e}")))
     }
 
-    /// Remote tracking servers are not supported yet: refuse rather than write locally when
-    /// `MLF_TRACKING_URI` asks for one.
-    fn check_tracking_uri(&self) -> CliResult<()> {
-        match env::var(env::MLF_TRACKING_URI) {
-            Some(uri) => Err(usage_error(format!(
-                "`{}` is set to `{uri}`, but this mlf only works with a local store",
-                env::MLF_TRACKING_URI
+    /// The tracking server commands talk to, if any: `MLF_TRACKING_URI`, else an http(s)
+    /// `MLFLOW_TRACKING_URI` when no store was named with `--store`/`MLF_STORE`.
+    pub fn tracking_uri(&self) -> CliResult<Option<String>> {
+        if let Some(uri) = env::var(env::MLF_TRACKING_URI) {
+            if !remote::is_remote_uri(&uri) {
+                return Err(usage_error(format!(
+                    "`{}` is `{uri}`, not an http:// or https:// URL",
+                    env::MLF_TRACKING_URI
+                ))
+                .hint("give a tracking server's URL, or use `--store DIR` for a local store"));
+            }
+            return Ok(Some(uri));
+        }
+        if self.store_flag.is_none()
+            && let Some(uri) = env::var(env::MLFLOW_TRACKING_URI)
+            && remote::is_remote_uri(&uri)
+        {
+            return Ok(Some(uri));
+        }
+        Ok(None)
+    }
+
+    /// The store for reading: a tracking server when one is set; else `--store`/`MLF_STORE`,
+    /// else the nearest `.mlf` upward.
+    pub fn store(&mut self) -> CliResult<&mut dyn Backend> {
+        if self.store.is_none() {
+            if let Some(uri) = self.tracking_uri()? {
+                self.store = Some(open_remote(&uri)?);
+            } else {
+                let root = match &self.store_flag {
+                    Some(dir) => dir.clone(),
+                    None => {
+                        let cwd = self.cwd()?;
+                        Store::discover(&cwd)
+                            .ok_or_else(|| store::Error::NoStore(cwd.display().to_string()))?
+                    }
+                };
+                let mut store = Store::open(&root)?;
+                store.truncate_long_values = truncates();
+                self.store = Some(Box::new(store));
+            }
+        }
+        Ok(self.store.as_deref_mut().expect("store opened"))
+    }
+
+    /// The store for writing: like `store`, but creates a local one when none is found — at
+    /// the `--store` path, else at the git work-tree root (or the current directory outside
+    /// git).
+    pub fn store_for_write(&mut self) -> CliResult<&mut dyn Backend> {
+        if self.store.is_none() {
+            if let Some(uri) = self.tracking_uri()? {
+                self.store = Some(open_remote(&uri)?);
+            } else {
+                let cwd = self.cwd()?;
+                let existing = match &self.store_flag {
+                    Some(dir) => dir.join(store::DB_FILE).is_file().then(|| dir.clone()),
+                    None => Store::discover(&cwd),
+                };
+                let mut store = match existing {
+                    Some(root) => Store::open(&root)?,
+                    None => self.create_store(&cwd)?,
+                };
+                store.truncate_long_values = truncates();
+                self.store = Some(Box::new(store));
+            }
+        }
+        Ok(self.store.as_deref_mut().expect("store opened"))
+    }
+
+    /// Where runs launched by this command are tracked: the server, or the local store
+    /// (created when none is found).
+    pub fn tracking(&mut self) -> CliResult<crate::launch::Tracking> {
+        if let Some(uri) = self.tracking_uri()? {
+            return Ok(crate::launch::Tracking::Remote(uri));
+        }
+        let store = self.local_store_for_write("a run")?;
+        Ok(crate::launch::Tracking::Local(store.root().to_path_buf()))
+    }
+
+    /// The local store, for what exists only there (`what` names it in the error).
+    pub fn local_store(&mut self, what: &str) -> CliResult<&mut Store> {
+        self.store()?;
+        self.local_or_refuse(what)
+    }
+
+    /// Like `local_store`, creating the store when none is found.
+    pub fn local_store_for_write(&mut self, what: &str) -> CliResult<&mut Store> {
+        self.store_for_write()?;
+        self.local_or_refuse(what)
+    }
+
+    fn local_or_refuse(&mut self, what: &str) -> CliResult<&mut Store> {
+        let backend = self.store.as_deref_mut().expect("store opened");
+        let location = backend.location();
+        backend.local_mut().ok_or_else(|| {
+            usage_error(format!(
+                "{what} needs a local store, but commands are talking to the tracking server {location}"
             ))
             .hint(format!(
-                "unset `{}` to use the nearest `.mlf` store",
-                env::MLF_TRACKING_URI
-            ))),
-            None => Ok(()),
-        }
-    }
-
-    /// The store for reading: `--store`/`MLF_STORE`, else the nearest `.mlf` upward.
-    pub fn store(&mut self) -> CliResult<&mut Store> {
-        if self.store.is_none() {
-            self.check_tracking_uri()?;
-            let root = match &self.store_flag {
-                Some(dir) => dir.clone(),
-                None => {
-                    let cwd = self.cwd()?;
-                    Store::discover(&cwd)
-                        .ok_or_else(|| store::Error::NoStore(cwd.display().to_string()))?
-                }
-            };
-            let store = Store::open(&root)?;
-            self.store = Some(self.configure(store));
-        }
-        Ok(self.store.as_mut().expect("store opened"))
-    }
-
-    /// The store for writing: like `store`, but creates one when none is found — at the
-    /// `--store` path, else at the git work-tree root (or the current directory outside git).
-    pub fn store_for_write(&mut self) -> CliResult<&mut Store> {
-        if self.store.is_none() {
-            self.check_tracking_uri()?;
-            let cwd = self.cwd()?;
-            let existing = match &self.store_flag {
-                Some(dir) => dir.join(store::DB_FILE).is_file().then(|| dir.clone()),
-                None => Store::discover(&cwd),
-            };
-            let store = match existing {
-                Some(root) => Store::open(&root)?,
-                None => self.create_store(&cwd)?,
-            };
-            self.store = Some(self.configure(store));
-        }
-        Ok(self.store.as_mut().expect("store opened"))
+                "unset `{}`/`{}` (or run it where the server's store is)",
+                env::MLF_TRACKING_URI,
+                env::MLFLOW_TRACKING_URI
+            ))
+        })
     }
 
     /// Where a new store would be created: the `--store` path, else `.mlf` at the git
@@ -119,12 +174,6 @@ impl Ctx {
         Ok(store)
     }
 
-    fn configure(&self, mut store: Store) -> Store {
-        store.truncate_long_values = env::var(env::MLFLOW_TRUNCATE_LONG_VALUES)
-            .is_none_or(|v| !v.eq_ignore_ascii_case("false"));
-        store
-    }
-
     /// The run a logging command writes to: `--run`, then `MLF_RUN_ID`/`MLFLOW_RUN_ID`, then
     /// the active run of `mlf run start`.
     pub fn target_run(&mut self, flag: Option<&str>) -> CliResult<String> {
@@ -140,12 +189,39 @@ impl Ctx {
             }
         }
         let store = self.store()?;
-        match store.state(store::ACTIVE_RUN)? {
+        match store.active_run()? {
             Some(id) => Ok(id),
             None => Err(usage_error("no run to log to")
                 .hint("pass `--run RUN`, set `MLF_RUN_ID`, or start one with `mlf run start`")),
         }
     }
+}
+
+/// A client of the tracking server at `uri`, keeping this machine's state for it (the active
+/// run) in the cache directory.
+pub fn open_remote(uri: &str) -> CliResult<Box<dyn Backend>> {
+    let client = remote::Client::new(uri).map_err(usage_error)?;
+    let key: String = client
+        .base()
+        .split_once("://")
+        .map(|(_, r)| r)
+        .unwrap_or("")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let state = crate::project::fetch::cache_dir().join("remote").join(key);
+    Ok(Box::new(RestStore::new(client, state, truncates())))
+}
+
+/// Whether over-long param and tag values are truncated (MLflow's default) or refused.
+fn truncates() -> bool {
+    env::var(env::MLFLOW_TRUNCATE_LONG_VALUES).is_none_or(|v| !v.eq_ignore_ascii_case("false"))
 }
 
 /// Keeps the store out of git: `.mlf/` in `.git/info/exclude`.

@@ -9,8 +9,8 @@ pub const MLF_STORE: &str = "MLF_STORE";
 pub const MLF_RUN_ID: &str = "MLF_RUN_ID";
 /// Experiment (name or id) for new runs when `-x` is not given.
 pub const MLF_EXPERIMENT: &str = "MLF_EXPERIMENT";
-/// Tracking server URI. Remote stores are not supported yet: when set, commands that need a
-/// store refuse to run rather than write locally.
+/// Tracking server URI (`http(s)://host:port`): every command then works against that server
+/// instead of a local store. Wins over `MLFLOW_TRACKING_URI`.
 pub const MLF_TRACKING_URI: &str = "MLF_TRACKING_URI";
 /// All `-p key=value` params of `mlf run`, as one JSON object, for the child.
 pub const MLF_PARAMS: &str = "MLF_PARAMS";
@@ -27,8 +27,14 @@ pub const MLFLOW_RUN_ID: &str = "MLFLOW_RUN_ID";
 pub const MLFLOW_EXPERIMENT_NAME: &str = "MLFLOW_EXPERIMENT_NAME";
 /// MLflow's experiment id; read like `MLF_EXPERIMENT` and set for children.
 pub const MLFLOW_EXPERIMENT_ID: &str = "MLFLOW_EXPERIMENT_ID";
-/// MLflow's tracking URI (reserved for remote stores).
+/// MLflow's tracking URI: an http(s) URL switches every command to that server.
 pub const MLFLOW_TRACKING_URI: &str = "MLFLOW_TRACKING_URI";
+/// Bearer token sent to a tracking server.
+pub const MLFLOW_TRACKING_TOKEN: &str = "MLFLOW_TRACKING_TOKEN";
+/// User name for HTTP Basic authentication with a tracking server.
+pub const MLFLOW_TRACKING_USERNAME: &str = "MLFLOW_TRACKING_USERNAME";
+/// Password for HTTP Basic authentication with a tracking server.
+pub const MLFLOW_TRACKING_PASSWORD: &str = "MLFLOW_TRACKING_PASSWORD";
 /// When `false`, over-long param and tag values are refused instead of truncated.
 pub const MLFLOW_TRUNCATE_LONG_VALUES: &str = "MLFLOW_TRUNCATE_LONG_VALUES";
 

@@ -83,9 +83,12 @@ impl From<store::Error> for CliError {
             E::NotFound(_) | E::Invalid(_) | E::AlreadyExists(_) | E::InvalidState(_) => {
                 ErrorKind::Usage
             }
-            E::NoStore(_) | E::Io(..) | E::Sqlite(_) | E::Newer(..) | E::Refused(_) => {
-                ErrorKind::Failure
-            }
+            E::NoStore(_)
+            | E::Io(..)
+            | E::Sqlite(_)
+            | E::Newer(..)
+            | E::Refused(_)
+            | E::Remote(_) => ErrorKind::Failure,
         };
         let mut err = CliError::new(kind, e.to_string());
         if let E::Io(_, source) = &e {

@@ -10,13 +10,39 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::thread;
 
+use crate::artifacts::Repo;
 use crate::env;
 use crate::error::{self, CliResult, failure};
 use crate::process;
-use crate::store::{LogBatch, Store};
+use crate::store::{Backend, LogBatch, Store};
 use crate::tracking::capture::{StepCounter, parse_line};
 use crate::tracking::ids::now_ms;
 use crate::tracking::{KeyValue, Metric, Run, RunStatus, tags};
+
+/// Where a launched run is tracked: a local store, or a tracking server.
+#[derive(Debug, Clone)]
+pub enum Tracking {
+    Local(PathBuf),
+    Remote(String),
+}
+
+impl Tracking {
+    /// A fresh handle on the store (each thread opens its own).
+    pub fn open(&self) -> CliResult<Box<dyn Backend>> {
+        match self {
+            Tracking::Local(root) => Ok(Box::new(Store::open(root)?)),
+            Tracking::Remote(uri) => crate::context::open_remote(uri),
+        }
+    }
+
+    /// The local store directory, when there is one.
+    pub fn store_root(&self) -> Option<&Path> {
+        match self {
+            Tracking::Local(root) => Some(root),
+            Tracking::Remote(_) => None,
+        }
+    }
+}
 
 /// What to start for a run.
 #[derive(Debug, Clone)]
@@ -48,14 +74,20 @@ pub struct Outcome {
     pub record_error: Option<error::CliError>,
 }
 
-/// Runs the process of `run` in the store at `store_root` and records how it ended.
-pub fn execute(
-    store_root: &Path,
-    run: &Run,
-    artifact_dir: &Path,
-    launch: Launch,
-) -> CliResult<Outcome> {
+/// Runs the process of `run` and records how it ended. Its output is saved as it streams into
+/// a local store's artifacts; a tracking server gets the logs uploaded at the end.
+pub fn execute(tracking: &Tracking, run: &Run, launch: Launch) -> CliResult<Outcome> {
     let id = run.info.run_id.clone();
+    let repo = tracking.open()?.artifacts(run)?;
+    let scratch = match repo.local_root() {
+        Some(_) => None,
+        None => Some(std::env::temp_dir().join(format!("mlf-logs-{}-{}", std::process::id(), &id))),
+    };
+    let artifact_dir = match (&scratch, repo.local_root()) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(root)) => root.to_path_buf(),
+        (None, None) => unreachable!("a repository is local or remote"),
+    };
     let mut cmd = Command::new(&launch.program);
     cmd.args(&launch.args)
         .stdin(if launch.echo {
@@ -66,7 +98,6 @@ pub fn execute(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env(env::MLF_RUN_ID, &id)
-        .env(env::MLF_STORE, store_root)
         .env(env::MLFLOW_RUN_ID, &id)
         .env(env::MLFLOW_EXPERIMENT_ID, &run.info.experiment_id);
     if let Some(dir) = &launch.cwd {
@@ -83,17 +114,26 @@ pub fn execute(
     cmd.env(env::MLF_PARAMS, serde_json::Value::Object(all).to_string());
     // The mlflow client in the child logs into this run through a server on a loopback port
     // (unless the user points it at a tracking server of their own).
-    let _server = match env::var(env::MLFLOW_TRACKING_URI)
-        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-    {
-        Some(_) => None,
-        None => match crate::server::Embedded::start(store_root) {
-            Ok(server) => {
-                cmd.env(env::MLFLOW_TRACKING_URI, &server.url);
-                Some(server)
+    let _server = match tracking {
+        Tracking::Remote(uri) => {
+            cmd.env(env::MLF_TRACKING_URI, uri)
+                .env(env::MLFLOW_TRACKING_URI, uri)
+                .env_remove(env::MLF_STORE);
+            None
+        }
+        Tracking::Local(store_root) => {
+            cmd.env(env::MLF_STORE, store_root);
+            match env::var(env::MLFLOW_TRACKING_URI).filter(|u| crate::remote::is_remote_uri(u)) {
+                Some(_) => None,
+                None => match crate::server::Embedded::start(store_root) {
+                    Ok(server) => {
+                        cmd.env(env::MLFLOW_TRACKING_URI, &server.url);
+                        Some(server)
+                    }
+                    Err(_) => None,
+                },
             }
-            Err(_) => None,
-        },
+        }
     };
     for (k, v) in &launch.env {
         cmd.env(k, v);
@@ -102,7 +142,7 @@ pub fn execute(
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
-            if let Ok(mut store) = Store::open(store_root) {
+            if let Ok(mut store) = tracking.open() {
                 let _ = store.update_run(&id, RunStatus::Failed, Some(now_ms()));
             }
             return Err(failure(format!("cannot start `{}`: {e}", launch.program)));
@@ -113,9 +153,7 @@ pub fn execute(
     let logs = artifact_dir.join("logs");
     let out_pipe = child.stdout.take().expect("piped stdout");
     let err_pipe = child.stderr.take().expect("piped stderr");
-    let capture_to = launch
-        .capture
-        .then(|| (store_root.to_path_buf(), id.clone()));
+    let capture_to = launch.capture.then(|| (tracking.clone(), id.clone()));
     let echo = launch.echo;
     let out_thread = thread::spawn({
         let path = logs.join("stdout.txt");
@@ -152,7 +190,11 @@ pub fn execute(
     }
     // The command has run: whatever happens to the record, its exit code is passed on.
     let recorded = (|| -> CliResult<()> {
-        let mut store = Store::open(store_root)?;
+        let mut store = tracking.open()?;
+        if let Some(dir) = &scratch {
+            upload_logs(&repo, dir);
+            let _ = std::fs::remove_dir_all(dir);
+        }
         store.log_batch(
             &id,
             LogBatch {
@@ -171,6 +213,21 @@ pub fn execute(
         end,
         record_error: recorded.err(),
     })
+}
+
+/// Uploads the saved output of a run (`logs/…`) to its remote artifacts.
+fn upload_logs(repo: &Repo, dir: &Path) {
+    for name in ["stdout.txt", "stderr.txt"] {
+        let from = dir.join("logs").join(name);
+        if let Ok(meta) = std::fs::metadata(&from) {
+            let item = crate::artifacts::CopyItem {
+                from,
+                to: Path::new("logs").join(name),
+                size: meta.len(),
+            };
+            let _ = repo.put(&item, &mut |_| {});
+        }
+    }
 }
 
 /// `MLF_PARAM_<KEY>`: the key upper-cased, anything but letters and digits as `_`.
@@ -198,13 +255,13 @@ fn relay(
     mut pipe: impl Read,
     path: &Path,
     stream: Option<Stream>,
-    capture: Option<(PathBuf, String)>,
+    capture: Option<(Tracking, String)>,
 ) -> Result<usize, error::CliError> {
     let mut file: Option<File> = None;
     let mut buf = vec![0u8; 16 * 1024];
     let mut pending: Vec<u8> = Vec::new();
     let mut capturer = match &capture {
-        Some((root, id)) => Some((Store::open(root)?, id.clone(), StepCounter::default())),
+        Some((tracking, id)) => Some((tracking.open()?, id.clone(), StepCounter::default())),
         None => None,
     };
     let mut points = 0usize;
@@ -262,7 +319,7 @@ fn relay(
 }
 
 fn capture_line(
-    store: &mut Store,
+    store: &mut Box<dyn Backend>,
     id: &str,
     counter: &mut StepCounter,
     line: &[u8],

@@ -16,6 +16,7 @@ pub mod models;
 pub mod process;
 pub mod project;
 pub mod registry;
+pub mod remote;
 pub mod search;
 pub mod server;
 pub mod serving;

@@ -8,6 +8,10 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
 
+pub mod http;
+
+pub use http::HttpRepo;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{0}")]
@@ -101,33 +105,9 @@ impl LocalRepo {
         Ok(real)
     }
 
-    /// Plans copying a local file or directory to `dest` (a directory under the root; a file
-    /// keeps its name, a directory's contents keep their layout below `dest/<dirname>`).
+    /// Plans copying a local file or directory to `dest` (see [`plan_put`]).
     pub fn plan_put(&self, src: &Path, dest: &Path) -> Result<Vec<CopyItem>> {
-        let meta = fs::metadata(src)
-            .map_err(|_| Error::NotFound(format!("no file or directory `{}`", src.display())))?;
-        let name = src
-            .file_name()
-            .map(PathBuf::from)
-            .or_else(|| {
-                fs::canonicalize(src)
-                    .ok()
-                    .and_then(|p| p.file_name().map(PathBuf::from))
-            })
-            .unwrap_or_default();
-        let mut items = Vec::new();
-        if meta.is_file() {
-            items.push(CopyItem {
-                from: src.to_path_buf(),
-                to: dest.join(&name),
-                size: meta.len(),
-            });
-        } else {
-            let base =
-                fs::canonicalize(src).map_err(io(format!("cannot resolve `{}`", src.display())))?;
-            walk_source(&base, &base, &dest.join(&name), &mut items)?;
-        }
-        Ok(items)
+        plan_put(src, dest)
     }
 
     /// Copies one planned file into place (temporary file, then rename); `progress` is called
@@ -264,6 +244,128 @@ impl LocalRepo {
             }
         }
         Ok(items)
+    }
+}
+
+/// Plans copying a local file or directory to `dest` (a directory under the root; a file
+/// keeps its name, a directory's contents keep their layout below `dest/<dirname>`).
+pub fn plan_put(src: &Path, dest: &Path) -> Result<Vec<CopyItem>> {
+    let meta = fs::metadata(src)
+        .map_err(|_| Error::NotFound(format!("no file or directory `{}`", src.display())))?;
+    let name = src
+        .file_name()
+        .map(PathBuf::from)
+        .or_else(|| {
+            fs::canonicalize(src)
+                .ok()
+                .and_then(|p| p.file_name().map(PathBuf::from))
+        })
+        .unwrap_or_default();
+    let mut items = Vec::new();
+    if meta.is_file() {
+        items.push(CopyItem {
+            from: src.to_path_buf(),
+            to: dest.join(&name),
+            size: meta.len(),
+        });
+    } else {
+        let base =
+            fs::canonicalize(src).map_err(io(format!("cannot resolve `{}`", src.display())))?;
+        walk_source(&base, &base, &dest.join(&name), &mut items)?;
+    }
+    Ok(items)
+}
+
+/// The artifacts of a run: a local directory, or a tracking server's artifact proxy.
+pub enum Repo {
+    Local(LocalRepo),
+    Http(HttpRepo),
+}
+
+impl Repo {
+    /// The root as a URI or path, for listings.
+    pub fn root_uri(&self) -> String {
+        match self {
+            Repo::Local(r) => r.root().display().to_string(),
+            Repo::Http(r) => r.root_uri(),
+        }
+    }
+
+    /// The local directory, when the artifacts are local.
+    pub fn local_root(&self) -> Option<&Path> {
+        match self {
+            Repo::Local(r) => Some(r.root()),
+            Repo::Http(_) => None,
+        }
+    }
+
+    pub fn list(&self, rel: &Path, recursive: bool) -> Result<Vec<FileInfo>> {
+        match self {
+            Repo::Local(r) => r.list(rel, recursive),
+            Repo::Http(r) => r.list(rel, recursive),
+        }
+    }
+
+    pub fn plan_get(&self, rel: &Path, dest: &Path) -> Result<Vec<CopyItem>> {
+        match self {
+            Repo::Local(r) => r.plan_get(rel, dest),
+            Repo::Http(r) => r.plan_get(rel, dest),
+        }
+    }
+
+    /// Copies one planned file out to its local destination.
+    pub fn get(&self, item: &CopyItem, progress: &mut dyn FnMut(u64)) -> Result<()> {
+        match self {
+            Repo::Local(_) => copy_out(item, progress),
+            Repo::Http(r) => r.get(item, progress),
+        }
+    }
+
+    pub fn plan_put(&self, src: &Path, dest: &Path) -> Result<Vec<CopyItem>> {
+        plan_put(src, dest)
+    }
+
+    pub fn put(&self, item: &CopyItem, progress: &mut dyn FnMut(u64)) -> Result<()> {
+        match self {
+            Repo::Local(r) => r.put(item, progress),
+            Repo::Http(r) => r.put(item, progress),
+        }
+    }
+
+    pub fn write_bytes(&self, rel: &Path, bytes: &[u8]) -> Result<()> {
+        match self {
+            Repo::Local(r) => r.write_bytes(rel, bytes),
+            Repo::Http(r) => r.write_bytes(rel, bytes),
+        }
+    }
+
+    /// Checks that everything below `rel` stays inside the root (the server checks its own).
+    pub fn check_tree(&self, rel: &Path) -> Result<()> {
+        match self {
+            Repo::Local(r) => r.check_tree(rel),
+            Repo::Http(_) => Ok(()),
+        }
+    }
+
+    /// A local directory or file holding the artifact `rel`: the run's own for local
+    /// artifacts; for remote ones, a copy downloaded below `scratch`.
+    pub fn materialize(&self, rel: &Path, scratch: &Path) -> Result<PathBuf> {
+        match self {
+            Repo::Local(r) => {
+                r.list(rel, false)?;
+                Ok(r.root().join(rel))
+            }
+            Repo::Http(r) => {
+                for item in r.plan_get(rel, scratch)? {
+                    r.get(&item, &mut |_| {})?;
+                }
+                let name = rel
+                    .file_name()
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| PathBuf::from("artifacts"));
+                Ok(scratch.join(name))
+            }
+        }
     }
 }
 
@@ -409,7 +511,7 @@ fn is_temp(name: &str) -> bool {
     name.starts_with('.') && name.ends_with(".tmp")
 }
 
-fn slash(p: &Path) -> String {
+pub(crate) fn slash(p: &Path) -> String {
     p.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()

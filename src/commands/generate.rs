@@ -78,7 +78,7 @@ pub fn run(ctx: &mut Ctx, cmd: GenerateCommand) -> CliResult<u8> {
             if ctx.ui.quiet || !ctx.ui.stderr_tty {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
             }
-            let store = ctx.store_for_write()?;
+            let store = ctx.local_store_for_write("`mlf generate store`")?;
             let id = store.generate_synthetic(&spec, &mut |n| bar.set_position(n as u64))?;
             bar.finish_and_clear();
             ctx.ui.status(

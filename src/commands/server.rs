@@ -86,7 +86,10 @@ fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
         None => None,
     };
     let token = auth_token.filter(|t| !t.is_empty());
-    let store_root = ctx.store_for_write()?.root().to_path_buf();
+    let store_root = ctx
+        .local_store_for_write("`mlf server`")?
+        .root()
+        .to_path_buf();
     if !host.is_loopback() && token.is_none() && users.is_none() {
         ctx.ui.warn(&format!("listening on {host} without --auth-token or --users: anyone who can reach this machine can read and write the store"));
     }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CliResult, failure, usage_error};
-use crate::store::Store;
+use crate::store::Backend;
 
 /// The MLmodel file. Known keys are typed; every other key is kept as it was.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -154,7 +154,7 @@ fn sort_keys(v: serde_yaml::Value) -> serde_yaml::Value {
 
 /// Resolves a model URI to a local model directory: a path, `runs:/RUN/PATH`,
 /// `models:/NAME/VERSION`, `models:/NAME/STAGE`, `models:/NAME/latest` or `models:/NAME@ALIAS`.
-pub fn resolve_uri(store: Option<&Store>, uri: &str, cwd: &Path) -> CliResult<PathBuf> {
+pub fn resolve_uri(store: Option<&dyn Backend>, uri: &str, cwd: &Path) -> CliResult<PathBuf> {
     if uri.starts_with("runs:") || uri.starts_with("models:") {
         let store = store.ok_or_else(|| {
             usage_error(format!(
@@ -168,8 +168,16 @@ pub fn resolve_uri(store: Option<&Store>, uri: &str, cwd: &Path) -> CliResult<Pa
                 .map_err(crate::commands::log::artifact_error)?;
             let id = store.resolve_run(run, None)?;
             let run = store.run(&id)?;
-            let dir = store.run_artifact_dir(&run).join(rel);
-            let root = std::fs::canonicalize(store.run_artifact_dir(&run)).unwrap_or_default();
+            let repo = store.artifacts(&run)?;
+            let Some(local) = repo.local_root() else {
+                let key = format!("run-{id}-{}", rel.display());
+                return download(&key, |scratch| {
+                    repo.materialize(&rel, scratch)
+                        .map_err(|e| crate::store::Error::Remote(e.to_string()))
+                });
+            };
+            let dir = local.join(rel);
+            let root = std::fs::canonicalize(local).unwrap_or_default();
             let real = std::fs::canonicalize(&dir)
                 .map_err(|_| usage_error(format!("run {} has no artifact `{path}`", &id[..8])))?;
             if !real.starts_with(&root) {
@@ -180,7 +188,11 @@ pub fn resolve_uri(store: Option<&Store>, uri: &str, cwd: &Path) -> CliResult<Pa
             return Ok(real);
         }
         let version = crate::commands::registry::resolve_model(store, uri)?;
-        return Ok(PathBuf::from(version.storage_location));
+        if store.local().is_some() {
+            return Ok(store.version_files(&version, Path::new(""))?);
+        }
+        let key = format!("model-{}-{}", version.name, version.version);
+        return download(&key, |scratch| store.version_files(&version, scratch));
     }
     if uri.contains("://") {
         return Err(usage_error(format!(
@@ -189,6 +201,49 @@ pub fn resolve_uri(store: Option<&Store>, uri: &str, cwd: &Path) -> CliResult<Pa
     }
     let path = cwd.join(uri);
     std::fs::canonicalize(&path).map_err(|_| usage_error(format!("no model directory `{uri}`")))
+}
+
+/// Downloads a remote model with `fetch` (given a scratch directory, it returns the model's
+/// path inside it) into the cache at `downloads/<key>`, replacing an older copy, and returns
+/// its local path.
+fn download(
+    key: &str,
+    fetch: impl FnOnce(&Path) -> crate::store::Result<PathBuf>,
+) -> CliResult<PathBuf> {
+    let safe: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let base = crate::project::fetch::cache_dir().join("downloads");
+    let scratch = base.join(format!(
+        ".{safe}.{}.{}",
+        std::process::id(),
+        crate::tracking::ids::new_run_id()
+    ));
+    std::fs::create_dir_all(&scratch)
+        .map_err(|e| failure(format!("cannot create `{}`: {e}", scratch.display())))?;
+    let got = match fetch(&scratch) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&scratch);
+            return Err(e.into());
+        }
+    };
+    let dest = base.join(&safe);
+    let _ = std::fs::remove_dir_all(&dest);
+    std::fs::rename(&scratch, &dest).map_err(|e| {
+        failure(format!(
+            "cannot move the download to `{}`: {e}",
+            dest.display()
+        ))
+    })?;
+    Ok(dest.join(got.strip_prefix(&scratch).unwrap_or(Path::new(""))))
 }
 
 /// Packs a directory into a gzipped tar, entries sorted and with fixed metadata, so the same

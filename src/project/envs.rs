@@ -165,7 +165,8 @@ fn requirement_files(deps: &[String], dir: &Path) -> Vec<String> {
 
 /// What a docker run needs from the run.
 pub struct DockerRun<'a> {
-    pub store_root: &'a Path,
+    /// The local store (mounted at its own path), or none for a tracking server.
+    pub store_root: Option<&'a Path>,
     pub build_image: bool,
     pub commit: Option<&'a str>,
 }
@@ -320,7 +321,6 @@ fn docker_plan(
     } else {
         d.image.clone()
     };
-    let store = run.store_root.display().to_string();
     let mut runner = vec![docker, "run".into(), "--rm".into()];
     if !run.build_image {
         runner.extend([
@@ -328,20 +328,22 @@ fn docker_plan(
             format!("{}:{CONTAINER_PROJECT_DIR}", project.dir.display()),
         ]);
     }
-    runner.extend([
-        "-w".into(),
-        CONTAINER_PROJECT_DIR.into(),
-        "-v".into(),
-        format!("{store}:{store}"),
-    ]);
+    runner.extend(["-w".into(), CONTAINER_PROJECT_DIR.into()]);
+    if let Some(root) = run.store_root {
+        let store = root.display().to_string();
+        runner.extend(["-v".into(), format!("{store}:{store}")]);
+    }
     // The tracking variables reach the container by name; their values come from mlf's
     // launch environment (`-e NAME` copies the caller's value).
-    for var in [
-        env::MLF_RUN_ID,
-        env::MLF_STORE,
-        env::MLFLOW_RUN_ID,
-        env::MLFLOW_EXPERIMENT_ID,
-    ] {
+    let location = match run.store_root {
+        Some(_) => vec![env::MLF_STORE],
+        None => vec![env::MLF_TRACKING_URI, env::MLFLOW_TRACKING_URI],
+    };
+    for var in [env::MLF_RUN_ID]
+        .into_iter()
+        .chain(location)
+        .chain([env::MLFLOW_RUN_ID, env::MLFLOW_EXPERIMENT_ID])
+    {
         runner.extend(["-e".into(), var.into()]);
     }
     for v in &d.volumes {

@@ -831,6 +831,100 @@ fn describe(t: &Target) -> String {
     }
 }
 
+/// The text of a key as the filter grammar writes it (`metrics.`my key``, `attributes.status`).
+fn target_text(t: &Target) -> String {
+    let quoted = |prefix: &str, k: &str| {
+        if !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
+        {
+            format!("{prefix}.{k}")
+        } else {
+            format!("{prefix}.`{k}`")
+        }
+    };
+    match t {
+        Target::Metric(k) => quoted("metrics", k),
+        Target::Param(k) => quoted("params", k),
+        Target::Tag(k) => quoted("tags", k),
+        Target::Attr(Attr::Name) => "name".to_string(),
+        Target::Attr(a) => format!("attributes.{}", a.name()),
+        Target::Dataset(k) => format!("datasets.{k}"),
+    }
+}
+
+fn string_text(s: &str) -> String {
+    if s.contains('\'') {
+        format!("\"{s}\"")
+    } else {
+        format!("'{s}'")
+    }
+}
+
+impl Expr {
+    /// The filter as text in MLflow's grammar (relative times written as milliseconds), for
+    /// sending to a tracking server.
+    pub fn to_filter_string(&self) -> String {
+        match self {
+            Expr::And(items) => items
+                .iter()
+                .map(|e| match e {
+                    Expr::Or(_) => format!("({})", e.to_filter_string()),
+                    _ => e.to_filter_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(" and "),
+            Expr::Or(items) => items
+                .iter()
+                .map(|e| match e {
+                    Expr::And(_) | Expr::Or(_) => format!("({})", e.to_filter_string()),
+                    _ => e.to_filter_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(" or "),
+            Expr::Not(inner) => format!("not ({})", inner.to_filter_string()),
+            Expr::Clause(c) => {
+                let value = match &c.value {
+                    Value::Number(n) | Value::Time(n) => {
+                        if n.fract() == 0.0 && n.abs() < 1e15 {
+                            format!("{}", *n as i64)
+                        } else {
+                            format!("{n}")
+                        }
+                    }
+                    Value::Str(s) => string_text(s),
+                    Value::List(items) => format!(
+                        "({})",
+                        items
+                            .iter()
+                            .map(|s| string_text(s))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    Value::None => String::new(),
+                };
+                let key = target_text(&c.target);
+                if value.is_empty() {
+                    format!("{key} {}", c.op.as_str())
+                } else {
+                    format!("{key} {} {value}", c.op.as_str())
+                }
+            }
+        }
+    }
+}
+
+impl OrderKey {
+    /// The key as an `order_by` item of MLflow's API (`metrics.`acc` DESC`).
+    pub fn to_order_string(&self) -> String {
+        format!(
+            "{} {}",
+            target_text(&self.target),
+            if self.ascending { "ASC" } else { "DESC" }
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -67,7 +67,7 @@ impl From<store::Error> for ApiError {
             E::AlreadyExists(_) => (400, "RESOURCE_ALREADY_EXISTS"),
             E::InvalidState(_) => (400, "INVALID_STATE"),
             E::Refused(_) => (403, "PERMISSION_DENIED"),
-            E::Io(..) | E::Sqlite(_) | E::Newer(..) => (500, "INTERNAL_ERROR"),
+            E::Io(..) | E::Sqlite(_) | E::Newer(..) | E::Remote(_) => (500, "INTERNAL_ERROR"),
         };
         ApiError {
             status,

@@ -4,10 +4,12 @@
 //! in return values. Many processes may write at once: every write is an IMMEDIATE transaction
 //! behind a busy timeout, retried while SQLite reports the database busy.
 
+mod backend;
 mod experiments;
 mod extra;
 mod logging;
 mod registry;
+pub mod rest;
 mod runs;
 mod schema;
 mod synthetic;
@@ -17,6 +19,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 
+pub use backend::{Backend, RegistryStore, TrackingStore};
 pub use extra::LoggedModel;
 pub use logging::{LogBatch, LogOutcome};
 pub use registry::{Act, NewVersion, Snapshot};
@@ -50,6 +53,9 @@ pub enum Error {
     NoStore(String),
     #[error("{0}")]
     Io(String, #[source] std::io::Error),
+    /// A tracking server could not be reached or answered with a server error.
+    #[error("{0}")]
+    Remote(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error(

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use crate::support::{Output, TestEnv};
 
 /// The longest a server may take to start, or to answer one request.
-const WAIT: Duration = Duration::from_secs(120);
+pub(crate) const WAIT: Duration = Duration::from_secs(120);
 /// The longest a Python process may run.
 const PY_WAIT: Duration = Duration::from_secs(600);
 
@@ -37,7 +37,7 @@ const SECRET: &str = "TOP-SECRET-7f3a9c";
 // Processes
 
 /// Runs `cmd`, killing it if it outlives `limit`.
-fn bounded(mut cmd: Command, limit: Duration) -> Output {
+pub(crate) fn bounded(mut cmd: Command, limit: Duration) -> Output {
     use std::os::unix::process::ExitStatusExt;
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -85,7 +85,7 @@ fn mlf(env: &TestEnv, args: &[&str]) -> Output {
 }
 
 /// The `bin` folder of target/e2e-venv, made by scripts/e2e-python-env.sh when missing.
-fn venv_bin() -> &'static Path {
+pub(crate) fn venv_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -111,7 +111,7 @@ fn venv_path() -> String {
 }
 
 /// A running `mlf server`; killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     /// Where to connect: `127.0.0.1:PORT`.
     addr: String,
@@ -124,7 +124,7 @@ struct Server {
 
 impl Server {
     /// `mlf server --port 0 EXTRA…` in the test's working directory.
-    fn start(env: &TestEnv, extra: &[&str]) -> Server {
+    pub(crate) fn start(env: &TestEnv, extra: &[&str]) -> Server {
         let mut args = vec!["server", "--port", "0"];
         args.extend_from_slice(extra);
         let mut cmd = env.command(&args);
@@ -179,7 +179,7 @@ impl Server {
         server
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 

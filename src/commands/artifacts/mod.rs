@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::artifacts::{LocalRepo, clean_relative, copy_out};
+use crate::artifacts::{Repo, clean_relative};
 use crate::commands::log::{RunArg, artifact_error};
 use crate::context::Ctx;
 use crate::error::CliResult;
@@ -52,11 +52,11 @@ pub fn run(ctx: &mut Ctx, cmd: ArtifactsCommand) -> CliResult<u8> {
     }
 }
 
-fn repo(ctx: &mut Ctx, run: &RunArg) -> CliResult<(String, LocalRepo)> {
+fn repo(ctx: &mut Ctx, run: &RunArg) -> CliResult<(String, Repo)> {
     let id = ctx.target_run(run.run.as_deref())?;
     let store = ctx.store()?;
     let run = store.run(&id)?;
-    Ok((id, LocalRepo::new(store.run_artifact_dir(&run))))
+    Ok((id, store.artifacts(&run)?))
 }
 
 fn list(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
@@ -71,7 +71,7 @@ fn list(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
     let files = repo.list(&rel, recursive).map_err(artifact_error)?;
     match output.format {
         OutputFormat::Json => {
-            let root_uri = repo.root().display().to_string();
+            let root_uri = repo.root_uri();
             ctx.ui
                 .json(&serde_json::json!({ "root_uri": root_uri, "files": files }))?;
         }
@@ -130,7 +130,8 @@ fn get(ctx: &mut Ctx, args: GetArgs) -> CliResult<u8> {
     let mut done = 0u64;
     for item in &items {
         let base = done;
-        copy_out(item, &mut |n| bar.set_position(base + n)).map_err(artifact_error)?;
+        repo.get(item, &mut |n| bar.set_position(base + n))
+            .map_err(artifact_error)?;
         done += item.size;
     }
     bar.finish_and_clear();

@@ -32,6 +32,11 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
     let store = ctx.store()?;
     let exps = store.list_experiments(view)?;
     let counts = store.run_counts()?;
+    // A tracking server cannot count runs: the column shows `missing` then.
+    let count = |id: &str, missing: &str| match &counts {
+        Some(c) => c.get(id).copied().unwrap_or(0).to_string(),
+        None => missing.to_string(),
+    };
     match output.format {
         OutputFormat::Json => ctx.ui.json(&serde_json::json!({ "experiments": exps }))?,
         OutputFormat::Csv => {
@@ -45,11 +50,7 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
                 "artifact_location",
             ]);
             for e in &exps {
-                let runs = counts
-                    .get(&e.experiment_id)
-                    .copied()
-                    .unwrap_or(0)
-                    .to_string();
+                let runs = count(&e.experiment_id, "");
                 let _ = w.write_record([
                     e.experiment_id.as_str(),
                     &e.name,
@@ -79,11 +80,7 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
                     let mut row = vec![
                         e.experiment_id.clone(),
                         e.name.clone(),
-                        counts
-                            .get(&e.experiment_id)
-                            .copied()
-                            .unwrap_or(0)
-                            .to_string(),
+                        count(&e.experiment_id, "-"),
                         time(e.creation_time),
                     ];
                     if view != ViewType::ActiveOnly {

@@ -18,11 +18,17 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
     let ShowArgs { experiment, output } = args;
     let store = ctx.store()?;
     let exp = store.resolve_experiment(&experiment)?;
-    let runs = store
-        .run_counts()?
-        .get(&exp.experiment_id)
-        .copied()
-        .unwrap_or(0);
+    let runs = match store.run_counts()? {
+        Some(counts) => counts.get(&exp.experiment_id).copied().unwrap_or(0),
+        // A tracking server is asked for the runs themselves.
+        None => store
+            .search_runs(&crate::store::RunQuery {
+                experiment_ids: vec![exp.experiment_id.clone()],
+                ..Default::default()
+            })?
+            .runs
+            .len(),
+    };
     match output.format {
         OutputFormat::Json => ctx.ui.json(&serde_json::json!({ "experiment": exp }))?,
         format => {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::artifacts::{LocalRepo, clean_relative};
+use crate::artifacts::clean_relative;
 use crate::context::Ctx;
 use crate::error::{CliError, CliResult, failure, usage_error};
 use crate::ui::format::bytes;
@@ -30,7 +30,7 @@ pub fn run(ctx: &mut Ctx, args: ArtifactArgs) -> CliResult<u8> {
             "run `{id}` is deleted: restore it with `mlf runs restore`"
         )));
     }
-    let repo = LocalRepo::new(store.run_artifact_dir(&run));
+    let repo = store.artifacts(&run)?;
     let items = repo.plan_put(&path, &dest).map_err(artifact_error)?;
     let total: u64 = items.iter().map(|i| i.size).sum();
     let bar = progress::bytes(&ctx.ui, total, "Copying");

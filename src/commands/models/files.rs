@@ -87,7 +87,7 @@ pub fn log(ctx: &mut Ctx, args: LogArgs) -> CliResult<u8> {
     let id = ctx.target_run(run.run.as_deref())?;
     let store = ctx.store()?;
     let r = store.run(&id)?;
-    let repo = LocalRepo::new(store.run_artifact_dir(&r));
+    let repo = store.artifacts(&r)?;
     if repo.list(&dest, false).is_ok_and(|l| !l.is_empty()) {
         return Err(usage_error(format!(
             "run {} already has artifacts at `{name}`: choose another --name",

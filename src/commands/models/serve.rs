@@ -116,7 +116,7 @@ fn python_env(ctx: &Ctx, dir: &std::path::Path, kind: PyEnv) -> CliResult<Python
         &project,
         spec.0,
         &DockerRun {
-            store_root: dir,
+            store_root: Some(dir),
             build_image: false,
             commit: None,
         },

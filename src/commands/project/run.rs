@@ -1,7 +1,6 @@
 //! `mlf project run [URI]`: an MLproject entry point as a run, in its environment; with
 //! `--sweep`, a grid of runs under a parent run.
 
-use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -9,11 +8,11 @@ use crate::commands::runs::compare::{build_rows, render_blocks};
 use crate::context::Ctx;
 use crate::env;
 use crate::error::{CliError, CliResult, failure, usage_error};
-use crate::launch::{Launch, Outcome, execute};
+use crate::launch::{Launch, Outcome, Tracking, execute};
 use crate::process::shell_quote;
 use crate::project::envs::{self, DockerRun, Manager, Plan};
 use crate::project::{Project, Resolved, fetch, render_command, resolve_params};
-use crate::store::{NewRun, Store};
+use crate::store::NewRun;
 use crate::tracking::validation::{split_key_value, validate_run_name};
 use crate::tracking::{KeyValue, Owner, Run, RunStatus, tags};
 use crate::ui::format::short_id;
@@ -142,12 +141,15 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
         .collect::<Result<_, _>>()
         .map_err(usage_error)?;
     let manager = env_manager.unwrap_or_else(|| Manager::default_for(&project.env));
-    let store_root = ctx.write_store_root()?;
+    let store_root = match ctx.tracking_uri()? {
+        Some(_) => None,
+        None => Some(ctx.write_store_root()?),
+    };
     let plan = envs::plan(
         &project,
         manager,
         &DockerRun {
-            store_root: &store_root,
+            store_root: store_root.as_deref(),
             build_image,
             commit: fetched.commit.as_deref(),
         },
@@ -224,8 +226,8 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
         failure(e).hint("run with `--env-manager local` to use the current environment")
     })?;
 
+    let tracking = ctx.tracking()?;
     let store = ctx.store_for_write()?;
-    let store_root = store.root().to_path_buf();
     let mut base_tags = vec![
         kv(tags::SOURCE_TYPE, "PROJECT"),
         kv(tags::SOURCE_NAME, &fetched.source),
@@ -253,7 +255,7 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
         host: crate::commands::runs::hostname(),
     };
     let job = Job {
-        store_root: &store_root,
+        tracking: &tracking,
         plan: &plan,
         project: &project,
         capture: capture_metrics,
@@ -329,7 +331,7 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
                         break;
                     }
                     let result = (|| -> CliResult<(Run, Outcome)> {
-                        let mut store = Store::open(&store_root)?;
+                        let mut store = tracking.open()?;
                         let mut tags = base_tags.clone();
                         tags.push(kv(tags::COMMAND, &commands[i]));
                         tags.push(kv("mlflow.parentRunId", &parent.info.run_id));
@@ -440,7 +442,7 @@ fn to_kv(pairs: &[(String, String)]) -> Vec<KeyValue> {
 
 /// What every run of this invocation shares.
 struct Job<'a> {
-    store_root: &'a Path,
+    tracking: &'a Tracking,
     plan: &'a Plan,
     project: &'a Project,
     capture: bool,
@@ -449,14 +451,9 @@ struct Job<'a> {
 impl Job<'_> {
     fn launch(&self, run: &Run, command: &str, echo: bool) -> CliResult<Outcome> {
         let argv = self.plan.argv(command);
-        let artifact_dir: PathBuf = {
-            let store = Store::open(self.store_root)?;
-            store.run_artifact_dir(run)
-        };
         execute(
-            self.store_root,
+            self.tracking,
             run,
-            &artifact_dir,
             Launch {
                 program: argv[0].clone(),
                 args: argv[1..].to_vec(),

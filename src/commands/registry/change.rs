@@ -236,13 +236,15 @@ pub fn delete(ctx: &mut Ctx, args: DeleteArgs) -> CliResult<u8> {
             let location = store.version(&name, v)?.storage_location;
             let aliases = store.delete_version(&name, v, &act)?;
             // Files copied in for this version go with it (runs:/ sources stay in their run).
-            let own = store
-                .root()
-                .join("registry")
-                .join(&name)
-                .join(v.to_string());
-            if std::path::Path::new(&location).starts_with(&own) && own.is_dir() {
-                let _ = std::fs::remove_dir_all(&own);
+            if let Some(local) = store.local() {
+                let own = local
+                    .root()
+                    .join("registry")
+                    .join(&name)
+                    .join(v.to_string());
+                if std::path::Path::new(&location).starts_with(&own) && own.is_dir() {
+                    let _ = std::fs::remove_dir_all(&own);
+                }
             }
             let extra = if aliases.is_empty() {
                 String::new()
@@ -260,13 +262,19 @@ pub fn delete(ctx: &mut Ctx, args: DeleteArgs) -> CliResult<u8> {
                     .hint(format!("delete it with all its versions with `mlf registry delete {name} --yes`, or one version with `--version N`")));
             }
             store.delete_model(&name, &act)?;
-            let files = store.root().join("registry").join(&name);
-            if files.is_dir() {
-                let _ = std::fs::remove_dir_all(&files);
+            let local = store.local().is_some();
+            if let Some(local) = store.local() {
+                let files = local.root().join("registry").join(&name);
+                if files.is_dir() {
+                    let _ = std::fs::remove_dir_all(&files);
+                }
             }
             ctx.ui.status(
                 "Deleted",
-                &format!("model `{name}` ({count} version(s)); its history stays"),
+                &format!(
+                    "model `{name}` ({count} version(s)){}",
+                    if local { "; its history stays" } else { "" }
+                ),
             );
         }
     }
@@ -285,7 +293,7 @@ pub fn promote(ctx: &mut Ctx, args: PromoteArgs) -> CliResult<u8> {
     let stage = super::stage(&to)?;
     let actor = super::actor(ctx);
     let store = ctx.store()?;
-    let policy = Policy::load(store.root()).map_err(failure)?;
+    let policy = policy(&*store)?;
     let needs_approval = policy.is_protected(stage);
     let result = store.transition(
         &name,
@@ -410,7 +418,7 @@ pub fn decide(ctx: &mut Ctx, args: DecideArgs, approve: bool) -> CliResult<u8> {
     let actor = super::actor(ctx);
     let store = ctx.store()?;
     store.version(&name, version)?;
-    let policy = Policy::load(store.root()).map_err(failure)?;
+    let policy = policy(&*store)?;
     let id = store.pending_request_for(&name, version, stage)?;
     let result = store.decide_request(
         id,
@@ -440,4 +448,12 @@ pub fn decide(ctx: &mut Ctx, args: DecideArgs, approve: bool) -> CliResult<u8> {
         );
     }
     Ok(0)
+}
+
+/// The store's registry policy; a tracking server enforces its own, so none applies here.
+fn policy(store: &dyn crate::store::Backend) -> CliResult<Policy> {
+    match store.local() {
+        Some(local) => Policy::load(local.root()).map_err(failure),
+        None => Ok(Policy::default()),
+    }
 }

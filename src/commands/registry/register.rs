@@ -7,7 +7,7 @@ use crate::commands::log::artifact_error;
 use crate::context::Ctx;
 use crate::error::{CliResult, usage_error};
 use crate::registry::{ModelRef, parse_model_uri, validate_model_name};
-use crate::store::{Act, NewVersion, Store};
+use crate::store::{Act, Backend, NewVersion};
 use crate::tracking::KeyValue;
 use crate::ui::format::{OutputArgs, OutputFormat};
 
@@ -85,7 +85,7 @@ enum Origin {
     Copy(PathBuf, String, String),
 }
 
-fn origin(store: &Store, uri: &str, cwd: &Path) -> CliResult<Origin> {
+fn origin(store: &dyn Backend, uri: &str, cwd: &Path) -> CliResult<Origin> {
     if let Some(rest) = uri.strip_prefix("runs:") {
         let rest = rest.trim_start_matches('/');
         let (run, path) = rest.split_once('/').unwrap_or((rest, ""));
@@ -102,18 +102,17 @@ fn origin(store: &Store, uri: &str, cwd: &Path) -> CliResult<Origin> {
         let rel = clean_relative(path).map_err(artifact_error)?;
         let id = store.resolve_run(run, None)?;
         let run = store.run(&id)?;
-        let repo = LocalRepo::new(store.run_artifact_dir(&run));
+        let repo = store.artifacts(&run)?;
         // Listing checks that the path exists and stays inside the run's artifacts.
         repo.list(&rel, false).map_err(artifact_error)?;
         // Every file below it must be a plain file inside the run's artifacts.
         repo.check_tree(&rel).map_err(artifact_error)?;
-        let location = repo.root().join(&rel);
+        let location = match repo.local_root() {
+            Some(root) => root.join(&rel).display().to_string(),
+            None => String::new(),
+        };
         let shown = rel.display().to_string();
-        return Ok(Origin::InStore(
-            format!("runs:/{id}/{shown}"),
-            id,
-            location.display().to_string(),
-        ));
+        return Ok(Origin::InStore(format!("runs:/{id}/{shown}"), id, location));
     }
     if uri.starts_with("models:") {
         // Copied, so that the new version keeps its files whatever happens to the other model.
@@ -144,7 +143,7 @@ fn origin(store: &Store, uri: &str, cwd: &Path) -> CliResult<Origin> {
 }
 
 /// The version a `models:/` URI names.
-pub fn resolve_model(store: &Store, uri: &str) -> CliResult<crate::registry::ModelVersion> {
+pub fn resolve_model(store: &dyn Backend, uri: &str) -> CliResult<crate::registry::ModelVersion> {
     let r = parse_model_uri(uri).map_err(usage_error)?;
     let version = match r {
         ModelRef::Version(name, v) => store.version(&name, i64::from(v))?,
@@ -194,7 +193,10 @@ pub fn register(ctx: &mut Ctx, args: RegisterArgs) -> CliResult<u8> {
     let cwd = ctx.cwd()?;
     let store = ctx.store_for_write()?;
     let origin = origin(store, &model_uri, &cwd)?;
-    let registry_root = store.root().join("registry");
+    let registry_root = store
+        .local()
+        .map(|s| s.root().join("registry"))
+        .unwrap_or_default();
     let (new, staged) = match origin {
         Origin::InStore(source, run_id, location) => (
             NewVersion {
@@ -207,10 +209,33 @@ pub fn register(ctx: &mut Ctx, args: RegisterArgs) -> CliResult<u8> {
             },
             None,
         ),
+        Origin::Copy(path, source, run_id) if store.local().is_none() => {
+            if source.is_empty() {
+                return Err(usage_error(format!(
+                    "`{}` is a local path, and a tracking server registers only what it holds",
+                    path.display()
+                ))
+                .hint("log it to a run first (`mlf models log PATH --run RUN`), then register runs:/RUN/PATH"));
+            }
+            (
+                NewVersion {
+                    name: name.clone(),
+                    source,
+                    run_id,
+                    storage_location: String::new(),
+                    description: description.clone().unwrap_or_default(),
+                    tags,
+                },
+                None,
+            )
+        }
         Origin::Copy(path, source, run_id) => {
+            let store_root = store
+                .local()
+                .map(|s| s.root().to_path_buf())
+                .unwrap_or_default();
             let original = std::fs::canonicalize(&path).unwrap_or(path.clone());
-            let store_root =
-                std::fs::canonicalize(store.root()).unwrap_or(store.root().to_path_buf());
+            let store_root = std::fs::canonicalize(&store_root).unwrap_or(store_root);
             if source.is_empty()
                 && (original.starts_with(&store_root) || store_root.starts_with(&original))
             {

@@ -404,7 +404,11 @@ pub fn history(ctx: &mut Ctx, args: HistoryArgs) -> CliResult<u8> {
 }
 
 pub fn resolve(ctx: &mut Ctx, args: ResolveArgs) -> CliResult<u8> {
-    let version = super::register::resolve_model(ctx.store()?, &args.model_uri)?;
-    ctx.ui.line(&version.storage_location);
+    crate::registry::parse_model_uri(&args.model_uri).map_err(crate::error::usage_error)?;
+    let cwd = ctx.cwd()?;
+    let store = ctx.store()?;
+    // A server's version is downloaded first, so the path printed is always a local one.
+    let dir = crate::models::resolve_uri(Some(&*store), &args.model_uri, &cwd)?;
+    ctx.ui.line(&dir.display().to_string());
     Ok(0)
 }

@@ -2,7 +2,6 @@
 
 use crate::context::Ctx;
 use crate::error::{CliResult, usage_error};
-use crate::store::ACTIVE_RUN;
 use crate::tracking::RunStatus;
 use crate::tracking::ids::now_ms;
 use crate::ui::format::short_id;
@@ -45,8 +44,8 @@ pub fn run(ctx: &mut Ctx, args: EndArgs) -> CliResult<u8> {
         EndStatus::Killed => RunStatus::Killed,
     };
     store.update_run(&id, status, Some(now_ms()))?;
-    if store.state(ACTIVE_RUN)?.as_deref() == Some(id.as_str()) {
-        store.set_state(ACTIVE_RUN, None)?;
+    if store.active_run()?.as_deref() == Some(id.as_str()) {
+        store.set_active_run(None)?;
     }
     ctx.ui.status(
         "Ended",

@@ -28,10 +28,7 @@ pub fn run(ctx: &mut Ctx, setup: SetupArgs, capture: bool, command: Vec<String>)
     };
     let run = super::create_run(ctx, &setup, Some(&display), Some(owner), false)?;
     let id = run.info.run_id.clone();
-    let (store_root, artifact_dir) = {
-        let store = ctx.store()?;
-        (store.root().to_path_buf(), store.run_artifact_dir(&run))
-    };
+    let tracking = ctx.tracking()?;
     ctx.ui.status(
         "Started",
         &format!(
@@ -50,7 +47,7 @@ pub fn run(ctx: &mut Ctx, setup: SetupArgs, capture: bool, command: Vec<String>)
         capture,
         echo: true,
     };
-    let outcome = execute(&store_root, &run, &artifact_dir, launch)?;
+    let outcome = execute(&tracking, &run, launch)?;
     report(ctx, &run, &outcome);
     Ok(outcome.code)
 }

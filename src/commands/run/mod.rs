@@ -7,7 +7,7 @@ mod start;
 use crate::context::Ctx;
 use crate::error::{CliResult, usage_error};
 use crate::source::GitInfo;
-use crate::store::Store;
+use crate::store::Backend;
 use crate::tracking::validation::{KeyKind, split_key_value, validate_key, validate_run_name};
 use crate::tracking::{KeyValue, tags};
 use crate::{env, source};
@@ -184,9 +184,13 @@ fn source_tags(git: Option<&GitInfo>, command: Option<&str>) -> Vec<KeyValue> {
 }
 
 /// Saves the working-tree diff of a dirty checkout as artifact `source/diff.patch`.
-fn save_diff(store: &Store, run: &crate::tracking::Run, git: Option<&GitInfo>) -> CliResult<()> {
+fn save_diff(
+    store: &dyn Backend,
+    run: &crate::tracking::Run,
+    git: Option<&GitInfo>,
+) -> CliResult<()> {
     if let Some(diff) = git.and_then(|g| g.diff.as_deref()) {
-        let repo = crate::artifacts::LocalRepo::new(store.run_artifact_dir(run));
+        let repo = store.artifacts(run)?;
         repo.write_bytes(std::path::Path::new("source/diff.patch"), diff.as_bytes())
             .map_err(crate::commands::log::artifact_error)?;
     }

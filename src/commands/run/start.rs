@@ -2,7 +2,6 @@
 
 use crate::context::Ctx;
 use crate::error::{CliResult, usage_error};
-use crate::store::ACTIVE_RUN;
 use crate::tracking::RunStatus;
 use crate::ui::format::short_id;
 
@@ -19,7 +18,7 @@ pub struct StartArgs {
 pub fn run(ctx: &mut Ctx, args: StartArgs) -> CliResult<u8> {
     args.setup.parse()?;
     let store = ctx.store_for_write()?;
-    if let Some(active) = store.state(ACTIVE_RUN)? {
+    if let Some(active) = store.active_run()? {
         if let Ok(run) = store.run(&active) {
             if run.info.status == RunStatus::Running
                 && run.info.lifecycle_stage.as_str() == "active"

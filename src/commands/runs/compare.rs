@@ -7,7 +7,7 @@ use super::SearchArgs;
 use super::columns::{Column, glob_match, pick_columns};
 use crate::context::Ctx;
 use crate::error::{CliResult, usage_error};
-use crate::store::Store;
+use crate::store::Backend;
 use crate::tracking::ids::now_ms;
 use crate::tracking::{Run, tags};
 use crate::ui::format::{OutputFormat, duration, number, short_id, time};
@@ -102,7 +102,7 @@ pub fn higher_is_better(key: &str, lower: &[String], higher: &[String]) -> bool 
 
 /// Resolves the runs to compare: the named ones, or those the filter selects.
 pub fn select_runs(
-    store: &Store,
+    store: &dyn Backend,
     names: &[String],
     search: &SearchArgs,
     limit: usize,

@@ -7,11 +7,10 @@ use std::path::Path;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::artifacts::LocalRepo;
 use crate::context::Ctx;
 use crate::error::CliResult;
 use crate::source;
-use crate::store::Store;
+use crate::store::Backend;
 use crate::tracking::{Run, tags};
 use crate::ui::format::{OutputArgs, OutputFormat, bytes, number, short_id};
 use crate::ui::table;
@@ -183,15 +182,19 @@ fn code_change(a: &Run, b: &Run, cwd: &Path) -> CodeChange {
     }
 }
 
-fn artifact_changes(store: &Store, a: &Run, b: &Run) -> Vec<ArtifactChange> {
-    let files = |r: &Run| -> BTreeMap<String, (u64, std::path::PathBuf)> {
-        let repo = LocalRepo::new(store.run_artifact_dir(r));
+fn artifact_changes(store: &dyn Backend, a: &Run, b: &Run) -> Vec<ArtifactChange> {
+    // Local files are compared by content; a server's by size (hashing would download them).
+    let files = |r: &Run| -> BTreeMap<String, (u64, Option<std::path::PathBuf>)> {
+        let Ok(repo) = store.artifacts(r) else {
+            return BTreeMap::new();
+        };
+        let root = repo.local_root().map(Path::to_path_buf);
         repo.list(Path::new(""), true)
             .unwrap_or_default()
             .into_iter()
             .filter(|f| !f.is_dir)
             .map(|f| {
-                let path = repo.root().join(&f.path);
+                let path = root.as_ref().map(|root| root.join(&f.path));
                 (f.path, (f.file_size.unwrap_or(0), path))
             })
             .collect()
@@ -206,7 +209,11 @@ fn artifact_changes(store: &Store, a: &Run, b: &Run) -> Vec<ArtifactChange> {
             (Some(_), None) => "removed",
             (None, Some(_)) => "added",
             (Some((sa, pa)), Some((sb, pb))) => {
-                if sa != sb || sha256(pa) != sha256(pb) {
+                let differ = match (pa, pb) {
+                    (Some(pa), Some(pb)) => sha256(pa) != sha256(pb),
+                    _ => false,
+                };
+                if sa != sb || differ {
                     "changed"
                 } else {
                     continue;

@@ -2,7 +2,7 @@
 
 use crate::context::Ctx;
 use crate::error::{CliResult, usage_error};
-use crate::store::Store;
+use crate::store::Backend;
 use crate::tracking::{Metric, Run};
 use crate::ui::format::{OutputFormat, number, number_exact, time};
 use crate::ui::table;
@@ -22,7 +22,7 @@ pub struct MetricArgs {
 }
 
 /// The history of `key` in `run`; an error naming the run's metrics when it has no such key.
-pub fn history(store: &Store, run: &Run, key: &str) -> CliResult<Vec<Metric>> {
+pub fn history(store: &dyn Backend, run: &Run, key: &str) -> CliResult<Vec<Metric>> {
     let points = store.metric_history(&run.info.run_id, key)?;
     if points.is_empty() {
         let keys: Vec<&str> = run.data.metrics.iter().map(|m| m.key.as_str()).collect();

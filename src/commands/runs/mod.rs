@@ -12,7 +12,7 @@ mod show;
 use crate::context::Ctx;
 use crate::error::{CliError, CliResult, usage_error};
 use crate::search::{SearchError, parse_filter, parse_order_by};
-use crate::store::{RunQuery, Store};
+use crate::store::{Backend, RunQuery};
 use crate::tracking::ids::now_ms;
 use crate::tracking::{Run, RunStatus, ViewType};
 
@@ -37,7 +37,7 @@ impl SearchArgs {
     /// The store query these options describe.
     pub fn query(
         &self,
-        store: &Store,
+        store: &dyn Backend,
         limit: Option<usize>,
         page_token: Option<String>,
     ) -> CliResult<RunQuery> {

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use crate::artifacts::LocalRepo;
 use crate::context::Ctx;
 use crate::error::CliResult;
 use crate::tracking::ids::now_ms;
@@ -26,7 +25,7 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
     let id = store.resolve_run(&run, None)?;
     let run = store.run(&id)?;
     let exp = store.experiment(&run.info.experiment_id)?;
-    let repo = LocalRepo::new(store.run_artifact_dir(&run));
+    let repo = store.artifacts(&run)?;
     let files = repo.list(Path::new(""), true).unwrap_or_default();
     if output.format == OutputFormat::Json {
         ctx.ui

@@ -1,0 +1,333 @@
+//! An HTTP client of an MLflow-compatible tracking server (`mlf server` or `mlflow server`):
+//! JSON calls to `/api/2.0/mlflow/...`, artifact transfers through `/api/2.0/mlflow-artifacts/`,
+//! credentials from MLflow's variables, and the server's errors turned into store errors.
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::env;
+use crate::store::Error;
+
+/// A client of one server. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    agent: ureq::Agent,
+    auth: Option<String>,
+}
+
+/// Whether a tracking URI names a server rather than a local store.
+pub fn is_remote_uri(uri: &str) -> bool {
+    let lower = uri.to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+impl Client {
+    /// A client of the server at `uri` (`http://host:port[/prefix]`).
+    pub fn new(uri: &str) -> Result<Client, String> {
+        if !is_remote_uri(uri) {
+            return Err(format!(
+                "tracking URI `{uri}` is not an http:// or https:// URL"
+            ));
+        }
+        let rest = uri.split_once("://").map(|(_, r)| r).unwrap_or("");
+        if rest.is_empty() || rest.starts_with('/') {
+            return Err(format!("tracking URI `{uri}` names no host"));
+        }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .timeout_recv_response(Some(Duration::from_secs(120)))
+            .user_agent(concat!("mlf/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        let auth = if let Some(token) = env::var(env::MLFLOW_TRACKING_TOKEN) {
+            Some(format!("Bearer {token}"))
+        } else {
+            match (
+                env::var(env::MLFLOW_TRACKING_USERNAME),
+                env::var(env::MLFLOW_TRACKING_PASSWORD),
+            ) {
+                (Some(user), Some(password)) => Some(format!(
+                    "Basic {}",
+                    base64(format!("{user}:{password}").as_bytes())
+                )),
+                _ => None,
+            }
+        };
+        Ok(Client {
+            base: uri.trim_end_matches('/').to_string(),
+            agent,
+            auth,
+        })
+    }
+
+    /// The server's URL, as given.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn connect_error(&self, e: ureq::Error) -> Error {
+        Error::Remote(format!(
+            "cannot reach the tracking server {}: {e}",
+            self.base
+        ))
+    }
+
+    /// GET `/api/2.0/mlflow/<endpoint>` with query parameters.
+    pub fn get(&self, endpoint: &str, query: &[(&str, &str)]) -> Result<Value, Error> {
+        let mut req = self
+            .agent
+            .get(self.url(&format!("/api/2.0/mlflow/{endpoint}")));
+        for (k, v) in query {
+            req = req.query(*k, *v);
+        }
+        if let Some(auth) = &self.auth {
+            req = req.header("Authorization", auth);
+        }
+        let resp = req.call().map_err(|e| self.connect_error(e))?;
+        self.json(endpoint, resp)
+    }
+
+    /// POST `/api/2.0/mlflow/<endpoint>` with a JSON body.
+    pub fn post(&self, endpoint: &str, body: &Value) -> Result<Value, Error> {
+        self.send("POST", endpoint, body)
+    }
+
+    /// POST, PATCH or DELETE `/api/2.0/mlflow/<endpoint>` with a JSON body.
+    pub fn send(&self, method: &str, endpoint: &str, body: &Value) -> Result<Value, Error> {
+        let url = self.url(&format!("/api/2.0/mlflow/{endpoint}"));
+        let mut req = match method {
+            "PATCH" => self.agent.patch(url),
+            "DELETE" => self.agent.delete(url).force_send_body(),
+            _ => self.agent.post(url),
+        }
+        .header("Content-Type", "application/json");
+        if let Some(auth) = &self.auth {
+            req = req.header("Authorization", auth);
+        }
+        let resp = req
+            .send(body.to_string())
+            .map_err(|e| self.connect_error(e))?;
+        self.json(endpoint, resp)
+    }
+
+    fn json(
+        &self,
+        endpoint: &str,
+        mut resp: ureq::http::Response<ureq::Body>,
+    ) -> Result<Value, Error> {
+        let status = resp.status().as_u16();
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .lossy_utf8(true)
+            .read_to_string()
+            .map_err(|e| self.connect_error(e))?;
+        if (200..300).contains(&status) {
+            if text.trim().is_empty() {
+                return Ok(Value::Object(Default::default()));
+            }
+            return serde_json::from_str(&text).map_err(|_| {
+                Error::Remote(format!(
+                    "{} answered `{endpoint}` with something that is not JSON: is it an MLflow tracking server?",
+                    self.base
+                ))
+            });
+        }
+        Err(self.status_error(status, &text))
+    }
+
+    /// The store error for an HTTP error answer (MLflow's `{"error_code", "message"}`).
+    fn status_error(&self, status: u16, text: &str) -> Error {
+        let parsed: Option<Value> = serde_json::from_str(text).ok();
+        let code = parsed
+            .as_ref()
+            .and_then(|v| v["error_code"].as_str())
+            .unwrap_or("")
+            .to_string();
+        let message = parsed
+            .as_ref()
+            .and_then(|v| v["message"].as_str().map(str::to_string))
+            .unwrap_or_else(|| {
+                let t = text.trim();
+                if t.is_empty() || t.len() > 300 {
+                    format!("HTTP {status}")
+                } else {
+                    t.to_string()
+                }
+            });
+        match (code.as_str(), status) {
+            ("RESOURCE_DOES_NOT_EXIST" | "NOT_FOUND", _) | (_, 404) => Error::NotFound(message),
+            ("RESOURCE_ALREADY_EXISTS", _) => Error::AlreadyExists(message),
+            ("INVALID_STATE", _) => Error::InvalidState(message),
+            ("PERMISSION_DENIED" | "UNAUTHENTICATED", _) | (_, 401 | 403) => {
+                Error::Refused(format!(
+                    "{} refused the request ({message}): set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD",
+                    self.base
+                ))
+            }
+            ("INVALID_PARAMETER_VALUE" | "BAD_REQUEST" | "INVALID_PARAMETER", _) | (_, 400) => {
+                Error::Invalid(message)
+            }
+            _ => Error::Remote(format!("{}: HTTP {status}: {message}", self.base)),
+        }
+    }
+
+    fn artifact_url(&self, path: &str) -> String {
+        self.url(&format!(
+            "/api/2.0/mlflow-artifacts/artifacts/{}",
+            encode_path(path)
+        ))
+    }
+
+    /// Lists one directory of the artifact proxy: (basename, is_dir, size).
+    pub fn list_artifacts(&self, path: &str) -> Result<Vec<(String, bool, Option<u64>)>, Error> {
+        let mut req = self
+            .agent
+            .get(self.url("/api/2.0/mlflow-artifacts/artifacts"))
+            .query("path", path);
+        if let Some(auth) = &self.auth {
+            req = req.header("Authorization", auth);
+        }
+        let resp = req.call().map_err(|e| self.connect_error(e))?;
+        let v = self.json("mlflow-artifacts/artifacts", resp)?;
+        Ok(v["files"]
+            .as_array()
+            .map(|files| {
+                files
+                    .iter()
+                    .filter_map(|f| {
+                        let name = f["path"].as_str()?;
+                        let name = name.rsplit('/').next().unwrap_or(name).to_string();
+                        let size = f["file_size"]
+                            .as_u64()
+                            .or_else(|| f["file_size"].as_str().and_then(|s| s.parse().ok()));
+                        Some((name, f["is_dir"].as_bool().unwrap_or(false), size))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Downloads one artifact file into `out`; `progress` gets the bytes written so far.
+    pub fn download(
+        &self,
+        path: &str,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64, Error> {
+        let mut req = self.agent.get(self.artifact_url(path));
+        if let Some(auth) = &self.auth {
+            req = req.header("Authorization", auth);
+        }
+        let mut resp = req.call().map_err(|e| self.connect_error(e))?;
+        let status = resp.status().as_u16();
+        if !(200..300).contains(&status) {
+            let text = resp.body_mut().read_to_string().unwrap_or_default();
+            return Err(self.status_error(status, &text));
+        }
+        let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut done = 0u64;
+        loop {
+            let n = reader.read(&mut buf).map_err(|e| {
+                Error::Remote(format!(
+                    "download of `{path}` from {} broke off: {e}",
+                    self.base
+                ))
+            })?;
+            if n == 0 {
+                break;
+            }
+            out.write_all(&buf[..n])
+                .map_err(|e| Error::Io(format!("cannot write `{path}`"), e))?;
+            done += n as u64;
+            progress(done);
+        }
+        Ok(done)
+    }
+
+    /// Uploads one file to the artifact proxy.
+    pub fn upload(&self, path: &str, input: &mut dyn Read) -> Result<(), Error> {
+        let mut req = self
+            .agent
+            .put(self.artifact_url(path))
+            .header("Content-Type", "application/octet-stream");
+        if let Some(auth) = &self.auth {
+            req = req.header("Authorization", auth);
+        }
+        let mut resp = req
+            .send(ureq::SendBody::from_reader(input))
+            .map_err(|e| self.connect_error(e))?;
+        let status = resp.status().as_u16();
+        if !(200..300).contains(&status) {
+            let text = resp.body_mut().read_to_string().unwrap_or_default();
+            return Err(self.status_error(status, &text));
+        }
+        Ok(())
+    }
+}
+
+/// Percent-encodes a path, keeping `/` and unreserved characters.
+pub fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Standard base64 with padding.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.len();
+        let v = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= n {
+                out.push(ALPHABET[(v >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foob"), "Zm9vYg==");
+        assert_eq!(base64(b"user:pa ss"), "dXNlcjpwYSBzcw==");
+    }
+
+    #[test]
+    fn paths_are_encoded_once() {
+        assert_eq!(
+            encode_path("1/abc/artifacts/a b%.txt"),
+            "1/abc/artifacts/a%20b%25.txt"
+        );
+    }
+}

@@ -1,0 +1,335 @@
+//! The operations commands call, as two traits — tracking and registry — implemented by the
+//! local SQLite store and by `RestStore`, a client of an MLflow-compatible server. Commands
+//! hold a `Box<dyn Backend>` and do not know which one they talk to.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::{Act, Error, LogBatch, LogOutcome, NewRun, NewVersion, Result, RunPage, RunQuery};
+use super::{Snapshot, Store};
+use crate::artifacts::Repo;
+use crate::registry::{Event, ModelVersion, RegisteredModel, Stage, TransitionRequest};
+use crate::search::Expr;
+use crate::tracking::{Experiment, Metric, Run, RunStatus, ViewType};
+
+/// Experiments, runs, metrics and artifacts.
+pub trait TrackingStore {
+    /// Where the data lives, for messages: a store directory or a server URL.
+    fn location(&self) -> String;
+    /// The local store, when this is one (some features exist only there).
+    fn local(&self) -> Option<&Store>;
+    fn local_mut(&mut self) -> Option<&mut Store>;
+    /// Whether over-long param and tag values are truncated rather than refused.
+    fn truncates(&self) -> bool;
+
+    fn create_experiment(
+        &mut self,
+        name: &str,
+        artifact_location: Option<&str>,
+    ) -> Result<Experiment>;
+    fn experiment(&self, id: &str) -> Result<Experiment>;
+    /// An experiment by id or name.
+    fn find_experiment(&self, spec: &str) -> Result<Option<Experiment>>;
+    fn resolve_experiment(&self, spec: &str) -> Result<Experiment> {
+        self.find_experiment(spec)?
+            .ok_or_else(|| Error::NotFound(format!("no experiment named or numbered `{spec}`")))
+    }
+    fn list_experiments(&self, view: ViewType) -> Result<Vec<Experiment>>;
+    fn rename_experiment(&mut self, id: &str, new_name: &str) -> Result<()>;
+    fn delete_experiment(&mut self, id: &str) -> Result<()>;
+    fn restore_experiment(&mut self, id: &str) -> Result<()>;
+
+    fn create_run(&mut self, new: NewRun) -> Result<Run>;
+    fn run(&self, id: &str) -> Result<Run>;
+    fn search_runs(&self, q: &RunQuery) -> Result<RunPage>;
+    /// A run named by full id, unique id prefix (4+ hex characters) or unique name.
+    fn resolve_run(&self, spec: &str, experiment: Option<&str>) -> Result<String>;
+    fn update_run(&mut self, id: &str, status: RunStatus, end_time: Option<i64>) -> Result<()>;
+    fn delete_runs(&mut self, ids: &[String]) -> Result<()>;
+    fn restore_runs(&mut self, ids: &[String]) -> Result<()>;
+    fn metric_history(&self, id: &str, key: &str) -> Result<Vec<Metric>>;
+    fn log_batch(&mut self, id: &str, batch: LogBatch) -> Result<LogOutcome>;
+    /// Number of active runs per experiment id, when cheap to know (a server cannot count).
+    fn run_counts(&self) -> Result<Option<HashMap<String, usize>>>;
+    /// The run `mlf run start` made active.
+    fn active_run(&self) -> Result<Option<String>>;
+    fn set_active_run(&mut self, id: Option<&str>) -> Result<()>;
+    /// The artifacts of a run.
+    fn artifacts(&self, run: &Run) -> Result<Repo>;
+}
+
+/// Registered models, versions, stages, aliases, and (in a local store) approvals and history.
+pub trait RegistryStore {
+    fn create_model(
+        &mut self,
+        name: &str,
+        description: &str,
+        tags: &[crate::tracking::KeyValue],
+        act: &Act,
+    ) -> Result<RegisteredModel>;
+    fn model(&self, name: &str) -> Result<RegisteredModel>;
+    fn list_models(&self, filter: Option<&Expr>) -> Result<Vec<RegisteredModel>>;
+    /// Versions of a model, newest first.
+    fn versions(&self, name: &str) -> Result<Vec<ModelVersion>>;
+    fn version(&self, name: &str, version: i64) -> Result<ModelVersion>;
+    fn create_version(
+        &mut self,
+        new: &NewVersion,
+        act: &Act,
+        place: &mut dyn FnMut(i64) -> std::result::Result<String, String>,
+    ) -> Result<ModelVersion>;
+    fn transition(
+        &mut self,
+        name: &str,
+        version: i64,
+        stage: Stage,
+        archive_existing: bool,
+        needs_approval: bool,
+        act: &Act,
+    ) -> Result<ModelVersion>;
+    fn set_alias(
+        &mut self,
+        name: &str,
+        alias: &str,
+        version: i64,
+        act: &Act,
+    ) -> Result<Option<i64>>;
+    fn delete_alias(&mut self, name: &str, alias: &str, act: &Act) -> Result<i64>;
+    fn alias_version(&self, name: &str, alias: &str) -> Result<i64>;
+    fn describe(&mut self, name: &str, version: Option<i64>, text: &str, act: &Act) -> Result<()>;
+    fn set_registry_tags(
+        &mut self,
+        name: &str,
+        version: Option<i64>,
+        tags: &[(String, Option<String>)],
+        act: &Act,
+    ) -> Result<()>;
+    fn delete_version(&mut self, name: &str, version: i64, act: &Act) -> Result<Vec<String>>;
+    fn delete_model(&mut self, name: &str, act: &Act) -> Result<()>;
+    fn request_transition(
+        &mut self,
+        name: &str,
+        version: i64,
+        stage: Stage,
+        act: &Act,
+    ) -> Result<TransitionRequest>;
+    fn decide_request(
+        &mut self,
+        id: i64,
+        approve: bool,
+        allow_self: bool,
+        act: &Act,
+    ) -> Result<TransitionRequest>;
+    fn requests(&self, name: Option<&str>, all: bool) -> Result<Vec<TransitionRequest>>;
+    fn pending_request_for(&self, name: &str, version: i64, stage: Option<Stage>) -> Result<i64>;
+    fn registry_history(&self, name: &str) -> Result<Vec<Event>>;
+    fn registry_at(&self, name: &str, at: i64) -> Result<Snapshot>;
+    /// A local directory holding a version's files (downloaded below `scratch` from a server).
+    fn version_files(&self, version: &ModelVersion, scratch: &Path) -> Result<PathBuf>;
+}
+
+/// Both: what a command gets from `Ctx::store`.
+pub trait Backend: TrackingStore + RegistryStore {}
+
+impl<T: TrackingStore + RegistryStore> Backend for T {}
+
+impl TrackingStore for Store {
+    fn location(&self) -> String {
+        self.root().display().to_string()
+    }
+    fn local(&self) -> Option<&Store> {
+        Some(self)
+    }
+    fn local_mut(&mut self) -> Option<&mut Store> {
+        Some(self)
+    }
+    fn truncates(&self) -> bool {
+        self.truncate_long_values
+    }
+    fn create_experiment(
+        &mut self,
+        name: &str,
+        artifact_location: Option<&str>,
+    ) -> Result<Experiment> {
+        Store::create_experiment(self, name, artifact_location)
+    }
+    fn experiment(&self, id: &str) -> Result<Experiment> {
+        Store::experiment(self, id)
+    }
+    fn find_experiment(&self, spec: &str) -> Result<Option<Experiment>> {
+        Store::find_experiment(self, spec)
+    }
+    fn resolve_experiment(&self, spec: &str) -> Result<Experiment> {
+        Store::resolve_experiment(self, spec)
+    }
+    fn list_experiments(&self, view: ViewType) -> Result<Vec<Experiment>> {
+        Store::list_experiments(self, view)
+    }
+    fn rename_experiment(&mut self, id: &str, new_name: &str) -> Result<()> {
+        Store::rename_experiment(self, id, new_name)
+    }
+    fn delete_experiment(&mut self, id: &str) -> Result<()> {
+        Store::delete_experiment(self, id)
+    }
+    fn restore_experiment(&mut self, id: &str) -> Result<()> {
+        Store::restore_experiment(self, id)
+    }
+    fn create_run(&mut self, new: NewRun) -> Result<Run> {
+        Store::create_run(self, new)
+    }
+    fn run(&self, id: &str) -> Result<Run> {
+        Store::run(self, id)
+    }
+    fn search_runs(&self, q: &RunQuery) -> Result<RunPage> {
+        Store::search_runs(self, q)
+    }
+    fn resolve_run(&self, spec: &str, experiment: Option<&str>) -> Result<String> {
+        Store::resolve_run(self, spec, experiment)
+    }
+    fn update_run(&mut self, id: &str, status: RunStatus, end_time: Option<i64>) -> Result<()> {
+        Store::update_run(self, id, status, end_time)
+    }
+    fn delete_runs(&mut self, ids: &[String]) -> Result<()> {
+        Store::delete_runs(self, ids)
+    }
+    fn restore_runs(&mut self, ids: &[String]) -> Result<()> {
+        Store::restore_runs(self, ids)
+    }
+    fn metric_history(&self, id: &str, key: &str) -> Result<Vec<Metric>> {
+        Store::metric_history(self, id, key)
+    }
+    fn log_batch(&mut self, id: &str, batch: LogBatch) -> Result<LogOutcome> {
+        Store::log_batch(self, id, batch)
+    }
+    fn run_counts(&self) -> Result<Option<HashMap<String, usize>>> {
+        Store::run_counts(self).map(Some)
+    }
+    fn active_run(&self) -> Result<Option<String>> {
+        self.state(super::ACTIVE_RUN)
+    }
+    fn set_active_run(&mut self, id: Option<&str>) -> Result<()> {
+        self.set_state(super::ACTIVE_RUN, id)
+    }
+    fn artifacts(&self, run: &Run) -> Result<Repo> {
+        Ok(Repo::Local(crate::artifacts::LocalRepo::new(
+            self.run_artifact_dir(run),
+        )))
+    }
+}
+
+impl RegistryStore for Store {
+    fn create_model(
+        &mut self,
+        name: &str,
+        description: &str,
+        tags: &[crate::tracking::KeyValue],
+        act: &Act,
+    ) -> Result<RegisteredModel> {
+        Store::create_model(self, name, description, tags, act)
+    }
+    fn model(&self, name: &str) -> Result<RegisteredModel> {
+        Store::model(self, name)
+    }
+    fn list_models(&self, filter: Option<&Expr>) -> Result<Vec<RegisteredModel>> {
+        Store::list_models(self, filter)
+    }
+    fn versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
+        Store::versions(self, name)
+    }
+    fn version(&self, name: &str, version: i64) -> Result<ModelVersion> {
+        Store::version(self, name, version)
+    }
+    fn create_version(
+        &mut self,
+        new: &NewVersion,
+        act: &Act,
+        place: &mut dyn FnMut(i64) -> std::result::Result<String, String>,
+    ) -> Result<ModelVersion> {
+        Store::create_version(self, new, act, place)
+    }
+    fn transition(
+        &mut self,
+        name: &str,
+        version: i64,
+        stage: Stage,
+        archive_existing: bool,
+        needs_approval: bool,
+        act: &Act,
+    ) -> Result<ModelVersion> {
+        Store::transition(
+            self,
+            name,
+            version,
+            stage,
+            archive_existing,
+            needs_approval,
+            act,
+        )
+    }
+    fn set_alias(
+        &mut self,
+        name: &str,
+        alias: &str,
+        version: i64,
+        act: &Act,
+    ) -> Result<Option<i64>> {
+        Store::set_alias(self, name, alias, version, act)
+    }
+    fn delete_alias(&mut self, name: &str, alias: &str, act: &Act) -> Result<i64> {
+        Store::delete_alias(self, name, alias, act)
+    }
+    fn alias_version(&self, name: &str, alias: &str) -> Result<i64> {
+        Store::alias_version(self, name, alias)
+    }
+    fn describe(&mut self, name: &str, version: Option<i64>, text: &str, act: &Act) -> Result<()> {
+        Store::describe(self, name, version, text, act)
+    }
+    fn set_registry_tags(
+        &mut self,
+        name: &str,
+        version: Option<i64>,
+        tags: &[(String, Option<String>)],
+        act: &Act,
+    ) -> Result<()> {
+        Store::set_registry_tags(self, name, version, tags, act)
+    }
+    fn delete_version(&mut self, name: &str, version: i64, act: &Act) -> Result<Vec<String>> {
+        Store::delete_version(self, name, version, act)
+    }
+    fn delete_model(&mut self, name: &str, act: &Act) -> Result<()> {
+        Store::delete_model(self, name, act)
+    }
+    fn request_transition(
+        &mut self,
+        name: &str,
+        version: i64,
+        stage: Stage,
+        act: &Act,
+    ) -> Result<TransitionRequest> {
+        Store::request_transition(self, name, version, stage, act)
+    }
+    fn decide_request(
+        &mut self,
+        id: i64,
+        approve: bool,
+        allow_self: bool,
+        act: &Act,
+    ) -> Result<TransitionRequest> {
+        Store::decide_request(self, id, approve, allow_self, act)
+    }
+    fn requests(&self, name: Option<&str>, all: bool) -> Result<Vec<TransitionRequest>> {
+        Store::requests(self, name, all)
+    }
+    fn pending_request_for(&self, name: &str, version: i64, stage: Option<Stage>) -> Result<i64> {
+        Store::pending_request_for(self, name, version, stage)
+    }
+    fn registry_history(&self, name: &str) -> Result<Vec<Event>> {
+        Store::registry_history(self, name)
+    }
+    fn registry_at(&self, name: &str, at: i64) -> Result<Snapshot> {
+        Store::registry_at(self, name, at)
+    }
+    fn version_files(&self, version: &ModelVersion, _scratch: &Path) -> Result<PathBuf> {
+        Ok(PathBuf::from(&version.storage_location))
+    }
+}

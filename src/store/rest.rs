@@ -1,0 +1,1023 @@
+//! The store traits over MLflow's REST API, so that every command works against a tracking
+//! server (`mlf server`, or `mlflow server`) when `MLF_TRACKING_URI` is an http(s) URL.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use super::backend::{RegistryStore, TrackingStore};
+use super::{Act, Error, LogBatch, LogOutcome, NewRun, NewVersion, Result, RunPage, RunQuery};
+use super::{Snapshot, Store};
+use crate::artifacts::{HttpRepo, LocalRepo, Repo};
+use crate::registry::{Alias, Event, ModelVersion, RegisteredModel, Stage, TransitionRequest};
+use crate::remote::Client;
+use crate::search::Expr;
+use crate::tracking::{
+    Experiment, KeyValue, LifecycleStage, Metric, Run, RunData, RunInfo, RunStatus, ViewType,
+};
+
+/// MLflow's per-request limits of `runs/log-batch`.
+const BATCH_METRICS: usize = 1000;
+const BATCH_PARAMS_TAGS: usize = 100;
+/// Largest page asked of `runs/search`.
+const SEARCH_PAGE: usize = 1000;
+/// Most runs looked through to resolve an id prefix.
+const PREFIX_SCAN: usize = 50_000;
+
+pub struct RestStore {
+    client: Client,
+    /// Where this machine keeps the active run of `mlf run start` for this server.
+    state_dir: PathBuf,
+    truncate: bool,
+}
+
+impl RestStore {
+    pub fn new(client: Client, state_dir: PathBuf, truncate: bool) -> RestStore {
+        RestStore {
+            client,
+            state_dir,
+            truncate,
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn search_page(
+        &self,
+        experiment_ids: &[String],
+        filter: &str,
+        view: ViewType,
+        order_by: &[String],
+        max_results: usize,
+        page_token: Option<&str>,
+    ) -> Result<(Vec<Run>, Option<String>)> {
+        let mut body = json!({
+            "experiment_ids": experiment_ids,
+            "filter": filter,
+            "run_view_type": view_name(view),
+            "max_results": max_results,
+            "order_by": order_by,
+        });
+        if let Some(t) = page_token {
+            body["page_token"] = json!(t);
+        }
+        let v = self.client.post("runs/search", &body)?;
+        let runs = v["runs"]
+            .as_array()
+            .map(|a| a.iter().map(run).collect())
+            .unwrap_or_default();
+        let next = v["next_page_token"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
+        Ok((runs, next))
+    }
+
+    fn all_experiment_ids(&self, view: ViewType) -> Result<Vec<String>> {
+        Ok(self
+            .list_experiments(view)?
+            .into_iter()
+            .map(|e| e.experiment_id)
+            .collect())
+    }
+
+    fn state_file(&self) -> PathBuf {
+        self.state_dir.join("active_run")
+    }
+
+    /// The local directory or repository of an artifact URI the server gave.
+    fn repo_for(&self, uri: &str) -> Result<Repo> {
+        if let Some(rest) = uri.strip_prefix("mlflow-artifacts:") {
+            // `mlflow-artifacts:/PATH` or `mlflow-artifacts://HOST/PATH`: through this server.
+            let path = match rest.strip_prefix("//") {
+                Some(hosted) => hosted.split_once('/').map(|(_, p)| p).unwrap_or(""),
+                None => rest,
+            };
+            return Ok(Repo::Http(HttpRepo::new(
+                self.client.clone(),
+                path.to_string(),
+            )));
+        }
+        if let Some((_, path)) = uri.split_once("/api/2.0/mlflow-artifacts/artifacts/") {
+            return Ok(Repo::Http(HttpRepo::new(
+                self.client.clone(),
+                path.to_string(),
+            )));
+        }
+        let local = uri.strip_prefix("file://").unwrap_or(uri);
+        if local.starts_with('/') && Path::new(local).exists() {
+            return Ok(Repo::Local(LocalRepo::new(PathBuf::from(local))));
+        }
+        Err(Error::Invalid(format!(
+            "artifacts at `{uri}` cannot be reached from here: mlf reaches a server's artifacts through its proxy (mlflow-artifacts:/, `mlflow server --serve-artifacts`) or a local path"
+        )))
+    }
+
+    /// The repository and path of an artifact URI of this server (as a registered version's
+    /// `source` or download URI is), for loading models.
+    pub fn artifact_location(&self, uri: &str) -> Result<Repo> {
+        self.repo_for(uri)
+    }
+}
+
+fn view_name(view: ViewType) -> &'static str {
+    match view {
+        ViewType::ActiveOnly => "ACTIVE_ONLY",
+        ViewType::DeletedOnly => "DELETED_ONLY",
+        ViewType::All => "ALL",
+    }
+}
+
+fn int(v: &Value) -> Option<i64> {
+    v.as_i64()
+        .or_else(|| v.as_f64().map(|f| f as i64))
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn kvs(v: &Value) -> Vec<KeyValue> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|kv| KeyValue {
+                    key: text(&kv["key"]),
+                    value: text(&kv["value"]),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn experiment(v: &Value) -> Experiment {
+    Experiment {
+        experiment_id: text(&v["experiment_id"]),
+        name: text(&v["name"]),
+        artifact_location: text(&v["artifact_location"]),
+        lifecycle_stage: LifecycleStage::parse(v["lifecycle_stage"].as_str().unwrap_or("active")),
+        last_update_time: int(&v["last_update_time"]).unwrap_or(0),
+        creation_time: int(&v["creation_time"]).unwrap_or(0),
+        tags: kvs(&v["tags"]),
+    }
+}
+
+fn metric_value(v: &Value) -> f64 {
+    match v {
+        Value::String(s) => match s.as_str() {
+            "NaN" => f64::NAN,
+            "Infinity" => f64::INFINITY,
+            "-Infinity" => f64::NEG_INFINITY,
+            other => other.parse().unwrap_or(f64::NAN),
+        },
+        other => other.as_f64().unwrap_or(f64::NAN),
+    }
+}
+
+fn metric(v: &Value) -> Metric {
+    Metric {
+        key: text(&v["key"]),
+        value: metric_value(&v["value"]),
+        timestamp: int(&v["timestamp"]).unwrap_or(0),
+        step: int(&v["step"]).unwrap_or(0),
+    }
+}
+
+fn run(v: &Value) -> Run {
+    let info = &v["info"];
+    let data = &v["data"];
+    let id = info["run_id"]
+        .as_str()
+        .or(info["run_uuid"].as_str())
+        .unwrap_or("")
+        .to_string();
+    let tags = kvs(&data["tags"]);
+    let name = info["run_name"]
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| {
+            tags.iter()
+                .find(|t| t.key == "mlflow.runName")
+                .map(|t| t.value.clone())
+        })
+        .unwrap_or_default();
+    Run {
+        info: RunInfo {
+            run_id: id.clone(),
+            run_uuid: id,
+            run_name: name,
+            experiment_id: text(&info["experiment_id"]),
+            user_id: text(&info["user_id"]),
+            status: RunStatus::parse(info["status"].as_str().unwrap_or("RUNNING"))
+                .unwrap_or(RunStatus::Running),
+            start_time: int(&info["start_time"]).unwrap_or(0),
+            end_time: int(&info["end_time"]),
+            artifact_uri: text(&info["artifact_uri"]),
+            lifecycle_stage: LifecycleStage::parse(
+                info["lifecycle_stage"].as_str().unwrap_or("active"),
+            ),
+        },
+        data: RunData {
+            metrics: data["metrics"]
+                .as_array()
+                .map(|a| a.iter().map(metric).collect())
+                .unwrap_or_default(),
+            params: kvs(&data["params"]),
+            tags,
+        },
+        inputs: v["inputs"].as_object().cloned().unwrap_or_default(),
+        outputs: v["outputs"].as_object().cloned().unwrap_or_default(),
+        owner: None,
+    }
+}
+
+fn model_version(v: &Value) -> ModelVersion {
+    let source = text(&v["source"]);
+    ModelVersion {
+        name: text(&v["name"]),
+        version: text(&v["version"]),
+        creation_timestamp: int(&v["creation_timestamp"]).unwrap_or(0),
+        last_updated_timestamp: int(&v["last_updated_timestamp"]).unwrap_or(0),
+        user_id: text(&v["user_id"]),
+        current_stage: v["current_stage"].as_str().unwrap_or("None").to_string(),
+        description: text(&v["description"]),
+        run_id: text(&v["run_id"]),
+        status: v["status"].as_str().unwrap_or("READY").to_string(),
+        tags: kvs(&v["tags"]),
+        aliases: v["aliases"]
+            .as_array()
+            .map(|a| a.iter().map(text).collect())
+            .unwrap_or_default(),
+        storage_location: source.clone(),
+        source,
+    }
+}
+
+fn registered_model(v: &Value) -> RegisteredModel {
+    RegisteredModel {
+        name: text(&v["name"]),
+        creation_timestamp: int(&v["creation_timestamp"]).unwrap_or(0),
+        last_updated_timestamp: int(&v["last_updated_timestamp"]).unwrap_or(0),
+        user_id: text(&v["user_id"]),
+        description: text(&v["description"]),
+        latest_versions: v["latest_versions"]
+            .as_array()
+            .map(|a| a.iter().map(model_version).collect())
+            .unwrap_or_default(),
+        tags: kvs(&v["tags"]),
+        aliases: v["aliases"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| Alias {
+                        alias: text(&x["alias"]),
+                        version: text(&x["version"]),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+fn kv_json(items: &[KeyValue]) -> Value {
+    Value::Array(
+        items
+            .iter()
+            .map(|kv| json!({"key": kv.key, "value": kv.value}))
+            .collect(),
+    )
+}
+
+fn metric_json(m: &Metric) -> Value {
+    let value = if m.value.is_finite() {
+        json!(m.value)
+    } else if m.value.is_nan() {
+        json!("NaN")
+    } else if m.value > 0.0 {
+        json!("Infinity")
+    } else {
+        json!("-Infinity")
+    };
+    json!({"key": m.key, "value": value, "timestamp": m.timestamp, "step": m.step})
+}
+
+/// What an mlf-only feature says against a server.
+fn local_only(what: &str) -> Error {
+    Error::Refused(format!(
+        "{what} is kept in a local store only (MLflow's REST API has no such call): unset MLF_TRACKING_URI and run it where the store is"
+    ))
+}
+
+impl TrackingStore for RestStore {
+    fn location(&self) -> String {
+        self.client.base().to_string()
+    }
+    fn local(&self) -> Option<&Store> {
+        None
+    }
+    fn local_mut(&mut self) -> Option<&mut Store> {
+        None
+    }
+    fn truncates(&self) -> bool {
+        self.truncate
+    }
+
+    fn create_experiment(
+        &mut self,
+        name: &str,
+        artifact_location: Option<&str>,
+    ) -> Result<Experiment> {
+        let mut body = json!({ "name": name });
+        if let Some(loc) = artifact_location {
+            body["artifact_location"] = json!(loc);
+        }
+        let v = self.client.post("experiments/create", &body)?;
+        self.experiment(&text(&v["experiment_id"]))
+    }
+
+    fn experiment(&self, id: &str) -> Result<Experiment> {
+        let v = self
+            .client
+            .get("experiments/get", &[("experiment_id", id)])?;
+        Ok(experiment(&v["experiment"]))
+    }
+
+    fn find_experiment(&self, spec: &str) -> Result<Option<Experiment>> {
+        if !spec.is_empty() && spec.bytes().all(|b| b.is_ascii_digit()) {
+            match self.experiment(spec) {
+                Ok(e) => return Ok(Some(e)),
+                Err(Error::NotFound(_) | Error::Invalid(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        match self
+            .client
+            .get("experiments/get-by-name", &[("experiment_name", spec)])
+        {
+            Ok(v) => Ok(Some(experiment(&v["experiment"]))),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn list_experiments(&self, view: ViewType) -> Result<Vec<Experiment>> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut body = json!({ "max_results": 1000, "view_type": view_name(view) });
+            if let Some(t) = &token {
+                body["page_token"] = json!(t);
+            }
+            let v = self.client.post("experiments/search", &body)?;
+            if let Some(a) = v["experiments"].as_array() {
+                out.extend(a.iter().map(experiment));
+            }
+            token = v["next_page_token"]
+                .as_str()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        out.sort_by_key(|e| e.experiment_id.parse::<i64>().unwrap_or(i64::MAX));
+        Ok(out)
+    }
+
+    fn rename_experiment(&mut self, id: &str, new_name: &str) -> Result<()> {
+        self.client.post(
+            "experiments/update",
+            &json!({"experiment_id": id, "new_name": new_name}),
+        )?;
+        Ok(())
+    }
+
+    fn delete_experiment(&mut self, id: &str) -> Result<()> {
+        self.client
+            .post("experiments/delete", &json!({"experiment_id": id}))?;
+        Ok(())
+    }
+
+    fn restore_experiment(&mut self, id: &str) -> Result<()> {
+        self.client
+            .post("experiments/restore", &json!({"experiment_id": id}))?;
+        Ok(())
+    }
+
+    fn create_run(&mut self, new: NewRun) -> Result<Run> {
+        if new.make_active
+            && let Some(active) = self.active_run()?
+            && let Ok(r) = self.run(&active)
+            && r.info.status == RunStatus::Running
+            && r.info.lifecycle_stage == LifecycleStage::Active
+        {
+            return Err(Error::InvalidState(format!(
+                "run {} ({}) is still active: end it with `mlf run end` first",
+                r.info.run_name,
+                &active[..8.min(active.len())]
+            )));
+        }
+        let mut body = json!({
+            "experiment_id": new.experiment_id,
+            "user_id": new.user,
+            "start_time": new.start_time.unwrap_or_else(crate::tracking::ids::now_ms),
+            "tags": kv_json(&new.tags),
+        });
+        if let Some(name) = &new.name {
+            body["run_name"] = json!(name);
+        }
+        let v = self.client.post("runs/create", &body)?;
+        let id = text(&v["run"]["info"]["run_id"]);
+        if !new.params.is_empty() {
+            self.log_batch(
+                &id,
+                LogBatch {
+                    params: new.params.clone(),
+                    ..Default::default()
+                },
+            )?;
+        }
+        if new.make_active {
+            self.set_active_run(Some(&id))?;
+        }
+        self.run(&id)
+    }
+
+    fn run(&self, id: &str) -> Result<Run> {
+        let v = self.client.get("runs/get", &[("run_id", id)])?;
+        Ok(run(&v["run"]))
+    }
+
+    fn search_runs(&self, q: &RunQuery) -> Result<RunPage> {
+        if q.max_results == Some(0) {
+            return Err(Error::Invalid("max_results must be 1 or more".into()));
+        }
+        let ids = if q.experiment_ids.is_empty() {
+            let view = if q.view == ViewType::ActiveOnly {
+                ViewType::ActiveOnly
+            } else {
+                ViewType::All
+            };
+            self.all_experiment_ids(view)?
+        } else {
+            q.experiment_ids.clone()
+        };
+        if ids.is_empty() {
+            return Ok(RunPage {
+                runs: Vec::new(),
+                next_page_token: None,
+            });
+        }
+        let filter = q
+            .filter
+            .as_ref()
+            .map(Expr::to_filter_string)
+            .unwrap_or_default();
+        let order: Vec<String> = q.order_by.iter().map(|k| k.to_order_string()).collect();
+        match q.max_results {
+            Some(n) => {
+                let (runs, next) =
+                    self.search_page(&ids, &filter, q.view, &order, n, q.page_token.as_deref())?;
+                Ok(RunPage {
+                    runs,
+                    next_page_token: next,
+                })
+            }
+            None => {
+                let mut runs = Vec::new();
+                let mut token = q.page_token.clone();
+                loop {
+                    let (page, next) = self.search_page(
+                        &ids,
+                        &filter,
+                        q.view,
+                        &order,
+                        SEARCH_PAGE,
+                        token.as_deref(),
+                    )?;
+                    runs.extend(page);
+                    token = next;
+                    if token.is_none() {
+                        break;
+                    }
+                }
+                Ok(RunPage {
+                    runs,
+                    next_page_token: None,
+                })
+            }
+        }
+    }
+
+    fn resolve_run(&self, spec: &str, experiment: Option<&str>) -> Result<String> {
+        let spec = spec.trim();
+        if spec.is_empty() {
+            return Err(Error::Invalid(
+                "run is empty: give a run id, id prefix or name".into(),
+            ));
+        }
+        let lowered = spec.to_ascii_lowercase();
+        if crate::tracking::ids::is_run_id(&lowered) {
+            match self.run(&lowered) {
+                Ok(r) => return Ok(r.info.run_id),
+                Err(Error::NotFound(_) | Error::Invalid(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let ids = match experiment {
+            Some(e) => vec![e.to_string()],
+            None => self.all_experiment_ids(ViewType::All)?,
+        };
+        if ids.is_empty() {
+            return Err(Error::NotFound(format!(
+                "no run matches `{spec}` (by id, id prefix or name)"
+            )));
+        }
+        let mut candidates: Vec<(String, String)> = Vec::new();
+        let is_hex =
+            spec.len() >= 4 && spec.len() < 32 && spec.bytes().all(|b| b.is_ascii_hexdigit());
+        if is_hex {
+            let mut token: Option<String> = None;
+            let mut seen = 0;
+            loop {
+                let (page, next) =
+                    self.search_page(&ids, "", ViewType::All, &[], SEARCH_PAGE, token.as_deref())?;
+                seen += page.len();
+                for r in page {
+                    if r.info.run_id.starts_with(&lowered) {
+                        candidates.push((r.info.run_id, r.info.run_name));
+                    }
+                }
+                token = next;
+                if token.is_none() || seen >= PREFIX_SCAN {
+                    break;
+                }
+            }
+        }
+        let quoted = if spec.contains('\'') {
+            format!("\"{spec}\"")
+        } else {
+            format!("'{spec}'")
+        };
+        let filter = format!("attributes.run_name = {quoted}");
+        if let Ok((page, _)) = self.search_page(&ids, &filter, ViewType::All, &[], 10, None) {
+            for r in page {
+                let pair = (r.info.run_id, r.info.run_name);
+                if !candidates.contains(&pair) {
+                    candidates.push(pair);
+                }
+            }
+        }
+        match candidates.len() {
+            1 => Ok(candidates.remove(0).0),
+            0 => Err(Error::NotFound(format!(
+                "no run matches `{spec}` (by id, id prefix or name)"
+            ))),
+            _ => {
+                let list = candidates
+                    .iter()
+                    .take(5)
+                    .map(|(id, name)| format!("{} ({name})", &id[..12.min(id.len())]))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Err(Error::Invalid(format!(
+                    "`{spec}` is ambiguous: it matches {list}; give more of the run id"
+                )))
+            }
+        }
+    }
+
+    fn update_run(&mut self, id: &str, status: RunStatus, end_time: Option<i64>) -> Result<()> {
+        let mut body = json!({"run_id": id, "run_uuid": id, "status": status.as_str()});
+        if let Some(t) = end_time {
+            body["end_time"] = json!(t);
+        }
+        self.client.post("runs/update", &body)?;
+        Ok(())
+    }
+
+    fn delete_runs(&mut self, ids: &[String]) -> Result<()> {
+        for id in ids {
+            self.client.post("runs/delete", &json!({"run_id": id}))?;
+        }
+        Ok(())
+    }
+
+    fn restore_runs(&mut self, ids: &[String]) -> Result<()> {
+        for id in ids {
+            self.client.post("runs/restore", &json!({"run_id": id}))?;
+        }
+        Ok(())
+    }
+
+    fn metric_history(&self, id: &str, key: &str) -> Result<Vec<Metric>> {
+        let mut out = Vec::new();
+        let mut token = String::new();
+        loop {
+            let mut query = vec![
+                ("run_id", id),
+                ("metric_key", key),
+                ("max_results", "25000"),
+            ];
+            if !token.is_empty() {
+                query.push(("page_token", token.as_str()));
+            }
+            let v = self.client.get("metrics/get-history", &query)?;
+            if let Some(a) = v["metrics"].as_array() {
+                out.extend(a.iter().map(metric));
+            }
+            match v["next_page_token"].as_str().filter(|t| !t.is_empty()) {
+                Some(t) => token = t.to_string(),
+                None => break,
+            }
+        }
+        out.sort_by_key(|m| (m.step, m.timestamp));
+        Ok(out)
+    }
+
+    fn log_batch(&mut self, id: &str, batch: LogBatch) -> Result<LogOutcome> {
+        let (batch, outcome) = batch.validated(self.truncate)?;
+        let mut params = batch.params.chunks(BATCH_PARAMS_TAGS);
+        let mut tags = batch.tags.chunks(BATCH_PARAMS_TAGS);
+        loop {
+            let (p, t) = (params.next(), tags.next());
+            if p.is_none() && t.is_none() {
+                break;
+            }
+            self.client.post(
+                "runs/log-batch",
+                &json!({
+                    "run_id": id,
+                    "params": kv_json(p.unwrap_or_default()),
+                    "tags": kv_json(t.unwrap_or_default()),
+                    "metrics": [],
+                }),
+            )?;
+        }
+        for chunk in batch.metrics.chunks(BATCH_METRICS) {
+            self.client.post(
+                "runs/log-batch",
+                &json!({
+                    "run_id": id,
+                    "metrics": chunk.iter().map(metric_json).collect::<Vec<_>>(),
+                    "params": [],
+                    "tags": [],
+                }),
+            )?;
+        }
+        Ok(outcome)
+    }
+
+    fn run_counts(&self) -> Result<Option<HashMap<String, usize>>> {
+        Ok(None)
+    }
+
+    fn active_run(&self) -> Result<Option<String>> {
+        match std::fs::read_to_string(self.state_file()) {
+            Ok(s) if !s.trim().is_empty() => Ok(Some(s.trim().to_string())),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::Io(
+                format!("cannot read `{}`", self.state_file().display()),
+                e,
+            )),
+        }
+    }
+
+    fn set_active_run(&mut self, id: Option<&str>) -> Result<()> {
+        let file = self.state_file();
+        let io = |e| Error::Io(format!("cannot write `{}`", file.display()), e);
+        match id {
+            Some(id) => {
+                std::fs::create_dir_all(&self.state_dir).map_err(io)?;
+                let tmp = file.with_extension(format!("{}.tmp", std::process::id()));
+                std::fs::write(&tmp, id).map_err(io)?;
+                std::fs::rename(&tmp, &file).map_err(io)
+            }
+            None => match std::fs::remove_file(&file) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(io(e)),
+            },
+        }
+    }
+
+    fn artifacts(&self, run: &Run) -> Result<Repo> {
+        self.repo_for(&run.info.artifact_uri)
+    }
+}
+
+impl RegistryStore for RestStore {
+    fn create_model(
+        &mut self,
+        name: &str,
+        description: &str,
+        tags: &[KeyValue],
+        _act: &Act,
+    ) -> Result<RegisteredModel> {
+        let v = self.client.post(
+            "registered-models/create",
+            &json!({"name": name, "description": description, "tags": kv_json(tags)}),
+        )?;
+        Ok(registered_model(&v["registered_model"]))
+    }
+
+    fn model(&self, name: &str) -> Result<RegisteredModel> {
+        let v = self
+            .client
+            .get("registered-models/get", &[("name", name)])?;
+        Ok(registered_model(&v["registered_model"]))
+    }
+
+    fn list_models(&self, filter: Option<&Expr>) -> Result<Vec<RegisteredModel>> {
+        let filter = filter.map(Expr::to_filter_string).unwrap_or_default();
+        let mut out = Vec::new();
+        let mut token = String::new();
+        loop {
+            let mut query = vec![("filter", filter.as_str()), ("max_results", "1000")];
+            if !token.is_empty() {
+                query.push(("page_token", token.as_str()));
+            }
+            let v = self.client.get("registered-models/search", &query)?;
+            if let Some(a) = v["registered_models"].as_array() {
+                out.extend(a.iter().map(registered_model));
+            }
+            match v["next_page_token"].as_str().filter(|t| !t.is_empty()) {
+                Some(t) => token = t.to_string(),
+                None => break,
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    fn versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
+        self.model(name)?;
+        let quoted = if name.contains('\'') {
+            format!("\"{name}\"")
+        } else {
+            format!("'{name}'")
+        };
+        let filter = format!("name = {quoted}");
+        let mut out = Vec::new();
+        let mut token = String::new();
+        loop {
+            let mut query = vec![("filter", filter.as_str()), ("max_results", "10000")];
+            if !token.is_empty() {
+                query.push(("page_token", token.as_str()));
+            }
+            let v = self.client.get("model-versions/search", &query)?;
+            if let Some(a) = v["model_versions"].as_array() {
+                out.extend(a.iter().map(model_version));
+            }
+            match v["next_page_token"].as_str().filter(|t| !t.is_empty()) {
+                Some(t) => token = t.to_string(),
+                None => break,
+            }
+        }
+        // Search results carry no aliases in MLflow; take them from the model.
+        let model = self.model(name)?;
+        for v in &mut out {
+            if v.aliases.is_empty() {
+                v.aliases = model
+                    .aliases
+                    .iter()
+                    .filter(|a| a.version == v.version)
+                    .map(|a| a.alias.clone())
+                    .collect();
+            }
+        }
+        out.sort_by_key(|v| std::cmp::Reverse(v.version.parse::<i64>().unwrap_or(0)));
+        Ok(out)
+    }
+
+    fn version(&self, name: &str, version: i64) -> Result<ModelVersion> {
+        let v = self.client.get(
+            "model-versions/get",
+            &[("name", name), ("version", &version.to_string())],
+        )?;
+        Ok(model_version(&v["model_version"]))
+    }
+
+    fn create_version(
+        &mut self,
+        new: &NewVersion,
+        _act: &Act,
+        _place: &mut dyn FnMut(i64) -> std::result::Result<String, String>,
+    ) -> Result<ModelVersion> {
+        if new.source.is_empty() {
+            return Err(Error::Invalid(
+                "a tracking server registers models from runs:/RUN/PATH or models:/ URIs: log the directory to a run first (`mlf models log PATH --run RUN`)".into(),
+            ));
+        }
+        if self.model(&new.name).is_err() {
+            self.client
+                .post("registered-models/create", &json!({"name": new.name}))?;
+        }
+        let mut body = json!({
+            "name": new.name,
+            "source": new.source,
+            "description": new.description,
+            "tags": kv_json(&new.tags),
+        });
+        if !new.run_id.is_empty() {
+            body["run_id"] = json!(new.run_id);
+        }
+        let v = self.client.post("model-versions/create", &body)?;
+        Ok(model_version(&v["model_version"]))
+    }
+
+    fn transition(
+        &mut self,
+        name: &str,
+        version: i64,
+        stage: Stage,
+        archive_existing: bool,
+        needs_approval: bool,
+        _act: &Act,
+    ) -> Result<ModelVersion> {
+        if needs_approval {
+            return Err(local_only("an approval policy"));
+        }
+        let v = self.client.post(
+            "model-versions/transition-stage",
+            &json!({
+                "name": name,
+                "version": version.to_string(),
+                "stage": stage.as_str(),
+                "archive_existing_versions": archive_existing,
+            }),
+        )?;
+        Ok(model_version(&v["model_version"]))
+    }
+
+    fn set_alias(
+        &mut self,
+        name: &str,
+        alias: &str,
+        version: i64,
+        _act: &Act,
+    ) -> Result<Option<i64>> {
+        self.version(name, version)?;
+        let previous = self.alias_version(name, alias).ok();
+        self.client.post(
+            "registered-models/alias",
+            &json!({"name": name, "alias": alias, "version": version.to_string()}),
+        )?;
+        Ok(previous.filter(|p| *p != version))
+    }
+
+    fn delete_alias(&mut self, name: &str, alias: &str, _act: &Act) -> Result<i64> {
+        let version = self.alias_version(name, alias)?;
+        self.client.send(
+            "DELETE",
+            "registered-models/alias",
+            &json!({"name": name, "alias": alias}),
+        )?;
+        Ok(version)
+    }
+
+    fn alias_version(&self, name: &str, alias: &str) -> Result<i64> {
+        let v = self.client.get(
+            "registered-models/alias",
+            &[("name", name), ("alias", alias)],
+        )?;
+        text(&v["model_version"]["version"])
+            .parse()
+            .map_err(|_| Error::NotFound(format!("model `{name}` has no alias `{alias}`")))
+    }
+
+    fn describe(&mut self, name: &str, version: Option<i64>, text: &str, _act: &Act) -> Result<()> {
+        match version {
+            Some(v) => self.client.send(
+                "PATCH",
+                "model-versions/update",
+                &json!({"name": name, "version": v.to_string(), "description": text}),
+            )?,
+            None => self.client.send(
+                "PATCH",
+                "registered-models/update",
+                &json!({"name": name, "description": text}),
+            )?,
+        };
+        Ok(())
+    }
+
+    fn set_registry_tags(
+        &mut self,
+        name: &str,
+        version: Option<i64>,
+        tags: &[(String, Option<String>)],
+        _act: &Act,
+    ) -> Result<()> {
+        for (key, value) in tags {
+            let mut body = json!({"name": name, "key": key});
+            if let Some(v) = version {
+                body["version"] = json!(v.to_string());
+            }
+            let endpoint = if version.is_some() {
+                "model-versions"
+            } else {
+                "registered-models"
+            };
+            match value {
+                Some(val) => {
+                    body["value"] = json!(val);
+                    self.client.post(&format!("{endpoint}/set-tag"), &body)?;
+                }
+                None => {
+                    self.client
+                        .send("DELETE", &format!("{endpoint}/delete-tag"), &body)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn delete_version(&mut self, name: &str, version: i64, _act: &Act) -> Result<Vec<String>> {
+        let aliases = self.version(name, version)?.aliases;
+        self.client.send(
+            "DELETE",
+            "model-versions/delete",
+            &json!({"name": name, "version": version.to_string()}),
+        )?;
+        Ok(aliases)
+    }
+
+    fn delete_model(&mut self, name: &str, _act: &Act) -> Result<()> {
+        self.client
+            .send("DELETE", "registered-models/delete", &json!({"name": name}))?;
+        Ok(())
+    }
+
+    fn request_transition(
+        &mut self,
+        _name: &str,
+        _version: i64,
+        _stage: Stage,
+        _act: &Act,
+    ) -> Result<TransitionRequest> {
+        Err(local_only("a stage request"))
+    }
+
+    fn decide_request(
+        &mut self,
+        _id: i64,
+        _approve: bool,
+        _allow_self: bool,
+        _act: &Act,
+    ) -> Result<TransitionRequest> {
+        Err(local_only("a stage request"))
+    }
+
+    fn requests(&self, _name: Option<&str>, _all: bool) -> Result<Vec<TransitionRequest>> {
+        Err(local_only("the list of stage requests"))
+    }
+
+    fn pending_request_for(
+        &self,
+        _name: &str,
+        _version: i64,
+        _stage: Option<Stage>,
+    ) -> Result<i64> {
+        Err(local_only("a stage request"))
+    }
+
+    fn registry_history(&self, _name: &str) -> Result<Vec<Event>> {
+        Err(local_only("the registry's history"))
+    }
+
+    fn registry_at(&self, _name: &str, _at: i64) -> Result<Snapshot> {
+        Err(local_only("the registry's history"))
+    }
+
+    fn version_files(&self, version: &ModelVersion, scratch: &Path) -> Result<PathBuf> {
+        let v = self.client.get(
+            "model-versions/get-download-uri",
+            &[("name", &version.name), ("version", &version.version)],
+        )?;
+        let uri = text(&v["artifact_uri"]);
+        // A `runs:/RUN/PATH` source is a path inside that run's artifacts.
+        let (repo, rel) = match uri.strip_prefix("runs:/") {
+            Some(rest) => {
+                let rest = rest.trim_start_matches('/');
+                let (id, path) = rest.split_once('/').unwrap_or((rest, ""));
+                let run = self.run(id)?;
+                let rel = crate::artifacts::clean_relative(path)
+                    .map_err(|e| Error::Invalid(e.to_string()))?;
+                (self.artifacts(&run)?, rel)
+            }
+            None => (self.repo_for(&uri)?, PathBuf::new()),
+        };
+        repo.materialize(&rel, scratch)
+            .map_err(|e| Error::Remote(format!("cannot download `{uri}`: {e}")))
+    }
+}
