@@ -311,7 +311,7 @@ fn metric_json(m: &Metric) -> Value {
 
 /// What an mlf-only feature says against a server.
 fn local_only(what: &str) -> Error {
-    Error::Refused(format!(
+    Error::Invalid(format!(
         "{what} is kept in a local store only (MLflow's REST API has no such call): unset MLF_TRACKING_URI and run it where the store is"
     ))
 }

@@ -13,6 +13,7 @@ mod log;
 mod models;
 mod project;
 mod registry;
+mod remote;
 mod run;
 mod runs;
 mod search;

@@ -1,0 +1,602 @@
+//! Remote mode: with `MLF_TRACKING_URI` set to a tracking server, the CLI works against it —
+//! `mlf server` on a store elsewhere, and a real `mlflow server` (from target/e2e-venv) — with
+//! nothing written to a local store; what the client wrote is then read back from the
+//! server's store directly.
+
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::server::{Server, WAIT, bounded, venv_bin};
+use crate::support::{Output, TestEnv};
+
+/// A client environment whose commands talk to `url`.
+fn client(url: &str) -> TestEnv {
+    let mut env = TestEnv::new();
+    env.set("MLF_TRACKING_URI", url);
+    env
+}
+
+fn mlf(env: &TestEnv, args: &[&str]) -> Output {
+    bounded(env.command(args), WAIT)
+}
+
+#[track_caller]
+fn ok(env: &TestEnv, args: &[&str]) -> Output {
+    let out = mlf(env, args);
+    assert_eq!(out.code, 0, "mlf {args:?}:\n{out}");
+    out
+}
+
+/// `mlf runs list --format json EXTRA…`: the runs.
+#[track_caller]
+fn runs(env: &TestEnv, extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["runs", "list", "--format", "json"];
+    args.extend_from_slice(extra);
+    ok(env, &args).json()["runs"].as_array().unwrap().clone()
+}
+
+/// The one run `mlf runs list EXTRA…` lists.
+#[track_caller]
+fn only_run(env: &TestEnv, extra: &[&str]) -> Value {
+    let mut all = runs(env, extra);
+    assert_eq!(all.len(), 1, "{all:?}");
+    all.remove(0)
+}
+
+/// The run named `name` among `list`.
+fn named<'a>(list: &'a [Value], name: &str) -> &'a Value {
+    list.iter()
+        .find(|r| r["info"]["run_name"] == name)
+        .unwrap_or_else(|| panic!("no run {name} in {list:?}"))
+}
+
+fn kv(run: &Value, section: &str, key: &str) -> Option<String> {
+    run["data"][section].as_array()?.iter().find_map(|p| {
+        (p["key"] == key).then(|| match &p["value"] {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    })
+}
+
+/// The tracking flow every server must support, driven from the client `c`.
+fn tracking_flow(c: &TestEnv) {
+    ok(c, &["experiments", "create", "remote-exp"]);
+    let listed = ok(c, &["experiments", "list"]).stdout;
+    assert!(listed.contains("remote-exp"), "{listed}");
+
+    // A wrapped command: the child is pointed at the server, not at a local store, and its
+    // output and captured metrics land in the run.
+    let out = ok(
+        c,
+        &[
+            "run",
+            "-x",
+            "remote-exp",
+            "-n",
+            "first",
+            "-p",
+            "lr=0.1",
+            "--capture-metrics",
+            "--",
+            "sh",
+            "-c",
+            "echo loss=0.5; echo \"uri=$MLF_TRACKING_URI store=${MLF_STORE:-none}\"",
+        ],
+    );
+    assert!(out.stdout.contains("store=none"), "{out}");
+    assert!(out.stdout.contains("uri=http"), "{out}");
+
+    // An interactive run: start, log, end.
+    let id = ok(
+        c,
+        &[
+            "run",
+            "start",
+            "-x",
+            "remote-exp",
+            "-n",
+            "second",
+            "-p",
+            "lr=0.2",
+        ],
+    )
+    .stdout
+    .trim()
+    .to_string();
+    assert_eq!(id.len(), 32, "{id}");
+    ok(c, &["log", "param", "depth", "3"]);
+    ok(c, &["log", "metric", "acc", "0.7"]);
+    ok(c, &["log", "metric", "acc", "0.8", "--step", "1"]);
+    ok(c, &["log", "tag", "team", "vision"]);
+    c.write("batch.csv", "step,acc,loss\n2,0.85,0.2\n3,0.9,0.1\n");
+    ok(c, &["log", "batch", "-f", "batch.csv"]);
+    c.write("outputs/a.txt", "alpha\n");
+    c.write("outputs/sub/b.txt", "beta\n");
+    ok(c, &["log", "artifact", "outputs"]);
+    ok(c, &["run", "end"]);
+
+    let all = runs(c, &[]);
+    assert_eq!(all.len(), 2, "{all:?}");
+    let second = named(&all, "second");
+    assert_eq!(kv(second, "params", "depth").as_deref(), Some("3"));
+    assert_eq!(kv(second, "tags", "team").as_deref(), Some("vision"));
+    assert_eq!(second["info"]["status"], "FINISHED");
+    let first = named(&all, "first");
+    assert_eq!(kv(first, "metrics", "loss").as_deref(), Some("0.5"));
+
+    // Search, order and the console views.
+    let only = only_run(c, &["-f", "params.lr = '0.2'"]);
+    assert_eq!(only["info"]["run_id"], id.as_str());
+    let ordered = runs(c, &["--order-by", "params.lr DESC"]);
+    assert_eq!(ordered[0]["info"]["run_name"], "second");
+    let history = ok(c, &["runs", "metric", "second", "acc", "--format", "csv"]).stdout;
+    assert_eq!(history.lines().count(), 5, "{history}");
+    let compare = ok(c, &["runs", "compare", "first", "second"]).stdout;
+    assert!(
+        compare.contains("params.lr") && compare.contains('≠'),
+        "{compare}"
+    );
+    let diff = ok(c, &["runs", "diff", "first", "second"]).stdout;
+    assert!(diff.contains("outputs/sub/b.txt"), "{diff}");
+    let show = ok(c, &["runs", "show", &id[..8]]).stdout;
+    assert!(show.contains("outputs/a.txt"), "{show}");
+
+    // Artifacts: listing, and copying out byte for byte.
+    let listing = ok(c, &["artifacts", "ls", "-R", "--run", "second"]).stdout;
+    assert!(listing.contains("outputs/sub/b.txt"), "{listing}");
+    let logs = ok(c, &["artifacts", "ls", "logs", "--run", "first"]).stdout;
+    assert!(logs.contains("logs/stdout.txt"), "{logs}");
+    ok(
+        c,
+        &[
+            "artifacts",
+            "get",
+            "outputs",
+            "--run",
+            "second",
+            "-o",
+            "copy",
+        ],
+    );
+    assert_eq!(
+        std::fs::read_to_string(c.cwd().join("copy/outputs/sub/b.txt")).unwrap(),
+        "beta\n"
+    );
+    ok(
+        c,
+        &[
+            "artifacts",
+            "get",
+            "logs/stdout.txt",
+            "--run",
+            "first",
+            "-o",
+            "logs",
+        ],
+    );
+    let stdout = std::fs::read_to_string(c.cwd().join("logs/stdout.txt")).unwrap();
+    assert!(stdout.starts_with("loss=0.5\n"), "{stdout}");
+
+    // Delete and restore.
+    ok(c, &["runs", "delete", "first"]);
+    assert_eq!(runs(c, &[]).len(), 1);
+    ok(c, &["runs", "restore", "first"]);
+    assert_eq!(runs(c, &[]).len(), 2);
+
+    // Nothing was written locally.
+    assert!(!c.store().exists(), "a local store was created");
+}
+
+#[test]
+fn every_tracking_command_works_against_mlf_server() {
+    let s = TestEnv::new();
+    s.mlf(&["init"]).ok();
+    let server = Server::start(&s, &[]);
+    let c = client(&server.url());
+    tracking_flow(&c);
+
+    // The server's own store holds what the client wrote.
+    let local = runs(&s, &["-x", "remote-exp"]);
+    assert_eq!(local.len(), 2);
+    let second = named(&local, "second");
+    assert_eq!(kv(second, "params", "depth").as_deref(), Some("3"));
+    assert_eq!(kv(second, "metrics", "acc").as_deref(), Some("0.9"));
+    let files = s
+        .mlf(&["artifacts", "ls", "-R", "--run", "second"])
+        .ok()
+        .stdout;
+    assert!(files.contains("outputs/sub/b.txt"), "{files}");
+
+    // Experiments are renamed, deleted and restored on the server.
+    ok(&c, &["experiments", "rename", "remote-exp", "renamed"]);
+    ok(&c, &["experiments", "delete", "renamed"]);
+    let exps = s.mlf(&["experiments", "list", "--all"]).ok().stdout;
+    assert!(
+        exps.contains("renamed") && exps.contains("deleted"),
+        "{exps}"
+    );
+    ok(&c, &["experiments", "restore", "renamed"]);
+    let shown = ok(&c, &["experiments", "show", "renamed"]).stdout;
+    assert!(shown.contains("runs       2"), "{shown}");
+}
+
+#[test]
+fn registry_and_models_work_against_mlf_server() {
+    let s = TestEnv::new();
+    s.mlf(&["init"]).ok();
+    let server = Server::start(&s, &[]);
+    let c = client(&server.url());
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/models");
+    let model = fixtures.join("onnx_logreg_mlflow");
+    let id = ok(&c, &["run", "start", "-n", "trainer"])
+        .stdout
+        .trim()
+        .to_string();
+    ok(
+        &c,
+        &["models", "log", model.to_str().unwrap(), "--run", &id],
+    );
+    ok(&c, &["run", "end"]);
+
+    ok(
+        &c,
+        &[
+            "registry",
+            "register",
+            "runs:/trainer/model",
+            "--name",
+            "clf",
+        ],
+    );
+    ok(&c, &["registry", "promote", "clf", "1", "--to", "staging"]);
+    ok(&c, &["registry", "alias", "clf", "champion", "1"]);
+    ok(&c, &["registry", "tag", "clf", "team=ml"]);
+    ok(&c, &["registry", "describe", "clf", "the classifier"]);
+    let listed = ok(&c, &["registry", "list"]).stdout;
+    assert!(listed.contains("champion→1"), "{listed}");
+
+    // The server's registry holds it, as its own CLI shows.
+    let shown = s.mlf(&["registry", "show", "clf"]).ok().stdout;
+    assert!(
+        shown.contains("Staging") && shown.contains("champion"),
+        "{shown}"
+    );
+    assert!(shown.contains("the classifier"), "{shown}");
+
+    // Scoring through models:/ and runs:/ downloads the model and predicts as locally.
+    let input = c.write(
+        "input.json",
+        &format!(
+            "{{\"dataframe_split\": {}}}",
+            std::fs::read_to_string(fixtures.join("inputs.json")).unwrap()
+        ),
+    );
+    let input = input.to_str().unwrap();
+    let local = TestEnv::new();
+    let expected = local
+        .mlf(&[
+            "models",
+            "predict",
+            "-m",
+            model.to_str().unwrap(),
+            "-i",
+            input,
+        ])
+        .ok()
+        .stdout;
+    for uri in [
+        "models:/clf@champion",
+        "models:/clf/Staging",
+        "runs:/trainer/model",
+    ] {
+        let got = ok(&c, &["models", "predict", "-m", uri, "-i", input]).stdout;
+        assert_eq!(got, expected, "{uri}");
+    }
+    let path = ok(&c, &["registry", "resolve", "models:/clf/1"]).stdout;
+    assert!(Path::new(path.trim()).join("MLmodel").is_file(), "{path}");
+
+    // What only a local store keeps is refused with a pointer, and a local path cannot be
+    // registered on a server.
+    let history = mlf(&c, &["registry", "history", "clf"]);
+    assert_eq!(history.code, 2, "{history}");
+    assert!(history.stderr.contains("local store"), "{history}");
+    let path_reg = mlf(
+        &c,
+        &[
+            "registry",
+            "register",
+            model.to_str().unwrap(),
+            "--name",
+            "x",
+        ],
+    );
+    assert_eq!(path_reg.code, 2, "{path_reg}");
+    assert!(path_reg.stderr.contains("mlf models log"), "{path_reg}");
+
+    ok(&c, &["registry", "unalias", "clf", "champion"]);
+    ok(&c, &["registry", "delete", "clf", "--version", "1"]);
+    ok(&c, &["registry", "delete", "clf"]);
+    let gone = s.mlf(&["registry", "list"]).ok().stdout;
+    assert!(!gone.contains("clf"), "{gone}");
+    assert!(!c.store().exists(), "a local store was created");
+}
+
+#[test]
+fn a_project_runs_against_a_server() {
+    let s = TestEnv::new();
+    s.mlf(&["init"]).ok();
+    let server = Server::start(&s, &[]);
+    let c = client(&server.url());
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/projects/basic");
+    ok(
+        &c,
+        &[
+            "project",
+            "run",
+            project.to_str().unwrap(),
+            "-P",
+            "alpha=0.4",
+            "--capture-metrics",
+        ],
+    );
+    let run = only_run(&s, &[]);
+    assert_eq!(
+        kv(&run, "tags", "mlflow.source.type").as_deref(),
+        Some("PROJECT")
+    );
+    assert_eq!(kv(&run, "params", "alpha").as_deref(), Some("0.4"));
+    assert!(kv(&run, "metrics", "loss").is_some(), "{run}");
+    assert_eq!(run["info"]["status"], "FINISHED");
+    assert!(!c.store().exists());
+}
+
+#[test]
+fn server_trouble_gives_one_clear_line() {
+    // Not an http URL.
+    let mut c = TestEnv::new();
+    c.set("MLF_TRACKING_URI", "file:///tmp/mlruns");
+    let out = c.mlf(&["runs", "list"]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("not an http"), "{out}");
+
+    // Nobody listening.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let c = client(&format!("http://127.0.0.1:{port}"));
+    let out = c.mlf(&["experiments", "list"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr.contains("cannot reach the tracking server"),
+        "{out}"
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{out}");
+    let out = c.mlf(&["log", "metric", "--run", "abcd", "acc", "1"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(!c.store().exists());
+
+    // A server that wants a token: refused without, accepted with.
+    let s = TestEnv::new();
+    s.mlf(&["init"]).ok();
+    let server = Server::start(&s, &["--auth-token", "sesame"]);
+    let mut c = client(&server.url());
+    let out = c.mlf(&["experiments", "list"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stderr.contains("MLFLOW_TRACKING_TOKEN"), "{out}");
+    c.set("MLFLOW_TRACKING_TOKEN", "sesame");
+    assert!(
+        c.mlf(&["experiments", "list"])
+            .ok()
+            .stdout
+            .contains("Default")
+    );
+
+    // HTTP Basic from MLflow's variables against a users file.
+    let users = s.cwd().join("users");
+    let mut passwd = s.command(&[
+        "server",
+        "passwd",
+        "ada",
+        "--users",
+        users.to_str().unwrap(),
+    ]);
+    passwd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = passwd.spawn().unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"pa:ss\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    let server = Server::start(&s, &["--users", users.to_str().unwrap()]);
+    let mut c = client(&server.url());
+    c.set("MLFLOW_TRACKING_USERNAME", "ada");
+    c.set("MLFLOW_TRACKING_PASSWORD", "wrong");
+    assert_eq!(c.mlf(&["experiments", "list"]).code, 1);
+    let mut c = client(&server.url());
+    c.set("MLFLOW_TRACKING_USERNAME", "ada");
+    c.set("MLFLOW_TRACKING_PASSWORD", "pa:ss");
+    ok(&c, &["experiments", "create", "with-basic"]);
+    assert!(
+        s.mlf(&["experiments", "list"])
+            .ok()
+            .stdout
+            .contains("with-basic")
+    );
+}
+
+#[test]
+fn a_named_store_wins_over_mlflow_tracking_uri_but_not_over_mlf_tracking_uri() {
+    let s = TestEnv::new();
+    s.mlf(&["init"]).ok();
+    let server = Server::start(&s, &[]);
+    let mut c = TestEnv::new();
+    c.mlf(&["experiments", "create", "local-only"]).ok();
+    c.set("MLFLOW_TRACKING_URI", &server.url());
+    // MLFLOW_TRACKING_URI alone: the server.
+    assert!(
+        !c.mlf(&["experiments", "list"])
+            .ok()
+            .stdout
+            .contains("local-only")
+    );
+    // With --store: the local store.
+    let store = c.store();
+    let local = c.mlf(&["--store", store.to_str().unwrap(), "experiments", "list"]);
+    assert!(local.ok().stdout.contains("local-only"));
+    // MLF_TRACKING_URI beats --store.
+    c.set("MLF_TRACKING_URI", &server.url());
+    let remote = c.mlf(&["--store", store.to_str().unwrap(), "experiments", "list"]);
+    assert!(!remote.ok().stdout.contains("local-only"));
+}
+
+/// A real `mlflow server` on SQLite with its artifact proxy, from target/e2e-venv.
+struct MlflowServer {
+    child: Child,
+    url: String,
+}
+
+impl MlflowServer {
+    fn start(dir: &Path) -> MlflowServer {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let child = Command::new(venv_bin().join("mlflow"))
+            .args([
+                "server",
+                "--backend-store-uri",
+                &format!("sqlite:///{}/mlflow.db", dir.display()),
+                "--artifacts-destination",
+                &dir.join("artifacts").display().to_string(),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--workers",
+                "1",
+            ])
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("start mlflow server");
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "mlflow server did not start");
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        MlflowServer { child, url }
+    }
+}
+
+impl Drop for MlflowServer {
+    fn drop(&mut self) {
+        // gunicorn/uvicorn workers go with their process group leader.
+        // SAFETY: killing a process group we started.
+        unsafe {
+            libc_kill(-(self.child.id() as i32));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+unsafe fn libc_kill(pid: i32) {
+    unsafe extern "C" {
+        fn kill(pid: i32, sig: i32) -> i32;
+    }
+    // SAFETY: plain kill(2).
+    unsafe {
+        kill(pid, 15);
+    }
+}
+
+#[test]
+fn the_cli_works_against_a_real_mlflow_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = MlflowServer::start(dir.path());
+    let c = client(&server.url);
+    // The server may take a moment after the port opens.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while c.mlf(&["experiments", "list"]).code != 0 {
+        assert!(Instant::now() < deadline, "mlflow server does not answer");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    tracking_flow(&c);
+
+    // The registry and a model served from it.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/models");
+    let model = fixtures.join("onnx_logreg_mlflow");
+    ok(
+        &c,
+        &["models", "log", model.to_str().unwrap(), "--run", "second"],
+    );
+    ok(
+        &c,
+        &[
+            "registry",
+            "register",
+            "runs:/second/model",
+            "--name",
+            "clf",
+        ],
+    );
+    ok(
+        &c,
+        &["registry", "promote", "clf", "1", "--to", "production"],
+    );
+    ok(&c, &["registry", "alias", "clf", "champion", "1"]);
+    let shown = ok(&c, &["registry", "show", "clf"]).stdout;
+    assert!(
+        shown.contains("Production") && shown.contains("champion"),
+        "{shown}"
+    );
+    let input = c.write(
+        "input.json",
+        &format!(
+            "{{\"dataframe_split\": {}}}",
+            std::fs::read_to_string(fixtures.join("inputs.json")).unwrap()
+        ),
+    );
+    let input = input.to_str().unwrap();
+    let expected = TestEnv::new()
+        .mlf(&[
+            "models",
+            "predict",
+            "-m",
+            model.to_str().unwrap(),
+            "-i",
+            input,
+        ])
+        .ok()
+        .stdout;
+    let got = ok(
+        &c,
+        &[
+            "models",
+            "predict",
+            "-m",
+            "models:/clf@champion",
+            "-i",
+            input,
+        ],
+    )
+    .stdout;
+    assert_eq!(got, expected);
+}
