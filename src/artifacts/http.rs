@@ -114,22 +114,9 @@ impl HttpRepo {
                 size: size.unwrap_or(0),
             }]);
         }
-        let mut items = Vec::new();
-        for f in self.list(rel, true)? {
-            if f.is_dir {
-                continue;
-            }
-            let inner = Path::new(&f.path)
-                .strip_prefix(rel)
-                .unwrap_or(Path::new(&f.path))
-                .to_path_buf();
-            items.push(CopyItem {
-                from: PathBuf::from(&f.path),
-                to: dest.join(&name).join(inner),
-                size: f.file_size.unwrap_or(0),
-            });
-        }
-        Ok(items)
+        super::files_below(self.list(rel, true)?, rel, &dest.join(&name), |p| {
+            Ok(p.to_path_buf())
+        })
     }
 
     /// Downloads one planned file (`from` is run-relative) to its local path, via a

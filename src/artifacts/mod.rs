@@ -227,21 +227,9 @@ impl LocalRepo {
                 size,
             });
         } else {
-            for f in self.list(rel, true)? {
-                if f.is_dir {
-                    continue;
-                }
-                let inner = Path::new(&f.path)
-                    .strip_prefix(rel)
-                    .unwrap_or(Path::new(&f.path))
-                    .to_path_buf();
-                let from = self.existing(Path::new(&f.path))?;
-                items.push(CopyItem {
-                    from,
-                    to: dest.join(&name).join(inner),
-                    size: f.file_size.unwrap_or(0),
-                });
-            }
+            items = files_below(self.list(rel, true)?, rel, &dest.join(&name), |p| {
+                self.existing(p)
+            })?;
         }
         Ok(items)
     }
@@ -272,6 +260,27 @@ pub fn plan_put(src: &Path, dest: &Path) -> Result<Vec<CopyItem>> {
         let base =
             fs::canonicalize(src).map_err(io(format!("cannot resolve `{}`", src.display())))?;
         walk_source(&base, &base, &dest.join(&name), &mut items)?;
+    }
+    Ok(items)
+}
+
+/// The files of a recursive listing of `rel` as copies into `dest` (keeping their layout
+/// below `rel`); `from` gives each file's source from its run-relative path.
+pub(crate) fn files_below(
+    listing: Vec<FileInfo>,
+    rel: &Path,
+    dest: &Path,
+    from: impl Fn(&Path) -> Result<PathBuf>,
+) -> Result<Vec<CopyItem>> {
+    let mut items = Vec::new();
+    for f in listing.into_iter().filter(|f| !f.is_dir) {
+        let path = Path::new(&f.path);
+        let inner = path.strip_prefix(rel).unwrap_or(path);
+        items.push(CopyItem {
+            from: from(path)?,
+            to: dest.join(inner),
+            size: f.file_size.unwrap_or(0),
+        });
     }
     Ok(items)
 }

@@ -853,7 +853,8 @@ fn target_text(t: &Target) -> String {
     }
 }
 
-fn string_text(s: &str) -> String {
+/// A string literal of the filter grammar: single-quoted, or double-quoted when it holds `'`.
+pub fn string_text(s: &str) -> String {
     if s.contains('\'') {
         format!("\"{s}\"")
     } else {

@@ -76,6 +76,26 @@ impl RestStore {
         Ok((runs, next))
     }
 
+    /// Every page of a GET listing: the items under `key`.
+    fn get_all(&self, endpoint: &str, query: &[(&str, &str)], key: &str) -> Result<Vec<Value>> {
+        let mut out = Vec::new();
+        let mut token = String::new();
+        loop {
+            let mut q = query.to_vec();
+            if !token.is_empty() {
+                q.push(("page_token", token.as_str()));
+            }
+            let v = self.client.get(endpoint, &q)?;
+            if let Some(a) = v[key].as_array() {
+                out.extend(a.iter().cloned());
+            }
+            match v["next_page_token"].as_str().filter(|t| !t.is_empty()) {
+                Some(t) => token = t.to_string(),
+                None => return Ok(out),
+            }
+        }
+    }
+
     fn all_experiment_ids(&self, view: ViewType) -> Result<Vec<String>> {
         Ok(self
             .list_experiments(view)?
@@ -562,12 +582,7 @@ impl TrackingStore for RestStore {
                 }
             }
         }
-        let quoted = if spec.contains('\'') {
-            format!("\"{spec}\"")
-        } else {
-            format!("'{spec}'")
-        };
-        let filter = format!("attributes.run_name = {quoted}");
+        let filter = format!("attributes.run_name = {}", crate::search::string_text(spec));
         if let Ok((page, _)) = self.search_page(&ids, &filter, ViewType::All, &[], 10, None) {
             for r in page {
                 let pair = (r.info.run_id, r.info.run_name);
@@ -576,23 +591,7 @@ impl TrackingStore for RestStore {
                 }
             }
         }
-        match candidates.len() {
-            1 => Ok(candidates.remove(0).0),
-            0 => Err(Error::NotFound(format!(
-                "no run matches `{spec}` (by id, id prefix or name)"
-            ))),
-            _ => {
-                let list = candidates
-                    .iter()
-                    .take(5)
-                    .map(|(id, name)| format!("{} ({name})", &id[..12.min(id.len())]))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                Err(Error::Invalid(format!(
-                    "`{spec}` is ambiguous: it matches {list}; give more of the run id"
-                )))
-            }
-        }
+        super::runs::pick_run(spec, candidates)
     }
 
     fn update_run(&mut self, id: &str, status: RunStatus, end_time: Option<i64>) -> Result<()> {
@@ -619,26 +618,16 @@ impl TrackingStore for RestStore {
     }
 
     fn metric_history(&self, id: &str, key: &str) -> Result<Vec<Metric>> {
-        let mut out = Vec::new();
-        let mut token = String::new();
-        loop {
-            let mut query = vec![
-                ("run_id", id),
-                ("metric_key", key),
-                ("max_results", "25000"),
-            ];
-            if !token.is_empty() {
-                query.push(("page_token", token.as_str()));
-            }
-            let v = self.client.get("metrics/get-history", &query)?;
-            if let Some(a) = v["metrics"].as_array() {
-                out.extend(a.iter().map(metric));
-            }
-            match v["next_page_token"].as_str().filter(|t| !t.is_empty()) {
-                Some(t) => token = t.to_string(),
-                None => break,
-            }
-        }
+        let query = [
+            ("run_id", id),
+            ("metric_key", key),
+            ("max_results", "25000"),
+        ];
+        let mut out: Vec<Metric> = self
+            .get_all("metrics/get-history", &query, "metrics")?
+            .iter()
+            .map(metric)
+            .collect();
         out.sort_by_key(|m| (m.step, m.timestamp));
         Ok(out)
     }
@@ -739,52 +728,26 @@ impl RegistryStore for RestStore {
 
     fn list_models(&self, filter: Option<&Expr>) -> Result<Vec<RegisteredModel>> {
         let filter = filter.map(Expr::to_filter_string).unwrap_or_default();
-        let mut out = Vec::new();
-        let mut token = String::new();
-        loop {
-            let mut query = vec![("filter", filter.as_str()), ("max_results", "1000")];
-            if !token.is_empty() {
-                query.push(("page_token", token.as_str()));
-            }
-            let v = self.client.get("registered-models/search", &query)?;
-            if let Some(a) = v["registered_models"].as_array() {
-                out.extend(a.iter().map(registered_model));
-            }
-            match v["next_page_token"].as_str().filter(|t| !t.is_empty()) {
-                Some(t) => token = t.to_string(),
-                None => break,
-            }
-        }
+        let query = [("filter", filter.as_str()), ("max_results", "1000")];
+        let mut out: Vec<RegisteredModel> = self
+            .get_all("registered-models/search", &query, "registered_models")?
+            .iter()
+            .map(registered_model)
+            .collect();
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
 
     fn versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
-        self.model(name)?;
-        let quoted = if name.contains('\'') {
-            format!("\"{name}\"")
-        } else {
-            format!("'{name}'")
-        };
-        let filter = format!("name = {quoted}");
-        let mut out = Vec::new();
-        let mut token = String::new();
-        loop {
-            let mut query = vec![("filter", filter.as_str()), ("max_results", "10000")];
-            if !token.is_empty() {
-                query.push(("page_token", token.as_str()));
-            }
-            let v = self.client.get("model-versions/search", &query)?;
-            if let Some(a) = v["model_versions"].as_array() {
-                out.extend(a.iter().map(model_version));
-            }
-            match v["next_page_token"].as_str().filter(|t| !t.is_empty()) {
-                Some(t) => token = t.to_string(),
-                None => break,
-            }
-        }
-        // Search results carry no aliases in MLflow; take them from the model.
         let model = self.model(name)?;
+        let filter = format!("name = {}", crate::search::string_text(name));
+        let query = [("filter", filter.as_str()), ("max_results", "10000")];
+        let mut out: Vec<ModelVersion> = self
+            .get_all("model-versions/search", &query, "model_versions")?
+            .iter()
+            .map(model_version)
+            .collect();
+        // Search results carry no aliases in MLflow; take them from the model.
         for v in &mut out {
             if v.aliases.is_empty() {
                 v.aliases = model

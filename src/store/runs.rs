@@ -405,23 +405,7 @@ impl Store {
                 candidates.push(row);
             }
         }
-        match candidates.len() {
-            1 => Ok(candidates.remove(0).0),
-            0 => Err(Error::NotFound(format!(
-                "no run matches `{spec}` (by id, id prefix or name)"
-            ))),
-            _ => {
-                let list = candidates
-                    .iter()
-                    .take(5)
-                    .map(|(id, name)| format!("{} ({name})", &id[..12]))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                Err(Error::Invalid(format!(
-                    "`{spec}` is ambiguous: it matches {list}; give more of the run id"
-                )))
-            }
-        }
+        pick_run(spec, candidates)
     }
 
     /// Ends a run (or changes its status). The run must be active (not deleted).
@@ -558,4 +542,25 @@ pub(crate) fn deleted_run(uuid: &str) -> Error {
         "run `{uuid}` is deleted: restore it with `mlf runs restore {}`",
         &uuid[..uuid.len().min(8)]
     ))
+}
+
+/// The one run among the (id, name) pairs that matched `spec`, or why there is not one.
+pub(crate) fn pick_run(spec: &str, mut candidates: Vec<(String, String)>) -> Result<String> {
+    match candidates.len() {
+        1 => Ok(candidates.remove(0).0),
+        0 => Err(Error::NotFound(format!(
+            "no run matches `{spec}` (by id, id prefix or name)"
+        ))),
+        _ => {
+            let list = candidates
+                .iter()
+                .take(5)
+                .map(|(id, name)| format!("{} ({name})", &id[..12.min(id.len())]))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Err(Error::Invalid(format!(
+                "`{spec}` is ambiguous: it matches {list}; give more of the run id"
+            )))
+        }
+    }
 }

@@ -47,6 +47,27 @@ fn only_run(env: &TestEnv, extra: &[&str]) -> Value {
     all.remove(0)
 }
 
+/// A scoring request for the ONNX fixtures written in `c`'s directory, and what `model`
+/// (a local directory) predicts for it.
+fn scoring_input(c: &TestEnv, model: &Path) -> (String, String) {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/models");
+    let rows = std::fs::read_to_string(fixtures.join("inputs.json")).unwrap();
+    let input = c.write("input.json", &format!("{{\"dataframe_split\": {rows}}}"));
+    let input = input.to_str().unwrap().to_string();
+    let expected = TestEnv::new()
+        .mlf(&[
+            "models",
+            "predict",
+            "-m",
+            model.to_str().unwrap(),
+            "-i",
+            &input,
+        ])
+        .ok()
+        .stdout;
+    (input, expected)
+}
+
 /// The run named `name` among `list`.
 fn named<'a>(list: &'a [Value], name: &str) -> &'a Value {
     list.iter()
@@ -269,26 +290,8 @@ fn registry_and_models_work_against_mlf_server() {
     assert!(shown.contains("the classifier"), "{shown}");
 
     // Scoring through models:/ and runs:/ downloads the model and predicts as locally.
-    let input = c.write(
-        "input.json",
-        &format!(
-            "{{\"dataframe_split\": {}}}",
-            std::fs::read_to_string(fixtures.join("inputs.json")).unwrap()
-        ),
-    );
-    let input = input.to_str().unwrap();
-    let local = TestEnv::new();
-    let expected = local
-        .mlf(&[
-            "models",
-            "predict",
-            "-m",
-            model.to_str().unwrap(),
-            "-i",
-            input,
-        ])
-        .ok()
-        .stdout;
+    let (input, expected) = scoring_input(&c, &model);
+    let input = input.as_str();
     for uri in [
         "models:/clf@champion",
         "models:/clf/Staging",
@@ -567,25 +570,8 @@ fn the_cli_works_against_a_real_mlflow_server() {
         shown.contains("Production") && shown.contains("champion"),
         "{shown}"
     );
-    let input = c.write(
-        "input.json",
-        &format!(
-            "{{\"dataframe_split\": {}}}",
-            std::fs::read_to_string(fixtures.join("inputs.json")).unwrap()
-        ),
-    );
-    let input = input.to_str().unwrap();
-    let expected = TestEnv::new()
-        .mlf(&[
-            "models",
-            "predict",
-            "-m",
-            model.to_str().unwrap(),
-            "-i",
-            input,
-        ])
-        .ok()
-        .stdout;
+    let (input, expected) = scoring_input(&c, &model);
+    let input = input.as_str();
     let got = ok(
         &c,
         &[

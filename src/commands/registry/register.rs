@@ -197,18 +197,18 @@ pub fn register(ctx: &mut Ctx, args: RegisterArgs) -> CliResult<u8> {
         .local()
         .map(|s| s.root().join("registry"))
         .unwrap_or_default();
+    let version_of = |source, run_id, storage_location, tags| NewVersion {
+        name: name.clone(),
+        source,
+        run_id,
+        storage_location,
+        description: description.clone().unwrap_or_default(),
+        tags,
+    };
     let (new, staged) = match origin {
-        Origin::InStore(source, run_id, location) => (
-            NewVersion {
-                name: name.clone(),
-                source,
-                run_id,
-                storage_location: location,
-                description: description.clone().unwrap_or_default(),
-                tags,
-            },
-            None,
-        ),
+        Origin::InStore(source, run_id, location) => {
+            (version_of(source, run_id, location, tags), None)
+        }
         Origin::Copy(path, source, run_id) if store.local().is_none() => {
             if source.is_empty() {
                 return Err(usage_error(format!(
@@ -217,17 +217,7 @@ pub fn register(ctx: &mut Ctx, args: RegisterArgs) -> CliResult<u8> {
                 ))
                 .hint("log it to a run first (`mlf models log PATH --run RUN`), then register runs:/RUN/PATH"));
             }
-            (
-                NewVersion {
-                    name: name.clone(),
-                    source,
-                    run_id,
-                    storage_location: String::new(),
-                    description: description.clone().unwrap_or_default(),
-                    tags,
-                },
-                None,
-            )
+            (version_of(source, run_id, String::new(), tags), None)
         }
         Origin::Copy(path, source, run_id) => {
             let store_root = store
@@ -274,14 +264,7 @@ pub fn register(ctx: &mut Ctx, args: RegisterArgs) -> CliResult<u8> {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("model"));
             (
-                NewVersion {
-                    name: name.clone(),
-                    source,
-                    run_id,
-                    storage_location: String::new(),
-                    description: description.clone().unwrap_or_default(),
-                    tags,
-                },
+                version_of(source, run_id, String::new(), tags),
                 Some((staging, base)),
             )
         }
