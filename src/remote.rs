@@ -80,19 +80,37 @@ impl Client {
         ))
     }
 
-    /// GET `/api/2.0/mlflow/<endpoint>` with query parameters.
+    /// GET `/api/2.0/mlflow/<endpoint>` with query parameters. Reads are retried twice (after
+    /// 0.5 s, then 1 s) when the server is unreachable, overloaded (429) or failing (502, 503,
+    /// 504); writes are not, so that nothing is logged twice.
     pub fn get(&self, endpoint: &str, query: &[(&str, &str)]) -> Result<Value, Error> {
-        let mut req = self
-            .agent
-            .get(self.url(&format!("/api/2.0/mlflow/{endpoint}")));
-        for (k, v) in query {
-            req = req.query(*k, *v);
+        let mut attempt = 0;
+        loop {
+            let mut req = self
+                .agent
+                .get(self.url(&format!("/api/2.0/mlflow/{endpoint}")));
+            for (k, v) in query {
+                req = req.query(*k, *v);
+            }
+            if let Some(auth) = &self.auth {
+                req = req.header("Authorization", auth);
+            }
+            let transient = match req.call() {
+                Ok(resp) if !matches!(resp.status().as_u16(), 429 | 502 | 503 | 504) => {
+                    return self.json(endpoint, resp);
+                }
+                Ok(resp) => match self.json(endpoint, resp) {
+                    Ok(v) => return Ok(v),
+                    Err(e) => e,
+                },
+                Err(e) => self.connect_error(e),
+            };
+            if attempt == 2 {
+                return Err(transient);
+            }
+            attempt += 1;
+            std::thread::sleep(Duration::from_millis(500 * attempt));
         }
-        if let Some(auth) = &self.auth {
-            req = req.header("Authorization", auth);
-        }
-        let resp = req.call().map_err(|e| self.connect_error(e))?;
-        self.json(endpoint, resp)
     }
 
     /// POST `/api/2.0/mlflow/<endpoint>` with a JSON body.
