@@ -80,9 +80,11 @@ impl From<store::Error> for CliError {
     fn from(e: store::Error) -> Self {
         use store::Error as E;
         let kind = match &e {
-            E::NotFound(_) | E::Invalid(_) | E::AlreadyExists(_) | E::InvalidState(_) => {
-                ErrorKind::Usage
-            }
+            E::NotFound(_)
+            | E::Invalid(_)
+            | E::AlreadyExists(_)
+            | E::InvalidState(_)
+            | E::Unsupported(_) => ErrorKind::Usage,
             E::NoStore(_)
             | E::Io(..)
             | E::Sqlite(_)

@@ -86,9 +86,7 @@ impl Client {
     pub fn get(&self, endpoint: &str, query: &[(&str, &str)]) -> Result<Value, Error> {
         let mut attempt = 0;
         loop {
-            let mut req = self
-                .agent
-                .get(self.url(&format!("/api/2.0/mlflow/{endpoint}")));
+            let mut req = self.agent.get(self.url(&api_path(endpoint)));
             for (k, v) in query {
                 req = req.query(*k, *v);
             }
@@ -115,12 +113,20 @@ impl Client {
 
     /// POST `/api/2.0/mlflow/<endpoint>` with a JSON body.
     pub fn post(&self, endpoint: &str, body: &Value) -> Result<Value, Error> {
-        self.send("POST", endpoint, body)
+        self.send("POST", endpoint, body, None)
     }
 
-    /// POST, PATCH or DELETE `/api/2.0/mlflow/<endpoint>` with a JSON body.
-    pub fn send(&self, method: &str, endpoint: &str, body: &Value) -> Result<Value, Error> {
-        let url = self.url(&format!("/api/2.0/mlflow/{endpoint}"));
+    /// POST, PATCH or DELETE `/api/2.0/mlflow/<endpoint>` with a JSON body (an endpoint
+    /// `mlf/…` is mlf's own, under `/api/2.0/mlf/`); `actor` goes as `X-Mlf-User`, for the
+    /// registry's records.
+    pub fn send(
+        &self,
+        method: &str,
+        endpoint: &str,
+        body: &Value,
+        actor: Option<&str>,
+    ) -> Result<Value, Error> {
+        let url = self.url(&api_path(endpoint));
         let mut req = match method {
             "PATCH" => self.agent.patch(url),
             "DELETE" => self.agent.delete(url).force_send_body(),
@@ -129,6 +135,9 @@ impl Client {
         .header("Content-Type", "application/json");
         if let Some(auth) = &self.auth {
             req = req.header("Authorization", auth);
+        }
+        if let Some(actor) = actor {
+            req = req.header("X-Mlf-User", actor);
         }
         let resp = req
             .send(body.to_string())
@@ -183,15 +192,21 @@ impl Client {
                 }
             });
         match (code.as_str(), status) {
+            ("ENDPOINT_NOT_FOUND", _) => Error::Unsupported(format!(
+                "{} does not serve this call ({message})",
+                self.base
+            )),
+            ("", 404) if parsed.is_none() => {
+                Error::Unsupported(format!("{} does not serve this call (HTTP 404)", self.base))
+            }
             ("RESOURCE_DOES_NOT_EXIST" | "NOT_FOUND", _) | (_, 404) => Error::NotFound(message),
             ("RESOURCE_ALREADY_EXISTS", _) => Error::AlreadyExists(message),
             ("INVALID_STATE", _) => Error::InvalidState(message),
-            ("PERMISSION_DENIED" | "UNAUTHENTICATED", _) | (_, 401 | 403) => {
-                Error::Refused(format!(
-                    "{} refused the request ({message}): set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD",
-                    self.base
-                ))
-            }
+            ("PERMISSION_DENIED", _) | (_, 403) => Error::Refused(message),
+            ("UNAUTHENTICATED", _) | (_, 401) => Error::Refused(format!(
+                "{} refused the request ({message}): set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD",
+                self.base
+            )),
             ("INVALID_PARAMETER_VALUE" | "BAD_REQUEST" | "INVALID_PARAMETER", _) | (_, 400) => {
                 Error::Invalid(message)
             }
@@ -291,6 +306,15 @@ impl Client {
             return Err(self.status_error(status, &text));
         }
         Ok(())
+    }
+}
+
+/// The URL path of an endpoint: MLflow's under `/api/2.0/mlflow/`, mlf's (`mlf/…`) under
+/// `/api/2.0/mlf/`.
+fn api_path(endpoint: &str) -> String {
+    match endpoint.strip_prefix("mlf/") {
+        Some(own) => format!("/api/2.0/mlf/{own}"),
+        None => format!("/api/2.0/mlflow/{endpoint}"),
     }
 }
 

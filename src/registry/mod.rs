@@ -92,7 +92,7 @@ pub struct RegisteredModel {
 }
 
 /// One entry of a model's history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
     pub id: i64,
     pub name: String,
@@ -112,7 +112,7 @@ pub struct Event {
 }
 
 /// A request to move a version into a stage, and its decision.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TransitionRequest {
     pub id: i64,
     pub name: String,

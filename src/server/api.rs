@@ -220,7 +220,15 @@ fn active_run(store: &Store, id: &str) -> ApiResult<Run> {
     Ok(store.run(id)?)
 }
 
-pub fn dispatch(store: &mut Store, method: &Method, endpoint: &str, p: P) -> ApiResult<Value> {
+/// Answers one call of the API; `actor` is who acts in the registry (the authenticated user,
+/// or who the client says it is), if known.
+pub fn dispatch(
+    store: &mut Store,
+    method: &Method,
+    endpoint: &str,
+    p: P,
+    actor: Option<&str>,
+) -> ApiResult<Value> {
     let empty = json!({});
     match (method.as_str(), endpoint) {
         // ---- experiments
@@ -620,8 +628,9 @@ pub fn dispatch(store: &mut Store, method: &Method, endpoint: &str, p: P) -> Api
         }
         // ---- registry
         (_, e) if e.starts_with("registered-models/") || e.starts_with("model-versions/") => {
-            registry(store, method.as_str(), e, &p)
+            registry(store, method.as_str(), e, &p, actor)
         }
+        (_, e) if e.starts_with("mlf/") => mlf_registry(store, method.as_str(), e, &p, actor),
         _ => Err(ApiError {
             status: 404,
             code: "ENDPOINT_NOT_FOUND",
@@ -696,8 +705,89 @@ fn logged_model_route(store: &mut Store, method: &str, rest: &str, p: &P) -> Api
     }
 }
 
-fn actor() -> String {
-    crate::env::var(crate::env::MLF_USER).unwrap_or_else(|| "mlflow-client".into())
+/// Who acts: the given actor, else the server's `MLF_USER`, else `mlflow-client`.
+fn acting(actor: Option<&str>) -> String {
+    actor
+        .map(str::to_string)
+        .or_else(|| crate::env::var(crate::env::MLF_USER))
+        .unwrap_or_else(|| "mlflow-client".into())
+}
+
+/// The store's registry policy.
+fn policy(store: &Store) -> ApiResult<Policy> {
+    Policy::load(store.root()).map_err(|e| ApiError {
+        status: 500,
+        code: "INTERNAL_ERROR",
+        message: e,
+    })
+}
+
+fn stage_arg(p: &P, key: &str) -> ApiResult<Stage> {
+    Stage::parse(&req(p, key)?)
+        .map_err(|e| ApiError::invalid(format!("Invalid Model Version stage: {e}")))
+}
+
+/// mlf's registry calls that MLflow's API lacks, under `/api/2.0/mlf/registry/`: stage
+/// requests and their approval, the history, and what held each stage at a time.
+fn mlf_registry(
+    store: &mut Store,
+    method: &str,
+    endpoint: &str,
+    p: &P,
+    actor: Option<&str>,
+) -> ApiResult<Value> {
+    let who = acting(actor);
+    let comment = opt(p, "comment");
+    let act = Act {
+        actor: &who,
+        comment: comment.as_deref(),
+    };
+    match (method, endpoint) {
+        ("POST", "mlf/registry/request") => {
+            let r = store.request_transition(
+                &req(p, "name")?,
+                version_arg(p)?,
+                stage_arg(p, "stage")?,
+                &act,
+            )?;
+            Ok(json!({ "request": r }))
+        }
+        ("POST", "mlf/registry/decide") => {
+            let id = int(p, "id")?
+                .ok_or_else(|| ApiError::invalid("Missing value for required parameter 'id'."))?;
+            let approve = matches!(p.get("approve"), Some(Value::Bool(true)))
+                || opt(p, "approve").as_deref() == Some("true");
+            let allow_self = policy(store)?.allow_self_approval;
+            let r = store.decide_request(id, approve, allow_self, &act)?;
+            Ok(json!({ "request": r }))
+        }
+        ("GET", "mlf/registry/requests") => {
+            let all = opt(p, "all").as_deref() == Some("true");
+            let name = opt(p, "name");
+            Ok(json!({ "requests": store.requests(name.as_deref(), all)? }))
+        }
+        ("GET", "mlf/registry/pending") => {
+            let stage = match opt(p, "stage") {
+                Some(_) => Some(stage_arg(p, "stage")?),
+                None => None,
+            };
+            let id = store.pending_request_for(&req(p, "name")?, version_arg(p)?, stage)?;
+            Ok(json!({ "id": id }))
+        }
+        ("GET", "mlf/registry/history") => {
+            Ok(json!({ "events": store.registry_history(&req(p, "name")?)? }))
+        }
+        ("GET", "mlf/registry/at") => {
+            let at = int(p, "at")?
+                .ok_or_else(|| ApiError::invalid("Missing value for required parameter 'at'."))?;
+            Ok(json!({ "snapshot": store.registry_at(&req(p, "name")?, at)? }))
+        }
+        _ => Err(ApiError {
+            status: 404,
+            code: "ENDPOINT_NOT_FOUND",
+            message: format!("no endpoint {method} /api/2.0/{endpoint}"),
+        }),
+    }
 }
 
 fn version_arg(p: &P) -> ApiResult<i64> {
@@ -788,8 +878,14 @@ fn source_location(store: &Store, source: &str, run_id: Option<&str>) -> ApiResu
     )))
 }
 
-fn registry(store: &mut Store, method: &str, endpoint: &str, p: &P) -> ApiResult<Value> {
-    let who = actor();
+fn registry(
+    store: &mut Store,
+    method: &str,
+    endpoint: &str,
+    p: &P,
+    actor: Option<&str>,
+) -> ApiResult<Value> {
+    let who = acting(actor);
     let act = Act {
         actor: &who,
         comment: None,
@@ -927,17 +1023,11 @@ fn registry(store: &mut Store, method: &str, endpoint: &str, p: &P) -> ApiResult
         ("POST", "model-versions/transition-stage") => {
             let name = req(p, "name")?;
             let v = version_arg(p)?;
-            let stage = Stage::parse(&req(p, "stage")?)
-                .map_err(|e| ApiError::invalid(format!("Invalid Model Version stage: {e}")))?;
+            let stage = stage_arg(p, "stage")?;
             let archive = matches!(p.get("archive_existing_versions"), Some(Value::Bool(true)))
                 || opt(p, "archive_existing_versions").as_deref() == Some("true");
-            let policy = Policy::load(store.root()).map_err(|e| ApiError {
-                status: 500,
-                code: "INTERNAL_ERROR",
-                message: e,
-            })?;
-            let mv =
-                store.transition(&name, v, stage, archive, policy.is_protected(stage), &act)?;
+            let protected = policy(store)?.is_protected(stage);
+            let mv = store.transition(&name, v, stage, archive, protected, &act)?;
             Ok(json!({ "model_version": version_json(store, &mv) }))
         }
         ("DELETE", "model-versions/delete") => {

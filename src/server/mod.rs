@@ -63,6 +63,7 @@ impl From<store::Error> for ApiError {
         use store::Error as E;
         let (status, code) = match &e {
             E::NotFound(_) | E::NoStore(_) => (404, "RESOURCE_DOES_NOT_EXIST"),
+            E::Unsupported(_) => (404, "ENDPOINT_NOT_FOUND"),
             E::Invalid(_) => (400, "INVALID_PARAMETER_VALUE"),
             E::AlreadyExists(_) => (400, "RESOURCE_ALREADY_EXISTS"),
             E::InvalidState(_) => (400, "INVALID_STATE"),
@@ -273,46 +274,45 @@ fn credential_text(bytes: &[u8]) -> String {
 /// Whether the request carries the token or a user's name and password, when either is
 /// required. A user's password is checked off the async threads, since the key derivation is
 /// slow by design; a credential that verified once is remembered.
-async fn authorized(settings: &Settings, headers: &HeaderMap) -> bool {
+/// Whether a request may go on (`None`: refused); with it, the users-file user it
+/// authenticated as, if any.
+async fn authorized(settings: &Settings, headers: &HeaderMap) -> Option<Option<String>> {
     if settings.token.is_none() && settings.users.is_none() {
-        return true;
+        return Some(None);
     }
-    let Some(value) = headers
+    let value = headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
+        .and_then(|v| v.to_str().ok())?;
     let (user, secret) = if let Some(t) = value.strip_prefix("Bearer ") {
         (None, t.trim().to_string())
     } else if let Some(b) = value.strip_prefix("Basic ") {
         // user:password (MLFLOW_TRACKING_USERNAME/PASSWORD); the password may be the token.
         let decoded = base64_decode(b.trim()).unwrap_or_default();
-        let Some(colon) = decoded.iter().position(|c| *c == b':') else {
-            return false;
-        };
+        let colon = decoded.iter().position(|c| *c == b':')?;
         (
             Some(credential_text(&decoded[..colon])),
             credential_text(&decoded[colon + 1..]),
         )
     } else {
-        return false;
+        return None;
     };
     if let Some(token) = &settings.token {
         if users::constant_time_eq(secret.as_bytes(), token.as_bytes()) {
-            return true;
+            return Some(None);
         }
     }
     let (Some(users), Some(user)) = (&settings.users, user) else {
-        return false;
+        return None;
     };
     if users.remembered(&user, secret.as_bytes()) {
-        return true;
+        return Some(Some(user));
     }
     let users = users.clone();
-    tokio::task::spawn_blocking(move || users.verify(&user, secret.as_bytes()))
+    let name = user.clone();
+    let ok = tokio::task::spawn_blocking(move || users.verify(&user, secret.as_bytes()))
         .await
-        .unwrap_or(false)
+        .unwrap_or(false);
+    ok.then_some(Some(name))
 }
 
 /// The 401 answer: MLflow's error shape, and the challenges that would succeed.
@@ -399,9 +399,19 @@ async fn route(
         "/version" => return (StatusCode::OK, env!("CARGO_PKG_VERSION")).into_response(),
         _ => {}
     }
-    if !authorized(&shared.settings, &headers).await {
+    let Some(user) = authorized(&shared.settings, &headers).await else {
         return unauthenticated(&shared.settings);
-    }
+    };
+    // Who acts in the registry: the authenticated user, else who the client says it is
+    // (`X-Mlf-User`, sent by the mlf CLI), else the server's `MLF_USER`.
+    let actor = user.or_else(|| {
+        headers
+            .get("x-mlf-user")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && v.len() <= 256)
+            .map(str::to_string)
+    });
     let root = shared.settings.store_root.clone();
     if let Some(rest) = path.strip_prefix("/api/2.0/mlflow-artifacts/artifacts") {
         let rest = rest.to_string();
@@ -419,10 +429,15 @@ async fn route(
             .response()
         });
     }
+    // MLflow's endpoints, and mlf's own (approvals, history) under `/api/2.0/mlf/`.
     let endpoint = path
         .strip_prefix("/api/2.0/mlflow/")
         .or_else(|| path.strip_prefix("/ajax-api/2.0/mlflow/"))
-        .map(str::to_string);
+        .map(str::to_string)
+        .or_else(|| {
+            path.strip_prefix("/api/2.0/mlf/")
+                .map(|e| format!("mlf/{e}"))
+        });
     let Some(endpoint) = endpoint else {
         return ApiError {
             status: 404,
@@ -441,7 +456,7 @@ async fn route(
         let _turn =
             (method != Method::GET).then(|| WRITES.lock().unwrap_or_else(|e| e.into_inner()));
         with_store(&root, |store| {
-            api::dispatch(store, &method, &endpoint, params)
+            api::dispatch(store, &method, &endpoint, params, actor.as_deref())
         })
     })
     .await;

@@ -53,6 +53,9 @@ pub enum Error {
     NoStore(String),
     #[error("{0}")]
     Io(String, #[source] std::io::Error),
+    /// The tracking server does not serve this call (mlf's own calls on an MLflow server).
+    #[error("{0}")]
+    Unsupported(String),
     /// A tracking server could not be reached or answered with a server error.
     #[error("{0}")]
     Remote(String),

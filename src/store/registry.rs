@@ -33,7 +33,7 @@ pub struct Act<'a> {
 }
 
 /// Which versions held each stage and alias at a moment.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Snapshot {
     pub name: String,
     pub at: i64,

@@ -329,11 +329,23 @@ fn metric_json(m: &Metric) -> Value {
     json!({"key": m.key, "value": value, "timestamp": m.timestamp, "step": m.step})
 }
 
-/// What an mlf-only feature says against a server.
-fn local_only(what: &str) -> Error {
-    Error::Invalid(format!(
-        "{what} is kept in a local store only (MLflow's REST API has no such call): unset MLF_TRACKING_URI and run it where the store is"
-    ))
+/// What an mlf-only feature says against a server that lacks mlf's own calls.
+fn mlf_only(e: Error, what: &str) -> Error {
+    match e {
+        Error::Unsupported(m) => {
+            Error::Unsupported(format!("{what} needs `mlf server` or a local store: {m}"))
+        }
+        other => other,
+    }
+}
+
+/// A value of mlf's own calls, in the shape the server wrote it.
+fn decode<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T> {
+    serde_json::from_value(v.clone()).map_err(|e| {
+        Error::Remote(format!(
+            "the tracking server sent an unexpected answer: {e}"
+        ))
+    })
 }
 
 impl TrackingStore for RestStore {
@@ -710,11 +722,13 @@ impl RegistryStore for RestStore {
         name: &str,
         description: &str,
         tags: &[KeyValue],
-        _act: &Act,
+        act: &Act,
     ) -> Result<RegisteredModel> {
-        let v = self.client.post(
+        let v = self.client.send(
+            "POST",
             "registered-models/create",
             &json!({"name": name, "description": description, "tags": kv_json(tags)}),
+            Some(act.actor),
         )?;
         Ok(registered_model(&v["registered_model"]))
     }
@@ -773,7 +787,7 @@ impl RegistryStore for RestStore {
     fn create_version(
         &mut self,
         new: &NewVersion,
-        _act: &Act,
+        act: &Act,
         _place: &mut dyn FnMut(i64) -> std::result::Result<String, String>,
     ) -> Result<ModelVersion> {
         if new.source.is_empty() {
@@ -782,8 +796,12 @@ impl RegistryStore for RestStore {
             ));
         }
         if self.model(&new.name).is_err() {
-            self.client
-                .post("registered-models/create", &json!({"name": new.name}))?;
+            self.client.send(
+                "POST",
+                "registered-models/create",
+                &json!({"name": new.name}),
+                Some(act.actor),
+            )?;
         }
         let mut body = json!({
             "name": new.name,
@@ -794,7 +812,9 @@ impl RegistryStore for RestStore {
         if !new.run_id.is_empty() {
             body["run_id"] = json!(new.run_id);
         }
-        let v = self.client.post("model-versions/create", &body)?;
+        let v = self
+            .client
+            .send("POST", "model-versions/create", &body, Some(act.actor))?;
         Ok(model_version(&v["model_version"]))
     }
 
@@ -804,13 +824,12 @@ impl RegistryStore for RestStore {
         version: i64,
         stage: Stage,
         archive_existing: bool,
-        needs_approval: bool,
-        _act: &Act,
+        _needs_approval: bool,
+        act: &Act,
     ) -> Result<ModelVersion> {
-        if needs_approval {
-            return Err(local_only("an approval policy"));
-        }
-        let v = self.client.post(
+        // The server applies its own approval policy.
+        let v = self.client.send(
+            "POST",
             "model-versions/transition-stage",
             &json!({
                 "name": name,
@@ -818,6 +837,7 @@ impl RegistryStore for RestStore {
                 "stage": stage.as_str(),
                 "archive_existing_versions": archive_existing,
             }),
+            Some(act.actor),
         )?;
         Ok(model_version(&v["model_version"]))
     }
@@ -827,23 +847,26 @@ impl RegistryStore for RestStore {
         name: &str,
         alias: &str,
         version: i64,
-        _act: &Act,
+        act: &Act,
     ) -> Result<Option<i64>> {
         self.version(name, version)?;
         let previous = self.alias_version(name, alias).ok();
-        self.client.post(
+        self.client.send(
+            "POST",
             "registered-models/alias",
             &json!({"name": name, "alias": alias, "version": version.to_string()}),
+            Some(act.actor),
         )?;
         Ok(previous.filter(|p| *p != version))
     }
 
-    fn delete_alias(&mut self, name: &str, alias: &str, _act: &Act) -> Result<i64> {
+    fn delete_alias(&mut self, name: &str, alias: &str, act: &Act) -> Result<i64> {
         let version = self.alias_version(name, alias)?;
         self.client.send(
             "DELETE",
             "registered-models/alias",
             &json!({"name": name, "alias": alias}),
+            Some(act.actor),
         )?;
         Ok(version)
     }
@@ -858,17 +881,19 @@ impl RegistryStore for RestStore {
             .map_err(|_| Error::NotFound(format!("model `{name}` has no alias `{alias}`")))
     }
 
-    fn describe(&mut self, name: &str, version: Option<i64>, text: &str, _act: &Act) -> Result<()> {
+    fn describe(&mut self, name: &str, version: Option<i64>, text: &str, act: &Act) -> Result<()> {
         match version {
             Some(v) => self.client.send(
                 "PATCH",
                 "model-versions/update",
                 &json!({"name": name, "version": v.to_string(), "description": text}),
+                Some(act.actor),
             )?,
             None => self.client.send(
                 "PATCH",
                 "registered-models/update",
                 &json!({"name": name, "description": text}),
+                Some(act.actor),
             )?,
         };
         Ok(())
@@ -879,7 +904,7 @@ impl RegistryStore for RestStore {
         name: &str,
         version: Option<i64>,
         tags: &[(String, Option<String>)],
-        _act: &Act,
+        act: &Act,
     ) -> Result<()> {
         for (key, value) in tags {
             let mut body = json!({"name": name, "key": key});
@@ -894,72 +919,128 @@ impl RegistryStore for RestStore {
             match value {
                 Some(val) => {
                     body["value"] = json!(val);
-                    self.client.post(&format!("{endpoint}/set-tag"), &body)?;
+                    self.client.send(
+                        "POST",
+                        &format!("{endpoint}/set-tag"),
+                        &body,
+                        Some(act.actor),
+                    )?;
                 }
                 None => {
-                    self.client
-                        .send("DELETE", &format!("{endpoint}/delete-tag"), &body)?;
+                    self.client.send(
+                        "DELETE",
+                        &format!("{endpoint}/delete-tag"),
+                        &body,
+                        Some(act.actor),
+                    )?;
                 }
             }
         }
         Ok(())
     }
 
-    fn delete_version(&mut self, name: &str, version: i64, _act: &Act) -> Result<Vec<String>> {
+    fn delete_version(&mut self, name: &str, version: i64, act: &Act) -> Result<Vec<String>> {
         let aliases = self.version(name, version)?.aliases;
         self.client.send(
             "DELETE",
             "model-versions/delete",
             &json!({"name": name, "version": version.to_string()}),
+            Some(act.actor),
         )?;
         Ok(aliases)
     }
 
-    fn delete_model(&mut self, name: &str, _act: &Act) -> Result<()> {
-        self.client
-            .send("DELETE", "registered-models/delete", &json!({"name": name}))?;
+    fn delete_model(&mut self, name: &str, act: &Act) -> Result<()> {
+        self.client.send(
+            "DELETE",
+            "registered-models/delete",
+            &json!({"name": name}),
+            Some(act.actor),
+        )?;
         Ok(())
     }
 
     fn request_transition(
         &mut self,
-        _name: &str,
-        _version: i64,
-        _stage: Stage,
-        _act: &Act,
+        name: &str,
+        version: i64,
+        stage: Stage,
+        act: &Act,
     ) -> Result<TransitionRequest> {
-        Err(local_only("a stage request"))
+        let mut body =
+            json!({"name": name, "version": version.to_string(), "stage": stage.as_str()});
+        if let Some(c) = act.comment {
+            body["comment"] = json!(c);
+        }
+        let v = self
+            .client
+            .send("POST", "mlf/registry/request", &body, Some(act.actor))
+            .map_err(|e| mlf_only(e, "a stage request"))?;
+        decode(&v["request"])
     }
 
     fn decide_request(
         &mut self,
-        _id: i64,
-        _approve: bool,
+        id: i64,
+        approve: bool,
         _allow_self: bool,
-        _act: &Act,
+        act: &Act,
     ) -> Result<TransitionRequest> {
-        Err(local_only("a stage request"))
+        // The server applies its own policy on self-approval.
+        let mut body = json!({"id": id, "approve": approve});
+        if let Some(c) = act.comment {
+            body["comment"] = json!(c);
+        }
+        let v = self
+            .client
+            .send("POST", "mlf/registry/decide", &body, Some(act.actor))
+            .map_err(|e| mlf_only(e, "a stage request"))?;
+        decode(&v["request"])
     }
 
-    fn requests(&self, _name: Option<&str>, _all: bool) -> Result<Vec<TransitionRequest>> {
-        Err(local_only("the list of stage requests"))
+    fn requests(&self, name: Option<&str>, all: bool) -> Result<Vec<TransitionRequest>> {
+        let mut query = vec![("all", if all { "true" } else { "false" })];
+        if let Some(n) = name {
+            query.push(("name", n));
+        }
+        let v = self
+            .client
+            .get("mlf/registry/requests", &query)
+            .map_err(|e| mlf_only(e, "the list of stage requests"))?;
+        decode(&v["requests"])
     }
 
-    fn pending_request_for(
-        &self,
-        _name: &str,
-        _version: i64,
-        _stage: Option<Stage>,
-    ) -> Result<i64> {
-        Err(local_only("a stage request"))
+    fn pending_request_for(&self, name: &str, version: i64, stage: Option<Stage>) -> Result<i64> {
+        let version = version.to_string();
+        let mut query = vec![("name", name), ("version", version.as_str())];
+        if let Some(s) = stage {
+            query.push(("stage", s.as_str()));
+        }
+        let v = self
+            .client
+            .get("mlf/registry/pending", &query)
+            .map_err(|e| mlf_only(e, "a stage request"))?;
+        int(&v["id"])
+            .ok_or_else(|| Error::Remote(format!("{} sent no request id", self.client.base())))
     }
 
-    fn registry_history(&self, _name: &str) -> Result<Vec<Event>> {
-        Err(local_only("the registry's history"))
+    fn registry_history(&self, name: &str) -> Result<Vec<Event>> {
+        let v = self
+            .client
+            .get("mlf/registry/history", &[("name", name)])
+            .map_err(|e| mlf_only(e, "the registry's history"))?;
+        decode(&v["events"])
     }
 
-    fn registry_at(&self, _name: &str, _at: i64) -> Result<Snapshot> {
-        Err(local_only("the registry's history"))
+    fn registry_at(&self, name: &str, at: i64) -> Result<Snapshot> {
+        let v = self
+            .client
+            .get(
+                "mlf/registry/at",
+                &[("name", name), ("at", &at.to_string())],
+            )
+            .map_err(|e| mlf_only(e, "the registry's history"))?;
+        decode(&v["snapshot"])
     }
 
     fn version_files(&self, version: &ModelVersion, scratch: &Path) -> Result<PathBuf> {

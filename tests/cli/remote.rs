@@ -303,11 +303,7 @@ fn registry_and_models_work_against_mlf_server() {
     let path = ok(&c, &["registry", "resolve", "models:/clf/1"]).stdout;
     assert!(Path::new(path.trim()).join("MLmodel").is_file(), "{path}");
 
-    // What only a local store keeps is refused with a pointer, and a local path cannot be
-    // registered on a server.
-    let history = mlf(&c, &["registry", "history", "clf"]);
-    assert_eq!(history.code, 2, "{history}");
-    assert!(history.stderr.contains("local store"), "{history}");
+    // A local path cannot be registered on a server.
     let path_reg = mlf(
         &c,
         &[
@@ -585,4 +581,120 @@ fn the_cli_works_against_a_real_mlflow_server() {
     )
     .stdout;
     assert_eq!(got, expected);
+
+    // mlf's own registry calls are not MLflow's: refused with a pointer.
+    let history = mlf(&c, &["registry", "history", "clf"]);
+    assert_eq!(history.code, 2, "{history}");
+    assert!(
+        history
+            .stderr
+            .contains("needs `mlf server` or a local store"),
+        "{history}"
+    );
+}
+
+#[test]
+fn approvals_and_history_go_through_mlf_server_with_the_callers_name() {
+    let s = TestEnv::new();
+    s.mlf(&["init"]).ok();
+    s.write(
+        ".mlf/config.toml",
+        "[registry]\nprotected_stages = [\"Production\"]\n",
+    );
+    let server = Server::start(&s, &[]);
+    let as_user = |user: &str| {
+        let mut c = client(&server.url());
+        c.set("MLF_USER", user);
+        c
+    };
+    let (alice, bob) = (as_user("alice"), as_user("bob"));
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/models/onnx_logreg_mlflow");
+    ok(&alice, &["run", "start", "-n", "trainer"]);
+    ok(&alice, &["models", "log", model.to_str().unwrap()]);
+    ok(&alice, &["run", "end"]);
+    ok(
+        &alice,
+        &[
+            "registry",
+            "register",
+            "runs:/trainer/model",
+            "--name",
+            "clf",
+        ],
+    );
+
+    // The server's policy holds: no promotion without an approved request, and not by oneself.
+    let refused = mlf(
+        &alice,
+        &["registry", "promote", "clf", "1", "--to", "production"],
+    );
+    assert_eq!(refused.code, 1, "{refused}");
+    assert!(refused.stderr.contains("protected stage"), "{refused}");
+    assert!(
+        !refused.stderr.contains("MLFLOW_TRACKING_TOKEN"),
+        "{refused}"
+    );
+    ok(
+        &alice,
+        &[
+            "registry",
+            "request",
+            "clf",
+            "1",
+            "--to",
+            "production",
+            "-m",
+            "ship it",
+        ],
+    );
+    let pending = ok(&bob, &["registry", "requests"]).stdout;
+    assert!(
+        pending.contains("pending") && pending.contains("alice"),
+        "{pending}"
+    );
+    let own = mlf(&alice, &["registry", "approve", "clf", "1"]);
+    assert_eq!(own.code, 1, "{own}");
+    assert!(own.stderr.contains("someone else"), "{own}");
+    ok(
+        &bob,
+        &["registry", "approve", "clf", "1", "-m", "looks good"],
+    );
+    ok(
+        &alice,
+        &["registry", "promote", "clf", "1", "--to", "production"],
+    );
+
+    // The history names who did what, read remotely and in the server's store alike.
+    let remote = ok(&bob, &["registry", "history", "clf", "--format", "json"]).json();
+    let local = s
+        .mlf(&["registry", "history", "clf", "--format", "json"])
+        .ok()
+        .json();
+    assert_eq!(remote, local);
+    let events: Vec<(String, String)> = remote["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_string(),
+                e["actor"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("create_model", "alice"),
+        ("register", "alice"),
+        ("request", "alice"),
+        ("approve", "bob"),
+        ("stage", "alice"),
+    ]
+    .iter()
+    .map(|(k, a)| (k.to_string(), a.to_string()))
+    .collect();
+    assert_eq!(events, expected);
+    let at = ok(&bob, &["registry", "show", "clf", "--at", "2999-01-01"]).stdout;
+    assert!(at.contains("Production"), "{at}");
+    let used = ok(&bob, &["registry", "requests", "--all"]).stdout;
+    assert!(used.contains("used") && used.contains("bob"), "{used}");
 }
