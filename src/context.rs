@@ -37,23 +37,13 @@ impl Ctx {
     /// The tracking server commands talk to, if any: `MLF_TRACKING_URI`, else an http(s)
     /// `MLFLOW_TRACKING_URI` when no store was named with `--store`/`MLF_STORE`.
     pub fn tracking_uri(&self) -> CliResult<Option<String>> {
-        if let Some(uri) = env::var(env::MLF_TRACKING_URI) {
-            if !remote::is_remote_uri(&uri) {
-                return Err(usage_error(format!(
-                    "`{}` is `{uri}`, not an http:// or https:// URL",
-                    env::MLF_TRACKING_URI
-                ))
-                .hint("give a tracking server's URL, or use `--store DIR` for a local store"));
-            }
-            return Ok(Some(uri));
-        }
-        if self.store_flag.is_none()
-            && let Some(uri) = env::var(env::MLFLOW_TRACKING_URI)
-            && remote::is_remote_uri(&uri)
-        {
-            return Ok(Some(uri));
-        }
-        Ok(None)
+        tracking_uri(self.store_flag.is_some()).map_err(|uri| {
+            usage_error(format!(
+                "`{}` is `{uri}`, not an http:// or https:// URL",
+                env::MLF_TRACKING_URI
+            ))
+            .hint("give a tracking server's URL, or use `--store DIR` for a local store")
+        })
     }
 
     /// The store for reading: a tracking server when one is set; else `--store`/`MLF_STORE`,
@@ -195,6 +185,19 @@ impl Ctx {
                 .hint("pass `--run RUN`, set `MLF_RUN_ID`, or start one with `mlf run start`")),
         }
     }
+}
+
+/// The tracking server in effect: `MLF_TRACKING_URI`, else an http(s) `MLFLOW_TRACKING_URI`
+/// unless a store is named. An `MLF_TRACKING_URI` that is no http(s) URL is the error.
+pub fn tracking_uri(store_named: bool) -> Result<Option<String>, String> {
+    if let Some(uri) = env::var(env::MLF_TRACKING_URI) {
+        return if remote::is_remote_uri(&uri) {
+            Ok(Some(uri))
+        } else {
+            Err(uri)
+        };
+    }
+    Ok(env::var(env::MLFLOW_TRACKING_URI).filter(|u| !store_named && remote::is_remote_uri(u)))
 }
 
 /// A client of the tracking server at `uri`, keeping this machine's state for it (the active

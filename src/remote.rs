@@ -16,6 +16,8 @@ pub struct Client {
     base: String,
     agent: ureq::Agent,
     auth: Option<String>,
+    /// How many times a failed read is tried again.
+    retries: u64,
 }
 
 /// Whether a tracking URI names a server rather than a local store.
@@ -27,6 +29,20 @@ pub fn is_remote_uri(uri: &str) -> bool {
 impl Client {
     /// A client of the server at `uri` (`http://host:port[/prefix]`).
     pub fn new(uri: &str) -> Result<Client, String> {
+        Client::with_patience(uri, Duration::from_secs(10), Duration::from_secs(120), 2)
+    }
+
+    /// A client that gives up fast (shell completion must not hang on a dead server).
+    pub fn impatient(uri: &str) -> Result<Client, String> {
+        Client::with_patience(uri, Duration::from_secs(1), Duration::from_secs(3), 0)
+    }
+
+    fn with_patience(
+        uri: &str,
+        connect: Duration,
+        answer: Duration,
+        retries: u64,
+    ) -> Result<Client, String> {
         if !is_remote_uri(uri) {
             return Err(format!(
                 "tracking URI `{uri}` is not an http:// or https:// URL"
@@ -38,8 +54,8 @@ impl Client {
         }
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_recv_response(Some(Duration::from_secs(120)))
+            .timeout_connect(Some(connect))
+            .timeout_recv_response(Some(answer))
             .user_agent(concat!("mlf/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
@@ -61,6 +77,7 @@ impl Client {
             base: uri.trim_end_matches('/').to_string(),
             agent,
             auth,
+            retries,
         })
     }
 
@@ -103,7 +120,7 @@ impl Client {
                 },
                 Err(e) => self.connect_error(e),
             };
-            if attempt == 2 {
+            if attempt >= self.retries {
                 return Err(transient);
             }
             attempt += 1;

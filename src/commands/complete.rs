@@ -1,6 +1,6 @@
 //! Dynamic shell completion of run ids and names, experiment names, and metric, param and tag
-//! keys, read from the store that the command line would use (`MLF_STORE`, else the nearest
-//! `.mlf`). The shells call `COMPLETE=<shell> mlf -- <words>`; the registration scripts in
+//! keys, read from the store that the command line would use (a tracking server, asked with
+//! short timeouts; `MLF_STORE`; else the nearest `.mlf`). The shells call `COMPLETE=<shell> mlf -- <words>`; the registration scripts in
 //! `completions/` set that up.
 
 use std::ffi::OsStr;
@@ -9,18 +9,26 @@ use std::path::PathBuf;
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 
 use crate::env;
-use crate::store::Store;
+use crate::store::rest::RestStore;
+use crate::store::{Backend, Store};
 use crate::tracking::ViewType;
 
 /// How many recent runs are offered.
 const MAX_RUNS: usize = 500;
 
-fn open_store() -> Option<Store> {
-    let root = match env::var(env::MLF_STORE) {
+/// The store the command line would use, as `Ctx` picks it; a server is asked impatiently.
+fn open_store() -> Option<Box<dyn Backend>> {
+    let named = env::var(env::MLF_STORE);
+    if let Some(uri) = crate::context::tracking_uri(named.is_some()).ok()? {
+        let client = crate::remote::Client::impatient(&uri).ok()?;
+        let state = std::env::temp_dir();
+        return Some(Box::new(RestStore::new(client, state, true)));
+    }
+    let root = match named {
         Some(dir) => PathBuf::from(dir),
         None => Store::discover(&std::env::current_dir().ok()?)?,
     };
-    Store::open(&root).ok()
+    Some(Box::new(Store::open(&root).ok()?))
 }
 
 fn matching(
@@ -72,14 +80,14 @@ fn experiments(current: &OsStr) -> Vec<CompletionCandidate> {
     )
 }
 
-fn keys_of(table: &str, current: &OsStr) -> Vec<CompletionCandidate> {
+fn keys_of(kind: &str, current: &OsStr) -> Vec<CompletionCandidate> {
     let Some(store) = open_store() else {
         return Vec::new();
     };
     matching(
         current,
         store
-            .distinct_keys(table)
+            .keys_in_use(kind)
             .unwrap_or_default()
             .into_iter()
             .map(|k| (k, None)),
@@ -87,7 +95,7 @@ fn keys_of(table: &str, current: &OsStr) -> Vec<CompletionCandidate> {
 }
 
 fn metric_keys(current: &OsStr) -> Vec<CompletionCandidate> {
-    keys_of("latest_metrics", current)
+    keys_of("metrics", current)
 }
 
 fn param_keys(current: &OsStr) -> Vec<CompletionCandidate> {
@@ -110,12 +118,8 @@ fn qualified_keys(current: &OsStr) -> Vec<CompletionCandidate> {
         .map(|(h, t)| (format!("{h},"), t))
         .unwrap_or((String::new(), &text));
     let mut items = Vec::new();
-    for (prefix, table) in [
-        ("metrics", "latest_metrics"),
-        ("params", "params"),
-        ("tags", "tags"),
-    ] {
-        for k in store.distinct_keys(table).unwrap_or_default() {
+    for prefix in ["metrics", "params", "tags"] {
+        for k in store.keys_in_use(prefix).unwrap_or_default() {
             let k = if k
                 .chars()
                 .all(|c| c.is_alphanumeric() || c == '_' || c == '.')

@@ -51,6 +51,10 @@ pub trait TrackingStore {
     fn log_batch(&mut self, id: &str, batch: LogBatch) -> Result<LogOutcome>;
     /// Number of active runs per experiment id, when cheap to know (a server cannot count).
     fn run_counts(&self) -> Result<Option<HashMap<String, usize>>>;
+    /// The newest active runs, (id, name), for completion.
+    fn recent_runs(&self, limit: usize) -> Result<Vec<(String, String)>>;
+    /// Keys in use among `metrics`, `params` or `tags`, sorted, for completion.
+    fn keys_in_use(&self, kind: &str) -> Result<Vec<String>>;
     /// The run `mlf run start` made active.
     fn active_run(&self) -> Result<Option<String>>;
     fn set_active_run(&mut self, id: Option<&str>) -> Result<()>;
@@ -203,6 +207,17 @@ impl TrackingStore for Store {
     }
     fn run_counts(&self) -> Result<Option<HashMap<String, usize>>> {
         Store::run_counts(self).map(Some)
+    }
+    fn recent_runs(&self, limit: usize) -> Result<Vec<(String, String)>> {
+        Store::recent_runs(self, limit)
+    }
+    fn keys_in_use(&self, kind: &str) -> Result<Vec<String>> {
+        let table = if kind == "metrics" {
+            "latest_metrics"
+        } else {
+            kind
+        };
+        self.distinct_keys(table)
     }
     fn active_run(&self) -> Result<Option<String>> {
         self.state(super::ACTIVE_RUN)

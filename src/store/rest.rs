@@ -681,6 +681,39 @@ impl TrackingStore for RestStore {
         Ok(None)
     }
 
+    fn recent_runs(&self, limit: usize) -> Result<Vec<(String, String)>> {
+        let page = self.search_runs(&RunQuery {
+            max_results: Some(limit.min(SEARCH_PAGE)),
+            ..Default::default()
+        })?;
+        Ok(page
+            .runs
+            .into_iter()
+            .map(|r| (r.info.run_id, r.info.run_name))
+            .collect())
+    }
+
+    /// The keys of the newest runs (a server cannot list keys in use).
+    fn keys_in_use(&self, kind: &str) -> Result<Vec<String>> {
+        let page = self.search_runs(&RunQuery {
+            max_results: Some(100),
+            ..Default::default()
+        })?;
+        let mut keys: Vec<String> = page
+            .runs
+            .iter()
+            .flat_map(|r| match kind {
+                "metrics" => r.data.metrics.iter().map(|m| m.key.clone()).collect(),
+                "params" => r.data.params.iter().map(|p| p.key.clone()).collect(),
+                "tags" => r.data.tags.iter().map(|t| t.key.clone()).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        Ok(keys)
+    }
+
     fn active_run(&self) -> Result<Option<String>> {
         match std::fs::read_to_string(self.state_file()) {
             Ok(s) if !s.trim().is_empty() => Ok(Some(s.trim().to_string())),

@@ -6,7 +6,7 @@ use std::process::Command;
 use crate::support::{TestEnv, mlf_bin};
 
 /// Asks for completions the way fish does: `COMPLETE=fish mlf -- mlf WORDS...`.
-fn fish(env: &TestEnv, words: &[&str]) -> Vec<String> {
+pub(crate) fn fish(env: &TestEnv, words: &[&str]) -> Vec<String> {
     let mut args = vec!["--", "mlf"];
     args.extend_from_slice(words);
     let mut cmd = env.command(&args);

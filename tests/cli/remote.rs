@@ -698,3 +698,45 @@ fn approvals_and_history_go_through_mlf_server_with_the_callers_name() {
     let used = ok(&bob, &["registry", "requests", "--all"]).stdout;
     assert!(used.contains("used") && used.contains("bob"), "{used}");
 }
+
+#[test]
+fn completion_asks_the_server() {
+    let s = TestEnv::new();
+    s.mlf(&["init"]).ok();
+    let server = Server::start(&s, &[]);
+    let c = client(&server.url());
+    let id = ok(
+        &c,
+        &[
+            "run",
+            "start",
+            "-x",
+            "vision",
+            "-n",
+            "swift-otter",
+            "-p",
+            "lr=0.1",
+        ],
+    )
+    .stdout
+    .trim()
+    .to_string();
+    ok(&c, &["log", "metric", "val_loss", "0.5"]);
+    ok(&c, &["run", "end"]);
+    let fish = crate::complete::fish;
+    assert_eq!(
+        fish(&c, &["runs", "show", "sw"]),
+        vec![format!("swift-otter\trun {}", &id[..8])]
+    );
+    assert_eq!(
+        fish(&c, &["runs", "list", "-x", "vi"]),
+        vec!["vision\texperiment 1".to_string()]
+    );
+    assert_eq!(
+        fish(&c, &["runs", "list", "--order-by", "metrics."]),
+        vec!["metrics.val_loss".to_string()]
+    );
+    // A dead server offers nothing rather than an error.
+    drop(server);
+    assert!(fish(&c, &["runs", "show", "sw"]).is_empty());
+}
