@@ -49,48 +49,43 @@ impl Ctx {
     /// The store for reading: a tracking server when one is set; else `--store`/`MLF_STORE`,
     /// else the nearest `.mlf` upward.
     pub fn store(&mut self) -> CliResult<&mut dyn Backend> {
-        if self.store.is_none() {
-            if let Some(uri) = self.tracking_uri()? {
-                self.store = Some(open_remote(&uri)?);
-            } else {
-                let root = match &self.store_flag {
-                    Some(dir) => dir.clone(),
-                    None => {
-                        let cwd = self.cwd()?;
-                        Store::discover(&cwd)
-                            .ok_or_else(|| store::Error::NoStore(cwd.display().to_string()))?
-                    }
-                };
-                let mut store = Store::open(&root)?;
-                store.truncate_long_values = truncates();
-                self.store = Some(Box::new(store));
-            }
-        }
-        Ok(self.store.as_deref_mut().expect("store opened"))
+        self.open(false)
     }
 
     /// The store for writing: like `store`, but creates a local one when none is found — at
     /// the `--store` path, else at the git work-tree root (or the current directory outside
     /// git).
     pub fn store_for_write(&mut self) -> CliResult<&mut dyn Backend> {
+        self.open(true)
+    }
+
+    fn open(&mut self, create: bool) -> CliResult<&mut dyn Backend> {
         if self.store.is_none() {
-            if let Some(uri) = self.tracking_uri()? {
-                self.store = Some(open_remote(&uri)?);
-            } else {
-                let cwd = self.cwd()?;
-                let existing = match &self.store_flag {
-                    Some(dir) => dir.join(store::DB_FILE).is_file().then(|| dir.clone()),
-                    None => Store::discover(&cwd),
-                };
-                let mut store = match existing {
-                    Some(root) => Store::open(&root)?,
-                    None => self.create_store(&cwd)?,
-                };
-                store.truncate_long_values = truncates();
-                self.store = Some(Box::new(store));
-            }
+            let backend = match self.tracking_uri()? {
+                Some(uri) => open_remote(&uri)?,
+                None => {
+                    let mut store = self.open_local(create)?;
+                    store.truncate_long_values = truncates();
+                    Box::new(store)
+                }
+            };
+            self.store = Some(backend);
         }
         Ok(self.store.as_deref_mut().expect("store opened"))
+    }
+
+    fn open_local(&self, create: bool) -> CliResult<Store> {
+        let cwd = self.cwd()?;
+        let existing = match &self.store_flag {
+            Some(dir) if create => dir.join(store::DB_FILE).is_file().then(|| dir.clone()),
+            Some(dir) => Some(dir.clone()),
+            None => Store::discover(&cwd),
+        };
+        match existing {
+            Some(root) => Ok(Store::open(&root)?),
+            None if create => self.create_store(&cwd),
+            None => Err(store::Error::NoStore(cwd.display().to_string()).into()),
+        }
     }
 
     /// Where runs launched by this command are tracked: the server, or the local store

@@ -34,14 +34,6 @@ impl Tracking {
             Tracking::Remote(uri) => crate::context::open_remote(uri),
         }
     }
-
-    /// The local store directory, when there is one.
-    pub fn store_root(&self) -> Option<&Path> {
-        match self {
-            Tracking::Local(root) => Some(root),
-            Tracking::Remote(_) => None,
-        }
-    }
 }
 
 /// What to start for a run.
@@ -79,14 +71,13 @@ pub struct Outcome {
 pub fn execute(tracking: &Tracking, run: &Run, launch: Launch) -> CliResult<Outcome> {
     let id = run.info.run_id.clone();
     let repo = tracking.open()?.artifacts(run)?;
-    let scratch = match repo.local_root() {
-        Some(_) => None,
-        None => Some(std::env::temp_dir().join(format!("mlf-logs-{}-{}", std::process::id(), &id))),
-    };
-    let artifact_dir = match (&scratch, repo.local_root()) {
-        (Some(dir), _) => dir.clone(),
-        (None, Some(root)) => root.to_path_buf(),
-        (None, None) => unreachable!("a repository is local or remote"),
+    // Logs go straight into local artifacts; for a server, into a scratch folder first.
+    let (artifact_dir, scratch) = match repo.local_root() {
+        Some(root) => (root.to_path_buf(), None),
+        None => {
+            let dir = std::env::temp_dir().join(format!("mlf-logs-{}-{id}", std::process::id()));
+            (dir.clone(), Some(dir))
+        }
     };
     let mut cmd = Command::new(&launch.program);
     cmd.args(&launch.args)

@@ -41,10 +41,6 @@ impl RestStore {
         }
     }
 
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
     fn search_page(
         &self,
         experiment_ids: &[String],
@@ -134,12 +130,6 @@ impl RestStore {
         Err(Error::Invalid(format!(
             "artifacts at `{uri}` cannot be reached from here: mlf reaches a server's artifacts through its proxy (mlflow-artifacts:/, `mlflow server --serve-artifacts`) or a local path"
         )))
-    }
-
-    /// The repository and path of an artifact URI of this server (as a registered version's
-    /// `source` or download URI is), for loading models.
-    pub fn artifact_location(&self, uri: &str) -> Result<Repo> {
-        self.repo_for(uri)
     }
 }
 
