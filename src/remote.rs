@@ -27,9 +27,27 @@ pub fn is_remote_uri(uri: &str) -> bool {
 }
 
 impl Client {
-    /// A client of the server at `uri` (`http://host:port[/prefix]`).
+    /// A client of the server at `uri` (`http://host:port[/prefix]`), answer timeout and read
+    /// retries from `MLFLOW_HTTP_REQUEST_TIMEOUT` (s, default 120) and
+    /// `MLFLOW_HTTP_REQUEST_MAX_RETRIES` (default 2).
     pub fn new(uri: &str) -> Result<Client, String> {
-        Client::with_patience(uri, Duration::from_secs(10), Duration::from_secs(120), 2)
+        let number = |name: &str, default: u64| -> Result<u64, String> {
+            match env::var(name) {
+                Some(v) => v
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("`{name}` is `{v}`: give a whole number")),
+                None => Ok(default),
+            }
+        };
+        let answer = number(env::MLFLOW_HTTP_REQUEST_TIMEOUT, 120)?;
+        let retries = number(env::MLFLOW_HTTP_REQUEST_MAX_RETRIES, 2)?;
+        Client::with_patience(
+            uri,
+            Duration::from_secs(10),
+            Duration::from_secs(answer.max(1)),
+            retries,
+        )
     }
 
     /// A client that gives up fast (shell completion must not hang on a dead server).
@@ -53,6 +71,7 @@ impl Client {
             return Err(format!("tracking URI `{uri}` names no host"));
         }
         let agent: ureq::Agent = ureq::Agent::config_builder()
+            .tls_config(tls_config()?)
             .http_status_as_error(false)
             .timeout_connect(Some(connect))
             .timeout_recv_response(Some(answer))
@@ -324,6 +343,38 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// TLS as the mlflow client sets it up: `MLFLOW_TRACKING_SERVER_CERT_PATH` (a PEM bundle of
+/// the certificate authorities to trust instead of the built-in ones), or
+/// `MLFLOW_TRACKING_INSECURE_TLS=true` (no verification at all).
+fn tls_config() -> Result<ureq::tls::TlsConfig, String> {
+    let mut tls = ureq::tls::TlsConfig::builder();
+    if env::var(env::MLFLOW_TRACKING_INSECURE_TLS).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        tls = tls.disable_verification(true);
+    }
+    if let Some(path) = env::var(env::MLFLOW_TRACKING_SERVER_CERT_PATH) {
+        let pem = std::fs::read(&path).map_err(|e| {
+            format!(
+                "cannot read `{path}` (`{}`): {e}",
+                env::MLFLOW_TRACKING_SERVER_CERT_PATH
+            )
+        })?;
+        let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        if certs.is_empty() {
+            return Err(format!(
+                "`{path}` (`{}`) holds no PEM certificate",
+                env::MLFLOW_TRACKING_SERVER_CERT_PATH
+            ));
+        }
+        tls = tls.root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(certs)));
+    }
+    Ok(tls.build())
 }
 
 /// The URL path of an endpoint: MLflow's under `/api/2.0/mlflow/`, mlf's (`mlf/…`) under

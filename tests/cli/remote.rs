@@ -740,3 +740,175 @@ fn completion_asks_the_server() {
     drop(server);
     assert!(fish(&c, &["runs", "show", "sw"]).is_empty());
 }
+
+/// A TLS front (tests/e2e/tls_proxy.py) before `backend`, with a fresh self-signed
+/// certificate for 127.0.0.1; killed when dropped.
+struct TlsFront {
+    child: Child,
+    url: String,
+    /// The certificate authority to trust.
+    cert: std::path::PathBuf,
+}
+
+impl TlsFront {
+    fn start(dir: &Path, backend: &str) -> TlsFront {
+        // A certificate authority, and a server certificate for 127.0.0.1 that it signs.
+        let (ca, ca_key) = (dir.join("ca.pem"), dir.join("ca.key"));
+        let (cert, key, csr, ext) = (
+            dir.join("cert.pem"),
+            dir.join("key.pem"),
+            dir.join("server.csr"),
+            dir.join("server.ext"),
+        );
+        std::fs::write(
+            &ext,
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+        )
+        .unwrap();
+        let openssl = |args: &[&std::ffi::OsStr]| {
+            let status = Command::new("openssl")
+                .args(args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("run openssl");
+            assert!(status.success(), "openssl {args:?} failed");
+        };
+        let os = |s: &'static str| std::ffi::OsStr::new(s);
+        openssl(&[
+            os("req"),
+            os("-x509"),
+            os("-newkey"),
+            os("rsa:2048"),
+            os("-nodes"),
+            os("-days"),
+            os("1"),
+            os("-subj"),
+            os("/CN=mlf test CA"),
+            os("-keyout"),
+            ca_key.as_os_str(),
+            os("-out"),
+            ca.as_os_str(),
+        ]);
+        openssl(&[
+            os("req"),
+            os("-newkey"),
+            os("rsa:2048"),
+            os("-nodes"),
+            os("-subj"),
+            os("/CN=127.0.0.1"),
+            os("-keyout"),
+            key.as_os_str(),
+            os("-out"),
+            csr.as_os_str(),
+        ]);
+        openssl(&[
+            os("x509"),
+            os("-req"),
+            os("-in"),
+            csr.as_os_str(),
+            os("-CA"),
+            ca.as_os_str(),
+            os("-CAkey"),
+            ca_key.as_os_str(),
+            os("-CAcreateserial"),
+            os("-days"),
+            os("1"),
+            os("-extfile"),
+            ext.as_os_str(),
+            os("-out"),
+            cert.as_os_str(),
+        ]);
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/tls_proxy.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(&cert)
+            .arg(&key)
+            .arg(backend)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the TLS front");
+        let mut line = String::new();
+        use std::io::BufRead;
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = format!("https://127.0.0.1:{}", line.trim());
+        TlsFront {
+            child,
+            url,
+            cert: ca,
+        }
+    }
+}
+
+impl Drop for TlsFront {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn https_servers_are_verified_as_the_mlflow_client_does() {
+    let s = TestEnv::new();
+    s.mlf(&["init"]).ok();
+    let server = Server::start(&s, &[]);
+    let tls = TlsFront::start(&s.cwd(), &server.url());
+
+    // An unknown certificate authority is refused, in one line.
+    let c = client(&tls.url);
+    let out = c.mlf(&["experiments", "list"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr
+            .contains("cannot reach the tracking server https://"),
+        "{out}"
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{out}");
+
+    // Trusting its certificate: tracking and artifacts both go over TLS.
+    let mut c = client(&tls.url);
+    c.set(
+        "MLFLOW_TRACKING_SERVER_CERT_PATH",
+        tls.cert.to_str().unwrap(),
+    );
+    ok(&c, &["run", "start", "-x", "secure", "-n", "tls-run"]);
+    ok(&c, &["log", "metric", "acc", "0.5"]);
+    c.write("notes/a.txt", "over tls\n");
+    ok(&c, &["log", "artifact", "notes"]);
+    ok(&c, &["run", "end"]);
+    ok(
+        &c,
+        &[
+            "artifacts",
+            "get",
+            "notes/a.txt",
+            "--run",
+            "tls-run",
+            "-o",
+            "back",
+        ],
+    );
+    assert_eq!(
+        std::fs::read_to_string(c.cwd().join("back/a.txt")).unwrap(),
+        "over tls\n"
+    );
+    let run = only_run(&s, &["-x", "secure"]);
+    assert_eq!(kv(&run, "metrics", "acc").as_deref(), Some("0.5"));
+
+    // Or not verifying at all.
+    let mut c = client(&tls.url);
+    c.set("MLFLOW_TRACKING_INSECURE_TLS", "true");
+    assert!(ok(&c, &["experiments", "list"]).stdout.contains("secure"));
+
+    // A bundle that holds no certificate is a usage error.
+    let mut c = client(&tls.url);
+    let bogus = c.write("bogus.pem", "not a certificate\n");
+    c.set("MLFLOW_TRACKING_SERVER_CERT_PATH", bogus.to_str().unwrap());
+    let out = c.mlf(&["experiments", "list"]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("holds no PEM certificate"), "{out}");
+}
