@@ -2,11 +2,12 @@
 
 use std::path::Path;
 
-use axum::http::Method;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::artifacts::{local_for, uri_for};
-use super::{ApiError, ApiResult};
+use super::artifacts::{checked_path, download_below, local_for, upload_below, uri_for};
+use super::{ApiError, ApiResult, json_response};
 use crate::registry::{Policy, Stage};
 use crate::search::{parse_filter, parse_model_filter, parse_order_by};
 use crate::store::{Act, LogBatch, NewRun, NewVersion, RunQuery, Store};
@@ -239,13 +240,22 @@ pub fn dispatch(
                     "artifact_location is chosen by the server: leave it out",
                 ));
             }
+            if p.get("tags").is_some_and(|t| !t.is_array() && !t.is_null()) {
+                return Err(ApiError::invalid(format!(
+                    "Invalid value {} for parameter 'tags' supplied: Hint: Value was not a list",
+                    p["tags"]
+                )));
+            }
             let tags = kvs(&p, "tags")?;
+            let mut seen = std::collections::BTreeSet::new();
             for t in &tags {
-                crate::tracking::validation::validate_key(
-                    crate::tracking::validation::KeyKind::Tag,
-                    &t.key,
-                )
-                .map_err(ApiError::invalid)?;
+                experiment_tag_ok(&t.key, &t.value)?;
+                if !seen.insert(t.key.as_str()) {
+                    return Err(ApiError::invalid(format!(
+                        "Duplicate tag keys have been submitted: ['{}']",
+                        t.key
+                    )));
+                }
             }
             let exp = store.create_experiment(&name, None)?;
             for t in tags {
@@ -272,6 +282,22 @@ pub fn dispatch(
                     .cmp(&a.creation_time)
                     .then(a.experiment_id.cmp(&b.experiment_id))
             });
+            // No default: MLflow refuses a search that leaves max_results out (its client
+            // always sends it).
+            match int(&p, "max_results")? {
+                Some(n) if n > 50_000 => {
+                    return Err(ApiError::invalid(format!(
+                        "Invalid value {n} for parameter 'max_results' supplied. It must be at most 50000"
+                    )));
+                }
+                Some(n) if n >= 1 => {}
+                n => {
+                    return Err(ApiError::invalid(format!(
+                        "Invalid value {} for parameter 'max_results' supplied. It must be a positive integer",
+                        n.unwrap_or(0)
+                    )));
+                }
+            }
             let (exps, next) = page(exps, &p, 1000, 50_000)?;
             let list: Vec<Value> = exps.iter().map(|e| experiment_json(store, e)).collect();
             Ok(with_token(json!({ "experiments": list }), next))
@@ -306,11 +332,9 @@ pub fn dispatch(
             Ok(empty)
         }
         ("POST", "experiments/set-experiment-tag") => {
-            store.set_experiment_tag(
-                &req(&p, "experiment_id")?,
-                &req(&p, "key")?,
-                Some(&opt(&p, "value").unwrap_or_default()),
-            )?;
+            let (key, value) = (req(&p, "key")?, opt(&p, "value").unwrap_or_default());
+            experiment_tag_ok(&key, &value)?;
+            store.set_experiment_tag(&req(&p, "experiment_id")?, &key, Some(&value))?;
             Ok(empty)
         }
         ("POST" | "DELETE", "experiments/delete-experiment-tag") => {
@@ -563,6 +587,11 @@ pub fn dispatch(
         }
         ("POST", "runs/outputs") => {
             let id = run_id(&p)?;
+            if p.get("models").is_none_or(Value::is_null) {
+                return Err(ApiError::invalid(
+                    "Missing value for required parameter 'models'. See the API docs for more information about request parameters.",
+                ));
+            }
             let models: Vec<(String, i64)> = list(&p, "models")
                 .iter()
                 .filter_map(|m| {
@@ -588,7 +617,19 @@ pub fn dispatch(
             let id = run_id(&p)?;
             let key = req(&p, "metric_key")?;
             let mut points = store.metric_history(&id, &key)?;
-            points.sort_by_key(|m| (m.timestamp, m.step));
+            // MLflow's order: timestamp, step, value (a NaN is stored as 0, after a real 0).
+            points.sort_by(|a, b| {
+                let stored = |m: &Metric| {
+                    (
+                        if m.value.is_nan() { 0.0 } else { m.value },
+                        m.value.is_nan(),
+                    )
+                };
+                (a.timestamp, a.step)
+                    .cmp(&(b.timestamp, b.step))
+                    .then(stored(a).0.total_cmp(&stored(b).0))
+                    .then(stored(a).1.cmp(&stored(b).1))
+            });
             let points: Vec<Value> = points
                 .into_iter()
                 .map(|m| serde_json::to_value(m).unwrap_or(Value::Null))
@@ -596,6 +637,7 @@ pub fn dispatch(
             let (points, next) = page(points, &p, usize::MAX / 2, usize::MAX)?;
             Ok(with_token(json!({ "metrics": points }), next))
         }
+        ("GET", "metrics/get-history-bulk-interval") => history_bulk_interval(store, &p),
         // ---- logged models (MLflow 3)
         ("POST", "logged-models") => {
             let exp = req(&p, "experiment_id")?;
@@ -675,7 +717,7 @@ fn logged_model_route(store: &mut Store, method: &str, rest: &str, p: &P) -> Api
             Ok(json!({}))
         }
         ("POST", [id, "params"]) => {
-            store.logged_model(id)?;
+            store.log_logged_model_params(id, &kvs(p, "params")?)?;
             Ok(json!({}))
         }
         ("GET", [id, "artifacts", "directories"]) => {
@@ -991,7 +1033,16 @@ fn registry(
                         ApiError::not_found(format!("model {name} has no versions"))
                     })?
                 } else {
-                    let n = store.alias_version(&name, &alias)?;
+                    store.model(&name).map_err(|_| {
+                        ApiError::not_found(format!("Registered Model with name={name} not found"))
+                    })?;
+                    // MLflow answers a missing alias with 400, not 404.
+                    let n = store.alias_version(&name, &alias).map_err(|e| match e {
+                        crate::store::Error::NotFound(_) => {
+                            ApiError::invalid(format!("Registered model alias {alias} not found."))
+                        }
+                        e => e.into(),
+                    })?;
                     store.version(&name, n)?
                 };
             Ok(json!({ "model_version": version_json(store, &v) }))
@@ -1135,4 +1186,386 @@ fn like(text: &str, pattern: &str, fold: bool) -> bool {
         }
     }
     go(&t, &p)
+}
+
+/// The limits MLflow puts on an experiment tag: a valid key, a value of at most 20,000
+/// characters.
+fn experiment_tag_ok(key: &str, value: &str) -> ApiResult<()> {
+    crate::tracking::validation::validate_key(crate::tracking::validation::KeyKind::Tag, key)
+        .map_err(ApiError::invalid)?;
+    if value.chars().count() > 20_000 {
+        return Err(ApiError::invalid(
+            "'value' exceeds the maximum length of 20000 characters",
+        ));
+    }
+    Ok(())
+}
+
+const SEE_DOCS: &str = "See the API docs for more information about request parameters.";
+
+/// An integer parameter as MLflow's schema checks take it: absent is `None`; present, it must
+/// be an integer (an empty string is not).
+fn intlike(p: &P, key: &str) -> ApiResult<Option<i64>> {
+    let bad = |shown: String, kind: &str| {
+        ApiError::invalid(format!(
+            "Invalid value {shown} for parameter '{key}' supplied:  Hint: Value was of type '{kind}'. {SEE_DOCS}"
+        ))
+    };
+    match p.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| bad(n.to_string(), "float")),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| bad(format!("\"{s}\""), "str")),
+        Some(other) => Err(bad(other.to_string(), "object")),
+    }
+}
+
+/// Most runs one bulk history call may name.
+const BULK_MAX_RUNS: usize = 100;
+/// Most points per run of `metrics/get-history-bulk-interval`, and its default.
+const INTERVAL_MAX_RESULTS: i64 = 2500;
+/// Most points of `metrics/get-history-bulk`, and its default.
+const BULK_MAX_RESULTS: i64 = 25_000;
+
+/// Which of `n` ordered points MLflow's SQL store keeps when asked for at most `k`
+/// (`_sample_rows_with_window_functions`): all of them when there are no more than `k`;
+/// otherwise the first point of each of `k` NTILE buckets (sizes as even as possible, the
+/// larger ones first), with the last bucket's point replaced by the very last point, so that
+/// both ends of the history are kept and never more than `k` are answered.
+pub(crate) fn sample_positions(n: usize, k: usize) -> Vec<usize> {
+    if n <= k {
+        return (0..n).collect();
+    }
+    let (size, larger) = (n / k, n % k);
+    let mut out: Vec<usize> = (0..k).map(|b| b * size + b.min(larger)).collect();
+    if let Some(last) = out.last_mut() {
+        *last = n - 1;
+    }
+    out
+}
+
+fn with_run_id(run_id: &str, m: &Metric) -> Value {
+    let mut v = serde_json::to_value(m).unwrap_or(Value::Null);
+    v["run_id"] = Value::String(run_id.to_string());
+    v
+}
+
+/// `GET metrics/get-history-bulk-interval`: the history of one metric of up to 100 runs,
+/// each sampled down to at most `max_results` points (default 2500) spread evenly over the
+/// run's points in the step range, both ends kept; runs in the order given, each run's points
+/// by step, timestamp, value. MLflow's checks and messages, in MLflow's order.
+fn history_bulk_interval(store: &Store, p: &P) -> ApiResult<Value> {
+    let missing = |key: &str| {
+        ApiError::invalid(format!(
+            "Missing value for required parameter '{key}'. {SEE_DOCS}"
+        ))
+    };
+    let run_ids: Vec<String> = match p.get("run_ids") {
+        None | Some(Value::Null) => return Err(missing("run_ids")),
+        Some(Value::Array(a)) if a.is_empty() => return Err(missing("run_ids")),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| {
+                v.as_str().map(str::to_string).ok_or_else(|| {
+                    ApiError::invalid(format!(
+                        "Invalid value {v} for parameter 'run_ids' supplied: Hint: every run id must be a string. {SEE_DOCS}"
+                    ))
+                })
+            })
+            .collect::<ApiResult<_>>()?,
+        Some(other) => {
+            return Err(ApiError::invalid(format!(
+                "Invalid value {other} for parameter 'run_ids' supplied: Hint: Value was not a list. {SEE_DOCS}"
+            )));
+        }
+    };
+    if run_ids.len() > BULK_MAX_RUNS {
+        return Err(ApiError::invalid(format!(
+            "GetMetricHistoryBulkInterval request must specify at most {BULK_MAX_RUNS} run_ids. Received {} run_ids. {SEE_DOCS}",
+            run_ids.len()
+        )));
+    }
+    let key = opt(p, "metric_key")
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| missing("metric_key"))?;
+    let start = intlike(p, "start_step")?;
+    let end = intlike(p, "end_step")?;
+    let max = intlike(p, "max_results")?.unwrap_or(INTERVAL_MAX_RESULTS);
+    if !(1..=INTERVAL_MAX_RESULTS).contains(&max) {
+        return Err(ApiError::invalid(format!(
+            "max_results must be between 1 and {INTERVAL_MAX_RESULTS}. {SEE_DOCS}"
+        )));
+    }
+    let steps = match (start, end) {
+        (Some(s), Some(e)) if s > e => {
+            return Err(ApiError::invalid(format!(
+                "end_step must be greater than start_step. Found start_step={s} and end_step={e}."
+            )));
+        }
+        (Some(s), Some(e)) => Some((s, e)),
+        (None, None) => None,
+        _ => {
+            return Err(ApiError::invalid(
+                "If either start step or end step are specified, both must be specified.",
+            ));
+        }
+    };
+    let mut metrics = Vec::new();
+    for run_id in &run_ids {
+        let points =
+            store.metric_points_at(run_id, &key, steps, |n| sample_positions(n, max as usize))?;
+        metrics.extend(points.iter().map(|m| with_run_id(run_id, m)));
+    }
+    // An empty repeated field is left out, as protobuf does.
+    Ok(if metrics.is_empty() {
+        json!({})
+    } else {
+        json!({ "metrics": metrics })
+    })
+}
+
+/// `GET /ajax-api/2.0/mlflow/metrics/get-history-bulk`: every point of one metric of up to
+/// 100 runs (`run_id` repeated), by run id, timestamp, step, value; at most `max_results`
+/// (default and most: 25,000) in all.
+fn history_bulk(store: &Store, p: &P) -> ApiResult<Value> {
+    let run_ids = strings(p, "run_id");
+    if run_ids.is_empty() {
+        return Err(ApiError::invalid(
+            "GetMetricHistoryBulk request must specify at least one run_id.",
+        ));
+    }
+    if run_ids.len() > BULK_MAX_RUNS {
+        return Err(ApiError::invalid(format!(
+            "GetMetricHistoryBulk request cannot specify more than {BULK_MAX_RUNS} run_ids. Received {} run_ids.",
+            run_ids.len()
+        )));
+    }
+    let key = opt(p, "metric_key").ok_or_else(|| {
+        ApiError::invalid("GetMetricHistoryBulk request must specify a metric_key.")
+    })?;
+    let max = intlike(p, "max_results")?.unwrap_or(BULK_MAX_RESULTS);
+    if max < 0 {
+        return Err(ApiError::invalid(format!(
+            "Invalid value {max} for parameter 'max_results' supplied: it must be 0 or more"
+        )));
+    }
+    let points = store.metric_points_of_runs(&run_ids, &key, max.min(BULK_MAX_RESULTS) as usize)?;
+    let metrics: Vec<Value> = points.iter().map(|(r, m)| with_run_id(r, m)).collect();
+    Ok(json!({ "metrics": metrics }))
+}
+
+/// `GET /api/3.0/mlflow/server-info`: how this server is set up, in MLflow 3.17's shape. The
+/// store is SQL; artifacts are proxied from local folders, so there are no multipart
+/// transfers; there is no AI gateway.
+pub fn server_info() -> Value {
+    json!({
+        "store_type": "SqlStore",
+        "workspaces_enabled": false,
+        "trace_archival_enabled": false,
+        "multipart_uploads_enabled": false,
+        "multipart_downloads_enabled": false,
+        "presigned_upload_run_id_supported": true,
+        "presigned_upload_model_id_supported": true,
+        "features_enabled": { "gateway": false },
+    })
+}
+
+fn run_or_404(store: &Store, id: &str) -> ApiResult<Run> {
+    store.run(id).map_err(|e| match e {
+        crate::store::Error::NotFound(_) => {
+            ApiError::not_found(format!("Run with id={id} not found"))
+        }
+        e => e.into(),
+    })
+}
+
+/// The most `upload-artifact` takes, as MLflow.
+const UPLOAD_MAX: usize = 10 * 1024 * 1024;
+
+/// MLflow's routes outside the proto API, used by its UI: file downloads of runs, model
+/// versions and logged models, the upload of one small run file, and the bulk metric history.
+/// `None` when `path` is none of them. `q` holds the query string's parameters.
+pub fn ui_route(
+    store: &Store,
+    method: &Method,
+    path: &str,
+    q: &P,
+    body: &[u8],
+) -> Option<ApiResult<Response>> {
+    let wrong_method = |allowed: &str| ApiError {
+        status: 405,
+        code: "BAD_REQUEST",
+        message: format!("use {allowed} on {path}"),
+    };
+    let get_only = |f: &dyn Fn() -> ApiResult<Response>| {
+        if method == Method::GET {
+            f()
+        } else {
+            Err(wrong_method("GET"))
+        }
+    };
+    let answer = match path {
+        "/get-artifact" => get_only(&|| {
+            let rel = checked_path(&present_query(q, "path")?)?;
+            let id = opt(q, "run_id")
+                .filter(|s| !s.is_empty())
+                .or_else(|| opt(q, "run_uuid").filter(|s| !s.is_empty()))
+                .ok_or_else(|| {
+                    ApiError::invalid("Missing value for required parameter 'run_id'.")
+                })?;
+            let run = run_or_404(store, &id)?;
+            let dir = store.run_artifact_dir(&run).display().to_string();
+            download_below(store.root(), &dir, &format!("run {id}"), &rel)
+        }),
+        "/model-versions/get-artifact" => get_only(&|| {
+            let rel = checked_path(&present_query(q, "path")?)?;
+            let name = required_query(q, "name")?;
+            let version = required_query(q, "version")?;
+            let n: i64 = version.parse().map_err(|_| {
+                ApiError::invalid(format!(
+                    "Parameter 'version' must be an integer, got '{version}'."
+                ))
+            })?;
+            let v = store.version(&name, n).map_err(|e| match e {
+                crate::store::Error::NotFound(_) => ApiError::not_found(format!(
+                    "Model Version (name={name}, version={n}) not found"
+                )),
+                e => e.into(),
+            })?;
+            let what = format!("model {name} version {n}");
+            download_below(store.root(), &v.storage_location, &what, &rel)
+        }),
+        "/ajax-api/2.0/mlflow/metrics/get-history-bulk" => {
+            get_only(&|| history_bulk(store, q).map(|v| json_response(StatusCode::OK, v)))
+        }
+        "/ajax-api/2.0/mlflow/upload-artifact" if method != Method::POST => {
+            Err(wrong_method("POST"))
+        }
+        "/ajax-api/2.0/mlflow/upload-artifact" => upload_artifact(store, q, body),
+        _ => {
+            let id = super::percent_decode(logged_model_files(path)?);
+            get_only(&|| logged_model_file(store, &id, q))
+        }
+    };
+    Some(answer)
+}
+
+/// Whether [`ui_route`] answers `path`.
+pub fn is_ui_route(path: &str) -> bool {
+    matches!(
+        path,
+        "/get-artifact"
+            | "/model-versions/get-artifact"
+            | "/ajax-api/2.0/mlflow/metrics/get-history-bulk"
+            | "/ajax-api/2.0/mlflow/upload-artifact"
+    ) || logged_model_files(path).is_some()
+}
+
+/// The model id of `/ajax-api/2.0/mlflow/logged-models/<id>/artifacts/files`.
+fn logged_model_files(path: &str) -> Option<&str> {
+    path.strip_prefix("/ajax-api/2.0/mlflow/logged-models/")?
+        .strip_suffix("/artifacts/files")
+}
+
+/// A query parameter that must be there (an empty `path` names the folder itself).
+fn present_query(q: &P, key: &str) -> ApiResult<String> {
+    opt(q, key)
+        .ok_or_else(|| ApiError::invalid(format!("Missing value for required parameter '{key}'.")))
+}
+
+/// A query parameter that must be there and not empty.
+fn required_query(q: &P, key: &str) -> ApiResult<String> {
+    opt(q, key)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::invalid(format!("Missing value for required parameter '{key}'.")))
+}
+
+/// `POST /ajax-api/2.0/mlflow/upload-artifact?run_uuid=&path=`: the raw body (at most 10 MB)
+/// becomes the run's file `path`, replacing one that is there.
+fn upload_artifact(store: &Store, q: &P, body: &[u8]) -> ApiResult<Response> {
+    let id = opt(q, "run_uuid")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::invalid("Request must specify run_uuid."))?;
+    let path = opt(q, "path")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::invalid("Request must specify path."))?;
+    let rel = checked_path(&path)?;
+    if body.len() > UPLOAD_MAX {
+        return Err(ApiError::invalid(
+            "Artifact size is too large. Max size is 10MB.",
+        ));
+    }
+    if body.is_empty() {
+        return Err(ApiError::invalid("Request must specify data."));
+    }
+    let run = run_or_404(store, &id)?;
+    let dir = store.run_artifact_dir(&run).display().to_string();
+    upload_below(store.root(), &dir, &format!("run {id}"), &rel, body)?;
+    let mut r = (StatusCode::OK, Vec::<u8>::new()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(r)
+}
+
+/// `GET /ajax-api/2.0/mlflow/logged-models/<id>/artifacts/files?artifact_file_path=`.
+fn logged_model_file(store: &Store, id: &str, q: &P) -> ApiResult<Response> {
+    let path = opt(q, "artifact_file_path")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError {
+            status: 400,
+            code: "BAD_REQUEST",
+            message: "Request must include the \"artifact_file_path\" query parameter.".into(),
+        })?;
+    let rel = checked_path(&path)?;
+    let m = store.logged_model(id).map_err(|e| match e {
+        crate::store::Error::NotFound(_) => {
+            ApiError::not_found(format!("Logged model with ID '{id}' not found."))
+        }
+        e => e.into(),
+    })?;
+    let dir = store
+        .artifact_root()
+        .join(&m.experiment_id)
+        .join("models")
+        .join(&m.model_id)
+        .join("artifacts");
+    download_below(
+        store.root(),
+        &dir.display().to_string(),
+        &format!("logged model {id}"),
+        &rel,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sample_positions;
+
+    #[test]
+    fn sampling_keeps_bucket_starts_and_both_ends() {
+        assert_eq!(sample_positions(0, 5), Vec::<usize>::new());
+        assert_eq!(sample_positions(3, 5), [0, 1, 2]);
+        assert_eq!(sample_positions(5, 5), [0, 1, 2, 3, 4]);
+        assert_eq!(sample_positions(10, 1), [9]);
+        // 10 points in 5 buckets of 2: starts 0, 2, 4, 6, 8 → the last becomes 9.
+        assert_eq!(sample_positions(10, 5), [0, 2, 4, 6, 9]);
+        // 5 points in 3 buckets of 2, 2, 1 (larger first): starts 0, 2, 4.
+        assert_eq!(sample_positions(5, 3), [0, 2, 4]);
+        // 20 points in 7 buckets: 3, 3, 3, 3, 3, 3, 2.
+        assert_eq!(sample_positions(20, 7), [0, 3, 6, 9, 12, 15, 19]);
+        for (n, k) in [(2501, 2500), (100_000, 2500), (7, 2)] {
+            let s = sample_positions(n, k);
+            assert_eq!(s.len(), k);
+            assert_eq!((s[0], s[k - 1]), (0, n - 1));
+            assert!(s.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
 }

@@ -2,7 +2,9 @@
 //! (GET), list (GET `?path=`), delete. A path is decoded exactly once and refused when it
 //! holds `..`, an absolute path, a backslash, NUL, `?`, `#`, `;` or a `%` left after decoding
 //! (double encoding); it must name something under the store's `artifacts/` (read and write)
-//! or `registry/` (read only), and symlinks may not lead outside them.
+//! or `registry/` (read only), and symlinks may not lead outside them. The UI's download and
+//! upload routes reach files through the same resolution, below the folder of the run, model
+//! version or logged model they name.
 
 use std::path::{Path, PathBuf};
 
@@ -157,40 +159,7 @@ fn handle_inner(
     }
     let repo = LocalRepo::new(root.clone());
     match *method {
-        Method::GET => {
-            if root.join(&inner).is_dir() {
-                return Err(ApiError::invalid(format!(
-                    "'{}' is a directory: list it with ?path=",
-                    inner.display()
-                )));
-            }
-            let items = repo.plan_get(&inner, Path::new("/")).map_err(repo_error)?;
-            let [item] = items.as_slice() else {
-                return Err(ApiError::invalid(format!(
-                    "'{}' is a directory: list it with ?path=",
-                    inner.display()
-                )));
-            };
-            let bytes = std::fs::read(&item.from).map_err(|e| ApiError {
-                status: 500,
-                code: "INTERNAL_ERROR",
-                message: e.to_string(),
-            })?;
-            let name = inner
-                .file_name()
-                .map(|n| n.to_string_lossy().replace(['"', '\r', '\n'], "_"))
-                .unwrap_or_default();
-            let mut r = (StatusCode::OK, bytes).into_response();
-            let h = r.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            );
-            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            Ok(r)
-        }
+        Method::GET => get_file(&repo, &inner, &decode_path(rest)?),
         Method::PUT if writable => {
             repo.write_bytes(&inner, body).map_err(repo_error)?;
             Ok(json_response(StatusCode::OK, json!({})))
@@ -213,6 +182,151 @@ fn handle_inner(
             message: format!("{method} is not supported on artifacts"),
         }),
     }
+}
+
+/// The file `inner` of `repo` as an attachment; `shown` names it in errors. A folder is
+/// refused rather than sent as its only file, and nothing outside the repository is read.
+fn get_file(repo: &LocalRepo, inner: &Path, shown: &str) -> Result<Response, ApiError> {
+    let folder = || {
+        ApiError::invalid(format!(
+            "Artifact path refers to a directory, not a file: '{shown}'"
+        ))
+    };
+    if inner.as_os_str().is_empty() || repo.root().join(inner).is_dir() {
+        return Err(folder());
+    }
+    let items = repo.plan_get(inner, Path::new("/")).map_err(|e| match e {
+        crate::artifacts::Error::NotFound(_) => {
+            ApiError::not_found(format!("No such artifact: '{shown}'"))
+        }
+        e => repo_error(e),
+    })?;
+    let [item] = items.as_slice() else {
+        return Err(folder());
+    };
+    let bytes = std::fs::read(&item.from).map_err(|e| match e.raw_os_error() {
+        Some(libc::EISDIR) => folder(),
+        _ => ApiError {
+            status: 500,
+            code: "INTERNAL_ERROR",
+            message: e.to_string(),
+        },
+    })?;
+    let name = inner
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut r = (StatusCode::OK, bytes).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&attachment(&name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
+/// `Content-Disposition` of a download named `name`: a plain-ASCII `filename`, and the exact
+/// name as `filename*` (RFC 5987) when it is not plain ASCII.
+fn attachment(name: &str) -> String {
+    let plain: String = name
+        .chars()
+        .map(|c| match c {
+            ' '..='~' if c != '"' && c != '\\' => c,
+            _ => '_',
+        })
+        .collect();
+    if plain == name {
+        return format!("attachment; filename=\"{plain}\"");
+    }
+    let exact: String = name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("attachment; filename=\"{plain}\"; filename*=UTF-8''{exact}")
+}
+
+/// Checks the `path` parameter of the UI's file routes (decoded once already) with the proxy's
+/// rules: relative, no `..`, not a `file:` URI, and none of backslash, NUL, `?`, `#`, `;` or
+/// `%` (what is left of a second encoding). The answer is MLflow's 400 "Invalid path".
+pub fn checked_path(path: &str) -> Result<PathBuf, ApiError> {
+    let invalid = || ApiError::invalid("Invalid path");
+    // MLflow reads a `file:` URI as the local path it names, which is absolute.
+    let file_uri = path
+        .get(..5)
+        .is_some_and(|s| s.eq_ignore_ascii_case("file:"));
+    if path.contains(['\\', '\0', '?', '#', ';', '%']) || path.starts_with('/') || file_uri {
+        return Err(invalid());
+    }
+    clean_relative(path).map_err(|_| invalid())
+}
+
+/// The proxied name (`artifacts/0/<run>/artifacts`) of a folder of the store, when it lies in
+/// a proxied folder; else the files are not served.
+fn proxied_name(store_root: &Path, local: &str, what: &str) -> Result<String, ApiError> {
+    uri_for(store_root, local)
+        .strip_prefix("mlflow-artifacts:/")
+        .map(|r| r.trim_end_matches('/').to_string())
+        .ok_or_else(|| ApiError::not_found(format!("the files of {what} are not in this store")))
+}
+
+/// The file `path` (already checked by [`checked_path`]) below `local`, a run's or model's
+/// folder in the store, through the proxy's own checks: the UI's download routes.
+pub fn download_below(
+    store_root: &Path,
+    local: &str,
+    what: &str,
+    path: &Path,
+) -> Result<Response, ApiError> {
+    let base = proxied_name(store_root, local, what)?;
+    let shown = format!("{base}/{}", path.display());
+    // `%` is refused in `path`; a `%` of the base is its own character, not an escape.
+    let (root, inner, _) = resolve(store_root, &base.replace('%', "%25"))?;
+    // The folder itself must really be inside the proxied folder (no symlink leads out);
+    // then nothing outside the folder is served, not even another run's files.
+    let missing = || ApiError::not_found(format!("No such artifact: '{shown}'"));
+    let real_root = std::fs::canonicalize(&root).map_err(|_| missing())?;
+    let folder = std::fs::canonicalize(root.join(inner)).map_err(|_| missing())?;
+    if !folder.starts_with(&real_root) || !folder.is_dir() {
+        return Err(missing());
+    }
+    get_file(&LocalRepo::new(folder), path, &shown)
+}
+
+/// Writes `bytes` to `path` (already checked by [`checked_path`]) below `local`, a run's
+/// folder in the store, through the proxy's own checks: the UI's upload route.
+pub fn upload_below(
+    store_root: &Path,
+    local: &str,
+    what: &str,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(), ApiError> {
+    let base = proxied_name(store_root, local, what)?;
+    let shown = format!("{base}/{}", path.display());
+    let (root, inner, writable) = resolve(store_root, &shown.replace('%', "%25"))?;
+    if !writable {
+        return Err(ApiError {
+            status: 403,
+            code: "PERMISSION_DENIED",
+            message: "registry files are read-only".into(),
+        });
+    }
+    if path.as_os_str().is_empty() || root.join(&inner).is_dir() {
+        return Err(ApiError::invalid(format!(
+            "Artifact path refers to a directory, not a file: '{shown}'"
+        )));
+    }
+    LocalRepo::new(root)
+        .write_bytes(&inner, bytes)
+        .map_err(repo_error)
 }
 
 /// The `mlflow-artifacts:/` URI of a local path inside the store, when it is under a proxied

@@ -5,7 +5,10 @@
 //!
 //! Artifacts are served through the proxy routes (`/api/2.0/mlflow-artifacts/...`): runs and
 //! experiments are presented with `mlflow-artifacts:/` URIs that map onto the store's own
-//! `artifacts/` and `registry/` folders, and no path may leave them.
+//! `artifacts/` and `registry/` folders, and no path may leave them. The UI's routes outside
+//! the proto API (`/get-artifact`, `/model-versions/get-artifact`, logged-model files, the
+//! small upload, the bulk metric history) go through the same checks; `server-info`, like
+//! `/health`, needs no credentials.
 
 mod api;
 mod artifacts;
@@ -158,29 +161,7 @@ fn params(
     body: &[u8],
 ) -> ApiResult<Map<String, Value>> {
     if method == Method::GET || (body.is_empty() && uri.query().is_some()) {
-        let mut out = Map::new();
-        for (k, v) in form_urlencoded(uri.query().unwrap_or("")) {
-            const LISTS: [&str; 5] = [
-                "experiment_ids",
-                "run_ids",
-                "stages",
-                "order_by",
-                "run_id_list",
-            ];
-            match out.get_mut(&k) {
-                Some(Value::Array(a)) => a.push(Value::String(v)),
-                Some(existing) => {
-                    let first = existing.take();
-                    *existing = Value::Array(vec![first, Value::String(v)]);
-                }
-                None if LISTS.contains(&k.as_str()) => {
-                    out.insert(k, Value::Array(vec![Value::String(v)]));
-                }
-                None => {
-                    out.insert(k, Value::String(v));
-                }
-            }
-        }
+        let out = query_params(uri.query().unwrap_or(""));
         if !out.is_empty() || body.is_empty() {
             return Ok(out);
         }
@@ -226,6 +207,34 @@ fn params(
             message: "the request body must be a JSON object".into(),
         }),
     }
+}
+
+/// A query string's parameters: a repeated key, or a list field, becomes an array.
+fn query_params(query: &str) -> Map<String, Value> {
+    const LISTS: [&str; 5] = [
+        "experiment_ids",
+        "run_ids",
+        "stages",
+        "order_by",
+        "run_id_list",
+    ];
+    let mut out = Map::new();
+    for (k, v) in form_urlencoded(query) {
+        match out.get_mut(&k) {
+            Some(Value::Array(a)) => a.push(Value::String(v)),
+            Some(existing) => {
+                let first = existing.take();
+                *existing = Value::Array(vec![first, Value::String(v)]);
+            }
+            None if LISTS.contains(&k.as_str()) => {
+                out.insert(k, Value::Array(vec![Value::String(v)]));
+            }
+            None => {
+                out.insert(k, Value::String(v));
+            }
+        }
+    }
+    out
 }
 
 /// Decodes `a=1&b=x%20y` (each value decoded exactly once).
@@ -397,6 +406,20 @@ async fn route(
     match path.as_str() {
         "/health" => return (StatusCode::OK, "OK").into_response(),
         "/version" => return (StatusCode::OK, env!("CARGO_PKG_VERSION")).into_response(),
+        // As MLflow, answered without credentials: clients read it to learn how to talk to
+        // the server, and it holds nothing about the store.
+        "/api/3.0/mlflow/server-info" | "/ajax-api/3.0/mlflow/server-info" => {
+            return if method == Method::GET {
+                json_response(StatusCode::OK, api::server_info())
+            } else {
+                ApiError {
+                    status: 405,
+                    code: "BAD_REQUEST",
+                    message: format!("use GET on {path}"),
+                }
+                .response()
+            };
+        }
         _ => {}
     }
     let Some(user) = authorized(&shared.settings, &headers).await else {
@@ -428,6 +451,32 @@ async fn route(
             }
             .response()
         });
+    }
+    // MLflow's routes for its UI outside the proto API (downloads, upload, bulk history).
+    if api::is_ui_route(&path) {
+        let query = query_params(uri.query().unwrap_or(""));
+        let result = tokio::task::spawn_blocking(move || {
+            with_store(&root, |store| {
+                api::ui_route(store, &method, &path, &query, &body).unwrap_or_else(|| {
+                    Err(ApiError {
+                        status: 404,
+                        code: "ENDPOINT_NOT_FOUND",
+                        message: format!("no endpoint {path}"),
+                    })
+                })
+            })
+        })
+        .await;
+        return match result {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => e.response(),
+            Err(_) => ApiError {
+                status: 500,
+                code: "INTERNAL_ERROR",
+                message: "the request failed".into(),
+            }
+            .response(),
+        };
     }
     // MLflow's endpoints, and mlf's own (approvals, history) under `/api/2.0/mlf/`.
     let endpoint = path

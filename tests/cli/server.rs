@@ -2611,3 +2611,1098 @@ fn the_mlflow_client_logs_with_a_user_name_and_password() {
     let run = run_named(&runs, "authed");
     assert_eq!(metric_map(run)["loss"]["value"], json!(0.25), "{run:#}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bulk metric history, the UI's file routes, server-info
+
+/// Logs `(step, timestamp, value)` points of `key` to `run` through log-batch.
+#[track_caller]
+fn log_points(s: &Server, run: &str, key: &str, points: &[(i64, i64, Value)]) {
+    for chunk in points.chunks(1000) {
+        let metrics: Vec<Value> = chunk
+            .iter()
+            .map(|(step, ts, v)| json!({ "key": key, "value": v, "timestamp": ts, "step": step }))
+            .collect();
+        s.post_ok(
+            "runs/log-batch",
+            json!({ "run_id": run, "metrics": metrics }),
+        );
+    }
+}
+
+/// `GET PATH?QUERY` (any route), asserting 200; the JSON answer.
+#[track_caller]
+fn get_path_ok(s: &Server, path: &str, query: &[(&str, &str)]) -> Value {
+    let r = s.raw("GET", &format!("{path}{}", query_string(query)), &[], b"");
+    assert_eq!(r.status, 200, "GET {path} {query:?}:\n{r}");
+    r.json()
+}
+
+/// `(run_id, step, timestamp, value)` of each point of a bulk answer.
+fn points_of(v: &Value) -> Vec<(String, i64, i64, Value)> {
+    v["metrics"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|m| {
+                    assert!(m["key"].is_string(), "{m}");
+                    (
+                        m["run_id"].as_str().unwrap().to_string(),
+                        m["step"].as_i64().unwrap(),
+                        m["timestamp"].as_i64().unwrap(),
+                        m["value"].clone(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Two runs: `a` with steps 0..20 (timestamp 1000+step, value step), `b` with steps 0, 3, …,
+/// 18 (timestamp 5000+i, value 10·i) and three more points at step 2 (4.0 at 6999; NaN and
+/// 5.0 at 7000). The same points were logged into mlflow 3.17.2's server to find its answers.
+fn two_histories(s: &Server) -> (String, String) {
+    let a = s.create_run("0", "a");
+    let b = s.create_run("0", "b");
+    let points: Vec<(i64, i64, Value)> = (0..20).map(|i| (i, 1000 + i, json!(i as f64))).collect();
+    log_points(s, &a, "loss", &points);
+    let mut points: Vec<(i64, i64, Value)> = (0..7)
+        .map(|i| (i * 3, 5000 + i, json!((i * 10) as f64)))
+        .collect();
+    points.extend([
+        (2, 7000, json!("NaN")),
+        (2, 7000, json!(5.0)),
+        (2, 6999, json!(4.0)),
+    ]);
+    log_points(s, &b, "loss", &points);
+    (a, b)
+}
+
+const INTERVAL: &str = "metrics/get-history-bulk-interval";
+
+#[test]
+fn history_bulk_interval_samples_like_mlflow_sql_store() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let (a, b) = two_histories(&s);
+    let steps = |v: &Value, run: &str| -> Vec<i64> {
+        points_of(v)
+            .into_iter()
+            .filter(|p| p.0 == run)
+            .map(|p| p.1)
+            .collect()
+    };
+
+    // More points than max_results: the first point of each of 5 even buckets, the last bucket's
+    // replaced by the last point; runs in the order asked, each by step, timestamp, value.
+    let v = s.get_ok(
+        INTERVAL,
+        &[
+            ("run_ids", &a),
+            ("run_ids", &b),
+            ("metric_key", "loss"),
+            ("max_results", "5"),
+        ],
+    );
+    let got = points_of(&v);
+    assert_eq!(got.len(), 10, "{v:#}");
+    assert!(
+        got[..5].iter().all(|p| p.0 == a) && got[5..].iter().all(|p| p.0 == b),
+        "{v:#}"
+    );
+    assert_eq!(steps(&v, &a), [0, 4, 8, 12, 19], "{v:#}");
+    let b_points: Vec<(i64, i64, Value)> =
+        got[5..].iter().map(|p| (p.1, p.2, p.3.clone())).collect();
+    assert_eq!(
+        b_points,
+        [
+            (0, 5000, json!(0.0)),
+            (2, 7000, json!("NaN")),
+            (3, 5001, json!(10.0)),
+            (9, 5003, json!(30.0)),
+            (18, 5006, json!(60.0)),
+        ],
+        "{v:#}"
+    );
+    assert!(v["metrics"][0]["timestamp"].is_i64() && v["metrics"][0]["key"] == "loss");
+
+    // The run order follows the request; a run named twice is answered twice.
+    let v = s.get_ok(
+        INTERVAL,
+        &[
+            ("run_ids", &b),
+            ("run_ids", &a),
+            ("run_ids", &b),
+            ("metric_key", "loss"),
+            ("max_results", "1"),
+        ],
+    );
+    let got: Vec<(String, i64)> = points_of(&v).into_iter().map(|p| (p.0, p.1)).collect();
+    assert_eq!(
+        got,
+        [(b.clone(), 18), (a.clone(), 19), (b.clone(), 18)],
+        "max_results=1 keeps only the last point: {v:#}"
+    );
+
+    // A step range (inclusive); value breaks ties within a step.
+    let v = s.get_ok(
+        INTERVAL,
+        &[
+            ("run_ids", &b),
+            ("metric_key", "loss"),
+            ("max_results", "3"),
+            ("start_step", "2"),
+            ("end_step", "6"),
+        ],
+    );
+    let got: Vec<(i64, i64, Value)> = points_of(&v).into_iter().map(|p| (p.1, p.2, p.3)).collect();
+    assert_eq!(
+        got,
+        [
+            (2, 6999, json!(4.0)),
+            (2, 7000, json!(5.0)),
+            (6, 5002, json!(20.0))
+        ],
+        "{v:#}"
+    );
+    let v = s.get_ok(
+        INTERVAL,
+        &[
+            ("run_ids", &a),
+            ("metric_key", "loss"),
+            ("start_step", "3"),
+            ("end_step", "3"),
+        ],
+    );
+    assert_eq!(steps(&v, &a), [3], "{v:#}");
+    let v = s.get_ok(
+        INTERVAL,
+        &[
+            ("run_ids", &a),
+            ("metric_key", "loss"),
+            ("max_results", "3"),
+            ("start_step", "3"),
+            ("end_step", "17"),
+        ],
+    );
+    assert_eq!(steps(&v, &a), [3, 8, 17], "{v:#}");
+
+    // No more points than max_results (the default is 2500): all of them.
+    let v = s.get_ok(INTERVAL, &[("run_ids", &a), ("metric_key", "loss")]);
+    assert_eq!(steps(&v, &a), (0..20).collect::<Vec<_>>(), "{v:#}");
+    let v = s.get_ok(
+        INTERVAL,
+        &[
+            ("run_ids", &a),
+            ("metric_key", "loss"),
+            ("max_results", "20"),
+        ],
+    );
+    assert_eq!(steps(&v, &a).len(), 20, "{v:#}");
+
+    // A larger history: 3000 points sampled to 7 and to 2500.
+    let c = s.create_run("0", "c");
+    let points: Vec<(i64, i64, Value)> = (0..3000)
+        .map(|i| (i, 10_000 + i, json!(i as f64 / 2.0)))
+        .collect();
+    log_points(&s, &c, "acc", &points);
+    let v = s.get_ok(
+        INTERVAL,
+        &[("run_ids", &c), ("metric_key", "acc"), ("max_results", "7")],
+    );
+    // 3000 = 7·428 + 4: buckets of 429, 429, 429, 429, 428, 428, 428.
+    assert_eq!(
+        steps(&v, &c),
+        [0, 429, 858, 1287, 1716, 2144, 2999],
+        "{v:#}"
+    );
+    let v = s.get_ok(INTERVAL, &[("run_ids", &c), ("metric_key", "acc")]);
+    let got = steps(&v, &c);
+    assert_eq!(got.len(), 2500);
+    // 3000 = 2500·1 + 500: the first 500 buckets hold two points, the others one.
+    let expected: Vec<i64> = (0..2499)
+        .map(|b: i64| b + b.min(500))
+        .chain([2999])
+        .collect();
+    assert_eq!(got, expected);
+
+    // Unknown runs and keys have no points: the empty list is left out, as protobuf does.
+    let none = "0123456789abcdef0123456789abcdef";
+    assert_eq!(
+        s.get_ok(INTERVAL, &[("run_ids", none), ("metric_key", "loss")]),
+        json!({})
+    );
+    assert_eq!(
+        s.get_ok(INTERVAL, &[("run_ids", &a), ("metric_key", "nope")]),
+        json!({})
+    );
+    // The UI's path answers the same.
+    let v = get_path_ok(
+        &s,
+        &format!("/ajax-api/2.0/mlflow/{INTERVAL}"),
+        &[
+            ("run_ids", &a),
+            ("metric_key", "loss"),
+            ("max_results", "5"),
+        ],
+    );
+    assert_eq!(steps(&v, &a), [0, 4, 8, 12, 19], "{v:#}");
+}
+
+#[test]
+fn history_bulk_interval_refuses_bad_parameters_as_mlflow_does() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let (a, _) = two_histories(&s);
+    let many: Vec<String> = (0..101).map(|i| format!("{i:032x}")).collect();
+    let hundred: Vec<(&str, &str)> = many[..100]
+        .iter()
+        .map(|r| ("run_ids", r.as_str()))
+        .chain([("metric_key", "loss")])
+        .collect();
+    let too_many: Vec<(&str, &str)> = many
+        .iter()
+        .map(|r| ("run_ids", r.as_str()))
+        .chain([("metric_key", "loss")])
+        .collect();
+    assert_eq!(
+        s.get_ok(INTERVAL, &hundred),
+        json!({}),
+        "100 runs are allowed"
+    );
+    let docs = "See the API docs for more information about request parameters.";
+    let cases: Vec<(Vec<(&str, &str)>, String)> = vec![
+        (
+            vec![("metric_key", "loss")],
+            format!("Missing value for required parameter 'run_ids'. {docs}"),
+        ),
+        (
+            vec![("run_ids", &a)],
+            format!("Missing value for required parameter 'metric_key'. {docs}"),
+        ),
+        (
+            vec![("run_ids", &a), ("metric_key", "")],
+            format!("Missing value for required parameter 'metric_key'. {docs}"),
+        ),
+        (
+            too_many,
+            format!(
+                "GetMetricHistoryBulkInterval request must specify at most 100 run_ids. Received 101 run_ids. {docs}"
+            ),
+        ),
+        (
+            vec![
+                ("run_ids", &a),
+                ("metric_key", "loss"),
+                ("max_results", "0"),
+            ],
+            format!("max_results must be between 1 and 2500. {docs}"),
+        ),
+        (
+            vec![
+                ("run_ids", &a),
+                ("metric_key", "loss"),
+                ("max_results", "-3"),
+            ],
+            format!("max_results must be between 1 and 2500. {docs}"),
+        ),
+        (
+            vec![
+                ("run_ids", &a),
+                ("metric_key", "loss"),
+                ("max_results", "2501"),
+            ],
+            format!("max_results must be between 1 and 2500. {docs}"),
+        ),
+        (
+            vec![
+                ("run_ids", &a),
+                ("metric_key", "loss"),
+                ("max_results", "abc"),
+            ],
+            format!(
+                "Invalid value \"abc\" for parameter 'max_results' supplied:  Hint: Value was of type 'str'. {docs}"
+            ),
+        ),
+        (
+            vec![
+                ("run_ids", &a),
+                ("metric_key", "loss"),
+                ("max_results", "2.5"),
+            ],
+            format!(
+                "Invalid value \"2.5\" for parameter 'max_results' supplied:  Hint: Value was of type 'str'. {docs}"
+            ),
+        ),
+        (
+            vec![
+                ("run_ids", &a),
+                ("metric_key", "loss"),
+                ("start_step", "x"),
+                ("end_step", "1"),
+            ],
+            format!(
+                "Invalid value \"x\" for parameter 'start_step' supplied:  Hint: Value was of type 'str'. {docs}"
+            ),
+        ),
+        (
+            vec![
+                ("run_ids", &a),
+                ("metric_key", "loss"),
+                ("start_step", ""),
+                ("end_step", ""),
+            ],
+            format!(
+                "Invalid value \"\" for parameter 'start_step' supplied:  Hint: Value was of type 'str'. {docs}"
+            ),
+        ),
+        (
+            vec![("run_ids", &a), ("metric_key", "loss"), ("start_step", "1")],
+            "If either start step or end step are specified, both must be specified.".into(),
+        ),
+        (
+            vec![("run_ids", &a), ("metric_key", "loss"), ("end_step", "1")],
+            "If either start step or end step are specified, both must be specified.".into(),
+        ),
+        (
+            vec![
+                ("run_ids", &a),
+                ("metric_key", "loss"),
+                ("start_step", "5"),
+                ("end_step", "1"),
+            ],
+            "end_step must be greater than start_step. Found start_step=5 and end_step=1.".into(),
+        ),
+    ];
+    for (query, message) in cases {
+        let r = s.get(INTERVAL, &query);
+        let got = r.error(400, "INVALID_PARAMETER_VALUE");
+        assert_eq!(got, message, "{query:?}");
+    }
+    // GET only.
+    let r = s.post(INTERVAL, json!({ "run_ids": [a], "metric_key": "loss" }));
+    assert!((400..500).contains(&r.status), "{r}");
+}
+
+const BULK: &str = "/ajax-api/2.0/mlflow/metrics/get-history-bulk";
+
+#[test]
+fn history_bulk_answers_every_point_by_run_then_time_and_refuses_bad_parameters() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let (a, b) = two_histories(&s);
+    let (first, second) = if a < b { (&a, &b) } else { (&b, &a) };
+
+    // By run id (not the order asked), then timestamp, step, value; every point.
+    let v = get_path_ok(
+        &s,
+        BULK,
+        &[
+            ("run_id", second),
+            ("run_id", first),
+            ("metric_key", "loss"),
+        ],
+    );
+    let got = points_of(&v);
+    assert_eq!(got.len(), 30, "{v:#}");
+    let mut sorted = got.clone();
+    sorted.sort_by(|x, y| (&x.0, x.2, x.1).cmp(&(&y.0, y.2, y.1)));
+    assert_eq!(got, sorted, "{v:#}");
+    assert_eq!(&got[0].0, first, "{v:#}");
+    let b_points: Vec<(i64, i64, Value)> = got
+        .iter()
+        .filter(|p| p.0 == b)
+        .map(|p| (p.1, p.2, p.3.clone()))
+        .collect();
+    assert_eq!(
+        b_points[b_points.len() - 3..],
+        [
+            (2, 6999, json!(4.0)),
+            (2, 7000, json!("NaN")),
+            (2, 7000, json!(5.0))
+        ],
+        "NaN (stored as 0) before 5.0 at the same time and step: {v:#}"
+    );
+    // max_results caps the whole answer, not each run.
+    let v = get_path_ok(
+        &s,
+        BULK,
+        &[
+            ("run_id", &a),
+            ("run_id", &b),
+            ("metric_key", "loss"),
+            ("max_results", "12"),
+        ],
+    );
+    let got = points_of(&v);
+    assert_eq!(got.len(), 12, "{v:#}");
+    assert!(got.iter().all(|p| &p.0 == first), "{v:#}");
+    // Larger than 25,000 is taken as 25,000; 0 gives nothing; unknown runs and keys nothing.
+    let v = get_path_ok(
+        &s,
+        BULK,
+        &[
+            ("run_id", &a),
+            ("metric_key", "loss"),
+            ("max_results", "99999"),
+        ],
+    );
+    assert_eq!(points_of(&v).len(), 20);
+    for query in [
+        vec![
+            ("run_id", a.as_str()),
+            ("metric_key", "loss"),
+            ("max_results", "0"),
+        ],
+        vec![
+            ("run_id", "0123456789abcdef0123456789abcdef"),
+            ("metric_key", "loss"),
+        ],
+        vec![("run_id", a.as_str()), ("metric_key", "")],
+    ] {
+        assert_eq!(
+            get_path_ok(&s, BULK, &query),
+            json!({ "metrics": [] }),
+            "{query:?}"
+        );
+    }
+
+    let many: Vec<String> = (0..101).map(|i| format!("{i:032x}")).collect();
+    let too_many: Vec<(&str, &str)> = many
+        .iter()
+        .map(|r| ("run_id", r.as_str()))
+        .chain([("metric_key", "loss")])
+        .collect();
+    for (query, message) in [
+        (
+            vec![("metric_key", "loss")],
+            "GetMetricHistoryBulk request must specify at least one run_id.",
+        ),
+        (
+            vec![("run_id", a.as_str())],
+            "GetMetricHistoryBulk request must specify a metric_key.",
+        ),
+        (
+            too_many,
+            "GetMetricHistoryBulk request cannot specify more than 100 run_ids. Received 101 run_ids.",
+        ),
+    ] {
+        let r = s.raw("GET", &format!("{BULK}{}", query_string(&query)), &[], b"");
+        assert_eq!(r.error(400, "INVALID_PARAMETER_VALUE"), message);
+    }
+    // MLflow answers these with a 500 or a strange slice; a client's mistake is a 400 here.
+    for bad in ["abc", "-3", ""] {
+        let query = [
+            ("run_id", a.as_str()),
+            ("metric_key", "loss"),
+            ("max_results", bad),
+        ];
+        let r = s.raw("GET", &format!("{BULK}{}", query_string(&query)), &[], b"");
+        r.error(400, "INVALID_PARAMETER_VALUE");
+    }
+    // Only under /ajax-api, as MLflow.
+    s.get(
+        "metrics/get-history-bulk",
+        &[("run_id", &a), ("metric_key", "loss")],
+    )
+    .error(404, "ENDPOINT_NOT_FOUND");
+}
+
+#[test]
+fn metric_history_orders_by_timestamp_step_then_value() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "order");
+    log_points(
+        &s,
+        &run,
+        "m",
+        &[
+            (1, 10, json!(3.0)),
+            (1, 10, json!(-1.0)),
+            (0, 20, json!(1.0)),
+            (2, 5, json!(0.0)),
+            (1, 10, json!("NaN")),
+            (1, 10, json!(0.0)),
+        ],
+    );
+    let v = s.get_ok(
+        "metrics/get-history",
+        &[("run_id", &run), ("metric_key", "m")],
+    );
+    let got: Vec<(i64, i64, Value)> = v["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["timestamp"].as_i64().unwrap(),
+                m["step"].as_i64().unwrap(),
+                m["value"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (5, 2, json!(0.0)),
+            (10, 1, json!(-1.0)),
+            (10, 1, json!(0.0)),
+            (10, 1, json!("NaN")),
+            (10, 1, json!(3.0)),
+            (20, 0, json!(1.0)),
+        ],
+        "{v:#}"
+    );
+}
+
+/// Files of a run, a model version of it and a logged model, for the download routes.
+fn files_for_downloads(s: &Server) -> (String, String) {
+    let run = s.create_run("0", "files");
+    s.put_artifact(
+        &format!("artifacts/0/{run}/artifacts/model/MLmodel"),
+        b"flavors: {}\n",
+    );
+    s.put_artifact(
+        &format!("artifacts/0/{run}/artifacts/model/sub/w.bin"),
+        b"\x00\x01weights",
+    );
+    s.put_artifact(&format!("artifacts/0/{run}/artifacts/notes.txt"), b"hello");
+    s.post_ok("registered-models/create", json!({ "name": "dl" }));
+    s.post_ok(
+        "model-versions/create",
+        json!({ "name": "dl", "source": format!("runs:/{run}/model"), "run_id": run }),
+    );
+    let m = s.post_ok(
+        "logged-models",
+        json!({ "experiment_id": "0", "name": "lm" }),
+    )["model"]["info"]["model_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.put_artifact(
+        &format!("artifacts/0/models/{m}/artifacts/MLmodel"),
+        b"logged: yes\n",
+    );
+    (run, m)
+}
+
+#[test]
+fn the_ui_download_routes_send_files_of_runs_model_versions_and_logged_models() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let (run, model) = files_for_downloads(&s);
+    let get = |target: String| s.raw("GET", &target, &[], b"");
+    let file = |target: String, body: &[u8], name: &str| {
+        let r = get(target.clone());
+        assert_eq!(r.status, 200, "{target}:\n{r}");
+        assert_eq!(r.body, body, "{target}");
+        assert_eq!(
+            r.header("content-disposition"),
+            Some(format!("attachment; filename=\"{name}\"").as_str()),
+            "{r}"
+        );
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{r}");
+    };
+    file(
+        format!("/get-artifact?run_id={run}&path=notes.txt"),
+        b"hello",
+        "notes.txt",
+    );
+    file(
+        format!("/get-artifact?run_uuid={run}&path=model%2Fsub%2Fw.bin"),
+        b"\x00\x01weights",
+        "w.bin",
+    );
+    file(
+        "/model-versions/get-artifact?name=dl&version=1&path=MLmodel".into(),
+        b"flavors: {}\n",
+        "MLmodel",
+    );
+    file(
+        "/model-versions/get-artifact?name=dl&version=1&path=sub/w.bin".into(),
+        b"\x00\x01weights",
+        "w.bin",
+    );
+    file(
+        format!(
+            "/ajax-api/2.0/mlflow/logged-models/{model}/artifacts/files?artifact_file_path=MLmodel"
+        ),
+        b"logged: yes\n",
+        "MLmodel",
+    );
+
+    let err = |target: String, status: u16, code: &str| -> String {
+        let r = get(target.clone());
+        assert!(
+            !r.text().contains("hello") && !r.text().contains("weights"),
+            "{target}:\n{r}"
+        );
+        r.error(status, code)
+    };
+    let m = err(
+        format!("/get-artifact?run_id={run}&path=model"),
+        400,
+        "INVALID_PARAMETER_VALUE",
+    );
+    assert_eq!(
+        m,
+        format!(
+            "Artifact path refers to a directory, not a file: 'artifacts/0/{run}/artifacts/model'"
+        )
+    );
+    err(
+        format!("/get-artifact?run_id={run}&path="),
+        400,
+        "INVALID_PARAMETER_VALUE",
+    );
+    let m = err(
+        format!("/get-artifact?run_id={run}&path=nope.txt"),
+        404,
+        "RESOURCE_DOES_NOT_EXIST",
+    );
+    assert_eq!(
+        m,
+        format!("No such artifact: 'artifacts/0/{run}/artifacts/nope.txt'")
+    );
+    let none = "0123456789abcdef0123456789abcdef";
+    let m = err(
+        format!("/get-artifact?run_id={none}&path=notes.txt"),
+        404,
+        "RESOURCE_DOES_NOT_EXIST",
+    );
+    assert_eq!(m, format!("Run with id={none} not found"));
+    err(
+        format!("/get-artifact?run_id={run}"),
+        400,
+        "INVALID_PARAMETER_VALUE",
+    );
+    err(
+        "/get-artifact?path=notes.txt".into(),
+        400,
+        "INVALID_PARAMETER_VALUE",
+    );
+    let m = err(
+        "/model-versions/get-artifact?name=dl&version=9&path=MLmodel".into(),
+        404,
+        "RESOURCE_DOES_NOT_EXIST",
+    );
+    assert_eq!(m, "Model Version (name=dl, version=9) not found");
+    err(
+        "/model-versions/get-artifact?name=zz&version=1&path=MLmodel".into(),
+        404,
+        "RESOURCE_DOES_NOT_EXIST",
+    );
+    let m = err(
+        "/model-versions/get-artifact?name=dl&version=abc&path=MLmodel".into(),
+        400,
+        "INVALID_PARAMETER_VALUE",
+    );
+    assert_eq!(m, "Parameter 'version' must be an integer, got 'abc'.");
+    err(
+        "/model-versions/get-artifact?version=1&path=MLmodel".into(),
+        400,
+        "INVALID_PARAMETER_VALUE",
+    );
+    err(
+        "/model-versions/get-artifact?name=dl&path=MLmodel".into(),
+        400,
+        "INVALID_PARAMETER_VALUE",
+    );
+    err(
+        "/model-versions/get-artifact?name=dl&version=1&path=sub".into(),
+        400,
+        "INVALID_PARAMETER_VALUE",
+    );
+    err(
+        format!("/ajax-api/2.0/mlflow/logged-models/{model}/artifacts/files"),
+        400,
+        "BAD_REQUEST",
+    );
+    let m = err(
+        "/ajax-api/2.0/mlflow/logged-models/m-nope/artifacts/files?artifact_file_path=MLmodel"
+            .into(),
+        404,
+        "RESOURCE_DOES_NOT_EXIST",
+    );
+    assert_eq!(m, "Logged model with ID 'm-nope' not found.");
+    // GET only.
+    let r = s.raw(
+        "POST",
+        &format!("/get-artifact?run_id={run}&path=notes.txt"),
+        &[],
+        b"",
+    );
+    assert_eq!(r.status, 405, "{r}");
+}
+
+#[test]
+fn the_ui_file_routes_refuse_traversal_and_read_nothing_outside_the_store() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let (run, model) = files_for_downloads(&s);
+    let other = s.create_run("0", "other");
+    s.put_artifact(
+        &format!("artifacts/0/{other}/artifacts/private.txt"),
+        b"hello",
+    );
+    let outside = plant_secret(&env);
+    let secret = outside.join("secret.txt");
+    let abs = secret.display().to_string();
+    // Symlinks planted in the run's folder: out of the store, and into another run.
+    let run_dir = env.store().join(format!("artifacts/0/{run}/artifacts"));
+    let other_file = env
+        .store()
+        .join(format!("artifacts/0/{other}/artifacts/private.txt"));
+    std::os::unix::fs::symlink(&outside, run_dir.join("evil")).unwrap();
+    std::os::unix::fs::symlink(&secret, run_dir.join("evil.txt")).unwrap();
+    std::os::unix::fs::symlink(&other_file, run_dir.join("peer.txt")).unwrap();
+    let before_out = outside_store(&env);
+    let before_in = proxied(&env);
+    let mut bad = Vec::new();
+    for path in ["evil/secret.txt", "evil.txt", "peer.txt", "evil"] {
+        let target = format!("/get-artifact?run_id={run}&path={path}");
+        let r = s.raw("GET", &target, &[], b"");
+        if !is_refusal(r.status) || leaks(&r) || r.text().contains("hello") {
+            bad.push(format!("GET {target}:\n{r}"));
+        }
+    }
+    let mut paths: Vec<String> = vec![
+        "../../../../outside/secret.txt".into(),
+        "../../../../../outside/secret.txt".into(),
+        format!("../{other}/artifacts/private.txt"),
+        format!("../../{other}/artifacts/private.txt"),
+        "../../../mlf.db".into(),
+        "../../../../mlf.db".into(),
+        "sub/../../../../../outside/secret.txt".into(),
+        "notes.txt/../../../../../outside/secret.txt".into(),
+        "%2e%2e/%2e%2e/%2e%2e/%2e%2e/outside/secret.txt".into(),
+        "%252e%252e%252f%252e%252e%252f%252e%252e%252f%252e%252e%252foutside%252fsecret.txt".into(),
+        "..\\..\\..\\..\\outside\\secret.txt".into(),
+        "..%5c..%5c..%5c..%5coutside%5csecret.txt".into(),
+        abs.clone(),
+        format!("file://{abs}"),
+        "/etc/passwd".into(),
+        "../../../../../../../../../../etc/passwd".into(),
+        "a;/../../../../../outside/secret.txt".into(),
+        "a%3f/../../../../../outside/secret.txt".into(),
+        "a%23/../../../../../outside/secret.txt".into(),
+        "a%00/../../../../../outside/secret.txt".into(),
+        ".%2e/.%2e/.%2e/.%2e/outside/secret.txt".into(),
+    ];
+    paths.extend(traversals(&abs));
+    for path in &paths {
+        // Each path goes in raw (as a client could send it) and percent-encoded once.
+        for value in [path.clone(), encode(path)] {
+            for target in [
+                format!("/get-artifact?run_id={run}&path={value}"),
+                format!("/get-artifact?path={value}&run_uuid={run}"),
+                format!("/model-versions/get-artifact?name=dl&version=1&path={value}"),
+                format!(
+                    "/ajax-api/2.0/mlflow/logged-models/{model}/artifacts/files?artifact_file_path={value}"
+                ),
+            ] {
+                let r = s.raw("GET", &target, &[], b"");
+                if !is_refusal(r.status) || leaks(&r) || r.text().contains("hello") {
+                    bad.push(format!("GET {target}:\n{r}"));
+                }
+            }
+            let target =
+                format!("/ajax-api/2.0/mlflow/upload-artifact?run_uuid={run}&path={value}");
+            let r = s.raw(
+                "POST",
+                &target,
+                &[("Content-Type", "application/octet-stream")],
+                b"PWNED",
+            );
+            if !is_refusal(r.status) {
+                bad.push(format!("POST {target}:\n{r}"));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} answers let a path out:\n\n{}",
+        bad.len(),
+        bad.join("\n\n")
+    );
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), SECRET);
+    assert_eq!(
+        outside_store(&env),
+        before_out,
+        "files outside the store changed"
+    );
+    assert_eq!(proxied(&env), before_in, "files inside the store changed");
+    // A traversal is refused before the run is looked up, as MLflow does.
+    let r = s.raw("GET", "/get-artifact?run_id=nope&path=../x", &[], b"");
+    assert_eq!(r.error(400, "INVALID_PARAMETER_VALUE"), "Invalid path");
+}
+
+#[test]
+fn the_ui_upload_route_writes_one_small_file_into_the_run() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "up");
+    let upload = |query: String, body: &[u8]| {
+        s.raw(
+            "POST",
+            &format!("/ajax-api/2.0/mlflow/upload-artifact?{query}"),
+            &[("Content-Type", "application/octet-stream")],
+            body,
+        )
+    };
+    let r = upload(format!("run_uuid={run}&path=dir/note.txt"), b"first");
+    assert_eq!((r.status, r.body.as_slice()), (200, &b""[..]), "{r}");
+    let r = upload(format!("run_uuid={run}&path=dir%2Fnote.txt"), b"second");
+    assert_eq!(r.status, 200, "a file is replaced:\n{r}");
+    let file = env
+        .store()
+        .join(format!("artifacts/0/{run}/artifacts/dir/note.txt"));
+    assert_eq!(std::fs::read(&file).unwrap(), b"second");
+    let r = s.raw(
+        "GET",
+        &format!("/get-artifact?run_id={run}&path=dir/note.txt"),
+        &[],
+        b"",
+    );
+    assert_eq!(r.body, b"second", "{r}");
+
+    for (query, body, status, code, message) in [
+        (
+            format!("run_id={run}&path=x.txt"),
+            &b"d"[..],
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "Request must specify run_uuid.",
+        ),
+        (
+            format!("run_uuid={run}"),
+            &b"d"[..],
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "Request must specify path.",
+        ),
+        (
+            format!("run_uuid={run}&path=e.txt"),
+            &b""[..],
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "Request must specify data.",
+        ),
+        (
+            format!("run_uuid={run}&path=../x.txt"),
+            &b"d"[..],
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "Invalid path",
+        ),
+        (
+            "run_uuid=nope&path=x.txt".to_string(),
+            &b"d"[..],
+            404,
+            "RESOURCE_DOES_NOT_EXIST",
+            "Run with id=nope not found",
+        ),
+    ] {
+        let r = upload(query.clone(), body);
+        assert_eq!(r.error(status, code), message, "{query}");
+    }
+    // A folder is not replaced by a file, nor a file by a folder.
+    upload(format!("run_uuid={run}&path=dir"), b"d").error(400, "INVALID_PARAMETER_VALUE");
+    upload(format!("run_uuid={run}&path=dir/note.txt/deeper"), b"d")
+        .error(400, "INVALID_PARAMETER_VALUE");
+    let big = vec![b'x'; 10 * 1024 * 1024 + 1];
+    let m =
+        upload(format!("run_uuid={run}&path=big.bin"), &big).error(400, "INVALID_PARAMETER_VALUE");
+    assert_eq!(m, "Artifact size is too large. Max size is 10MB.");
+    assert!(
+        !env.store()
+            .join(format!("artifacts/0/{run}/artifacts/big.bin"))
+            .exists()
+    );
+    assert_eq!(
+        s.raw(
+            "GET",
+            &format!("/ajax-api/2.0/mlflow/upload-artifact?run_uuid={run}&path=a"),
+            &[],
+            b""
+        )
+        .status,
+        405
+    );
+}
+
+#[test]
+fn server_info_has_mlflow_3_17_shape_and_needs_no_credentials() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &["--auth-token", "s3cret"]);
+    let expected = json!({
+        "store_type": "SqlStore",
+        "workspaces_enabled": false,
+        "trace_archival_enabled": false,
+        "multipart_uploads_enabled": false,
+        "multipart_downloads_enabled": false,
+        "presigned_upload_run_id_supported": true,
+        "presigned_upload_model_id_supported": true,
+        "features_enabled": { "gateway": false },
+    });
+    for path in [
+        "/api/3.0/mlflow/server-info",
+        "/ajax-api/3.0/mlflow/server-info",
+    ] {
+        let r = s.raw("GET", path, &[], b"");
+        assert_eq!(r.status, 200, "{r}");
+        assert_eq!(r.header("content-type"), Some("application/json"), "{r}");
+        assert_eq!(r.json(), expected, "{r}");
+        assert_eq!(s.raw("POST", path, &[], b"").status, 405);
+    }
+    // The other new routes still need the token.
+    for target in [
+        "/get-artifact?run_id=x&path=a".to_string(),
+        "/model-versions/get-artifact?name=m&version=1&path=a".into(),
+        format!("{BULK}?run_id=x&metric_key=m"),
+        format!("{TRACKING}/{INTERVAL}?run_ids=x&metric_key=m"),
+        "/ajax-api/2.0/mlflow/logged-models/m-x/artifacts/files?artifact_file_path=a".into(),
+    ] {
+        let r = s.raw("GET", &target, &[], b"");
+        assert_eq!(r.status, 401, "{target}:\n{r}");
+    }
+    let r = s.raw(
+        "POST",
+        "/ajax-api/2.0/mlflow/upload-artifact?run_uuid=x&path=a",
+        &[],
+        b"d",
+    );
+    assert_eq!(r.status, 401, "{r}");
+    let r = s.raw(
+        "GET",
+        "/get-artifact?run_id=x&path=a",
+        &[("Authorization", "Bearer s3cret")],
+        b"",
+    );
+    r.error(404, "RESOURCE_DOES_NOT_EXIST");
+}
+
+#[test]
+fn experiment_tags_searches_outputs_and_aliases_answer_as_mlflow() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    // experiments/create takes tags[], checked whole before anything is created.
+    let id = s.post_ok(
+        "experiments/create",
+        json!({ "name": "tagged", "tags": [{ "key": "team", "value": "ml" }, { "key": "empty" }] }),
+    )["experiment_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let e = s.get_ok("experiments/get", &[("experiment_id", &id)])["experiment"].clone();
+    assert_eq!(
+        kv_map(&e["tags"]),
+        BTreeMap::from([
+            ("empty".to_string(), json!("")),
+            ("team".to_string(), json!("ml")),
+        ]),
+        "{e:#}"
+    );
+    let long = "x".repeat(20_001);
+    for (name, tags) in [
+        ("bad1", json!([{ "key": "bad$key", "value": "v" }])),
+        ("bad2", json!([{ "key": "k".repeat(251), "value": "v" }])),
+        ("bad3", json!([{ "key": "k", "value": long }])),
+        ("bad4", json!([{ "value": "v" }])),
+        (
+            "bad5",
+            json!([{ "key": "k", "value": "1" }, { "key": "k", "value": "2" }]),
+        ),
+        ("bad6", json!("x")),
+    ] {
+        s.post("experiments/create", json!({ "name": name, "tags": tags }))
+            .error(400, "INVALID_PARAMETER_VALUE");
+        s.get("experiments/get-by-name", &[("experiment_name", name)])
+            .error(404, "RESOURCE_DOES_NOT_EXIST");
+    }
+    s.post_ok(
+        "experiments/create",
+        json!({ "name": "edge", "tags": [{ "key": "k", "value": "x".repeat(20_000) }] }),
+    );
+    let m = s
+        .post(
+            "experiments/set-experiment-tag",
+            json!({ "experiment_id": id, "key": "k", "value": long }),
+        )
+        .error(400, "INVALID_PARAMETER_VALUE");
+    assert_eq!(m, "'value' exceeds the maximum length of 20000 characters");
+
+    // experiments/search has no default max_results in MLflow.
+    for body in [
+        json!({}),
+        json!({ "max_results": 0 }),
+        json!({ "max_results": -1 }),
+    ] {
+        let m = s
+            .post("experiments/search", body.clone())
+            .error(400, "INVALID_PARAMETER_VALUE");
+        assert!(m.contains("It must be a positive integer"), "{body}: {m}");
+    }
+    let m = s
+        .post("experiments/search", json!({ "max_results": 50_001 }))
+        .error(400, "INVALID_PARAMETER_VALUE");
+    assert!(m.contains("It must be at most 50000"), "{m}");
+    s.get("experiments/search", &[])
+        .error(400, "INVALID_PARAMETER_VALUE");
+    s.post_ok("experiments/search", json!({ "max_results": 50_000 }));
+
+    // runs/outputs needs models (an empty list is fine).
+    let run = s.create_run(&id, "r");
+    let m = s
+        .post("runs/outputs", json!({ "run_id": run }))
+        .error(400, "INVALID_PARAMETER_VALUE");
+    assert!(m.contains("'models'"), "{m}");
+    s.post_ok("runs/outputs", json!({ "run_id": run, "models": [] }));
+
+    // Logged-model params are kept.
+    let model = s.post_ok(
+        "logged-models",
+        json!({ "experiment_id": id, "name": "lm" }),
+    )["model"]["info"]["model_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.post_ok(
+        &format!("logged-models/{model}/params"),
+        json!({ "params": [{ "key": "alpha", "value": "0.5" }] }),
+    );
+    let got = s.get_ok(&format!("logged-models/{model}"), &[]);
+    assert_eq!(
+        got["model"]["data"]["params"],
+        json!([{ "key": "alpha", "value": "0.5" }]),
+        "{got:#}"
+    );
+    s.post("logged-models/m-nope/params", json!({ "params": [] }))
+        .error(404, "RESOURCE_DOES_NOT_EXIST");
+
+    // A missing alias is MLflow's 400; a missing model its 404.
+    s.put_artifact(
+        &format!("artifacts/{id}/{run}/artifacts/model/MLmodel"),
+        b"flavors: {}\n",
+    );
+    s.post_ok("registered-models/create", json!({ "name": "al" }));
+    s.post_ok(
+        "model-versions/create",
+        json!({ "name": "al", "source": format!("runs:/{run}/model"), "run_id": run }),
+    );
+    let m = s
+        .get(
+            "registered-models/alias",
+            &[("name", "al"), ("alias", "nope")],
+        )
+        .error(400, "INVALID_PARAMETER_VALUE");
+    assert_eq!(m, "Registered model alias nope not found.");
+    let m = s
+        .get(
+            "registered-models/alias",
+            &[("name", "zz"), ("alias", "champ")],
+        )
+        .error(404, "RESOURCE_DOES_NOT_EXIST");
+    assert_eq!(m, "Registered Model with name=zz not found");
+}
