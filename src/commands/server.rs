@@ -17,9 +17,9 @@ use crate::server::{Settings, run_foreground};
 /// `/api/2.0/mlflow-artifacts/…`). Point clients at it with
 /// `MLFLOW_TRACKING_URI=http://127.0.0.1:5000`. Listens on loopback unless told otherwise.
 ///
-/// With `--users FILE`, every route asks for HTTP Basic credentials of a user in FILE (the
-/// `mlflow` client sends `MLFLOW_TRACKING_USERNAME` and `MLFLOW_TRACKING_PASSWORD`); add users
-/// with `mlf server passwd USER --users FILE`.
+/// With `--users FILE`, every route but `/health`, `/version` and `server-info` asks for HTTP
+/// Basic credentials of a user in FILE (the `mlflow` client sends `MLFLOW_TRACKING_USERNAME`
+/// and `MLFLOW_TRACKING_PASSWORD`); add users with `mlf server passwd USER --users FILE`.
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct ServerArgs {
@@ -32,11 +32,11 @@ pub struct ServerArgs {
     #[arg(short, long, default_value_t = 5000)]
     port: u16,
     /// Require `Authorization: Bearer TOKEN` (or HTTP Basic with the token as password) on
-    /// every route
+    /// every route but `/health`, `/version` and `server-info`
     #[arg(long, env = env::MLF_SERVER_TOKEN, value_name = "TOKEN", hide_env_values = true)]
     auth_token: Option<String>,
-    /// Require HTTP Basic `user:password` of a user in FILE on every route (`name:hash` lines,
-    /// made with `mlf server passwd`)
+    /// Require HTTP Basic `user:password` of a user in FILE on every route but `/health`,
+    /// `/version` and `server-info` (`name:hash` lines, made with `mlf server passwd`)
     #[arg(long, env = env::MLF_SERVER_USERS, value_name = "FILE")]
     users: Option<PathBuf>,
     /// Largest request body accepted, in bytes
