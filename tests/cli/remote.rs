@@ -162,6 +162,12 @@ fn tracking_flow(c: &TestEnv) {
         compare.contains("params.lr") && compare.contains('≠'),
         "{compare}"
     );
+    let plot = ok(
+        c,
+        &["runs", "plot", "second", "-m", "acc", "--style", "markers"],
+    )
+    .stdout;
+    assert!(plot.contains("second"), "{plot}");
     let diff = ok(c, &["runs", "diff", "first", "second"]).stdout;
     assert!(diff.contains("outputs/sub/b.txt"), "{diff}");
     let show = ok(c, &["runs", "show", &id[..8]]).stdout;
@@ -278,8 +284,58 @@ fn registry_and_models_work_against_mlf_server() {
     ok(&c, &["registry", "alias", "clf", "champion", "1"]);
     ok(&c, &["registry", "tag", "clf", "team=ml"]);
     ok(&c, &["registry", "describe", "clf", "the classifier"]);
+    ok(
+        &c,
+        &["registry", "tag", "clf", "--version", "1", "stage=ok"],
+    );
+    ok(&c, &["registry", "create", "other", "-d", "empty for now"]);
     let listed = ok(&c, &["registry", "list"]).stdout;
-    assert!(listed.contains("champion→1"), "{listed}");
+    assert!(
+        listed.contains("champion→1") && listed.contains("other"),
+        "{listed}"
+    );
+    let filtered = ok(&c, &["registry", "list", "-f", "name LIKE 'c%'"]).stdout;
+    assert!(
+        filtered.contains("clf") && !filtered.contains("other"),
+        "{filtered}"
+    );
+    let version = ok(&c, &["registry", "show", "clf", "--version", "1"]).stdout;
+    assert!(
+        version
+            .lines()
+            .any(|l| l.split_whitespace().eq(["tag", "stage", "ok"])),
+        "{version}"
+    );
+    ok(&c, &["registry", "untag", "clf", "team"]);
+    let untagged = s.mlf(&["registry", "show", "clf"]).ok().stdout;
+    assert!(!untagged.contains("team"), "{untagged}");
+
+    // Packing and containerising a model the server holds.
+    ok(
+        &c,
+        &[
+            "models",
+            "export",
+            "-m",
+            "models:/clf/1",
+            "-o",
+            "clf.tar.gz",
+        ],
+    );
+    ok(&c, &["models", "import", "clf.tar.gz", "-o", "imported"]);
+    assert!(c.cwd().join("imported/MLmodel").is_file());
+    ok(
+        &c,
+        &[
+            "models",
+            "generate-dockerfile",
+            "-m",
+            "models:/clf/1",
+            "-d",
+            "ctx",
+        ],
+    );
+    assert!(c.cwd().join("ctx/Dockerfile").is_file());
 
     // The server's registry holds it, as its own CLI shows.
     let shown = s.mlf(&["registry", "show", "clf"]).ok().stdout;
