@@ -57,6 +57,47 @@ fn artifact_dir(env: &TestEnv, run: &str) -> PathBuf {
     PathBuf::from(v["run"]["info"]["artifact_uri"].as_str().unwrap())
 }
 
+/// The arguments of `registry promote m VERSION --to STAGE`.
+fn promote_args<'a>(version: &'a str, to: &'a str) -> [&'a str; 6] {
+    ["registry", "promote", "m", version, "--to", to]
+}
+
+/// The arguments of `registry request m VERSION --to STAGE -m WHY`.
+fn request_args<'a>(version: &'a str, to: &'a str, why: &'a str) -> [&'a str; 8] {
+    ["registry", "request", "m", version, "--to", to, "-m", why]
+}
+
+/// An environment with the `train` run, model `m` with `versions` versions of its `model`
+/// directory, and Production protected without self-approval.
+fn protected_model(versions: usize) -> TestEnv {
+    let env = new_env();
+    train_run(&env);
+    for _ in 0..versions {
+        register(&env, "runs:/train/model", "m");
+    }
+    env.write(".mlf/config.toml", PROTECT_PRODUCTION);
+    env
+}
+
+/// `registry resolve URI`: the storage path it printed.
+#[track_caller]
+fn resolve(env: &TestEnv, uri: &str) -> String {
+    env.mlf(&["registry", "resolve", uri])
+        .ok()
+        .stdout
+        .trim()
+        .to_string()
+}
+
+/// `registry requests ARGS --format json`.
+#[track_caller]
+fn requests_json(env: &TestEnv, args: &[&str]) -> Value {
+    let mut all = vec!["registry", "requests"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    env.mlf(&all).ok().json()
+}
+
 /// `registry register URI --name NAME`; returns the version it printed.
 #[track_caller]
 fn register(env: &TestEnv, uri: &str, name: &str) -> String {
@@ -296,12 +337,7 @@ fn versions_count_from_one_and_numbers_are_never_reused() {
         2,
     );
     assert_refused(&env, "tester", &["registry", "alias", "m", "old", "2"], 2);
-    assert_refused(
-        &env,
-        "tester",
-        &["registry", "promote", "m", "2", "--to", "Staging"],
-        2,
-    );
+    assert_refused(&env, "tester", &promote_args("2", "Staging"), 2);
 
     // The next number is 4, not 2 again, and not 3 after deleting the newest either.
     assert_eq!(register(&env, "runs:/train/model", "m"), "4");
@@ -625,46 +661,28 @@ fn stages_are_case_insensitive_and_checked() {
     register(&env, "runs:/train/model", "m");
     register(&env, "runs:/train/model", "m");
 
-    env.mlf(&["registry", "promote", "m", "1", "--to", "production"])
-        .ok();
+    env.mlf(&promote_args("1", "production")).ok();
     assert_eq!(stage_of(&env, "m", "1"), "Production");
-    env.mlf(&["registry", "promote", "m", "2", "--to", "STAGING"])
-        .ok();
+    env.mlf(&promote_args("2", "STAGING")).ok();
     assert_eq!(stage_of(&env, "m", "2"), "Staging");
-    env.mlf(&["registry", "promote", "m", "2", "--to", "none"])
-        .ok();
+    env.mlf(&promote_args("2", "none")).ok();
     assert_eq!(stage_of(&env, "m", "2"), "None");
 
-    let out = assert_refused(
-        &env,
-        "tester",
-        &["registry", "promote", "m", "2", "--to", "Bogus"],
-        2,
-    );
+    let out = assert_refused(&env, "tester", &promote_args("2", "Bogus"), 2);
     for s in ["None", "Staging", "Production", "Archived"] {
         assert!(
             out.stderr.contains(s),
             "the error does not name {s}:\n{out}"
         );
     }
-    assert_refused(
-        &env,
-        "tester",
-        &["registry", "promote", "m", "9", "--to", "Staging"],
-        2,
-    );
+    assert_refused(&env, "tester", &promote_args("9", "Staging"), 2);
     assert_refused(
         &env,
         "tester",
         &["registry", "promote", "nope", "1", "--to", "Staging"],
         2,
     );
-    assert_refused(
-        &env,
-        "tester",
-        &["registry", "promote", "m", "x", "--to", "Staging"],
-        2,
-    );
+    assert_refused(&env, "tester", &promote_args("x", "Staging"), 2);
 
     // JSON answers the moved version.
     let out = env
@@ -684,10 +702,8 @@ fn archive_existing_archives_the_previous_production_version_only() {
     for _ in 0..4 {
         register(&env, "runs:/train/model", "m");
     }
-    env.mlf(&["registry", "promote", "m", "1", "--to", "Production"])
-        .ok();
-    env.mlf(&["registry", "promote", "m", "2", "--to", "Staging"])
-        .ok();
+    env.mlf(&promote_args("1", "Production")).ok();
+    env.mlf(&promote_args("2", "Staging")).ok();
 
     as_user(
         &env,
@@ -725,8 +741,7 @@ fn archive_existing_archives_the_previous_production_version_only() {
     );
 
     // Without the flag, the version already there stays (any transition is allowed, as MLflow).
-    env.mlf(&["registry", "promote", "m", "4", "--to", "Production"])
-        .ok();
+    env.mlf(&promote_args("4", "Production")).ok();
     assert_eq!(stage_of(&env, "m", "3"), "Production");
     assert_eq!(stage_of(&env, "m", "4"), "Production");
 
@@ -753,8 +768,7 @@ fn archive_existing_only_applies_to_staging_and_production() {
     train_run(&env);
     register(&env, "runs:/train/model", "m");
     register(&env, "runs:/train/model", "m");
-    env.mlf(&["registry", "promote", "m", "1", "--to", "Archived"])
-        .ok();
+    env.mlf(&promote_args("1", "Archived")).ok();
     for stage in ["Archived", "None", "archived"] {
         let out = assert_refused(
             &env,
@@ -1167,18 +1181,8 @@ fn models_uris_are_sources_too() {
         ("models:/serving/1", "models:/m/1"),
         ("models:/serving/2", "models:/m/2"),
     ] {
-        let pa = env
-            .mlf(&["registry", "resolve", a])
-            .ok()
-            .stdout
-            .trim()
-            .to_string();
-        let pb = env
-            .mlf(&["registry", "resolve", b])
-            .ok()
-            .stdout
-            .trim()
-            .to_string();
+        let pa = resolve(&env, a);
+        let pb = resolve(&env, b);
         assert_ne!(pa, pb, "{a} should be a copy of {b}");
         assert!(pa.contains("/registry/serving/"), "{pa}");
         let list = |p: &str| {
@@ -1212,12 +1216,7 @@ fn deleting_a_model_keeps_the_files_other_models_versions_use() {
     register(&env, "models:/m/1", "serving");
     env.mlf(&["registry", "delete", "m", "--yes"]).ok();
 
-    let path = env
-        .mlf(&["registry", "resolve", "models:/serving/1"])
-        .ok()
-        .stdout
-        .trim()
-        .to_string();
+    let path = resolve(&env, "models:/serving/1");
     assert!(
         Path::new(&path).join("w.txt").is_file(),
         "`serving` version 1 lost its files when `m` was deleted: {path} is gone"
@@ -1226,12 +1225,7 @@ fn deleting_a_model_keeps_the_files_other_models_versions_use() {
     std::fs::remove_dir_all(env.cwd().join("local")).unwrap();
     env.write("local/w.txt", "other weights");
     register(&env, "local", "m");
-    let path = env
-        .mlf(&["registry", "resolve", "models:/serving/1"])
-        .ok()
-        .stdout
-        .trim()
-        .to_string();
+    let path = resolve(&env, "models:/serving/1");
     assert_eq!(
         std::fs::read_to_string(Path::new(&path).join("w.txt")).unwrap_or_default(),
         "original weights",
@@ -1250,10 +1244,8 @@ fn resolve_prints_the_storage_path() {
         env.write(&format!("{d}/w.txt"), d);
         register(&env, d, "m");
     }
-    env.mlf(&["registry", "promote", "m", "1", "--to", "Production"])
-        .ok();
-    env.mlf(&["registry", "promote", "m", "3", "--to", "Archived"])
-        .ok();
+    env.mlf(&promote_args("1", "Production")).ok();
+    env.mlf(&promote_args("3", "Archived")).ok();
     env.mlf(&["registry", "alias", "m", "champion", "2"]).ok();
     let path = |v: &str, d: &str| canonical(env.store().join(format!("registry/m/{v}/{d}")));
 
@@ -1298,11 +1290,7 @@ fn resolve_prints_the_storage_path() {
 
 #[test]
 fn a_protected_stage_needs_an_approved_request_which_a_promotion_uses_up() {
-    let env = new_env();
-    train_run(&env);
-    register(&env, "runs:/train/model", "m");
-    register(&env, "runs:/train/model", "m");
-    env.write(".mlf/config.toml", PROTECT_PRODUCTION);
+    let env = protected_model(2);
 
     // Refused without a request, whatever the case of the stage.
     for to in ["Production", "production"] {
@@ -1330,75 +1318,25 @@ fn a_protected_stage_needs_an_approved_request_which_a_promotion_uses_up() {
         1,
     );
     // An unprotected stage needs nothing.
-    as_user(
-        &env,
-        "carol",
-        &["registry", "promote", "m", "1", "--to", "Staging"],
-    )
-    .ok();
+    as_user(&env, "carol", &promote_args("1", "Staging")).ok();
 
     let out = as_user(
         &env,
         "alice",
-        &[
-            "registry",
-            "request",
-            "m",
-            "1",
-            "--to",
-            "production",
-            "-m",
-            "passes the eval",
-        ],
+        &request_args("1", "production", "passes the eval"),
     )
     .ok();
     let id = out.stdout.trim().to_string();
     assert!(id.parse::<i64>().is_ok(), "no request id on stdout:\n{out}");
     // A request alone is not enough.
-    assert_refused(
-        &env,
-        "carol",
-        &["registry", "promote", "m", "1", "--to", "Production"],
-        1,
-    );
+    assert_refused(&env, "carol", &promote_args("1", "Production"), 1);
     // A second request while one is pending.
-    assert_refused(
-        &env,
-        "alice",
-        &[
-            "registry",
-            "request",
-            "m",
-            "1",
-            "--to",
-            "Production",
-            "-m",
-            "again",
-        ],
-        2,
-    );
+    assert_refused(&env, "alice", &request_args("1", "Production", "again"), 2);
     // A request needs a reason.
-    assert_refused(
-        &env,
-        "alice",
-        &[
-            "registry",
-            "request",
-            "m",
-            "2",
-            "--to",
-            "Production",
-            "-m",
-            " ",
-        ],
-        2,
-    );
+    assert_refused(&env, "alice", &request_args("2", "Production", " "), 2);
 
     // Pending requests are listed.
-    let pending = env
-        .mlf(&["registry", "requests", "--format", "json"])
-        .ok()
-        .json();
+    let pending = requests_json(&env, &[]);
     let reqs = pending["requests"].as_array().unwrap();
     assert_eq!(reqs.len(), 1, "{pending:#}");
     let r = &reqs[0];
@@ -1456,10 +1394,7 @@ fn a_protected_stage_needs_an_approved_request_which_a_promotion_uses_up() {
     .ok();
     // Approving twice: nothing is pending any more.
     assert_refused(&env, "bob", &["registry", "approve", "m", "1"], 2);
-    let pending = env
-        .mlf(&["registry", "requests", "--format", "json"])
-        .ok()
-        .json();
+    let pending = requests_json(&env, &[]);
     assert_eq!(pending, json!({"requests": []}));
 
     // Now the promotion goes through, whoever does it.
@@ -1480,10 +1415,7 @@ fn a_protected_stage_needs_an_approved_request_which_a_promotion_uses_up() {
     .ok();
     assert_eq!(stage_of(&env, "m", "1"), "Production");
 
-    let all = env
-        .mlf(&["registry", "requests", "--all", "--format", "json"])
-        .ok()
-        .json();
+    let all = requests_json(&env, &["--all"]);
     let r = &all["requests"][0];
     assert_eq!(r["status"], "used");
     assert_eq!(r["decided_by"], "bob");
@@ -1491,47 +1423,13 @@ fn a_protected_stage_needs_an_approved_request_which_a_promotion_uses_up() {
     assert!(r["decided_at"].as_i64().unwrap() > 0);
 
     // The approval is used up: back in Production later needs a new request.
-    as_user(
-        &env,
-        "carol",
-        &["registry", "promote", "m", "1", "--to", "Staging"],
-    )
-    .ok();
-    assert_refused(
-        &env,
-        "carol",
-        &["registry", "promote", "m", "1", "--to", "Production"],
-        1,
-    );
+    as_user(&env, "carol", &promote_args("1", "Staging")).ok();
+    assert_refused(&env, "carol", &promote_args("1", "Production"), 1);
     // It was for version 1 only.
-    assert_refused(
-        &env,
-        "carol",
-        &["registry", "promote", "m", "2", "--to", "Production"],
-        1,
-    );
-    as_user(
-        &env,
-        "alice",
-        &[
-            "registry",
-            "request",
-            "m",
-            "1",
-            "--to",
-            "Production",
-            "-m",
-            "back",
-        ],
-    )
-    .ok();
+    assert_refused(&env, "carol", &promote_args("2", "Production"), 1);
+    as_user(&env, "alice", &request_args("1", "Production", "back")).ok();
     as_user(&env, "bob", &["registry", "approve", "m", "1"]).ok();
-    as_user(
-        &env,
-        "carol",
-        &["registry", "promote", "m", "1", "--to", "Production"],
-    )
-    .ok();
+    as_user(&env, "carol", &promote_args("1", "Production")).ok();
     assert_eq!(stage_of(&env, "m", "1"), "Production");
 
     let ev = events(&env, "m");
@@ -1560,28 +1458,9 @@ fn self_approval_is_allowed_only_when_configured() {
         ".mlf/config.toml",
         "[registry]\nprotected_stages = [\"Production\", \"Staging\"]\nallow_self_approval = true\n",
     );
-    as_user(
-        &env,
-        "alice",
-        &[
-            "registry",
-            "request",
-            "m",
-            "1",
-            "--to",
-            "Staging",
-            "-m",
-            "solo team",
-        ],
-    )
-    .ok();
+    as_user(&env, "alice", &request_args("1", "Staging", "solo team")).ok();
     as_user(&env, "alice", &["registry", "approve", "m", "1"]).ok();
-    as_user(
-        &env,
-        "alice",
-        &["registry", "promote", "m", "1", "--to", "staging"],
-    )
-    .ok();
+    as_user(&env, "alice", &promote_args("1", "staging")).ok();
     assert_eq!(stage_of(&env, "m", "1"), "Staging");
 
     // Back to the default (false) when the key is absent.
@@ -1589,98 +1468,37 @@ fn self_approval_is_allowed_only_when_configured() {
         ".mlf/config.toml",
         "[registry]\nprotected_stages = [\"Production\"]\n",
     );
-    as_user(
-        &env,
-        "alice",
-        &[
-            "registry",
-            "request",
-            "m",
-            "1",
-            "--to",
-            "Production",
-            "-m",
-            "x",
-        ],
-    )
-    .ok();
+    as_user(&env, "alice", &request_args("1", "Production", "x")).ok();
     assert_refused(&env, "alice", &["registry", "approve", "m", "1"], 1);
     assert_refused(&env, "alice", &["registry", "reject", "m", "1"], 1);
 }
 
 #[test]
 fn a_rejected_request_does_not_allow_the_promotion() {
-    let env = new_env();
-    train_run(&env);
-    register(&env, "runs:/train/model", "m");
-    env.write(".mlf/config.toml", PROTECT_PRODUCTION);
-    as_user(
-        &env,
-        "alice",
-        &[
-            "registry",
-            "request",
-            "m",
-            "1",
-            "--to",
-            "Production",
-            "-m",
-            "try",
-        ],
-    )
-    .ok();
+    let env = protected_model(1);
+    as_user(&env, "alice", &request_args("1", "Production", "try")).ok();
     as_user(
         &env,
         "bob",
         &["registry", "reject", "m", "1", "-m", "needs more data"],
     )
     .ok();
-    assert_refused(
-        &env,
-        "carol",
-        &["registry", "promote", "m", "1", "--to", "Production"],
-        1,
-    );
+    assert_refused(&env, "carol", &promote_args("1", "Production"), 1);
     // A rejected request cannot be approved afterwards.
     assert_refused(&env, "dave", &["registry", "approve", "m", "1"], 2);
-    let all = env
-        .mlf(&["registry", "requests", "--all", "--format", "json"])
-        .ok()
-        .json();
+    let all = requests_json(&env, &["--all"]);
     assert_eq!(all["requests"][0]["status"], "rejected");
     assert_eq!(all["requests"][0]["decided_by"], "bob");
     assert_eq!(all["requests"][0]["decision_comment"], "needs more data");
-    let pending = env
-        .mlf(&["registry", "requests", "m", "--format", "json"])
-        .ok()
-        .json();
+    let pending = requests_json(&env, &["m"]);
     assert_eq!(pending, json!({"requests": []}));
     let text = env.mlf(&["registry", "requests", "--all"]).ok().stdout;
     assert!(text.contains("rejected"), "{text}");
 
     // A new request may follow.
-    as_user(
-        &env,
-        "alice",
-        &[
-            "registry",
-            "request",
-            "m",
-            "1",
-            "--to",
-            "Production",
-            "-m",
-            "more data",
-        ],
-    )
-    .ok();
+    as_user(&env, "alice", &request_args("1", "Production", "more data")).ok();
     as_user(&env, "bob", &["registry", "approve", "m", "1"]).ok();
-    as_user(
-        &env,
-        "carol",
-        &["registry", "promote", "m", "1", "--to", "Production"],
-    )
-    .ok();
+    as_user(&env, "carol", &promote_args("1", "Production")).ok();
     let ev = events(&env, "m");
     assert!(
         ev.contains(&"reject v=1 from=- to=Production by=bob why=needs more data".to_string()),
@@ -1690,68 +1508,19 @@ fn a_rejected_request_does_not_allow_the_promotion() {
 
 #[test]
 fn deciding_needs_one_pending_request() {
-    let env = new_env();
-    train_run(&env);
-    register(&env, "runs:/train/model", "m");
-    register(&env, "runs:/train/model", "m");
-    env.write(".mlf/config.toml", PROTECT_PRODUCTION);
+    let env = protected_model(2);
 
     assert_refused(&env, "bob", &["registry", "approve", "m", "1"], 2);
     assert_refused(&env, "bob", &["registry", "approve", "m", "9"], 2);
     assert_refused(&env, "bob", &["registry", "approve", "nope", "1"], 2);
-    assert_refused(
-        &env,
-        "alice",
-        &[
-            "registry",
-            "request",
-            "m",
-            "9",
-            "--to",
-            "Production",
-            "-m",
-            "x",
-        ],
-        2,
-    );
-    assert_refused(
-        &env,
-        "alice",
-        &["registry", "request", "m", "1", "--to", "Bogus", "-m", "x"],
-        2,
-    );
+    assert_refused(&env, "alice", &request_args("9", "Production", "x"), 2);
+    assert_refused(&env, "alice", &request_args("1", "Bogus", "x"), 2);
     // Already there.
-    assert_refused(
-        &env,
-        "alice",
-        &["registry", "request", "m", "1", "--to", "None", "-m", "x"],
-        2,
-    );
+    assert_refused(&env, "alice", &request_args("1", "None", "x"), 2);
     env.mlf(&["registry", "requests", "nope"]).code(2);
 
-    as_user(
-        &env,
-        "alice",
-        &[
-            "registry", "request", "m", "1", "--to", "Staging", "-m", "s",
-        ],
-    )
-    .ok();
-    as_user(
-        &env,
-        "alice",
-        &[
-            "registry",
-            "request",
-            "m",
-            "1",
-            "--to",
-            "Production",
-            "-m",
-            "p",
-        ],
-    )
-    .ok();
+    as_user(&env, "alice", &request_args("1", "Staging", "s")).ok();
+    as_user(&env, "alice", &request_args("1", "Production", "p")).ok();
     let out = assert_refused(&env, "bob", &["registry", "approve", "m", "1"], 2);
     assert!(out.stderr.contains("--to"), "{out}");
     as_user(
@@ -1760,10 +1529,7 @@ fn deciding_needs_one_pending_request() {
         &["registry", "approve", "m", "1", "--to", "production"],
     )
     .ok();
-    let all = env
-        .mlf(&["registry", "requests", "--all", "--format", "json"])
-        .ok()
-        .json();
+    let all = requests_json(&env, &["--all"]);
     let status: Vec<(String, String)> = all["requests"]
         .as_array()
         .unwrap()
@@ -1786,10 +1552,7 @@ fn deciding_needs_one_pending_request() {
 
     // Deleting the version withdraws its requests: the approval cannot be used any more.
     env.mlf(&["registry", "delete", "m", "--version", "1"]).ok();
-    let pending = env
-        .mlf(&["registry", "requests", "--format", "json"])
-        .ok()
-        .json();
+    let pending = requests_json(&env, &[]);
     assert_eq!(pending, json!({"requests": []}));
 }
 
@@ -1804,12 +1567,7 @@ fn an_invalid_policy_refuses_rather_than_allows() {
         "[registry\nprotected_stages = [\"Production\"]\n",
     ] {
         env.write(".mlf/config.toml", config);
-        let out = assert_refused(
-            &env,
-            "carol",
-            &["registry", "promote", "m", "1", "--to", "Production"],
-            1,
-        );
+        let out = assert_refused(&env, "carol", &promote_args("1", "Production"), 1);
         assert!(out.stderr.contains("config.toml"), "{config}:\n{out}");
     }
     assert_eq!(stage_of(&env, "m", "1"), "None");
@@ -1893,21 +1651,7 @@ fn the_history_records_every_change_with_who_and_why() {
         ],
     )
     .ok();
-    as_user(
-        &env,
-        "alice",
-        &[
-            "registry",
-            "request",
-            "m",
-            "1",
-            "--to",
-            "Production",
-            "-m",
-            "auc 0.91",
-        ],
-    )
-    .ok();
+    as_user(&env, "alice", &request_args("1", "Production", "auc 0.91")).ok();
     as_user(&env, "bob", &["registry", "approve", "m", "1", "-m", "ok"]).ok();
     as_user(
         &env,
@@ -1924,21 +1668,7 @@ fn the_history_records_every_change_with_who_and_why() {
         ],
     )
     .ok();
-    as_user(
-        &env,
-        "alice",
-        &[
-            "registry",
-            "request",
-            "m",
-            "2",
-            "--to",
-            "Production",
-            "-m",
-            "retrained",
-        ],
-    )
-    .ok();
+    as_user(&env, "alice", &request_args("2", "Production", "retrained")).ok();
     as_user(&env, "bob", &["registry", "approve", "m", "2"]).ok();
     as_user(
         &env,
@@ -1956,21 +1686,7 @@ fn the_history_records_every_change_with_who_and_why() {
         ],
     )
     .ok();
-    as_user(
-        &env,
-        "alice",
-        &[
-            "registry",
-            "request",
-            "m",
-            "1",
-            "--to",
-            "Production",
-            "-m",
-            "rollback?",
-        ],
-    )
-    .ok();
+    as_user(&env, "alice", &request_args("1", "Production", "rollback?")).ok();
     as_user(&env, "bob", &["registry", "reject", "m", "1", "-m", "no"]).ok();
     as_user(&env, "cy", &["registry", "alias", "m", "champion", "1"]).ok();
     as_user(
@@ -2101,13 +1817,7 @@ fn show_at_answers_what_held_each_stage_and_alias_then() {
     let (t1, t2, t3, t4) = (T0 + 100_000, T0 + 200_000, T0 + 300_000, T0 + 400_000);
     at_time(&env, T0, "ann", &reg).ok();
     at_time(&env, T0 + 1_000, "ann", &reg).ok();
-    at_time(
-        &env,
-        t1,
-        "ann",
-        &["registry", "promote", "m", "1", "--to", "Production"],
-    )
-    .ok();
+    at_time(&env, t1, "ann", &promote_args("1", "Production")).ok();
     at_time(
         &env,
         t1,
@@ -2115,13 +1825,7 @@ fn show_at_answers_what_held_each_stage_and_alias_then() {
         &["registry", "alias", "m", "champion", "1"],
     )
     .ok();
-    at_time(
-        &env,
-        t2,
-        "ann",
-        &["registry", "promote", "m", "2", "--to", "Staging"],
-    )
-    .ok();
+    at_time(&env, t2, "ann", &promote_args("2", "Staging")).ok();
     at_time(
         &env,
         t3,
@@ -2285,13 +1989,7 @@ fn show_at_follows_a_model_through_deletion_and_re_creation() {
     train_run(&env);
     let reg = ["registry", "register", "runs:/train/model", "--name", "m"];
     at_time(&env, T0, "ann", &reg).ok();
-    at_time(
-        &env,
-        T0 + 10,
-        "ann",
-        &["registry", "promote", "m", "1", "--to", "Production"],
-    )
-    .ok();
+    at_time(&env, T0 + 10, "ann", &promote_args("1", "Production")).ok();
     at_time(
         &env,
         T0 + 20,
@@ -2355,10 +2053,8 @@ fn list_shows_models_as_a_table_and_json_and_filters_them() {
     for _ in 0..3 {
         register(&env, "runs:/train/model", "m");
     }
-    env.mlf(&["registry", "promote", "m", "1", "--to", "Production"])
-        .ok();
-    env.mlf(&["registry", "promote", "m", "2", "--to", "Staging"])
-        .ok();
+    env.mlf(&promote_args("1", "Production")).ok();
+    env.mlf(&promote_args("2", "Staging")).ok();
     env.mlf(&["registry", "alias", "m", "champion", "3"]).ok();
 
     let text = env.mlf(&["registry", "list"]).ok().stdout;
