@@ -26,6 +26,12 @@ fn at(env: &TestEnv, now: i64, columns: u16, args: &[&str]) -> Output {
     at_in(env, &env.cwd(), now, columns, args)
 }
 
+/// `mlf ARGS` at `NOW` with `COLUMNS=100`, which must succeed.
+#[track_caller]
+fn ok_now(env: &TestEnv, args: &[&str]) -> Output {
+    at(env, NOW, 100, args).ok()
+}
+
 fn at_in(env: &TestEnv, cwd: &Path, now: i64, columns: u16, args: &[&str]) -> Output {
     let mut cmd = env.command_in(cwd, args);
     cmd.env("MLF_TEST_NOW", now.to_string())
@@ -77,98 +83,87 @@ fn create(env: &TestEnv, run: &NewRun) -> String {
     id
 }
 
+/// Creates a run with nothing logged that started at `start` and finished a second later.
+fn create_finished(env: &TestEnv, name: &str, start: i64) -> String {
+    create(
+        env,
+        &NewRun {
+            name,
+            start,
+            end: start + 1000,
+            status: "finished",
+            args: &[],
+            points: &[],
+        },
+    )
+}
+
 /// The three runs of the module doc; their ids by name.
 fn setup() -> (TestEnv, BTreeMap<&'static str, String>) {
     let env = TestEnv::new();
     let mut ids = BTreeMap::new();
-    ids.insert(
-        "base",
-        create(
-            &env,
-            &NewRun {
-                name: "base",
-                start: T0,
-                end: T0 + 90_000,
-                status: "finished",
-                args: &[
-                    "-x",
-                    "cmp",
-                    "-p",
-                    "lr=0.1",
-                    "-p",
-                    "layers=2",
-                    "-p",
-                    "opt=adam",
-                    "-t",
-                    "team=vision",
-                ],
-                points: &[
-                    ("loss", 0, 1.0),
-                    ("loss", 1, 0.8),
-                    ("loss", 2, 0.6),
-                    ("loss", 3, 0.5),
-                    ("acc", 0, 0.6),
-                    ("acc", 3, 0.8),
-                ],
-            },
+    // name, start, duration, status, (lr, layers, team) and the metric points.
+    let runs = [
+        (
+            "base",
+            T0,
+            90_000,
+            "finished",
+            ["lr=0.1", "layers=2", "team=vision"],
+            &[
+                ("loss", 0, 1.0),
+                ("loss", 1, 0.8),
+                ("loss", 2, 0.6),
+                ("loss", 3, 0.5),
+                ("acc", 0, 0.6),
+                ("acc", 3, 0.8),
+            ],
         ),
-    );
-    ids.insert(
-        "wide",
-        create(
-            &env,
-            &NewRun {
-                name: "wide",
-                start: T0 + HOUR,
-                end: T0 + HOUR + 125_000,
-                status: "finished",
-                args: &[
-                    "-x",
-                    "cmp",
-                    "-p",
-                    "lr=0.1",
-                    "-p",
-                    "layers=4",
-                    "-p",
-                    "opt=adam",
-                    "-t",
-                    "team=vision",
-                ],
-                points: &[
-                    ("loss", 0, 0.9),
-                    ("loss", 1, 0.7),
-                    ("loss", 2, 0.5),
-                    ("loss", 3, 0.4),
-                    ("acc", 0, 0.7),
-                    ("acc", 3, 0.85),
-                ],
-            },
+        (
+            "wide",
+            T0 + HOUR,
+            125_000,
+            "finished",
+            ["lr=0.1", "layers=4", "team=vision"],
+            &[
+                ("loss", 0, 0.9),
+                ("loss", 1, 0.7),
+                ("loss", 2, 0.5),
+                ("loss", 3, 0.4),
+                ("acc", 0, 0.7),
+                ("acc", 3, 0.85),
+            ],
         ),
-    );
-    ids.insert(
-        "deep",
-        create(
-            &env,
-            &NewRun {
-                name: "deep",
-                start: T0 + 2 * HOUR,
-                end: T0 + 2 * HOUR + 30_000,
-                status: "failed",
-                args: &[
-                    "-x", "cmp", "-p", "lr=0.01", "-p", "layers=8", "-p", "opt=adam", "-t",
-                    "team=nlp",
-                ],
-                points: &[
-                    ("loss", 0, 1.2),
-                    ("loss", 1, 0.9),
-                    ("loss", 2, 0.7),
-                    ("loss", 3, 0.6),
-                    ("acc", 3, 0.9),
-                    ("grad_norm", 0, 3.0),
-                ],
-            },
+        (
+            "deep",
+            T0 + 2 * HOUR,
+            30_000,
+            "failed",
+            ["lr=0.01", "layers=8", "team=nlp"],
+            &[
+                ("loss", 0, 1.2),
+                ("loss", 1, 0.9),
+                ("loss", 2, 0.7),
+                ("loss", 3, 0.6),
+                ("acc", 3, 0.9),
+                ("grad_norm", 0, 3.0),
+            ],
         ),
-    );
+    ];
+    for (name, start, duration, status, [lr, layers, team], points) in runs {
+        let args = [
+            "-x", "cmp", "-p", lr, "-p", layers, "-p", "opt=adam", "-t", team,
+        ];
+        let run = NewRun {
+            name,
+            start,
+            end: start + duration,
+            status,
+            args: &args,
+            points,
+        };
+        ids.insert(name, create(&env, &run));
+    }
     (env, ids)
 }
 
@@ -183,7 +178,7 @@ fn short(ids: &BTreeMap<&str, String>, name: &str) -> String {
 #[test]
 fn compare_three_named_runs() {
     let (env, ids) = setup();
-    let out = at(&env, NOW, 100, &["runs", "compare", "base", "wide", "deep"]).ok();
+    let out = ok_now(&env, &["runs", "compare", "base", "wide", "deep"]);
     let (b, w, d) = (
         short(&ids, "base"),
         short(&ids, "wide"),
@@ -212,13 +207,7 @@ fn compare_three_named_runs() {
         )
     );
     // Runs are taken in the order given, by name, id prefix or full id.
-    let out = at(
-        &env,
-        NOW,
-        100,
-        &["runs", "compare", &ids["deep"], &ids["base"][..6]],
-    )
-    .ok();
+    let out = ok_now(&env, &["runs", "compare", &ids["deep"], &ids["base"][..6]]);
     assert_eq!(
         out.stdout.lines().nth(1).unwrap(),
         "≠  name               deep                 base"
@@ -233,10 +222,8 @@ fn compare_three_named_runs() {
 #[test]
 fn compare_lower_and_higher_override_the_direction() {
     let (env, _) = setup();
-    let out = at(
+    let out = ok_now(
         &env,
-        NOW,
-        100,
         &[
             "runs",
             "compare",
@@ -250,8 +237,7 @@ fn compare_lower_and_higher_override_the_direction() {
             "--lower",
             "acc",
         ],
-    )
-    .ok();
+    );
     let rows: Vec<&str> = out
         .stdout
         .lines()
@@ -271,10 +257,8 @@ fn compare_lower_and_higher_override_the_direction() {
 #[test]
 fn compare_filter_only_changed() {
     let (env, ids) = setup();
-    let out = at(
+    let out = ok_now(
         &env,
-        NOW,
-        100,
         &[
             "runs",
             "compare",
@@ -284,8 +268,7 @@ fn compare_filter_only_changed() {
             "params.opt = 'adam' AND metrics.acc > 0.82",
             "--only-changed",
         ],
-    )
-    .ok();
+    );
     let (w, d) = (short(&ids, "wide"), short(&ids, "deep"));
     // Newest first; the rows equal in both (git commit, params.opt) are gone; deltas are from
     // the first run shown (deep).
@@ -308,10 +291,8 @@ fn compare_filter_only_changed() {
         )
     );
     // --order-by and --limit choose the runs.
-    let out = at(
+    let out = ok_now(
         &env,
-        NOW,
-        100,
         &[
             "runs",
             "compare",
@@ -324,21 +305,14 @@ fn compare_filter_only_changed() {
             "--columns",
             "loss",
         ],
-    )
-    .ok();
+    );
     assert!(
         out.stdout
             .contains("≠  name          wide                 base\n"),
         "{out}"
     );
     // A filter that selects nothing.
-    let out = at(
-        &env,
-        NOW,
-        100,
-        &["runs", "compare", "-f", "metrics.loss > 5"],
-    )
-    .ok();
+    let out = ok_now(&env, &["runs", "compare", "-f", "metrics.loss > 5"]);
     assert_eq!(out.stdout, "", "{out}");
     assert!(out.stderr.contains("No runs"), "{out}");
 }
@@ -455,15 +429,12 @@ fn compare_blocks_never_wrap_a_value() {
 #[test]
 fn compare_json_shape() {
     let (env, ids) = setup();
-    let v = at(
+    let v = ok_now(
         &env,
-        NOW,
-        100,
         &[
             "runs", "compare", "base", "wide", "deep", "--format", "json",
         ],
     )
-    .ok()
     .json();
     assert_eq!(
         v["runs"],
@@ -574,7 +545,7 @@ fn diff_params_metrics_tags_and_artifacts() {
     ])
     .ok();
 
-    let out = at(&env, NOW, 100, &["runs", "diff", "base", "deep"]).ok();
+    let out = ok_now(&env, &["runs", "diff", "base", "deep"]);
     let (b, d) = (short(&ids, "base"), short(&ids, "deep"));
     // opt is the same and not shown; same.txt is identical and not shown; weights.bin has the
     // same size and other bytes.
@@ -606,7 +577,7 @@ artifacts
     );
 
     // The other way round, with a decrease.
-    let out = at(&env, NOW, 100, &["runs", "diff", "deep", "base"]).ok();
+    let out = ok_now(&env, &["runs", "diff", "deep", "base"]);
     assert!(
         out.stdout
             .contains("\n  ~ loss       0.6 → 0.5  -0.1 (-16.7%)\n"),
@@ -614,14 +585,7 @@ artifacts
     );
     assert!(out.stdout.contains("\n  - grad_norm  3 → -\n"), "{out}");
 
-    let v = at(
-        &env,
-        NOW,
-        100,
-        &["runs", "diff", "base", "deep", "--format", "json"],
-    )
-    .ok()
-    .json();
+    let v = ok_now(&env, &["runs", "diff", "base", "deep", "--format", "json"]).json();
     assert_eq!(v["a"], ids["base"].as_str());
     assert_eq!(v["b"], ids["deep"].as_str());
     assert_eq!(
@@ -649,7 +613,7 @@ artifacts
     assert_eq!(v["code"]["stat"], json!(null));
 
     // Two runs with the same params, tags and artifacts.
-    let out = at(&env, NOW, 100, &["runs", "diff", "base", "base"]).ok();
+    let out = ok_now(&env, &["runs", "diff", "base", "base"]);
     assert_eq!(
         out.stdout,
         format!(
@@ -675,7 +639,7 @@ fn diff_of_unchanged_nan_metrics_says_same() {
         env.mlf(&["log", "metric", "k", k]).ok();
         env.mlf(&["run", "end"]).ok();
     }
-    let out = at(&env, NOW, 100, &["runs", "diff", "n1", "n2"]).ok();
+    let out = ok_now(&env, &["runs", "diff", "n1", "n2"]);
     let lines: Vec<&str> = out.stdout.lines().collect();
     // NaN is NaN in both runs, as `runs compare` agrees (no ≠).
     assert!(
@@ -687,7 +651,7 @@ fn diff_of_unchanged_nan_metrics_says_same() {
         lines.iter().any(|l| l.starts_with("  ~ k  NaN → 2")),
         "{out}"
     );
-    let cmp = at(&env, NOW, 100, &["runs", "compare", "n1", "n2"]).ok();
+    let cmp = ok_now(&env, &["runs", "compare", "n1", "n2"]);
     assert!(
         cmp.stdout.lines().any(|l| l.starts_with("   metrics.m ")),
         "{cmp}"
@@ -704,49 +668,19 @@ fn diff_code_between_two_commits() {
     git(&cwd, &["add", "."]);
     git(&cwd, &["commit", "-q", "-m", "one"]);
     let c1 = git(&cwd, &["rev-parse", "HEAD"]);
-    let first = create(
-        &env,
-        &NewRun {
-            name: "first",
-            start: T0,
-            end: T0 + 1000,
-            status: "finished",
-            args: &[],
-            points: &[],
-        },
-    );
+    let first = create_finished(&env, "first", T0);
     env.write("train.py", "lr = 0.01\nepochs = 3\nlayers = 4\n");
     env.write("README", "a\nb\n");
     git(&cwd, &["commit", "-q", "-a", "-m", "two"]);
     let c2 = git(&cwd, &["rev-parse", "HEAD"]);
-    let second = create(
-        &env,
-        &NewRun {
-            name: "second",
-            start: T0 + HOUR,
-            end: T0 + HOUR + 1000,
-            status: "finished",
-            args: &[],
-            points: &[],
-        },
-    );
+    let second = create_finished(&env, "second", T0 + HOUR);
     // A dirty tree: the diff is saved with the run.
     env.write("README", "a\nb\ndirty\n");
-    let third = create(
-        &env,
-        &NewRun {
-            name: "third",
-            start: T0 + 2 * HOUR,
-            end: T0 + 2 * HOUR + 1000,
-            status: "finished",
-            args: &[],
-            points: &[],
-        },
-    );
+    let third = create_finished(&env, "third", T0 + 2 * HOUR);
     let (c1, c2) = (&c1[..10], &c2[..10]);
     let (f, s, t) = (&first[..8], &second[..8], &third[..8]);
 
-    let out = at(&env, NOW, 100, &["runs", "diff", "first", "second"]).ok();
+    let out = ok_now(&env, &["runs", "diff", "first", "second"]);
     assert_eq!(
         out.stdout,
         format!(
@@ -763,7 +697,7 @@ code
         )
     );
 
-    let out = at(&env, NOW, 100, &["runs", "diff", "second", "third"]).ok();
+    let out = ok_now(&env, &["runs", "diff", "second", "third"]);
     let patch = std::fs::metadata(
         env.store()
             .join("artifacts/0")
@@ -819,7 +753,7 @@ code
     );
 
     // Same commit, clean.
-    let out = at(&env, NOW, 100, &["runs", "diff", "second", "second"]).ok();
+    let out = ok_now(&env, &["runs", "diff", "second", "second"]);
     assert!(
         out.stdout
             .ends_with(&format!("code\n  a  {c2}\n  b  {c2}\n  same commit\n")),
@@ -833,7 +767,7 @@ code
 #[test]
 fn metric_history_as_table_json_and_csv() {
     let (env, _) = setup();
-    let out = at(&env, NOW, 100, &["runs", "metric", "base", "loss"]).ok();
+    let out = ok_now(&env, &["runs", "metric", "base", "loss"]);
     assert_eq!(
         out.stdout,
         "STEP  VALUE  TIME
@@ -843,13 +777,7 @@ fn metric_history_as_table_json_and_csv() {
 3     0.5    2023-11-14 22:13:24
 "
     );
-    let out = at(
-        &env,
-        NOW,
-        100,
-        &["runs", "metric", "base", "loss", "--format", "csv"],
-    )
-    .ok();
+    let out = ok_now(&env, &["runs", "metric", "base", "loss", "--format", "csv"]);
     assert_eq!(
         out.stdout,
         "step,value,timestamp
@@ -859,14 +787,7 @@ fn metric_history_as_table_json_and_csv() {
 3,0.5,1700000004000
 "
     );
-    let v = at(
-        &env,
-        NOW,
-        100,
-        &["runs", "metric", "wide", "acc", "--format", "json"],
-    )
-    .ok()
-    .json();
+    let v = ok_now(&env, &["runs", "metric", "wide", "acc", "--format", "json"]).json();
     assert_eq!(
         v,
         json!({"metrics": [
@@ -874,13 +795,7 @@ fn metric_history_as_table_json_and_csv() {
             {"key": "acc", "value": 0.85, "step": 3, "timestamp": T0 + HOUR + 4000},
         ]})
     );
-    let out = at(
-        &env,
-        NOW,
-        100,
-        &["runs", "metric", "base", "acc", "--format", "md"],
-    )
-    .ok();
+    let out = ok_now(&env, &["runs", "metric", "base", "acc", "--format", "md"]);
     assert_eq!(
         out.stdout,
         "| STEP | VALUE | TIME |
@@ -904,15 +819,12 @@ fn metric_history_as_table_json_and_csv() {
 #[test]
 fn plot_two_runs_with_markers() {
     let (env, ids) = setup();
-    let out = at(
+    let out = ok_now(
         &env,
-        NOW,
-        100,
         &[
             "runs", "plot", "base", "wide", "-m", "loss", "--height", "8",
         ],
-    )
-    .ok();
+    );
     let (b, w) = (short(&ids, "base"), short(&ids, "wide"));
     // loss from 0.4 to 1 over steps 0..3 on a 95×8 grid: base (*) from the top-left corner,
     // wide (+) to the bottom-right one; where they cross, the later series is drawn.
@@ -977,16 +889,13 @@ fn plot_two_runs_with_markers() {
 #[test]
 fn plot_one_run_in_braille() {
     let (env, ids) = setup();
-    let out = at(
+    let out = ok_now(
         &env,
-        NOW,
-        100,
         &[
             "runs", "plot", "base", "-m", "loss", "--style", "braille", "--height", "4", "--width",
             "40",
         ],
-    )
-    .ok();
+    );
     let b = short(&ids, "base");
     assert_eq!(
         out.stdout,
@@ -1003,7 +912,7 @@ fn plot_one_run_in_braille() {
         )
     );
     // One run draws in braille by default too, across the whole width.
-    let out = at(&env, NOW, 100, &["runs", "plot", "base", "-m", "loss"]).ok();
+    let out = ok_now(&env, &["runs", "plot", "base", "-m", "loss"]);
     assert!(out.stdout.contains('⠉'), "{out}");
     assert_eq!(
         out.stdout.lines().nth(16).unwrap().chars().count(),
