@@ -473,6 +473,54 @@ fn leaks(r: &Resp) -> bool {
     text.contains(SECRET) || text.contains("SQLite format 3") || text.contains("root:x:0:0")
 }
 
+/// Notes in `bad` a PUT or a DELETE of `{PROXY}/{path}` that is not refused.
+fn refuse_writes(s: &Server, path: &str, bad: &mut Vec<String>) {
+    let r = s.raw("PUT", &format!("{PROXY}/{path}"), &[], b"PWNED");
+    if !is_refusal(r.status) {
+        bad.push(format!("PUT {path}:\n{r}"));
+    }
+    let r = s.raw("DELETE", &format!("{PROXY}/{path}"), &[], b"");
+    if !is_refusal(r.status) {
+        bad.push(format!("DELETE {path}:\n{r}"));
+    }
+}
+
+/// What paths tried against the server must leave as it was: the planted secret, and the files
+/// outside the store and inside it.
+struct Untouched {
+    secret: PathBuf,
+    outside: BTreeMap<String, Vec<u8>>,
+    inside: BTreeMap<String, Vec<u8>>,
+}
+
+impl Untouched {
+    fn record(env: &TestEnv, secret: &Path) -> Untouched {
+        Untouched {
+            secret: secret.to_path_buf(),
+            outside: outside_store(env),
+            inside: proxied(env),
+        }
+    }
+
+    /// Checks that no answer was noted in `bad` and that nothing changed.
+    #[track_caller]
+    fn check(&self, env: &TestEnv, bad: &[String]) {
+        assert!(
+            bad.is_empty(),
+            "{} answers let a path out:\n\n{}",
+            bad.len(),
+            bad.join("\n\n")
+        );
+        assert_eq!(std::fs::read_to_string(&self.secret).unwrap(), SECRET);
+        assert_eq!(
+            outside_store(env),
+            self.outside,
+            "files outside the store changed"
+        );
+        assert_eq!(proxied(env), self.inside, "files inside the store changed");
+    }
+}
+
 fn is_refusal(status: u16) -> bool {
     matches!(status, 400 | 403 | 404)
 }
@@ -1643,8 +1691,7 @@ fn the_artifact_proxy_refuses_traversal_in_every_encoding() {
     let outside = plant_secret(&env);
     let secret = outside.join("secret.txt");
     let abs = secret.display().to_string();
-    let before_out = outside_store(&env);
-    let before_in = proxied(&env);
+    let untouched = Untouched::record(&env, &secret);
 
     let mut bad = Vec::new();
     for path in traversals(&abs) {
@@ -1664,14 +1711,7 @@ fn the_artifact_proxy_refuses_traversal_in_every_encoding() {
             }
         }
         // Uploads and deletes.
-        let r = s.raw("PUT", &format!("{PROXY}/{path}"), &[], b"PWNED");
-        if !is_refusal(r.status) {
-            bad.push(format!("PUT {path}:\n{r}"));
-        }
-        let r = s.raw("DELETE", &format!("{PROXY}/{path}"), &[], b"");
-        if !is_refusal(r.status) {
-            bad.push(format!("DELETE {path}:\n{r}"));
-        }
+        refuse_writes(&s, &path, &mut bad);
     }
     // Listings that climb out.
     for p in [
@@ -1716,19 +1756,7 @@ fn the_artifact_proxy_refuses_traversal_in_every_encoding() {
             bad.push(format!("artifacts/list path={p}:\n{r}"));
         }
     }
-    assert!(
-        bad.is_empty(),
-        "{} answers let a path out:\n\n{}",
-        bad.len(),
-        bad.join("\n\n")
-    );
-    assert_eq!(std::fs::read_to_string(&secret).unwrap(), SECRET);
-    assert_eq!(
-        outside_store(&env),
-        before_out,
-        "files outside the store changed"
-    );
-    assert_eq!(proxied(&env), before_in, "files inside the store changed");
+    untouched.check(&env, &bad);
     // The legitimate file is still served.
     let r = s.raw(
         "GET",
@@ -1773,14 +1801,7 @@ fn the_store_database_and_other_store_files_are_not_served() {
         if !is_refusal(r.status) || leaks(&r) {
             bad.push(format!("GET {path}:\n{r}"));
         }
-        let r = s.raw("PUT", &format!("{PROXY}/{path}"), &[], b"PWNED");
-        if !is_refusal(r.status) {
-            bad.push(format!("PUT {path}:\n{r}"));
-        }
-        let r = s.raw("DELETE", &format!("{PROXY}/{path}"), &[], b"");
-        if !is_refusal(r.status) {
-            bad.push(format!("DELETE {path}:\n{r}"));
-        }
+        refuse_writes(&s, &path, &mut bad);
     }
     for p in ["", ".", "./", "%2e"] {
         let r = s.raw("GET", &format!("{PROXY}?path={p}"), &[], b"");
@@ -3357,8 +3378,7 @@ fn the_ui_file_routes_refuse_traversal_and_read_nothing_outside_the_store() {
     std::os::unix::fs::symlink(&outside, run_dir.join("evil")).unwrap();
     std::os::unix::fs::symlink(&secret, run_dir.join("evil.txt")).unwrap();
     std::os::unix::fs::symlink(&other_file, run_dir.join("peer.txt")).unwrap();
-    let before_out = outside_store(&env);
-    let before_in = proxied(&env);
+    let untouched = Untouched::record(&env, &secret);
     let mut bad = Vec::new();
     for path in ["evil/secret.txt", "evil.txt", "peer.txt", "evil"] {
         let target = format!("/get-artifact?run_id={run}&path={path}");
@@ -3420,19 +3440,7 @@ fn the_ui_file_routes_refuse_traversal_and_read_nothing_outside_the_store() {
             }
         }
     }
-    assert!(
-        bad.is_empty(),
-        "{} answers let a path out:\n\n{}",
-        bad.len(),
-        bad.join("\n\n")
-    );
-    assert_eq!(std::fs::read_to_string(&secret).unwrap(), SECRET);
-    assert_eq!(
-        outside_store(&env),
-        before_out,
-        "files outside the store changed"
-    );
-    assert_eq!(proxied(&env), before_in, "files inside the store changed");
+    untouched.check(&env, &bad);
     // A traversal is refused before the run is looked up, as MLflow does.
     let r = s.raw("GET", "/get-artifact?run_id=nope&path=../x", &[], b"");
     assert_eq!(r.error(400, "INVALID_PARAMETER_VALUE"), "Invalid path");
