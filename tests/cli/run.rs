@@ -191,6 +191,13 @@ impl Background {
         }
     }
 
+    /// Starts `mlf run -- sh -c SCRIPT sh FILES…`: the script finds the files as `$1`, `$2`….
+    fn run_sh(env: &TestEnv, script: &str, files: &[&Path]) -> Background {
+        let mut args = vec!["run", "--", "sh", "-c", script, "sh"];
+        args.extend(files.iter().map(|f| path_str(f)));
+        Background::spawn(env, &args)
+    }
+
     fn pid(&self) -> u32 {
         self.child.as_ref().unwrap().id()
     }
@@ -363,19 +370,7 @@ echo started
 i=0
 while [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
 exit 0"#;
-    let bg = Background::spawn(
-        &env,
-        &[
-            "run",
-            "--",
-            "sh",
-            "-c",
-            script,
-            "sh",
-            path_str(&ready),
-            path_str(&got),
-        ],
-    );
+    let bg = Background::run_sh(&env, script, &[&ready, &got]);
     assert!(wait_for_file(&ready), "the child never started");
     send_signal(bg.pid(), "TERM");
     let out = bg.wait();
@@ -398,18 +393,7 @@ fn sigterm_to_mlf_kills_a_plain_child_and_exits_143() {
     let ready = env.dir.path().join("ready");
     // `exec` so that the signalled process is the child itself (no grandchild keeps the
     // output pipes open); the sleep is long, but a lost signal is caught by the bounded wait.
-    let bg = Background::spawn(
-        &env,
-        &[
-            "run",
-            "--",
-            "sh",
-            "-c",
-            r#": > "$1"; exec sleep 15"#,
-            "sh",
-            path_str(&ready),
-        ],
-    );
+    let bg = Background::run_sh(&env, r#": > "$1"; exec sleep 15"#, &[&ready]);
     assert!(wait_for_file(&ready), "the child never started");
     // The file is written just before `exec`; wait until the child is `sleep` for sure so
     // that the signal is not taken by the shell, which would end the same way anyway.
@@ -438,19 +422,7 @@ i=0
 while [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
 exit 0"#
     );
-    let bg = Background::spawn(
-        &env,
-        &[
-            "run",
-            "--",
-            "sh",
-            "-c",
-            &script,
-            "sh",
-            path_str(&ready),
-            path_str(&got),
-        ],
-    );
+    let bg = Background::run_sh(&env, &script, &[&ready, &got]);
     assert!(wait_for_file(&ready), "the child never started");
     send_signal(bg.pid(), sig);
     let out = bg.wait();
@@ -570,19 +542,7 @@ i=0
 while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
 : > "$2"
 echo second-out"#;
-    let mut bg = Background::spawn(
-        &env,
-        &[
-            "run",
-            "--",
-            "sh",
-            "-c",
-            script,
-            "sh",
-            path_str(&go),
-            path_str(&done),
-        ],
-    );
+    let mut bg = Background::run_sh(&env, script, &[&go, &done]);
     let mut stdout = BufReader::new(bg.child().stdout.take().unwrap());
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
