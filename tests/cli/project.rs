@@ -1204,6 +1204,22 @@ fn mounts(call: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Checks that the first container was told the store in `MLF_STORE` and mounts it at the
+/// same path.
+#[track_caller]
+fn assert_container_sees_store(stubs: &Stubs, store: &Path) {
+    let seen = stubs.docker_env();
+    assert_eq!(seen.get("MLF_STORE").map(String::as_str), Some(s(store)));
+    let calls = stubs.calls();
+    let store_mount = format!("{0}:{0}", store.display());
+    assert!(
+        mounts(&calls[0]).contains(&store_mount),
+        "MLF_STORE is {} but the container mounts {:?}",
+        store.display(),
+        mounts(&calls[0])
+    );
+}
+
 #[test]
 fn docker_mounts_the_store_mlf_creates_at_the_git_root() {
     // In a subdirectory of a git work tree, the store is created at the work tree's root: that
@@ -1219,16 +1235,7 @@ fn docker_mounts_the_store_mlf_creates_at_the_git_root() {
     stubs.project_run_in(&env, &sub, &[s(&proj)]).ok();
     let store = store(&env);
     assert!(store.join("mlf.db").is_file(), "store not at the git root");
-    let seen = stubs.docker_env();
-    assert_eq!(seen.get("MLF_STORE").map(String::as_str), Some(s(&store)));
-    let calls = stubs.calls();
-    let store_mount = format!("{0}:{0}", store.display());
-    assert!(
-        mounts(&calls[0]).contains(&store_mount),
-        "MLF_STORE is {} but the container mounts {:?}",
-        store.display(),
-        mounts(&calls[0])
-    );
+    assert_container_sees_store(&stubs, &store);
 }
 
 #[test]
@@ -1241,16 +1248,7 @@ fn docker_mounts_a_relative_store_flag_by_its_absolute_path() {
     stubs.project_run(&env, &["--store", "st", s(&proj)]).ok();
     let store = cwd(&env).join("st");
     assert!(store.join("mlf.db").is_file());
-    let seen = stubs.docker_env();
-    assert_eq!(seen.get("MLF_STORE").map(String::as_str), Some(s(&store)));
-    let calls = stubs.calls();
-    let store_mount = format!("{0}:{0}", store.display());
-    assert!(
-        mounts(&calls[0]).contains(&store_mount),
-        "MLF_STORE is {} but the container mounts {:?}",
-        store.display(),
-        mounts(&calls[0])
-    );
+    assert_container_sees_store(&stubs, &store);
 }
 
 // ----- sweeps ------------------------------------------------------------------------------
