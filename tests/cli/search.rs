@@ -104,9 +104,12 @@ fn fixture() -> Fixture {
                 })
                 .collect();
             let file = env.write(&format!("batch/{i}.jsonl"), &(lines.join("\n") + "\n"));
-            let mut cmd = env.command(&["log", "batch", "--file", file.to_str().unwrap()]);
-            cmd.env("MLF_TEST_NOW", start.to_string());
-            support::run(cmd).ok();
+            mlf_at(
+                &env,
+                start,
+                &["log", "batch", "--file", file.to_str().unwrap()],
+            )
+            .ok();
         }
 
         let status = run["status"].as_str().unwrap();
@@ -118,11 +121,17 @@ fn fixture() -> Fixture {
             );
             continue;
         }
-        let mut cmd = env.command(&["run", "end", "--status", status]);
-        cmd.env("MLF_TEST_NOW", run["end"].as_i64().unwrap().to_string());
-        support::run(cmd).ok();
+        let end = run["end"].as_i64().unwrap();
+        mlf_at(&env, end, &["run", "end", "--status", status]).ok();
     }
     Fixture { env, ids }
+}
+
+/// `mlf ARGS` in `env` with the clock pinned at `now`.
+fn mlf_at(env: &TestEnv, now: i64, args: &[&str]) -> Output {
+    let mut cmd = env.command(args);
+    cmd.env("MLF_TEST_NOW", now.to_string());
+    support::run(cmd)
 }
 
 impl Fixture {
@@ -132,9 +141,7 @@ impl Fixture {
     }
 
     fn mlf_at(&self, now: i64, args: &[&str]) -> Output {
-        let mut cmd = self.env.command(args);
-        cmd.env("MLF_TEST_NOW", now.to_string());
-        support::run(cmd)
+        mlf_at(&self.env, now, args)
     }
 
     /// `{name}` in a filter replaced by that run's id.
@@ -190,6 +197,21 @@ impl Fixture {
         self.list_page(now, &["-f", &expr]).0
     }
 
+    /// `runs list --format json ARGS`, checked to exit 2 with nothing on stdout; returns the
+    /// output for checks of its message.
+    #[track_caller]
+    fn list_refused(&self, args: &[&str]) -> Output {
+        let mut all = vec!["runs", "list", "--format", "json"];
+        all.extend_from_slice(args);
+        let out = self.mlf(&all);
+        assert_eq!(
+            out.code, 2,
+            "{args:?} should be refused with exit 2:\n{out}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?} printed to stdout:\n{out}");
+        out
+    }
+
     /// Checks a table of (filter, expected run names, in any order); reports every mismatch.
     #[track_caller]
     fn check(&self, cases: &[(&str, &[&str])]) {
@@ -200,11 +222,10 @@ impl Fixture {
     fn check_at(&self, now: i64, cases: &[(&str, &[&str])]) {
         let mut failures = Vec::new();
         for (expr, expected) in cases {
-            let mut cmd =
-                self.env
-                    .command(&["runs", "list", "--format", "json", "-f", &self.expand(expr)]);
-            cmd.env("MLF_TEST_NOW", now.to_string());
-            let out = support::run(cmd);
+            let out = self.mlf_at(
+                now,
+                &["runs", "list", "--format", "json", "-f", &self.expand(expr)],
+            );
             if out.code != 0 {
                 failures.push(format!("{expr}\n    refused: {}", out.stderr.trim()));
                 continue;
@@ -1114,9 +1135,7 @@ fn invalid_order_by_exits_2() {
         "metrics.`a",
         "metrics.cross-entropy",
     ] {
-        let out = fx.mlf(&["runs", "list", "--format", "json", "--order-by", order]);
-        assert_eq!(out.code, 2, "--order-by {order:?}:\n{out}");
-        assert!(out.stdout.is_empty(), "--order-by {order:?}:\n{out}");
+        let out = fx.list_refused(&["--order-by", order]);
         assert!(
             out.stderr.starts_with("error: invalid order-by"),
             "--order-by {order:?}:\n{out}"
@@ -1200,11 +1219,11 @@ fn a_run_created_between_pages_does_not_shift_them() {
     let token = token.expect("a next page token");
 
     // A new run, newest of all, would sort first.
-    let mut cmd = fx
-        .env
-        .command(&["run", "-x", "alpha", "-n", "newcomer", "--", "true"]);
-    cmd.env("MLF_TEST_NOW", (NOW + HOUR).to_string());
-    support::run(cmd).ok();
+    fx.mlf_at(
+        NOW + HOUR,
+        &["run", "-x", "alpha", "-n", "newcomer", "--", "true"],
+    )
+    .ok();
 
     let mut rest = Vec::new();
     let mut token = Some(token);
@@ -1226,19 +1245,11 @@ fn a_run_created_between_pages_does_not_shift_them() {
 fn a_garbage_page_token_exits_2() {
     let fx = fixture();
     for token in ["garbage", "", "zz-1", "3", "-", "1-2-3"] {
-        let out = fx.mlf(&[
-            "runs",
-            "list",
-            "--format",
-            "json",
-            "--limit",
-            "2",
-            "--page-token",
-            token,
-        ]);
-        assert_eq!(out.code, 2, "--page-token {token:?}:\n{out}");
-        assert!(out.stdout.is_empty(), "--page-token {token:?}:\n{out}");
-        assert!(out.stderr.starts_with("error:"), "{out}");
+        let out = fx.list_refused(&["--limit", "2", "--page-token", token]);
+        assert!(
+            out.stderr.starts_with("error:"),
+            "--page-token {token:?}:\n{out}"
+        );
     }
 }
 
@@ -1477,9 +1488,7 @@ fn relative_times_apply_only_to_start_and_end_time() {
         "metrics.loss < -1h",
         "attributes.run_name = -7d",
     ] {
-        let out = fx.mlf(&["runs", "list", "--format", "json", "-f", expr]);
-        assert_eq!(out.code, 2, "`{expr}` should be refused:\n{out}");
-        assert!(out.stdout.is_empty(), "{out}");
+        fx.list_refused(&["-f", expr]);
     }
 }
 
@@ -1545,11 +1554,11 @@ fn artifact_uri_filters_match_the_listed_uri() {
     ])
     .ok();
     for exp in ["ext1", "ext2"] {
-        let mut cmd = fx
-            .env
-            .command(&["run", "-x", exp, "-n", &format!("in-{exp}"), "--", "true"]);
-        cmd.env("MLF_TEST_NOW", NOW.to_string());
-        support::run(cmd).ok();
+        fx.mlf_at(
+            NOW,
+            &["run", "-x", exp, "-n", &format!("in-{exp}"), "--", "true"],
+        )
+        .ok();
     }
     let v = fx.mlf(&["runs", "list", "--format", "json"]).ok().json();
     let mut failures = Vec::new();
