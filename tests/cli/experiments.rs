@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::support::{Output, TestEnv};
+use crate::support::{TestEnv, assert_refused};
 
 /// `experiments list ARGS --format json`, the `experiments` array.
 fn list_json(env: &TestEnv, args: &[&str]) -> Vec<Value> {
@@ -63,20 +63,6 @@ fn finished_run(env: &TestEnv, exp: &str) -> String {
     let id = env.start_run(&["-x", exp]);
     env.mlf(&["run", "end"]).ok();
     id
-}
-
-#[track_caller]
-fn assert_refused(env: &TestEnv, args: &[&str]) -> Output {
-    let before = env.snapshot_store();
-    let out = env.mlf(args).code(2);
-    assert!(out.stderr.contains("error:"), "no `error:` line:\n{out}");
-    assert_eq!(
-        env.snapshot_store(),
-        before,
-        "the store changed after a refused `mlf {}`",
-        args.join(" ")
-    );
-    out
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Output, TestEnv, run};
+use crate::support::{Output, TestEnv, assert_refused, run};
 
 /// `runs show RUN --format json`, the `run` object.
 fn show(env: &TestEnv, run: &str) -> Value {
@@ -57,22 +57,6 @@ fn mlf_env(env: &TestEnv, vars: &[(&str, &str)], args: &[&str]) -> Output {
         cmd.env(k, v);
     }
     run(cmd)
-}
-
-/// Asserts that the command is refused with exit code 2, an `error:` line and no change to the
-/// store.
-#[track_caller]
-fn assert_refused(env: &TestEnv, args: &[&str]) -> Output {
-    let before = env.snapshot_store();
-    let out = env.mlf(args).code(2);
-    assert!(out.stderr.contains("error:"), "no `error:` line:\n{out}");
-    assert_eq!(
-        env.snapshot_store(),
-        before,
-        "the store changed after a refused `mlf {}`",
-        args.join(" ")
-    );
-    out
 }
 
 // ---------------------------------------------------------------------------------------------

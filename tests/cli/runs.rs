@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::support::{Output, TestEnv};
+use crate::support::{Output, TestEnv, assert_refused};
 
 /// `runs list ARGS --format json`, the `runs` array.
 fn list_json(env: &TestEnv, args: &[&str]) -> Vec<Value> {
@@ -58,20 +58,6 @@ fn csv_rows(out: &Output) -> Vec<Vec<String>> {
         .lines()
         .map(|l| l.split(',').map(str::to_string).collect())
         .collect()
-}
-
-#[track_caller]
-fn assert_refused(env: &TestEnv, args: &[&str]) -> Output {
-    let before = env.snapshot_store();
-    let out = env.mlf(args).code(2);
-    assert!(out.stderr.contains("error:"), "no `error:` line:\n{out}");
-    assert_eq!(
-        env.snapshot_store(),
-        before,
-        "the store changed after a refused `mlf {}`",
-        args.join(" ")
-    );
-    out
 }
 
 // ---------------------------------------------------------------------------------------------

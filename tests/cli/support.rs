@@ -274,3 +274,19 @@ pub fn newest_run(env: &TestEnv, count: usize) -> String {
     assert_eq!(ids.len(), count, "expected {count} runs, got {ids:?}");
     ids[0].clone()
 }
+
+/// Asserts that `mlf ARGS` is refused with exit code 2, an `error:` line and no change to the
+/// store.
+#[track_caller]
+pub fn assert_refused(env: &TestEnv, args: &[&str]) -> Output {
+    let before = env.snapshot_store();
+    let out = env.mlf(args).code(2);
+    assert!(out.stderr.contains("error:"), "no `error:` line:\n{out}");
+    assert_eq!(
+        env.snapshot_store(),
+        before,
+        "the store changed after a refused `mlf {}`",
+        args.join(" ")
+    );
+    out
+}
