@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Output, TestEnv, git, mlf_bin, newest_run, only_run, run_ids, runs};
+use crate::support::{
+    Output, TestEnv, git, history, metric, mlf_bin, newest_run, only_run, param, run_ids, run_of,
+    runs, sqlite, tag,
+};
 
 /// How long any bounded wait in this file may take.
 const WAIT: Duration = Duration::from_secs(20);
@@ -23,10 +26,6 @@ fn show(env: &TestEnv, id: &str) -> Value {
     env.mlf(&["runs", "show", id, "--format", "json"])
         .ok()
         .json()
-}
-
-fn run_of(env: &TestEnv, id: &str) -> Value {
-    show(env, id)["run"].clone()
 }
 
 fn status(env: &TestEnv, id: &str) -> String {
@@ -45,49 +44,6 @@ fn listed_status(env: &TestEnv, id: &str) -> String {
         .as_str()
         .unwrap()
         .to_string()
-}
-
-fn tag(run: &Value, key: &str) -> Option<String> {
-    run["data"]["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["key"] == key)
-        .map(|t| t["value"].as_str().unwrap().to_string())
-}
-
-fn param(run: &Value, key: &str) -> Option<String> {
-    run["data"]["params"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["key"] == key)
-        .map(|t| t["value"].as_str().unwrap().to_string())
-}
-
-/// Latest value and step of a metric.
-fn metric(run: &Value, key: &str) -> Option<(f64, i64)> {
-    run["data"]["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["key"] == key)
-        .map(|m| (m["value"].as_f64().unwrap(), m["step"].as_i64().unwrap()))
-}
-
-/// The whole history of a metric, `(step, value)` sorted by step, from `mlf runs metric`.
-fn history(env: &TestEnv, id: &str, key: &str) -> Vec<(i64, f64)> {
-    let out = env
-        .mlf(&["runs", "metric", id, key, "--format", "json"])
-        .ok();
-    let mut points: Vec<(i64, f64)> = out.json()["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| (m["step"].as_i64().unwrap(), m["value"].as_f64().unwrap()))
-        .collect();
-    points.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    points
 }
 
 fn metric_keys(run: &Value) -> Vec<String> {
@@ -673,21 +629,6 @@ fn capture_metrics_numbers_steps_per_key_across_many_lines() {
     ) {
         assert_eq!(rows, "300|0|299|45150.0\n");
     }
-}
-
-/// Runs `sqlite3 DB SQL`; `None` when there is no sqlite3 program.
-fn sqlite(db: &Path, sql: &str) -> Option<String> {
-    let out = std::process::Command::new("sqlite3")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .ok()?;
-    assert!(
-        out.status.success(),
-        "sqlite3: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(String::from_utf8(out.stdout).unwrap())
 }
 
 // ----- the child's environment ---------------------------------------------------------------

@@ -290,3 +290,67 @@ pub fn assert_refused(env: &TestEnv, args: &[&str]) -> Output {
     );
     out
 }
+
+/// `runs show RUN --format json`, the `run` object.
+pub fn run_of(env: &TestEnv, run: &str) -> serde_json::Value {
+    env.mlf(&["runs", "show", run, "--format", "json"])
+        .ok()
+        .json()["run"]
+        .clone()
+}
+
+/// The value of one param (or tag) of a run's JSON, if present.
+fn kv(run: &serde_json::Value, section: &str, key: &str) -> Option<String> {
+    run["data"][section]
+        .as_array()
+        .unwrap_or_else(|| panic!("data.{section} is not an array: {run}"))
+        .iter()
+        .find(|p| p["key"] == key)
+        .map(|p| p["value"].as_str().expect("string value").to_string())
+}
+
+/// The value of one param of a run's JSON, if present.
+pub fn param(run: &serde_json::Value, key: &str) -> Option<String> {
+    kv(run, "params", key)
+}
+
+/// The value of one tag of a run's JSON, if present.
+pub fn tag(run: &serde_json::Value, key: &str) -> Option<String> {
+    kv(run, "tags", key)
+}
+
+/// The latest value and step of one metric of a run's JSON, if present.
+pub fn metric(run: &serde_json::Value, key: &str) -> Option<(f64, i64)> {
+    run["data"]["metrics"]
+        .as_array()
+        .unwrap_or_else(|| panic!("data.metrics is not an array: {run}"))
+        .iter()
+        .find(|m| m["key"] == key)
+        .map(|m| (m["value"].as_f64().unwrap(), m["step"].as_i64().unwrap()))
+}
+
+/// The whole history of a metric, `(step, value)` sorted by step, from `mlf runs metric`.
+pub fn history(env: &TestEnv, id: &str, key: &str) -> Vec<(i64, f64)> {
+    let out = env
+        .mlf(&["runs", "metric", id, key, "--format", "json"])
+        .ok();
+    let mut points: Vec<(i64, f64)> = out.json()["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["step"].as_i64().unwrap(), m["value"].as_f64().unwrap()))
+        .collect();
+    points.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    points
+}
+
+/// Runs `sqlite3 DB SQL`; `None` when there is no sqlite3 program.
+pub fn sqlite(db: &Path, sql: &str) -> Option<String> {
+    let out = Command::new("sqlite3").arg(db).arg(sql).output().ok()?;
+    assert!(
+        out.status.success(),
+        "sqlite3: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap())
+}
