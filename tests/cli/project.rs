@@ -11,7 +11,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{self, Output, TestEnv, git, newest_run, only_run, run_ids, runs};
+use crate::support::{
+    self, Output, TestEnv, git, history, newest_run, only_run, run_ids, run_of, runs, tag,
+};
 
 // ----- helpers -----------------------------------------------------------------------------
 
@@ -88,25 +90,8 @@ fn project_run(env: &TestEnv, args: &[&str]) -> Output {
     env.mlf(&all)
 }
 
-/// `runs show ID --format json`, the run part.
-fn run_of(env: &TestEnv, id: &str) -> Value {
-    env.mlf(&["runs", "show", id, "--format", "json"])
-        .ok()
-        .json()["run"]
-        .clone()
-}
-
 fn status(run: &Value) -> &str {
     run["info"]["status"].as_str().unwrap()
-}
-
-fn tag(run: &Value, key: &str) -> Option<String> {
-    run["data"]["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["key"] == key)
-        .map(|t| t["value"].as_str().unwrap().to_string())
 }
 
 fn params(run: &Value) -> BTreeMap<String, String> {
@@ -134,21 +119,6 @@ fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 fn artifact(run: &Value, rel: &str) -> Option<String> {
     let dir = PathBuf::from(run["info"]["artifact_uri"].as_str().unwrap());
     std::fs::read_to_string(dir.join(rel)).ok()
-}
-
-/// `(step, value)` of a metric, from `mlf runs metric`.
-fn history(env: &TestEnv, id: &str, key: &str) -> Vec<(i64, f64)> {
-    let out = env
-        .mlf(&["runs", "metric", id, key, "--format", "json"])
-        .ok();
-    let mut points: Vec<(i64, f64)> = out.json()["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| (m["step"].as_i64().unwrap(), m["value"].as_f64().unwrap()))
-        .collect();
-    points.sort_by_key(|p| p.0);
-    points
 }
 
 /// `'\''`: a quote inside a single-quoted shell word.
