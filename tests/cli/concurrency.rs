@@ -2,13 +2,10 @@
 //!
 //! Many `mlf` processes writing one store at once: nothing is lost, nothing fails.
 
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-use crate::support::{Output, TestEnv, mlf_bin};
+use crate::support::{Output, TestEnv, metric, mlf_bin, runs, sqlite, tag};
 
 const WAIT: Duration = Duration::from_secs(120);
 
@@ -16,18 +13,9 @@ const WAIT: Duration = Duration::from_secs(120);
 /// set to the binary.
 fn shell(env: &TestEnv, script: &str) -> Command {
     let mut cmd = Command::new("sh");
-    cmd.args(["-c", script])
-        .current_dir(env.cwd())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", env.dir.path().join("home"))
-        .env("USER", "tester")
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "200")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("TZ", "UTC")
-        .env("MLF", mlf_bin())
+    cmd.args(["-c", script]).current_dir(env.cwd());
+    env.pin_env(&mut cmd);
+    cmd.env("MLF", mlf_bin())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -84,44 +72,6 @@ fn wait_all(children: Vec<Child>) -> Vec<Output> {
     outs
 }
 
-/// Runs `sqlite3 DB SQL`; `None` when there is no sqlite3 program.
-fn sqlite(db: &Path, sql: &str) -> Option<String> {
-    let out = Command::new("sqlite3").arg(db).arg(sql).output().ok()?;
-    assert!(
-        out.status.success(),
-        "sqlite3: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(String::from_utf8(out.stdout).unwrap())
-}
-
-fn runs(env: &TestEnv) -> Vec<Value> {
-    env.mlf(&["runs", "list", "--all", "--format", "json"])
-        .ok()
-        .json()["runs"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-fn latest(run: &Value, key: &str) -> Option<(f64, i64)> {
-    run["data"]["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["key"] == key)
-        .map(|m| (m["value"].as_f64().unwrap(), m["step"].as_i64().unwrap()))
-}
-
-fn tag(run: &Value, key: &str) -> Option<String> {
-    run["data"]["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["key"] == key)
-        .map(|t| t["value"].as_str().unwrap().to_string())
-}
-
 #[test]
 fn eight_processes_log_four_thousand_metrics_without_loss() {
     let env = TestEnv::new();
@@ -151,7 +101,7 @@ fn eight_processes_log_four_thousand_metrics_without_loss() {
     assert_eq!(metrics.len(), 8, "{metrics:?}");
     for k in 1..=8 {
         assert_eq!(
-            latest(&shown["run"], &format!("m{k}")),
+            metric(&shown["run"], &format!("m{k}")),
             Some((500.0, 500)),
             "m{k}"
         );
@@ -323,7 +273,7 @@ fn concurrent_captured_runs_keep_their_own_histories() {
     let runs = runs(&env);
     assert_eq!(runs.len(), 4);
     for r in &runs {
-        assert_eq!(latest(r, "loss"), Some((100.0, 100)));
+        assert_eq!(metric(r, "loss"), Some((100.0, 100)));
     }
     if let Some(rows) = sqlite(
         &env.store().join("mlf.db"),
@@ -362,6 +312,6 @@ fn concurrent_run_starts_leave_exactly_one_active_run() {
             .mlf(&["runs", "show", id, "--format", "json"])
             .ok()
             .json();
-        assert_eq!(latest(&shown["run"], "x"), Some((1.0, 0)));
+        assert_eq!(metric(&shown["run"], "x"), Some((1.0, 0)));
     }
 }

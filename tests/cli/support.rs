@@ -98,9 +98,20 @@ impl TestEnv {
         let mut cmd = Command::new(mlf_bin());
         let seed = self.seed.get();
         self.seed.set(seed + 1);
-        cmd.args(args)
-            .current_dir(cwd)
-            .env_clear()
+        cmd.args(args).current_dir(cwd);
+        self.pin_env(&mut cmd);
+        cmd.env("MLF_TEST_SEED", seed.to_string())
+            .stdin(Stdio::null());
+        for (k, v) in &self.extra {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Clears `cmd`'s environment and sets the harness's pinned one: PATH, the temporary HOME,
+    /// USER, no colour, 200 columns, no git configuration, UTC.
+    pub fn pin_env(&self, cmd: &mut Command) {
+        cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.dir.path().join("home"))
             .env("USER", "tester")
@@ -108,13 +119,7 @@ impl TestEnv {
             .env("COLUMNS", "200")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("TZ", "UTC")
-            .env("MLF_TEST_SEED", seed.to_string())
-            .stdin(Stdio::null());
-        for (k, v) in &self.extra {
-            cmd.env(k, v);
-        }
-        cmd
+            .env("TZ", "UTC");
     }
 
     /// Runs `mlf ARGS` and captures its output.
