@@ -3,33 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Output, TestEnv, assert_refused, run};
-
-/// `runs show RUN --format json`, the `run` object.
-fn show(env: &TestEnv, run: &str) -> Value {
-    env.mlf(&["runs", "show", run, "--format", "json"])
-        .ok()
-        .json()["run"]
-        .clone()
-}
-
-/// The value of one param (or tag) of a run's JSON, if present.
-fn kv(run: &Value, section: &str, key: &str) -> Option<String> {
-    run["data"][section]
-        .as_array()
-        .unwrap_or_else(|| panic!("data.{section} is not an array: {run}"))
-        .iter()
-        .find(|p| p["key"] == key)
-        .map(|p| p["value"].as_str().expect("string value").to_string())
-}
-
-fn param(run: &Value, key: &str) -> Option<String> {
-    kv(run, "params", key)
-}
-
-fn tag(run: &Value, key: &str) -> Option<String> {
-    kv(run, "tags", key)
-}
+use crate::support::{Output, TestEnv, assert_refused, param, run, run_of, tag};
 
 /// The latest point of one metric of a run's JSON.
 fn metric(run: &Value, key: &str) -> Option<Value> {
@@ -81,7 +55,7 @@ fn param_metric_and_tag_go_to_the_active_run() {
     ])
     .ok();
 
-    let run = show(&env, &id);
+    let run = run_of(&env, &id);
     assert_eq!(param(&run, "lr").as_deref(), Some("0.01"));
     assert_eq!(tag(&run, "team").as_deref(), Some("vision"));
     assert_eq!(
@@ -101,7 +75,7 @@ fn metric_step_defaults_to_zero_and_timestamp_to_now() {
         &["log", "metric", "acc", "0.5"],
     )
     .ok();
-    let m = metric(&show(&env, &id), "acc").unwrap();
+    let m = metric(&run_of(&env, &id), "acc").unwrap();
     assert_eq!(
         m,
         json!({"key": "acc", "value": 0.5, "step": 0, "timestamp": 1700000000042_i64})
@@ -114,7 +88,7 @@ fn negative_values_and_steps_need_no_double_dash() {
     let id = env.start_run(&[]);
     env.mlf(&["log", "metric", "delta", "-0.5", "--step", "-2"])
         .ok();
-    let m = metric(&show(&env, &id), "delta").unwrap();
+    let m = metric(&run_of(&env, &id), "delta").unwrap();
     assert_eq!(m["value"], json!(-0.5));
     assert_eq!(m["step"], -2);
 }
@@ -127,7 +101,7 @@ fn keys_may_use_mlflow_characters() {
     for key in ["val/acc top1", "a.b-c_d:e", "é", max_key.as_str()] {
         env.mlf(&["log", "metric", key, "1"]).ok();
     }
-    let keys = metric_keys(&show(&env, &id));
+    let keys = metric_keys(&run_of(&env, &id));
     for key in ["val/acc top1", "a.b-c_d:e", "é", max_key.as_str()] {
         assert!(keys.iter().any(|k| k == key), "{key} missing from {keys:?}");
     }
@@ -141,7 +115,7 @@ fn run_flag_accepts_id_prefix_and_name() {
     env.mlf(&["log", "param", "a", "1", "--run", &id]).ok();
     env.mlf(&["log", "param", "b", "2", "--run", &id[..8]]).ok();
     env.mlf(&["log", "param", "c", "3", "-r", "alpha"]).ok();
-    let run = show(&env, &id);
+    let run = run_of(&env, &id);
     assert_eq!(param(&run, "a").as_deref(), Some("1"));
     assert_eq!(param(&run, "b").as_deref(), Some("2"));
     assert_eq!(param(&run, "c").as_deref(), Some("3"));
@@ -183,12 +157,12 @@ fn run_is_chosen_by_flag_then_env_then_active_run() {
     // An empty variable counts as unset.
     mlf_env(&env, &[("MLF_RUN_ID", "")], &["log", "param", "empty", "x"]).ok();
 
-    assert_eq!(tag(&show(&env, &c), "who").as_deref(), Some("active"));
-    assert_eq!(tag(&show(&env, &b), "who").as_deref(), Some("mlflow"));
-    assert_eq!(tag(&show(&env, &a), "who").as_deref(), Some("mlf"));
-    assert_eq!(param(&show(&env, &b), "flag").as_deref(), Some("yes"));
-    assert_eq!(param(&show(&env, &a), "flag"), None);
-    assert_eq!(param(&show(&env, &c), "empty").as_deref(), Some("x"));
+    assert_eq!(tag(&run_of(&env, &c), "who").as_deref(), Some("active"));
+    assert_eq!(tag(&run_of(&env, &b), "who").as_deref(), Some("mlflow"));
+    assert_eq!(tag(&run_of(&env, &a), "who").as_deref(), Some("mlf"));
+    assert_eq!(param(&run_of(&env, &b), "flag").as_deref(), Some("yes"));
+    assert_eq!(param(&run_of(&env, &a), "flag"), None);
+    assert_eq!(param(&run_of(&env, &c), "empty").as_deref(), Some("x"));
 }
 
 #[test]
@@ -226,7 +200,7 @@ fn params_are_write_once() {
     for needle in ["`lr`", "0.01", "0.02"] {
         assert!(out.stderr.contains(needle), "missing {needle}:\n{out}");
     }
-    assert_eq!(param(&show(&env, &id), "lr").as_deref(), Some("0.01"));
+    assert_eq!(param(&run_of(&env, &id), "lr").as_deref(), Some("0.01"));
 }
 
 #[test]
@@ -235,7 +209,7 @@ fn params_given_with_run_start_are_write_once_too() {
     let id = env.start_run(&["-p", "bs=32"]);
     env.mlf(&["log", "param", "bs", "32"]).ok();
     assert_refused(&env, &["log", "param", "bs", "64"]);
-    assert_eq!(param(&show(&env, &id), "bs").as_deref(), Some("32"));
+    assert_eq!(param(&run_of(&env, &id), "bs").as_deref(), Some("32"));
 }
 
 #[test]
@@ -244,7 +218,7 @@ fn tags_overwrite() {
     let id = env.start_run(&[]);
     env.mlf(&["log", "tag", "stage", "draft"]).ok();
     env.mlf(&["log", "tag", "stage", "final"]).ok();
-    let run = show(&env, &id);
+    let run = run_of(&env, &id);
     assert_eq!(tag(&run, "stage").as_deref(), Some("final"));
     let count = run["data"]["tags"]
         .as_array()
@@ -260,10 +234,10 @@ fn run_name_tag_renames_the_run() {
     let env = TestEnv::new();
     let id = env.start_run(&["--name", "before"]);
     env.mlf(&["log", "tag", "mlflow.runName", "after"]).ok();
-    let run = show(&env, &id);
+    let run = run_of(&env, &id);
     assert_eq!(run["info"]["run_name"], "after");
     // And the new name resolves.
-    assert_eq!(show(&env, "after")["info"]["run_id"], id.as_str());
+    assert_eq!(run_of(&env, "after")["info"]["run_id"], id.as_str());
 }
 
 #[test]
@@ -276,7 +250,7 @@ fn nan_and_infinities_are_accepted_and_rendered_as_mlflow_does() {
     env.mlf(&["log", "metric", "d", "Infinity"]).ok();
     env.mlf(&["log", "metric", "e", "-Infinity"]).ok();
     env.mlf(&["log", "metric", "f", "1e-3"]).ok();
-    let run = show(&env, &id);
+    let run = run_of(&env, &id);
     assert_eq!(metric(&run, "a").unwrap()["value"], "NaN");
     assert_eq!(metric(&run, "b").unwrap()["value"], "Infinity");
     assert_eq!(metric(&run, "c").unwrap()["value"], "-Infinity");
@@ -303,7 +277,7 @@ fn latest_metric_is_the_max_by_step_then_timestamp() {
         .ok();
     };
     let latest = || {
-        let m = metric(&show(&env, &id), "loss").unwrap();
+        let m = metric(&run_of(&env, &id), "loss").unwrap();
         (
             m["value"].clone(),
             m["step"].as_i64().unwrap(),
@@ -346,7 +320,7 @@ fn latest_metric_within_one_batch_is_the_max_by_step_then_timestamp() {
         ),
     );
     env.mlf(&["log", "batch", "--file", "points.jsonl"]).ok();
-    let m = metric(&show(&env, &id), "m").unwrap();
+    let m = metric(&run_of(&env, &id), "m").unwrap();
     assert_eq!(
         m,
         json!({"key": "m", "value": 8.0, "step": 9, "timestamp": 5})
@@ -473,7 +447,7 @@ fn over_long_param_value_is_truncated_with_a_warning() {
     assert!(out.stderr.contains("warning:"), "{out}");
     assert!(out.stderr.contains("long"), "{out}");
 
-    let run = show(&env, &id);
+    let run = run_of(&env, &id);
     assert_eq!(param(&run, "fits").unwrap(), exact);
     assert_eq!(param(&run, "long").unwrap(), "b".repeat(6000));
 }
@@ -485,7 +459,7 @@ fn over_long_tag_value_is_truncated_with_a_warning() {
     let long = "t".repeat(8001);
     let out = env.mlf(&["log", "tag", "note", &long]).ok();
     assert!(out.stderr.contains("warning:"), "{out}");
-    assert_eq!(tag(&show(&env, &id), "note").unwrap(), "t".repeat(8000));
+    assert_eq!(tag(&run_of(&env, &id), "note").unwrap(), "t".repeat(8000));
 }
 
 #[test]
@@ -558,7 +532,7 @@ fn batch_jsonl_records() {
     );
     let out = env.mlf(&["log", "batch", "--file", "log.jsonl"]).ok();
     assert!(out.stderr.contains("3 metric points"), "{out}");
-    let run = show(&env, &id);
+    let run = run_of(&env, &id);
     assert_eq!(
         metric(&run, "loss").unwrap(),
         json!({"key": "loss", "value": 0.4, "step": 1, "timestamp": 2000})
@@ -586,7 +560,7 @@ fn batch_mlflow_log_batch_bodies() {
     let second = json!({"metrics": [{"key": "acc", "value": 0.75, "timestamp": 5, "step": 3}]});
     env.write("body.json", &format!("{body}\n{second}\n"));
     env.mlf(&["log", "batch", "--file", "body.json"]).ok();
-    let run = show(&env, &id);
+    let run = run_of(&env, &id);
     assert_eq!(
         metric(&run, "loss").unwrap(),
         json!({"key": "loss", "value": 0.3, "step": 2, "timestamp": 2000})
@@ -611,7 +585,7 @@ fn batch_csv_long_form() {
          tag,team,nlp,,\n",
     );
     env.mlf(&["log", "batch", "--file", "long.csv"]).ok();
-    let run = show(&env, &id);
+    let run = run_of(&env, &id);
     assert_eq!(param(&run, "lr").as_deref(), Some("0.1"));
     assert_eq!(tag(&run, "team").as_deref(), Some("nlp"));
     assert_eq!(
@@ -634,7 +608,7 @@ fn batch_csv_wide_form() {
     );
     let out = env.mlf(&["log", "batch", "--file", "wide.csv"]).ok();
     assert!(out.stderr.contains("5 metric points"), "{out}");
-    let run = show(&env, &id);
+    let run = run_of(&env, &id);
     let loss = metric(&run, "loss").unwrap();
     assert_eq!(
         (loss["value"].clone(), loss["step"].clone()),
@@ -665,7 +639,7 @@ fn batch_from_stdin() {
         "key,value\nforced,3\n",
     )
     .ok();
-    let run = show(&env, &id);
+    let run = run_of(&env, &id);
     assert_eq!(metric(&run, "from_json").unwrap()["value"], json!(1.5));
     assert_eq!(param(&run, "p").as_deref(), Some("x"));
     let m = metric(&run, "from_csv").unwrap();
@@ -685,8 +659,8 @@ fn batch_goes_to_the_run_flag() {
     env.write("m.jsonl", "{\"key\":\"x\",\"value\":1}\n");
     env.mlf(&["log", "batch", "--file", "m.jsonl", "--run", "a"])
         .ok();
-    assert!(metric(&show(&env, &a), "x").is_some());
-    assert!(metric(&show(&env, &b), "x").is_none());
+    assert!(metric(&run_of(&env, &a), "x").is_some());
+    assert!(metric(&run_of(&env, &b), "x").is_none());
 }
 
 /// Writes `name` with `text`, runs `log batch` on it and checks the refusal names `line N`.
@@ -767,7 +741,7 @@ fn batch_param_conflict_writes_nothing() {
     );
     let out = assert_refused(&env, &["log", "batch", "--file", "c.jsonl"]);
     assert!(out.stderr.contains("lr"), "{out}");
-    let run = show(&env, &id);
+    let run = run_of(&env, &id);
     assert!(metric(&run, "loss").is_none());
     assert_eq!(tag(&run, "t"), None);
 
