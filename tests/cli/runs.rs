@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::support::{Output, TestEnv, assert_refused};
+use crate::support::{Output, TestEnv, assert_refused, run_of};
 
 /// `runs list ARGS --format json`, the `runs` array.
 fn list_json(env: &TestEnv, args: &[&str]) -> Vec<Value> {
@@ -24,12 +24,25 @@ fn ids(runs: &[Value]) -> Vec<String> {
 }
 
 fn stage(env: &TestEnv, id: &str) -> String {
-    env.mlf(&["runs", "show", id, "--format", "json"])
-        .ok()
-        .json()["run"]["info"]["lifecycle_stage"]
+    run_of(env, id)["info"]["lifecycle_stage"]
         .as_str()
         .unwrap()
         .to_string()
+}
+
+/// Checks that `runs show SPEC` shows the run `id`.
+#[track_caller]
+fn assert_shows(env: &TestEnv, spec: &str, id: &str) {
+    assert_eq!(run_of(env, spec)["info"]["run_id"], id, "spec {spec}");
+}
+
+/// `runs show SPEC`, checked to exit 2 with an `error:` line and nothing on stdout.
+#[track_caller]
+fn show_refused(env: &TestEnv, spec: &str) -> Output {
+    let out = env.mlf(&["runs", "show", spec]).code(2);
+    assert!(out.stderr.contains("error:"), "{out}");
+    assert_eq!(out.stdout, "", "{out}");
+    out
 }
 
 /// Starts and ends a run named `name` with extra `run start` args; returns its id.
@@ -469,19 +482,10 @@ fn show_by_full_id_prefix_and_name() {
     let id = finished_run(&env, "unique-name", &["-p", "lr=0.3"]);
     finished_run(&env, "other", &[]);
     for spec in [id.as_str(), &id[..8], &id[..4], "unique-name"] {
-        let v = env
-            .mlf(&["runs", "show", spec, "--format", "json"])
-            .ok()
-            .json();
-        assert_eq!(v["run"]["info"]["run_id"], id.as_str(), "spec {spec}");
+        assert_shows(&env, spec, &id);
     }
     // Upper-case prefixes resolve as well.
-    let upper = id[..8].to_ascii_uppercase();
-    let v = env
-        .mlf(&["runs", "show", &upper, "--format", "json"])
-        .ok()
-        .json();
-    assert_eq!(v["run"]["info"]["run_id"], id.as_str());
+    assert_shows(&env, &id[..8].to_ascii_uppercase(), &id);
 }
 
 #[test]
@@ -489,12 +493,7 @@ fn show_by_upper_case_full_id() {
     let env = TestEnv::new();
     let id = finished_run(&env, "shouty", &[]);
     // An upper-case prefix resolves (see above); so must the whole id in upper case.
-    let upper = id.to_ascii_uppercase();
-    let v = env
-        .mlf(&["runs", "show", &upper, "--format", "json"])
-        .ok()
-        .json();
-    assert_eq!(v["run"]["info"]["run_id"], id.as_str());
+    assert_shows(&env, &id.to_ascii_uppercase(), &id);
 }
 
 #[test]
@@ -563,12 +562,10 @@ fn show_ambiguous_name_names_the_candidates() {
     let env = TestEnv::new();
     let a = finished_run(&env, "twin", &[]);
     let b = finished_run(&env, "twin", &[]);
-    let out = env.mlf(&["runs", "show", "twin"]).code(2);
-    assert!(out.stderr.contains("error:"), "{out}");
+    let out = show_refused(&env, "twin");
     assert!(out.stderr.contains("ambiguous"), "{out}");
     assert!(out.stderr.contains(&a[..8]), "{out}");
     assert!(out.stderr.contains(&b[..8]), "{out}");
-    assert_eq!(out.stdout, "");
     // The full id still works.
     env.mlf(&["runs", "show", &a]).ok();
 }
@@ -583,9 +580,7 @@ fn show_unknown_run_is_refused() {
         "abcdef12",
         "",
     ] {
-        let out = env.mlf(&["runs", "show", spec]).code(2);
-        assert!(out.stderr.contains("error:"), "{out}");
-        assert_eq!(out.stdout, "");
+        show_refused(&env, spec);
     }
 }
 
