@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use crate::support::{self, Output, TestEnv};
+use crate::support::{self, Output, TestEnv, copy_dir, run_of, tag};
 
 /// The raw ONNX fixtures; `<name>_mlflow` is the same model saved by mlflow.onnx.
 const ONNX_MODELS: [&str; 4] = ["onnx_logreg", "onnx_forest", "onnx_gbr", "onnx_linear_std"];
@@ -321,20 +321,6 @@ fn mlf_bounded(env: &TestEnv, args: &[&str]) -> Output {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Copies a directory tree.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
     }
 }
 
@@ -1426,25 +1412,12 @@ fn a_failed_import_leaves_no_output_directory() {
 
 /// The run's artifact directory, from `runs show`.
 fn artifact_dir(env: &TestEnv, run: &str) -> PathBuf {
-    let v = env
-        .mlf(&["runs", "show", run, "--format", "json"])
-        .ok()
-        .json();
-    PathBuf::from(v["run"]["info"]["artifact_uri"].as_str().unwrap())
+    PathBuf::from(run_of(env, run)["info"]["artifact_uri"].as_str().unwrap())
 }
 
 /// The value of a run tag, from `runs show`.
 fn run_tag(env: &TestEnv, run: &str, key: &str) -> Option<String> {
-    let v = env
-        .mlf(&["runs", "show", run, "--format", "json"])
-        .ok()
-        .json();
-    v["run"]["data"]["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["key"] == key)
-        .map(|t| t["value"].as_str().unwrap().to_string())
+    tag(&run_of(env, run), key)
 }
 
 #[test]
@@ -1687,6 +1660,30 @@ fn generate_dockerfile_writes_a_context_that_serves_the_model() {
 // ---------------------------------------------------------------------------------------------
 // Bad models and inputs
 
+/// Runs each command (bounded) and checks that it exits `code` with every one of `names` in
+/// its stderr; reports every command that did not.
+#[track_caller]
+fn assert_each_fails_naming<'a>(
+    env: &TestEnv,
+    commands: &[impl AsRef<[&'a str]>],
+    code: i32,
+    names: &[&str],
+) {
+    let mut wrong = Vec::new();
+    for args in commands {
+        let args = args.as_ref();
+        let out = mlf_bounded(env, args);
+        if out.code != code || !names.iter().all(|n| out.stderr.contains(n)) {
+            wrong.push(format!("{args:?}: {out}"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "expected exit {code} naming {names:?}:\n{}",
+        wrong.join("\n")
+    );
+}
+
 #[test]
 fn missing_model_directories_are_usage_errors() {
     let env = TestEnv::new();
@@ -1698,20 +1695,11 @@ fn missing_model_directories_are_usage_errors() {
         &["models", "export", "-o", "x.tar.gz", "-m"],
         &["models", "generate-dockerfile", "-d", "ctx", "-m"],
     ];
-    let mut wrong = Vec::new();
-    for args in commands {
-        let mut a = args.to_vec();
-        a.push("no-such-dir");
-        let out = mlf_bounded(&env, &a);
-        if out.code != 2 || !out.stderr.contains("no-such-dir") {
-            wrong.push(format!("{a:?}: {out}"));
-        }
-    }
-    assert!(
-        wrong.is_empty(),
-        "expected exit 2 naming the directory:\n{}",
-        wrong.join("\n")
-    );
+    let commands: Vec<Vec<&str>> = commands
+        .iter()
+        .map(|args| [*args, &["no-such-dir"]].concat())
+        .collect();
+    assert_each_fails_naming(&env, &commands, 2, &["no-such-dir"]);
     let out = env.mlf(&["models", "log", "no-such-dir"]);
     assert_eq!(out.code, 2, "{out}");
     assert!(!env.cwd().join("ctx").exists());
@@ -1731,18 +1719,7 @@ fn a_directory_without_mlmodel_is_a_usage_error_naming_it() {
         &["models", "generate-dockerfile", "-d", "ctx", "-m", "raw"],
         &["models", "log", "raw"],
     ];
-    let mut wrong = Vec::new();
-    for args in commands {
-        let out = mlf_bounded(&env, args);
-        if out.code != 2 || !(out.stderr.contains("raw") && out.stderr.contains("MLmodel")) {
-            wrong.push(format!("{args:?}: {out}"));
-        }
-    }
-    assert!(
-        wrong.is_empty(),
-        "expected exit 2 naming `raw` and MLmodel:\n{}",
-        wrong.join("\n")
-    );
+    assert_each_fails_naming(&env, &commands, 2, &["raw", "MLmodel"]);
 }
 
 #[test]
@@ -1758,18 +1735,7 @@ fn a_model_without_a_servable_flavor_fails_naming_its_flavors() {
         &["models", "predict", "-i", input, "-m", "keras"],
         &["models", "serve", "--port", "0", "-m", "keras"],
     ];
-    let mut wrong = Vec::new();
-    for args in commands {
-        let out = mlf_bounded(&env, args);
-        if out.code != 1 || !(out.stderr.contains("keras") && out.stderr.contains("spark")) {
-            wrong.push(format!("{args:?}: {out}"));
-        }
-    }
-    assert!(
-        wrong.is_empty(),
-        "expected exit 1 naming the flavors:\n{}",
-        wrong.join("\n")
-    );
+    assert_each_fails_naming(&env, &commands, 1, &["keras", "spark"]);
 }
 
 #[test]
