@@ -12,7 +12,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::support::{
-    self, Output, TestEnv, git, history, newest_run, only_run, run_ids, run_of, runs, tag,
+    self, Output, TestEnv, copy_dir, git, history, newest_run, only_run, run_ids, run_of, runs, tag,
 };
 
 // ----- helpers -----------------------------------------------------------------------------
@@ -53,19 +53,6 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/projects")
         .join(name)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
 }
 
 /// Copies `fixtures/projects/NAME` to `<temp>/REL` and returns its resolved path.
