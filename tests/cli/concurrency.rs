@@ -5,7 +5,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Output, TestEnv, metric, mlf_bin, runs, sqlite, tag};
+use crate::support::{Output, TestEnv, history, metric, mlf_bin, runs, sqlite, tag};
 
 const WAIT: Duration = Duration::from_secs(120);
 
@@ -109,16 +109,7 @@ fn eight_processes_log_four_thousand_metrics_without_loss() {
 
     // Every point of every history, as `mlf runs metric` tells it.
     for k in 1..=8 {
-        let out = env
-            .mlf(&["runs", "metric", &run, &format!("m{k}"), "--format", "json"])
-            .ok();
-        let mut points: Vec<(i64, f64)> = out.json()["metrics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| (m["step"].as_i64().unwrap(), m["value"].as_f64().unwrap()))
-            .collect();
-        points.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let points = history(&env, &run, &format!("m{k}"));
         let want: Vec<(i64, f64)> = (1..=500).map(|i| (i, i as f64)).collect();
         assert!(points == want, "history of m{k}: {} points", points.len());
     }
