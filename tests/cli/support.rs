@@ -297,6 +297,7 @@ pub fn assert_refused(env: &TestEnv, args: &[&str]) -> Output {
 }
 
 /// `runs show RUN --format json`, the `run` object.
+#[track_caller]
 pub fn run_of(env: &TestEnv, run: &str) -> serde_json::Value {
     env.mlf(&["runs", "show", run, "--format", "json"])
         .ok()
@@ -305,6 +306,7 @@ pub fn run_of(env: &TestEnv, run: &str) -> serde_json::Value {
 }
 
 /// The value of one param (or tag) of a run's JSON, if present.
+#[track_caller]
 fn kv(run: &serde_json::Value, section: &str, key: &str) -> Option<String> {
     run["data"][section]
         .as_array()
@@ -315,16 +317,19 @@ fn kv(run: &serde_json::Value, section: &str, key: &str) -> Option<String> {
 }
 
 /// The value of one param of a run's JSON, if present.
+#[track_caller]
 pub fn param(run: &serde_json::Value, key: &str) -> Option<String> {
     kv(run, "params", key)
 }
 
 /// The value of one tag of a run's JSON, if present.
+#[track_caller]
 pub fn tag(run: &serde_json::Value, key: &str) -> Option<String> {
     kv(run, "tags", key)
 }
 
 /// The latest value and step of one metric of a run's JSON, if present.
+#[track_caller]
 pub fn metric(run: &serde_json::Value, key: &str) -> Option<(f64, i64)> {
     run["data"]["metrics"]
         .as_array()
@@ -335,6 +340,7 @@ pub fn metric(run: &serde_json::Value, key: &str) -> Option<(f64, i64)> {
 }
 
 /// The whole history of a metric, `(step, value)` sorted by step, from `mlf runs metric`.
+#[track_caller]
 pub fn history(env: &TestEnv, id: &str, key: &str) -> Vec<(i64, f64)> {
     let out = env
         .mlf(&["runs", "metric", id, key, "--format", "json"])
