@@ -8,8 +8,7 @@
 //! numpy; no mlflow), made by `scripts/test-python-env.sh` when it is missing.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -872,9 +871,6 @@ impl std::fmt::Display for Resp {
 
 /// One HTTP/1.1 request on a fresh connection (`Connection: close`).
 fn http(addr: &str, method: &str, path: &str, content_type: Option<&str>, body: &[u8]) -> Resp {
-    let mut s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
-    s.set_read_timeout(Some(WAIT)).unwrap();
-    s.set_write_timeout(Some(WAIT)).unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if method != "GET" || !body.is_empty() {
         head.push_str(&format!("Content-Length: {}\r\n", body.len()));
@@ -885,63 +881,11 @@ fn http(addr: &str, method: &str, path: &str, content_type: Option<&str>, body: 
     head.push_str("\r\n");
     let mut request = head.into_bytes();
     request.extend_from_slice(body);
-    // The server may answer (413) before it reads everything; the answer is what counts.
-    let _ = s.write_all(&request);
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        match s.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => raw.extend_from_slice(&buf[..n]),
-            Err(e) if raw.is_empty() => panic!("{method} {path}: no answer: {e}"),
-            Err(_) => break,
-        }
-    }
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("{method} {path}: not HTTP: {raw:?}"));
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut rest = raw[split + 4..].to_vec();
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("bad status line: {head}"));
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let find = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    if find("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
-        let mut out = Vec::new();
-        let mut at = 0;
-        while let Some(end) = rest[at..].windows(2).position(|w| w == b"\r\n") {
-            let size_text = String::from_utf8_lossy(&rest[at..at + end]).into_owned();
-            let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16)
-                .unwrap_or_else(|_| panic!("bad chunk size {size_text:?}"));
-            at += end + 2;
-            if size == 0 {
-                break;
-            }
-            out.extend_from_slice(&rest[at..at + size]);
-            at += size + 2;
-        }
-        rest = out;
-    } else if let Some(len) = find("content-length").and_then(|v| v.parse::<usize>().ok()) {
-        assert!(rest.len() >= len, "short body: {head}");
-        rest.truncate(len);
-    }
+    let a = support::http_exchange(addr, &request, WAIT, &format!("{method} {path}"));
     Resp {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&rest).into_owned(),
+        status: a.status,
+        headers: a.headers,
+        body: String::from_utf8_lossy(&a.body).into_owned(),
     }
 }
 

@@ -10,8 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
@@ -20,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{Output, TestEnv};
+use crate::support::{Output, TestEnv, http_exchange};
 
 /// The longest a server may take to start, or to answer one request.
 pub(crate) const WAIT: Duration = Duration::from_secs(120);
@@ -318,10 +317,6 @@ impl fmt::Display for Resp {
 
 /// One request on a fresh connection (`Connection: close`), the whole answer read.
 fn http(addr: &str, method: &str, target: &str, headers: &[(String, String)], body: &[u8]) -> Resp {
-    let mut stream =
-        TcpStream::connect(addr).unwrap_or_else(|e| panic!("cannot connect to {addr}: {e}"));
-    stream.set_read_timeout(Some(WAIT)).unwrap();
-    stream.set_write_timeout(Some(WAIT)).unwrap();
     let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
@@ -329,59 +324,12 @@ fn http(addr: &str, method: &str, target: &str, headers: &[(String, String)], bo
     head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
     let mut request = head.into_bytes();
     request.extend_from_slice(body);
-    // The server may answer (and close) before reading all of a refused body.
-    let _ = stream.write_all(&request);
-    let mut raw = Vec::new();
-    if let Err(e) = stream.read_to_end(&mut raw) {
-        if raw.is_empty() {
-            panic!("no answer to {method} {target}: {e}");
-        }
+    let a = http_exchange(addr, &request, WAIT, &format!("{method} {target}"));
+    Resp {
+        status: a.status,
+        headers: a.headers,
+        body: a.body,
     }
-    parse_response(&raw).unwrap_or_else(|| {
-        panic!(
-            "not an HTTP response to {method} {target}:\n{}",
-            String::from_utf8_lossy(&raw)
-        )
-    })
-}
-
-fn parse_response(raw: &[u8]) -> Option<Resp> {
-    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
-    let mut rest = raw[end + 4..].to_vec();
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let get = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    if get("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
-        let mut body = Vec::new();
-        loop {
-            let eol = rest.windows(2).position(|w| w == b"\r\n")?;
-            let size_text = String::from_utf8_lossy(&rest[..eol]).into_owned();
-            let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-            if size == 0 {
-                break;
-            }
-            body.extend_from_slice(rest.get(eol + 2..eol + 2 + size)?);
-            rest = rest.get(eol + 2 + size + 2..)?.to_vec();
-        }
-        rest = body;
-    } else if let Some(n) = get("content-length").and_then(|n| n.parse::<usize>().ok()) {
-        rest.truncate(n);
-    }
-    Some(Resp {
-        status,
-        headers,
-        body: rest,
-    })
 }
 
 /// Percent-encodes everything but the unreserved characters.

@@ -379,3 +379,82 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// An HTTP answer: status, headers (names lower-cased) and the body, de-chunked.
+pub struct HttpAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Sends a whole HTTP/1.1 request (ending in `Connection: close`) on a fresh connection to
+/// `addr` and reads the whole answer; `what` names the request in failures.
+pub fn http_exchange(
+    addr: &str,
+    request: &[u8],
+    timeout: std::time::Duration,
+    what: &str,
+) -> HttpAnswer {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr)
+        .unwrap_or_else(|e| panic!("cannot connect to {addr}: {e}"));
+    stream.set_read_timeout(Some(timeout)).unwrap();
+    stream.set_write_timeout(Some(timeout)).unwrap();
+    // The server may answer (and close) before reading all of a refused body.
+    let _ = stream.write_all(request);
+    let mut raw = Vec::new();
+    if let Err(e) = stream.read_to_end(&mut raw) {
+        if raw.is_empty() {
+            panic!("no answer to {what}: {e}");
+        }
+    }
+    parse_http(&raw).unwrap_or_else(|| {
+        panic!(
+            "not an HTTP response to {what}:\n{}",
+            String::from_utf8_lossy(&raw)
+        )
+    })
+}
+
+/// Parses an HTTP/1.1 answer; `None` when it is not one.
+pub fn parse_http(raw: &[u8]) -> Option<HttpAnswer> {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let mut rest = raw[end + 4..].to_vec();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    if get("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+        let mut body = Vec::new();
+        loop {
+            let eol = rest.windows(2).position(|w| w == b"\r\n")?;
+            let size_text = String::from_utf8_lossy(&rest[..eol]).into_owned();
+            let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(rest.get(eol + 2..eol + 2 + size)?);
+            rest = rest.get(eol + 2 + size + 2..)?.to_vec();
+        }
+        rest = body;
+    } else if let Some(n) = get("content-length").and_then(|n| n.parse::<usize>().ok()) {
+        if rest.len() < n {
+            return None;
+        }
+        rest.truncate(n);
+    }
+    Some(HttpAnswer {
+        status,
+        headers,
+        body: rest,
+    })
+}
