@@ -385,19 +385,26 @@ fn unquote(s: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // ONNX predictions
 
+/// `mlf models predict` of the model directory `dir` gives onnxruntime's outputs for the
+/// fixture `model`, in every input format.
+#[track_caller]
+fn assert_predicts_like_onnxruntime(env: &TestEnv, dir: &Path, model: &str, label: &str) {
+    for format in ONNX_FORMATS {
+        let got = predict(env, dir.to_str().unwrap(), format);
+        assert_close(
+            &got,
+            &onnx_expected(model, format),
+            &format!("{label} via {format:?}"),
+        );
+    }
+}
+
 #[test]
 fn onnx_models_saved_by_mlflow_predict_like_onnxruntime_in_every_format() {
     let env = TestEnv::new();
     for model in ONNX_MODELS {
         let dir = fixture(&format!("{model}_mlflow"));
-        for format in ONNX_FORMATS {
-            let got = predict(&env, dir.to_str().unwrap(), format);
-            assert_close(
-                &got,
-                &onnx_expected(model, format),
-                &format!("{model}_mlflow via {format:?}"),
-            );
-        }
+        assert_predicts_like_onnxruntime(&env, &dir, model, &format!("{model}_mlflow"));
     }
 }
 
@@ -462,14 +469,7 @@ fn models_save_writes_an_onnx_mlmodel_that_predicts_like_onnxruntime() {
                 .all(|o| o["type"] == "tensor"),
             "{model}: {outputs}"
         );
-        for format in ONNX_FORMATS {
-            let got = predict(&env, out.to_str().unwrap(), format);
-            assert_close(
-                &got,
-                &onnx_expected(model, format),
-                &format!("saved {model} via {format:?}"),
-            );
-        }
+        assert_predicts_like_onnxruntime(&env, &out, model, &format!("saved {model}"));
     }
 }
 

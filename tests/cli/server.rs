@@ -2063,6 +2063,37 @@ fn a_model_version_source_in_another_run_is_refused() {
 // ---------------------------------------------------------------------------------------------
 // Auth and listening address
 
+/// A request for `http`: method, target, headers, body.
+type Request = (&'static str, String, Vec<(String, String)>, &'static [u8]);
+
+/// One request of each kind an authenticating server must guard — a tracking read, a tracking
+/// write, an artifact upload and download — carrying `auth` as `Authorization` when given.
+fn guarded_requests(auth: Option<&str>) -> Vec<Request> {
+    let headers: Vec<(String, String)> = auth
+        .iter()
+        .map(|a| ("Authorization".to_string(), a.to_string()))
+        .collect();
+    let mut json_headers = headers.clone();
+    json_headers.push(("Content-Type".into(), "application/json".into()));
+    let artifact = format!("{PROXY}/artifacts/0/x/artifacts/f.txt");
+    vec![
+        (
+            "GET",
+            format!("{TRACKING}/experiments/search?max_results=10"),
+            headers.clone(),
+            b"",
+        ),
+        (
+            "POST",
+            format!("{TRACKING}/runs/create"),
+            json_headers,
+            br#"{"experiment_id": "0"}"#,
+        ),
+        ("PUT", artifact.clone(), headers.clone(), b"PWNED"),
+        ("GET", artifact, headers, b""),
+    ]
+}
+
 #[test]
 fn an_auth_token_is_required_by_every_route() {
     let env = TestEnv::new();
@@ -2072,8 +2103,6 @@ fn an_auth_token_is_required_by_every_route() {
     const BASIC_BAD: &str = "Basic dXNlcjp3cm9uZw==";
     const BASIC_NO_COLON: &str = "Basic czNjcmV0";
     let search = format!("{TRACKING}/experiments/search?max_results=10");
-    let create = format!("{TRACKING}/runs/create");
-    let artifact = format!("{PROXY}/artifacts/0/x/artifacts/f.txt");
     for auth in [
         None,
         Some("Bearer wrong"),
@@ -2086,29 +2115,8 @@ fn an_auth_token_is_required_by_every_route() {
         Some(BASIC_NO_COLON),
         Some("Basic !!!"),
     ] {
-        let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", *a)).collect();
-        let mut json_headers = headers.clone();
-        json_headers.push(("Content-Type", "application/json"));
-        for (method, target, h, body) in [
-            ("GET", &search, &headers, &b""[..]),
-            (
-                "POST",
-                &create,
-                &json_headers,
-                &br#"{"experiment_id": "0"}"#[..],
-            ),
-            ("PUT", &artifact, &headers, &b"PWNED"[..]),
-            ("GET", &artifact, &headers, &b""[..]),
-        ] {
-            let r = http(
-                &s.addr,
-                method,
-                target,
-                &h.iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect::<Vec<_>>(),
-                body,
-            );
+        for (method, target, headers, body) in guarded_requests(auth) {
+            let r = http(&s.addr, method, &target, &headers, body);
             assert_eq!(r.status, 401, "{method} {target} with {auth:?}:\n{r}");
             assert_eq!(r.json()["error_code"], "UNAUTHENTICATED", "{r}");
         }
@@ -2380,9 +2388,8 @@ fn a_users_file_requires_a_user_and_password_on_every_route() {
         &format!("# werkzeug hashes\n{ALICE}\n\n  {BOB}  \n{CAROL}\n"),
     );
     let s = Server::start(&env, &["--users", "users.txt"]);
-    let search = format!("{TRACKING}/experiments/search?max_results=10");
     let create = format!("{TRACKING}/runs/create");
-    let artifact = format!("{PROXY}/artifacts/0/x/artifacts/f.txt");
+    let search = format!("{TRACKING}/experiments/search?max_results=10");
     let refused = [
         None,
         Some(basic(b"alice", b"wrong")),
@@ -2399,21 +2406,8 @@ fn a_users_file_requires_a_user_and_password_on_every_route() {
         Some(format!("Bearer {ALICE}")),
     ];
     for auth in &refused {
-        let headers: Vec<(&str, &str)> =
-            auth.iter().map(|a| ("Authorization", a.as_str())).collect();
-        let mut json_headers = headers.clone();
-        json_headers.push(("Content-Type", "application/json"));
-        for (method, target, h, body) in [
-            ("GET", &search, &headers, &b""[..]),
-            (
-                "POST",
-                &create,
-                &json_headers,
-                &br#"{"experiment_id": "0"}"#[..],
-            ),
-            ("PUT", &artifact, &headers, &b"PWNED"[..]),
-        ] {
-            let r = s.raw(method, target, h, body);
+        for (method, target, headers, body) in guarded_requests(auth.as_deref()) {
+            let r = http(&s.addr, method, &target, &headers, body);
             let message = r.error(401, "UNAUTHENTICATED");
             assert!(message.contains("password"), "{r}");
             assert_eq!(
