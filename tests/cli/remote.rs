@@ -968,3 +968,99 @@ fn https_servers_are_verified_as_the_mlflow_client_does() {
     assert_eq!(out.code, 2, "{out}");
     assert!(out.stderr.contains("holds no PEM certificate"), "{out}");
 }
+
+/// A stand-in tracking server that answers `experiments/get` with 503 `failures` times, then
+/// with experiment 0, and every other call with `{}`; returns its URL and the requests seen.
+fn flaky_server(failures: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let mut length = 0;
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
+            let gets = {
+                let mut seen = log.lock().unwrap();
+                seen.push(target.clone());
+                seen.iter()
+                    .filter(|t| t.contains("experiments/get"))
+                    .count()
+            };
+            let (status, answer) = if target.contains("experiments/get") && gets <= failures {
+                ("503 Service Unavailable", "busy".to_string())
+            } else if target.contains("experiments/get") {
+                (
+                    "200 OK",
+                    r#"{"experiment": {"experiment_id": "0", "name": "Default", "lifecycle_stage": "active"}}"#
+                        .to_string(),
+                )
+            } else {
+                ("200 OK", "{}".to_string())
+            };
+            let mut stream = reader.into_inner();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn reads_are_retried_on_503_as_often_as_mlflow_http_request_max_retries_says() {
+    let gets = |seen: &std::sync::Mutex<Vec<String>>| {
+        seen.lock()
+            .unwrap()
+            .iter()
+            .filter(|t| t.contains("experiments/get"))
+            .count()
+    };
+    // Two failures, two retries by default: the third answer is used.
+    let (url, seen) = flaky_server(2);
+    let c = client(&url);
+    let shown = ok(&c, &["experiments", "show", "0"]).stdout;
+    assert!(shown.contains("Default"), "{shown}");
+    assert_eq!(gets(&seen), 3);
+
+    // No retries: the 503 is the answer, in one line.
+    let (url, seen) = flaky_server(1);
+    let mut c = client(&url);
+    c.set("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0");
+    let out = c.mlf(&["experiments", "show", "0"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stderr.contains("HTTP 503"), "{out}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out}");
+    assert_eq!(gets(&seen), 1);
+
+    // A setting that is no number is refused before anything is sent.
+    let (url, seen) = flaky_server(0);
+    let mut c = client(&url);
+    c.set("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "many");
+    let out = c.mlf(&["experiments", "show", "0"]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stderr.contains("MLFLOW_HTTP_REQUEST_MAX_RETRIES"),
+        "{out}"
+    );
+    assert!(seen.lock().unwrap().is_empty());
+}
