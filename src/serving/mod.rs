@@ -5,7 +5,10 @@
 pub mod http;
 #[cfg(feature = "onnx")]
 pub mod onnx;
+#[cfg(feature = "onnx")]
+mod onnx_trees;
 pub mod python;
+pub mod trees;
 
 use std::path::Path;
 

@@ -7,8 +7,8 @@
 //! - `LinearRegressor` → `MatMul` + `Add`;
 //! - `LinearClassifier` → `MatMul` + `Add` (+ `Sigmoid`/`Softmax`) and `ArgMax` + `Gather`
 //!   for the labels;
-//! - `TreeEnsembleRegressor` (SUM or AVERAGE) → `TreeEnsembleClassifier`, whose scores
-//!   columns are the targets.
+//!
+//! `TreeEnsembleClassifier` and `TreeEnsembleRegressor` run natively (`onnx_trees`).
 
 use std::path::Path;
 
@@ -264,91 +264,6 @@ fn rewrite(graph: &mut pb::GraphProto, opset: i64) -> Result<Vec<String>, String
                     vec![int_attr("axis", 0)],
                 ));
             }
-            ("ai.onnx.ml", "TreeEnsembleRegressor") => {
-                let targets = attr(&old, "n_targets").map(|a| a.i).unwrap_or(1).max(1) as usize;
-                let aggregate =
-                    attr_str(&old, "aggregate_function").unwrap_or_else(|| "SUM".into());
-                if aggregate != "SUM" && aggregate != "AVERAGE" {
-                    return Err(format!(
-                        "TreeEnsembleRegressor with aggregate_function {aggregate} is not supported"
-                    ));
-                }
-                if attr_str(&old, "post_transform").is_some_and(|t| t != "NONE") {
-                    return Err(
-                        "TreeEnsembleRegressor with a post_transform is not supported".into(),
-                    );
-                }
-                let mut weights = attr_floats(&old, "target_weights");
-                let mut base = attr_floats(&old, "base_values");
-                if aggregate == "AVERAGE" {
-                    let trees = attr_ints(&old, "nodes_treeids")
-                        .into_iter()
-                        .collect::<std::collections::BTreeSet<_>>()
-                        .len()
-                        .max(1);
-                    weights.iter_mut().for_each(|w| *w /= trees as f32);
-                }
-                // Three or more labels keep tract's two-class layout out of the way.
-                let classes = targets.max(3);
-                base.resize(classes, 0.0);
-                let mut attrs: Vec<AttributeProto> = old
-                    .attribute
-                    .iter()
-                    .filter(|a| a.name.starts_with("nodes_"))
-                    .cloned()
-                    .collect();
-                let rename = |from: &str, to: &str| {
-                    attr(&old, from).map(|a| AttributeProto {
-                        name: to.into(),
-                        ..a.clone()
-                    })
-                };
-                attrs.extend(rename("target_ids", "class_ids"));
-                attrs.extend(rename("target_nodeids", "class_nodeids"));
-                attrs.extend(rename("target_treeids", "class_treeids"));
-                attrs.push(AttributeProto {
-                    name: "class_weights".into(),
-                    r#type: 6,
-                    floats: weights,
-                    ..Default::default()
-                });
-                attrs.push(AttributeProto {
-                    name: "classlabels_int64s".into(),
-                    r#type: 7,
-                    ints: (0..classes as i64).collect(),
-                    ..Default::default()
-                });
-                attrs.push(AttributeProto {
-                    name: "base_values".into(),
-                    r#type: 6,
-                    floats: base,
-                    ..Default::default()
-                });
-                let (label, scores, cols) = (
-                    format!("{p}_label"),
-                    format!("{p}_scores"),
-                    format!("{p}_cols"),
-                );
-                let mut tree = node(
-                    "TreeEnsembleClassifier",
-                    &[&input],
-                    &[&label, &scores],
-                    attrs,
-                );
-                tree.domain = "ai.onnx.ml".into();
-                nodes.push(tree);
-                inits.push(int_tensor(
-                    &cols,
-                    &[targets as i64],
-                    (0..targets as i64).collect(),
-                ));
-                nodes.push(node(
-                    "Gather",
-                    &[&scores, &cols],
-                    &[&out0],
-                    vec![int_attr("axis", 1)],
-                ));
-            }
             _ => nodes.push(old),
         }
     }
@@ -372,7 +287,8 @@ impl OnnxPredictor {
     pub fn load(path: &Path, signature: Option<&Signature>) -> Result<OnnxPredictor, String> {
         let bytes =
             std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        let onnx = tract_onnx::onnx();
+        let mut onnx = tract_onnx::onnx();
+        super::onnx_trees::register(&mut onnx);
         let mut proto = onnx
             .proto_model_for_read(&mut bytes.as_slice())
             .map_err(|e| format!("`{}` is not an ONNX model: {e}", path.display()))?;
