@@ -6,9 +6,11 @@
 #
 # Makes a virtualenv (in a temp dir, removed afterwards, unless $MODEL_FIXTURES_VENV is set,
 # in which case it is made there if missing and kept), installs pinned versions of
-# scikit-learn, skl2onnx, onnx, onnxruntime and mlflow from PyPI, then runs
-# scripts/make_model_fixtures.py, which trains small models on fixed synthetic data and writes
-# sklearn / ONNX / MLflow model directories, inputs.json and expected.json.
+# scikit-learn, skl2onnx, onnx, onnxruntime, mlflow, lightgbm, xgboost (CPU build) and onnxmltools
+# from PyPI, then runs scripts/make_model_fixtures.py, which trains small models on fixed synthetic
+# data and writes sklearn / ONNX / MLflow model directories, inputs.json and expected.json, and
+# scripts/make_tree_fixtures.py, which writes fixtures/models/trees/: ONNX tree-ensemble models
+# (converted and hand-built) with the outputs onnxruntime gives for them.
 #
 # Needs python3.11 (or $PYTHON) and network access to PyPI. Takes a few minutes the first time.
 set -euo pipefail
@@ -24,6 +26,9 @@ PACKAGES=(
   onnx==1.23.2
   onnxruntime==1.32.0
   mlflow==3.17.2
+  lightgbm==4.7.0
+  xgboost-cpu==3.2.0
+  onnxmltools==1.16.0
 )
 
 tmp=$(mktemp -d)
@@ -40,3 +45,4 @@ export MLFLOW_TRACKING_URI="file://$tmp/mlruns"
 export PYTHONHASHSEED=0
 
 "$venv/bin/python" scripts/make_model_fixtures.py fixtures/models
+"$venv/bin/python" scripts/make_tree_fixtures.py fixtures/models/trees

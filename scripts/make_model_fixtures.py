@@ -10,6 +10,8 @@ Writes into the given directory:
   onnx_<name>_mlflow/      mlflow.onnx.save_model of the same ONNX model
   inputs.json              the test rows: {"columns": [...], "data": [[...], ...]}
   expected.json            onnxruntime outputs per ONNX model, sklearn outputs for sklearn_logreg
+
+trees/ is written by make_tree_fixtures.py.
 """
 
 import json
@@ -83,7 +85,7 @@ def to_jsonable(value):
 def dumps(value, indent=0):
     """JSON with one line per row: lists of scalars stay on one line, objects are indented."""
     pad = "  " * indent
-    if isinstance(value, dict):
+    if isinstance(value, dict) and value:
         items = [f'{pad}  {json.dumps(k)}: {dumps(v, indent + 1)}' for k, v in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
     if isinstance(value, list) and any(isinstance(v, (list, dict)) for v in value):

@@ -565,3 +565,51 @@ impl Predictor for OnnxPredictor {
         Ok(Value::Array(records))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Equal labels, and floats equal to float32 precision.
+    fn close(a: &Value, e: &Value) -> bool {
+        match (a, e) {
+            (Value::Array(a), Value::Array(e)) => {
+                a.len() == e.len() && a.iter().zip(e).all(|(x, y)| close(x, y))
+            }
+            (Value::Number(a), Value::Number(e)) if e.is_f64() => {
+                let (a, e) = (a.as_f64().unwrap(), e.as_f64().unwrap());
+                (a - e).abs() <= 1e-6 || (a - e).abs() <= 1e-5 * e.abs()
+            }
+            (a, e) => a == e,
+        }
+    }
+
+    /// Rows with missing values (NaN) cannot travel in JSON requests, so the tree fixtures'
+    /// NaN rows are checked here, on the loaded plan.
+    #[test]
+    fn tree_fixtures_match_onnxruntime_on_missing_values() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/models/trees");
+        let text = std::fs::read_to_string(dir.join("expected.json")).unwrap();
+        let exp: Value = serde_json::from_str(&text).unwrap();
+        let rows = exp["nan_rows"].as_array().unwrap();
+        let width = rows[0].as_array().unwrap().len();
+        let data: Vec<f32> = rows
+            .iter()
+            .flat_map(|r| r.as_array().unwrap().iter())
+            .map(|v| v.as_f64().map_or(f32::NAN, |x| x as f32))
+            .collect();
+        assert!(data.iter().any(|x| x.is_nan()));
+        let models = exp["models"].as_object().unwrap();
+        assert!(!models.is_empty());
+        for (name, m) in models {
+            let p = OnnxPredictor::load(&dir.join(format!("{name}.onnx")), None).unwrap();
+            let input = Tensor::from_shape(&[rows.len(), width], &data).unwrap();
+            let outputs = p.plan.run(tvec!(input.into())).unwrap();
+            for (out, t) in p.outputs.iter().zip(outputs.iter()) {
+                let got = tensor_json(t).unwrap();
+                let want = &m["expected_nan"][out];
+                assert!(close(&got, want), "{name}.{out}:\n{got}\n{want}");
+            }
+        }
+    }
+}

@@ -213,12 +213,12 @@ impl Forest {
         let mut nodes = Vec::with_capacity(n);
         let mut leaf_weights = Vec::with_capacity(m);
         let mut features = 0;
-        for i in 0..n {
+        for (i, weights) in per_leaf.iter().enumerate() {
             let tree = spec.tree_ids[i];
             let node = match spec.modes[i] {
                 None => {
                     let a = leaf_weights.len() as u32;
-                    leaf_weights.extend_from_slice(&per_leaf[i]);
+                    leaf_weights.extend_from_slice(weights);
                     Node {
                         threshold: 0.0,
                         feature: 0,
@@ -228,7 +228,7 @@ impl Forest {
                     }
                 }
                 Some(mode) => {
-                    if !per_leaf[i].is_empty() {
+                    if !weights.is_empty() {
                         return Err(format!(
                             "node {} of tree {tree} has leaf weights but is a branch",
                             spec.node_ids[i]
@@ -327,8 +327,10 @@ impl Forest {
     fn accumulate(&self, row: &[f32], aggregate: Aggregate, score: &mut [f32], has: &mut [bool]) {
         score.fill(0.0);
         has.fill(false);
+        // One output reads only the first weight of each leaf.
+        let most = if score.len() == 1 { 1 } else { usize::MAX };
         for &root in &self.roots {
-            for &(k, w) in self.leaf(root, row) {
+            for &(k, w) in self.leaf(root, row).iter().take(most) {
                 let k = k as usize;
                 score[k] = match aggregate {
                     Aggregate::Sum | Aggregate::Average => score[k] + w,
@@ -428,13 +430,13 @@ impl Regressor {
                 continue;
             }
             let use_base = self.base.len() == t;
-            for k in 0..t {
-                let s = if self.aggregate == Aggregate::Average {
-                    z[k] / trees
-                } else {
-                    z[k]
-                };
-                z[k] = if use_base { s + self.base[k] } else { s };
+            for (k, v) in z.iter_mut().enumerate() {
+                if self.aggregate == Aggregate::Average {
+                    *v /= trees;
+                }
+                if use_base {
+                    *v += self.base[k];
+                }
             }
             post_transform(z, self.post);
         }
@@ -555,7 +557,7 @@ impl Classifier {
                     z[1] = self.base[1] + z[0];
                     z[0] = -z[1];
                 } else {
-                    z[1] += self.base[1];
+                    // The second base value is not used when no leaf scores the second class.
                     z[0] += self.base[0];
                 }
             }
@@ -564,7 +566,7 @@ impl Classifier {
                 one = !has[1];
             }
             _ => {
-                second = Second::Negated;
+                second = Second::Mirrored;
                 one = !has[1];
             }
         }
@@ -594,7 +596,7 @@ impl Classifier {
                 second = Second::Mirrored;
                 self.label_at(1)
             } else {
-                second = Second::Negated;
+                second = Second::Mirrored;
                 self.label_at(0)
             }
         } else if pos > 0.0 {
@@ -626,14 +628,6 @@ impl Classifier {
                 z[0] = -s;
                 z[1] = s;
             }
-            Second::Negated if logistic => {
-                z[0] = logistic_of(-s);
-                z[1] = logistic_of(s);
-            }
-            Second::Negated => {
-                z[0] = s;
-                z[1] = -s;
-            }
             Second::Keep => {
                 z[1] = 0.0;
             }
@@ -659,8 +653,6 @@ enum Second {
     Complement,
     /// `[-s, s]` (logistic of each with LOGISTIC).
     Mirrored,
-    /// `[s, -s]` (with LOGISTIC, as `Mirrored`).
-    Negated,
 }
 
 fn logistic_of(v: f32) -> f32 {

@@ -19,3 +19,4 @@ mod runs;
 mod search;
 mod server;
 mod store;
+mod trees;

@@ -63,7 +63,7 @@ fn rows() -> Vec<Value> {
 
 /// The ways the same input can be sent.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Format {
+pub(crate) enum Format {
     /// `{"dataframe_split": {"columns": …, "data": …}}`
     Split,
     /// `{"dataframe_records": [{col: value}, …]}`
@@ -84,7 +84,7 @@ enum Format {
 
 impl Format {
     /// Whether the predictions come back as one record per row (a frame went in).
-    fn frame(self) -> bool {
+    pub(crate) fn frame(self) -> bool {
         matches!(
             self,
             Format::Split | Format::Records | Format::InstanceRecords | Format::Csv
@@ -93,7 +93,7 @@ impl Format {
 }
 
 /// Every format the ONNX models take.
-const ONNX_FORMATS: [Format; 7] = [
+pub(crate) const ONNX_FORMATS: [Format; 7] = [
     Format::Split,
     Format::Records,
     Format::InstanceRecords,
@@ -219,7 +219,7 @@ fn onnx_expected(model: &str, format: Format) -> Value {
 /// Asserts `actual` equals `expected` structurally, integers exactly and floats to float32
 /// precision (relative 1e-5 or absolute 1e-6).
 #[track_caller]
-fn assert_close(actual: &Value, expected: &Value, what: &str) {
+pub(crate) fn assert_close(actual: &Value, expected: &Value, what: &str) {
     if let Err(e) = close(actual, expected, "$") {
         panic!("{what}: {e}\nactual:   {actual}\nexpected: {expected}");
     }
@@ -651,7 +651,7 @@ fn sklearn_model_predicts_through_the_python_worker() {
 // The scoring server
 
 /// A running `mlf models serve`; killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     addr: String,
     stderr: Arc<Mutex<String>>,
@@ -659,7 +659,7 @@ struct Server {
 
 impl Server {
     /// Starts `mlf models serve -m MODEL --port 0 EXTRA…` and waits for its address.
-    fn start(env: &TestEnv, model: &str, extra: &[&str]) -> Server {
+    pub(crate) fn start(env: &TestEnv, model: &str, extra: &[&str]) -> Server {
         let mut args = vec!["models", "serve", "-m", model, "--port", "0"];
         args.extend_from_slice(extra);
         let mut cmd = env.command(&args);
@@ -711,7 +711,7 @@ impl Server {
         http(&self.addr, "GET", path, None, b"")
     }
 
-    fn post(&self, content_type: Option<&str>, body: &str) -> Resp {
+    pub(crate) fn post(&self, content_type: Option<&str>, body: &str) -> Resp {
         http(
             &self.addr,
             "POST",
@@ -800,7 +800,7 @@ fn alive(pid: u32) -> bool {
 }
 
 /// An HTTP response.
-struct Resp {
+pub(crate) struct Resp {
     status: u16,
     headers: Vec<(String, String)>,
     body: String,
@@ -845,7 +845,7 @@ impl Resp {
 
     /// Asserts a 200 with `{"predictions": …}`; returns the predictions.
     #[track_caller]
-    fn predictions(&self) -> Value {
+    pub(crate) fn predictions(&self) -> Value {
         assert_eq!(self.status, 200, "{self}");
         assert_eq!(
             self.header("content-type"),
