@@ -13,6 +13,7 @@ pub mod error;
 pub mod generate;
 pub mod launch;
 pub mod models;
+pub mod ops;
 pub mod process;
 pub mod project;
 pub mod registry;

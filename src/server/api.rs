@@ -963,7 +963,7 @@ fn registry(
             Ok(json!({ "registered_model": model_json(store, &store.model(&name)?) }))
         }
         ("DELETE", "registered-models/delete") => {
-            store.delete_model(&req(p, "name")?, &act)?;
+            crate::ops::registry::delete_model(store, &req(p, "name")?, &act)?;
             Ok(json!({}))
         }
         ("GET", "registered-models/get") => {
@@ -1082,7 +1082,7 @@ fn registry(
             Ok(json!({ "model_version": version_json(store, &mv) }))
         }
         ("DELETE", "model-versions/delete") => {
-            store.delete_version(&req(p, "name")?, version_arg(p)?, &act)?;
+            crate::ops::registry::delete_version(store, &req(p, "name")?, version_arg(p)?, &act)?;
             Ok(json!({}))
         }
         ("GET", "model-versions/get") => {

@@ -3656,3 +3656,34 @@ fn experiment_tags_searches_outputs_and_aliases_answer_as_mlflow() {
         .error(404, "RESOURCE_DOES_NOT_EXIST");
     assert_eq!(m, "Registered Model with name=zz not found");
 }
+
+#[test]
+fn deleting_through_the_server_removes_the_files_registering_copied_in() {
+    let env = TestEnv::new();
+    crate::support::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/models/onnx_gbr_mlflow"),
+        &env.cwd().join("model"),
+    );
+    for _ in 0..2 {
+        mlf(&env, &["registry", "register", "./model", "--name", "m"]).ok();
+    }
+    let files = env.store().join("registry/m");
+    assert!(files.join("1/model/MLmodel").is_file() && files.join("2").is_dir());
+    let s = Server::start(&env, &[]);
+
+    let r = s.call(
+        "DELETE",
+        "model-versions/delete",
+        &json!({"name": "m", "version": "1"}),
+    );
+    assert_eq!(r.status, 200, "{r}");
+    assert!(!files.join("1").exists(), "version 1's files stayed");
+    assert!(
+        files.join("2/model/MLmodel").is_file(),
+        "version 2's files went"
+    );
+
+    let r = s.call("DELETE", "registered-models/delete", &json!({"name": "m"}));
+    assert_eq!(r.status, 200, "{r}");
+    assert!(!files.exists(), "the model's files stayed");
+}

@@ -233,19 +233,7 @@ pub fn delete(ctx: &mut Ctx, args: DeleteArgs) -> CliResult<u8> {
     let store = ctx.store()?;
     match version {
         Some(v) => {
-            let location = store.version(&name, v)?.storage_location;
-            let aliases = store.delete_version(&name, v, &act)?;
-            // Files copied in for this version go with it (runs:/ sources stay in their run).
-            if let Some(local) = store.local() {
-                let own = local
-                    .root()
-                    .join("registry")
-                    .join(&name)
-                    .join(v.to_string());
-                if std::path::Path::new(&location).starts_with(&own) && own.is_dir() {
-                    let _ = std::fs::remove_dir_all(&own);
-                }
-            }
+            let aliases = crate::ops::registry::delete_version(store, &name, v, &act)?;
             let extra = if aliases.is_empty() {
                 String::new()
             } else {
@@ -261,14 +249,8 @@ pub fn delete(ctx: &mut Ctx, args: DeleteArgs) -> CliResult<u8> {
                 return Err(usage_error(format!("model `{name}` still has {count} version(s)"))
                     .hint(format!("delete it with all its versions with `mlf registry delete {name} --yes`, or one version with `--version N`")));
             }
-            store.delete_model(&name, &act)?;
             let local = store.local().is_some();
-            if let Some(local) = store.local() {
-                let files = local.root().join("registry").join(&name);
-                if files.is_dir() {
-                    let _ = std::fs::remove_dir_all(&files);
-                }
-            }
+            crate::ops::registry::delete_model(store, &name, &act)?;
             ctx.ui.status(
                 "Deleted",
                 &format!(
