@@ -164,8 +164,8 @@ pub fn resolve_uri(store: Option<&dyn Backend>, uri: &str, cwd: &Path) -> CliRes
         if let Some(rest) = uri.strip_prefix("runs:") {
             let rest = rest.trim_start_matches('/');
             let (run, path) = rest.split_once('/').unwrap_or((rest, ""));
-            let rel = crate::artifacts::clean_relative(path)
-                .map_err(crate::commands::log::artifact_error)?;
+            let rel =
+                crate::artifacts::clean_relative(path).map_err(|e| usage_error(e.to_string()))?;
             let id = store.resolve_run(run, None)?;
             let run = store.run(&id)?;
             let repo = store.artifacts(&run)?;
@@ -187,7 +187,7 @@ pub fn resolve_uri(store: Option<&dyn Backend>, uri: &str, cwd: &Path) -> CliRes
             }
             return Ok(real);
         }
-        let version = crate::commands::registry::resolve_model(store, uri)?;
+        let version = crate::ops::registry::resolve_model(store, uri)?;
         if store.local().is_some() {
             return Ok(store.version_files(&version, Path::new(""))?);
         }

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::store::{Act, Backend, Result};
+use crate::registry::{ModelRef, ModelVersion, parse_model_uri};
+use crate::store::{Act, Backend, Error, Result};
 
 /// Where registering copies a version's files in a local store.
 fn copied_files<S: Backend + ?Sized>(
@@ -49,4 +50,34 @@ pub fn delete_model<S: Backend + ?Sized>(store: &mut S, name: &str, act: &Act) -
         let _ = std::fs::remove_dir_all(&files);
     }
     Ok(())
+}
+
+/// The version a `models:/` URI names: `models:/NAME/VERSION`, `models:/NAME/STAGE`,
+/// `models:/NAME/latest` or `models:/NAME@ALIAS`.
+pub fn resolve_model<S: Backend + ?Sized>(store: &S, uri: &str) -> Result<ModelVersion> {
+    let newest = |name: &str| -> Result<ModelVersion> {
+        store.model(name)?;
+        store
+            .versions(name)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Invalid(format!("model `{name}` has no versions")))
+    };
+    match parse_model_uri(uri).map_err(Error::Invalid)? {
+        ModelRef::Version(name, v) => store.version(&name, i64::from(v)),
+        ModelRef::Alias(name, alias) if alias.eq_ignore_ascii_case("latest") => newest(&name),
+        ModelRef::Alias(name, alias) => {
+            let v = store.alias_version(&name, &alias)?;
+            store.version(&name, v)
+        }
+        ModelRef::Latest(name) => newest(&name),
+        ModelRef::Stage(name, stage) => {
+            store.model(&name)?;
+            store
+                .versions(&name)?
+                .into_iter()
+                .find(|v| v.current_stage == stage.as_str())
+                .ok_or_else(|| Error::Invalid(format!("model `{name}` has no version in {stage}")))
+        }
+    }
 }

@@ -883,7 +883,9 @@ fn source_location(store: &Store, source: &str, run_id: Option<&str>) -> ApiResu
             .to_string());
     }
     if source.starts_with("models:") {
-        let v = crate::commands::registry::resolve_model(store, source).map_err(ApiError::from)?;
+        // A source that names no version is a bad parameter of this request.
+        let v = crate::ops::registry::resolve_model(store, source)
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
         return Ok(v.storage_location);
     }
     if source.starts_with("runs:") {

@@ -16,3 +16,124 @@ fn every_test_file_is_a_module() {
         }
     }
 }
+
+/// The layers of ARCHITECTURE.md, top first: a module may use modules of its own layer and
+/// of the layers below it, never one above. The first path segment under `src/` names the
+/// module (`src/store/runs.rs` → `store`, `src/launch.rs` → `launch`).
+const LAYERS: [(&str, &[&str]); 5] = [
+    (
+        "entry",
+        &[
+            "main", "lib", "cli", "generate", "commands", "context", "launch",
+        ],
+    ),
+    ("front ends", &["server"]),
+    (
+        "operations and domain",
+        &["ops", "models", "project", "serving", "error", "ui"],
+    ),
+    ("storage", &["store", "artifacts", "remote"]),
+    (
+        "leaves",
+        &["tracking", "search", "registry", "source", "process", "env"],
+    ),
+];
+
+fn layer_of(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|(_, mods)| mods.contains(&module))
+}
+
+/// The crate modules a source file names: `crate::NAME` and the names inside `crate::{…}`.
+fn crate_modules(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("crate::") {
+        rest = &rest[i + "crate::".len()..];
+        if let Some(inner) = rest.strip_prefix('{') {
+            // Top-level names of the group: split on commas outside nested braces.
+            let (mut depth, mut start) = (0usize, 0usize);
+            for (j, c) in inner.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        out.push(inner[start..j].trim().to_string());
+                        break;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        out.push(inner[start..j].trim().to_string());
+                        start = j + 1;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            out.push(rest.to_string());
+        }
+    }
+    out.into_iter()
+        .map(|s| {
+            s.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_module_uses_a_module_of_a_higher_layer() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut bad = Vec::new();
+    for file in files {
+        let rel = file.strip_prefix(&src).unwrap();
+        let first = rel.iter().next().unwrap().to_string_lossy();
+        let module = first.trim_end_matches(".rs").to_string();
+        let Some(mine) = layer_of(&module) else {
+            bad.push(format!(
+                "src/{} belongs to no layer of ARCHITECTURE.md",
+                rel.display()
+            ));
+            continue;
+        };
+        let text = std::fs::read_to_string(&file).unwrap();
+        for used in crate_modules(&text) {
+            match layer_of(&used) {
+                Some(theirs) if theirs < mine => bad.push(format!(
+                    "src/{} ({}) uses crate::{used} ({})",
+                    rel.display(),
+                    LAYERS[mine].0,
+                    LAYERS[theirs].0
+                )),
+                Some(_) => {}
+                None => bad.push(format!(
+                    "src/{} uses crate::{used}, which belongs to no layer",
+                    rel.display()
+                )),
+            }
+        }
+    }
+    assert!(bad.is_empty(), "layering broken:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn the_layer_check_sees_every_form_of_import() {
+    let text = "use crate::store::Store;\nuse crate::{ops::registry, ui::{Ui, table}};\nlet x = crate::commands::run();";
+    assert_eq!(
+        crate_modules(text),
+        ["store", "ops", "ui", "commands"].map(String::from)
+    );
+}

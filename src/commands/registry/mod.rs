@@ -2,7 +2,6 @@
 
 mod change;
 mod register;
-pub use register::resolve_model;
 mod show;
 
 use crate::context::Ctx;

@@ -6,7 +6,7 @@ use crate::artifacts::{LocalRepo, clean_relative};
 use crate::commands::log::artifact_error;
 use crate::context::Ctx;
 use crate::error::{CliResult, usage_error};
-use crate::registry::{ModelRef, parse_model_uri, validate_model_name};
+use crate::registry::validate_model_name;
 use crate::store::{Act, Backend, NewVersion};
 use crate::tracking::KeyValue;
 use crate::ui::format::{OutputArgs, OutputFormat};
@@ -116,7 +116,7 @@ fn origin(store: &dyn Backend, uri: &str, cwd: &Path) -> CliResult<Origin> {
     }
     if uri.starts_with("models:") {
         // Copied, so that the new version keeps its files whatever happens to the other model.
-        let version = resolve_model(store, uri)?;
+        let version = crate::ops::registry::resolve_model(store, uri)?;
         return Ok(Origin::Copy(
             PathBuf::from(version.storage_location),
             uri.to_string(),
@@ -140,43 +140,6 @@ fn origin(store: &dyn Backend, uri: &str, cwd: &Path) -> CliResult<Origin> {
             .hint("give an existing path, runs:/RUN/PATH or models:/NAME/VERSION"));
     }
     Ok(Origin::Copy(path, String::new(), String::new()))
-}
-
-/// The version a `models:/` URI names.
-pub fn resolve_model(store: &dyn Backend, uri: &str) -> CliResult<crate::registry::ModelVersion> {
-    let r = parse_model_uri(uri).map_err(usage_error)?;
-    let version = match r {
-        ModelRef::Version(name, v) => store.version(&name, i64::from(v))?,
-        ModelRef::Alias(name, alias) if alias.eq_ignore_ascii_case("latest") => {
-            store.model(&name)?;
-            store
-                .versions(&name)?
-                .into_iter()
-                .next()
-                .ok_or_else(|| usage_error(format!("model `{name}` has no versions")))?
-        }
-        ModelRef::Alias(name, alias) => {
-            let v = store.alias_version(&name, &alias)?;
-            store.version(&name, v)?
-        }
-        ModelRef::Latest(name) => {
-            store.model(&name)?;
-            store
-                .versions(&name)?
-                .into_iter()
-                .next()
-                .ok_or_else(|| usage_error(format!("model `{name}` has no versions")))?
-        }
-        ModelRef::Stage(name, stage) => {
-            store.model(&name)?;
-            store
-                .versions(&name)?
-                .into_iter()
-                .find(|v| v.current_stage == stage.as_str())
-                .ok_or_else(|| usage_error(format!("model `{name}` has no version in {stage}")))?
-        }
-    };
-    Ok(version)
 }
 
 pub fn register(ctx: &mut Ctx, args: RegisterArgs) -> CliResult<u8> {
