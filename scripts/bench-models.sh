@@ -6,9 +6,13 @@
 #   DURATION=20s WORKERS=4 scripts/bench-models.sh
 #
 # Cases: the ONNX logistic regression (fixtures/models/onnx_logreg_mlflow: mlf scores it
-# in-process with tract, MLflow through its pyfunc/onnxruntime path) and the scikit-learn
-# model (fixtures/models/sklearn_logreg: both servers run Python, mlf through its pool of
-# python3 workers). For each case and server it measures
+# in-process with tract, MLflow through its pyfunc/onnxruntime path), a 50-tree binary
+# RandomForest on 20 float features converted by skl2onnx with `label` as its only output
+# (made here in the virtualenv and saved by mlflow.onnx; mlf scores it with its native tree
+# evaluator), and the scikit-learn model (fixtures/models/sklearn_logreg: both servers run
+# Python, mlf through its pool of python3 workers). For the forest it also prints
+# onnxruntime's own compute time per call (1 and 100 rows, one thread), the floor any server
+# stands on. For each case and server it measures
 #   - the time from process start until `GET /ping` answers 200 (polled every 10 ms),
 #   - wrk throughput and latency (p50/p99) for a 1-row and a 100-row `dataframe_split` POST,
 #   - the resident memory (VmRSS summed over the server's process tree) when idle after
@@ -74,6 +78,44 @@ out = sys.argv[2]
 open(f"{out}/body-1.json", "w").write(body(rows[:1]))
 open(f"{out}/body-100.json", "w").write(body([rows[i % len(rows)] for i in range(100)]))
 open(f"{out}/body-7.json", "w").write(body(rows))
+PY
+
+# The forest: 50 trees, 20 features, binary, `label` only; bodies of 1, 7 and 100 rows.
+"$VENV/bin/python" - "$RESULTS" <<'PY'
+import json, sys, time
+import numpy as np
+import mlflow.onnx
+import onnxruntime as ort
+from sklearn.datasets import make_classification
+from sklearn.ensemble import RandomForestClassifier
+from skl2onnx import to_onnx
+from skl2onnx.common.data_types import FloatTensorType
+out = sys.argv[1]
+X, y = make_classification(n_samples=2000, n_features=20, n_informative=10, random_state=0)
+X = X.astype(np.float32)
+model = RandomForestClassifier(n_estimators=50, random_state=0).fit(X, y)
+onx = to_onnx(model, initial_types=[("input", FloatTensorType([None, 20]))],
+              options={id(model): {"zipmap": False}}, target_opset={"": 17, "ai.onnx.ml": 3})
+del onx.graph.output[1]          # keep `label` only
+mlflow.onnx.save_model(onx, f"{out}/forest_mlflow")
+cols = [f"f{i}" for i in range(20)]
+for n in (1, 7, 100):
+    body = {"dataframe_split": {"columns": cols, "data": X[:n].astype(float).tolist()}}
+    open(f"{out}/body-forest-{n}.json", "w").write(json.dumps(body))
+opts = ort.SessionOptions()
+opts.intra_op_num_threads = 1
+sess = ort.InferenceSession(onx.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+for n in (1, 100):
+    x = X[:n]
+    for _ in range(200):
+        sess.run(None, {"input": x})
+    k = 5000 if n == 1 else 1000
+    t = time.perf_counter()
+    for _ in range(k):
+        sess.run(None, {"input": x})
+    us = (time.perf_counter() - t) / k * 1e6
+    print(f"== onnxruntime, forest, {n} row(s), one thread: {us:.1f} us per call")
+    open(f"{out}/ort-forest-{n}.us", "w").write(f"{us:.1f}")
 PY
 
 cat > "$RESULTS/post.lua" <<'LUA'
@@ -187,6 +229,10 @@ run_wrk() {   # label port bodyfile duration -> writes $RESULTS/wrk-$label.txt
     -s "$RESULTS/post.lua" "http://127.0.0.1:$2/invocations" -- "$3" > "$RESULTS/wrk-$1.txt" 2>&1 || true
 }
 
+body_file() {   # case rows -> the case's own body, else the fixture rows
+  if [[ -f "$RESULTS/body-$1-$2.json" ]]; then echo "$RESULTS/body-$1-$2.json"; else echo "$RESULTS/body-$2.json"; fi
+}
+
 bench_server() {   # case model server
   local case=$1 model=$2 server=$3 port log out pid ms idle rss rows tag
   port=$(free_port)
@@ -216,13 +262,13 @@ bench_server() {   # case model server
 
   # Predictions for the 7-row input, kept for the comparison.
   curl -sS -o "$RESULTS/pred-$tag.json" -w '%{http_code}' -H 'Content-Type: application/json' \
-    --data-binary "@$RESULTS/body-7.json" "http://127.0.0.1:$port/invocations" > "$RESULTS/pred-$tag.code" || true
+    --data-binary "@$(body_file "$case" 7)" "http://127.0.0.1:$port/invocations" > "$RESULTS/pred-$tag.code" || true
 
-  run_wrk "$tag-warmup" "$port" "$RESULTS/body-1.json" "$WARMUP"
+  run_wrk "$tag-warmup" "$port" "$(body_file "$case" 1)" "$WARMUP"
   for rows in 1 100; do
     local load
     load=$(cut -d' ' -f1 /proc/loadavg)   # other work on the machine skews the figures
-    run_wrk "$tag-$rows" "$port" "$RESULTS/body-$rows.json" "$DURATION"
+    run_wrk "$tag-$rows" "$port" "$(body_file "$case" "$rows")" "$DURATION"
     local res
     res=$(grep '^RESULT ' "$RESULTS/wrk-$tag-$rows.txt" | sed 's/^RESULT //' || true)
     if [[ -z $res ]]; then
@@ -297,6 +343,7 @@ PY
 
 CASES=(
   "onnx_logreg:$ROOT/fixtures/models/onnx_logreg_mlflow"
+  "forest:$RESULTS/forest_mlflow"
   "sklearn_logreg:$ROOT/fixtures/models/sklearn_logreg"
 )
 echo "== machine: nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), " \
@@ -345,3 +392,8 @@ if bad:
           ", ".join(f"{r['case']}/{r['server']}/{r['rows']} ({r['err']})" for r in bad),
           "-- those figures are not valid.")
 PY
+for n in 1 100; do
+  if [[ -f "$RESULTS/ort-forest-$n.us" ]]; then
+    echo "onnxruntime's own compute for the forest, $n row(s), one thread: $(cat "$RESULTS/ort-forest-$n.us") us per call"
+  fi
+done
