@@ -114,10 +114,9 @@ const SKLEARN_FORMATS: [Format; 7] = [
     Format::Csv,
 ];
 
-fn records() -> Vec<Value> {
-    let cols = columns();
-    rows()
-        .iter()
+/// `rows` as one `{column: value}` record each.
+fn records_of(cols: &[String], rows: &[Value]) -> Vec<Value> {
+    rows.iter()
         .map(|r| {
             let rec: Map<String, Value> = cols
                 .iter()
@@ -131,30 +130,38 @@ fn records() -> Vec<Value> {
 
 /// The fixture inputs as a request body in `format`.
 fn body(format: Format) -> String {
-    let input = inputs();
+    body_of(format, &columns(), &rows())
+}
+
+/// `rows` under `cols` as a request body in `format`.
+pub(crate) fn body_of(format: Format, cols: &[String], rows: &[Value]) -> String {
     match format {
-        Format::Split => json!({ "dataframe_split": input }).to_string(),
-        Format::Records => json!({ "dataframe_records": records() }).to_string(),
-        Format::InstanceRecords => json!({ "instances": records() }).to_string(),
-        Format::Inputs => json!({ "inputs": input["data"] }).to_string(),
-        Format::Instances => json!({ "instances": input["data"] }).to_string(),
-        Format::InputsNamed => json!({ "inputs": { "input": input["data"] } }).to_string(),
+        Format::Split => json!({"dataframe_split": {"columns": cols, "data": rows}}).to_string(),
+        Format::Records => json!({ "dataframe_records": records_of(cols, rows) }).to_string(),
+        Format::InstanceRecords => json!({ "instances": records_of(cols, rows) }).to_string(),
+        Format::Inputs => json!({ "inputs": rows }).to_string(),
+        Format::Instances => json!({ "instances": rows }).to_string(),
+        Format::InputsNamed => json!({ "inputs": { "input": rows } }).to_string(),
         Format::InputsColumns => {
-            let cols = columns();
             let mut m = Map::new();
             for (i, c) in cols.iter().enumerate() {
-                let values: Vec<Value> = rows().iter().map(|r| r[i].clone()).collect();
+                let values: Vec<Value> = rows.iter().map(|r| r[i].clone()).collect();
                 m.insert(c.clone(), Value::Array(values));
             }
             json!({ "inputs": m }).to_string()
         }
-        Format::Csv => csv_text(&rows()),
+        Format::Csv => csv_of(cols, rows),
     }
 }
 
 /// The rows as CSV with the fixture's header.
 fn csv_text(rows: &[Value]) -> String {
-    let mut text = columns().join(",");
+    csv_of(&columns(), rows)
+}
+
+/// `rows` as CSV under a header of `cols`.
+fn csv_of(cols: &[String], rows: &[Value]) -> String {
+    let mut text = cols.join(",");
     text.push('\n');
     for r in rows {
         let cells: Vec<String> = r
@@ -185,9 +192,13 @@ fn onnx_outputs(model: &str) -> BTreeMap<String, Vec<Value>> {
 /// `predict`): a frame gives one record per row, a one-element cell unwrapped; a list of rows
 /// gives `{output: values}` for several outputs and the values themselves for one.
 fn onnx_expected(model: &str, format: Format) -> Value {
-    let outputs = onnx_outputs(model);
+    predictions_of(onnx_outputs(model).into_iter().collect(), format)
+}
+
+/// What `{"predictions": …}` holds for these outputs (name → one value per row) in `format`.
+pub(crate) fn predictions_of(outputs: Vec<(String, Vec<Value>)>, format: Format) -> Value {
     if format.frame() {
-        let n = outputs.values().next().unwrap().len();
+        let n = outputs[0].1.len();
         let recs = (0..n)
             .map(|i| {
                 let rec: Map<String, Value> = outputs
@@ -206,7 +217,7 @@ fn onnx_expected(model: &str, format: Format) -> Value {
         return Value::Array(recs);
     }
     if outputs.len() == 1 {
-        return Value::Array(outputs.into_values().next().unwrap());
+        return Value::Array(outputs.into_iter().next().unwrap().1);
     }
     Value::Object(
         outputs

@@ -7,9 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use crate::models::{Format, ONNX_FORMATS, Server, assert_close};
+use crate::models::{Format, ONNX_FORMATS, Server, assert_close, body_of, predictions_of};
 use crate::support::TestEnv;
 
 fn dir() -> PathBuf {
@@ -38,94 +38,25 @@ fn rows(exp: &Value) -> Vec<Value> {
 
 /// The fixture rows as a request body in `format`.
 fn body(exp: &Value, format: Format) -> String {
-    let cols = columns(exp);
-    let rows = rows(exp);
-    let records = || -> Vec<Value> {
-        rows.iter()
-            .map(|r| {
-                let rec: Map<String, Value> = cols
-                    .iter()
-                    .cloned()
-                    .zip(r.as_array().unwrap().iter().cloned())
-                    .collect();
-                Value::Object(rec)
-            })
-            .collect()
-    };
-    match format {
-        Format::Split => json!({"dataframe_split": {"columns": cols, "data": rows}}).to_string(),
-        Format::Records => json!({ "dataframe_records": records() }).to_string(),
-        Format::InstanceRecords => json!({ "instances": records() }).to_string(),
-        Format::Inputs => json!({ "inputs": rows }).to_string(),
-        Format::Instances => json!({ "instances": rows }).to_string(),
-        Format::InputsNamed => json!({ "inputs": { "input": rows } }).to_string(),
-        Format::InputsColumns => unreachable!("ONNX models take rows"),
-        Format::Csv => {
-            let mut text = cols.join(",");
-            text.push('\n');
-            for r in &rows {
-                let cells: Vec<String> = r
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|v| v.as_f64().unwrap().to_string())
-                    .collect();
-                text.push_str(&cells.join(","));
-                text.push('\n');
-            }
-            text
-        }
-    }
+    body_of(format, &columns(exp), &rows(exp))
 }
 
-/// What `{"predictions": …}` holds for `model` in `format`: a frame gives one record per row
-/// (a one-element cell unwrapped); a list of rows gives `{output: values}` for several
-/// outputs and the values themselves for one.
+/// What `{"predictions": …}` holds for `model` in `format`, from onnxruntime's outputs.
 fn predictions(model: &Value, format: Format) -> Value {
-    let names: Vec<String> = model["outputs"]
+    let outputs = model["outputs"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|n| n.as_str().unwrap().to_string())
-        .collect();
-    let outputs: Vec<(String, Vec<Value>)> = names
-        .iter()
         .map(|n| {
-            let values = model["expected"][n]
+            let n = n.as_str().unwrap().to_string();
+            let values = model["expected"][&n]
                 .as_array()
                 .unwrap_or_else(|| panic!("no expected values for {n}"))
                 .clone();
-            (n.clone(), values)
+            (n, values)
         })
         .collect();
-    if format.frame() {
-        let n = outputs[0].1.len();
-        let recs = (0..n)
-            .map(|i| {
-                let rec: Map<String, Value> = outputs
-                    .iter()
-                    .map(|(name, values)| {
-                        let cell = match &values[i] {
-                            Value::Array(a) if a.len() == 1 => a[0].clone(),
-                            other => other.clone(),
-                        };
-                        (name.clone(), cell)
-                    })
-                    .collect();
-                Value::Object(rec)
-            })
-            .collect();
-        return Value::Array(recs);
-    }
-    if outputs.len() == 1 {
-        return Value::Array(outputs.into_iter().next().unwrap().1);
-    }
-    Value::Object(
-        outputs
-            .into_iter()
-            .map(|(k, v)| (k, Value::Array(v)))
-            .collect(),
-    )
+    predictions_of(outputs, format)
 }
 
 /// Every fixture, as (name, its expectations), each saved as an MLmodel directory.
