@@ -76,9 +76,49 @@ impl fmt::Display for CliError {
     }
 }
 
+/// A store error's message with its fix worded as commands to run.
+fn with_fix(message: String, fix: &store::Fix) -> String {
+    use store::Fix as F;
+    match fix {
+        F::RestoreExperiment {
+            id: Some(id),
+            then_retry,
+        } => format!(
+            "{message}: restore it with `mlf experiments restore {id}`{}",
+            if *then_retry { " first" } else { "" }
+        ),
+        F::RestoreExperiment { id: None, .. } => {
+            format!("{message} (deleted; restore it with `mlf experiments restore`)")
+        }
+        F::RestoreRunsExperiment => {
+            format!("{message}: restore the experiment with `mlf experiments restore`")
+        }
+        F::RestoreRun { id } => format!("{message}: restore it with `mlf runs restore {id}`"),
+        F::EndActiveRun => format!("{message}: end it with `mlf run end` first"),
+        F::RequestApproval {
+            name,
+            version,
+            stage,
+        } => format!(
+            "{message} (`mlf registry request {name} {version} --to {stage} -m WHY`, then `mlf registry approve`)"
+        ),
+        F::LogModelToRun => {
+            format!("{message}: log the directory to a run first (`mlf models log PATH --run RUN`)")
+        }
+        F::NeedsMlfServer { what } => {
+            format!("{what} needs `mlf server` or a local store: {message}")
+        }
+    }
+}
+
 impl From<store::Error> for CliError {
     fn from(e: store::Error) -> Self {
         use store::Error as E;
+        if let E::Fixable(inner, fix) = e {
+            let mut err = CliError::from(*inner);
+            err.message = with_fix(err.message, &fix);
+            return err;
+        }
         let kind = match &e {
             E::NotFound(_)
             | E::Invalid(_)
@@ -90,7 +130,8 @@ impl From<store::Error> for CliError {
             | E::Sqlite(_)
             | E::Newer(..)
             | E::Refused(_)
-            | E::Remote(_) => ErrorKind::Failure,
+            | E::Remote(_)
+            | E::Fixable(..) => ErrorKind::Failure,
         };
         let mut err = CliError::new(kind, e.to_string());
         if let E::Io(_, source) = &e {

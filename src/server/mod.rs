@@ -64,14 +64,16 @@ impl ApiError {
 impl From<store::Error> for ApiError {
     fn from(e: store::Error) -> ApiError {
         use store::Error as E;
-        let (status, code) = match &e {
+        let (status, code) = match e.plain() {
             E::NotFound(_) | E::NoStore(_) => (404, "RESOURCE_DOES_NOT_EXIST"),
             E::Unsupported(_) => (404, "ENDPOINT_NOT_FOUND"),
             E::Invalid(_) => (400, "INVALID_PARAMETER_VALUE"),
             E::AlreadyExists(_) => (400, "RESOURCE_ALREADY_EXISTS"),
             E::InvalidState(_) => (400, "INVALID_STATE"),
             E::Refused(_) => (403, "PERMISSION_DENIED"),
-            E::Io(..) | E::Sqlite(_) | E::Newer(..) | E::Remote(_) => (500, "INTERNAL_ERROR"),
+            E::Io(..) | E::Sqlite(_) | E::Newer(..) | E::Remote(_) | E::Fixable(..) => {
+                (500, "INTERNAL_ERROR")
+            }
         };
         ApiError {
             status,

@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Error, Result, Store};
+use super::{Error, Fix, Result, Store};
 use crate::tracking::ids::now_ms;
 use crate::tracking::validation::validate_experiment_name;
 use crate::tracking::{Experiment, KeyValue, LifecycleStage, ViewType};
@@ -58,8 +58,12 @@ impl Store {
                 .query_row("SELECT lifecycle_stage FROM experiments WHERE name = ?1", [name], |r| r.get(0))
                 .optional()?;
             if let Some(stage) = existing {
-                let extra = if stage == "deleted" { " (deleted; restore it with `mlf experiments restore`)" } else { "" };
-                return Err(Error::AlreadyExists(format!("experiment `{name}` already exists{extra}")));
+                let exists = Error::AlreadyExists(format!("experiment `{name}` already exists"));
+                return Err(if stage == "deleted" {
+                    exists.with_fix(Fix::RestoreExperiment { id: None, then_retry: false })
+                } else {
+                    exists
+                });
             }
             tx.execute(
                 "INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time)
@@ -139,10 +143,14 @@ impl Store {
         validate_experiment_name(new_name).map_err(Error::Invalid)?;
         let exp = self.experiment(id)?;
         if exp.lifecycle_stage == LifecycleStage::Deleted {
-            return Err(Error::InvalidState(format!(
-                "experiment `{}` is deleted: restore it with `mlf experiments restore {}` first",
-                exp.name, exp.experiment_id
-            )));
+            return Err(
+                Error::InvalidState(format!("experiment `{}` is deleted", exp.name)).with_fix(
+                    Fix::RestoreExperiment {
+                        id: Some(exp.experiment_id),
+                        then_retry: true,
+                    },
+                ),
+            );
         }
         let now = now_ms();
         self.write(|tx| {

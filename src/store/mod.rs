@@ -65,6 +65,51 @@ pub enum Error {
         "the store `{0}` has schema version {1}, newer than this mlf understands ({2}): upgrade mlf"
     )]
     Newer(String, i64, i64),
+    /// An error with what would unblock it. It shows as the error alone: front ends word the
+    /// fix for their users (the command line names the command to run).
+    #[error("{0}")]
+    Fixable(Box<Error>, Fix),
+}
+
+/// What would unblock a refused call, as data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fix {
+    /// Restore the experiment (by id when known); `then_retry`: the call can be made after.
+    RestoreExperiment {
+        id: Option<String>,
+        then_retry: bool,
+    },
+    /// Restore the experiment the run belongs to.
+    RestoreRunsExperiment,
+    /// Restore the run (a short id).
+    RestoreRun { id: String },
+    /// End the active run first.
+    EndActiveRun,
+    /// Request the transition and have it approved.
+    RequestApproval {
+        name: String,
+        version: i64,
+        stage: String,
+    },
+    /// Log the model directory to a run, then register from the run.
+    LogModelToRun,
+    /// The feature `what` needs an `mlf` tracking server or a local store.
+    NeedsMlfServer { what: String },
+}
+
+impl Error {
+    /// This error, with what would unblock it.
+    pub fn with_fix(self, fix: Fix) -> Error {
+        Error::Fixable(Box::new(self), fix)
+    }
+
+    /// The error itself, without a fix.
+    pub fn plain(&self) -> &Error {
+        match self {
+            Error::Fixable(e, _) => e.plain(),
+            e => e,
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

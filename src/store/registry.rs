@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, Row, Transaction, params, params_from_iter};
 
-use super::{Error, Result, Store};
+use super::{Error, Fix, Result, Store};
 use crate::registry::{
     Alias, Event, ModelVersion, RegisteredModel, Stage, TransitionRequest, validate_alias,
     validate_model_name,
@@ -355,9 +355,13 @@ impl Store {
                     .optional()?;
                 let Some(id) = request else {
                     return Err(Error::Refused(format!(
-                        "{stage} is a protected stage: version {version} of `{name}` needs an approved request first \
-                         (`mlf registry request {name} {version} --to {stage} -m WHY`, then `mlf registry approve`)"
-                    )));
+                        "{stage} is a protected stage: version {version} of `{name}` needs an approved request first"
+                    ))
+                    .with_fix(Fix::RequestApproval {
+                        name: name.to_string(),
+                        version,
+                        stage: stage.to_string(),
+                    }));
                 };
                 tx.execute("UPDATE transition_requests SET status = 'used' WHERE id = ?1", [id])?;
             }

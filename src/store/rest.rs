@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use super::backend::{RegistryStore, TrackingStore};
-use super::{Act, Error, LogBatch, LogOutcome, NewRun, NewVersion, Result, RunPage, RunQuery};
+use super::{Act, Error, Fix, LogBatch, LogOutcome, NewRun, NewVersion, Result, RunPage, RunQuery};
 use super::{Snapshot, Store};
 use crate::artifacts::{HttpRepo, LocalRepo, Repo};
 use crate::registry::{Alias, Event, ModelVersion, RegisteredModel, Stage, TransitionRequest};
@@ -322,9 +322,9 @@ fn metric_json(m: &Metric) -> Value {
 /// What an mlf-only feature says against a server that lacks mlf's own calls.
 fn mlf_only(e: Error, what: &str) -> Error {
     match e {
-        Error::Unsupported(m) => {
-            Error::Unsupported(format!("{what} needs `mlf server` or a local store: {m}"))
-        }
+        Error::Unsupported(m) => Error::Unsupported(m).with_fix(Fix::NeedsMlfServer {
+            what: what.to_string(),
+        }),
         other => other,
     }
 }
@@ -442,10 +442,11 @@ impl TrackingStore for RestStore {
             && r.info.lifecycle_stage == LifecycleStage::Active
         {
             return Err(Error::InvalidState(format!(
-                "run {} ({}) is still active: end it with `mlf run end` first",
+                "run {} ({}) is still active",
                 r.info.run_name,
                 &active[..8.min(active.len())]
-            )));
+            ))
+            .with_fix(Fix::EndActiveRun));
         }
         let mut body = json!({
             "experiment_id": new.experiment_id,
@@ -815,8 +816,9 @@ impl RegistryStore for RestStore {
     ) -> Result<ModelVersion> {
         if new.source.is_empty() {
             return Err(Error::Invalid(
-                "a tracking server registers models from runs:/RUN/PATH or models:/ URIs: log the directory to a run first (`mlf models log PATH --run RUN`)".into(),
-            ));
+                "a tracking server registers models from runs:/RUN/PATH or models:/ URIs".into(),
+            )
+            .with_fix(Fix::LogModelToRun));
         }
         if self.model(&new.name).is_err() {
             self.client.send(

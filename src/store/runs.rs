@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 
-use super::{Error, Result, Store};
+use super::{Error, Fix, Result, Store};
 use crate::search::{self, Expr, OrderKey};
 use crate::tracking::ids::{new_run_id, new_run_name, now_ms};
 use crate::tracking::validation::validate_run_name;
@@ -131,10 +131,14 @@ impl Store {
     pub fn create_run(&mut self, new: NewRun) -> Result<Run> {
         let exp = self.experiment(&new.experiment_id)?;
         if exp.lifecycle_stage == LifecycleStage::Deleted {
-            return Err(Error::InvalidState(format!(
-                "experiment `{}` is deleted: restore it with `mlf experiments restore {}`",
-                exp.name, exp.experiment_id
-            )));
+            return Err(
+                Error::InvalidState(format!("experiment `{}` is deleted", exp.name)).with_fix(
+                    Fix::RestoreExperiment {
+                        id: Some(exp.experiment_id),
+                        then_retry: false,
+                    },
+                ),
+            );
         }
         let name = match &new.name {
             Some(n) => {
@@ -175,9 +179,10 @@ impl Store {
                     .optional()?;
                 if let Some((id, name)) = active {
                     return Err(Error::InvalidState(format!(
-                        "run {name} ({}) is still active: end it with `mlf run end` first",
+                        "run {name} ({}) is still active",
                         &id[..8]
-                    )));
+                    ))
+                    .with_fix(Fix::EndActiveRun));
                 }
             }
             tx.execute(
@@ -455,8 +460,9 @@ impl Store {
                     )?;
                     if exp_stage == "deleted" {
                         return Err(Error::InvalidState(format!(
-                            "run `{uuid}` belongs to a deleted experiment: restore the experiment with `mlf experiments restore`"
-                        )));
+                            "run `{uuid}` belongs to a deleted experiment"
+                        ))
+                        .with_fix(Fix::RestoreRunsExperiment));
                     }
                 }
                 let deleted_time = (stage == LifecycleStage::Deleted).then_some(now);
@@ -624,10 +630,9 @@ fn metric_from(r: &Row, at: usize) -> rusqlite::Result<Metric> {
 }
 
 pub(crate) fn deleted_run(uuid: &str) -> Error {
-    Error::InvalidState(format!(
-        "run `{uuid}` is deleted: restore it with `mlf runs restore {}`",
-        &uuid[..uuid.len().min(8)]
-    ))
+    Error::InvalidState(format!("run `{uuid}` is deleted")).with_fix(Fix::RestoreRun {
+        id: uuid[..uuid.len().min(8)].to_string(),
+    })
 }
 
 /// The one run among the (id, name) pairs that matched `spec`, or why there is not one.

@@ -3687,3 +3687,41 @@ fn deleting_through_the_server_removes_the_files_registering_copied_in() {
     assert_eq!(r.status, 200, "{r}");
     assert!(!files.exists(), "the model's files stayed");
 }
+
+#[test]
+fn mlflow_clients_are_not_told_to_run_mlf_commands() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let id = s.post_ok("experiments/create", json!({"name": "gone"}))["experiment_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.post_ok("experiments/delete", json!({ "experiment_id": id }));
+    let run = s.create_run("0", "r");
+    s.post_ok("runs/delete", json!({ "run_id": run }));
+    let answers = [
+        s.post("runs/create", json!({ "experiment_id": id })),
+        s.post(
+            "experiments/update",
+            json!({ "experiment_id": id, "new_name": "back" }),
+        ),
+        s.post("experiments/create", json!({"name": "gone"})),
+        s.post(
+            "runs/log-metric",
+            json!({ "run_id": run, "key": "m", "value": 1, "timestamp": 1 }),
+        ),
+    ];
+    for r in answers {
+        assert!(r.status >= 400 && r.status < 500, "{r}");
+        let message = r.json()["message"].as_str().unwrap_or_default().to_string();
+        assert!(!message.is_empty(), "{r}");
+        assert!(!message.contains("`mlf "), "{r}");
+    }
+    // The command line still says what to run.
+    let out = mlf(&env, &["experiments", "rename", "gone", "back"]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stderr.contains("restore it with `mlf experiments restore"),
+        "{out}"
+    );
+}

@@ -289,8 +289,9 @@ pub fn promote(ctx: &mut Ctx, args: PromoteArgs) -> CliResult<u8> {
         },
     );
     let mv = match result {
-        Err(crate::store::Error::Refused(m)) => {
-            return Err(failure(m).hint("see pending requests with `mlf registry requests`"));
+        Err(e) if matches!(e.plain(), crate::store::Error::Refused(_)) => {
+            return Err(crate::error::CliError::from(e)
+                .hint("see pending requests with `mlf registry requests`"));
         }
         other => other?,
     };
@@ -412,7 +413,9 @@ pub fn decide(ctx: &mut Ctx, args: DecideArgs, approve: bool) -> CliResult<u8> {
         },
     );
     let req = match result {
-        Err(crate::store::Error::Refused(m)) => return Err(failure(m)),
+        Err(e) if matches!(e.plain(), crate::store::Error::Refused(_)) => {
+            return Err(crate::error::CliError::from(e));
+        }
         other => other?,
     };
     if approve {
