@@ -1,5 +1,8 @@
 //! Integration tests: every test drives the real `mlf` binary.
 
+// The tests read their own environment (PATH) to build the one they give the binary.
+#![allow(clippy::disallowed_methods)]
+
 mod support;
 
 mod artifacts;

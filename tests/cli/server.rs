@@ -3721,7 +3721,8 @@ fn mlflow_clients_are_not_told_to_run_mlf_commands() {
     let out = mlf(&env, &["experiments", "rename", "gone", "back"]);
     assert_eq!(out.code, 2, "{out}");
     assert!(
-        out.stderr.contains("restore it with `mlf experiments restore"),
+        out.stderr
+            .contains("restore it with `mlf experiments restore"),
         "{out}"
     );
 }
