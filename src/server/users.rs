@@ -1,8 +1,8 @@
 //! The users file of `mlf server --users FILE`: one `name:hash` per line, in werkzeug's hash
 //! format (what MLflow's basic-auth app stores), `#` comments and blank lines allowed.
 //!
-//! Only `pbkdf2:sha256:ITERATIONS$SALT$HEXDIGEST` is understood; PBKDF2-HMAC-SHA256 is
-//! computed here on top of `sha2`. A credential that verified once is remembered for the life
+//! Only `pbkdf2:sha256:ITERATIONS$SALT$HEXDIGEST` is understood (PBKDF2-HMAC-SHA256 from
+//! RustCrypto's `pbkdf2`, `hmac` and `sha2`). A credential that verified once is remembered for the life
 //! of the process, so each distinct user and password pays the key derivation once; failures
 //! are never remembered.
 
@@ -12,7 +12,8 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use sha2::{Digest, Sha256};
+use hmac::{KeyInit, Mac};
+use sha2::Sha256;
 
 /// Iterations of the hashes `mlf server passwd` writes (OWASP's figure for PBKDF2-HMAC-SHA256).
 pub const ITERATIONS: u32 = 600_000;
@@ -21,58 +22,33 @@ const SALT_LEN: usize = 16;
 /// The one hash method understood, as werkzeug spells it.
 const METHOD: &str = "pbkdf2:sha256";
 
-// ---------------------------------------------------------------------------------------------
-// PBKDF2-HMAC-SHA256
-
-/// HMAC-SHA256 with the key's inner and outer pads hashed once.
+/// HMAC-SHA256, keyed once.
 #[derive(Clone)]
-struct Hmac {
-    inner: Sha256,
-    outer: Sha256,
-}
+struct Hmac(hmac::Hmac<Sha256>);
 
 impl Hmac {
     fn new(key: &[u8]) -> Hmac {
-        let mut block = [0u8; 64];
-        if key.len() > block.len() {
-            block[..32].copy_from_slice(&Sha256::digest(key));
-        } else {
-            block[..key.len()].copy_from_slice(key);
-        }
-        let mut inner = Sha256::new();
-        inner.update(block.map(|b| b ^ 0x36));
-        let mut outer = Sha256::new();
-        outer.update(block.map(|b| b ^ 0x5c));
-        Hmac { inner, outer }
+        Hmac(
+            <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(key)
+                .expect("HMAC takes any key length"),
+        )
     }
 
     /// The MAC of the concatenation of `parts`.
     fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        let mut inner = self.inner.clone();
+        let mut m = self.0.clone();
         for p in parts {
-            inner.update(p);
+            m.update(p);
         }
-        let mut outer = self.outer.clone();
-        outer.update(inner.finalize());
         let mut out = [0u8; 32];
-        out.copy_from_slice(&outer.finalize());
+        out.copy_from_slice(&m.finalize().into_bytes());
         out
     }
 }
 
 /// PBKDF2 (RFC 8018) with HMAC-SHA256, filling `out`.
 pub fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32, out: &mut [u8]) {
-    let prf = Hmac::new(password);
-    for (i, chunk) in out.chunks_mut(32).enumerate() {
-        let index = (i as u32 + 1).to_be_bytes();
-        let mut u = prf.mac(&[salt, &index]);
-        let mut t = u;
-        for _ in 1..iterations {
-            u = prf.mac(&[&u]);
-            t.iter_mut().zip(u).for_each(|(a, b)| *a ^= b);
-        }
-        chunk.copy_from_slice(&t[..chunk.len()]);
-    }
+    pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, iterations, out);
 }
 
 /// Equality of two byte strings in time that depends only on their lengths.
@@ -473,7 +449,7 @@ mod tests {
         let mut a = [0u8; 32];
         let mut b = [0u8; 32];
         pbkdf2_sha256(&long, b"s", 2, &mut a);
-        pbkdf2_sha256(&Sha256::digest(long), b"s", 2, &mut b);
+        pbkdf2_sha256(&<Sha256 as sha2::Digest>::digest(long), b"s", 2, &mut b);
         assert_eq!(a, b);
     }
 
