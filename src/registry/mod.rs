@@ -332,40 +332,28 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
         2 => 60_000 - 1,
         _ => 1000 - 1,
     };
-    let days = days_from_civil(year, month, day);
-    let utc_secs = days * 86_400 + hour * 3600 + minute * 60 + second;
-    let secs = match offset {
-        Some(minutes) => utc_secs - minutes * 60,
-        None => local_to_utc(year, month, day, hour, minute, second).unwrap_or(utc_secs),
+    // A leap second stands for the first second of the next minute.
+    let leap = i64::from(second == 60);
+    let civil = jiff::civil::DateTime::new(
+        i16::try_from(year).map_err(|_| bad())?,
+        month as i8,
+        day as i8,
+        hour as i8,
+        minute as i8,
+        (second - leap) as i8,
+        0,
+    )
+    .map_err(|_| bad())?;
+    let zone = match offset {
+        Some(minutes) => jiff::tz::TimeZone::fixed(
+            jiff::tz::Offset::from_seconds((minutes * 60) as i32).map_err(|_| bad())?,
+        ),
+        None => jiff::tz::TimeZone::system(),
     };
-    Ok(secs * 1000 + span)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn local_to_utc(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
-    // SAFETY: mktime reads and normalises the zeroed tm we own.
-    unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        tm.tm_year = (y - 1900) as i32;
-        tm.tm_mon = (mo - 1) as i32;
-        tm.tm_mday = d as i32;
-        tm.tm_hour = h as i32;
-        tm.tm_min = mi as i32;
-        tm.tm_sec = s as i32;
-        tm.tm_isdst = -1;
-        let t = libc::mktime(&mut tm);
-        (t != -1).then_some(t as i64)
-    }
+    // A local time in a clock change resolves as RFC 5545 says: skipped times move forward,
+    // repeated ones take the earlier moment.
+    let at = zone.to_timestamp(civil).map_err(|_| bad())?;
+    Ok((at.as_second() + leap) * 1000 + span)
 }
 
 #[cfg(test)]
@@ -422,6 +410,9 @@ mod tests {
         assert_eq!(parse_time("2026-11-01T13:00+01:00"), Ok(1_793_534_459_999));
         assert_eq!(parse_time("1700000000000"), Ok(1_700_000_000_000));
         assert!(parse_time("2026-13-01").is_err());
+        assert!(parse_time("2026-02-30").is_err());
+        assert_eq!(parse_time("2026-11-01T12:00-02:30"), Ok(1_793_543_459_999));
+        assert_eq!(parse_time("2016-12-31T23:59:60Z"), Ok(1_483_228_800_999));
         assert!(parse_time("yesterday").is_err());
     }
 

@@ -24,24 +24,13 @@ pub struct OutputArgs {
 
 /// A time in ms since the epoch as local `YYYY-MM-DD HH:MM:SS`.
 pub fn time(ms: i64) -> String {
-    let secs = (ms.div_euclid(1000)) as libc::time_t;
-    // SAFETY: localtime_r writes into the zeroed tm we own.
-    let tm = unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        if libc::localtime_r(&secs, &mut tm).is_null() {
-            return ms.to_string();
-        }
-        tm
-    };
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        tm.tm_year + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec
-    )
+    match jiff::Timestamp::from_millisecond(ms.div_euclid(1000) * 1000) {
+        Ok(t) => t
+            .to_zoned_datetime(jiff::tz::TimeZone::system())
+            .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+        Err(_) => ms.to_string(),
+    }
 }
 
 /// A duration in ms as `850ms`, `12.3s`, `4m 05s`, `2h 03m`, `3d 04h`.
