@@ -4,6 +4,8 @@
 //! completions, generate), then dispatches with a context that opens the store only when a
 //! command first needs it, and turns any error into a message and an exit code.
 
+#![deny(unsafe_code)]
+
 pub mod artifacts;
 pub mod cli;
 pub mod commands;
@@ -23,6 +25,8 @@ pub mod server;
 pub mod serving;
 pub mod source;
 pub mod store;
+#[allow(unsafe_code)]
+pub mod sys;
 pub mod tracking;
 pub mod ui;
 

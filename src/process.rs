@@ -14,18 +14,9 @@ static FORWARDED: AtomicBool = AtomicBool::new(false);
 static PENDING: AtomicI32 = AtomicI32::new(0);
 
 const FORWARD: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
-/// `si_code` of signals the kernel raised (the terminal), as opposed to `kill` from a process.
-const SI_KERNEL: libc::c_int = 0x80;
-
-extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
-    // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
-    let code = if info.is_null() {
-        0
-    } else {
-        unsafe { (*info).si_code }
-    };
+fn on_signal(sig: libc::c_int, from_terminal: bool) {
     FORWARDED.store(true, Ordering::SeqCst);
-    if code == SI_KERNEL {
+    if from_terminal {
         // The terminal's signals reach the children by themselves.
         return;
     }
@@ -34,10 +25,7 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut li
         let pid = slot.load(Ordering::SeqCst);
         if pid > 0 {
             any = true;
-            // SAFETY: kill is async-signal-safe.
-            unsafe {
-                libc::kill(pid, sig);
-            }
+            crate::sys::send_signal(pid, sig);
         }
     }
     if !any {
@@ -48,16 +36,7 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut li
 
 /// Installs the forwarding handlers (before spawning).
 pub fn install_forwarding() {
-    for sig in FORWARD {
-        // SAFETY: a zeroed sigaction with a valid handler and flags is a valid argument.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = on_signal as *const () as usize;
-            action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
-            libc::sigemptyset(&mut action.sa_mask);
-            libc::sigaction(sig, &action, std::ptr::null_mut());
-        }
-    }
+    crate::sys::on_signals(&FORWARD, on_signal);
 }
 
 /// Tells the handlers about a child to forward to.
@@ -72,10 +51,7 @@ pub fn add_child(pid: u32) {
     }
     let pending = PENDING.swap(0, Ordering::SeqCst);
     if pending != 0 {
-        // SAFETY: sending a signal to our own child.
-        unsafe {
-            libc::kill(pid as libc::pid_t, pending);
-        }
+        crate::sys::send_signal(pid as i32, pending);
     }
 }
 

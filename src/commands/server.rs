@@ -174,38 +174,13 @@ fn strip_newline(mut line: String) -> String {
     line
 }
 
-/// Restores the terminal's settings when dropped.
-struct EchoOff {
-    saved: libc::termios,
-}
-
-impl Drop for EchoOff {
-    fn drop(&mut self) {
-        // SAFETY: restores settings read by tcgetattr on the same descriptor.
-        unsafe {
-            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved);
-        }
-    }
-}
-
 /// Prints `prompt` on stderr and reads a line from the terminal with echo off.
 fn prompt_hidden(prompt: &str) -> CliResult<String> {
     let term_err =
         |e: std::io::Error| -> CliError { failure(format!("cannot read the password: {e}")) };
     let mut err = std::io::stderr();
     let _ = err.write_all(prompt.as_bytes()).and_then(|_| err.flush());
-    // SAFETY: termios is plain data; tcgetattr fills it or fails.
-    let mut term: libc::termios = unsafe { std::mem::zeroed() };
-    if unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut term) } != 0 {
-        return Err(term_err(std::io::Error::last_os_error()));
-    }
-    let guard = EchoOff { saved: term };
-    term.c_lflag &= !libc::ECHO;
-    term.c_lflag |= libc::ECHONL;
-    // SAFETY: sets settings derived from those just read.
-    if unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSAFLUSH, &term) } != 0 {
-        return Err(term_err(std::io::Error::last_os_error()));
-    }
+    let guard = crate::sys::echo_off().map_err(term_err)?;
     let mut line = String::new();
     let read = std::io::stdin().lock().read_line(&mut line);
     drop(guard);

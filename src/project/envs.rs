@@ -444,11 +444,8 @@ pub fn build(plan: &Plan, project: &Project, progress: &dyn Fn(&str)) -> Result<
         .write(true)
         .open(&lock_path)
         .map_err(|e| format!("cannot lock the env cache: {e}"))?;
-    // SAFETY: flock on a file descriptor we own; released when `lock` is dropped.
-    unsafe {
-        use std::os::fd::AsRawFd;
-        libc::flock(lock.as_raw_fd(), libc::LOCK_EX);
-    }
+    // Released when `lock` is dropped.
+    crate::sys::lock_exclusive(&lock).map_err(|e| format!("cannot lock the env cache: {e}"))?;
     if is_ready(plan) {
         return Ok(());
     }

@@ -161,13 +161,5 @@ fn paint(on: bool, text: &str, code: &str) -> String {
 }
 
 fn terminal_width() -> Option<u16> {
-    // SAFETY: TIOCGWINSZ fills a winsize struct; a zeroed one is a valid starting value.
-    unsafe {
-        let mut ws: libc::winsize = std::mem::zeroed();
-        if libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) == 0 && ws.ws_col > 0 {
-            Some(ws.ws_col)
-        } else {
-            None
-        }
-    }
+    crate::sys::terminal_width()
 }

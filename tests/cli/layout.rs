@@ -35,7 +35,9 @@ const LAYERS: [(&str, &[&str]); 5] = [
     ("storage", &["store", "artifacts", "remote"]),
     (
         "leaves",
-        &["tracking", "search", "registry", "source", "process", "env"],
+        &[
+            "tracking", "search", "registry", "source", "process", "env", "sys",
+        ],
     ),
 ];
 

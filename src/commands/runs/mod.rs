@@ -127,20 +127,10 @@ pub fn is_dead(run: &Run) -> bool {
     if owner.host != hostname() {
         return false;
     }
-    // SAFETY: signal 0 only checks whether the process exists.
-    let alive = unsafe { libc::kill(owner.pid as libc::pid_t, 0) } == 0
-        || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
-    !alive
+    !crate::sys::process_exists(owner.pid as i32)
 }
 
 /// This machine's host name.
 pub fn hostname() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: gethostname writes at most buf.len() bytes into buf.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    if rc != 0 {
-        return String::new();
-    }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..end]).into_owned()
+    crate::sys::hostname()
 }

@@ -1,0 +1,127 @@
+//! The operating-system calls the standard library lacks, behind safe functions. This is the
+//! only module allowed `unsafe` (`lib.rs` denies it everywhere else); each block says why it
+//! is sound.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The width of the terminal on standard output, if it is one.
+pub fn terminal_width() -> Option<u16> {
+    // SAFETY: TIOCGWINSZ fills a winsize struct; a zeroed one is a valid starting value, and
+    // the pointer is to a local that outlives the call.
+    unsafe {
+        let mut ws: libc::winsize = std::mem::zeroed();
+        if libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) == 0 && ws.ws_col > 0 {
+            Some(ws.ws_col)
+        } else {
+            None
+        }
+    }
+}
+
+/// Sends `signal` to process `pid`; whether it was delivered. Async-signal-safe.
+pub fn send_signal(pid: i32, signal: libc::c_int) -> bool {
+    // SAFETY: kill takes plain integers and touches no memory of ours.
+    unsafe { libc::kill(pid, signal) == 0 }
+}
+
+/// Whether a process with this id exists (one owned by another user counts).
+pub fn process_exists(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks whether the process exists.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// This machine's host name ("" when it cannot be read).
+pub fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into buf, which we own.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return String::new();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// Takes an exclusive lock on `file`, waiting for it; released when the file is closed.
+pub fn lock_exclusive(file: &File) -> io::Result<()> {
+    // SAFETY: flock on a descriptor that `file` owns and keeps open for the call.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// The terminal on standard input with echo off; the settings come back when dropped.
+pub struct EchoOff {
+    saved: libc::termios,
+}
+
+/// Turns echo off on standard input (a newline is still echoed).
+pub fn echo_off() -> io::Result<EchoOff> {
+    // SAFETY: termios is plain data; tcgetattr fills the local it points to or fails.
+    let mut term: libc::termios = unsafe { std::mem::zeroed() };
+    if unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut term) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let guard = EchoOff { saved: term };
+    term.c_lflag &= !libc::ECHO;
+    term.c_lflag |= libc::ECHONL;
+    // SAFETY: sets settings derived from those just read, from a local we own.
+    if unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSAFLUSH, &term) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(guard)
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        // SAFETY: restores settings read by tcgetattr on the same descriptor.
+        unsafe {
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved);
+        }
+    }
+}
+
+/// `si_code` of signals the kernel raised (the terminal), as opposed to `kill` from a process.
+const SI_KERNEL: libc::c_int = 0x80;
+
+/// The handler `on_signals` installed, as a `fn(signal, from_terminal)` address.
+static HANDLER: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn trampoline(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    let code = if info.is_null() {
+        0
+    } else {
+        // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
+        unsafe { (*info).si_code }
+    };
+    let f = HANDLER.load(Ordering::SeqCst);
+    if f != 0 {
+        // SAFETY: HANDLER only ever holds a `fn(c_int, bool)` stored by `on_signals`.
+        let f: fn(libc::c_int, bool) = unsafe { std::mem::transmute(f) };
+        f(sig, code == SI_KERNEL);
+    }
+}
+
+/// Calls `handler(signal, from_terminal)` when one of `signals` arrives. The handler runs
+/// inside the signal handler: it may only do async-signal-safe work (atomics, `send_signal`).
+pub fn on_signals(signals: &[libc::c_int], handler: fn(libc::c_int, bool)) {
+    HANDLER.store(handler as usize, Ordering::SeqCst);
+    for &sig in signals {
+        // SAFETY: a zeroed sigaction with a valid handler, flags and an emptied mask is a
+        // valid argument; the old action is not asked for.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = trampoline as *const () as usize;
+            action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(sig, &action, std::ptr::null_mut());
+        }
+    }
+}
