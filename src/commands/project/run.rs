@@ -210,17 +210,9 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
     }
 
     let experiment_id = crate::commands::run::experiment_for_new_run(ctx, experiment.as_deref())?;
-    let ui_quiet = ctx.ui.quiet;
-    let stderr_tty = ctx.ui.stderr_tty;
+    let ui = &ctx.ui;
     envs::build(&plan, &project, &|step| {
-        if !ui_quiet {
-            let verb = if stderr_tty {
-                "\x1b[1;32mBuilding\x1b[0m"
-            } else {
-                "Building"
-            };
-            crate::ui::eprint_line(&format!("{verb} {} environment: {step}", manager.as_str()));
-        }
+        ui.status("Building", &format!("{} environment: {step}", manager.as_str()));
     })
     .map_err(|e| {
         failure(e).hint("run with `--env-manager local` to use the current environment")
