@@ -127,7 +127,7 @@ impl From<store::Error> for CliError {
             | E::Unsupported(_) => ErrorKind::Usage,
             E::NoStore(_)
             | E::Io(..)
-            | E::Sqlite(_)
+            | E::Database(_)
             | E::Newer(..)
             | E::Refused(_)
             | E::Remote(_)

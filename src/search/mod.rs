@@ -15,8 +15,6 @@
 //! Keywords and operators are case-insensitive; prefixes are not. A clause on a metric, param or
 //! tag that a run lacks is false (so `NOT` of it is true).
 
-pub mod sql;
-
 use std::fmt;
 
 /// What a clause looks at.
@@ -57,7 +55,8 @@ impl Attr {
         })
     }
 
-    fn is_numeric(self) -> bool {
+    /// Whether the attribute holds a number (a time) rather than text.
+    pub fn is_numeric(self) -> bool {
         matches!(self, Attr::StartTime | Attr::EndTime)
     }
 

@@ -71,7 +71,7 @@ impl From<store::Error> for ApiError {
             E::AlreadyExists(_) => (400, "RESOURCE_ALREADY_EXISTS"),
             E::InvalidState(_) => (400, "INVALID_STATE"),
             E::Refused(_) => (403, "PERMISSION_DENIED"),
-            E::Io(..) | E::Sqlite(_) | E::Newer(..) | E::Remote(_) | E::Fixable(..) => {
+            E::Io(..) | E::Database(_) | E::Newer(..) | E::Remote(_) | E::Fixable(..) => {
                 (500, "INTERNAL_ERROR")
             }
         };

@@ -1,30 +1,19 @@
 //! The store: a `.mlf` directory holding `mlf.db` (SQLite, WAL) and `artifacts/`.
 //!
-//! Only this module speaks SQL. It never prints: what a caller should tell the user comes back
-//! in return values. Many processes may write at once: every write is an IMMEDIATE transaction
-//! behind a busy timeout, retried while SQLite reports the database busy.
+//! The traits every front end uses (`backend.rs`), the errors, and two implementations: the
+//! SQLite store (`sqlite/`, the only module that speaks SQL) and `rest.rs`, a client of an
+//! MLflow-compatible server. The store never prints: what a caller should tell the user comes
+//! back in return values and typed errors.
 
 mod backend;
-mod experiments;
-mod extra;
-mod logging;
-mod registry;
 pub mod rest;
-mod runs;
-mod schema;
-mod synthetic;
-
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+mod sqlite;
 
 pub use backend::{Backend, RegistryStore, TrackingStore};
-pub use extra::LoggedModel;
-pub use logging::{LogBatch, LogOutcome};
-pub use registry::{Act, NewVersion, Snapshot};
-pub use runs::{NewRun, RunPage, RunQuery};
-pub use synthetic::Synthetic;
+pub use sqlite::{
+    Act, LogBatch, LogOutcome, LoggedModel, NewRun, NewVersion, RunPage, RunQuery, Snapshot, Store,
+    Synthetic,
+};
 
 /// Name of the store directory that discovery looks for.
 pub const STORE_DIR: &str = ".mlf";
@@ -32,9 +21,6 @@ pub const STORE_DIR: &str = ".mlf";
 pub const DB_FILE: &str = "mlf.db";
 /// Name of the artifact root inside the store.
 pub const ARTIFACTS_DIR: &str = "artifacts";
-
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-const BUSY_RETRIES: u32 = 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -59,8 +45,9 @@ pub enum Error {
     /// A tracking server could not be reached or answered with a server error.
     #[error("{0}")]
     Remote(String),
+    /// The database failed (the SQLite store's errors, boxed so nothing above it names them).
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Database(Box<dyn std::error::Error + Send + Sync>),
     #[error(
         "the store `{0}` has schema version {1}, newer than this mlf understands ({2}): upgrade mlf"
     )]
@@ -114,133 +101,26 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// An open store.
-pub struct Store {
-    root: PathBuf,
-    conn: Connection,
-    /// Truncate over-long param and tag values (MLflow's default) instead of refusing them.
-    pub truncate_long_values: bool,
-}
-
-impl Store {
-    /// Walks up from `start` to the nearest directory holding a `.mlf` store.
-    pub fn discover(start: &Path) -> Option<PathBuf> {
-        start
-            .ancestors()
-            .map(|dir| dir.join(STORE_DIR))
-            .find(|candidate| candidate.join(DB_FILE).is_file())
-    }
-
-    /// Opens an existing store directory.
-    pub fn open(root: &Path) -> Result<Store> {
-        let db = root.join(DB_FILE);
-        if !db.is_file() {
-            return Err(Error::NoStore(root.display().to_string()));
-        }
-        let conn = Connection::open_with_flags(
-            &db,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        Store::prepare(root, conn)
-    }
-
-    /// Creates a store directory (or opens the one already there).
-    pub fn create(root: &Path) -> Result<Store> {
-        let artifacts = root.join(ARTIFACTS_DIR);
-        std::fs::create_dir_all(&artifacts)
-            .map_err(|e| Error::Io(format!("cannot create `{}`", artifacts.display()), e))?;
-        let ignore = root.join(".gitignore");
-        if !ignore.exists() {
-            std::fs::write(&ignore, "*\n")
-                .map_err(|e| Error::Io(format!("cannot write `{}`", ignore.display()), e))?;
-        }
-        let conn = Connection::open(root.join(DB_FILE))?;
-        Store::prepare(root, conn)
-    }
-
-    fn prepare(root: &Path, conn: Connection) -> Result<Store> {
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        let root = std::fs::canonicalize(root)
-            .map_err(|e| Error::Io(format!("cannot resolve `{}`", root.display()), e))?;
-        let mut store = Store {
-            root,
-            conn,
-            truncate_long_values: true,
-        };
-        schema::migrate(&mut store)?;
-        Ok(store)
-    }
-
-    /// The store directory (`.../.mlf`), canonical.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// The default artifact root, `<store>/artifacts`.
-    pub fn artifact_root(&self) -> PathBuf {
-        self.root.join(ARTIFACTS_DIR)
-    }
-
-    pub(crate) fn conn(&self) -> &Connection {
-        &self.conn
-    }
-
-    /// Runs `f` in an IMMEDIATE transaction, retrying while the database is busy.
-    pub(crate) fn write<T>(&mut self, mut f: impl FnMut(&Transaction) -> Result<T>) -> Result<T> {
-        let mut attempt = 0;
-        loop {
-            let result = (|| {
-                let tx = self
-                    .conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let value = f(&tx)?;
-                tx.commit()?;
-                Ok(value)
-            })();
-            match result {
-                Err(Error::Sqlite(e)) if is_busy(&e) && attempt < BUSY_RETRIES => {
-                    attempt += 1;
-                    std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
-                }
-                other => return other,
-            }
-        }
-    }
-
-    /// A key/value of the store's own state (such as the active run).
-    pub fn state(&self, key: &str) -> Result<Option<String>> {
-        use rusqlite::OptionalExtension;
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM state WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?)
-    }
-
-    /// Sets (or with `None`, clears) a key of the store's own state.
-    pub fn set_state(&mut self, key: &str, value: Option<&str>) -> Result<()> {
-        self.write(|tx| {
-            match value {
-                Some(v) => tx.execute(
-                    "INSERT INTO state (key, value) VALUES (?1, ?2)
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (key, v),
-                )?,
-                None => tx.execute("DELETE FROM state WHERE key = ?1", [key])?,
-            };
-            Ok(())
-        })
-    }
-}
-
-pub(crate) fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked)
-    )
-}
-
 /// The key under which the active run of `mlf run start` is kept.
 pub const ACTIVE_RUN: &str = "active_run";
+
+/// The one run among the (id, name) pairs that matched `spec`, or why there is not one.
+pub(crate) fn pick_run(spec: &str, mut candidates: Vec<(String, String)>) -> Result<String> {
+    match candidates.len() {
+        1 => Ok(candidates.remove(0).0),
+        0 => Err(Error::NotFound(format!(
+            "no run matches `{spec}` (by id, id prefix or name)"
+        ))),
+        _ => {
+            let list = candidates
+                .iter()
+                .take(5)
+                .map(|(id, name)| format!("{} ({name})", &id[..12.min(id.len())]))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Err(Error::Invalid(format!(
+                "`{spec}` is ambiguous: it matches {list}; give more of the run id"
+            )))
+        }
+    }
+}

@@ -594,7 +594,7 @@ impl TrackingStore for RestStore {
                 }
             }
         }
-        super::runs::pick_run(spec, candidates)
+        super::pick_run(spec, candidates)
     }
 
     fn update_run(&mut self, id: &str, status: RunStatus, end_time: Option<i64>) -> Result<()> {

@@ -139,3 +139,21 @@ fn the_layer_check_sees_every_form_of_import() {
         ["store", "ops", "ui", "commands"].map(String::from)
     );
 }
+
+#[test]
+fn sql_lives_in_the_sqlite_store_only() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let sqlite = src.join("store/sqlite");
+    let bad: Vec<String> = files
+        .iter()
+        .filter(|f| !f.starts_with(&sqlite))
+        .filter(|f| std::fs::read_to_string(f).unwrap().contains("rusqlite"))
+        .map(|f| f.strip_prefix(&src).unwrap().display().to_string())
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "rusqlite used outside src/store/sqlite/: {bad:?}"
+    );
+}

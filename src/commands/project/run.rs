@@ -212,7 +212,10 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
     let experiment_id = crate::commands::run::experiment_for_new_run(ctx, experiment.as_deref())?;
     let ui = &ctx.ui;
     envs::build(&plan, &project, &|step| {
-        ui.status("Building", &format!("{} environment: {step}", manager.as_str()));
+        ui.status(
+            "Building",
+            &format!("{} environment: {step}", manager.as_str()),
+        );
     })
     .map_err(|e| {
         failure(e).hint("run with `--env-manager local` to use the current environment")

@@ -2,7 +2,8 @@
 //!
 //! Migration N brings a store from version N-1 to N. A store newer than this binary is refused.
 
-use super::{Error, Result, Store};
+use super::Store;
+use crate::store::{Error, Result};
 use crate::tracking::ids::now_ms;
 
 const MIGRATIONS: &[&str] = &[

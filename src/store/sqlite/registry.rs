@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, Row, Transaction, params, params_from_iter};
 
-use super::{Error, Fix, Result, Store};
+use super::Store;
 use crate::registry::{
     Alias, Event, ModelVersion, RegisteredModel, Stage, TransitionRequest, validate_alias,
     validate_model_name,
 };
 use crate::search::{Attr, Expr, Op, Target, Value};
+use crate::store::{Error, Fix, Result};
 use crate::tracking::KeyValue;
 use crate::tracking::ids::now_ms;
 
@@ -809,7 +810,7 @@ fn request_by_id(conn: &rusqlite::Connection, id: i64) -> Result<TransitionReque
 
 /// A registered-model filter (`name`, `tags.K`) as SQL over `registered_models m`.
 fn model_filter_sql(e: &Expr, sql: &mut String, values: &mut Vec<rusqlite::types::Value>) {
-    use crate::search::sql::like_to_glob;
+    use super::filter::like_to_glob;
     match e {
         Expr::And(items) | Expr::Or(items) => {
             let joiner = if matches!(e, Expr::And(_)) {

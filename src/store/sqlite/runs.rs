@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 
-use super::{Error, Fix, Result, Store};
-use crate::search::{self, Expr, OrderKey};
+use super::Store;
+use crate::search::{Expr, OrderKey};
+use crate::store::{Error, Fix, Result};
 use crate::tracking::ids::{new_run_id, new_run_name, now_ms};
 use crate::tracking::validation::validate_run_name;
 use crate::tracking::{
@@ -160,7 +161,7 @@ impl Store {
             });
         }
         all_tags.extend(new.tags.iter().cloned());
-        let batch = super::LogBatch {
+        let batch = crate::store::LogBatch {
             params: new.params.clone(),
             tags: all_tags,
             metrics: Vec::new(),
@@ -173,7 +174,7 @@ impl Store {
                     .query_row(
                         "SELECT r.run_uuid, r.name FROM state s JOIN runs r ON r.run_uuid = s.value
                          WHERE s.key = ?1 AND r.status = 'RUNNING' AND r.lifecycle_stage = 'active'",
-                        [super::ACTIVE_RUN],
+                        [crate::store::ACTIVE_RUN],
                         |r| Ok((r.get(0)?, r.get(1)?)),
                     )
                     .optional()?;
@@ -204,7 +205,7 @@ impl Store {
                 tx.execute(
                     "INSERT INTO state (key, value) VALUES (?1, ?2)
                      ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (super::ACTIVE_RUN, &uuid),
+                    (crate::store::ACTIVE_RUN, &uuid),
                 )?;
             }
             super::logging::write_batch(tx, pk, &uuid, &batch.0)
@@ -302,7 +303,7 @@ impl Store {
                 (0, max.unwrap_or(0))
             }
         };
-        let (joins, order) = search::sql::order_by(&q.order_by, &root);
+        let (joins, order) = super::filter::order_by(&q.order_by, &root);
         let mut params: Vec<rusqlite::types::Value> = joins.params;
         // `+r.id`: the page bound must not stop SQLite from walking the start-time index.
         let mut cond = vec![q.view.sql("r.lifecycle_stage"), "+r.id <= ?".to_string()];
@@ -320,7 +321,7 @@ impl Store {
             ));
         }
         if let Some(filter) = &q.filter {
-            let f = search::sql::compile(filter, &root);
+            let f = super::filter::compile(filter, &root);
             cond.push(f.sql);
             params.extend(f.params);
         }
@@ -410,7 +411,7 @@ impl Store {
                 candidates.push(row);
             }
         }
-        pick_run(spec, candidates)
+        crate::store::pick_run(spec, candidates)
     }
 
     /// Ends a run (or changes its status). The run must be active (not deleted).
@@ -633,25 +634,4 @@ pub(crate) fn deleted_run(uuid: &str) -> Error {
     Error::InvalidState(format!("run `{uuid}` is deleted")).with_fix(Fix::RestoreRun {
         id: uuid[..uuid.len().min(8)].to_string(),
     })
-}
-
-/// The one run among the (id, name) pairs that matched `spec`, or why there is not one.
-pub(crate) fn pick_run(spec: &str, mut candidates: Vec<(String, String)>) -> Result<String> {
-    match candidates.len() {
-        1 => Ok(candidates.remove(0).0),
-        0 => Err(Error::NotFound(format!(
-            "no run matches `{spec}` (by id, id prefix or name)"
-        ))),
-        _ => {
-            let list = candidates
-                .iter()
-                .take(5)
-                .map(|(id, name)| format!("{} ({name})", &id[..12.min(id.len())]))
-                .collect::<Vec<_>>()
-                .join(", ");
-            Err(Error::Invalid(format!(
-                "`{spec}` is ambiguous: it matches {list}; give more of the run id"
-            )))
-        }
-    }
 }

@@ -6,7 +6,7 @@
 
 use rusqlite::types::Value as Sql;
 
-use super::{Attr, Clause, Expr, Op, OrderKey, Target, Value};
+use crate::search::{Attr, Clause, Expr, Op, OrderKey, Target, Value};
 
 /// A compiled fragment and its parameters, in placeholder order.
 #[derive(Debug, Default)]
@@ -248,10 +248,12 @@ mod tests {
 
     #[test]
     fn compiles_with_params_in_order() {
-        let e =
-            super::super::parse_filter("metrics.a < 1 and (params.b = 'x' or tags.c like 'y%')", 0)
-                .unwrap()
-                .unwrap();
+        let e = crate::search::parse_filter(
+            "metrics.a < 1 and (params.b = 'x' or tags.c like 'y%')",
+            0,
+        )
+        .unwrap()
+        .unwrap();
         let f = compile(&e, "/s");
         assert_eq!(f.sql.matches('?').count(), f.params.len());
         assert!(f.sql.contains(" OR "));

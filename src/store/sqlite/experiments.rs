@@ -2,7 +2,8 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Error, Fix, Result, Store};
+use super::Store;
+use crate::store::{Error, Fix, Result};
 use crate::tracking::ids::now_ms;
 use crate::tracking::validation::validate_experiment_name;
 use crate::tracking::{Experiment, KeyValue, LifecycleStage, ViewType};

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{Error, Result, Store};
+use super::Store;
+use crate::store::{Error, Result};
 use crate::tracking::validation::{
     KeyKind, MAX_PARAM_VALUE_LEN, MAX_TAG_VALUE_LEN, limit_value, validate_key, validate_run_name,
 };

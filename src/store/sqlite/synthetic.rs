@@ -3,7 +3,8 @@
 
 use rusqlite::params;
 
-use super::{Result, Store};
+use super::Store;
+use crate::store::Result;
 use crate::tracking::ids::{new_run_id, now_ms};
 
 /// The shape of a synthetic store.

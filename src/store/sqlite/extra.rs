@@ -4,7 +4,8 @@
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::{Error, Result, Store};
+use super::Store;
+use crate::store::{Error, Result};
 use crate::tracking::ids::now_ms;
 use crate::tracking::validation::{KeyKind, validate_key, validate_run_name};
 use crate::tracking::{KeyValue, LifecycleStage, tags};
@@ -250,7 +251,12 @@ impl Store {
     }
 
     /// Renames a registered model (and its versions, aliases, tags).
-    pub fn rename_model(&mut self, name: &str, new_name: &str, act: &super::Act) -> Result<()> {
+    pub fn rename_model(
+        &mut self,
+        name: &str,
+        new_name: &str,
+        act: &crate::store::Act,
+    ) -> Result<()> {
         crate::registry::validate_model_name(new_name).map_err(Error::Invalid)?;
         self.model(name)?;
         self.write(|tx| {
