@@ -10,8 +10,8 @@
 //! small upload, the bulk metric history) go through the same checks; `server-info`, like
 //! `/health`, needs no credentials.
 
-mod api;
 mod artifacts;
+mod routes;
 pub mod users;
 
 use std::cell::RefCell;
@@ -402,7 +402,7 @@ async fn route(
         // the server, and it holds nothing about the store.
         "/api/3.0/mlflow/server-info" | "/ajax-api/3.0/mlflow/server-info" => {
             return if method == Method::GET {
-                json_response(StatusCode::OK, api::server_info())
+                json_response(StatusCode::OK, routes::server_info())
             } else {
                 ApiError {
                     status: 405,
@@ -445,11 +445,11 @@ async fn route(
         });
     }
     // MLflow's routes for its UI outside the proto API (downloads, upload, bulk history).
-    if api::is_ui_route(&path) {
+    if routes::is_ui_route(&path) {
         let query = query_params(uri.query().unwrap_or(""));
         let result = tokio::task::spawn_blocking(move || {
             with_store(&root, |store| {
-                api::ui_route(store, &method, &path, &query, &body).unwrap_or_else(|| {
+                routes::ui_route(store, &method, &path, &query, &body).unwrap_or_else(|| {
                     Err(ApiError {
                         status: 404,
                         code: "ENDPOINT_NOT_FOUND",
@@ -497,7 +497,7 @@ async fn route(
         let _turn =
             (method != Method::GET).then(|| WRITES.lock().unwrap_or_else(|e| e.into_inner()));
         with_store(&root, |store| {
-            api::dispatch(store, &method, &endpoint, params, actor.as_deref())
+            routes::dispatch(store, &method, &endpoint, params, actor.as_deref())
         })
     })
     .await;

@@ -1,0 +1,102 @@
+//! `logged-models/*` (MLflow 3): create, search, get, update and delete logged models, their
+//! tags, params and artifact listings.
+
+use super::*;
+
+/// Answers one call of this service.
+pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -> ApiResult<Value> {
+    match (method.as_str(), endpoint) {
+        ("POST", "logged-models") => {
+            let exp = req(&p, "experiment_id")?;
+            let m = store.create_logged_model(
+                &exp,
+                &opt(&p, "name").unwrap_or_default(),
+                &opt(&p, "model_type").unwrap_or_default(),
+                &opt(&p, "source_run_id").unwrap_or_default(),
+                "",
+                &kvs(&p, "tags")?,
+                &kvs(&p, "params")?,
+            )?;
+            Ok(json!({ "model": logged_model_json(store, &m) }))
+        }
+        ("POST", "logged-models/search") => {
+            let name = strings(&p, "filter").first().and_then(|f| {
+                f.split_once("name = ")
+                    .map(|(_, n)| n.trim_matches(['\'', '"', ' ']).to_string())
+            });
+            let models = store.search_logged_models(
+                &strings(&p, "experiment_ids"),
+                name.as_deref(),
+                None,
+            )?;
+            let list: Vec<Value> = models.iter().map(|m| logged_model_json(store, m)).collect();
+            Ok(json!({ "models": list }))
+        }
+        (m, e) if e.starts_with("logged-models/") => {
+            logged_model_route(store, m, &e["logged-models/".len()..], &p)
+        }
+        _ => Err(not_found(method.as_str(), "/api/2.0/mlflow/", endpoint)),
+    }
+}
+
+fn logged_model_route(store: &mut Store, method: &str, rest: &str, p: &P) -> ApiResult<Value> {
+    let parts: Vec<&str> = rest.split('/').collect();
+    match (method, parts.as_slice()) {
+        ("GET", [id]) => Ok(json!({ "model": logged_model_json(store, &store.logged_model(id)?) })),
+        ("PATCH", [id]) => {
+            let status = req(p, "status")?;
+            let status = match status.as_str() {
+                "2" | "READY" => "LOGGED_MODEL_READY".to_string(),
+                "3" | "UPLOAD_FAILED" => "LOGGED_MODEL_UPLOAD_FAILED".to_string(),
+                "1" | "PENDING" => "LOGGED_MODEL_PENDING".to_string(),
+                s => s.to_string(),
+            };
+            let m = store.set_logged_model_status(id, &status)?;
+            Ok(json!({ "model": logged_model_json(store, &m) }))
+        }
+        ("DELETE", [id]) => {
+            store.delete_logged_model(id)?;
+            Ok(json!({}))
+        }
+        ("PATCH", [id, "tags"]) => {
+            let tags: Vec<(String, Option<String>)> = kvs(p, "tags")?
+                .into_iter()
+                .map(|t| (t.key, Some(t.value)))
+                .collect();
+            store.set_logged_model_tags(id, &tags)?;
+            Ok(json!({ "model": logged_model_json(store, &store.logged_model(id)?) }))
+        }
+        ("DELETE", [id, "tags", key]) => {
+            store.set_logged_model_tags(id, &[(crate::server::percent_decode(key), None)])?;
+            Ok(json!({}))
+        }
+        ("POST", [id, "params"]) => {
+            store.log_logged_model_params(id, &kvs(p, "params")?)?;
+            Ok(json!({}))
+        }
+        ("GET", [id, "artifacts", "directories"]) => {
+            let m = store.logged_model(id)?;
+            let dir = store
+                .artifact_root()
+                .join(&m.experiment_id)
+                .join("models")
+                .join(&m.model_id)
+                .join("artifacts");
+            let rel = crate::artifacts::clean_relative(
+                &opt(p, "artifact_directory_path").unwrap_or_default(),
+            )
+            .map_err(|_| ApiError::invalid("Invalid path"))?;
+            let files = crate::artifacts::LocalRepo::new(dir.clone())
+                .list(&rel, false)
+                .unwrap_or_default();
+            Ok(
+                json!({ "root_uri": uri_for(store.root(), &dir.display().to_string()), "files": files }),
+            )
+        }
+        _ => Err(ApiError {
+            status: 404,
+            code: "ENDPOINT_NOT_FOUND",
+            message: format!("no endpoint {method} logged-models/{rest}"),
+        }),
+    }
+}

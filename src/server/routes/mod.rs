@@ -1,0 +1,363 @@
+//! MLflow's REST API on the store, one module per MLflow service: `experiments`, `runs`,
+//! `artifacts`, `metrics`, `logged_models`, `registered_models`, `model_versions`, mlf's own
+//! `mlf_registry`, and the web UI's file routes (`ui`). This module routes a call to its
+//! service and holds what they share: reading parameters with MLflow's rules, paging, who acts
+//! in the registry, and the JSON shapes of the entities.
+
+mod artifacts;
+mod experiments;
+mod logged_models;
+mod metrics;
+mod mlf_registry;
+mod model_versions;
+mod registered_models;
+mod runs;
+mod ui;
+
+pub use ui::{is_ui_route, ui_route};
+
+use std::path::Path;
+
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::artifacts::{checked_path, download_below, local_for, upload_below, uri_for};
+use super::{ApiError, ApiResult, json_response};
+use crate::registry::{Policy, Stage};
+use crate::search::{parse_filter, parse_model_filter, parse_order_by};
+use crate::store::{Act, LogBatch, NewRun, NewVersion, RunQuery, Store};
+use crate::tracking::ids::now_ms;
+use crate::tracking::{KeyValue, Metric, Run, RunStatus, ViewType};
+
+type P = Map<String, Value>;
+const SEE_DOCS: &str = "See the API docs for more information about request parameters.";
+
+fn opt(p: &P, key: &str) -> Option<String> {
+    match p.get(key)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn req(p: &P, key: &str) -> ApiResult<String> {
+    opt(p, key).filter(|s| !s.is_empty()).ok_or_else(|| {
+        ApiError::invalid(format!("Missing value for required parameter '{key}'. See the API docs for more information about request parameters."))
+    })
+}
+
+fn run_id(p: &P) -> ApiResult<String> {
+    opt(p, "run_id").filter(|s| !s.is_empty()).or_else(|| opt(p, "run_uuid").filter(|s| !s.is_empty())).ok_or_else(|| {
+        ApiError::invalid("Missing value for required parameter 'run_id'. See the API docs for more information about request parameters.")
+    })
+}
+
+fn int(p: &P, key: &str) -> ApiResult<Option<i64>> {
+    match p.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| ApiError::invalid(format!("Invalid value {n} for parameter '{key}' supplied: Hint: Value was of type number, expected an integer"))),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => s.parse().map(Some).map_err(|_| ApiError::invalid(format!("Invalid value \"{s}\" for parameter '{key}' supplied: Hint: Value was of type string, expected an integer"))),
+        Some(other) => Err(ApiError::invalid(format!("Invalid value {other} for parameter '{key}' supplied"))),
+    }
+}
+
+fn list(p: &P, key: &str) -> Vec<Value> {
+    match p.get(key) {
+        Some(Value::Array(a)) => a.clone(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(v) => vec![v.clone()],
+    }
+}
+
+fn strings(p: &P, key: &str) -> Vec<String> {
+    list(p, key)
+        .into_iter()
+        .filter_map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .or_else(|| v.as_i64().map(|n| n.to_string()))
+        })
+        .collect()
+}
+
+fn kvs(p: &P, key: &str) -> ApiResult<Vec<KeyValue>> {
+    list(p, key)
+        .into_iter()
+        .map(|t| {
+            let k = t
+                .get("key")
+                .and_then(Value::as_str)
+                .ok_or_else(|| ApiError::invalid(format!("every entry of '{key}' needs a key")))?;
+            let v = match t.get("value") {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Null) | None => String::new(),
+                Some(other) => other.to_string(),
+            };
+            Ok(KeyValue {
+                key: k.to_string(),
+                value: v,
+            })
+        })
+        .collect()
+}
+
+fn metric_value(v: Option<&Value>) -> ApiResult<f64> {
+    match v {
+        Some(Value::Number(n)) => n
+            .as_f64()
+            .ok_or_else(|| ApiError::invalid("metric value is not a number")),
+        Some(Value::String(s)) => {
+            crate::tracking::validation::parse_metric_value("value", s).map_err(ApiError::invalid)
+        }
+        _ => Err(ApiError::invalid(
+            "Missing value for required parameter 'value'. See the API docs for more information about request parameters.",
+        )),
+    }
+}
+
+fn metric(m: &Value) -> ApiResult<Metric> {
+    let p = m.as_object().cloned().unwrap_or_default();
+    let key = req(&p, "key")?;
+    let value = metric_value(p.get("value"))?;
+    let timestamp = int(&p, "timestamp")?.ok_or_else(|| ApiError::invalid("Missing value for required parameter 'timestamp'. See the API docs for more information about request parameters."))?;
+    Ok(Metric {
+        key,
+        value,
+        timestamp,
+        step: int(&p, "step")?.unwrap_or(0),
+    })
+}
+
+fn run_json(store: &Store, run: &Run) -> Value {
+    let mut v = serde_json::to_value(run).unwrap_or(Value::Null);
+    v["info"]["artifact_uri"] = Value::String(uri_for(store.root(), &run.info.artifact_uri));
+    let outputs = store.run_outputs(&run.info.run_id).unwrap_or_default();
+    if !outputs.is_empty() {
+        v["outputs"] = json!({ "model_outputs": outputs.iter().map(|(m, s)| json!({ "model_id": m, "step": s })).collect::<Vec<_>>() });
+    }
+    v
+}
+
+fn experiment_json(store: &Store, e: &crate::tracking::Experiment) -> Value {
+    let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
+    v["artifact_location"] = Value::String(uri_for(store.root(), &e.artifact_location));
+    v
+}
+
+fn version_json(store: &Store, v: &crate::registry::ModelVersion) -> Value {
+    let mut out = serde_json::to_value(v).unwrap_or(Value::Null);
+    out["status"] = json!(if v.status.is_empty() {
+        "READY"
+    } else {
+        v.status.as_str()
+    });
+    out["storage_location"] = Value::String(uri_for(store.root(), &v.storage_location));
+    out
+}
+
+fn model_json(store: &Store, m: &crate::registry::RegisteredModel) -> Value {
+    let mut out = serde_json::to_value(m).unwrap_or(Value::Null);
+    out["latest_versions"] = Value::Array(
+        m.latest_versions
+            .iter()
+            .map(|v| version_json(store, v))
+            .collect(),
+    );
+    out
+}
+
+fn logged_model_json(store: &Store, m: &crate::store::LoggedModel) -> Value {
+    let location = store
+        .artifact_root()
+        .join(&m.experiment_id)
+        .join("models")
+        .join(&m.model_id)
+        .join("artifacts");
+    json!({
+        "info": {
+            "model_id": m.model_id,
+            "experiment_id": m.experiment_id,
+            "name": m.name,
+            "creation_timestamp_ms": m.creation_timestamp_ms,
+            "last_updated_timestamp_ms": m.last_updated_timestamp_ms,
+            "artifact_uri": uri_for(store.root(), &location.display().to_string()),
+            "status": m.status,
+            "model_type": m.model_type,
+            "source_run_id": m.source_run_id,
+            "status_message": m.status_message,
+            "tags": m.tags,
+        },
+        "data": { "params": m.params, "metrics": [] },
+    })
+}
+
+fn page<T>(
+    items: Vec<T>,
+    p: &P,
+    default: usize,
+    max: usize,
+) -> ApiResult<(Vec<T>, Option<String>)> {
+    let n = match int(p, "max_results")? {
+        Some(n) if n < 1 => {
+            return Err(ApiError::invalid(format!(
+                "Invalid value {n} for parameter 'max_results' supplied: it must be 1 or more"
+            )));
+        }
+        Some(n) => n as usize,
+        None => default,
+    };
+    if n == 0 || n > max {
+        return Err(ApiError::invalid(format!(
+            "Invalid value {n} for parameter 'max_results' supplied: it must be between 1 and {max}"
+        )));
+    }
+    let offset = match opt(p, "page_token").filter(|t| !t.is_empty()) {
+        Some(t) => t
+            .parse::<usize>()
+            .map_err(|_| ApiError::invalid(format!("Invalid page token '{t}'")))?,
+        None => 0,
+    };
+    let total = items.len();
+    let items: Vec<T> = items.into_iter().skip(offset).take(n).collect();
+    let next = (offset + n < total).then(|| (offset + n).to_string());
+    Ok((items, next))
+}
+
+fn with_token(mut v: Value, token: Option<String>) -> Value {
+    if let Some(t) = token {
+        v["next_page_token"] = Value::String(t);
+    }
+    v
+}
+
+/// The experiment of a new run: explicit id, else Default.
+fn active_run(store: &Store, id: &str) -> ApiResult<Run> {
+    Ok(store.run(id)?)
+}
+
+/// Answers one call of the API; `actor` is who acts in the registry (the authenticated user,
+/// or who the client says it is), if known.
+pub fn dispatch(
+    store: &mut Store,
+    method: &Method,
+    endpoint: &str,
+    p: P,
+    actor: Option<&str>,
+) -> ApiResult<Value> {
+    match endpoint.split('/').next().unwrap_or("") {
+        "experiments" => experiments::handle(store, method, endpoint, p),
+        "runs" => runs::handle(store, method, endpoint, p),
+        "artifacts" => artifacts::handle(store, method, endpoint, p),
+        "metrics" => metrics::handle(store, method, endpoint, p),
+        "logged-models" => logged_models::handle(store, method, endpoint, p),
+        "registered-models" => registered_models::handle(store, method, endpoint, p, actor),
+        "model-versions" => model_versions::handle(store, method, endpoint, p, actor),
+        "mlf" => mlf_registry::handle(store, method.as_str(), endpoint, &p, actor),
+        _ => Err(not_found(method.as_str(), "/api/2.0/mlflow/", endpoint)),
+    }
+}
+
+/// MLflow's answer to a method and path it does not serve.
+fn not_found(method: &str, base: &str, endpoint: &str) -> ApiError {
+    ApiError {
+        status: 404,
+        code: "ENDPOINT_NOT_FOUND",
+        message: format!("no endpoint {method} {base}{endpoint}"),
+    }
+}
+
+fn param_error(e: crate::store::Error) -> ApiError {
+    ApiError::from(e)
+}
+
+/// Who acts: the given actor, else the server's `MLF_USER`, else `mlflow-client`.
+fn acting(actor: Option<&str>) -> String {
+    actor
+        .map(str::to_string)
+        .or_else(|| crate::env::var(crate::env::MLF_USER))
+        .unwrap_or_else(|| "mlflow-client".into())
+}
+
+/// The store's registry policy.
+fn policy(store: &Store) -> ApiResult<Policy> {
+    Policy::load(store.root()).map_err(|e| ApiError {
+        status: 500,
+        code: "INTERNAL_ERROR",
+        message: e,
+    })
+}
+
+fn stage_arg(p: &P, key: &str) -> ApiResult<Stage> {
+    Stage::parse(&req(p, key)?)
+        .map_err(|e| ApiError::invalid(format!("Invalid Model Version stage: {e}")))
+}
+
+fn version_arg(p: &P) -> ApiResult<i64> {
+    let v = req(p, "version")?;
+    v.parse::<i64>().map_err(|_| {
+        ApiError::invalid(format!(
+            "Parameter 'version' must be an integer, got '{v}'."
+        ))
+    })
+}
+
+/// An integer parameter as MLflow's schema checks take it: absent is `None`; present, it must
+/// be an integer (an empty string is not).
+fn intlike(p: &P, key: &str) -> ApiResult<Option<i64>> {
+    let bad = |shown: String, kind: &str| {
+        ApiError::invalid(format!(
+            "Invalid value {shown} for parameter '{key}' supplied:  Hint: Value was of type '{kind}'. {SEE_DOCS}"
+        ))
+    };
+    match p.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| bad(n.to_string(), "float")),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| bad(format!("\"{s}\""), "str")),
+        Some(other) => Err(bad(other.to_string(), "object")),
+    }
+}
+
+/// Most runs one bulk history call may name.
+const BULK_MAX_RUNS: usize = 100;
+/// Most points per run of `metrics/get-history-bulk-interval`, and its default.
+const INTERVAL_MAX_RESULTS: i64 = 2500;
+/// Most points of `metrics/get-history-bulk`, and its default.
+const BULK_MAX_RESULTS: i64 = 25_000;
+
+/// `GET /api/3.0/mlflow/server-info`: how this server is set up, in MLflow 3.17's shape. The
+/// store is SQL; artifacts are proxied from local folders, so there are no multipart
+/// transfers; there is no AI gateway.
+pub fn server_info() -> Value {
+    json!({
+        "store_type": "SqlStore",
+        "workspaces_enabled": false,
+        "trace_archival_enabled": false,
+        "multipart_uploads_enabled": false,
+        "multipart_downloads_enabled": false,
+        "presigned_upload_run_id_supported": true,
+        "presigned_upload_model_id_supported": true,
+        "features_enabled": { "gateway": false },
+    })
+}
+
+fn run_or_404(store: &Store, id: &str) -> ApiResult<Run> {
+    store.run(id).map_err(|e| match e {
+        crate::store::Error::NotFound(_) => {
+            ApiError::not_found(format!("Run with id={id} not found"))
+        }
+        e => e.into(),
+    })
+}
+
+/// The most `upload-artifact` takes, as MLflow.
+const UPLOAD_MAX: usize = 10 * 1024 * 1024;

@@ -1,0 +1,183 @@
+//! `model-versions/*`: create (from runs:/, models:/ or this server's artifact URIs), update,
+//! transition, delete, get and search versions, their download URIs and tags.
+
+use super::*;
+
+/// Answers one call of this service; `actor` is who acts in the registry.
+pub(super) fn handle(
+    store: &mut Store,
+    method: &Method,
+    endpoint: &str,
+    p: P,
+    actor: Option<&str>,
+) -> ApiResult<Value> {
+    let p = &p;
+    let who = acting(actor);
+    let act = Act {
+        actor: &who,
+        comment: None,
+    };
+    match (method.as_str(), endpoint) {
+        ("POST", "model-versions/create") => {
+            let name = req(p, "name")?;
+            let source = req(p, "source")?;
+            let run = opt(p, "run_id").filter(|s| !s.is_empty());
+            let location = source_location(store, &source, run.as_deref())?;
+            let new = NewVersion {
+                name: name.clone(),
+                source,
+                run_id: run.unwrap_or_default(),
+                storage_location: location,
+                description: opt(p, "description").unwrap_or_default(),
+                tags: kvs(p, "tags")?,
+            };
+            let v = store.create_version(&new, &act, &mut |_| Err("nothing to place".into()))?;
+            Ok(json!({ "model_version": version_json(store, &v) }))
+        }
+        ("PATCH", "model-versions/update") => {
+            let name = req(p, "name")?;
+            let v = version_arg(p)?;
+            if let Some(d) = opt(p, "description") {
+                store.describe(&name, Some(v), &d, &act)?;
+            }
+            Ok(json!({ "model_version": version_json(store, &store.version(&name, v)?) }))
+        }
+        ("POST", "model-versions/transition-stage") => {
+            let name = req(p, "name")?;
+            let v = version_arg(p)?;
+            let stage = stage_arg(p, "stage")?;
+            let archive = matches!(p.get("archive_existing_versions"), Some(Value::Bool(true)))
+                || opt(p, "archive_existing_versions").as_deref() == Some("true");
+            let protected = policy(store)?.is_protected(stage);
+            let mv = store.transition(&name, v, stage, archive, protected, &act)?;
+            Ok(json!({ "model_version": version_json(store, &mv) }))
+        }
+        ("DELETE", "model-versions/delete") => {
+            crate::ops::registry::delete_version(store, &req(p, "name")?, version_arg(p)?, &act)?;
+            Ok(json!({}))
+        }
+        ("GET", "model-versions/get") => {
+            let name = req(p, "name")?;
+            let v = version_arg(p)?;
+            Ok(json!({ "model_version": version_json(store, &store.version(&name, v)?) }))
+        }
+        ("GET" | "POST", "model-versions/search") => {
+            let f = opt(p, "filter").unwrap_or_default();
+            let pick = |key: &str| -> Option<String> {
+                f.split(" AND ").chain(f.split(" and ")).find_map(|c| {
+                    let (k, v) = c.split_once('=')?;
+                    (k.trim() == key).then(|| v.trim().trim_matches(['\'', '"']).to_string())
+                })
+            };
+            let versions =
+                store.search_versions(pick("name").as_deref(), pick("run_id").as_deref())?;
+            let (versions, next) = page(versions, p, 200_000, 200_000)?;
+            let list: Vec<Value> = versions.iter().map(|v| version_json(store, v)).collect();
+            Ok(with_token(json!({ "model_versions": list }), next))
+        }
+        ("GET", "model-versions/get-download-uri") => {
+            let v = store.version(&req(p, "name")?, version_arg(p)?)?;
+            Ok(json!({ "artifact_uri": uri_for(store.root(), &v.storage_location) }))
+        }
+        ("POST", "model-versions/set-tag") => {
+            store.set_registry_tags(
+                &req(p, "name")?,
+                Some(version_arg(p)?),
+                &[(req(p, "key")?, Some(opt(p, "value").unwrap_or_default()))],
+                &act,
+            )?;
+            Ok(json!({}))
+        }
+        ("DELETE", "model-versions/delete-tag") => {
+            store.set_registry_tags(
+                &req(p, "name")?,
+                Some(version_arg(p)?),
+                &[(req(p, "key")?, None)],
+                &act,
+            )?;
+            Ok(json!({}))
+        }
+        _ => Err(not_found(method.as_str(), "/api/2.0/mlflow/", endpoint)),
+    }
+}
+
+/// Checks that `path` and everything below it stay inside the store (no symlink leads out).
+fn in_store(store: &Store, path: std::path::PathBuf) -> ApiResult<String> {
+    let root = std::fs::canonicalize(store.root()).unwrap_or(store.root().to_path_buf());
+    let rel = path
+        .strip_prefix(&root)
+        .map(Path::to_path_buf)
+        .map_err(|_| {
+            ApiError::invalid("Invalid model version source: it is not inside this server's store")
+        })?;
+    crate::artifacts::LocalRepo::new(root.clone())
+        .check_tree(&rel)
+        .map_err(|e| ApiError::invalid(format!("Invalid model version source: {e}")))?;
+    Ok(path.display().to_string())
+}
+
+/// The local files a model-version source names: inside this store, and (with `run_id`)
+/// inside that run.
+fn source_location(store: &Store, source: &str, run_id: Option<&str>) -> ApiResult<String> {
+    if source.contains("..")
+        || source.contains('\0')
+        || source.contains('\\')
+        || source.to_ascii_lowercase().contains("%2e")
+    {
+        return Err(ApiError::invalid(format!(
+            "Invalid model version source: '{source}'"
+        )));
+    }
+    if let Some(id) = source
+        .strip_prefix("models:/")
+        .filter(|s| s.starts_with("m-") && !s.contains('/'))
+    {
+        let m = store.logged_model(id)?;
+        return Ok(store
+            .artifact_root()
+            .join(&m.experiment_id)
+            .join("models")
+            .join(&m.model_id)
+            .join("artifacts")
+            .display()
+            .to_string());
+    }
+    if source.starts_with("models:") {
+        // A source that names no version is a bad parameter of this request.
+        let v = crate::ops::registry::resolve_model(store, source)
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
+        return Ok(v.storage_location);
+    }
+    if source.starts_with("runs:") {
+        let dir = crate::models::resolve_uri(Some(store), source, Path::new("/"))
+            .map_err(ApiError::from)?;
+        if let Some(id) = run_id.filter(|r| !r.is_empty()) {
+            let run = store.run(id)?;
+            let root = std::fs::canonicalize(store.run_artifact_dir(&run)).unwrap_or_default();
+            if !dir.starts_with(&root) {
+                return Err(ApiError::invalid(
+                    "The run_id request parameter must identify the resource that contains the source.",
+                ));
+            }
+        }
+        return in_store(store, dir);
+    }
+    if source.starts_with("mlflow-artifacts:")
+        || source.contains("/api/2.0/mlflow-artifacts/artifacts/")
+    {
+        let local = local_for(store.root(), source)?;
+        if let Some(id) = run_id.filter(|r| !r.is_empty()) {
+            let run = store.run(id)?;
+            let dir = store.run_artifact_dir(&run);
+            if !local.starts_with(&dir) {
+                return Err(ApiError::invalid(
+                    "The run_id request parameter must identify the resource that contains the source.",
+                ));
+            }
+        }
+        return in_store(store, local);
+    }
+    Err(ApiError::invalid(format!(
+        "Invalid model version source: '{source}': use runs:/, models:/ or an mlflow-artifacts:/ URI of this server"
+    )))
+}

@@ -1,0 +1,81 @@
+//! The store contract: one set of cases written against the store traits
+//! (`mlf::store::{Backend, TrackingStore, RegistryStore}`), each run against every
+//! implementation — the SQLite store (`sqlite::…`) and the REST store talking to a real
+//! `mlf server` (`rest::…`) — with the same assertions.
+//!
+//! A case is a plain `fn(&mut dyn Backend)` in the module of its area; list it below and it
+//! runs against both. Where the implementations legitimately differ (calls that exist only in
+//! a local store), the case says so and tests each side where it applies.
+
+// The harness reads its own PATH to give the server process.
+#![allow(clippy::disallowed_methods)]
+
+mod common;
+mod experiments;
+mod registry;
+mod registry_extra;
+mod runs;
+mod support;
+
+/// For each area and case, `sqlite::AREA::CASE` and `rest::AREA::CASE` tests. Attributes
+/// written before a case (such as `#[ignore = "why"]`) go on both.
+macro_rules! contracts {
+    ($( $area:ident { $( $(#[$attr:meta])* $case:ident ),* $(,)? } )*) => {
+        mod sqlite {
+            $( mod $area {
+                $( $(#[$attr])* #[test] fn $case() {
+                    crate::support::with_sqlite(crate::$area::$case)
+                } )*
+            } )*
+        }
+        mod rest {
+            $( mod $area {
+                $( $(#[$attr])* #[test] fn $case() {
+                    crate::support::with_rest(crate::$area::$case)
+                } )*
+            } )*
+        }
+    };
+}
+
+contracts! {
+    experiments {
+        default_experiment,
+        create_get_and_find,
+        duplicate_name_is_refused,
+        unknown_experiment_is_not_found,
+        list_by_view,
+        rename,
+        delete_and_restore,
+        no_runs_in_a_deleted_experiment,
+    }
+    runs {
+        create_and_get,
+        generated_name,
+        log_batch,
+        params_are_write_once,
+        metric_history,
+        update_run,
+        search_filter_and_order,
+        search_pages,
+        delete_and_restore_views,
+        delete_runs_is_all_or_none,
+        resolve_run,
+        unknown_run_is_not_found,
+    }
+    registry {
+        create_and_get_model,
+        list_models,
+        create_versions,
+        transition_stages,
+        aliases,
+        tags_and_descriptions,
+        delete_version_and_model,
+        unknown_model_is_not_found,
+    }
+    registry_extra {
+        local_only,
+        approvals,
+        history,
+    }
+}

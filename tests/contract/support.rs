@@ -1,0 +1,124 @@
+//! The two stores every contract runs against: a fresh SQLite store in a temporary directory,
+//! and a `RestStore` talking to a real `mlf server` process over its own fresh store.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::Duration;
+
+use mlf::remote::Client;
+use mlf::store::rest::RestStore;
+use mlf::store::{Backend, Store};
+
+/// The longest the server may take to say where it listens.
+const START: Duration = Duration::from_secs(120);
+
+/// Runs `case` against a new SQLite store.
+pub fn with_sqlite(case: fn(&mut dyn Backend)) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::create(&dir.path().join(".mlf")).expect("create the store");
+    case(&mut store);
+}
+
+/// Runs `case` against a `RestStore` talking to a new `mlf server`.
+pub fn with_rest(case: fn(&mut dyn Backend)) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let client = Client::new(&server.url).expect("a client of the server");
+    // As `context::open_remote`, with the active-run state in the test's own directory.
+    let mut store = RestStore::new(client, dir.path().join("state"), true);
+    case(&mut store);
+    // A server that died during the case (rather than answering with errors) is a failure too.
+    server.assert_alive();
+}
+
+/// A running `mlf server`, killed when dropped (also when the case panics).
+struct Server {
+    child: Child,
+    url: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// `mlf server --store DIR/server --port 0`, with a cleared environment (PATH, and HOME in
+    /// `dir`), waiting for the `Serving … on http://ADDR` line on stderr.
+    fn start(dir: &Path) -> Server {
+        let home = dir.join("home");
+        std::fs::create_dir_all(&home).expect("create HOME");
+        let store = dir.join("server");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mlf"))
+            .args(["server", "--port", "0", "--store"])
+            .arg(&store)
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &home)
+            .env("USER", "tester")
+            .env("NO_COLOR", "1")
+            .env("TZ", "UTC")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn mlf server");
+        let pipe = child.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = mpsc::channel::<String>();
+        {
+            let log = log.clone();
+            // Keeps draining stderr for the server's whole life, so it never blocks on it.
+            thread::spawn(move || {
+                let mut reader = BufReader::new(pipe);
+                let mut tx = Some(tx);
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    match reader.read_line(&mut line) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {}
+                    }
+                    log.lock().unwrap().push_str(&line);
+                    // `Serving `STORE` on http://127.0.0.1:PORT (stop with Ctrl-C)`
+                    if line.contains("Serving")
+                        && let Some(addr) = line
+                            .split("http://")
+                            .nth(1)
+                            .and_then(|r| r.split_whitespace().next())
+                        && let Some(tx) = tx.take()
+                    {
+                        let _ = tx.send(addr.to_string());
+                    }
+                }
+            });
+        }
+        let mut server = Server {
+            child,
+            url: String::new(),
+            log,
+        };
+        match rx.recv_timeout(START) {
+            Ok(addr) => server.url = format!("http://{addr}"),
+            Err(_) => panic!("mlf server did not start:\n{}", server.stderr()),
+        }
+        server
+    }
+
+    fn stderr(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    fn assert_alive(mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!("mlf server exited ({status}):\n{}", self.stderr());
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
