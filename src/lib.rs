@@ -18,6 +18,7 @@ pub mod models;
 pub mod ops;
 pub mod process;
 pub mod project;
+pub mod protocol;
 pub mod registry;
 pub mod remote;
 pub mod search;

@@ -5,6 +5,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::protocol::{int64, text};
+
 use crate::tracking::KeyValue;
 
 /// MLflow's stages.
@@ -51,39 +53,80 @@ impl std::fmt::Display for Stage {
 }
 
 /// A version of a registered model, as MLflow's `ModelVersion`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ModelVersion {
+    #[serde(deserialize_with = "text::deserialize")]
     pub name: String,
+    #[serde(deserialize_with = "text::deserialize")]
     pub version: String,
+    #[serde(with = "int64")]
     pub creation_timestamp: i64,
+    #[serde(with = "int64")]
     pub last_updated_timestamp: i64,
+    #[serde(deserialize_with = "text::deserialize")]
     pub user_id: String,
+    #[serde(deserialize_with = "text::deserialize")]
     pub current_stage: String,
+    #[serde(deserialize_with = "text::deserialize")]
     pub description: String,
+    #[serde(deserialize_with = "text::deserialize")]
     pub source: String,
+    #[serde(deserialize_with = "text::deserialize")]
     pub run_id: String,
+    #[serde(deserialize_with = "text::deserialize")]
     pub status: String,
     pub tags: Vec<KeyValue>,
     pub aliases: Vec<String>,
-    /// Where the model's files are (inside the store).
+    /// Where the model's files are (inside the store); not part of MLflow's message.
     #[serde(skip)]
     pub storage_location: String,
 }
 
+impl Default for ModelVersion {
+    /// What an MLflow server leaves out: no stage is `None`, no status is `READY`.
+    fn default() -> ModelVersion {
+        ModelVersion {
+            name: String::new(),
+            version: String::new(),
+            creation_timestamp: 0,
+            last_updated_timestamp: 0,
+            user_id: String::new(),
+            current_stage: "None".into(),
+            description: String::new(),
+            source: String::new(),
+            run_id: String::new(),
+            status: "READY".into(),
+            tags: Vec::new(),
+            aliases: Vec::new(),
+            storage_location: String::new(),
+        }
+    }
+}
+
 /// An alias of a registered model.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Alias {
+    #[serde(deserialize_with = "text::deserialize")]
     pub alias: String,
+    #[serde(deserialize_with = "text::deserialize")]
     pub version: String,
 }
 
 /// A registered model, as MLflow's `RegisteredModel`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RegisteredModel {
+    #[serde(deserialize_with = "text::deserialize")]
     pub name: String,
+    #[serde(with = "int64")]
     pub creation_timestamp: i64,
+    #[serde(with = "int64")]
     pub last_updated_timestamp: i64,
+    #[serde(deserialize_with = "text::deserialize")]
     pub user_id: String,
+    #[serde(deserialize_with = "text::deserialize")]
     pub description: String,
     /// For each stage in use, the highest version in it.
     pub latest_versions: Vec<ModelVersion>,

@@ -10,16 +10,13 @@ use super::backend::{RegistryStore, TrackingStore};
 use super::{Act, Error, Fix, LogBatch, LogOutcome, NewRun, NewVersion, Result, RunPage, RunQuery};
 use super::{Snapshot, Store};
 use crate::artifacts::{HttpRepo, LocalRepo, Repo};
-use crate::registry::{Alias, Event, ModelVersion, RegisteredModel, Stage, TransitionRequest};
+use crate::registry::{Event, ModelVersion, RegisteredModel, Stage, TransitionRequest};
 use crate::remote::Client;
 use crate::search::Expr;
-use crate::tracking::{
-    Experiment, KeyValue, LifecycleStage, Metric, Run, RunData, RunInfo, RunStatus, ViewType,
-};
+use crate::tracking::{Experiment, KeyValue, LifecycleStage, Metric, Run, RunStatus, ViewType};
 
-/// MLflow's per-request limits of `runs/log-batch`.
-const BATCH_METRICS: usize = 1000;
-const BATCH_PARAMS_TAGS: usize = 100;
+use crate::protocol::{LogBatchRequest, MAX_BATCH_METRICS, MAX_BATCH_PARAMS_AND_TAGS};
+
 /// Largest page asked of `runs/search`.
 const SEARCH_PAGE: usize = 1000;
 /// Most runs looked through to resolve an id prefix.
@@ -63,7 +60,8 @@ impl RestStore {
         let v = self.client.post("runs/search", &body)?;
         let runs = v["runs"]
             .as_array()
-            .map(|a| a.iter().map(run).collect())
+            .map(|a| a.iter().map(run).collect::<Result<Vec<_>>>())
+            .transpose()?
             .unwrap_or_default();
         let next = v["next_page_token"]
             .as_str()
@@ -142,10 +140,11 @@ fn view_name(view: ViewType) -> &'static str {
 }
 
 fn int(v: &Value) -> Option<i64> {
-    v.as_i64()
-        .or_else(|| v.as_f64().map(|f| f as i64))
-        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    serde_json::from_value::<Wrap>(v.clone()).ok().map(|w| w.0)
 }
+
+#[derive(serde::Deserialize)]
+struct Wrap(#[serde(with = "crate::protocol::int64")] i64);
 
 fn text(v: &Value) -> String {
     match v {
@@ -155,168 +154,51 @@ fn text(v: &Value) -> String {
     }
 }
 
-fn kvs(v: &Value) -> Vec<KeyValue> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .map(|kv| KeyValue {
-                    key: text(&kv["key"]),
-                    value: text(&kv["value"]),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+/// An entity as the server wrote it (fields a server leaves out take their defaults).
+fn entity<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T> {
+    decode(v)
 }
 
-fn experiment(v: &Value) -> Experiment {
-    Experiment {
-        experiment_id: text(&v["experiment_id"]),
-        name: text(&v["name"]),
-        artifact_location: text(&v["artifact_location"]),
-        lifecycle_stage: LifecycleStage::parse(v["lifecycle_stage"].as_str().unwrap_or("active")),
-        last_update_time: int(&v["last_update_time"]).unwrap_or(0),
-        creation_time: int(&v["creation_time"]).unwrap_or(0),
-        tags: kvs(&v["tags"]),
-    }
+fn experiment(v: &Value) -> Result<Experiment> {
+    entity(v)
 }
 
-fn metric_value(v: &Value) -> f64 {
-    match v {
-        Value::String(s) => match s.as_str() {
-            "NaN" => f64::NAN,
-            "Infinity" => f64::INFINITY,
-            "-Infinity" => f64::NEG_INFINITY,
-            other => other.parse().unwrap_or(f64::NAN),
-        },
-        other => other.as_f64().unwrap_or(f64::NAN),
-    }
+fn metric(v: &Value) -> Result<Metric> {
+    entity(v)
 }
 
-fn metric(v: &Value) -> Metric {
-    Metric {
-        key: text(&v["key"]),
-        value: metric_value(&v["value"]),
-        timestamp: int(&v["timestamp"]).unwrap_or(0),
-        step: int(&v["step"]).unwrap_or(0),
+/// A run; the id may come as `run_uuid` only, and the name as the `mlflow.runName` tag only.
+fn run(v: &Value) -> Result<Run> {
+    let mut r: Run = entity(v)?;
+    if r.info.run_id.is_empty() {
+        r.info.run_id = r.info.run_uuid.clone();
     }
+    r.info.run_uuid = r.info.run_id.clone();
+    if r.info.run_name.is_empty()
+        && let Some(name) = r.tag("mlflow.runName")
+    {
+        r.info.run_name = name.to_string();
+    }
+    Ok(r)
 }
 
-fn run(v: &Value) -> Run {
-    let info = &v["info"];
-    let data = &v["data"];
-    let id = info["run_id"]
-        .as_str()
-        .or(info["run_uuid"].as_str())
-        .unwrap_or("")
-        .to_string();
-    let tags = kvs(&data["tags"]);
-    let name = info["run_name"]
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| {
-            tags.iter()
-                .find(|t| t.key == "mlflow.runName")
-                .map(|t| t.value.clone())
-        })
-        .unwrap_or_default();
-    Run {
-        info: RunInfo {
-            run_id: id.clone(),
-            run_uuid: id,
-            run_name: name,
-            experiment_id: text(&info["experiment_id"]),
-            user_id: text(&info["user_id"]),
-            status: RunStatus::parse(info["status"].as_str().unwrap_or("RUNNING"))
-                .unwrap_or(RunStatus::Running),
-            start_time: int(&info["start_time"]).unwrap_or(0),
-            end_time: int(&info["end_time"]),
-            artifact_uri: text(&info["artifact_uri"]),
-            lifecycle_stage: LifecycleStage::parse(
-                info["lifecycle_stage"].as_str().unwrap_or("active"),
-            ),
-        },
-        data: RunData {
-            metrics: data["metrics"]
-                .as_array()
-                .map(|a| a.iter().map(metric).collect())
-                .unwrap_or_default(),
-            params: kvs(&data["params"]),
-            tags,
-        },
-        inputs: v["inputs"].as_object().cloned().unwrap_or_default(),
-        outputs: v["outputs"].as_object().cloned().unwrap_or_default(),
-        owner: None,
-    }
+/// A version; its files are where its source says.
+fn model_version(v: &Value) -> Result<ModelVersion> {
+    let mut mv: ModelVersion = entity(v)?;
+    mv.storage_location = mv.source.clone();
+    Ok(mv)
 }
 
-fn model_version(v: &Value) -> ModelVersion {
-    let source = text(&v["source"]);
-    ModelVersion {
-        name: text(&v["name"]),
-        version: text(&v["version"]),
-        creation_timestamp: int(&v["creation_timestamp"]).unwrap_or(0),
-        last_updated_timestamp: int(&v["last_updated_timestamp"]).unwrap_or(0),
-        user_id: text(&v["user_id"]),
-        current_stage: v["current_stage"].as_str().unwrap_or("None").to_string(),
-        description: text(&v["description"]),
-        run_id: text(&v["run_id"]),
-        status: v["status"].as_str().unwrap_or("READY").to_string(),
-        tags: kvs(&v["tags"]),
-        aliases: v["aliases"]
-            .as_array()
-            .map(|a| a.iter().map(text).collect())
-            .unwrap_or_default(),
-        storage_location: source.clone(),
-        source,
+fn registered_model(v: &Value) -> Result<RegisteredModel> {
+    let mut m: RegisteredModel = entity(v)?;
+    for mv in &mut m.latest_versions {
+        mv.storage_location = mv.source.clone();
     }
-}
-
-fn registered_model(v: &Value) -> RegisteredModel {
-    RegisteredModel {
-        name: text(&v["name"]),
-        creation_timestamp: int(&v["creation_timestamp"]).unwrap_or(0),
-        last_updated_timestamp: int(&v["last_updated_timestamp"]).unwrap_or(0),
-        user_id: text(&v["user_id"]),
-        description: text(&v["description"]),
-        latest_versions: v["latest_versions"]
-            .as_array()
-            .map(|a| a.iter().map(model_version).collect())
-            .unwrap_or_default(),
-        tags: kvs(&v["tags"]),
-        aliases: v["aliases"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|x| Alias {
-                        alias: text(&x["alias"]),
-                        version: text(&x["version"]),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-    }
+    Ok(m)
 }
 
 fn kv_json(items: &[KeyValue]) -> Value {
-    Value::Array(
-        items
-            .iter()
-            .map(|kv| json!({"key": kv.key, "value": kv.value}))
-            .collect(),
-    )
-}
-
-fn metric_json(m: &Metric) -> Value {
-    let value = if m.value.is_finite() {
-        json!(m.value)
-    } else if m.value.is_nan() {
-        json!("NaN")
-    } else if m.value > 0.0 {
-        json!("Infinity")
-    } else {
-        json!("-Infinity")
-    };
-    json!({"key": m.key, "value": value, "timestamp": m.timestamp, "step": m.step})
+    serde_json::to_value(items).unwrap_or_default()
 }
 
 /// What an mlf-only feature says against a server that lacks mlf's own calls.
@@ -369,7 +251,7 @@ impl TrackingStore for RestStore {
         let v = self
             .client
             .get("experiments/get", &[("experiment_id", id)])?;
-        Ok(experiment(&v["experiment"]))
+        experiment(&v["experiment"])
     }
 
     fn find_experiment(&self, spec: &str) -> Result<Option<Experiment>> {
@@ -384,7 +266,7 @@ impl TrackingStore for RestStore {
             .client
             .get("experiments/get-by-name", &[("experiment_name", spec)])
         {
-            Ok(v) => Ok(Some(experiment(&v["experiment"]))),
+            Ok(v) => Ok(Some(experiment(&v["experiment"])?)),
             Err(Error::NotFound(_)) => Ok(None),
             Err(e) => Err(e),
         }
@@ -400,7 +282,9 @@ impl TrackingStore for RestStore {
             }
             let v = self.client.post("experiments/search", &body)?;
             if let Some(a) = v["experiments"].as_array() {
-                out.extend(a.iter().map(experiment));
+                for e in a {
+                    out.push(experiment(e)?);
+                }
             }
             token = v["next_page_token"]
                 .as_str()
@@ -476,7 +360,7 @@ impl TrackingStore for RestStore {
 
     fn run(&self, id: &str) -> Result<Run> {
         let v = self.client.get("runs/get", &[("run_id", id)])?;
-        Ok(run(&v["run"]))
+        run(&v["run"])
     }
 
     fn search_runs(&self, q: &RunQuery) -> Result<RunPage> {
@@ -630,40 +514,38 @@ impl TrackingStore for RestStore {
             .get_all("metrics/get-history", &query, "metrics")?
             .iter()
             .map(metric)
-            .collect();
+            .collect::<Result<_>>()?;
         out.sort_by_key(|m| (m.step, m.timestamp));
         Ok(out)
     }
 
     fn log_batch(&mut self, id: &str, batch: LogBatch) -> Result<LogOutcome> {
         let (batch, outcome) = batch.validated(self.truncate)?;
-        let mut params = batch.params.chunks(BATCH_PARAMS_TAGS);
-        let mut tags = batch.tags.chunks(BATCH_PARAMS_TAGS);
+        let mut params = batch.params.chunks(MAX_BATCH_PARAMS_AND_TAGS);
+        let mut tags = batch.tags.chunks(MAX_BATCH_PARAMS_AND_TAGS);
+        let send = |req: LogBatchRequest| {
+            let body = serde_json::to_value(&req).map_err(|e| Error::Remote(e.to_string()))?;
+            self.client.post("runs/log-batch", &body)
+        };
         loop {
             let (p, t) = (params.next(), tags.next());
             if p.is_none() && t.is_none() {
                 break;
             }
-            self.client.post(
-                "runs/log-batch",
-                &json!({
-                    "run_id": id,
-                    "params": kv_json(p.unwrap_or_default()),
-                    "tags": kv_json(t.unwrap_or_default()),
-                    "metrics": [],
-                }),
-            )?;
+            send(LogBatchRequest {
+                run_id: id.to_string(),
+                metrics: Vec::new(),
+                params: p.unwrap_or_default().to_vec(),
+                tags: t.unwrap_or_default().to_vec(),
+            })?;
         }
-        for chunk in batch.metrics.chunks(BATCH_METRICS) {
-            self.client.post(
-                "runs/log-batch",
-                &json!({
-                    "run_id": id,
-                    "metrics": chunk.iter().map(metric_json).collect::<Vec<_>>(),
-                    "params": [],
-                    "tags": [],
-                }),
-            )?;
+        for chunk in batch.metrics.chunks(MAX_BATCH_METRICS) {
+            send(LogBatchRequest {
+                run_id: id.to_string(),
+                metrics: chunk.iter().map(Into::into).collect(),
+                params: Vec::new(),
+                tags: Vec::new(),
+            })?;
         }
         Ok(outcome)
     }
@@ -754,14 +636,14 @@ impl RegistryStore for RestStore {
             &json!({"name": name, "description": description, "tags": kv_json(tags)}),
             Some(act.actor),
         )?;
-        Ok(registered_model(&v["registered_model"]))
+        registered_model(&v["registered_model"])
     }
 
     fn model(&self, name: &str) -> Result<RegisteredModel> {
         let v = self
             .client
             .get("registered-models/get", &[("name", name)])?;
-        Ok(registered_model(&v["registered_model"]))
+        registered_model(&v["registered_model"])
     }
 
     fn list_models(&self, filter: Option<&Expr>) -> Result<Vec<RegisteredModel>> {
@@ -771,7 +653,7 @@ impl RegistryStore for RestStore {
             .get_all("registered-models/search", &query, "registered_models")?
             .iter()
             .map(registered_model)
-            .collect();
+            .collect::<Result<_>>()?;
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
@@ -784,7 +666,7 @@ impl RegistryStore for RestStore {
             .get_all("model-versions/search", &query, "model_versions")?
             .iter()
             .map(model_version)
-            .collect();
+            .collect::<Result<_>>()?;
         // Search results carry no aliases in MLflow; take them from the model.
         for v in &mut out {
             if v.aliases.is_empty() {
@@ -805,7 +687,7 @@ impl RegistryStore for RestStore {
             "model-versions/get",
             &[("name", name), ("version", &version.to_string())],
         )?;
-        Ok(model_version(&v["model_version"]))
+        model_version(&v["model_version"])
     }
 
     fn create_version(
@@ -840,7 +722,7 @@ impl RegistryStore for RestStore {
         let v = self
             .client
             .send("POST", "model-versions/create", &body, Some(act.actor))?;
-        Ok(model_version(&v["model_version"]))
+        model_version(&v["model_version"])
     }
 
     fn transition(
@@ -864,7 +746,7 @@ impl RegistryStore for RestStore {
             }),
             Some(act.actor),
         )?;
-        Ok(model_version(&v["model_version"]))
+        model_version(&v["model_version"])
     }
 
     fn set_alias(

@@ -5,13 +5,16 @@ pub mod capture;
 pub mod ids;
 pub mod validation;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::protocol::{int64, text};
 
 /// Run status, as MLflow's `RunStatus` enum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[clap(rename_all = "lower")]
 pub enum RunStatus {
+    #[default]
     Running,
     Scheduled,
     Finished,
@@ -49,10 +52,19 @@ impl RunStatus {
     }
 }
 
+impl<'de> Deserialize<'de> for RunStatus {
+    /// Any case; an unknown status reads as RUNNING, as the server has not ended the run.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RunStatus, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(RunStatus::parse(&s).unwrap_or_default())
+    }
+}
+
 /// `active` or `deleted`, for experiments and runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LifecycleStage {
+    #[default]
     Active,
     Deleted,
 }
@@ -71,6 +83,12 @@ impl LifecycleStage {
         } else {
             LifecycleStage::Active
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for LifecycleStage {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<LifecycleStage, D::Error> {
+        Ok(LifecycleStage::parse(&String::deserialize(d)?))
     }
 }
 
@@ -94,60 +112,72 @@ impl ViewType {
 }
 
 /// A key/value pair: experiment tag, run tag or param.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyValue {
+    #[serde(deserialize_with = "text::deserialize", default)]
     pub key: String,
+    #[serde(deserialize_with = "text::deserialize", default)]
     pub value: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Experiment {
+    #[serde(deserialize_with = "text::deserialize")]
     pub experiment_id: String,
+    #[serde(deserialize_with = "text::deserialize")]
     pub name: String,
+    #[serde(deserialize_with = "text::deserialize")]
     pub artifact_location: String,
     pub lifecycle_stage: LifecycleStage,
+    #[serde(with = "int64")]
     pub last_update_time: i64,
+    #[serde(with = "int64")]
     pub creation_time: i64,
     pub tags: Vec<KeyValue>,
 }
 
 /// One metric point.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metric {
+    #[serde(deserialize_with = "text::deserialize", default)]
     pub key: String,
-    #[serde(serialize_with = "serialize_metric_value")]
+    #[serde(with = "crate::protocol::metric_value")]
     pub value: f64,
+    #[serde(with = "int64", default)]
     pub timestamp: i64,
+    #[serde(with = "int64", default)]
     pub step: i64,
 }
 
-/// NaN and ±inf go out as the strings MLflow uses.
-pub fn serialize_metric_value<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
-    if v.is_nan() {
-        s.serialize_str("NaN")
-    } else if v.is_infinite() {
-        s.serialize_str(if *v > 0.0 { "Infinity" } else { "-Infinity" })
-    } else {
-        s.serialize_f64(*v)
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RunInfo {
+    #[serde(deserialize_with = "text::deserialize")]
     pub run_id: String,
+    #[serde(deserialize_with = "text::deserialize")]
     pub run_uuid: String,
+    #[serde(deserialize_with = "text::deserialize")]
     pub run_name: String,
+    #[serde(deserialize_with = "text::deserialize")]
     pub experiment_id: String,
+    #[serde(deserialize_with = "text::deserialize")]
     pub user_id: String,
     pub status: RunStatus,
+    #[serde(with = "int64")]
     pub start_time: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::opt_int64::deserialize"
+    )]
     pub end_time: Option<i64>,
+    #[serde(deserialize_with = "text::deserialize")]
     pub artifact_uri: String,
     pub lifecycle_stage: LifecycleStage,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RunData {
     pub metrics: Vec<Metric>,
     pub params: Vec<KeyValue>,
@@ -155,7 +185,8 @@ pub struct RunData {
 }
 
 /// A run as MLflow shapes it: `info`, `data` (latest metric per key), `inputs`, `outputs`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Run {
     pub info: RunInfo,
     pub data: RunData,

@@ -54,7 +54,7 @@ struct MetricChange {
 
 fn opt_metric<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
     match v {
-        Some(v) => crate::tracking::serialize_metric_value(v, s),
+        Some(v) => crate::protocol::metric_value::serialize(v, s),
         None => s.serialize_none(),
     }
 }

@@ -185,19 +185,20 @@ pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -
             let metrics = list(&p, "metrics");
             let params = kvs(&p, "params")?;
             let tags = kvs(&p, "tags")?;
-            if metrics.len() > 1000 {
+            use crate::protocol::{MAX_BATCH_METRICS, MAX_BATCH_PARAMS_AND_TAGS};
+            if metrics.len() > MAX_BATCH_METRICS {
                 return Err(ApiError::invalid(format!(
-                    "A batch logging request can contain at most 1000 metrics. Got {} metrics. Please split up metrics across multiple requests and try again.",
+                    "A batch logging request can contain at most {MAX_BATCH_METRICS} metrics. Got {} metrics. Please split up metrics across multiple requests and try again.",
                     metrics.len()
                 )));
             }
-            if params.len() > 100
-                || tags.len() > 100
-                || metrics.len() + params.len() + tags.len() > 1000
+            if params.len() > MAX_BATCH_PARAMS_AND_TAGS
+                || tags.len() > MAX_BATCH_PARAMS_AND_TAGS
+                || metrics.len() + params.len() + tags.len() > MAX_BATCH_METRICS
             {
-                return Err(ApiError::invalid(
-                    "A batch logging request can contain at most 100 params, 100 tags and 1000 entries in all",
-                ));
+                return Err(ApiError::invalid(format!(
+                    "A batch logging request can contain at most {MAX_BATCH_PARAMS_AND_TAGS} params, {MAX_BATCH_PARAMS_AND_TAGS} tags and {MAX_BATCH_METRICS} entries in all",
+                )));
             }
             let mut seen = std::collections::BTreeSet::new();
             let dups: Vec<&str> = params
