@@ -36,7 +36,7 @@ const LAYERS: [(&str, &[&str]); 5] = [
     (
         "leaves",
         &[
-            "tracking", "search", "registry", "source", "process", "env", "sys",
+            "tracking", "search", "registry", "source", "process", "env", "sys", "protocol",
         ],
     ),
 ];
