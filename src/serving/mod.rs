@@ -6,6 +6,8 @@ pub mod http;
 #[cfg(feature = "onnx")]
 pub mod onnx;
 #[cfg(feature = "onnx")]
+mod onnx_rewrite;
+#[cfg(feature = "onnx")]
 mod onnx_trees;
 pub mod python;
 pub mod trees;

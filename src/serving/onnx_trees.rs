@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use tract_onnx::model::{Onnx, ParsingContext};
-use tract_onnx::pb::{AttributeProto, NodeProto, TensorProto};
+use tract_onnx::pb::{NodeProto, TensorProto};
 use tract_onnx::tract_hir::internal::*;
 
+use super::onnx_rewrite::{attr, attr_ints, attr_str};
 use super::trees::{Aggregate, Classifier, Labels, Mode, PostTransform, Regressor, Spec};
 
 /// Makes `onnx` load TreeEnsembleClassifier and TreeEnsembleRegressor as native operators.
@@ -16,18 +17,6 @@ pub fn register(onnx: &mut Onnx) {
         .insert("TreeEnsembleClassifier", classifier_op);
     onnx.op_register
         .insert("TreeEnsembleRegressor", regressor_op);
-}
-
-fn find<'a>(node: &'a NodeProto, name: &str) -> Option<&'a AttributeProto> {
-    node.attribute.iter().find(|a| a.name == name)
-}
-
-fn ints(node: &NodeProto, name: &str) -> Vec<i64> {
-    find(node, name).map(|a| a.ints.clone()).unwrap_or_default()
-}
-
-fn text(node: &NodeProto, name: &str) -> Option<String> {
-    find(node, name).map(|a| String::from_utf8_lossy(&a.s).into_owned())
 }
 
 /// A tensor attribute's values as f64 (float or double, inline or raw little-endian data).
@@ -51,12 +40,12 @@ fn tensor_values(t: &TensorProto, name: &str) -> TractResult<Vec<f64>> {
 
 /// A float list attribute, or its `<name>_as_tensor` form.
 fn floats(node: &NodeProto, name: &str) -> TractResult<Vec<f64>> {
-    if let Some(a) = find(node, &format!("{name}_as_tensor"))
+    if let Some(a) = attr(node, &format!("{name}_as_tensor"))
         && let Some(t) = &a.t
     {
         return tensor_values(t, name);
     }
-    Ok(find(node, name)
+    Ok(attr(node, name)
         .map(|a| a.floats.iter().map(|&v| v as f64).collect())
         .unwrap_or_default())
 }
@@ -67,7 +56,7 @@ fn plain_error(e: String) -> TractError {
 
 /// The attributes both operators share; `prefix` is `class` or `target`.
 fn spec(node: &NodeProto, prefix: &str) -> TractResult<Spec> {
-    let modes = find(node, "nodes_modes")
+    let modes = attr(node, "nodes_modes")
         .map(|a| {
             a.strings
                 .iter()
@@ -77,26 +66,26 @@ fn spec(node: &NodeProto, prefix: &str) -> TractResult<Spec> {
         .transpose()
         .map_err(plain_error)?
         .unwrap_or_default();
-    let post_transform = text(node, "post_transform")
+    let post_transform = attr_str(node, "post_transform")
         .map(|s| PostTransform::parse(&s))
         .transpose()
         .map_err(plain_error)?;
-    let aggregate = text(node, "aggregate_function")
+    let aggregate = attr_str(node, "aggregate_function")
         .map(|s| Aggregate::parse(&s))
         .transpose()
         .map_err(plain_error)?;
     Ok(Spec {
-        tree_ids: ints(node, "nodes_treeids"),
-        node_ids: ints(node, "nodes_nodeids"),
-        feature_ids: ints(node, "nodes_featureids"),
+        tree_ids: attr_ints(node, "nodes_treeids"),
+        node_ids: attr_ints(node, "nodes_nodeids"),
+        feature_ids: attr_ints(node, "nodes_featureids"),
         values: floats(node, "nodes_values")?,
         modes,
-        true_ids: ints(node, "nodes_truenodeids"),
-        false_ids: ints(node, "nodes_falsenodeids"),
-        missing_tracks_true: ints(node, "nodes_missing_value_tracks_true"),
-        weight_tree_ids: ints(node, &format!("{prefix}_treeids")),
-        weight_node_ids: ints(node, &format!("{prefix}_nodeids")),
-        weight_ids: ints(node, &format!("{prefix}_ids")),
+        true_ids: attr_ints(node, "nodes_truenodeids"),
+        false_ids: attr_ints(node, "nodes_falsenodeids"),
+        missing_tracks_true: attr_ints(node, "nodes_missing_value_tracks_true"),
+        weight_tree_ids: attr_ints(node, &format!("{prefix}_treeids")),
+        weight_node_ids: attr_ints(node, &format!("{prefix}_nodeids")),
+        weight_ids: attr_ints(node, &format!("{prefix}_ids")),
         weights: floats(node, &format!("{prefix}_weights"))?,
         base_values: floats(node, "base_values")?,
         post_transform,
@@ -109,8 +98,8 @@ fn classifier_op(
     node: &NodeProto,
 ) -> TractResult<(Box<dyn InferenceOp>, Vec<String>)> {
     let spec = spec(node, "class")?;
-    let strings = find(node, "classlabels_strings").map(|a| &a.strings);
-    let labels = match (ints(node, "classlabels_int64s"), strings) {
+    let strings = attr(node, "classlabels_strings").map(|a| &a.strings);
+    let labels = match (attr_ints(node, "classlabels_int64s"), strings) {
         (v, None) if !v.is_empty() => Labels::Ints(v),
         (v, Some(s)) if v.is_empty() && !s.is_empty() => Labels::Strings(
             s.iter()
@@ -136,7 +125,7 @@ fn regressor_op(
     node: &NodeProto,
 ) -> TractResult<(Box<dyn InferenceOp>, Vec<String>)> {
     let spec = spec(node, "target")?;
-    let targets = find(node, "n_targets").map(|a| a.i).unwrap_or(1);
+    let targets = attr(node, "n_targets").map(|a| a.i).unwrap_or(1);
     if !(1..=1 << 20).contains(&targets) {
         bail!("TreeEnsembleRegressor has n_targets {targets}");
     }
