@@ -22,6 +22,15 @@ mod parser;
 
 use parser::{Grammar, Parser};
 
+/// How deep parentheses and NOT may nest in a filter.
+pub const MAX_DEPTH: usize = 100;
+/// How many clauses a filter may have.
+pub const MAX_CLAUSES: usize = 500;
+/// How many values the IN lists of a filter may hold together.
+pub const MAX_VALUES: usize = 10_000;
+/// How many keys an order-by list may have.
+pub const MAX_ORDER_KEYS: usize = 20;
+
 /// What a clause looks at.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
@@ -157,11 +166,35 @@ pub struct SearchError {
     pub input: String,
 }
 
+/// The longest input an error quotes whole; past it, the part around the column.
+const QUOTED: usize = 80;
+
+impl SearchError {
+    /// The input as the message quotes it: whole when short, else the stretch around the
+    /// column with `…` where it was cut.
+    fn quoted(&self) -> String {
+        let chars: Vec<char> = self.input.chars().collect();
+        if chars.len() <= QUOTED {
+            return self.input.clone();
+        }
+        let at = self.column.unwrap_or(1).saturating_sub(1).min(chars.len());
+        let start = at.saturating_sub(QUOTED / 2);
+        let end = (start + QUOTED).min(chars.len());
+        let start = end.saturating_sub(QUOTED);
+        format!(
+            "{}{}{}",
+            if start > 0 { "…" } else { "" },
+            chars[start..end].iter().collect::<String>(),
+            if end < chars.len() { "…" } else { "" }
+        )
+    }
+}
+
 impl fmt::Display for SearchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.column {
-            Some(c) => write!(f, "{} at column {c} of '{}'", self.message, self.input),
-            None => write!(f, "{} in '{}'", self.message, self.input),
+            Some(c) => write!(f, "{} at column {c} of '{}'", self.message, self.quoted()),
+            None => write!(f, "{} in '{}'", self.message, self.quoted()),
         }
     }
 }
@@ -178,12 +211,7 @@ pub fn parse_model_filter(input: &str) -> Result<Option<Expr>, SearchError> {
 }
 
 fn parse(input: &str, now: i64, grammar: Grammar) -> Result<Option<Expr>, SearchError> {
-    let mut p = Parser {
-        s: input,
-        pos: 0,
-        now,
-        grammar,
-    };
+    let mut p = Parser::new(input, now, grammar);
     p.skip_ws();
     if p.at_end() {
         return Ok(None);
@@ -212,12 +240,7 @@ pub fn parse_order_by(items: &[String]) -> Result<Vec<OrderKey>, SearchError> {
             if part.is_empty() {
                 continue;
             }
-            let mut p = Parser {
-                s: part,
-                pos: 0,
-                now: 0,
-                grammar: Grammar::Runs,
-            };
+            let mut p = Parser::new(part, 0, Grammar::Runs);
             let start = p.pos;
             let target = p.ident()?;
             if let Target::Dataset(_) = target {
@@ -239,6 +262,12 @@ pub fn parse_order_by(items: &[String]) -> Result<Vec<OrderKey>, SearchError> {
             }
             if out.iter().any(|o| o.target == target) {
                 return Err(p.err_at(start, "the same key is given twice"));
+            }
+            if out.len() == MAX_ORDER_KEYS {
+                return Err(p.err_at(
+                    start,
+                    &format!("runs are ordered by at most {MAX_ORDER_KEYS} keys"),
+                ));
             }
             out.push(OrderKey { target, ascending });
         }

@@ -14,6 +14,25 @@ pub(super) struct Parser<'a> {
     pub(super) pos: usize,
     pub(super) now: i64,
     pub(super) grammar: Grammar,
+    /// How deep the parentheses and NOTs around the current position nest.
+    pub(super) depth: usize,
+    /// Clauses and listed values read so far.
+    pub(super) clauses: usize,
+    pub(super) values: usize,
+}
+
+impl<'a> Parser<'a> {
+    pub(super) fn new(s: &'a str, now: i64, grammar: Grammar) -> Parser<'a> {
+        Parser {
+            s,
+            pos: 0,
+            now,
+            grammar,
+            depth: 0,
+            clauses: 0,
+            values: 0,
+        }
+    }
 }
 
 impl Parser<'_> {
@@ -58,7 +77,10 @@ impl Parser<'_> {
     /// Consumes a case-insensitive keyword followed by a non-word character.
     pub(super) fn keyword(&mut self, kw: &str) -> bool {
         let rest = &self.s[self.pos..];
-        if rest.len() >= kw.len() && rest[..kw.len()].eq_ignore_ascii_case(kw) {
+        if rest
+            .get(..kw.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(kw))
+        {
             let next = rest[kw.len()..].chars().next();
             if !next.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
                 self.pos += kw.len();
@@ -111,11 +133,16 @@ impl Parser<'_> {
         if self.at_end() {
             return Err(self.err_at(self.pos, "the filter ends where a clause was expected"));
         }
+        let at = self.pos;
         if self.keyword("NOT") {
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            self.deeper(at)?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         if self.peek() == Some('(') {
             let open = self.pos;
+            self.deeper(open)?;
             self.bump();
             let inner = self.expr()?;
             self.skip_ws();
@@ -123,9 +150,29 @@ impl Parser<'_> {
                 return Err(self.err_at(open, "this `(` is never closed"));
             }
             self.bump();
+            self.depth -= 1;
             return Ok(inner);
         }
+        self.clauses += 1;
+        if self.clauses > MAX_CLAUSES {
+            return Err(self.err_at(
+                at,
+                &format!("a filter has at most {MAX_CLAUSES} clauses: split the search, or use IN"),
+            ));
+        }
         self.clause().map(Expr::Clause)
+    }
+
+    /// Enters one more level of parentheses or NOT, within the limit.
+    fn deeper(&mut self, at: usize) -> Result<(), SearchError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err_at(
+                at,
+                &format!("a filter nests at most {MAX_DEPTH} levels of parentheses and NOT"),
+            ));
+        }
+        Ok(())
     }
 
     pub(super) fn quoted(&mut self, q: char) -> Result<String, SearchError> {
@@ -402,7 +449,18 @@ impl Parser<'_> {
                                 self.err_at(start, "IN needs a non-empty list of quoted strings")
                             );
                         }
-                        Some(q @ ('\'' | '"')) => items.push(self.quoted(q)?),
+                        Some(q @ ('\'' | '"')) => {
+                            self.values += 1;
+                            if self.values > MAX_VALUES {
+                                return Err(self.err_at(
+                                    self.pos,
+                                    &format!(
+                                        "a filter lists at most {MAX_VALUES} values in all: split the search"
+                                    ),
+                                ));
+                            }
+                            items.push(self.quoted(q)?)
+                        }
                         _ => {
                             let tok = self.token_text(self.pos);
                             return Err(self.err_at(

@@ -70,3 +70,126 @@ fn order_by() {
     assert!(parse_order_by(&["metrics.a ACS".into()]).is_err());
     assert!(parse_order_by(&["metrics.a, metrics.a DESC".into()]).is_err());
 }
+
+/// A deterministic stream of pseudo-random numbers (xorshift).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+/// Pieces of filters, good and bad, ASCII and not, for random inputs.
+const PIECES: [&str; 40] = [
+    "metrics.acc",
+    "params.lr",
+    "tags.`a b`",
+    "attributes.status",
+    "run_id",
+    "name",
+    "tags.k",
+    " = ",
+    " != ",
+    " < ",
+    " >= ",
+    " LIKE ",
+    " ILIKE ",
+    " IN ",
+    " NOT IN ",
+    " IS NULL",
+    " IS NOT NULL",
+    "'x'",
+    "\"y\"",
+    "0.5",
+    "-7d",
+    "1e309",
+    "('a', 'b')",
+    "(",
+    ")",
+    " AND ",
+    " OR ",
+    "NOT ",
+    "é",
+    "日本",
+    "'",
+    "`",
+    ",",
+    ";",
+    " ",
+    "\u{0}",
+    "ﬀ",
+    "ß",
+    " asc",
+    " DESC",
+];
+
+#[test]
+fn no_input_makes_the_parsers_panic() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..20_000 {
+        let n = 1 + rng.next() % 12;
+        let text: String = (0..n).map(|_| rng.pick(&PIECES)).collect();
+        let _ = parse_filter(&text, 1_700_000_000_000);
+        let _ = parse_model_filter(&text);
+        let _ = parse_order_by(&[text.clone()]);
+        if let Ok(Some(expr)) = parse_filter(&text, 0) {
+            // What parses renders back to text that parses to the same thing.
+            let again = parse_filter(&expr.to_filter_string(), 0);
+            assert_eq!(again, Ok(Some(expr)), "{text}");
+        }
+    }
+}
+
+#[test]
+fn limits_hold_and_are_named() {
+    let nested = format!("{}params.a = 'x'{}", "(".repeat(5000), ")".repeat(5000));
+    let e = parse_filter(&nested, 0).unwrap_err().to_string();
+    assert!(e.contains("at most 100 levels"), "{e}");
+    assert!(e.len() < 300, "the message quotes the whole input: {e}");
+    let nots = format!("{}params.a = 'x'", "NOT ".repeat(10_000));
+    let e = parse_filter(&nots, 0).unwrap_err().to_string();
+    assert!(e.contains("at most 100 levels"), "{e}");
+    let ok = format!("{}params.a = 'x'{}", "(".repeat(100), ")".repeat(100));
+    assert!(parse_filter(&ok, 0).is_ok());
+
+    let clauses = |n: usize| {
+        (0..n)
+            .map(|i| format!("params.k{i} = '1'"))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    };
+    assert!(parse_filter(&clauses(500), 0).is_ok());
+    let e = parse_filter(&clauses(501), 0).unwrap_err().to_string();
+    assert!(e.contains("at most 500 clauses"), "{e}");
+
+    let list = |n: usize| {
+        let ids: Vec<String> = (0..n).map(|i| format!("'{i:032x}'")).collect();
+        format!("attributes.run_id IN ({})", ids.join(","))
+    };
+    assert!(parse_filter(&list(10_000), 0).is_ok());
+    let e = parse_filter(&list(10_001), 0).unwrap_err().to_string();
+    assert!(e.contains("at most 10000 values"), "{e}");
+
+    let keys = |n: usize| {
+        vec![
+            (0..n)
+                .map(|i| format!("metrics.m{i}"))
+                .collect::<Vec<_>>()
+                .join(","),
+        ]
+    };
+    assert_eq!(parse_order_by(&keys(20)).unwrap().len(), 20);
+    let e = parse_order_by(&keys(21)).unwrap_err().to_string();
+    assert!(e.contains("at most 20 keys"), "{e}");
+
+    let e = parse_filter("éé", 0).unwrap_err().to_string();
+    assert!(e.contains("'éé'"), "{e}");
+}

@@ -1588,3 +1588,37 @@ fn a_zero_limit_does_not_hand_out_a_token_to_the_same_page() {
         "following this token returns the same empty page forever:\n{v:#}"
     );
 }
+
+#[test]
+fn hostile_filters_are_refused_in_one_line_naming_the_limit() {
+    let env = TestEnv::new();
+    env.mlf(&["run", "--", "true"]).ok();
+    let nested = format!("{}params.a = 'x'{}", "(".repeat(3000), ")".repeat(3000));
+    let clauses = (0..501)
+        .map(|i| format!("params.k{i} = '1'"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let keys = (0..21)
+        .map(|i| format!("metrics.m{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let cases: [(&[&str], &str); 5] = [
+        (&["runs", "list", "-f", &nested], "at most 100 levels"),
+        (&["runs", "list", "-f", "NOT NOT éé"], "'NOT NOT éé'"),
+        (&["runs", "list", "-f", &clauses], "at most 500 clauses"),
+        (&["runs", "list", "--order-by", &keys], "at most 20 keys"),
+        (&["registry", "list", "-f", &nested], "at most 100 levels"),
+    ];
+    for (args, says) in cases {
+        let out = crate::support::assert_refused(&env, args);
+        assert!(out.stderr.contains(says), "{out}");
+        let first = out.stderr.lines().next().unwrap_or_default();
+        assert!(first.len() < 400, "a line quoting the whole input: {first}");
+    }
+    // At the limits, searches run.
+    let ok = (0..500)
+        .map(|i| format!("metrics.k{i} > 1"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    env.mlf(&["runs", "list", "-f", &ok]).ok();
+}

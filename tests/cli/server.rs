@@ -3726,3 +3726,38 @@ fn mlflow_clients_are_not_told_to_run_mlf_commands() {
         "{out}"
     );
 }
+
+#[test]
+fn hostile_filters_get_400_and_the_server_keeps_serving() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "r");
+    let nested = format!("{}params.a = 'x'{}", "(".repeat(2230), ")".repeat(2230));
+    let nots = format!("{}params.a = 'x'", "NOT ".repeat(10_000));
+    let ids: Vec<String> = (0..10_001).map(|i| format!("'{i:032x}'")).collect();
+    let long_in = format!("attributes.run_id IN ({})", ids.join(","));
+    let clauses = (0..501)
+        .map(|i| format!("params.k{i} = '1'"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let keys: Vec<String> = (0..63).map(|i| format!("metrics.m{i}")).collect();
+    let requests = [
+        ("runs/search", json!({ "filter": nested })),
+        ("runs/search", json!({ "filter": nots })),
+        ("runs/search", json!({ "filter": "éé" })),
+        ("runs/search", json!({ "filter": long_in })),
+        ("runs/search", json!({ "filter": clauses })),
+        ("runs/search", json!({ "order_by": keys })),
+        ("experiments/search", json!({ "max_results": 10, "filter": nested })),
+    ];
+    for (endpoint, body) in requests {
+        let r = s.post(endpoint, body);
+        assert_eq!(r.status, 400, "{endpoint}:\n{r}");
+        assert_eq!(r.json()["error_code"], "INVALID_PARAMETER_VALUE", "{r}");
+    }
+    let r = s.get("registered-models/search", &[("filter", &nested)]);
+    assert_eq!(r.status, 400, "{r}");
+    // Still serving, the run intact.
+    let v = s.get_ok("runs/get", &[("run_id", &run)]);
+    assert_eq!(v["run"]["info"]["run_id"], run);
+}
