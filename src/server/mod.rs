@@ -281,7 +281,8 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let mut response = route(&shared, method, uri, headers, body).await;
+    let mut response =
+        catch_panics(async move { route(&shared, method, uri, headers, body).await }).await;
     let h = response.headers_mut();
     h.insert(
         "x-content-type-options",
@@ -289,6 +290,26 @@ async fn handle(
     );
     h.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
     response
+}
+
+/// Runs a request's work as its own task, so that a panic in it answers 500 and the server
+/// goes on serving the other requests.
+async fn catch_panics(
+    work: impl std::future::Future<Output = Response> + Send + 'static,
+) -> Response {
+    match tokio::spawn(work).await {
+        Ok(response) => response,
+        Err(e) => ApiError {
+            status: 500,
+            code: "INTERNAL_ERROR",
+            message: if e.is_panic() {
+                "the server failed on this request (a bug in mlf; the server goes on)".into()
+            } else {
+                "the request was cancelled".into()
+            },
+        }
+        .response(),
+    }
 }
 
 async fn route(
@@ -516,6 +537,20 @@ impl Drop for Embedded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_answers_500_and_the_next_request_is_served() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let r = catch_panics(async { panic!("boom") }).await;
+            assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            let ok = catch_panics(async { json_response(StatusCode::OK, json!({})) }).await;
+            assert_eq!(ok.status(), StatusCode::OK);
+        });
+    }
 
     #[test]
     fn decoding() {
