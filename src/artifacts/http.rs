@@ -126,14 +126,9 @@ impl HttpRepo {
         fs::create_dir_all(parent)
             .map_err(|e| Error::Io(format!("cannot create `{}`", parent.display()), e))?;
         let name = item.to.file_name().expect("file name");
-        let tmp = parent.join(format!(
-            ".{}.{}.tmp",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
+        let (tmp, mut out) = super::create_temp(parent, name)
+            .map_err(|e| Error::Io(format!("cannot write into `{}`", parent.display()), e))?;
         let result = (|| {
-            let mut out = fs::File::create(&tmp)
-                .map_err(|e| Error::Io(format!("cannot write `{}`", tmp.display()), e))?;
             self.client
                 .download(&self.full(&item.from), &mut out, progress)
                 .map_err(remote)?;

@@ -391,24 +391,52 @@ pub fn copy_out(item: &CopyItem, progress: &mut dyn FnMut(u64)) -> Result<()> {
     )
 }
 
+/// A new temporary file beside `dir/name`: its name is unique to this process and call, and
+/// it is created exclusively, so concurrent writers of one path never share one.
+pub(crate) fn create_temp(
+    dir: &Path,
+    name: &std::ffi::OsStr,
+) -> std::io::Result<(PathBuf, fs::File)> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(
+            ".{}.{}-{n}.tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(file) => return Ok((tmp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Writes `dir/name` whole or not at all: a temporary file of its own, then a rename, so a
+/// reader sees the old file or the new one and the last writer wins.
 fn write_atomic(
     dir: &Path,
     name: &std::ffi::OsStr,
     fill: &mut dyn FnMut(&mut fs::File) -> std::io::Result<u64>,
 ) -> Result<()> {
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
+    let mut tmp = None;
     let result = (|| {
-        let mut out = fs::File::create(&tmp)?;
+        let (path, mut out) = create_temp(dir, name)?;
+        tmp = Some(path.clone());
         fill(&mut out)?;
         out.flush()?;
-        fs::rename(&tmp, dir.join(name))
+        fs::rename(&path, dir.join(name))
     })();
     if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
+        if let Some(tmp) = tmp {
+            let _ = fs::remove_file(&tmp);
+        }
         return Err(Error::Io(
             format!("cannot write `{}`", dir.join(name).display()),
             e,

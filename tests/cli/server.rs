@@ -3748,7 +3748,10 @@ fn hostile_filters_get_400_and_the_server_keeps_serving() {
         ("runs/search", json!({ "filter": long_in })),
         ("runs/search", json!({ "filter": clauses })),
         ("runs/search", json!({ "order_by": keys })),
-        ("experiments/search", json!({ "max_results": 10, "filter": nested })),
+        (
+            "experiments/search",
+            json!({ "max_results": 10, "filter": nested }),
+        ),
     ];
     for (endpoint, body) in requests {
         let r = s.post(endpoint, body);
@@ -3760,4 +3763,53 @@ fn hostile_filters_get_400_and_the_server_keeps_serving() {
     // Still serving, the run intact.
     let v = s.get_ok("runs/get", &[("run_id", &run)]);
     assert_eq!(v["run"]["info"]["run_id"], run);
+}
+
+#[test]
+fn concurrent_writes_of_one_artifact_are_each_whole_and_the_last_wins() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "r");
+    let target = format!("{PROXY}/artifacts/0/{run}/artifacts/model.bin");
+    let bodies: [Vec<u8>; 2] = [vec![b'A'; 200_000], vec![b'B'; 300_000]];
+    let addr = s.addr.clone();
+    let bad = Arc::new(Mutex::new(Vec::<String>::new()));
+    thread::scope(|scope| {
+        for t in 0..8 {
+            let (addr, target, bodies, bad) = (&addr, &target, &bodies, Arc::clone(&bad));
+            scope.spawn(move || {
+                for i in 0..25 {
+                    let body = &bodies[(t + i) % 2];
+                    let r = http(addr, "PUT", target, &[], body);
+                    if r.status != 200 {
+                        bad.lock().unwrap().push(format!("PUT: {r}"));
+                    }
+                    let r = http(addr, "GET", target, &[], b"");
+                    let whole = r.body.len() == 200_000 && r.body.iter().all(|&b| b == b'A')
+                        || r.body.len() == 300_000 && r.body.iter().all(|&b| b == b'B');
+                    if r.status != 200 || !whole {
+                        bad.lock().unwrap().push(format!(
+                            "GET {} gave {} bytes",
+                            r.status,
+                            r.body.len()
+                        ));
+                    }
+                }
+            });
+        }
+    });
+    let bad = bad.lock().unwrap();
+    assert!(
+        bad.is_empty(),
+        "{} of 400 went wrong: {:?}",
+        bad.len(),
+        &bad[..bad.len().min(5)]
+    );
+    // Nothing is left behind but the file itself.
+    let dir = env.store().join(format!("artifacts/0/{run}/artifacts"));
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["model.bin"]);
 }
