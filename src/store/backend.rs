@@ -28,7 +28,7 @@ pub trait TrackingStore {
         artifact_location: Option<&str>,
     ) -> Result<Experiment>;
     fn experiment(&self, id: &str) -> Result<Experiment>;
-    /// An experiment by id or name.
+    /// An experiment by name or id: an exact name wins, then an id.
     fn find_experiment(&self, spec: &str) -> Result<Option<Experiment>>;
     fn resolve_experiment(&self, spec: &str) -> Result<Experiment> {
         self.find_experiment(spec)?
@@ -42,10 +42,16 @@ pub trait TrackingStore {
     fn create_run(&mut self, new: NewRun) -> Result<Run>;
     fn run(&self, id: &str) -> Result<Run>;
     fn search_runs(&self, q: &RunQuery) -> Result<RunPage>;
-    /// A run named by full id, unique id prefix (4+ hex characters) or unique name.
+    /// A run named by full id, unique id prefix (4+ hex characters) or unique name;
+    /// `experiment` narrows the names looked at to one experiment.
     fn resolve_run(&self, spec: &str, experiment: Option<&str>) -> Result<String>;
+    /// Sets a run's status, and its end time when one is given (else the run keeps the one it
+    /// has, as MLflow's `update_run_info`).
     fn update_run(&mut self, id: &str, status: RunStatus, end_time: Option<i64>) -> Result<()>;
+    /// Soft-deletes runs: all of them, or none when one is unknown or already deleted.
     fn delete_runs(&mut self, ids: &[String]) -> Result<()>;
+    /// Restores deleted runs: all of them, or none when one is unknown, not deleted or in a
+    /// deleted experiment.
     fn restore_runs(&mut self, ids: &[String]) -> Result<()>;
     fn metric_history(&self, id: &str, key: &str) -> Result<Vec<Metric>>;
     fn log_batch(&mut self, id: &str, batch: LogBatch) -> Result<LogOutcome>;
@@ -73,7 +79,7 @@ pub trait RegistryStore {
     ) -> Result<RegisteredModel>;
     fn model(&self, name: &str) -> Result<RegisteredModel>;
     fn list_models(&self, filter: Option<&Expr>) -> Result<Vec<RegisteredModel>>;
-    /// Versions of a model, newest first.
+    /// Versions of a model, newest first (not-found for an unknown model).
     fn versions(&self, name: &str) -> Result<Vec<ModelVersion>>;
     fn version(&self, name: &str, version: i64) -> Result<ModelVersion>;
     fn create_version(
@@ -91,6 +97,8 @@ pub trait RegistryStore {
         needs_approval: bool,
         act: &Act,
     ) -> Result<ModelVersion>;
+    /// Points an alias at a version; answers the version it pointed at before, if any (the
+    /// same one when it did not move).
     fn set_alias(
         &mut self,
         name: &str,

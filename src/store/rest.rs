@@ -98,6 +98,32 @@ impl RestStore {
             .collect())
     }
 
+    /// Checks that every run exists and may move to `stage`, before any is changed: the store
+    /// changes all the runs or none, and a server is asked run by run. The same refusals as
+    /// the local store's.
+    fn check_runs_can_become(&self, ids: &[String], stage: LifecycleStage) -> Result<()> {
+        for id in ids {
+            let run = self.run(id)?;
+            if run.info.lifecycle_stage == stage {
+                let state = match stage {
+                    LifecycleStage::Deleted => "already deleted",
+                    LifecycleStage::Active => "not deleted",
+                };
+                return Err(Error::InvalidState(format!("run `{id}` is {state}")));
+            }
+            if stage == LifecycleStage::Active
+                && self.experiment(&run.info.experiment_id)?.lifecycle_stage
+                    == LifecycleStage::Deleted
+            {
+                return Err(Error::InvalidState(format!(
+                    "run `{id}` belongs to a deleted experiment"
+                ))
+                .with_fix(Fix::RestoreRunsExperiment));
+            }
+        }
+        Ok(())
+    }
+
     fn state_file(&self) -> PathBuf {
         self.state_dir.join("active_run")
     }
@@ -254,22 +280,27 @@ impl TrackingStore for RestStore {
         experiment(&v["experiment"])
     }
 
+    /// An exact name wins, then an id (as in the local store).
     fn find_experiment(&self, spec: &str) -> Result<Option<Experiment>> {
-        if !spec.is_empty() && spec.bytes().all(|b| b.is_ascii_digit()) {
+        if spec.is_empty() {
+            return Ok(None);
+        }
+        match self
+            .client
+            .get("experiments/get-by-name", &[("experiment_name", spec)])
+        {
+            Ok(v) => return Ok(Some(experiment(&v["experiment"])?)),
+            Err(Error::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+        if spec.bytes().all(|b| b.is_ascii_digit()) {
             match self.experiment(spec) {
                 Ok(e) => return Ok(Some(e)),
                 Err(Error::NotFound(_) | Error::Invalid(_)) => {}
                 Err(e) => return Err(e),
             }
         }
-        match self
-            .client
-            .get("experiments/get-by-name", &[("experiment_name", spec)])
-        {
-            Ok(v) => Ok(Some(experiment(&v["experiment"])?)),
-            Err(Error::NotFound(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(None)
     }
 
     fn list_experiments(&self, view: ViewType) -> Result<Vec<Experiment>> {
@@ -439,15 +470,18 @@ impl TrackingStore for RestStore {
                 Err(e) => return Err(e),
             }
         }
-        let ids = match experiment {
-            Some(e) => vec![e.to_string()],
-            None => self.all_experiment_ids(ViewType::All)?,
-        };
-        if ids.is_empty() {
+        // An id prefix is looked for in every experiment; `experiment` narrows names only (as
+        // in the local store).
+        let all = self.all_experiment_ids(ViewType::All)?;
+        if all.is_empty() {
             return Err(Error::NotFound(format!(
                 "no run matches `{spec}` (by id, id prefix or name)"
             )));
         }
+        let named = match experiment {
+            Some(e) => vec![e.to_string()],
+            None => all.clone(),
+        };
         let mut candidates: Vec<(String, String)> = Vec::new();
         let is_hex =
             spec.len() >= 4 && spec.len() < 32 && spec.bytes().all(|b| b.is_ascii_hexdigit());
@@ -456,7 +490,7 @@ impl TrackingStore for RestStore {
             let mut seen = 0;
             loop {
                 let (page, next) =
-                    self.search_page(&ids, "", ViewType::All, &[], SEARCH_PAGE, token.as_deref())?;
+                    self.search_page(&all, "", ViewType::All, &[], SEARCH_PAGE, token.as_deref())?;
                 seen += page.len();
                 for r in page {
                     if r.info.run_id.starts_with(&lowered) {
@@ -470,7 +504,7 @@ impl TrackingStore for RestStore {
             }
         }
         let filter = format!("attributes.run_name = {}", crate::search::string_text(spec));
-        if let Ok((page, _)) = self.search_page(&ids, &filter, ViewType::All, &[], 10, None) {
+        if let Ok((page, _)) = self.search_page(&named, &filter, ViewType::All, &[], 10, None) {
             for r in page {
                 let pair = (r.info.run_id, r.info.run_name);
                 if !candidates.contains(&pair) {
@@ -491,6 +525,7 @@ impl TrackingStore for RestStore {
     }
 
     fn delete_runs(&mut self, ids: &[String]) -> Result<()> {
+        self.check_runs_can_become(ids, LifecycleStage::Deleted)?;
         for id in ids {
             self.client.post("runs/delete", &json!({"run_id": id}))?;
         }
@@ -498,6 +533,7 @@ impl TrackingStore for RestStore {
     }
 
     fn restore_runs(&mut self, ids: &[String]) -> Result<()> {
+        self.check_runs_can_become(ids, LifecycleStage::Active)?;
         for id in ids {
             self.client.post("runs/restore", &json!({"run_id": id}))?;
         }
@@ -764,7 +800,7 @@ impl RegistryStore for RestStore {
             &json!({"name": name, "alias": alias, "version": version.to_string()}),
             Some(act.actor),
         )?;
-        Ok(previous.filter(|p| *p != version))
+        Ok(previous)
     }
 
     fn delete_alias(&mut self, name: &str, alias: &str, act: &Act) -> Result<i64> {
@@ -779,13 +815,26 @@ impl RegistryStore for RestStore {
     }
 
     fn alias_version(&self, name: &str, alias: &str) -> Result<i64> {
-        let v = self.client.get(
+        let no_alias = || Error::NotFound(format!("model `{name}` has no alias `{alias}`"));
+        let v = match self.client.get(
             "registered-models/alias",
             &[("name", name), ("alias", alias)],
-        )?;
+        ) {
+            Ok(v) => v,
+            // MLflow answers an alias the model lacks with 400 (a bad parameter), not 404.
+            Err(Error::Invalid(m)) => {
+                let model = self.model(name)?;
+                return Err(if model.aliases.iter().any(|a| a.alias == alias) {
+                    Error::Invalid(m)
+                } else {
+                    no_alias()
+                });
+            }
+            Err(e) => return Err(e),
+        };
         text(&v["model_version"]["version"])
             .parse()
-            .map_err(|_| Error::NotFound(format!("model `{name}` has no alias `{alias}`")))
+            .map_err(|_| no_alias())
     }
 
     fn describe(&mut self, name: &str, version: Option<i64>, text: &str, act: &Act) -> Result<()> {

@@ -1,11 +1,14 @@
 //! What the cases share: making experiments, runs and versions, and asserting error kinds.
 
+use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::path::Path;
 
 use mlf::registry::ModelVersion;
-use mlf::store::{Act, Backend, Error, LogBatch, NewRun, NewVersion};
-use mlf::tracking::{KeyValue, Metric, Run};
+use mlf::search::{parse_filter, parse_order_by};
+use mlf::store::{Act, Backend, Error, LogBatch, NewRun, NewVersion, RunQuery};
+use mlf::tracking::ids::now_ms;
+use mlf::tracking::{KeyValue, Metric, Run, ViewType};
 
 /// Who acts in the registry.
 pub const ACTOR: &str = "tester";
@@ -127,4 +130,49 @@ pub fn value<'a>(items: &'a [KeyValue], key: &str) -> Option<&'a str> {
         .iter()
         .find(|kv| kv.key == key)
         .map(|kv| kv.value.as_str())
+}
+
+/// A run started at `start_time` (so that the default order, newest first, is known).
+pub fn run_at(s: &mut dyn Backend, exp: &str, name: &str, start_time: i64) -> Run {
+    s.create_run(NewRun {
+        experiment_id: exp.to_string(),
+        name: Some(name.to_string()),
+        user: ACTOR.to_string(),
+        start_time: Some(start_time),
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("create run `{name}`: {e}"))
+}
+
+pub fn query(exp: &str, filter: &str, order_by: &[&str]) -> RunQuery {
+    let order: Vec<String> = order_by.iter().map(|o| o.to_string()).collect();
+    RunQuery {
+        experiment_ids: vec![exp.to_string()],
+        filter: parse_filter(filter, now_ms()).expect("a valid filter"),
+        order_by: parse_order_by(&order).expect("a valid order-by"),
+        ..Default::default()
+    }
+}
+
+/// The names of the runs a query finds, in its order.
+pub fn found(s: &dyn Backend, q: &RunQuery) -> Vec<String> {
+    s.search_runs(q)
+        .unwrap_or_else(|e| panic!("search {q:?}: {e}"))
+        .runs
+        .into_iter()
+        .map(|r| r.info.run_name)
+        .collect()
+}
+
+pub fn in_view(s: &dyn Backend, exp: &str, view: ViewType) -> BTreeSet<String> {
+    let q = RunQuery {
+        experiment_ids: vec![exp.to_string()],
+        view,
+        ..Default::default()
+    };
+    found(s, &q).into_iter().collect()
+}
+
+pub fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|n| n.to_string()).collect()
 }

@@ -240,7 +240,8 @@ impl Store {
         names.iter().map(|n| self.model(n)).collect()
     }
 
-    /// Every live version of a model, newest first, with tags and aliases.
+    /// Every live version of a model, newest first, with tags and aliases; not-found for an
+    /// unknown model.
     pub fn versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
@@ -249,6 +250,9 @@ impl Store {
         let mut versions: Vec<ModelVersion> = stmt
             .query_map([name], version_from_row)?
             .collect::<rusqlite::Result<_>>()?;
+        if versions.is_empty() && !model_exists(conn, name)? {
+            return Err(not_found_model(name));
+        }
         let mut tags = conn.prepare_cached(
             "SELECT version, key, value FROM model_version_tags WHERE name = ?1 ORDER BY key",
         )?;

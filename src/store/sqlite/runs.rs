@@ -141,12 +141,25 @@ impl Store {
                 ),
             );
         }
-        let name = match &new.name {
-            Some(n) => {
+        // The tag `mlflow.runName` names the run too; given both, they must agree (as MLflow).
+        let tag_name = new
+            .tags
+            .iter()
+            .rev()
+            .find(|t| t.key == tags::RUN_NAME)
+            .map(|t| &t.value);
+        let name = match (&new.name, tag_name) {
+            (Some(n), Some(t)) if n != t => {
+                return Err(Error::Invalid(format!(
+                    "the run name `{n}` and the tag {} `{t}` differ: give one of them, or the same in both",
+                    tags::RUN_NAME
+                )));
+            }
+            (Some(n), _) | (None, Some(n)) => {
                 validate_run_name(n).map_err(Error::Invalid)?;
                 n.clone()
             }
-            None => new_run_name(),
+            (None, None) => new_run_name(),
         };
         let uuid = new_run_id();
         let now = new.start_time.unwrap_or_else(now_ms);
@@ -414,7 +427,8 @@ impl Store {
         crate::store::pick_run(spec, candidates)
     }
 
-    /// Ends a run (or changes its status). The run must be active (not deleted).
+    /// Ends a run (or changes its status); without `end_time` the run keeps the one it has
+    /// (as MLflow's `update_run_info`). The run must be active (not deleted).
     pub fn update_run(
         &mut self,
         uuid: &str,
@@ -427,7 +441,7 @@ impl Store {
                 return Err(deleted_run(uuid));
             }
             tx.execute(
-                "UPDATE runs SET status = ?1, end_time = ?2 WHERE id = ?3",
+                "UPDATE runs SET status = ?1, end_time = COALESCE(?2, end_time) WHERE id = ?3",
                 params![status.as_str(), end_time, pk],
             )?;
             Ok(())
