@@ -62,11 +62,9 @@ contracts! {
         create_and_get,
         generated_name,
         run_name_from_tag,
-        user_tag_is_kept
-            rest: #[ignore = "mlf server's runs/create drops a mlflow.user tag and records the user_id field instead (the REST store always sends it, empty or not); MLflow keeps the tags as given (src/server/routes/runs.rs)"],
+        user_tag_is_kept,
         update_run,
-        update_run_without_end_time
-            rest: #[ignore = "mlf server's runs/update sets end_time to now for a FINISHED, FAILED or KILLED status given without one; MLflow's leaves it unset (src/server/routes/runs.rs)"],
+        update_run_without_end_time,
         delete_and_restore_views,
         delete_runs_is_all_or_none,
         resolve_run,

@@ -34,7 +34,6 @@ pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -
                         .map(|t| t.value.clone())
                 })
                 .unwrap_or_default();
-            tags.retain(|t| t.key != "mlflow.user");
             if experiment_id.parse::<i64>().is_err() {
                 return Err(ApiError::invalid(format!(
                     "Invalid experiment ID: '{experiment_id}'"
@@ -81,11 +80,8 @@ pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -
                     })?,
                 None => run.info.status,
             };
-            let end = match int(&p, "end_time")? {
-                Some(e) => Some(e),
-                None if status.is_terminal() => run.info.end_time.or(Some(now_ms())),
-                None => run.info.end_time,
-            };
+            // As MLflow: an end time not given stays as it was.
+            let end = int(&p, "end_time")?.or(run.info.end_time);
             store.update_run(&id, status, end)?;
             let run = store.run(&id)?;
             Ok(json!({ "run_info": run_json(store, &run)["info"] }))
