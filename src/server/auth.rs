@@ -27,9 +27,12 @@ pub(super) async fn authorized(settings: &Settings, headers: &HeaderMap) -> Opti
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())?;
-    let (user, secret) = if let Some(t) = value.strip_prefix("Bearer ") {
-        (None, t.trim().to_string())
-    } else if let Some(b) = value.strip_prefix("Basic ") {
+    // Schemes are case-insensitive (RFC 7235).
+    let (scheme, rest) = value.trim_start().split_once(' ')?;
+    let (user, secret) = if scheme.eq_ignore_ascii_case("Bearer") {
+        (None, rest.trim().to_string())
+    } else if scheme.eq_ignore_ascii_case("Basic") {
+        let b = rest;
         // user:password (MLFLOW_TRACKING_USERNAME/PASSWORD); the password may be the token.
         let decoded = base64_decode(b.trim()).unwrap_or_default();
         let colon = decoded.iter().position(|c| *c == b':')?;

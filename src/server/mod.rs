@@ -342,9 +342,15 @@ async fn route(
     let Some(user) = auth::authorized(&shared.settings, &headers).await else {
         return auth::unauthenticated(&shared.settings);
     };
-    // Who acts in the registry: the authenticated user, else who the client says it is
-    // (`X-Mlf-User`, sent by the mlf CLI), else the server's `MLF_USER`.
+    // Who acts in the registry: the authenticated user; else, on a server without a users
+    // file, who the client says it is (`X-Mlf-User`, sent by the mlf CLI); else the server's
+    // `MLF_USER`. With a users file, a caller who authenticated with the token is nobody in
+    // particular and cannot name themselves, so approval rules hold for every path in.
+    let named_by_client = shared.settings.users.is_none();
     let actor = user.or_else(|| {
+        if !named_by_client {
+            return None;
+        }
         headers
             .get("x-mlf-user")
             .and_then(|v| v.to_str().ok())

@@ -3813,3 +3813,66 @@ fn concurrent_writes_of_one_artifact_are_each_whole_and_the_last_wins() {
         .collect();
     assert_eq!(names, ["model.bin"]);
 }
+
+#[test]
+fn token_holders_cannot_approve_their_own_requests_by_naming_someone_else() {
+    let env = TestEnv::new();
+    env.write("users.txt", &format!("{ALICE}\n{BOB}\n"));
+    let mut s = Server::start(&env, &["--users", "users.txt", "--auth-token", "sesame"]);
+    s.token = Some("sesame".into());
+    let run = s.create_run("0", "r");
+    s.put_artifact(
+        &format!("artifacts/0/{run}/artifacts/model/MLmodel"),
+        b"flavors: {}\n",
+    );
+    s.post_ok("registered-models/create", json!({ "name": "m" }));
+    s.post_ok(
+        "model-versions/create",
+        json!({ "name": "m", "source": format!("runs:/{run}/model"), "run_id": run }),
+    );
+    fn as_token(who: &str) -> [(&str, &str); 3] {
+        [
+            ("Content-Type", "application/json"),
+            ("Authorization", "Bearer sesame"),
+            ("X-Mlf-User", who),
+        ]
+    }
+    let body = json!({ "name": "m", "version": "1", "stage": "Production" }).to_string();
+    let r = s.raw(
+        "POST",
+        "/api/2.0/mlf/registry/request",
+        &as_token("bob"),
+        body.as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{r}");
+    let id = r.json()["request"]["id"].as_i64().expect("an id");
+    let decide = json!({ "id": id, "approve": true }).to_string();
+    // Naming someone else through the token is not taken: the same caller decides.
+    let r = s.raw(
+        "POST",
+        "/api/2.0/mlf/registry/decide",
+        &as_token("carol"),
+        decide.as_bytes(),
+    );
+    assert_eq!(r.status, 403, "{r}");
+    // A user from the users file may, with the scheme in any case.
+    let alice = basic(b"alice", ALICE_PW.as_bytes()).replacen("Basic", "bASIC", 1);
+    let r = s.raw(
+        "POST",
+        "/api/2.0/mlf/registry/decide",
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", &alice),
+        ],
+        decide.as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{r}");
+    assert_eq!(r.json()["request"]["status"], "approved", "{r}");
+    let r = s.raw(
+        "GET",
+        &format!("{TRACKING}/experiments/search?max_results=10"),
+        &[("Authorization", "BEARER sesame")],
+        b"",
+    );
+    assert_eq!(r.status, 200, "{r}");
+}
