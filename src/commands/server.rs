@@ -42,6 +42,14 @@ pub struct ServerArgs {
     /// Largest request body accepted, in bytes
     #[arg(long, default_value_t = 512 * 1024 * 1024, value_name = "BYTES")]
     max_body: usize,
+    /// Host names clients may reach the server under, besides its IP addresses, localhost and
+    /// this machine's name (`*`: any); other `Host` headers get 403
+    #[arg(long, value_name = "HOST,...", value_delimiter = ',')]
+    allowed_hosts: Vec<String>,
+    /// Web origins (`https://ui.example.com`) that may change the store from a browser, besides
+    /// the server's own (`*`: any); other cross-origin writes get 403
+    #[arg(long, value_name = "ORIGIN,...", value_delimiter = ',')]
+    cors_allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -79,6 +87,8 @@ fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
         auth_token,
         users,
         max_body,
+        allowed_hosts,
+        cors_allowed_origins,
     } = args;
     // A bad users file is refused before anything else happens (and before a store is made).
     let users = match users.filter(|p| !p.as_os_str().is_empty()) {
@@ -98,6 +108,10 @@ fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
         token,
         users,
         max_body,
+        allowed: crate::server::Allowed {
+            hosts: allowed_hosts,
+            origins: cors_allowed_origins,
+        },
     };
     let ui = &ctx.ui;
     run_foreground(settings, SocketAddr::new(host, port), &|addr| {

@@ -12,6 +12,7 @@
 
 mod artifacts;
 mod auth;
+mod guard;
 mod routes;
 pub mod users;
 
@@ -127,7 +128,11 @@ pub struct Settings {
     /// set.
     pub users: Option<Arc<users::Users>>,
     pub max_body: usize,
+    /// Host names and origins accepted beyond the server's own.
+    pub allowed: guard::Allowed,
 }
+
+pub use guard::Allowed;
 
 struct Shared {
     settings: Settings,
@@ -163,7 +168,9 @@ fn params(
     headers: &HeaderMap,
     body: &[u8],
 ) -> ApiResult<Map<String, Value>> {
-    if method == Method::GET || (body.is_empty() && uri.query().is_some()) {
+    // As MLflow: GET reads the query string; every other method reads only its JSON body, so a
+    // form on another site cannot pass parameters in the URL.
+    if *method == Method::GET {
         let out = query_params(uri.query().unwrap_or(""));
         if !out.is_empty() || body.is_empty() {
             return Ok(out);
@@ -172,7 +179,7 @@ fn params(
     if body.is_empty() {
         return Ok(Map::new());
     }
-    if matches!(*method, Method::POST | Method::PUT) {
+    if *method != Method::GET {
         let ct = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -339,6 +346,9 @@ async fn route(
         }
         _ => {}
     }
+    if let Err(e) = guard::check(&shared.settings.allowed, &method, &headers) {
+        return e.response();
+    }
     let Some(user) = auth::authorized(&shared.settings, &headers).await else {
         return auth::unauthenticated(&shared.settings);
     };
@@ -492,6 +502,7 @@ impl Embedded {
             token: None,
             users: None,
             max_body: 512 * 1024 * 1024,
+            allowed: Allowed::default(),
         };
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")
             .map_err(|e| format!("cannot open a local port: {e}"))?;

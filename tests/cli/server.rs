@@ -3876,3 +3876,86 @@ fn token_holders_cannot_approve_their_own_requests_by_naming_someone_else() {
     );
     assert_eq!(r.status, 200, "{r}");
 }
+
+#[test]
+fn other_sites_cannot_reach_or_change_the_store_through_a_browser() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let exp_id = s.post_ok("experiments/create", json!({"name": "keep"}))["experiment_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let json_ct = ("Content-Type", "application/json");
+    // DNS rebinding: a foreign host name is refused, reads included.
+    let r = s.raw(
+        "GET",
+        &format!("{TRACKING}/experiments/search?max_results=10"),
+        &[("Host", "evil.example:5000")],
+        b"",
+    );
+    assert_eq!(r.status, 403, "{r}");
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("--allowed-hosts"),
+        "{r}"
+    );
+    // A write from another origin is refused; from the server's own origin it goes through.
+    let delete = json!({ "experiment_id": exp_id }).to_string();
+    let r = s.raw(
+        "POST",
+        &format!("{TRACKING}/experiments/delete"),
+        &[json_ct, ("Origin", "http://evil.example")],
+        delete.as_bytes(),
+    );
+    assert_eq!(r.status, 403, "{r}");
+    // A form post: parameters in the URL and no JSON body are not read.
+    let r = s.raw(
+        "POST",
+        &format!("{TRACKING}/experiments/delete?experiment_id={exp_id}"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        b"",
+    );
+    assert_eq!(r.status, 400, "{r}");
+    let r = s.raw(
+        "POST",
+        &format!("{TRACKING}/experiments/delete"),
+        &[("Content-Type", "text/plain")],
+        delete.as_bytes(),
+    );
+    assert_eq!(r.status, 400, "{r}");
+    let v = s.get_ok("experiments/get", &[("experiment_id", &exp_id)]);
+    assert_eq!(v["experiment"]["lifecycle_stage"], "active", "{v}");
+    let own = format!("http://{}", s.addr);
+    let r = s.raw(
+        "POST",
+        &format!("{TRACKING}/experiments/delete"),
+        &[json_ct, ("Origin", &own)],
+        delete.as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{r}");
+
+    // Both can be widened.
+    let env = TestEnv::new();
+    let s = Server::start(
+        &env,
+        &[
+            "--allowed-hosts",
+            "mlflow.internal",
+            "--cors-allowed-origins",
+            "https://ui.internal",
+        ],
+    );
+    let r = s.raw(
+        "POST",
+        &format!("{TRACKING}/experiments/create"),
+        &[
+            json_ct,
+            ("Host", "mlflow.internal"),
+            ("Origin", "https://ui.internal"),
+        ],
+        br#"{"name": "from-the-ui"}"#,
+    );
+    assert_eq!(r.status, 200, "{r}");
+}
