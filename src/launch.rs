@@ -94,6 +94,9 @@ pub fn execute(tracking: &Tracking, run: &Run, launch: Launch) -> CliResult<Outc
     if let Some(dir) = &launch.cwd {
         cmd.current_dir(dir);
     }
+    // If mlf is killed (even with SIGKILL), the command gets SIGTERM instead of logging on
+    // into a run nobody watches.
+    crate::sys::end_with_parent(&mut cmd);
     if env::var(env::PYTHONUNBUFFERED).is_none() {
         cmd.env(env::PYTHONUNBUFFERED, "1");
     }

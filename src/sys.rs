@@ -125,3 +125,24 @@ pub fn on_signals(signals: &[libc::c_int], handler: fn(libc::c_int, bool)) {
         }
     }
 }
+
+/// Makes the child that `cmd` starts receive SIGTERM when the thread that started it ends,
+/// killed or not, so that no training process outlives the `mlf run` that watches it.
+pub fn end_with_parent(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs in the child between fork and exec and only makes
+    // async-signal-safe calls (prctl, getppid, kill on itself).
+    unsafe {
+        cmd.pre_exec(|| {
+            let parent = libc::getppid();
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // The parent may have died before the signal was asked for.
+            if libc::getppid() != parent {
+                libc::kill(libc::getpid(), libc::SIGTERM);
+            }
+            Ok(())
+        });
+    }
+}

@@ -1349,3 +1349,30 @@ while [ ! -e "$2" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done"#;
     let out = bg.wait();
     assert_eq!(out.code, 0, "{out}");
 }
+
+#[test]
+fn a_command_does_not_outlive_mlf_run_killed_with_sigkill() {
+    let env = TestEnv::new();
+    let pid_file = env.dir.path().join("pid");
+    let gone = env.dir.path().join("gone");
+    // The child records its pid, and notes SIGTERM if it gets one.
+    let script = r#"trap 'echo TERM > "$2"; exit 143' TERM
+echo $$ > "$1"
+i=0
+while [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done"#;
+    let mut bg = Background::run_sh(&env, script, &[&pid_file, &gone]);
+    assert!(wait_for_file(&pid_file), "the child never started");
+    std::thread::sleep(Duration::from_millis(100));
+    send_signal(bg.pid(), "KILL");
+    let _ = bg.child().wait();
+    // Within a few seconds the child got SIGTERM (it polls every 50 ms).
+    let deadline = Instant::now() + WAIT;
+    while !gone.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&gone).ok().as_deref(),
+        Some("TERM\n"),
+        "the command went on after mlf run was killed"
+    );
+}
