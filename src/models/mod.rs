@@ -129,13 +129,40 @@ impl MlModel {
         self.flavors.get(name)
     }
 
-    /// The ONNX file of the `onnx` flavor (its `data`), when the model has one.
-    pub fn onnx_file(&self, dir: &Path) -> Option<PathBuf> {
-        let data = self.flavor("onnx")?.get("data")?.as_str()?;
-        let rel = crate::artifacts::clean_relative(data).ok()?;
-        Some(dir.join(rel))
+    /// The ONNX file of the `onnx` flavor (its `data`), when the model has one; an error when
+    /// it would be read from outside the model directory.
+    pub fn onnx_file(&self, dir: &Path) -> Result<Option<PathBuf>, String> {
+        let Some(data) = self
+            .flavor("onnx")
+            .and_then(|f| f.get("data"))
+            .and_then(|d| d.as_str())
+        else {
+            return Ok(None);
+        };
+        model_file(dir, data, "onnx data").map(Some)
     }
 }
+
+/// A file an MLmodel names (`what`, such as `onnx data`), which must be inside the model
+/// directory `dir`, symlinks followed.
+pub fn model_file(dir: &Path, rel: &str, what: &str) -> Result<PathBuf, String> {
+    let outside = || {
+        format!(
+            "the MLmodel in `{}` names its {what} `{rel}`, which is outside the model directory: a model's files must be inside it",
+            dir.display()
+        )
+    };
+    let clean = crate::artifacts::clean_relative(rel).map_err(|_| outside())?;
+    let path = dir.join(clean);
+    if let (Ok(real), Ok(root)) = (std::fs::canonicalize(&path), std::fs::canonicalize(dir)) {
+        if !real.starts_with(&root) {
+            return Err(outside());
+        }
+    }
+    Ok(path)
+}
+
+impl MlModel {}
 
 fn sort_keys(v: serde_yaml::Value) -> serde_yaml::Value {
     match v {

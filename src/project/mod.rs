@@ -292,6 +292,20 @@ impl Project {
             None
         };
         if let (Some(runner), Some(file)) = (runner, file) {
+            // The file, symlinks followed, must be the project's own.
+            let inside = match (
+                std::fs::canonicalize(&file),
+                std::fs::canonicalize(&self.dir),
+            ) {
+                (Ok(real), Ok(root)) => real.starts_with(root),
+                _ => false,
+            };
+            if file.is_file() && !inside {
+                return Err(format!(
+                    "entry point `{name}` of project `{}` leads outside the project (a symlink): run only the project's own files",
+                    self.dir.display()
+                ));
+            }
             if file.is_file() {
                 return Ok(EntryPoint {
                     name: name.into(),

@@ -337,7 +337,7 @@ pub fn load(
 ) -> Result<Box<dyn Predictor>, String> {
     let model = MlModel::load(dir)?;
     #[cfg(feature = "onnx")]
-    if let Some(file) = model.onnx_file(dir) {
+    if let Some(file) = model.onnx_file(dir)? {
         return Ok(Box::new(onnx::OnnxPredictor::load(
             &file,
             model.signature.as_ref(),

@@ -139,22 +139,30 @@ pub struct PythonPool {
     float_columns: Vec<String>,
 }
 
-/// What the worker needs to load the model without mlflow.
-fn loader(model: &MlModel) -> Value {
-    match model.flavor("sklearn") {
-        Some(f) => json!({
-            "sklearn": f.get("pickled_model").and_then(|v| v.as_str()).unwrap_or("model.pkl"),
-            "format": f.get("serialization_format").and_then(|v| v.as_str()).unwrap_or("pickle"),
-        }),
+/// What the worker needs to load the model without mlflow; the pickled file must be inside
+/// the model directory.
+fn loader(model: &MlModel, dir: &Path) -> Result<Value, String> {
+    Ok(match model.flavor("sklearn") {
+        Some(f) => {
+            let file = f
+                .get("pickled_model")
+                .and_then(|v| v.as_str())
+                .unwrap_or("model.pkl");
+            crate::models::model_file(dir, file, "pickled_model")?;
+            json!({
+                "sklearn": file,
+                "format": f.get("serialization_format").and_then(|v| v.as_str()).unwrap_or("pickle"),
+            })
+        }
         None => json!({}),
-    }
+    })
 }
 
 impl PythonPool {
     /// Starts `workers` processes and waits until each has loaded the model.
     pub fn start(dir: &Path, workers: usize, python: &PythonEnv) -> Result<PythonPool, String> {
         let model = MlModel::load(dir)?;
-        let loader = loader(&model).to_string();
+        let loader = loader(&model, dir)?.to_string();
         let mut pool = Vec::new();
         for _ in 0..workers.max(1) {
             let mut cmd = Command::new(&python.argv[0]);

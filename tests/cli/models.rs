@@ -1748,3 +1748,59 @@ fn bad_predict_inputs_and_save_arguments_are_refused() {
     let busy: Vec<String> = tree(&env.cwd().join("busy")).into_keys().collect();
     assert_eq!(busy, ["keep.txt"]);
 }
+
+#[test]
+fn a_model_may_not_name_files_outside_its_directory() {
+    let env = TestEnv::new();
+    env.write("secret.pkl", "not yours");
+    env.write("other/model.onnx", "not yours either");
+    let cases = [
+        (
+            "m1/MLmodel",
+            "flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n  sklearn:\n    pickled_model: ../secret.pkl\n",
+            "pickled_model `../secret.pkl`",
+        ),
+        (
+            "m2/MLmodel",
+            "flavors:\n  onnx:\n    data: ../other/model.onnx\n  python_function:\n    loader_module: mlflow.onnx\n",
+            "onnx data `../other/model.onnx`",
+        ),
+        (
+            "m3/MLmodel",
+            "flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n  sklearn:\n    pickled_model: model.pkl\n",
+            "pickled_model `model.pkl`",
+        ),
+    ];
+    // m3's file is a symlink that leads out.
+    std::fs::create_dir_all(env.cwd().join("m3")).unwrap();
+    std::os::unix::fs::symlink(env.cwd().join("secret.pkl"), env.cwd().join("m3/model.pkl"))
+        .unwrap();
+    let input = env.write("in.json", r#"{"inputs": [[1.0, 2.0]]}"#);
+    for (file, text, says) in cases {
+        env.write(file, text);
+        let dir = Path::new(file)
+            .parent()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let out = mlf_bounded(
+            &env,
+            &[
+                "models",
+                "predict",
+                "-m",
+                &dir,
+                "-i",
+                input.to_str().unwrap(),
+            ],
+        );
+        // As for any model that cannot be loaded: exit 1, naming the file.
+        assert_eq!(out.code, 1, "{dir}: {out}");
+        assert!(out.stderr.contains(says), "{dir}: {out}");
+        assert!(
+            out.stderr.contains("outside the model directory"),
+            "{dir}: {out}"
+        );
+    }
+}

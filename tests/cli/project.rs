@@ -576,6 +576,15 @@ fn project_without_mlproject_runs_its_py_and_sh_files() {
     let out = project_run(&env, &[s(&proj)]).code(2);
     assert!(out.stderr.contains("no entry point `main`"), "{out}");
     assert_eq!(run_ids(&env).len(), 2);
+
+    // A file that is a symlink to one outside the project is not run.
+    let outside = env.dir.path().join("elsewhere.sh");
+    std::fs::write(&outside, "echo ran from outside\n").unwrap();
+    std::os::unix::fs::symlink(&outside, proj.join("escape.sh")).unwrap();
+    let out = project_run(&env, &[s(&proj), "-e", "escape.sh"]).code(2);
+    assert!(out.stderr.contains("leads outside the project"), "{out}");
+    assert!(!out.stdout.contains("ran from outside"), "{out}");
+    assert_eq!(run_ids(&env).len(), 2);
 }
 
 #[test]
