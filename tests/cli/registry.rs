@@ -2259,3 +2259,50 @@ fn describe_tag_and_untag_models_and_versions() {
         .stdout;
     assert!(text.contains("first cut"), "{text}");
 }
+
+#[test]
+fn a_moved_store_still_finds_its_registered_files() {
+    let env = TestEnv::new();
+    env.write("model/MLmodel", "flavors: {}\n");
+    env.write("model/weights.bin", "w");
+    register(&env, "./model", "m");
+    let db = env.store().join("mlf.db");
+    let stored =
+        crate::support::sqlite(&db, "SELECT storage_location FROM model_versions").unwrap();
+    assert_eq!(
+        stored.trim(),
+        "registry/m/1/model",
+        "kept relative to the store"
+    );
+
+    // Move the store; the version resolves to its new place.
+    let moved = env.dir.path().join("elsewhere/.mlf");
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::rename(env.store(), &moved).unwrap();
+    let store = moved.to_str().unwrap();
+    let out = env
+        .mlf(&["--store", store, "registry", "resolve", "models:/m/1"])
+        .ok();
+    let path = std::path::PathBuf::from(out.stdout.trim());
+    assert!(
+        path.starts_with(std::fs::canonicalize(&moved).unwrap()),
+        "{out}"
+    );
+    assert!(path.join("weights.bin").is_file(), "{out}");
+
+    // A store written before: absolute locations inside it become relative when it opens.
+    let db = moved.join("mlf.db");
+    let root = std::fs::canonicalize(&moved).unwrap();
+    crate::support::sqlite(
+        &db,
+        &format!(
+            "UPDATE model_versions SET storage_location = '{}/registry/m/1/model'; PRAGMA user_version = 4;",
+            root.display()
+        ),
+    );
+    env.mlf(&["--store", store, "registry", "resolve", "models:/m/1"])
+        .ok();
+    let stored =
+        crate::support::sqlite(&db, "SELECT storage_location FROM model_versions").unwrap();
+    assert_eq!(stored.trim(), "registry/m/1/model");
+}

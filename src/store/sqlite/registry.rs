@@ -65,6 +65,14 @@ fn version_from_row(r: &Row) -> rusqlite::Result<ModelVersion> {
     })
 }
 
+/// A location inside the store `root` as a path relative to it; others as they are.
+fn relative_location(root: &std::path::Path, location: &str) -> String {
+    match std::path::Path::new(location).strip_prefix(root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
+        _ => location.to_string(),
+    }
+}
+
 fn not_found_model(name: &str) -> Error {
     Error::NotFound(format!("no registered model named `{name}`"))
 }
@@ -250,6 +258,9 @@ impl Store {
         let mut versions: Vec<ModelVersion> = stmt
             .query_map([name], version_from_row)?
             .collect::<rusqlite::Result<_>>()?;
+        for v in &mut versions {
+            v.storage_location = self.absolute_location(&v.storage_location);
+        }
         if versions.is_empty() && !model_exists(conn, name)? {
             return Err(not_found_model(name));
         }
@@ -279,6 +290,16 @@ impl Store {
         Ok(versions)
     }
 
+    /// A version's files as stored (relative to the store when inside it) made absolute.
+    fn absolute_location(&self, stored: &str) -> String {
+        let path = std::path::Path::new(stored);
+        if stored.is_empty() || path.is_absolute() {
+            stored.to_string()
+        } else {
+            self.root().join(path).display().to_string()
+        }
+    }
+
     /// One live version.
     pub fn version(&self, name: &str, version: i64) -> Result<ModelVersion> {
         version_stage(self.conn(), name, version)?;
@@ -298,6 +319,7 @@ impl Store {
     ) -> Result<ModelVersion> {
         validate_model_name(&new.name).map_err(Error::Invalid)?;
         let name = new.name.as_str();
+        let root = self.root().to_path_buf();
         let version = self.write(|tx| {
             if !model_exists(tx, name)? {
                 Store::create_model_tx(tx, name, "", &[], act)?;
@@ -309,13 +331,15 @@ impl Store {
             )?;
             // Files copied in are placed now that the number is known; their copy is the source.
             let location = if new.storage_location.is_empty() { place(next).map_err(Error::Invalid)? } else { new.storage_location.clone() };
+            // Kept relative to the store when inside it, so a moved store still finds its files.
+            let stored = relative_location(&root, &location);
             let source = if new.source.is_empty() { location.clone() } else { new.source.clone() };
             let now = now_ms();
             tx.execute(
                 "INSERT INTO model_versions (name, version, description, user_id, current_stage, source, run_id,
                                              storage_location, status, creation_time, last_updated_time)
                  VALUES (?1, ?2, ?3, ?4, 'None', ?5, ?6, ?7, 'READY', ?8, ?8)",
-                params![name, next, new.description, act.actor, source, new.run_id, location, now],
+                params![name, next, new.description, act.actor, source, new.run_id, stored, now],
             )?;
             for t in &new.tags {
                 tx.execute(

@@ -191,6 +191,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_uuid, model_id)
     ) WITHOUT ROWID;
     ",
+    // 5: version files inside the store are kept relative to it (`:root` is the store).
+    "
+    UPDATE model_versions
+       SET storage_location = substr(storage_location, length(':root') + 2)
+     WHERE substr(storage_location, 1, length(':root') + 1) = ':root' || '/';
+    ",
 ];
 
 /// The schema version this binary writes.
@@ -230,11 +236,14 @@ pub fn migrate(store: &mut Store) -> Result<()> {
             }
         }
     }
+    let root = store.root().display().to_string().replace('\'', "''");
     store.write(|tx| {
         // Re-read inside the lock: another process may have migrated meanwhile.
         let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-            let sql = sql.replace(":now", &now_ms().to_string());
+            let sql = sql
+                .replace(":now", &now_ms().to_string())
+                .replace(":root", &root);
             tx.execute_batch(&sql)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         }
