@@ -460,7 +460,41 @@ pub fn router(settings: Settings) -> Router {
     Router::new()
         .fallback(handle)
         .layer(DefaultBodyLimit::max(max))
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| async move {
+                match too_large(req.headers(), max) {
+                    Some(refusal) => refusal,
+                    None => next.run(req).await,
+                }
+            },
+        ))
         .with_state(Arc::new(Shared { settings }))
+}
+
+/// A body announced larger than `max` is refused before it is read (413, and the connection
+/// closed), so a client cannot make the server wait for, or buffer, what it will not take.
+fn too_large(headers: &HeaderMap, max: usize) -> Option<Response> {
+    let length: u64 = headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    if length <= max as u64 {
+        return None;
+    }
+    let mut r = ApiError {
+        status: 413,
+        code: "RESOURCE_EXHAUSTED",
+        message: format!(
+            "the request body of {length} bytes is larger than the server takes ({max} bytes; see --max-body)"
+        ),
+    }
+    .response();
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    Some(r)
 }
 
 /// Serves the API on `addr` until `stop` resolves; `ready` is told the bound address.

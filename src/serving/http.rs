@@ -99,7 +99,43 @@ pub fn router(model: Shared, body_limit: usize) -> Router {
         .route("/invocations", post(invocations).fallback(not_allowed))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| async move {
+                match announced_too_large(req.headers(), body_limit) {
+                    Some(refusal) => refusal,
+                    None => next.run(req).await,
+                }
+            },
+        ))
         .with_state(model)
+}
+
+/// A body announced larger than the limit is refused before it is read (413, connection
+/// closed), so no client makes the server wait for, or hold, what it will not take.
+fn announced_too_large(headers: &HeaderMap, max: usize) -> Option<Response> {
+    let length: u64 = headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    if length <= max as u64 {
+        return None;
+    }
+    let mut r = json_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        json!({
+            "error_code": "RESOURCE_EXHAUSTED",
+            "message": format!("the request body of {length} bytes is larger than the server takes ({max} bytes; see --max-body)"),
+        })
+        .to_string(),
+    );
+    r.headers_mut().insert(
+        header::CONNECTION,
+        axum::http::HeaderValue::from_static("close"),
+    );
+    Some(r)
 }
 
 /// Serves `model` on `addr` until SIGINT or SIGTERM; `ready` is told the bound address.

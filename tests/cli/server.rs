@@ -3959,3 +3959,30 @@ fn other_sites_cannot_reach_or_change_the_store_through_a_browser() {
     );
     assert_eq!(r.status, 200, "{r}");
 }
+
+#[test]
+fn an_announced_body_over_the_limit_is_refused_before_it_is_sent() {
+    use std::io::Write;
+    let env = TestEnv::new();
+    let s = Server::start(&env, &["--max-body", "1000"]);
+    let run = s.create_run("0", "r");
+    let mut stream = std::net::TcpStream::connect(&s.addr).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    // Headers only: the 10 GB never follow, so an answer means it did not wait for them.
+    write!(
+        stream,
+        "PUT {PROXY}/artifacts/0/{run}/artifacts/big.bin HTTP/1.1\r\nHost: {}\r\nContent-Length: 10000000000\r\n\r\n",
+        s.addr
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains("--max-body"), "{text}");
+    assert!(
+        !env.store()
+            .join(format!("artifacts/0/{run}/artifacts/big.bin"))
+            .exists()
+    );
+}
