@@ -41,6 +41,8 @@ pub const MLFLOW_TRACKING_INSECURE_TLS: &str = "MLFLOW_TRACKING_INSECURE_TLS";
 pub const MLFLOW_TRACKING_SERVER_CERT_PATH: &str = "MLFLOW_TRACKING_SERVER_CERT_PATH";
 /// Seconds to wait for a tracking server's answer.
 pub const MLFLOW_HTTP_REQUEST_TIMEOUT: &str = "MLFLOW_HTTP_REQUEST_TIMEOUT";
+/// Seconds one prediction of `mlf models serve` may take (`--timeout`), as MLflow's.
+pub const MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT: &str = "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT";
 /// How many times a failed read from a tracking server is tried again.
 pub const MLFLOW_HTTP_REQUEST_MAX_RETRIES: &str = "MLFLOW_HTTP_REQUEST_MAX_RETRIES";
 /// When `false`, over-long param and tag values are refused instead of truncated.

@@ -146,3 +146,25 @@ pub fn end_with_parent(cmd: &mut std::process::Command) {
         });
     }
 }
+
+/// Waits until `fd` has something to read (or its writer closed it): `Ok(false)` when
+/// `timeout` passed first.
+pub fn wait_readable(fd: std::os::fd::RawFd, timeout: std::time::Duration) -> io::Result<bool> {
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = timeout.as_millis().min(i32::MAX as u128) as libc::c_int;
+    loop {
+        // SAFETY: poll reads and writes the one pollfd we own for the length of the call.
+        let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if rc >= 0 {
+            return Ok(rc > 0);
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}

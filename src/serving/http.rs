@@ -40,8 +40,19 @@ fn error_response(e: ScoringError) -> Response {
     }
 }
 
-async fn ping() -> Response {
-    json_response(StatusCode::OK, "\n".into())
+/// 200 while the model can answer; 503 when it cannot (its workers died and none restarts).
+async fn ping(State(model): State<Shared>) -> Response {
+    let healthy = tokio::task::spawn_blocking(move || model.healthy())
+        .await
+        .unwrap_or(false);
+    if healthy {
+        json_response(StatusCode::OK, "\n".into())
+    } else {
+        json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({ "error_code": "TEMPORARILY_UNAVAILABLE", "message": "the model's workers are not running" }).to_string(),
+        )
+    }
 }
 
 async fn version() -> Response {

@@ -321,6 +321,11 @@ fn csv_cell(s: &str) -> Value {
 
 /// A loaded model that answers predictions.
 pub trait Predictor: Send + Sync {
+    /// Whether it can answer now (what `/ping` says).
+    fn healthy(&self) -> bool {
+        true
+    }
+
     fn predict(
         &self,
         input: Input,

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
@@ -99,11 +100,13 @@ for line in sys.stdin:
     proto_out.flush()
 "#;
 
-/// How to start Python: the program (and arguments before `-c`), and extra environment.
+/// How to start Python: the program (and arguments before `-c`), extra environment, and how
+/// long one prediction may take before its worker is replaced.
 #[derive(Debug, Clone)]
 pub struct PythonEnv {
     pub argv: Vec<String>,
     pub env: Vec<(String, String)>,
+    pub timeout: Duration,
 }
 
 impl Default for PythonEnv {
@@ -111,6 +114,7 @@ impl Default for PythonEnv {
         PythonEnv {
             argv: vec!["python3".into()],
             env: Vec::new(),
+            timeout: Duration::from_secs(60),
         }
     }
 }
@@ -128,8 +132,94 @@ impl Drop for Worker {
     }
 }
 
-/// A pool of Python workers for one model.
+/// Why a worker gave no answer.
+enum Reply {
+    TimedOut,
+    Gone(String),
+}
+
+impl Worker {
+    fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Reads one answer line, waiting at most `timeout` for it to begin.
+    fn read_reply(&mut self, reply: &mut String, timeout: Duration) -> Result<(), Reply> {
+        use std::os::fd::AsRawFd;
+        let deadline = Instant::now() + timeout;
+        if self.stdout.buffer().is_empty() {
+            let fd = self.stdout.get_ref().as_raw_fd();
+            match crate::sys::wait_readable(fd, deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(true) => {}
+                Ok(false) => return Err(Reply::TimedOut),
+                Err(e) => return Err(Reply::Gone(e.to_string())),
+            }
+        }
+        match self.stdout.read_line(reply) {
+            Ok(0) => Err(Reply::Gone("it exited".into())),
+            Ok(_) => Ok(()),
+            Err(e) => Err(Reply::Gone(e.to_string())),
+        }
+    }
+}
+
+/// Starts one worker and waits until it has loaded the model.
+fn spawn_worker(spec: &Spec) -> Result<Worker, String> {
+    let python = &spec.python;
+    let dir = &spec.dir;
+    let mut cmd = Command::new(&python.argv[0]);
+    cmd.args(&python.argv[1..])
+        .arg("-c")
+        .arg(WORKER)
+        .arg(dir)
+        .arg(&spec.loader)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .env("PYTHONUNBUFFERED", "1");
+    for (k, v) in &python.env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start `{}`: {e}", python.argv[0]))?;
+    let stdin = child.stdin.take().expect("piped");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+    let mut line = String::new();
+    stdout
+        .read_line(&mut line)
+        .map_err(|e| format!("the Python worker did not start: {e}"))?;
+    let hello: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+    if hello["ready"] != json!(true) {
+        let _ = child.kill();
+        let _ = child.wait();
+        let why = hello["error"]
+            .as_str()
+            .unwrap_or("it exited before loading the model");
+        return Err(format!(
+            "the Python worker could not load `{}`: {why}",
+            dir.display()
+        ));
+    }
+    Ok(Worker {
+        child,
+        stdin,
+        stdout,
+    })
+}
+
+/// What starts one more worker like the others.
+struct Spec {
+    python: PythonEnv,
+    dir: std::path::PathBuf,
+    loader: String,
+}
+
+/// A pool of Python workers for one model. A worker that died (killed, out of memory, a
+/// crash) or overran the timeout is replaced before the next request it would take.
 pub struct PythonPool {
+    spec: Spec,
     workers: Vec<Mutex<Worker>>,
     next: AtomicUsize,
     /// Input columns of the model's signature (column-based signatures only).
@@ -163,46 +253,14 @@ impl PythonPool {
     pub fn start(dir: &Path, workers: usize, python: &PythonEnv) -> Result<PythonPool, String> {
         let model = MlModel::load(dir)?;
         let loader = loader(&model, dir)?.to_string();
+        let spec = Spec {
+            python: python.clone(),
+            dir: dir.to_path_buf(),
+            loader,
+        };
         let mut pool = Vec::new();
         for _ in 0..workers.max(1) {
-            let mut cmd = Command::new(&python.argv[0]);
-            cmd.args(&python.argv[1..])
-                .arg("-c")
-                .arg(WORKER)
-                .arg(dir)
-                .arg(&loader)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .env("PYTHONUNBUFFERED", "1");
-            for (k, v) in &python.env {
-                cmd.env(k, v);
-            }
-            let mut child = cmd
-                .spawn()
-                .map_err(|e| format!("cannot start `{}`: {e}", python.argv[0]))?;
-            let stdin = child.stdin.take().expect("piped");
-            let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
-            let mut line = String::new();
-            stdout
-                .read_line(&mut line)
-                .map_err(|e| format!("the Python worker did not start: {e}"))?;
-            let hello: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-            if hello["ready"] != json!(true) {
-                let _ = child.kill();
-                let why = hello["error"]
-                    .as_str()
-                    .unwrap_or("it exited before loading the model");
-                return Err(format!(
-                    "the Python worker could not load `{}`: {why}",
-                    dir.display()
-                ));
-            }
-            pool.push(Mutex::new(Worker {
-                child,
-                stdin,
-                stdout,
-            }));
+            pool.push(Mutex::new(spawn_worker(&spec)?));
         }
         let items: Vec<_> = model
             .signature
@@ -219,6 +277,7 @@ impl PythonPool {
             .collect();
         let columns = items.into_iter().filter_map(|i| i.name).collect();
         Ok(PythonPool {
+            spec,
             float_columns,
             workers: pool,
             next: AtomicUsize::new(0),
@@ -235,25 +294,61 @@ impl PythonPool {
             Some(w) => w,
             None => self.workers[start % n]
                 .lock()
-                .map_err(|_| ScoringError::bad_request("a Python worker failed"))?,
+                .unwrap_or_else(|e| e.into_inner()),
+        };
+        let failed = |message: String| ScoringError {
+            status: 500,
+            code: "INTERNAL_ERROR",
+            message,
+            plain: false,
         };
         let mut line = request.to_string();
         line.push('\n');
-        let broken = |e: std::io::Error| ScoringError {
-            status: 500,
-            code: "INTERNAL_ERROR",
-            message: format!("the Python worker stopped: {e}"),
-            plain: false,
-        };
-        worker
-            .stdin
-            .write_all(line.as_bytes())
-            .and_then(|_| worker.stdin.flush())
-            .map_err(broken)?;
         let mut reply = String::new();
-        let n = worker.stdout.read_line(&mut reply).map_err(broken)?;
-        if n == 0 {
-            return Err(broken(std::io::Error::other("it exited")));
+        // A worker found dead is replaced and the request sent again, once: a prediction can
+        // be repeated, and a worker that died (out of memory, a crash) should not cost it.
+        for attempt in 0..2 {
+            if !worker.alive() {
+                *worker = spawn_worker(&self.spec).map_err(failed)?;
+            }
+            reply.clear();
+            let sent = worker
+                .stdin
+                .write_all(line.as_bytes())
+                .and_then(|_| worker.stdin.flush());
+            let answer = match sent {
+                Ok(()) => worker.read_reply(&mut reply, self.spec.python.timeout),
+                Err(e) => Err(Reply::Gone(e.to_string())),
+            };
+            match answer {
+                Ok(()) => break,
+                Err(Reply::TimedOut) => {
+                    // The worker is stuck on this request: replace it for the next one.
+                    let _ = worker.child.kill();
+                    let _ = worker.child.wait();
+                    if let Ok(fresh) = spawn_worker(&self.spec) {
+                        *worker = fresh;
+                    }
+                    return Err(ScoringError {
+                        status: 504,
+                        code: "DEADLINE_EXCEEDED",
+                        message: format!(
+                            "the model took longer than {} s to predict (set --timeout or MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT)",
+                            self.spec.python.timeout.as_secs()
+                        ),
+                        plain: false,
+                    });
+                }
+                Err(Reply::Gone(why)) => {
+                    let _ = worker.child.kill();
+                    let _ = worker.child.wait();
+                    if attempt == 1 {
+                        return Err(failed(format!(
+                            "the Python worker stopped while predicting, twice ({why})"
+                        )));
+                    }
+                }
+            }
         }
         let reply: Value = serde_json::from_str(&reply).map_err(|e| {
             ScoringError::bad_request(format!("the Python worker answered garbage: {e}"))
@@ -268,6 +363,23 @@ impl PythonPool {
 }
 
 impl Predictor for PythonPool {
+    /// Healthy while some worker is alive (a busy one counts), or one can be started.
+    fn healthy(&self) -> bool {
+        for slot in &self.workers {
+            let Ok(mut w) = slot.try_lock() else {
+                return true; // busy answering
+            };
+            if w.alive() {
+                return true;
+            }
+            if let Ok(fresh) = spawn_worker(&self.spec) {
+                *w = fresh;
+                return true;
+            }
+        }
+        false
+    }
+
     fn predict(
         &self,
         input: Input,

@@ -1804,3 +1804,69 @@ fn a_model_may_not_name_files_outside_its_directory() {
         );
     }
 }
+
+#[test]
+fn a_dead_python_worker_is_replaced_and_ping_stays_honest() {
+    let env = python_env();
+    let dir = fixture("sklearn_logreg");
+    let server = Server::start(&env, dir.to_str().unwrap(), &["--workers", "1"]);
+    let first = server.children();
+    assert_eq!(first.len(), 1, "{first:?}");
+    // The worker dies as the out-of-memory killer would end it.
+    let st = Command::new("kill")
+        .args(["-KILL", &first[0].to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let deadline = Instant::now() + WAIT;
+    while alive(first[0]) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(server.get("/ping").status, 200, "{}", server.stderr());
+    let r = server.post_json(&body(Format::Split));
+    assert_eq!(r.status, 200, "{r}\n{}", server.stderr());
+    assert_eq!(r.predictions(), sklearn_expected());
+    let now = server.children();
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert_ne!(now, first, "the worker was not replaced");
+}
+
+#[test]
+fn a_prediction_over_the_timeout_gets_504_and_its_worker_is_replaced() {
+    let mut env = python_env();
+    // A pickled model whose predict takes 30 s, from a module on PYTHONPATH.
+    let lib = env.cwd().join("lib");
+    env.write(
+        "lib/slow.py",
+        "import time\nclass Slow:\n    def predict(self, X):\n        time.sleep(30)\n        return [0] * len(X)\n",
+    );
+    env.write(
+        "slow/MLmodel",
+        "flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n    model_path: model.pkl\n  sklearn:\n    pickled_model: model.pkl\n    serialization_format: pickle\n",
+    );
+    let st = Command::new(venv_bin().join("python"))
+        .env("PYTHONPATH", &lib)
+        .args([
+            "-c",
+            "import pickle, slow, sys; pickle.dump(slow.Slow(), open(sys.argv[1], 'wb'))",
+            env.cwd().join("slow/model.pkl").to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    env.set("PYTHONPATH", lib.to_str().unwrap());
+    let server = Server::start(&env, "slow", &["--workers", "1", "--timeout", "1"]);
+    let first = server.children();
+    let started = Instant::now();
+    let r = server.post_json(r#"{"inputs": [[1.0]]}"#);
+    let message = r.error(504, "DEADLINE_EXCEEDED");
+    assert!(message.contains("--timeout"), "{r}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "it waited for the model"
+    );
+    assert_eq!(server.get("/ping").status, 200, "{}", server.stderr());
+    let now = server.children();
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert_ne!(now, first, "the stuck worker was not replaced");
+}

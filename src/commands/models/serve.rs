@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::context::Ctx;
+use crate::env;
 use crate::error::{CliResult, failure, usage_error};
 use crate::project::envs::{self, DockerRun, Manager};
 use crate::project::{EnvSpec, Project};
@@ -49,6 +50,17 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes
     #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
     max_body: usize,
+    /// Seconds one prediction of a python_function model may take; past it the request gets
+    /// 504 and its worker is replaced
+    #[arg(
+        short,
+        long,
+        env = env::MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT,
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..),
+        value_name = "SECONDS"
+    )]
+    timeout: u64,
 }
 
 /// Score a JSON or CSV file with a model
@@ -137,6 +149,7 @@ fn python_env(ctx: &Ctx, dir: &std::path::Path, kind: PyEnv) -> CliResult<Python
     Ok(PythonEnv {
         argv,
         env: plan.env,
+        ..PythonEnv::default()
     })
 }
 
@@ -145,10 +158,12 @@ fn load(
     uri: &str,
     workers: usize,
     kind: PyEnv,
+    timeout: std::time::Duration,
 ) -> CliResult<(PathBuf, Arc<dyn Predictor>)> {
     let dir = super::model_dir(ctx, uri)?;
     crate::models::MlModel::load(&dir).map_err(usage_error)?;
-    let python = python_env(ctx, &dir, kind)?;
+    let mut python = python_env(ctx, &dir, kind)?;
+    python.timeout = timeout;
     let predictor = serving::load(&dir, workers, &python).map_err(failure)?;
     Ok((dir, Arc::from(predictor)))
 }
@@ -161,8 +176,15 @@ pub fn serve(ctx: &mut Ctx, args: ServeArgs) -> CliResult<u8> {
         workers,
         env_manager,
         max_body,
+        timeout,
     } = args;
-    let (dir, predictor) = load(ctx, &model, usize::from(workers), env_manager)?;
+    let (dir, predictor) = load(
+        ctx,
+        &model,
+        usize::from(workers),
+        env_manager,
+        std::time::Duration::from_secs(timeout),
+    )?;
     if !host.is_loopback() {
         ctx.ui.warn(&format!(
             "listening on {host}: anyone who can reach this machine can call the model"
@@ -201,7 +223,14 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
         output,
         env_manager,
     } = args;
-    let (_, predictor) = load(ctx, &model, 1, env_manager)?;
+    // Scoring a file has no client waiting on a deadline.
+    let (_, predictor) = load(
+        ctx,
+        &model,
+        1,
+        env_manager,
+        std::time::Duration::from_secs(7 * 24 * 3600),
+    )?;
     let (reader, size): (Box<dyn Read>, u64) = if input.as_os_str() == "-" {
         (Box::new(std::io::stdin()), 0)
     } else {
