@@ -3986,3 +3986,231 @@ fn an_announced_body_over_the_limit_is_refused_before_it_is_sent() {
             .exists()
     );
 }
+
+/// Endpoints of MLflow's API that `mlf server` serves, with their methods, for the fuzz test.
+const FUZZED: [(&str, &str); 48] = [
+    ("POST", "experiments/create"),
+    ("POST", "experiments/search"),
+    ("GET", "experiments/search"),
+    ("GET", "experiments/get"),
+    ("GET", "experiments/get-by-name"),
+    ("POST", "experiments/delete"),
+    ("POST", "experiments/restore"),
+    ("POST", "experiments/update"),
+    ("POST", "experiments/set-experiment-tag"),
+    ("POST", "experiments/delete-experiment-tag"),
+    ("POST", "runs/create"),
+    ("POST", "runs/update"),
+    ("POST", "runs/delete"),
+    ("POST", "runs/restore"),
+    ("POST", "runs/log-metric"),
+    ("POST", "runs/log-parameter"),
+    ("POST", "runs/set-tag"),
+    ("POST", "runs/delete-tag"),
+    ("GET", "runs/get"),
+    ("POST", "runs/search"),
+    ("POST", "runs/log-batch"),
+    ("POST", "runs/log-model"),
+    ("POST", "runs/log-inputs"),
+    ("POST", "runs/outputs"),
+    ("GET", "artifacts/list"),
+    ("GET", "metrics/get-history"),
+    ("GET", "metrics/get-history-bulk-interval"),
+    ("POST", "logged-models"),
+    ("POST", "logged-models/search"),
+    ("POST", "registered-models/create"),
+    ("POST", "registered-models/rename"),
+    ("PATCH", "registered-models/update"),
+    ("DELETE", "registered-models/delete"),
+    ("GET", "registered-models/get"),
+    ("GET", "registered-models/search"),
+    ("POST", "registered-models/get-latest-versions"),
+    ("POST", "registered-models/set-tag"),
+    ("DELETE", "registered-models/delete-tag"),
+    ("POST", "registered-models/alias"),
+    ("GET", "registered-models/alias"),
+    ("POST", "model-versions/create"),
+    ("PATCH", "model-versions/update"),
+    ("POST", "model-versions/transition-stage"),
+    ("DELETE", "model-versions/delete"),
+    ("GET", "model-versions/get"),
+    ("GET", "model-versions/search"),
+    ("GET", "model-versions/get-download-uri"),
+    ("POST", "model-versions/set-tag"),
+];
+
+/// A deterministic stream of pseudo-random numbers (xorshift).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// A JSON value of a random kind, at most `depth` deep.
+    fn value(&mut self, ids: &[String], depth: usize) -> Value {
+        const TEXT: [&str; 12] = [
+            "",
+            "m",
+            "0",
+            "-1",
+            "NaN",
+            "../../etc/passwd",
+            "é日本",
+            "a'b\"c",
+            "%2e%2e",
+            "models:/m/1",
+            "runs:/x/model",
+            "Production",
+        ];
+        match self.below(if depth == 0 { 7 } else { 9 }) {
+            0 => Value::Null,
+            1 => json!(self.next() % 2 == 0),
+            2 => json!(self.next() as i64),
+            3 => json!(self.below(5) as i64 - 1),
+            4 => json!(f64::from_bits(self.next()).clamp(-1e300, 1e300)),
+            5 => json!(TEXT[self.below(TEXT.len())]),
+            6 => json!(ids[self.below(ids.len())]),
+            7 => Value::Array(
+                (0..self.below(4))
+                    .map(|_| self.value(ids, depth - 1))
+                    .collect(),
+            ),
+            _ => {
+                let mut m = serde_json::Map::new();
+                for _ in 0..self.below(4) {
+                    m.insert(self.key(), self.value(ids, depth - 1));
+                }
+                Value::Object(m)
+            }
+        }
+    }
+
+    fn key(&mut self) -> String {
+        const KEYS: [&str; 30] = [
+            "name",
+            "experiment_id",
+            "run_id",
+            "run_uuid",
+            "key",
+            "value",
+            "timestamp",
+            "step",
+            "metrics",
+            "params",
+            "tags",
+            "filter",
+            "max_results",
+            "page_token",
+            "order_by",
+            "version",
+            "stage",
+            "alias",
+            "source",
+            "new_name",
+            "description",
+            "status",
+            "end_time",
+            "start_time",
+            "run_ids",
+            "metric_key",
+            "model_json",
+            "view_type",
+            "archive_existing_versions",
+            "experiment_ids",
+        ];
+        KEYS[self.below(KEYS.len())].to_string()
+    }
+}
+
+#[test]
+fn random_requests_to_every_route_get_no_5xx_and_leave_the_store_whole() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let before = outside_store(&env);
+    let run = s.create_run("0", "fuzz");
+    s.post_ok("registered-models/create", json!({ "name": "m" }));
+    let ids = vec![run, "0".to_string(), "m".to_string(), "1".to_string()];
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut bad = Vec::new();
+    for i in 0..3000 {
+        let (method, endpoint) = FUZZED[rng.below(FUZZED.len())];
+        let mut body = serde_json::Map::new();
+        for _ in 0..rng.below(6) {
+            body.insert(rng.key(), rng.value(&ids, 2));
+        }
+        let r = if method == "GET" {
+            let query: Vec<(String, String)> = body
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().map_or(v.to_string(), str::to_string)))
+                .collect();
+            let query: Vec<(&str, &str)> = query
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            s.get(endpoint, &query)
+        } else {
+            s.call(method, endpoint, &Value::Object(body.clone()))
+        };
+        if r.status >= 500 {
+            bad.push(format!(
+                "#{i} {method} {endpoint} {}: {r}",
+                Value::Object(body)
+            ));
+        }
+    }
+    // Bodies that are not JSON objects at all, under every content type.
+    for i in 0..500 {
+        let (method, endpoint) = FUZZED[rng.below(FUZZED.len())];
+        let len = rng.below(64);
+        let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let body: &[u8] = match rng.below(4) {
+            0 => b"[1, 2]",
+            1 => b"\"{\\\"name\\\": 1}\"",
+            2 => b"{\"name\": \"\\ud800\"}",
+            _ => &bytes,
+        };
+        let ct = [
+            "application/json",
+            "text/plain",
+            "",
+            "application/json; charset=latin1",
+        ][rng.below(4)];
+        let headers: Vec<(&str, &str)> = if ct.is_empty() {
+            Vec::new()
+        } else {
+            vec![("Content-Type", ct)]
+        };
+        let r = s.raw(method, &format!("{TRACKING}/{endpoint}"), &headers, body);
+        if r.status >= 500 {
+            bad.push(format!("raw #{i} {method} {endpoint} {body:?}: {r}"));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} answers were 5xx:\n{}",
+        bad.len(),
+        bad[..bad.len().min(5)].join("\n")
+    );
+    // Still serving, the database whole, nothing outside the store touched.
+    s.get_ok("experiments/get", &[("experiment_id", "0")]);
+    let db = env.store().join("mlf.db");
+    assert_eq!(
+        crate::support::sqlite(&db, "PRAGMA integrity_check")
+            .as_deref()
+            .map(str::trim),
+        Some("ok")
+    );
+    assert_eq!(
+        outside_store(&env),
+        before,
+        "files outside the store changed"
+    );
+}
