@@ -410,3 +410,56 @@ pub fn ensure_new_dir(dir: &Path) -> CliResult<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_mlmodel_makes_loading_panic() {
+        const PIECES: [&str; 30] = [
+            "flavors:\n",
+            "  onnx:\n",
+            "    data: model.onnx\n",
+            "    data: ../x\n",
+            "  python_function:\n",
+            "    loader_module: mlflow.sklearn\n",
+            "  sklearn:\n",
+            "    pickled_model: /etc/passwd\n",
+            "signature:\n",
+            "  inputs: '[{\"type\": \"double\", \"name\": \"a\"}]'\n",
+            "  inputs: '[{\"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\", \"shape\": [-1, 4]}}]'\n",
+            "  outputs: '[{'\n",
+            "  inputs: '{}'\n",
+            "utc_time_created: '2026-01-01'\n",
+            "model_uuid: 1\n",
+            "run_id: ~\n",
+            "- ",
+            "  ",
+            ": ",
+            "{",
+            "}",
+            "[",
+            "'",
+            "\"",
+            "é",
+            "\n",
+            "&a ",
+            "*a ",
+            "!!binary ",
+            "~",
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2000 {
+            let text = crate::project::tests::random_yaml(&mut seed, &PIECES);
+            std::fs::write(dir.path().join(MlModel::FILE), &text).unwrap();
+            if let Ok(model) = MlModel::load(dir.path()) {
+                let _ = model.onnx_file(dir.path());
+                if let Some(sig) = &model.signature {
+                    let _ = sig.input_items();
+                }
+            }
+        }
+    }
+}
