@@ -300,6 +300,12 @@ pub fn parse_csv(body: &[u8]) -> Result<Input, ScoringError> {
         rows.push(rec.iter().map(csv_cell).collect());
     }
     check_rows(&columns, &rows)?;
+    // As MLflow, which cannot make a DataFrame of nothing: no header, or no rows, is refused.
+    if columns.iter().all(String::is_empty) || rows.is_empty() {
+        return Err(ScoringError::bad_request(
+            "Failed to parse input as a Pandas DataFrame. Ensure that the input is a valid CSV-formatted Pandas DataFrame produced using the `pandas.DataFrame.to_csv()` method: it needs a header row and at least one row of values.",
+        ));
+    }
     Ok(Input::Frame { columns, rows })
 }
 

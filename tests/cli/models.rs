@@ -1870,3 +1870,17 @@ fn a_prediction_over_the_timeout_gets_504_and_its_worker_is_replaced() {
     assert_eq!(now.len(), 1, "{now:?}");
     assert_ne!(now, first, "the stuck worker was not replaced");
 }
+
+#[test]
+fn csv_without_rows_is_refused_as_mlflow_does() {
+    let env = TestEnv::new();
+    let dir = fixture("onnx_logreg_mlflow");
+    let server = Server::start(&env, dir.to_str().unwrap(), &[]);
+    for body in ["", "f0,f1,f2,f3\n", r#"{"inputs": [[1.0, 2.0, 3.0, 4.0]]}"#] {
+        let r = server.post(Some("text/csv"), body);
+        let message = r.error(400, "BAD_REQUEST");
+        assert!(message.contains("Pandas DataFrame"), "{body:?}: {r}");
+    }
+    let r = server.post(Some("text/csv"), &body(Format::Csv));
+    assert_eq!(r.status, 200, "{r}");
+}
