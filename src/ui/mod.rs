@@ -115,9 +115,9 @@ impl Ui {
     /// Renders an error to stderr in the cargo shape.
     pub fn error(&self, err: &CliError) {
         let label = self.paint_err("error:", "1;31");
-        let mut text = format!("{label} {}\n", err.message);
+        let mut text = format!("{label} {}\n", one_line(&err.message));
         for cause in &err.causes {
-            text.push_str(&format!("  Caused by: {cause}\n"));
+            text.push_str(&format!("  Caused by: {}\n", one_line(cause)));
         }
         for hint in &err.hints {
             let label = self.paint_err("hint:", "1;36");
@@ -147,6 +147,22 @@ impl Ui {
     }
 }
 
+/// A message on one line: line breaks (with the indentation after them) become one space, so
+/// that an error is always one line however its parts were written (a tool's multi-line
+/// message, a value holding a newline).
+fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    if let Some(first) = lines.next() {
+        out.push_str(first);
+    }
+    for l in lines {
+        out.push(' ');
+        out.push_str(l);
+    }
+    out
+}
+
 /// A line on stderr from any thread (progress of builds and sweeps).
 pub fn eprint_line(text: &str) {
     eprintln!("{text}");
@@ -162,4 +178,13 @@ fn paint(on: bool, text: &str, code: &str) -> String {
 
 fn terminal_width() -> Option<u16> {
     crate::sys::terminal_width()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn messages_are_one_line() {
+        assert_eq!(super::one_line("a\n  b\r\n\nc"), "a b c");
+        assert_eq!(super::one_line("plain"), "plain");
+    }
 }

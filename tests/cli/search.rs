@@ -1622,3 +1622,24 @@ fn hostile_filters_are_refused_in_one_line_naming_the_limit() {
         .join(" OR ");
     env.mlf(&["runs", "list", "-f", &ok]).ok();
 }
+
+#[test]
+fn every_error_is_one_line_even_when_the_input_spans_lines() {
+    let env = TestEnv::new();
+    env.mlf(&["run", "--", "true"]).ok();
+    for args in [
+        &["runs", "list", "-f", "params.a = 'x'\nAND\n   )"][..],
+        &["runs", "show", "no\nsuch run"][..],
+        &["runs", "list", "--order-by", "metrics.a\nDESC\nASC"][..],
+    ] {
+        let out = env.mlf(args);
+        assert_eq!(out.code, 2, "{out}");
+        let errors: Vec<&str> = out
+            .stderr
+            .lines()
+            .filter(|l| !l.starts_with("hint:"))
+            .collect();
+        assert_eq!(errors.len(), 1, "{args:?}:\n{}", out.stderr);
+        assert!(errors[0].starts_with("error: "), "{}", out.stderr);
+    }
+}
