@@ -20,9 +20,9 @@ fn credential_text(bytes: &[u8]) -> String {
 /// slow by design; a credential that verified once is remembered.
 /// Whether a request may go on (`None`: refused); with it, the users-file user it
 /// authenticated as, if any.
-pub(super) async fn authorized(settings: &Settings, headers: &HeaderMap) -> Option<Option<String>> {
+pub(super) async fn authorized(settings: &Settings, headers: &HeaderMap) -> Option<Caller> {
     if settings.token.is_none() && settings.users.is_none() {
-        return Some(None);
+        return Some(Caller::Anonymous);
     }
     let value = headers
         .get(header::AUTHORIZATION)
@@ -45,21 +45,59 @@ pub(super) async fn authorized(settings: &Settings, headers: &HeaderMap) -> Opti
     };
     if let Some(token) = &settings.token {
         if users::constant_time_eq(secret.as_bytes(), token.as_bytes()) {
-            return Some(None);
+            return Some(Caller::Anonymous);
         }
     }
     let (Some(users), Some(user)) = (&settings.users, user) else {
         return None;
     };
     if users.remembered(&user, secret.as_bytes()) {
-        return Some(Some(user));
+        return Some(Caller::User(user));
     }
+    // Each new password costs a slow key derivation: only so many run at once, so that
+    // clients guessing passwords cannot take every core.
+    let Ok(permit) = checks().try_acquire() else {
+        return Some(Caller::Busy);
+    };
     let users = users.clone();
     let name = user.clone();
     let ok = tokio::task::spawn_blocking(move || users.verify(&user, secret.as_bytes()))
         .await
         .unwrap_or(false);
-    ok.then_some(Some(name))
+    drop(permit);
+    ok.then_some(Caller::User(name))
+}
+
+/// Who a request may go on as.
+pub(super) enum Caller {
+    /// Anyone (no credentials are required), or a token holder.
+    Anonymous,
+    /// A user of the users file.
+    User(String),
+    /// Not known yet: every password check is taken (answer 429).
+    Busy,
+}
+
+/// The password checks that may run at once: one per core.
+fn checks() -> &'static tokio::sync::Semaphore {
+    static CHECKS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    CHECKS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// The 429 answer when every password check is taken: the client may retry.
+pub(super) fn busy() -> Response {
+    let mut r = ApiError {
+        status: 429,
+        code: "REQUEST_LIMIT_EXCEEDED",
+        message: "too many passwords are being checked at once: retry in a moment".into(),
+    }
+    .response();
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
 }
 
 /// The 401 answer: MLflow's error shape, and the challenges that would succeed.

@@ -349,8 +349,11 @@ async fn route(
     if let Err(e) = guard::check(&shared.settings.allowed, &method, &headers) {
         return e.response();
     }
-    let Some(user) = auth::authorized(&shared.settings, &headers).await else {
-        return auth::unauthenticated(&shared.settings);
+    let user = match auth::authorized(&shared.settings, &headers).await {
+        None => return auth::unauthenticated(&shared.settings),
+        Some(auth::Caller::Busy) => return auth::busy(),
+        Some(auth::Caller::User(name)) => Some(name),
+        Some(auth::Caller::Anonymous) => None,
     };
     // Who acts in the registry: the authenticated user; else, on a server without a users
     // file, who the client says it is (`X-Mlf-User`, sent by the mlf CLI); else the server's

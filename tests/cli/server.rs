@@ -4214,3 +4214,44 @@ fn random_requests_to_every_route_get_no_5xx_and_leave_the_store_whole() {
         "files outside the store changed"
     );
 }
+
+#[test]
+fn password_guessing_cannot_take_every_core() {
+    let env = TestEnv::new();
+    // A slow hash (300,000 iterations): every wrong password costs its full derivation.
+    let zeros = "0".repeat(64);
+    env.write(
+        "users.txt",
+        &format!("alice:pbkdf2:sha256:300000$saltsaltsaltsalt${zeros}\n"),
+    );
+    let s = Server::start(&env, &["--users", "users.txt"]);
+    let target = format!("{TRACKING}/experiments/search?max_results=10");
+    let statuses = Arc::new(Mutex::new(Vec::new()));
+    thread::scope(|scope| {
+        for i in 0..8 {
+            let (addr, target, statuses) = (&s.addr, &target, Arc::clone(&statuses));
+            scope.spawn(move || {
+                let auth = basic(b"alice", format!("guess{i}").as_bytes());
+                let r = http(addr, "GET", target, &[("Authorization".into(), auth)], b"");
+                let retry = r.header("retry-after").map(str::to_string);
+                statuses.lock().unwrap().push((r.status, retry));
+            });
+        }
+    });
+    let statuses = statuses.lock().unwrap();
+    assert!(
+        statuses.iter().all(|(s, _)| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .any(|(s, r)| *s == 429 && r.as_deref() == Some("1")),
+        "no check was refused for being one too many: {statuses:?}"
+    );
+    // The server is still there for the right user afterwards.
+    assert_eq!(
+        s.get("experiments/search", &[("max_results", "1")]).status,
+        401
+    );
+}
