@@ -129,6 +129,20 @@ impl LocalRepo {
         })
     }
 
+    /// Starts writing `rel` whole or not at all, in pieces (a streamed upload): the bytes go to
+    /// a temporary file of their own beside it, which [`Upload::finish`] renames into place.
+    pub fn begin_write(&self, rel: &Path) -> Result<Upload> {
+        let (dir, name) = self.writable(rel)?;
+        let (tmp, file) = create_temp(&dir, &name)
+            .map_err(io(format!("cannot write into `{}`", dir.display())))?;
+        Ok(Upload {
+            file,
+            tmp,
+            dest: dir.join(name),
+            done: false,
+        })
+    }
+
     /// The real directory to write `rel` into, created if needed, and the file name. The part
     /// of the path that exists is checked before anything is created below it, and again after.
     fn writable(&self, rel: &Path) -> Result<(PathBuf, std::ffi::OsString)> {
@@ -389,6 +403,40 @@ pub fn copy_out(item: &CopyItem, progress: &mut dyn FnMut(u64)) -> Result<()> {
         item.to.file_name().expect("file name"),
         &mut |out| copy_with_progress(&mut input, out, progress),
     )
+}
+
+/// A file being written in pieces; dropped before [`Upload::finish`], it leaves nothing.
+pub struct Upload {
+    file: fs::File,
+    tmp: PathBuf,
+    dest: PathBuf,
+    done: bool,
+}
+
+impl Upload {
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.file
+            .write_all(bytes)
+            .map_err(io(format!("cannot write `{}`", self.dest.display())))
+    }
+
+    /// Puts the file in place, replacing what was there.
+    pub fn finish(mut self) -> Result<()> {
+        self.file
+            .flush()
+            .and_then(|_| fs::rename(&self.tmp, &self.dest))
+            .map_err(io(format!("cannot write `{}`", self.dest.display())))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// A new temporary file beside `dir/name`: its name is unique to this process and call, and

@@ -68,7 +68,7 @@ fn resolve(store_root: &Path, raw: &str) -> Result<(PathBuf, PathBuf, bool), Api
     Ok((store_root.join(&top), inner, *writable))
 }
 
-fn repo_error(e: crate::artifacts::Error) -> ApiError {
+pub(super) fn repo_error(e: crate::artifacts::Error) -> ApiError {
     match e {
         crate::artifacts::Error::NotFound(m) => ApiError::not_found(m),
         crate::artifacts::Error::Invalid(m) => ApiError::invalid(m),
@@ -87,6 +87,31 @@ fn repo_error(e: crate::artifacts::Error) -> ApiError {
             message: format!("{m}: {e}"),
         },
     }
+}
+
+/// Starts a streamed `PUT` of the proxy path `rest`: the path's checks, then a file that takes
+/// the body in pieces.
+pub fn begin_upload(store_root: &Path, rest: &str) -> Result<crate::artifacts::Upload, ApiError> {
+    let rest = rest.strip_prefix('/').unwrap_or(rest);
+    if rest.is_empty() {
+        return Err(ApiError {
+            status: 405,
+            code: "BAD_REQUEST",
+            message: "use GET to list artifacts".into(),
+        });
+    }
+    let (root, inner, writable) = resolve(store_root, rest)?;
+    if inner.as_os_str().is_empty() {
+        return Err(invalid_path(rest));
+    }
+    if !writable {
+        return Err(ApiError {
+            status: 403,
+            code: "PERMISSION_DENIED",
+            message: "registry files are read-only".into(),
+        });
+    }
+    LocalRepo::new(root).begin_write(&inner).map_err(repo_error)
 }
 
 pub fn handle(

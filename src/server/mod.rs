@@ -22,8 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -44,6 +43,15 @@ impl ApiError {
             status: 400,
             code: "INVALID_PARAMETER_VALUE",
             message: m.into(),
+        }
+    }
+
+    /// A failure on the server's side (500).
+    pub fn internal(m: &str) -> ApiError {
+        ApiError {
+            status: 500,
+            code: "INTERNAL_ERROR",
+            message: m.to_string(),
         }
     }
 
@@ -286,7 +294,7 @@ async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
     let mut response =
         catch_panics(async move { route(&shared, method, uri, headers, body).await }).await;
@@ -297,6 +305,69 @@ async fn handle(
     );
     h.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
     response
+}
+
+/// Writes a proxied artifact from the request body as it arrives, never holding more than a
+/// megabyte of it: the path is checked first, the bytes go to a temporary file of their own,
+/// and the file is renamed into place only when the whole body arrived within `max` bytes.
+async fn stream_upload(
+    root: PathBuf,
+    rest: String,
+    body: axum::body::Body,
+    max: usize,
+) -> Response {
+    use http_body_util::BodyExt;
+    const PIECE: usize = 1 << 20;
+    let failed = |e: ApiError| e.response();
+    let begun = tokio::task::spawn_blocking(move || artifacts::begin_upload(&root, &rest)).await;
+    let mut upload = match begun {
+        Ok(Ok(u)) => u,
+        Ok(Err(e)) => return failed(e),
+        Err(_) => return failed(ApiError::internal("the upload failed")),
+    };
+    let mut body = body;
+    let mut total = 0usize;
+    let mut piece: Vec<u8> = Vec::with_capacity(PIECE);
+    loop {
+        let frame = body.frame().await;
+        let done = frame.is_none();
+        if let Some(frame) = frame {
+            let Ok(frame) = frame else {
+                return failed(ApiError::invalid("the upload broke off before its end"));
+            };
+            if let Ok(data) = frame.into_data() {
+                total += data.len();
+                if total > max {
+                    return failed(ApiError {
+                        status: 413,
+                        code: "RESOURCE_EXHAUSTED",
+                        message: format!(
+                            "the request body is larger than the server takes ({max} bytes; see --max-body)"
+                        ),
+                    });
+                }
+                piece.extend_from_slice(&data);
+            }
+        }
+        if piece.len() >= PIECE || (done && !piece.is_empty()) {
+            let chunk = std::mem::replace(&mut piece, Vec::with_capacity(PIECE));
+            let written =
+                tokio::task::spawn_blocking(move || upload.write(&chunk).map(|_| upload)).await;
+            upload = match written {
+                Ok(Ok(u)) => u,
+                Ok(Err(e)) => return failed(artifacts::repo_error(e)),
+                Err(_) => return failed(ApiError::internal("the upload failed")),
+            };
+        }
+        if done {
+            break;
+        }
+    }
+    match tokio::task::spawn_blocking(move || upload.finish()).await {
+        Ok(Ok(())) => json_response(StatusCode::OK, json!({})),
+        Ok(Err(e)) => failed(artifacts::repo_error(e)),
+        Err(_) => failed(ApiError::internal("the upload failed")),
+    }
 }
 
 /// Runs a request's work as its own task, so that a panic in it answers 500 and the server
@@ -324,7 +395,7 @@ async fn route(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
     let path = uri.path().to_string();
     match path.as_str() {
@@ -372,6 +443,25 @@ async fn route(
             .map(str::to_string)
     });
     let root = shared.settings.store_root.clone();
+    let max = shared.settings.max_body;
+    if method == Method::PUT
+        && let Some(rest) = path.strip_prefix("/api/2.0/mlflow-artifacts/artifacts")
+    {
+        return stream_upload(root, rest.to_string(), body, max).await;
+    }
+    let body = match axum::body::to_bytes(body, max).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ApiError {
+                status: 413,
+                code: "RESOURCE_EXHAUSTED",
+                message: format!(
+                    "the request body is larger than the server takes ({max} bytes; see --max-body)"
+                ),
+            }
+            .response();
+        }
+    };
     if let Some(rest) = path.strip_prefix("/api/2.0/mlflow-artifacts/artifacts") {
         let rest = rest.to_string();
         let query = uri.query().map(str::to_string);
@@ -462,7 +552,6 @@ pub fn router(settings: Settings) -> Router {
     let max = settings.max_body;
     Router::new()
         .fallback(handle)
-        .layer(DefaultBodyLimit::max(max))
         .layer(axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| async move {
                 match too_large(req.headers(), max) {

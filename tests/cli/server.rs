@@ -4255,3 +4255,71 @@ fn password_guessing_cannot_take_every_core() {
         401
     );
 }
+
+/// A process's peak resident memory (VmHWM), in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("VmHWM")
+}
+
+#[test]
+fn a_large_artifact_upload_is_streamed_to_disk_not_held_in_memory() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "r");
+    let before = peak_rss_kib(s.child.id());
+    let size = 200 * 1024 * 1024;
+    let body: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+    s.put_artifact(&format!("artifacts/0/{run}/artifacts/big.bin"), &body);
+    let grew = peak_rss_kib(s.child.id()).saturating_sub(before);
+    assert!(
+        grew < 64 * 1024,
+        "the server's peak memory grew by {} MiB for a 200 MiB upload",
+        grew / 1024
+    );
+    let stored = env
+        .store()
+        .join(format!("artifacts/0/{run}/artifacts/big.bin"));
+    assert_eq!(std::fs::metadata(&stored).unwrap().len(), size as u64);
+    assert!(
+        std::fs::read(&stored).unwrap() == body,
+        "the stored file differs"
+    );
+    // An upload over --max-body stops at the limit and leaves nothing behind.
+    drop(s);
+    let s = Server::start(&env, &["--max-body", "1000000"]);
+    let mut raw = std::net::TcpStream::connect(&s.addr).unwrap();
+    raw.set_read_timeout(Some(WAIT)).unwrap();
+    let target = format!("{PROXY}/artifacts/0/{run}/artifacts/chunked.bin");
+    let head = format!(
+        "PUT {target} HTTP/1.1\r\nHost: {}\r\nTransfer-Encoding: chunked\r\n\r\n",
+        s.addr
+    );
+    use std::io::Write;
+    raw.write_all(head.as_bytes()).unwrap();
+    let chunk = vec![b'x'; 100_000];
+    for _ in 0..20 {
+        let mut c = format!("{:x}\r\n", chunk.len()).into_bytes();
+        c.extend_from_slice(&chunk);
+        c.extend_from_slice(b"\r\n");
+        if raw.write_all(&c).is_err() {
+            break;
+        }
+    }
+    let _ = raw.write_all(b"0\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = raw.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    let dir = env.store().join(format!("artifacts/0/{run}/artifacts"));
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["big.bin"], "a partial upload was left");
+}
