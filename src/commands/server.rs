@@ -42,6 +42,9 @@ pub struct ServerArgs {
     /// Largest request body accepted, in bytes
     #[arg(long, default_value_t = 512 * 1024 * 1024, value_name = "BYTES")]
     max_body: usize,
+    /// Seconds to wait for the next piece of a request body before answering 408
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..), value_name = "SECONDS")]
+    body_timeout: u64,
     /// Host names clients may reach the server under, besides its IP addresses, localhost and
     /// this machine's name (`*`: any); other `Host` headers get 403
     #[arg(long, value_name = "HOST,...", value_delimiter = ',')]
@@ -87,6 +90,7 @@ fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
         auth_token,
         users,
         max_body,
+        body_timeout,
         allowed_hosts,
         cors_allowed_origins,
     } = args;
@@ -108,6 +112,7 @@ fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
         token,
         users,
         max_body,
+        body_timeout: std::time::Duration::from_secs(body_timeout),
         allowed: crate::server::Allowed {
             hosts: allowed_hosts,
             origins: cors_allowed_origins,

@@ -136,6 +136,8 @@ pub struct Settings {
     /// set.
     pub users: Option<Arc<users::Users>>,
     pub max_body: usize,
+    /// Longest wait for the next piece of a request body before answering 408.
+    pub body_timeout: std::time::Duration,
     /// Host names and origins accepted beyond the server's own.
     pub allowed: guard::Allowed,
 }
@@ -315,6 +317,7 @@ async fn stream_upload(
     rest: String,
     body: axum::body::Body,
     max: usize,
+    wait: std::time::Duration,
 ) -> Response {
     use http_body_util::BodyExt;
     const PIECE: usize = 1 << 20;
@@ -329,7 +332,9 @@ async fn stream_upload(
     let mut total = 0usize;
     let mut piece: Vec<u8> = Vec::with_capacity(PIECE);
     loop {
-        let frame = body.frame().await;
+        let Ok(frame) = tokio::time::timeout(wait, body.frame()).await else {
+            return failed(stalled(wait));
+        };
         let done = frame.is_none();
         if let Some(frame) = frame {
             let Ok(frame) = frame else {
@@ -367,6 +372,50 @@ async fn stream_upload(
         Ok(Ok(())) => json_response(StatusCode::OK, json!({})),
         Ok(Err(e)) => failed(artifacts::repo_error(e)),
         Err(_) => failed(ApiError::internal("the upload failed")),
+    }
+}
+
+/// The 408 answer to a body that stopped arriving.
+fn stalled(wait: std::time::Duration) -> ApiError {
+    ApiError {
+        status: 408,
+        code: "REQUEST_TIMEOUT",
+        message: format!(
+            "the request body stopped arriving for {} s (see --body-timeout)",
+            wait.as_secs()
+        ),
+    }
+}
+
+/// A whole request body of at most `max` bytes, each piece arriving within `wait`.
+async fn read_body(
+    body: axum::body::Body,
+    max: usize,
+    wait: std::time::Duration,
+) -> Result<Vec<u8>, ApiError> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut out = Vec::new();
+    loop {
+        let frame = tokio::time::timeout(wait, body.frame())
+            .await
+            .map_err(|_| stalled(wait))?;
+        let Some(frame) = frame else {
+            return Ok(out);
+        };
+        let frame = frame.map_err(|_| ApiError::invalid("the request body broke off"))?;
+        if let Ok(data) = frame.into_data() {
+            if out.len() + data.len() > max {
+                return Err(ApiError {
+                    status: 413,
+                    code: "RESOURCE_EXHAUSTED",
+                    message: format!(
+                        "the request body is larger than the server takes ({max} bytes; see --max-body)"
+                    ),
+                });
+            }
+            out.extend_from_slice(&data);
+        }
     }
 }
 
@@ -447,20 +496,18 @@ async fn route(
     if method == Method::PUT
         && let Some(rest) = path.strip_prefix("/api/2.0/mlflow-artifacts/artifacts")
     {
-        return stream_upload(root, rest.to_string(), body, max).await;
+        return stream_upload(
+            root,
+            rest.to_string(),
+            body,
+            max,
+            shared.settings.body_timeout,
+        )
+        .await;
     }
-    let body = match axum::body::to_bytes(body, max).await {
+    let body = match read_body(body, max, shared.settings.body_timeout).await {
         Ok(b) => b,
-        Err(_) => {
-            return ApiError {
-                status: 413,
-                code: "RESOURCE_EXHAUSTED",
-                message: format!(
-                    "the request body is larger than the server takes ({max} bytes; see --max-body)"
-                ),
-            }
-            .response();
-        }
+        Err(e) => return e.response(),
     };
     if let Some(rest) = path.strip_prefix("/api/2.0/mlflow-artifacts/artifacts") {
         let rest = rest.to_string();
@@ -628,6 +675,7 @@ impl Embedded {
             token: None,
             users: None,
             max_body: 512 * 1024 * 1024,
+            body_timeout: std::time::Duration::from_secs(60),
             allowed: Allowed::default(),
         };
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")

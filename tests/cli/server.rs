@@ -4323,3 +4323,42 @@ fn a_large_artifact_upload_is_streamed_to_disk_not_held_in_memory() {
         .collect();
     assert_eq!(names, ["big.bin"], "a partial upload was left");
 }
+
+#[test]
+fn a_body_that_stops_arriving_gets_408() {
+    use std::io::Write;
+    let env = TestEnv::new();
+    let s = Server::start(&env, &["--body-timeout", "1"]);
+    let run = s.create_run("0", "r");
+    for (method, target) in [
+        ("POST", format!("{TRACKING}/runs/log-metric")),
+        (
+            "PUT",
+            format!("{PROXY}/artifacts/0/{run}/artifacts/slow.bin"),
+        ),
+    ] {
+        let mut raw = std::net::TcpStream::connect(&s.addr).unwrap();
+        raw.set_read_timeout(Some(WAIT)).unwrap();
+        let started = Instant::now();
+        write!(
+            raw,
+            "{method} {target} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"run_id\"",
+            s.addr
+        )
+        .unwrap();
+        let mut answer = Vec::new();
+        let _ = raw.read_to_end(&mut answer);
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with("HTTP/1.1 408"), "{method}: {text}");
+        assert!(text.contains("--body-timeout"), "{text}");
+        assert!(started.elapsed() < Duration::from_secs(30));
+    }
+    let names: Vec<String> =
+        std::fs::read_dir(env.store().join(format!("artifacts/0/{run}/artifacts")))
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+    assert!(names.is_empty(), "left behind: {names:?}");
+}
