@@ -405,6 +405,65 @@ pub fn copy_out(item: &CopyItem, progress: &mut dyn FnMut(u64)) -> Result<()> {
     )
 }
 
+/// A directory being copied beside its place (see [`stage_new_dir`]).
+pub struct StagedDir {
+    stage: PathBuf,
+    dest: PathBuf,
+}
+
+impl StagedDir {
+    /// Renames the copied directory into its place.
+    pub fn finish(self) -> Result<()> {
+        fs::rename(&self.stage, &self.dest)
+            .map_err(io(format!("cannot put `{}` in place", self.dest.display())))
+    }
+
+    /// Removes what was copied.
+    pub fn abandon(&self) {
+        let _ = fs::remove_dir_all(&self.stage);
+    }
+}
+
+/// When the directory that `items` (planned by [`plan_put`] from a directory into `dest`)
+/// create does not exist yet under `root`, points them into a hidden staging directory beside
+/// it instead, to be renamed into place once every file is copied. `None` when it exists
+/// (the copy then merges into it, file by file).
+pub fn stage_new_dir(
+    root: &Path,
+    dest: &Path,
+    items: &mut [CopyItem],
+) -> Result<Option<StagedDir>> {
+    let Some(first) = items.first() else {
+        return Ok(None);
+    };
+    let Ok(inner) = first.to.strip_prefix(dest) else {
+        return Ok(None);
+    };
+    let Some(top) = inner.components().next() else {
+        return Ok(None);
+    };
+    let top = dest.join(top.as_os_str());
+    if root.join(&top).exists() || items.iter().any(|i| !i.to.starts_with(&top)) {
+        return Ok(None);
+    }
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = top.file_name().unwrap_or_default().to_string_lossy();
+    let staged = top.with_file_name(format!(
+        ".{name}.{}-{}.tmp",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    for item in items.iter_mut() {
+        let rest = item.to.strip_prefix(&top).expect("checked").to_path_buf();
+        item.to = staged.join(rest);
+    }
+    Ok(Some(StagedDir {
+        stage: root.join(&staged),
+        dest: root.join(&top),
+    }))
+}
+
 /// A file being written in pieces; dropped before [`Upload::finish`], it leaves nothing.
 pub struct Upload {
     file: fs::File,

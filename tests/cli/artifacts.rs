@@ -489,3 +489,55 @@ fn planted_directory_symlink_is_not_written_through() {
         "a refused `log artifact` created files or directories outside the artifact root"
     );
 }
+
+#[test]
+fn a_killed_directory_copy_leaves_no_directory_that_looks_complete() {
+    let (env, id) = setup();
+    // A large (sparse) last file keeps the copy busy long enough to kill it midway.
+    env.write("big/a.txt", "first");
+    let big = std::fs::File::create(env.cwd().join("big/z.bin")).unwrap();
+    big.set_len(2 << 30).unwrap();
+    let root = artifact_dir(&env, &id);
+    let mut cmd = env.command(&["log", "artifact", "big"]);
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let staging = loop {
+        let hidden = std::fs::read_dir(&root).ok().and_then(|d| {
+            d.flatten().map(|e| e.path()).find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(".big.")
+            })
+        });
+        if let Some(h) = hidden.filter(|h| h.join("a.txt").is_file()) {
+            break h;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the copy never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !root.join("big").exists(),
+        "a partial `big` stands in the run"
+    );
+    let listed = list_json(&env, &[]);
+    assert!(!listed.to_string().contains("big"), "{listed}");
+    // The next copy lands whole beside the leftover, which stays hidden.
+    std::fs::File::create(env.cwd().join("big/z.bin"))
+        .unwrap()
+        .set_len(10)
+        .unwrap();
+    env.mlf(&["log", "artifact", "big"]).ok();
+    assert_eq!(
+        list_json(&env, &["-R", "big"])["files"],
+        json!([file("big/a.txt", 5), file("big/z.bin", 10)])
+    );
+    let _ = std::fs::remove_dir_all(staging);
+}

@@ -31,15 +31,31 @@ pub fn run(ctx: &mut Ctx, args: ArtifactArgs) -> CliResult<u8> {
         )));
     }
     let repo = store.artifacts(&run)?;
-    let items = repo.plan_put(&path, &dest).map_err(artifact_error)?;
+    let mut items = repo.plan_put(&path, &dest).map_err(artifact_error)?;
+    // A new directory in a local store is copied whole beside its place, then renamed into
+    // it: an interrupted copy never leaves a partial directory that looks complete.
+    let staged = match repo.local_root() {
+        Some(root) if path.is_dir() => {
+            crate::artifacts::stage_new_dir(root, &dest, &mut items).map_err(artifact_error)?
+        }
+        _ => None,
+    };
     let total: u64 = items.iter().map(|i| i.size).sum();
     let bar = progress::bytes(&ctx.ui, total, "Copying");
     let mut done = 0u64;
     for item in &items {
         let base = done;
-        repo.put(item, &mut |n| bar.set_position(base + n))
-            .map_err(artifact_error)?;
+        let copied = repo.put(item, &mut |n| bar.set_position(base + n));
+        if let Err(e) = copied {
+            if let Some(stage) = &staged {
+                stage.abandon();
+            }
+            return Err(artifact_error(e));
+        }
         done += item.size;
+    }
+    if let Some(stage) = staged {
+        stage.finish().map_err(artifact_error)?;
     }
     bar.finish_and_clear();
     ctx.ui.status(
