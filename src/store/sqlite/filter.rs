@@ -236,6 +236,99 @@ pub fn order_by(keys: &[OrderKey], artifact_root: &str) -> (Fragment, String) {
     (joins, terms.join(", "))
 }
 
+/// A registered-model filter (`name`, `tags.K`) as SQL over `registered_models m`.
+pub(super) fn model_filter_sql(
+    e: &Expr,
+    sql: &mut String,
+    values: &mut Vec<rusqlite::types::Value>,
+) {
+    match e {
+        Expr::And(items) | Expr::Or(items) => {
+            let joiner = if matches!(e, Expr::And(_)) {
+                " AND "
+            } else {
+                " OR "
+            };
+            sql.push('(');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(joiner);
+                }
+                model_filter_sql(item, sql, values);
+            }
+            sql.push(')');
+        }
+        Expr::Not(inner) => {
+            sql.push_str("(NOT ");
+            model_filter_sql(inner, sql, values);
+            sql.push(')');
+        }
+        Expr::Clause(c) => {
+            let text = match &c.value {
+                Value::Str(s) => s.clone(),
+                _ => String::new(),
+            };
+            let test = |column: &str,
+                        sql: &mut String,
+                        values: &mut Vec<rusqlite::types::Value>| match c.op
+            {
+                Op::Eq | Op::Ne => {
+                    sql.push_str(&format!("{column} {} ?", c.op.as_str()));
+                    values.push(text.clone().into());
+                }
+                Op::Like => {
+                    sql.push_str(&format!("{column} GLOB ?"));
+                    values.push(like_to_glob(&text).into());
+                }
+                Op::ILike => {
+                    sql.push_str(&format!("{column} LIKE ?"));
+                    values.push(text.clone().into());
+                }
+                Op::In | Op::NotIn => {
+                    let Value::List(items) = &c.value else { return };
+                    let not = if c.op == Op::NotIn { "NOT " } else { "" };
+                    sql.push_str(&format!(
+                        "{column} {not}IN ({})",
+                        vec!["?"; items.len()].join(",")
+                    ));
+                    values.extend(items.iter().map(|s| s.clone().into()));
+                }
+                _ => sql.push('0'),
+            };
+            match &c.target {
+                Target::Attr(Attr::Name) => {
+                    sql.push('(');
+                    test("m.name", sql, values);
+                    sql.push(')');
+                }
+                // MLflow's client hides prompts with `tags.mlflow.prompt.is_prompt != 'true'`,
+                // where a model without the tag must match.
+                Target::Tag(key) if key == "mlflow.prompt.is_prompt" && c.op == Op::Ne => {
+                    sql.push_str("m.name NOT IN (SELECT name FROM registered_model_tags WHERE key = ? AND value = ?)");
+                    values.push(key.clone().into());
+                    values.push(text.clone().into());
+                }
+                Target::Tag(key) => {
+                    match c.op {
+                        Op::IsNull | Op::IsNotNull => {
+                            let not = if c.op == Op::IsNull { "NOT " } else { "" };
+                            sql.push_str(&format!("m.name {not}IN (SELECT name FROM registered_model_tags WHERE key = ?)"));
+                            values.push(key.clone().into());
+                        }
+                        _ => {
+                            sql.push_str("m.name IN (SELECT name FROM registered_model_tags WHERE key = ? AND ");
+                            values.push(key.clone().into());
+                            test("value", sql, values);
+                            sql.push(')');
+                        }
+                    }
+                }
+                _ => sql.push('0'),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

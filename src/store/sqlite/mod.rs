@@ -6,8 +6,10 @@
 mod experiments;
 mod extra;
 mod filter;
+mod labels;
 mod logging;
 mod registry;
+mod requests;
 mod runs;
 mod schema;
 mod synthetic;

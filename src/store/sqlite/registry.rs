@@ -6,11 +6,8 @@ use std::collections::BTreeMap;
 use rusqlite::{OptionalExtension, Row, Transaction, params, params_from_iter};
 
 use super::Store;
-use crate::registry::{
-    Alias, Event, ModelVersion, RegisteredModel, Stage, TransitionRequest, validate_alias,
-    validate_model_name,
-};
-use crate::search::{Attr, Expr, Op, Target, Value};
+use crate::registry::{Alias, ModelVersion, RegisteredModel, Stage, validate_model_name};
+use crate::search::Expr;
 use crate::store::{Error, Fix, Result};
 use crate::tracking::KeyValue;
 use crate::tracking::ids::now_ms;
@@ -73,11 +70,11 @@ fn relative_location(root: &std::path::Path, location: &str) -> String {
     }
 }
 
-fn not_found_model(name: &str) -> Error {
+pub(super) fn not_found_model(name: &str) -> Error {
     Error::NotFound(format!("no registered model named `{name}`"))
 }
 
-fn record(
+pub(super) fn record(
     tx: &Transaction,
     name: &str,
     version: Option<i64>,
@@ -94,7 +91,7 @@ fn record(
     Ok(())
 }
 
-fn model_exists(tx: &rusqlite::Connection, name: &str) -> Result<bool> {
+pub(super) fn model_exists(tx: &rusqlite::Connection, name: &str) -> Result<bool> {
     Ok(tx
         .query_row(
             "SELECT 1 FROM registered_models WHERE name = ?1",
@@ -105,7 +102,7 @@ fn model_exists(tx: &rusqlite::Connection, name: &str) -> Result<bool> {
         .is_some())
 }
 
-fn touch(tx: &Transaction, name: &str) -> Result<()> {
+pub(super) fn touch(tx: &Transaction, name: &str) -> Result<()> {
     tx.execute(
         "UPDATE registered_models SET last_updated_time = ?1 WHERE name = ?2",
         params![now_ms(), name],
@@ -114,7 +111,7 @@ fn touch(tx: &Transaction, name: &str) -> Result<()> {
 }
 
 /// The version's stage, or not-found when the version does not exist (or was deleted).
-fn version_stage(tx: &rusqlite::Connection, name: &str, version: i64) -> Result<Stage> {
+pub(super) fn version_stage(tx: &rusqlite::Connection, name: &str, version: i64) -> Result<Stage> {
     let stage: Option<String> = tx
         .query_row(
             "SELECT current_stage FROM model_versions WHERE name = ?1 AND version = ?2 AND deleted = 0",
@@ -237,7 +234,7 @@ impl Store {
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(f) = filter {
             sql.push_str(" WHERE ");
-            model_filter_sql(f, &mut sql, &mut values);
+            super::filter::model_filter_sql(f, &mut sql, &mut values);
         }
         sql.push_str(" ORDER BY name");
         let names: Vec<String> = {
@@ -421,152 +418,6 @@ impl Store {
         self.version(name, version)
     }
 
-    /// Points an alias at a version (moving it if it pointed elsewhere).
-    pub fn set_alias(
-        &mut self,
-        name: &str,
-        alias: &str,
-        version: i64,
-        act: &Act,
-    ) -> Result<Option<i64>> {
-        validate_alias(alias).map_err(Error::Invalid)?;
-        self.write(|tx| {
-            version_stage(tx, name, version)?;
-            let previous: Option<i64> = tx
-                .query_row(
-                    "SELECT version FROM registered_model_aliases WHERE name = ?1 AND alias = ?2",
-                    params![name, alias],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            tx.execute(
-                "INSERT INTO registered_model_aliases (name, alias, version) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version",
-                params![name, alias, version],
-            )?;
-            touch(tx, name)?;
-            let from = previous.map(|v| v.to_string());
-            record(
-                tx,
-                name,
-                Some(version),
-                "alias",
-                from.as_deref(),
-                Some(alias),
-                act,
-            )?;
-            Ok(previous)
-        })
-    }
-
-    /// Removes an alias.
-    pub fn delete_alias(&mut self, name: &str, alias: &str, act: &Act) -> Result<i64> {
-        self.write(|tx| {
-            if !model_exists(tx, name)? {
-                return Err(not_found_model(name));
-            }
-            let version: Option<i64> = tx
-                .query_row(
-                    "SELECT version FROM registered_model_aliases WHERE name = ?1 AND alias = ?2",
-                    params![name, alias],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let version = version
-                .ok_or_else(|| Error::NotFound(format!("model `{name}` has no alias `{alias}`")))?;
-            tx.execute(
-                "DELETE FROM registered_model_aliases WHERE name = ?1 AND alias = ?2",
-                params![name, alias],
-            )?;
-            touch(tx, name)?;
-            record(tx, name, Some(version), "unalias", Some(alias), None, act)?;
-            Ok(version)
-        })
-    }
-
-    /// The version an alias points at.
-    pub fn alias_version(&self, name: &str, alias: &str) -> Result<i64> {
-        if !model_exists(self.conn(), name)? {
-            return Err(not_found_model(name));
-        }
-        self.conn()
-            .query_row(
-                "SELECT version FROM registered_model_aliases WHERE name = ?1 AND alias = ?2",
-                params![name, alias],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| Error::NotFound(format!("model `{name}` has no alias `{alias}`")))
-    }
-
-    /// Sets the description of a model (`version` None) or of a version.
-    pub fn describe(
-        &mut self,
-        name: &str,
-        version: Option<i64>,
-        text: &str,
-        act: &Act,
-    ) -> Result<()> {
-        self.write(|tx| {
-            let now = now_ms();
-            match version {
-                None => {
-                    if tx.execute("UPDATE registered_models SET description = ?1, last_updated_time = ?2 WHERE name = ?3", params![text, now, name])? == 0 {
-                        return Err(not_found_model(name));
-                    }
-                }
-                Some(v) => {
-                    version_stage(tx, name, v)?;
-                    tx.execute(
-                        "UPDATE model_versions SET description = ?1, last_updated_time = ?2 WHERE name = ?3 AND version = ?4",
-                        params![text, now, name, v],
-                    )?;
-                }
-            }
-            record(tx, name, version, "describe", None, Some(text), act)
-        })
-    }
-
-    /// Sets (`Some(value)`) or removes (`None`) tags of a model or a version.
-    pub fn set_registry_tags(
-        &mut self,
-        name: &str,
-        version: Option<i64>,
-        tags: &[(String, Option<String>)],
-        act: &Act,
-    ) -> Result<()> {
-        self.write(|tx| {
-            match version {
-                None if !model_exists(tx, name)? => return Err(not_found_model(name)),
-                Some(v) => {
-                    version_stage(tx, name, v)?;
-                }
-                None => {}
-            }
-            for (key, value) in tags {
-                match (version, value) {
-                    (None, Some(val)) => tx.execute(
-                        "INSERT OR REPLACE INTO registered_model_tags (name, key, value) VALUES (?1, ?2, ?3)",
-                        params![name, key, val],
-                    )?,
-                    (None, None) => tx.execute("DELETE FROM registered_model_tags WHERE name = ?1 AND key = ?2", params![name, key])?,
-                    (Some(v), Some(val)) => tx.execute(
-                        "INSERT OR REPLACE INTO model_version_tags (name, version, key, value) VALUES (?1, ?2, ?3, ?4)",
-                        params![name, v, key, val],
-                    )?,
-                    (Some(v), None) => tx.execute(
-                        "DELETE FROM model_version_tags WHERE name = ?1 AND version = ?2 AND key = ?3",
-                        params![name, v, key],
-                    )?,
-                };
-                let kind = if value.is_some() { "tag" } else { "untag" };
-                let to = value.as_ref().map(|v| format!("{key}={v}")).unwrap_or_else(|| key.clone());
-                record(tx, name, version, kind, None, Some(&to), act)?;
-            }
-            touch(tx, name)
-        })
-    }
-
     /// Deletes a version: it disappears, its aliases go with it, its number is never reused.
     pub fn delete_version(&mut self, name: &str, version: i64, act: &Act) -> Result<Vec<String>> {
         self.write(|tx| {
@@ -610,318 +461,5 @@ impl Store {
             )?;
             record(tx, name, None, "delete_model", None, None, act)
         })
-    }
-
-    /// Asks for a version to enter a stage.
-    pub fn request_transition(
-        &mut self,
-        name: &str,
-        version: i64,
-        stage: Stage,
-        act: &Act,
-    ) -> Result<TransitionRequest> {
-        let id = self.write(|tx| {
-            let current = version_stage(tx, name, version)?;
-            if current == stage {
-                return Err(Error::InvalidState(format!("version {version} of `{name}` is already in {stage}")));
-            }
-            let open: Option<(i64, String)> = tx
-                .query_row(
-                    "SELECT id, status FROM transition_requests WHERE name = ?1 AND version = ?2 AND to_stage = ?3
-                     AND status IN ('pending', 'approved')",
-                    params![name, version, stage.as_str()],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            if let Some((id, status)) = open {
-                return Err(Error::AlreadyExists(format!(
-                    "request #{id} to move version {version} of `{name}` to {stage} is already {status}"
-                )));
-            }
-            tx.execute(
-                "INSERT INTO transition_requests (name, version, to_stage, status, requested_by, requested_at, comment)
-                 VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6)",
-                params![name, version, stage.as_str(), act.actor, now_ms(), act.comment.unwrap_or("")],
-            )?;
-            let id = tx.last_insert_rowid();
-            record(tx, name, Some(version), "request", Some(current.as_str()), Some(stage.as_str()), act)?;
-            Ok(id)
-        })?;
-        self.request(id)
-    }
-
-    /// Approves or rejects a pending request.
-    pub fn decide_request(
-        &mut self,
-        id: i64,
-        approve: bool,
-        allow_self: bool,
-        act: &Act,
-    ) -> Result<TransitionRequest> {
-        self.write(|tx| {
-            let req = request_by_id(tx, id)?;
-            if req.status != "pending" {
-                return Err(Error::InvalidState(format!("request #{id} is {}, not pending", req.status)));
-            }
-            if !allow_self && req.requested_by.trim().eq_ignore_ascii_case(act.actor.trim()) {
-                return Err(Error::Refused(format!(
-                    "request #{id} was made by `{}`: someone else must decide it (or set `allow_self_approval = true` under [registry] in .mlf/config.toml)",
-                    req.requested_by
-                )));
-            }
-            let status = if approve { "approved" } else { "rejected" };
-            tx.execute(
-                "UPDATE transition_requests SET status = ?1, decided_by = ?2, decided_at = ?3, decision_comment = ?4 WHERE id = ?5",
-                params![status, act.actor, now_ms(), act.comment, id],
-            )?;
-            let version: i64 = req.version.parse().unwrap_or(0);
-            let kind = if approve { "approve" } else { "reject" };
-            record(tx, &req.name, Some(version), kind, None, Some(&req.to_stage), act)
-        })?;
-        self.request(id)
-    }
-
-    /// One request.
-    pub fn request(&self, id: i64) -> Result<TransitionRequest> {
-        request_by_id(self.conn(), id)
-    }
-
-    /// Requests, newest first: of one model (or all), pending only unless `all`.
-    pub fn requests(&self, name: Option<&str>, all: bool) -> Result<Vec<TransitionRequest>> {
-        let status = if all { "1" } else { "status = 'pending'" };
-        let mut stmt = self.conn().prepare(&format!(
-            "SELECT {REQUEST_COLUMNS} FROM transition_requests WHERE (?1 IS NULL OR name = ?1) AND {status} ORDER BY id DESC"
-        ))?;
-        let rows = stmt.query_map([name], request_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// The pending request for a version (and stage, when several are pending).
-    pub fn pending_request_for(
-        &self,
-        name: &str,
-        version: i64,
-        stage: Option<Stage>,
-    ) -> Result<i64> {
-        let mut stmt = self.conn().prepare(
-            "SELECT id, to_stage FROM transition_requests WHERE name = ?1 AND version = ?2 AND status = 'pending' ORDER BY id",
-        )?;
-        let found: Vec<(i64, String)> = stmt
-            .query_map(params![name, version], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let found: Vec<_> = found
-            .into_iter()
-            .filter(|(_, s)| stage.is_none_or(|st| st.as_str() == s))
-            .collect();
-        match found.as_slice() {
-            [(id, _)] => Ok(*id),
-            [] => Err(Error::NotFound(format!(
-                "no pending request for version {version} of `{name}`"
-            ))),
-            many => Err(Error::Invalid(format!(
-                "version {version} of `{name}` has pending requests to {}: say which with --to",
-                many.iter()
-                    .map(|(_, s)| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            ))),
-        }
-    }
-
-    /// The history of a model, oldest first (it outlives the model's deletion).
-    pub fn registry_history(&self, name: &str) -> Result<Vec<Event>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT id, name, version, kind, from_value, to_value, actor, time, comment FROM registry_events
-             WHERE name = ?1 ORDER BY time, id",
-        )?;
-        let events: Vec<Event> = stmt
-            .query_map([name], |r| {
-                Ok(Event {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    version: r.get::<_, Option<i64>>(2)?.map(|v| v.to_string()),
-                    kind: r.get(3)?,
-                    from: r.get(4)?,
-                    to: r.get(5)?,
-                    actor: r.get(6)?,
-                    timestamp: r.get(7)?,
-                    comment: r.get(8)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        if events.is_empty() && !model_exists(self.conn(), name)? {
-            return Err(not_found_model(name));
-        }
-        Ok(events)
-    }
-
-    /// Which versions were in each stage, and where each alias pointed, at time `at`.
-    pub fn registry_at(&self, name: &str, at: i64) -> Result<Snapshot> {
-        let events = self.registry_history(name)?;
-        let mut stages: BTreeMap<i64, String> = BTreeMap::new();
-        let mut aliases: BTreeMap<String, String> = BTreeMap::new();
-        let mut existed = false;
-        for e in events.iter().filter(|e| e.timestamp <= at) {
-            let version = e.version.as_deref().and_then(|v| v.parse::<i64>().ok());
-            match (e.kind.as_str(), version) {
-                ("create_model", _) => existed = true,
-                ("register", Some(v)) => {
-                    existed = true;
-                    stages.insert(v, "None".into());
-                }
-                ("stage", Some(v)) => {
-                    stages.insert(v, e.to.clone().unwrap_or_default());
-                }
-                ("delete_version", Some(v)) => {
-                    stages.remove(&v);
-                }
-                ("alias", Some(v)) => {
-                    aliases.insert(e.to.clone().unwrap_or_default(), v.to_string());
-                }
-                ("unalias", _) => {
-                    aliases.remove(e.from.as_deref().unwrap_or_default());
-                }
-                ("delete_model", _) => {
-                    existed = false;
-                    stages.clear();
-                    aliases.clear();
-                }
-                _ => {}
-            }
-        }
-        if !existed {
-            return Err(Error::NotFound(format!(
-                "registered model `{name}` did not exist at that time"
-            )));
-        }
-        let mut by_stage: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (v, s) in stages.iter().rev() {
-            by_stage.entry(s.clone()).or_default().push(v.to_string());
-        }
-        Ok(Snapshot {
-            name: name.to_string(),
-            at,
-            stages: by_stage,
-            aliases,
-        })
-    }
-}
-
-const REQUEST_COLUMNS: &str = "id, name, version, to_stage, status, requested_by, requested_at, comment, \
-    decided_by, decided_at, decision_comment";
-
-fn request_from_row(r: &Row) -> rusqlite::Result<TransitionRequest> {
-    Ok(TransitionRequest {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        version: r.get::<_, i64>(2)?.to_string(),
-        to_stage: r.get(3)?,
-        status: r.get(4)?,
-        requested_by: r.get(5)?,
-        requested_at: r.get(6)?,
-        comment: r.get(7)?,
-        decided_by: r.get(8)?,
-        decided_at: r.get(9)?,
-        decision_comment: r.get(10)?,
-    })
-}
-
-fn request_by_id(conn: &rusqlite::Connection, id: i64) -> Result<TransitionRequest> {
-    conn.query_row(
-        &format!("SELECT {REQUEST_COLUMNS} FROM transition_requests WHERE id = ?1"),
-        [id],
-        request_from_row,
-    )
-    .optional()?
-    .ok_or_else(|| Error::NotFound(format!("no transition request #{id}")))
-}
-
-/// A registered-model filter (`name`, `tags.K`) as SQL over `registered_models m`.
-fn model_filter_sql(e: &Expr, sql: &mut String, values: &mut Vec<rusqlite::types::Value>) {
-    use super::filter::like_to_glob;
-    match e {
-        Expr::And(items) | Expr::Or(items) => {
-            let joiner = if matches!(e, Expr::And(_)) {
-                " AND "
-            } else {
-                " OR "
-            };
-            sql.push('(');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    sql.push_str(joiner);
-                }
-                model_filter_sql(item, sql, values);
-            }
-            sql.push(')');
-        }
-        Expr::Not(inner) => {
-            sql.push_str("(NOT ");
-            model_filter_sql(inner, sql, values);
-            sql.push(')');
-        }
-        Expr::Clause(c) => {
-            let text = match &c.value {
-                Value::Str(s) => s.clone(),
-                _ => String::new(),
-            };
-            let test = |column: &str,
-                        sql: &mut String,
-                        values: &mut Vec<rusqlite::types::Value>| match c.op
-            {
-                Op::Eq | Op::Ne => {
-                    sql.push_str(&format!("{column} {} ?", c.op.as_str()));
-                    values.push(text.clone().into());
-                }
-                Op::Like => {
-                    sql.push_str(&format!("{column} GLOB ?"));
-                    values.push(like_to_glob(&text).into());
-                }
-                Op::ILike => {
-                    sql.push_str(&format!("{column} LIKE ?"));
-                    values.push(text.clone().into());
-                }
-                Op::In | Op::NotIn => {
-                    let Value::List(items) = &c.value else { return };
-                    let not = if c.op == Op::NotIn { "NOT " } else { "" };
-                    sql.push_str(&format!(
-                        "{column} {not}IN ({})",
-                        vec!["?"; items.len()].join(",")
-                    ));
-                    values.extend(items.iter().map(|s| s.clone().into()));
-                }
-                _ => sql.push('0'),
-            };
-            match &c.target {
-                Target::Attr(Attr::Name) => {
-                    sql.push('(');
-                    test("m.name", sql, values);
-                    sql.push(')');
-                }
-                // MLflow's client hides prompts with `tags.mlflow.prompt.is_prompt != 'true'`,
-                // where a model without the tag must match.
-                Target::Tag(key) if key == "mlflow.prompt.is_prompt" && c.op == Op::Ne => {
-                    sql.push_str("m.name NOT IN (SELECT name FROM registered_model_tags WHERE key = ? AND value = ?)");
-                    values.push(key.clone().into());
-                    values.push(text.clone().into());
-                }
-                Target::Tag(key) => {
-                    match c.op {
-                        Op::IsNull | Op::IsNotNull => {
-                            let not = if c.op == Op::IsNull { "NOT " } else { "" };
-                            sql.push_str(&format!("m.name {not}IN (SELECT name FROM registered_model_tags WHERE key = ?)"));
-                            values.push(key.clone().into());
-                        }
-                        _ => {
-                            sql.push_str("m.name IN (SELECT name FROM registered_model_tags WHERE key = ? AND ");
-                            values.push(key.clone().into());
-                            test("value", sql, values);
-                            sql.push(')');
-                        }
-                    }
-                }
-                _ => sql.push('0'),
-            }
-        }
     }
 }

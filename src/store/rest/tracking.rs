@@ -1,0 +1,416 @@
+//! Experiments, runs, metrics and artifacts over MLflow's REST API.
+
+use super::*;
+use crate::store::TrackingStore;
+
+impl TrackingStore for RestStore {
+    fn location(&self) -> String {
+        self.client.base().to_string()
+    }
+    fn local(&self) -> Option<&Store> {
+        None
+    }
+    fn local_mut(&mut self) -> Option<&mut Store> {
+        None
+    }
+    fn truncates(&self) -> bool {
+        self.truncate
+    }
+
+    fn create_experiment(
+        &mut self,
+        name: &str,
+        artifact_location: Option<&str>,
+    ) -> Result<Experiment> {
+        let mut body = json!({ "name": name });
+        if let Some(loc) = artifact_location {
+            body["artifact_location"] = json!(loc);
+        }
+        let v = self.client.post("experiments/create", &body)?;
+        self.experiment(&text(&v["experiment_id"]))
+    }
+
+    fn experiment(&self, id: &str) -> Result<Experiment> {
+        let v = self
+            .client
+            .get("experiments/get", &[("experiment_id", id)])?;
+        experiment(&v["experiment"])
+    }
+
+    /// An exact name wins, then an id (as in the local store).
+    fn find_experiment(&self, spec: &str) -> Result<Option<Experiment>> {
+        if spec.is_empty() {
+            return Ok(None);
+        }
+        match self
+            .client
+            .get("experiments/get-by-name", &[("experiment_name", spec)])
+        {
+            Ok(v) => return Ok(Some(experiment(&v["experiment"])?)),
+            Err(Error::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+        if spec.bytes().all(|b| b.is_ascii_digit()) {
+            match self.experiment(spec) {
+                Ok(e) => return Ok(Some(e)),
+                Err(Error::NotFound(_) | Error::Invalid(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+
+    fn list_experiments(&self, view: ViewType) -> Result<Vec<Experiment>> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut body = json!({ "max_results": 1000, "view_type": view_name(view) });
+            if let Some(t) = &token {
+                body["page_token"] = json!(t);
+            }
+            let v = self.client.post("experiments/search", &body)?;
+            if let Some(a) = v["experiments"].as_array() {
+                for e in a {
+                    out.push(experiment(e)?);
+                }
+            }
+            token = v["next_page_token"]
+                .as_str()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        out.sort_by_key(|e| e.experiment_id.parse::<i64>().unwrap_or(i64::MAX));
+        Ok(out)
+    }
+
+    fn rename_experiment(&mut self, id: &str, new_name: &str) -> Result<()> {
+        self.client.post(
+            "experiments/update",
+            &json!({"experiment_id": id, "new_name": new_name}),
+        )?;
+        Ok(())
+    }
+
+    fn delete_experiment(&mut self, id: &str) -> Result<()> {
+        self.client
+            .post("experiments/delete", &json!({"experiment_id": id}))?;
+        Ok(())
+    }
+
+    fn restore_experiment(&mut self, id: &str) -> Result<()> {
+        self.client
+            .post("experiments/restore", &json!({"experiment_id": id}))?;
+        Ok(())
+    }
+
+    fn create_run(&mut self, new: NewRun) -> Result<Run> {
+        if new.make_active
+            && let Some(active) = self.active_run()?
+            && let Ok(r) = self.run(&active)
+            && r.info.status == RunStatus::Running
+            && r.info.lifecycle_stage == LifecycleStage::Active
+        {
+            return Err(Error::InvalidState(format!(
+                "run {} ({}) is still active",
+                r.info.run_name,
+                &active[..8.min(active.len())]
+            ))
+            .with_fix(Fix::EndActiveRun));
+        }
+        let mut body = json!({
+            "experiment_id": new.experiment_id,
+            "user_id": new.user,
+            "start_time": new.start_time.unwrap_or_else(crate::tracking::ids::now_ms),
+            "tags": kv_json(&new.tags),
+        });
+        if let Some(name) = &new.name {
+            body["run_name"] = json!(name);
+        }
+        let v = self.client.post("runs/create", &body)?;
+        let id = text(&v["run"]["info"]["run_id"]);
+        if !new.params.is_empty() {
+            self.log_batch(
+                &id,
+                LogBatch {
+                    params: new.params.clone(),
+                    ..Default::default()
+                },
+            )?;
+        }
+        if new.make_active {
+            self.set_active_run(Some(&id))?;
+        }
+        self.run(&id)
+    }
+
+    fn run(&self, id: &str) -> Result<Run> {
+        let v = self.client.get("runs/get", &[("run_id", id)])?;
+        run(&v["run"])
+    }
+
+    fn search_runs(&self, q: &RunQuery) -> Result<RunPage> {
+        if q.max_results == Some(0) {
+            return Err(Error::Invalid("max_results must be 1 or more".into()));
+        }
+        let ids = if q.experiment_ids.is_empty() {
+            let view = if q.view == ViewType::ActiveOnly {
+                ViewType::ActiveOnly
+            } else {
+                ViewType::All
+            };
+            self.all_experiment_ids(view)?
+        } else {
+            q.experiment_ids.clone()
+        };
+        if ids.is_empty() {
+            return Ok(RunPage {
+                runs: Vec::new(),
+                next_page_token: None,
+            });
+        }
+        let filter = q
+            .filter
+            .as_ref()
+            .map(Expr::to_filter_string)
+            .unwrap_or_default();
+        let order: Vec<String> = q.order_by.iter().map(|k| k.to_order_string()).collect();
+        match q.max_results {
+            Some(n) => {
+                let (runs, next) =
+                    self.search_page(&ids, &filter, q.view, &order, n, q.page_token.as_deref())?;
+                Ok(RunPage {
+                    runs,
+                    next_page_token: next,
+                })
+            }
+            None => {
+                let mut runs = Vec::new();
+                let mut token = q.page_token.clone();
+                loop {
+                    let (page, next) = self.search_page(
+                        &ids,
+                        &filter,
+                        q.view,
+                        &order,
+                        SEARCH_PAGE,
+                        token.as_deref(),
+                    )?;
+                    runs.extend(page);
+                    token = next;
+                    if token.is_none() {
+                        break;
+                    }
+                }
+                Ok(RunPage {
+                    runs,
+                    next_page_token: None,
+                })
+            }
+        }
+    }
+
+    fn resolve_run(&self, spec: &str, experiment: Option<&str>) -> Result<String> {
+        let spec = spec.trim();
+        if spec.is_empty() {
+            return Err(Error::Invalid(
+                "run is empty: give a run id, id prefix or name".into(),
+            ));
+        }
+        let lowered = spec.to_ascii_lowercase();
+        if crate::tracking::ids::is_run_id(&lowered) {
+            match self.run(&lowered) {
+                Ok(r) => return Ok(r.info.run_id),
+                Err(Error::NotFound(_) | Error::Invalid(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        // An id prefix is looked for in every experiment; `experiment` narrows names only (as
+        // in the local store).
+        let all = self.all_experiment_ids(ViewType::All)?;
+        if all.is_empty() {
+            return Err(Error::NotFound(format!(
+                "no run matches `{spec}` (by id, id prefix or name)"
+            )));
+        }
+        let named = match experiment {
+            Some(e) => vec![e.to_string()],
+            None => all.clone(),
+        };
+        let mut candidates: Vec<(String, String)> = Vec::new();
+        let is_hex =
+            spec.len() >= 4 && spec.len() < 32 && spec.bytes().all(|b| b.is_ascii_hexdigit());
+        if is_hex {
+            let mut token: Option<String> = None;
+            let mut seen = 0;
+            loop {
+                let (page, next) =
+                    self.search_page(&all, "", ViewType::All, &[], SEARCH_PAGE, token.as_deref())?;
+                seen += page.len();
+                for r in page {
+                    if r.info.run_id.starts_with(&lowered) {
+                        candidates.push((r.info.run_id, r.info.run_name));
+                    }
+                }
+                token = next;
+                if token.is_none() || seen >= PREFIX_SCAN {
+                    break;
+                }
+            }
+        }
+        let filter = format!("attributes.run_name = {}", crate::search::string_text(spec));
+        if let Ok((page, _)) = self.search_page(&named, &filter, ViewType::All, &[], 10, None) {
+            for r in page {
+                let pair = (r.info.run_id, r.info.run_name);
+                if !candidates.contains(&pair) {
+                    candidates.push(pair);
+                }
+            }
+        }
+        crate::store::pick_run(spec, candidates)
+    }
+
+    fn update_run(&mut self, id: &str, status: RunStatus, end_time: Option<i64>) -> Result<()> {
+        let mut body = json!({"run_id": id, "run_uuid": id, "status": status.as_str()});
+        if let Some(t) = end_time {
+            body["end_time"] = json!(t);
+        }
+        self.client.post("runs/update", &body)?;
+        Ok(())
+    }
+
+    fn delete_runs(&mut self, ids: &[String]) -> Result<()> {
+        self.check_runs_can_become(ids, LifecycleStage::Deleted)?;
+        for id in ids {
+            self.client.post("runs/delete", &json!({"run_id": id}))?;
+        }
+        Ok(())
+    }
+
+    fn restore_runs(&mut self, ids: &[String]) -> Result<()> {
+        self.check_runs_can_become(ids, LifecycleStage::Active)?;
+        for id in ids {
+            self.client.post("runs/restore", &json!({"run_id": id}))?;
+        }
+        Ok(())
+    }
+
+    fn metric_history(&self, id: &str, key: &str) -> Result<Vec<Metric>> {
+        let query = [
+            ("run_id", id),
+            ("metric_key", key),
+            ("max_results", "25000"),
+        ];
+        let mut out: Vec<Metric> = self
+            .get_all("metrics/get-history", &query, "metrics")?
+            .iter()
+            .map(metric)
+            .collect::<Result<_>>()?;
+        out.sort_by_key(|m| (m.step, m.timestamp));
+        Ok(out)
+    }
+
+    fn log_batch(&mut self, id: &str, batch: LogBatch) -> Result<LogOutcome> {
+        let (batch, outcome) = batch.validated(self.truncate)?;
+        let mut params = batch.params.chunks(MAX_BATCH_PARAMS_AND_TAGS);
+        let mut tags = batch.tags.chunks(MAX_BATCH_PARAMS_AND_TAGS);
+        let send = |req: LogBatchRequest| {
+            let body = serde_json::to_value(&req).map_err(|e| Error::Remote(e.to_string()))?;
+            self.client.post("runs/log-batch", &body)
+        };
+        loop {
+            let (p, t) = (params.next(), tags.next());
+            if p.is_none() && t.is_none() {
+                break;
+            }
+            send(LogBatchRequest {
+                run_id: id.to_string(),
+                metrics: Vec::new(),
+                params: p.unwrap_or_default().to_vec(),
+                tags: t.unwrap_or_default().to_vec(),
+            })?;
+        }
+        for chunk in batch.metrics.chunks(MAX_BATCH_METRICS) {
+            send(LogBatchRequest {
+                run_id: id.to_string(),
+                metrics: chunk.iter().map(Into::into).collect(),
+                params: Vec::new(),
+                tags: Vec::new(),
+            })?;
+        }
+        Ok(outcome)
+    }
+
+    fn run_counts(&self) -> Result<Option<HashMap<String, usize>>> {
+        Ok(None)
+    }
+
+    fn recent_runs(&self, limit: usize) -> Result<Vec<(String, String)>> {
+        let page = self.search_runs(&RunQuery {
+            max_results: Some(limit.min(SEARCH_PAGE)),
+            ..Default::default()
+        })?;
+        Ok(page
+            .runs
+            .into_iter()
+            .map(|r| (r.info.run_id, r.info.run_name))
+            .collect())
+    }
+
+    /// The keys of the newest runs (a server cannot list keys in use).
+    fn keys_in_use(&self, kind: &str) -> Result<Vec<String>> {
+        let page = self.search_runs(&RunQuery {
+            max_results: Some(100),
+            ..Default::default()
+        })?;
+        let mut keys: Vec<String> = page
+            .runs
+            .iter()
+            .flat_map(|r| match kind {
+                "metrics" => r.data.metrics.iter().map(|m| m.key.clone()).collect(),
+                "params" => r.data.params.iter().map(|p| p.key.clone()).collect(),
+                "tags" => r.data.tags.iter().map(|t| t.key.clone()).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        Ok(keys)
+    }
+
+    fn active_run(&self) -> Result<Option<String>> {
+        match std::fs::read_to_string(self.state_file()) {
+            Ok(s) if !s.trim().is_empty() => Ok(Some(s.trim().to_string())),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::Io(
+                format!("cannot read `{}`", self.state_file().display()),
+                e,
+            )),
+        }
+    }
+
+    fn set_active_run(&mut self, id: Option<&str>) -> Result<()> {
+        let file = self.state_file();
+        let io = |e| Error::Io(format!("cannot write `{}`", file.display()), e);
+        match id {
+            Some(id) => {
+                std::fs::create_dir_all(&self.state_dir).map_err(io)?;
+                let tmp = file.with_extension(format!("{}.tmp", std::process::id()));
+                std::fs::write(&tmp, id).map_err(io)?;
+                std::fs::rename(&tmp, &file).map_err(io)
+            }
+            None => match std::fs::remove_file(&file) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(io(e)),
+            },
+        }
+    }
+
+    fn artifacts(&self, run: &Run) -> Result<Repo> {
+        self.repo_for(&run.info.artifact_uri)
+    }
+}
