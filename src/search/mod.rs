@@ -18,6 +18,7 @@
 
 use std::fmt;
 
+mod check;
 mod parser;
 
 use parser::{Grammar, Parser};

@@ -12,6 +12,11 @@
 
 mod artifacts;
 mod auth;
+mod body;
+mod params;
+
+use params::query_params;
+pub(crate) use params::{form_urlencoded, percent_decode};
 mod guard;
 mod routes;
 pub mod users;
@@ -25,7 +30,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::store::{self, Store};
 
@@ -171,126 +176,6 @@ pub(crate) fn with_store<T>(
     })
 }
 
-/// The request's parameters: the query string for GET, the JSON body otherwise.
-fn params(
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> ApiResult<Map<String, Value>> {
-    // As MLflow: GET reads the query string; every other method reads only its JSON body, so a
-    // form on another site cannot pass parameters in the URL.
-    if *method == Method::GET {
-        let out = query_params(uri.query().unwrap_or(""));
-        if !out.is_empty() || body.is_empty() {
-            return Ok(out);
-        }
-    }
-    if body.is_empty() {
-        return Ok(Map::new());
-    }
-    if *method != Method::GET {
-        let ct = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !ct
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .eq_ignore_ascii_case("application/json")
-        {
-            return Err(ApiError::invalid(format!(
-                "Content-Type must be one of ['application/json'], got '{ct}'"
-            )));
-        }
-    }
-    let mut value: Value = serde_json::from_slice(body).map_err(|e| ApiError {
-        status: 400,
-        code: "MALFORMED_REQUEST",
-        message: format!("invalid JSON body: {e}"),
-    })?;
-    // A JSON string holding JSON: decode it once more, as MLflow does.
-    if let Value::String(s) = &value {
-        value = serde_json::from_str(s).map_err(|e| ApiError {
-            status: 400,
-            code: "MALFORMED_REQUEST",
-            message: format!("invalid JSON body: {e}"),
-        })?;
-    }
-    match value {
-        Value::Object(m) => Ok(m),
-        _ => Err(ApiError {
-            status: 400,
-            code: "MALFORMED_REQUEST",
-            message: "the request body must be a JSON object".into(),
-        }),
-    }
-}
-
-/// A query string's parameters: a repeated key, or a list field, becomes an array.
-fn query_params(query: &str) -> Map<String, Value> {
-    const LISTS: [&str; 5] = [
-        "experiment_ids",
-        "run_ids",
-        "stages",
-        "order_by",
-        "run_id_list",
-    ];
-    let mut out = Map::new();
-    for (k, v) in form_urlencoded(query) {
-        match out.get_mut(&k) {
-            Some(Value::Array(a)) => a.push(Value::String(v)),
-            Some(existing) => {
-                let first = existing.take();
-                *existing = Value::Array(vec![first, Value::String(v)]);
-            }
-            None if LISTS.contains(&k.as_str()) => {
-                out.insert(k, Value::Array(vec![Value::String(v)]));
-            }
-            None => {
-                out.insert(k, Value::String(v));
-            }
-        }
-    }
-    out
-}
-
-/// Decodes `a=1&b=x%20y` (each value decoded exactly once).
-pub(crate) fn form_urlencoded(q: &str) -> Vec<(String, String)> {
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-pub(crate) fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(a), Some(b)) => {
-                    out.push(a * 16 + b);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 async fn handle(
     State(shared): State<Arc<Shared>>,
     method: Method,
@@ -307,116 +192,6 @@ async fn handle(
     );
     h.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
     response
-}
-
-/// Writes a proxied artifact from the request body as it arrives, never holding more than a
-/// megabyte of it: the path is checked first, the bytes go to a temporary file of their own,
-/// and the file is renamed into place only when the whole body arrived within `max` bytes.
-async fn stream_upload(
-    root: PathBuf,
-    rest: String,
-    body: axum::body::Body,
-    max: usize,
-    wait: std::time::Duration,
-) -> Response {
-    use http_body_util::BodyExt;
-    const PIECE: usize = 1 << 20;
-    let failed = |e: ApiError| e.response();
-    let begun = tokio::task::spawn_blocking(move || artifacts::begin_upload(&root, &rest)).await;
-    let mut upload = match begun {
-        Ok(Ok(u)) => u,
-        Ok(Err(e)) => return failed(e),
-        Err(_) => return failed(ApiError::internal("the upload failed")),
-    };
-    let mut body = body;
-    let mut total = 0usize;
-    let mut piece: Vec<u8> = Vec::with_capacity(PIECE);
-    loop {
-        let Ok(frame) = tokio::time::timeout(wait, body.frame()).await else {
-            return failed(stalled(wait));
-        };
-        let done = frame.is_none();
-        if let Some(frame) = frame {
-            let Ok(frame) = frame else {
-                return failed(ApiError::invalid("the upload broke off before its end"));
-            };
-            if let Ok(data) = frame.into_data() {
-                total += data.len();
-                if total > max {
-                    return failed(ApiError {
-                        status: 413,
-                        code: "RESOURCE_EXHAUSTED",
-                        message: format!(
-                            "the request body is larger than the server takes ({max} bytes; see --max-body)"
-                        ),
-                    });
-                }
-                piece.extend_from_slice(&data);
-            }
-        }
-        if piece.len() >= PIECE || (done && !piece.is_empty()) {
-            let chunk = std::mem::replace(&mut piece, Vec::with_capacity(PIECE));
-            let written =
-                tokio::task::spawn_blocking(move || upload.write(&chunk).map(|_| upload)).await;
-            upload = match written {
-                Ok(Ok(u)) => u,
-                Ok(Err(e)) => return failed(artifacts::repo_error(e)),
-                Err(_) => return failed(ApiError::internal("the upload failed")),
-            };
-        }
-        if done {
-            break;
-        }
-    }
-    match tokio::task::spawn_blocking(move || upload.finish()).await {
-        Ok(Ok(())) => json_response(StatusCode::OK, json!({})),
-        Ok(Err(e)) => failed(artifacts::repo_error(e)),
-        Err(_) => failed(ApiError::internal("the upload failed")),
-    }
-}
-
-/// The 408 answer to a body that stopped arriving.
-fn stalled(wait: std::time::Duration) -> ApiError {
-    ApiError {
-        status: 408,
-        code: "REQUEST_TIMEOUT",
-        message: format!(
-            "the request body stopped arriving for {} s (see --body-timeout)",
-            wait.as_secs()
-        ),
-    }
-}
-
-/// A whole request body of at most `max` bytes, each piece arriving within `wait`.
-async fn read_body(
-    body: axum::body::Body,
-    max: usize,
-    wait: std::time::Duration,
-) -> Result<Vec<u8>, ApiError> {
-    use http_body_util::BodyExt;
-    let mut body = body;
-    let mut out = Vec::new();
-    loop {
-        let frame = tokio::time::timeout(wait, body.frame())
-            .await
-            .map_err(|_| stalled(wait))?;
-        let Some(frame) = frame else {
-            return Ok(out);
-        };
-        let frame = frame.map_err(|_| ApiError::invalid("the request body broke off"))?;
-        if let Ok(data) = frame.into_data() {
-            if out.len() + data.len() > max {
-                return Err(ApiError {
-                    status: 413,
-                    code: "RESOURCE_EXHAUSTED",
-                    message: format!(
-                        "the request body is larger than the server takes ({max} bytes; see --max-body)"
-                    ),
-                });
-            }
-            out.extend_from_slice(&data);
-        }
-    }
 }
 
 /// Runs a request's work as its own task, so that a panic in it answers 500 and the server
@@ -496,7 +271,7 @@ async fn route(
     if method == Method::PUT
         && let Some(rest) = path.strip_prefix("/api/2.0/mlflow-artifacts/artifacts")
     {
-        return stream_upload(
+        return body::stream_upload(
             root,
             rest.to_string(),
             body,
@@ -505,7 +280,7 @@ async fn route(
         )
         .await;
     }
-    let body = match read_body(body, max, shared.settings.body_timeout).await {
+    let body = match body::read_body(body, max, shared.settings.body_timeout).await {
         Ok(b) => b,
         Err(e) => return e.response(),
     };
@@ -568,7 +343,7 @@ async fn route(
         }
         .response();
     };
-    let params = match params(&method, &uri, &headers, &body) {
+    let params = match params::params(&method, &uri, &headers, &body) {
         Ok(p) => p,
         Err(e) => return e.response(),
     };
@@ -601,39 +376,13 @@ pub fn router(settings: Settings) -> Router {
         .fallback(handle)
         .layer(axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| async move {
-                match too_large(req.headers(), max) {
+                match body::too_large(req.headers(), max) {
                     Some(refusal) => refusal,
                     None => next.run(req).await,
                 }
             },
         ))
         .with_state(Arc::new(Shared { settings }))
-}
-
-/// A body announced larger than `max` is refused before it is read (413, and the connection
-/// closed), so a client cannot make the server wait for, or buffer, what it will not take.
-fn too_large(headers: &HeaderMap, max: usize) -> Option<Response> {
-    let length: u64 = headers
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    if length <= max as u64 {
-        return None;
-    }
-    let mut r = ApiError {
-        status: 413,
-        code: "RESOURCE_EXHAUSTED",
-        message: format!(
-            "the request body of {length} bytes is larger than the server takes ({max} bytes; see --max-body)"
-        ),
-    }
-    .response();
-    r.headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    Some(r)
 }
 
 /// Serves the API on `addr` until `stop` resolves; `ready` is told the bound address.

@@ -157,3 +157,18 @@ fn sql_lives_in_the_sqlite_store_only() {
         "rusqlite used outside src/store/sqlite/: {bad:?}"
     );
 }
+
+#[test]
+fn no_source_file_is_over_600_lines() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let n = std::fs::read_to_string(f).unwrap().lines().count();
+            (n > 600).then(|| format!("{} ({n} lines)", f.strip_prefix(&src).unwrap().display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split these files: {long:?}");
+}

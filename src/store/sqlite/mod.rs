@@ -6,6 +6,7 @@
 mod experiments;
 mod extra;
 mod filter;
+mod history;
 mod labels;
 mod logging;
 mod registry;

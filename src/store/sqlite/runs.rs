@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 
 use super::Store;
+use super::history::metric_from;
 use crate::search::{Expr, OrderKey};
 use crate::store::{Error, Fix, Result};
 use crate::tracking::ids::{new_run_id, new_run_name, now_ms};
 use crate::tracking::validation::validate_run_name;
 use crate::tracking::{
-    KeyValue, LifecycleStage, Metric, Owner, Run, RunData, RunInfo, RunStatus, ViewType, tags,
+    KeyValue, LifecycleStage, Owner, Run, RunData, RunInfo, RunStatus, ViewType, tags,
 };
 
 /// What a new run starts with.
@@ -490,17 +491,6 @@ impl Store {
         })
     }
 
-    /// The whole history of one metric of a run, by step then timestamp.
-    pub fn metric_history(&self, uuid: &str, key: &str) -> Result<Vec<Metric>> {
-        let (pk, _) = Store::run_key(self.conn(), uuid)?;
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT key, value, timestamp, step, is_nan FROM metrics
-             WHERE run_id = ?1 AND key = ?2 ORDER BY step, timestamp",
-        )?;
-        let rows = stmt.query_map(params![pk, key], |r| metric_from(r, 0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// The newest active runs: (id, name), for completion.
     pub fn recent_runs(&self, limit: usize) -> Result<Vec<(String, String)>> {
         let mut stmt = self.conn().prepare_cached(
@@ -547,78 +537,6 @@ impl Store {
         )
     }
 
-    /// Some points of a metric of a run, optionally only those with a step in `steps`
-    /// (inclusive), ordered by step, timestamp, value (a NaN as 0), then NaN last. `pick` is
-    /// given how many points there are and answers the positions to keep, in ascending
-    /// order. An unknown run has no points. One statement, so the count and the points agree.
-    pub fn metric_points_at(
-        &self,
-        uuid: &str,
-        key: &str,
-        steps: Option<(i64, i64)>,
-        pick: impl FnOnce(usize) -> Vec<usize>,
-    ) -> Result<Vec<Metric>> {
-        let (low, high) = steps.unzip();
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT m.key, m.value, m.timestamp, m.step, m.is_nan, COUNT(*) OVER ()
-             FROM metrics m JOIN runs r ON r.id = m.run_id
-             WHERE r.run_uuid = ?1 AND m.key = ?2
-               AND (?3 IS NULL OR m.step >= ?3) AND (?4 IS NULL OR m.step <= ?4)
-             ORDER BY m.step, m.timestamp, m.value, m.is_nan",
-        )?;
-        let mut rows = stmt.query(params![uuid, key, low, high])?;
-        let mut out = Vec::new();
-        let mut wanted = Vec::new().into_iter().peekable();
-        let mut pick = Some(pick);
-        let mut at = 0usize;
-        while let Some(row) = rows.next()? {
-            if let Some(pick) = pick.take() {
-                let total: i64 = row.get(5)?;
-                wanted = pick(total.max(0) as usize).into_iter().peekable();
-            }
-            while wanted.next_if(|w| *w < at).is_some() {}
-            if wanted.peek().is_none() {
-                break;
-            }
-            if wanted.next_if_eq(&at).is_some() {
-                out.push(metric_from(row, 0)?);
-            }
-            at += 1;
-        }
-        Ok(out)
-    }
-
-    /// The points of a metric of several runs, with each point's run id, ordered by run id,
-    /// timestamp, step, value (a NaN as 0), then NaN last; at most `limit`. Unknown runs have
-    /// no points.
-    pub fn metric_points_of_runs(
-        &self,
-        uuids: &[String],
-        key: &str,
-        limit: usize,
-    ) -> Result<Vec<(String, Metric)>> {
-        if uuids.is_empty() || limit == 0 {
-            return Ok(Vec::new());
-        }
-        let marks = vec!["?"; uuids.len()].join(", ");
-        let sql = format!(
-            "SELECT m.key, m.value, m.timestamp, m.step, m.is_nan, r.run_uuid
-             FROM metrics m JOIN runs r ON r.id = m.run_id
-             WHERE m.key = ? AND r.run_uuid IN ({marks})
-             ORDER BY r.run_uuid, m.timestamp, m.step, m.value, m.is_nan
-             LIMIT ?"
-        );
-        let mut args: Vec<rusqlite::types::Value> = Vec::with_capacity(uuids.len() + 2);
-        args.push(key.to_string().into());
-        args.extend(uuids.iter().map(|u| u.clone().into()));
-        args.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
-        let mut stmt = self.conn().prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args), |r| {
-            Ok((r.get::<_, String>(5)?, metric_from(r, 0)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// Adds (or replaces) params of a logged model.
     pub fn log_logged_model_params(&mut self, id: &str, params: &[KeyValue]) -> Result<()> {
         self.logged_model(id)?;
@@ -632,16 +550,6 @@ impl Store {
             Ok(())
         })
     }
-}
-
-fn metric_from(r: &Row, at: usize) -> rusqlite::Result<Metric> {
-    let is_nan: bool = r.get(at + 4)?;
-    Ok(Metric {
-        key: r.get(at)?,
-        value: if is_nan { f64::NAN } else { r.get(at + 1)? },
-        timestamp: r.get(at + 2)?,
-        step: r.get(at + 3)?,
-    })
 }
 
 pub(crate) fn deleted_run(uuid: &str) -> Error {
