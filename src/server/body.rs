@@ -1,9 +1,9 @@
 //! Request bodies: read whole up to `--max-body`, or streamed to disk for artifact uploads;
-//! refused at once when announced too large, and answered 408 when they stop arriving.
+//! answered 408 when they stop arriving (refusing an announced size is `serving::http`'s).
 
 use std::path::PathBuf;
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
@@ -117,30 +117,4 @@ pub(super) async fn read_body(
             out.extend_from_slice(&data);
         }
     }
-}
-
-/// A body announced larger than `max` is refused before it is read (413, and the connection
-/// closed), so a client cannot make the server wait for, or buffer, what it will not take.
-pub(super) fn too_large(headers: &HeaderMap, max: usize) -> Option<Response> {
-    let length: u64 = headers
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    if length <= max as u64 {
-        return None;
-    }
-    let mut r = ApiError {
-        status: 413,
-        code: "RESOURCE_EXHAUSTED",
-        message: format!(
-            "the request body of {length} bytes is larger than the server takes ({max} bytes; see --max-body)"
-        ),
-    }
-    .response();
-    r.headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    Some(r)
 }

@@ -376,7 +376,7 @@ pub fn router(settings: Settings) -> Router {
         .fallback(handle)
         .layer(axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| async move {
-                match body::too_large(req.headers(), max) {
+                match crate::serving::http::announced_too_large(req.headers(), max) {
                     Some(refusal) => refusal,
                     None => next.run(req).await,
                 }

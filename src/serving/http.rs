@@ -123,7 +123,7 @@ pub fn router(model: Shared, body_limit: usize) -> Router {
 
 /// A body announced larger than the limit is refused before it is read (413, connection
 /// closed), so no client makes the server wait for, or hold, what it will not take.
-fn announced_too_large(headers: &HeaderMap, max: usize) -> Option<Response> {
+pub fn announced_too_large(headers: &HeaderMap, max: usize) -> Option<Response> {
     let length: u64 = headers
         .get(header::CONTENT_LENGTH)?
         .to_str()
