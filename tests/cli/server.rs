@@ -4362,3 +4362,44 @@ fn a_body_that_stops_arriving_gets_408() {
             .unwrap_or_default();
     assert!(names.is_empty(), "left behind: {names:?}");
 }
+
+#[test]
+fn experiments_search_filters_by_name_and_tags_in_the_store() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    for (name, tags) in [
+        ("alpha", json!([{"key": "team", "value": "nlp"}])),
+        ("Alpine", json!([{"key": "team", "value": "vision"}])),
+        ("beta", json!([])),
+    ] {
+        s.post_ok("experiments/create", json!({ "name": name, "tags": tags }));
+    }
+    let names = |filter: &str| -> Vec<String> {
+        let v = s.post_ok(
+            "experiments/search",
+            json!({ "max_results": 100, "filter": filter }),
+        );
+        let mut n: Vec<String> = v["experiments"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names("name LIKE 'al%'"), ["alpha"]);
+    assert_eq!(names("name ILIKE 'al%'"), ["Alpine", "alpha"]);
+    assert_eq!(names("tags.team = 'nlp'"), ["alpha"]);
+    assert_eq!(names("tags.team != 'nlp'"), ["Alpine"]);
+    assert_eq!(names("tags.team IS NULL"), ["Default", "beta"]);
+    assert_eq!(names("name IN ('beta', 'Default')"), ["Default", "beta"]);
+    assert_eq!(
+        names("NOT (name = 'beta') AND tags.team IS NOT NULL"),
+        ["Alpine", "alpha"]
+    );
+    // A pattern that backtracks badly in a naive matcher answers at once.
+    let slow = format!("name LIKE '{}ta'", "%".repeat(60));
+    assert_eq!(names(&slow), ["beta"]);
+}

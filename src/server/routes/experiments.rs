@@ -43,14 +43,12 @@ pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -
                 Some("ALL") | Some("3") => ViewType::All,
                 _ => ViewType::ActiveOnly,
             };
-            let mut exps = store.list_experiments(view)?;
-            if let Some(f) = opt(&p, "filter").filter(|f| !f.trim().is_empty()) {
-                let expr = parse_model_filter(&f)
-                    .map_err(|e| ApiError::invalid(format!("Invalid filter: {e}")))?;
-                if let Some(expr) = expr {
-                    exps.retain(|e| eval_named(&expr, &e.name, &e.tags));
-                }
-            }
+            let expr = match opt(&p, "filter").filter(|f| !f.trim().is_empty()) {
+                Some(f) => parse_model_filter(&f)
+                    .map_err(|e| ApiError::invalid(format!("Invalid filter: {e}")))?,
+                None => None,
+            };
+            let mut exps = store.search_experiments(view, expr.as_ref())?;
             exps.sort_by(|a, b| {
                 b.creation_time
                     .cmp(&a.creation_time)
@@ -117,60 +115,6 @@ pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -
         }
         _ => Err(not_found(method.as_str(), "/api/2.0/mlflow/", endpoint)),
     }
-}
-
-/// Evaluates a registered-model style filter (`name`, `tags.K`) on a name and tags.
-fn eval_named(e: &crate::search::Expr, name: &str, tags: &[KeyValue]) -> bool {
-    use crate::search::{Attr, Expr, Op, Target, Value as V};
-    match e {
-        Expr::And(items) => items.iter().all(|i| eval_named(i, name, tags)),
-        Expr::Or(items) => items.iter().any(|i| eval_named(i, name, tags)),
-        Expr::Not(inner) => !eval_named(inner, name, tags),
-        Expr::Clause(c) => {
-            let value = match &c.target {
-                Target::Attr(Attr::Name) => Some(name.to_string()),
-                Target::Tag(k) => tags.iter().find(|t| t.key == *k).map(|t| t.value.clone()),
-                _ => None,
-            };
-            let text = match &c.value {
-                V::Str(s) => s.clone(),
-                _ => String::new(),
-            };
-            match (c.op, value) {
-                (Op::IsNull, v) => v.is_none(),
-                (Op::IsNotNull, v) => v.is_some(),
-                (_, None) => false,
-                (Op::Eq, Some(v)) => v == text,
-                (Op::Ne, Some(v)) => v != text,
-                (Op::Like, Some(v)) => like(&v, &text, false),
-                (Op::ILike, Some(v)) => like(&v, &text, true),
-                (Op::In, Some(v)) => matches!(&c.value, V::List(l) if l.contains(&v)),
-                (Op::NotIn, Some(v)) => matches!(&c.value, V::List(l) if !l.contains(&v)),
-                _ => false,
-            }
-        }
-    }
-}
-
-/// SQL LIKE on strings (`%`, `_`).
-fn like(text: &str, pattern: &str, fold: bool) -> bool {
-    let (t, p): (Vec<char>, Vec<char>) = if fold {
-        (
-            text.to_lowercase().chars().collect(),
-            pattern.to_lowercase().chars().collect(),
-        )
-    } else {
-        (text.chars().collect(), pattern.chars().collect())
-    };
-    fn go(t: &[char], p: &[char]) -> bool {
-        match p.first() {
-            None => t.is_empty(),
-            Some('%') => (0..=t.len()).any(|i| go(&t[i..], &p[1..])),
-            Some('_') => !t.is_empty() && go(&t[1..], &p[1..]),
-            Some(c) => t.first() == Some(c) && go(&t[1..], &p[1..]),
-        }
-    }
-    go(&t, &p)
 }
 
 /// The limits MLflow puts on an experiment tag: a valid key, a value of at most 20,000

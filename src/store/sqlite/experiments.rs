@@ -139,6 +139,32 @@ impl Store {
         exps.into_iter().map(|e| self.with_tags(e)).collect()
     }
 
+    /// Experiments in `view` that match a filter on `name` and `tags.K` (the registered-model
+    /// grammar), by id.
+    pub fn search_experiments(
+        &self,
+        view: ViewType,
+        filter: Option<&crate::search::Expr>,
+    ) -> Result<Vec<Experiment>> {
+        let mut sql = format!(
+            "SELECT {COLUMNS} FROM experiments e WHERE {}",
+            view.sql("e.lifecycle_stage")
+        );
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(f) = filter {
+            sql.push_str(" AND ");
+            super::filter::named_filter_sql(f, &super::filter::EXPERIMENTS, &mut sql, &mut values);
+        }
+        sql.push_str(" ORDER BY e.experiment_id");
+        let mut stmt = self.conn().prepare(&sql)?;
+        let exps = stmt
+            .query_map(rusqlite::params_from_iter(values.iter()), |r| {
+                self.experiment_from_row(r)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        exps.into_iter().map(|e| self.with_tags(e)).collect()
+    }
+
     /// Renames an active experiment.
     pub fn rename_experiment(&mut self, id: &str, new_name: &str) -> Result<()> {
         validate_experiment_name(new_name).map_err(Error::Invalid)?;

@@ -236,9 +236,35 @@ pub fn order_by(keys: &[OrderKey], artifact_root: &str) -> (Fragment, String) {
     (joins, terms.join(", "))
 }
 
-/// A registered-model filter (`name`, `tags.K`) as SQL over `registered_models m`.
-pub(super) fn model_filter_sql(
+/// Where a filter on names and tags looks: the name column, the id the tags are kept under,
+/// and the tag table with its id column.
+pub(super) struct Named {
+    pub name: &'static str,
+    pub id: &'static str,
+    pub tags: &'static str,
+    pub tag_id: &'static str,
+}
+
+/// Registered models (`registered_models m`).
+pub(super) const MODELS: Named = Named {
+    name: "m.name",
+    id: "m.name",
+    tags: "registered_model_tags",
+    tag_id: "name",
+};
+
+/// Experiments (`experiments e`).
+pub(super) const EXPERIMENTS: Named = Named {
+    name: "e.name",
+    id: "e.experiment_id",
+    tags: "experiment_tags",
+    tag_id: "experiment_id",
+};
+
+/// A filter on names and tags (`name`, `tags.K`: registered models and experiments) as SQL.
+pub(super) fn named_filter_sql(
     e: &Expr,
+    t: &Named,
     sql: &mut String,
     values: &mut Vec<rusqlite::types::Value>,
 ) {
@@ -254,13 +280,13 @@ pub(super) fn model_filter_sql(
                 if i > 0 {
                     sql.push_str(joiner);
                 }
-                model_filter_sql(item, sql, values);
+                named_filter_sql(item, t, sql, values);
             }
             sql.push(')');
         }
         Expr::Not(inner) => {
             sql.push_str("(NOT ");
-            model_filter_sql(inner, sql, values);
+            named_filter_sql(inner, t, sql, values);
             sql.push(')');
         }
         Expr::Clause(c) => {
@@ -298,31 +324,38 @@ pub(super) fn model_filter_sql(
             match &c.target {
                 Target::Attr(Attr::Name) => {
                     sql.push('(');
-                    test("m.name", sql, values);
+                    test(t.name, sql, values);
                     sql.push(')');
                 }
                 // MLflow's client hides prompts with `tags.mlflow.prompt.is_prompt != 'true'`,
                 // where a model without the tag must match.
                 Target::Tag(key) if key == "mlflow.prompt.is_prompt" && c.op == Op::Ne => {
-                    sql.push_str("m.name NOT IN (SELECT name FROM registered_model_tags WHERE key = ? AND value = ?)");
+                    sql.push_str(&format!(
+                        "{} NOT IN (SELECT {} FROM {} WHERE key = ? AND value = ?)",
+                        t.id, t.tag_id, t.tags
+                    ));
                     values.push(key.clone().into());
                     values.push(text.clone().into());
                 }
-                Target::Tag(key) => {
-                    match c.op {
-                        Op::IsNull | Op::IsNotNull => {
-                            let not = if c.op == Op::IsNull { "NOT " } else { "" };
-                            sql.push_str(&format!("m.name {not}IN (SELECT name FROM registered_model_tags WHERE key = ?)"));
-                            values.push(key.clone().into());
-                        }
-                        _ => {
-                            sql.push_str("m.name IN (SELECT name FROM registered_model_tags WHERE key = ? AND ");
-                            values.push(key.clone().into());
-                            test("value", sql, values);
-                            sql.push(')');
-                        }
+                Target::Tag(key) => match c.op {
+                    Op::IsNull | Op::IsNotNull => {
+                        let not = if c.op == Op::IsNull { "NOT " } else { "" };
+                        sql.push_str(&format!(
+                            "{} {not}IN (SELECT {} FROM {} WHERE key = ?)",
+                            t.id, t.tag_id, t.tags
+                        ));
+                        values.push(key.clone().into());
                     }
-                }
+                    _ => {
+                        sql.push_str(&format!(
+                            "{} IN (SELECT {} FROM {} WHERE key = ? AND ",
+                            t.id, t.tag_id, t.tags
+                        ));
+                        values.push(key.clone().into());
+                        test("value", sql, values);
+                        sql.push(')');
+                    }
+                },
                 _ => sql.push('0'),
             }
         }

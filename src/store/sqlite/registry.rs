@@ -234,7 +234,7 @@ impl Store {
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(f) = filter {
             sql.push_str(" WHERE ");
-            super::filter::model_filter_sql(f, &mut sql, &mut values);
+            super::filter::named_filter_sql(f, &super::filter::MODELS, &mut sql, &mut values);
         }
         sql.push_str(" ORDER BY name");
         let names: Vec<String> = {
