@@ -289,6 +289,20 @@ fn input_file(env: &TestEnv, format: Format) -> (PathBuf, &'static str) {
     (env.write(&name, &body(format)), kind)
 }
 
+/// `mlf models save --onnx SRC -o OUT`, which must succeed.
+#[track_caller]
+pub(crate) fn save_onnx(env: &TestEnv, src: &Path, out: &Path) {
+    env.mlf(&[
+        "models",
+        "save",
+        "--onnx",
+        src.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ])
+    .ok();
+}
+
 /// `mlf models predict -m MODEL -i FILE -t KIND`, and the predictions it printed.
 #[track_caller]
 fn predict(env: &TestEnv, model: &str, format: Format) -> Value {
@@ -425,15 +439,7 @@ fn models_save_writes_an_onnx_mlmodel_that_predicts_like_onnxruntime() {
     for model in ONNX_MODELS {
         let src = fixture(model).join("model.onnx");
         let out = env.cwd().join(format!("saved/{model}"));
-        env.mlf(&[
-            "models",
-            "save",
-            "--onnx",
-            src.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ])
-        .ok();
+        save_onnx(&env, &src, &out);
         assert_eq!(
             std::fs::read(out.join("model.onnx")).unwrap(),
             std::fs::read(&src).unwrap(),

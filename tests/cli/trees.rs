@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::models::{Format, ONNX_FORMATS, Server, assert_close, body_of, predictions_of};
+use crate::models::{
+    Format, ONNX_FORMATS, Server, assert_close, body_of, predictions_of, save_onnx,
+};
 use crate::support::TestEnv;
 
 fn dir() -> PathBuf {
@@ -67,15 +69,7 @@ fn models(env: &TestEnv, exp: &Value) -> Vec<(String, PathBuf, Value)> {
         .map(|(name, m)| {
             let src = dir().join(format!("{name}.onnx"));
             let out = env.cwd().join(format!("saved/{name}"));
-            env.mlf(&[
-                "models",
-                "save",
-                "--onnx",
-                src.to_str().unwrap(),
-                "-o",
-                out.to_str().unwrap(),
-            ])
-            .ok();
+            save_onnx(env, &src, &out);
             (name.clone(), out, m.clone())
         })
         .collect()
@@ -149,15 +143,7 @@ fn a_binary_forest_with_only_a_label_output_predicts_both_classes() {
     let env = TestEnv::new();
     let src = dir().join("rf_binary_label.onnx");
     let saved = env.cwd().join("m");
-    env.mlf(&[
-        "models",
-        "save",
-        "--onnx",
-        src.to_str().unwrap(),
-        "-o",
-        saved.to_str().unwrap(),
-    ])
-    .ok();
+    save_onnx(&env, &src, &saved);
     let input = env.write("in.json", &body(&exp, Format::Inputs));
     let got = env
         .mlf(&[
