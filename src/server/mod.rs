@@ -20,6 +20,7 @@ pub(crate) use params::{form_urlencoded, percent_decode};
 mod guard;
 mod routes;
 pub mod users;
+mod writer;
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
@@ -35,7 +36,7 @@ use serde_json::{Value, json};
 use crate::store::{self, Store};
 
 /// An API error: status, MLflow error code, message.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: u16,
     pub code: &'static str,
@@ -151,10 +152,10 @@ pub use guard::Allowed;
 
 struct Shared {
     settings: Settings,
+    /// The one writer of the store within this server (group commit); other processes still
+    /// coordinate through SQLite.
+    writer: writer::Writer,
 }
-
-/// One writer at a time within this server (other processes still coordinate through SQLite).
-static WRITES: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 thread_local! {
     /// One store connection per blocking thread, opened on first use.
@@ -347,16 +348,20 @@ async fn route(
         Ok(p) => p,
         Err(e) => return e.response(),
     };
-    let result = tokio::task::spawn_blocking(move || {
-        // Writers take turns here rather than in SQLite's busy loop, whose growing back-off
-        // made the slowest writes wait hundreds of milliseconds under load.
-        let _turn =
-            (method != Method::GET).then(|| WRITES.lock().unwrap_or_else(|e| e.into_inner()));
-        with_store(&root, |store| {
+    let result = if writes(&method, &endpoint) {
+        let w = &shared.writer;
+        Ok(w.write(move |store| {
             routes::dispatch(store, &method, &endpoint, params, actor.as_deref())
         })
-    })
-    .await;
+        .await)
+    } else {
+        tokio::task::spawn_blocking(move || {
+            with_store(&root, |store| {
+                routes::dispatch(store, &method, &endpoint, params, actor.as_deref())
+            })
+        })
+        .await
+    };
     match result {
         Ok(Ok(value)) => json_response(StatusCode::OK, value),
         Ok(Err(e)) => e.response(),
@@ -367,6 +372,12 @@ async fn route(
         }
         .response(),
     }
+}
+
+/// Whether a call may change the store: every method but GET, except the searches that
+/// MLflow's clients send as POST.
+fn writes(method: &Method, endpoint: &str) -> bool {
+    *method != Method::GET && !endpoint.ends_with("/search")
 }
 
 /// The REST API's router.
@@ -382,7 +393,10 @@ pub fn router(settings: Settings) -> Router {
                 }
             },
         ))
-        .with_state(Arc::new(Shared { settings }))
+        .with_state(Arc::new(Shared {
+            writer: writer::Writer::start(settings.store_root.clone()),
+            settings,
+        }))
 }
 
 /// Serves the API on `addr` until `stop` resolves; `ready` is told the bound address.

@@ -1260,6 +1260,83 @@ fn post_bodies_must_be_declared_json() {
     }
 }
 
+/// Group commit: concurrent writers share transactions, yet every acknowledged point is
+/// stored, and a request that fails in the middle of its writes undoes only its own.
+#[test]
+fn concurrent_writes_keep_every_acknowledged_point_and_only_those() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "load");
+    s.post_ok(
+        "runs/log-parameter",
+        json!({ "run_id": run, "key": "fixed", "value": "a" }),
+    );
+    let (threads, per_thread) = (8, 40);
+    let acknowledged: Vec<(usize, usize)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (s, run) = (&s, &run);
+                scope.spawn(move || {
+                    let mut ok = (0, 0);
+                    for i in 0..per_thread {
+                        let step = t * 1000 + i;
+                        let metrics: Vec<Value> = (0..10)
+                            .map(|k| {
+                                json!({ "key": format!("m{k}"), "value": step, "timestamp": 1, "step": step })
+                            })
+                            .collect();
+                        if i % 5 == 4 {
+                            // The metrics of this batch are written, then its param fails: the
+                            // whole batch is refused and nothing of it may remain.
+                            let mut bad = metrics.clone();
+                            bad.push(json!({ "key": "bad", "value": 1, "timestamp": 1, "step": step }));
+                            let r = s.post(
+                                "runs/log-batch",
+                                json!({ "run_id": run, "metrics": bad, "params": [{ "key": "fixed", "value": "b" }] }),
+                            );
+                            r.error(400, "INVALID_PARAMETER_VALUE");
+                            ok.1 += 1;
+                            continue;
+                        }
+                        let r = s.post(
+                            "runs/log-batch",
+                            json!({ "run_id": run, "metrics": metrics }),
+                        );
+                        assert_eq!(r.status, 200, "{r}");
+                        ok.0 += 1;
+                    }
+                    ok
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let stored: usize = acknowledged.iter().map(|a| a.0).sum();
+    assert_eq!(stored, threads * per_thread * 4 / 5);
+    for k in 0..10 {
+        let key = format!("m{k}");
+        let h = s.get_ok(
+            "metrics/get-history",
+            &[("run_id", &run), ("metric_key", &key)],
+        );
+        let points = h["metrics"].as_array().map_or(0, Vec::len);
+        assert_eq!(
+            points, stored,
+            "{key}: {points} points stored, {stored} acknowledged"
+        );
+    }
+    let h = s.get_ok(
+        "metrics/get-history",
+        &[("run_id", &run), ("metric_key", "bad")],
+    );
+    assert_eq!(h["metrics"].as_array().map_or(0, Vec::len), 0, "{h}");
+    let got = s.get_ok("runs/get", &[("run_id", &run)]);
+    assert_eq!(
+        got["run"]["data"]["params"],
+        json!([{ "key": "fixed", "value": "a" }])
+    );
+}
+
 #[test]
 fn log_batch_limits_and_duplicate_params_are_refused_whole() {
     let env = TestEnv::new();

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 
 use super::Store;
 use crate::store::{Error, Result};
@@ -113,7 +113,12 @@ impl Store {
 }
 
 /// Writes an already validated batch inside a transaction.
-pub(crate) fn write_batch(tx: &Transaction, pk: i64, uuid: &str, batch: &LogBatch) -> Result<()> {
+pub(crate) fn write_batch(
+    tx: &rusqlite::Connection,
+    pk: i64,
+    uuid: &str,
+    batch: &LogBatch,
+) -> Result<()> {
     if !batch.params.is_empty() {
         let mut get =
             tx.prepare_cached("SELECT value FROM params WHERE run_id = ?1 AND key = ?2")?;

@@ -19,7 +19,7 @@ mod traits;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 pub use extra::LoggedModel;
 pub use logging::{LogBatch, LogOutcome};
@@ -118,8 +118,13 @@ impl Store {
         &self.conn
     }
 
-    /// Runs `f` in an IMMEDIATE transaction, retrying while the database is busy.
-    pub(crate) fn write<T>(&mut self, mut f: impl FnMut(&Transaction) -> Result<T>) -> Result<T> {
+    /// Runs `f` in an IMMEDIATE transaction, retrying while the database is busy. Inside a
+    /// group ([`Store::group`]) it runs in a savepoint of the group's transaction instead: its
+    /// changes are undone alone when it fails, and are committed with the group.
+    pub(crate) fn write<T>(&mut self, mut f: impl FnMut(&Connection) -> Result<T>) -> Result<T> {
+        if !self.conn.is_autocommit() {
+            return savepoint(&self.conn, "mlf_write", || f(&self.conn));
+        }
         let mut attempt = 0;
         loop {
             let result = (|| {
@@ -136,6 +141,65 @@ impl Store {
                     std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
                 }
                 other => return other,
+            }
+        }
+    }
+
+    /// Group commit: runs `f` inside one IMMEDIATE transaction, in which every write of the
+    /// store is a savepoint, and commits once at the end. `f` hands out its own units of work
+    /// with [`Store::unit`]; a unit that fails is undone alone. The group's changes become
+    /// durable together: nobody may be told a unit is stored before this returns `Ok`.
+    pub fn group<T>(&mut self, f: impl FnOnce(&mut Store) -> T) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            match self.conn.execute_batch("BEGIN IMMEDIATE") {
+                Err(e) if is_busy(&e) && attempt < BUSY_RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
+                }
+                Err(e) => return Err(e.into()),
+                Ok(()) => break,
+            }
+        }
+        let value = f(self);
+        match self.conn.execute_batch("COMMIT") {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e.into())
+            }
+        }
+    }
+
+    /// One unit of work inside a [`Store::group`]: its writes are undone together when it
+    /// returns `Err` (or panics), and kept for the group's commit when it returns `Ok`.
+    /// Outside a group it runs as it is.
+    pub fn unit<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<Error>,
+    {
+        if self.conn.is_autocommit() {
+            return f(self);
+        }
+        self.conn
+            .execute_batch("SAVEPOINT mlf_unit")
+            .map_err(|e| E::from(e.into()))?;
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
+        let undo = !matches!(result, Ok(Ok(_)));
+        let end = if undo {
+            "ROLLBACK TO mlf_unit; RELEASE mlf_unit"
+        } else {
+            "RELEASE mlf_unit"
+        };
+        let ended = self.conn.execute_batch(end);
+        match result {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(value) => {
+                ended.map_err(|e| E::from(e.into()))?;
+                value
             }
         }
     }
@@ -167,9 +231,56 @@ impl Store {
     }
 }
 
+/// Runs `f` in a savepoint named `name`: released when it succeeds, rolled back when it fails.
+fn savepoint<T>(conn: &Connection, name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    conn.execute_batch(&format!("SAVEPOINT {name}"))?;
+    match f() {
+        Ok(value) => {
+            conn.execute_batch(&format!("RELEASE {name}"))?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"));
+            Err(e)
+        }
+    }
+}
+
 pub(crate) fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(
         e.sqlite_error_code(),
         Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_group_commits_its_good_units_and_undoes_a_failed_one_alone() {
+        let dir = std::env::temp_dir().join(format!("mlf-group-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut store = Store::create(&dir).unwrap();
+        let outcome = store
+            .group(|s| {
+                let a: Result<()> = s.unit(|s| s.set_state("a", Some("1")));
+                let b: Result<()> = s.unit(|s| {
+                    s.set_state("b", Some("2"))?;
+                    s.set_state("c", Some("3"))?;
+                    Err(Error::Invalid("refused".into()))
+                });
+                let d: Result<()> = s.unit(|s| s.set_state("d", Some("4")));
+                (a.is_ok(), b.is_err(), d.is_ok())
+            })
+            .unwrap();
+        assert_eq!(outcome, (true, true, true));
+        // Another connection sees what the group committed, and nothing of the failed unit.
+        let other = Store::open(&dir).unwrap();
+        assert_eq!(other.state("a").unwrap().as_deref(), Some("1"));
+        assert_eq!(other.state("b").unwrap(), None);
+        assert_eq!(other.state("c").unwrap(), None);
+        assert_eq!(other.state("d").unwrap().as_deref(), Some("4"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, Row, Transaction, params, params_from_iter};
+use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 
 use super::Store;
 use crate::registry::{Alias, ModelVersion, RegisteredModel, Stage, validate_model_name};
@@ -75,7 +75,7 @@ pub(super) fn not_found_model(name: &str) -> Error {
 }
 
 pub(super) fn record(
-    tx: &Transaction,
+    tx: &rusqlite::Connection,
     name: &str,
     version: Option<i64>,
     kind: &str,
@@ -102,7 +102,7 @@ pub(super) fn model_exists(tx: &rusqlite::Connection, name: &str) -> Result<bool
         .is_some())
 }
 
-pub(super) fn touch(tx: &Transaction, name: &str) -> Result<()> {
+pub(super) fn touch(tx: &rusqlite::Connection, name: &str) -> Result<()> {
     tx.execute(
         "UPDATE registered_models SET last_updated_time = ?1 WHERE name = ?2",
         params![now_ms(), name],
@@ -130,7 +130,7 @@ pub(super) fn version_stage(tx: &rusqlite::Connection, name: &str, version: i64)
 
 impl Store {
     fn create_model_tx(
-        tx: &Transaction,
+        tx: &rusqlite::Connection,
         name: &str,
         description: &str,
         tags: &[KeyValue],
