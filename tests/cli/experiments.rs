@@ -109,8 +109,12 @@ fn duplicate_name_is_refused() {
     let env = TestEnv::new();
     create(&env, "baseline");
     let out = assert_refused(&env, &["experiments", "create", "baseline"]);
-    assert!(out.stderr.contains("baseline"), "{out}");
-    assert!(out.stderr.contains("already exists"), "{out}");
+    snap!(
+        "create_duplicate",
+        env,
+        ["experiments", "create", "baseline"],
+        out
+    );
     assert_refused(&env, &["experiments", "create", "Default"]);
 }
 

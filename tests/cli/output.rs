@@ -359,10 +359,6 @@ fn errors_about_runs() {
         ["run", "start", "-x", "tuning", "-n", "warmup"]
     )
     .code(2);
-    env.mlf(&["run", "end"]).ok();
-    env.mlf(&["run", "start", "-x", "tuning", "-n", "warmup"])
-        .ok();
-    snap!("error_ambiguous_run", env, ["runs", "show", "warmup"]).code(2);
     snap!(
         "error_metric_missing",
         env,
@@ -375,7 +371,6 @@ fn errors_about_runs() {
         ["log", "param", "lr", "0.2", "--run", "bigger"]
     )
     .code(2);
-    snap!("error_restore_live_run", env, ["runs", "restore", "bigger"]).code(2);
 }
 
 #[test]

@@ -600,7 +600,7 @@ fn restoring_a_run_that_is_not_deleted_is_refused() {
     let env = TestEnv::new();
     let a = finished_run(&env, "a", &[]);
     let out = assert_refused(&env, &["runs", "restore", &a]);
-    assert!(out.stderr.contains("not deleted"), "{out}");
+    snap!("restore_live_run", env, ["runs", "restore", &a], out);
 }
 
 #[test]
@@ -609,7 +609,7 @@ fn deleting_a_deleted_run_is_refused() {
     let a = finished_run(&env, "a", &[]);
     env.mlf(&["runs", "delete", &a]).ok();
     let out = assert_refused(&env, &["runs", "delete", &a]);
-    assert!(out.stderr.contains("already deleted"), "{out}");
+    snap!("delete_deleted_run", env, ["runs", "delete", &a], out);
 }
 
 #[test]
