@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::support::{TestEnv, assert_refused};
+use crate::support::{TestEnv, assert_refused, snap};
 
 /// `experiments list ARGS --format json`, the `experiments` array.
 fn list_json(env: &TestEnv, args: &[&str]) -> Vec<Value> {
@@ -109,8 +109,12 @@ fn duplicate_name_is_refused() {
     let env = TestEnv::new();
     create(&env, "baseline");
     let out = assert_refused(&env, &["experiments", "create", "baseline"]);
-    assert!(out.stderr.contains("baseline"), "{out}");
-    assert!(out.stderr.contains("already exists"), "{out}");
+    snap!(
+        "create_duplicate",
+        env,
+        ["experiments", "create", "baseline"],
+        out
+    );
     assert_refused(&env, &["experiments", "create", "Default"]);
 }
 
@@ -138,19 +142,12 @@ fn empty_name_is_refused() {
 
 #[test]
 fn list_table() {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    env.pin_clock();
     create(&env, "baseline");
     finished_run(&env, "baseline");
     finished_run(&env, "baseline");
-    let out = env.mlf(&["experiments", "list"]).ok();
-    let lines: Vec<&str> = out.stdout.lines().collect();
-    let header: Vec<&str> = lines[0].split_whitespace().collect();
-    assert_eq!(header, ["ID", "NAME", "RUNS", "CREATED"]);
-    assert_eq!(lines.len(), 3, "{out}");
-    let default: Vec<&str> = lines[1].split_whitespace().collect();
-    assert_eq!(default[..3], ["0", "Default", "0"]);
-    let baseline: Vec<&str> = lines[2].split_whitespace().collect();
-    assert_eq!(baseline[..3], ["1", "baseline", "2"]);
+    snap!("list_table", env, ["experiments", "list"]).ok();
 }
 
 #[test]
@@ -220,7 +217,8 @@ fn list_csv() {
 
 #[test]
 fn show_by_name_and_id() {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    env.pin_clock();
     create(&env, "baseline");
     finished_run(&env, "baseline");
     let by_name = show(&env, "baseline");
@@ -229,16 +227,7 @@ fn show_by_name_and_id() {
     assert_eq!(by_name["experiment_id"], "1");
     assert_eq!(by_name["name"], "baseline");
 
-    let out = env.mlf(&["experiments", "show", "baseline"]).ok();
-    let rows: Vec<Vec<&str>> = out
-        .stdout
-        .lines()
-        .map(|l| l.split_whitespace().collect())
-        .collect();
-    assert!(rows.contains(&vec!["id", "1"]), "{out}");
-    assert!(rows.contains(&vec!["name", "baseline"]), "{out}");
-    assert!(rows.contains(&vec!["stage", "active"]), "{out}");
-    assert!(rows.contains(&vec!["runs", "1"]), "{out}");
+    snap!("show_table", env, ["experiments", "show", "baseline"]).ok();
 }
 
 #[test]

@@ -14,6 +14,7 @@ mod generated;
 mod layout;
 mod log;
 mod models;
+mod output;
 mod project;
 mod registry;
 mod remote;

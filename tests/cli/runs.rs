@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::support::{Output, TestEnv, assert_refused, run_of};
+use crate::support::{Output, TestEnv, assert_refused, run_of, snap};
 
 /// `runs list ARGS --format json`, the `runs` array.
 fn list_json(env: &TestEnv, args: &[&str]) -> Vec<Value> {
@@ -78,41 +78,21 @@ fn csv_rows(out: &Output) -> Vec<Vec<String>> {
 
 #[test]
 fn list_table_has_run_columns_then_params_then_metrics() {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    env.pin_clock();
     let first = finished_run(&env, "first", &["-p", "lr=0.1"]);
     env.mlf(&["log", "metric", "loss", "0.5", "--run", &first])
         .ok();
-    let second = env.start_run(&["--name", "second", "-p", "lr=0.2", "-p", "bs=32"]);
+    env.start_run(&["--name", "second", "-p", "lr=0.2", "-p", "bs=32"]);
     env.mlf(&["log", "metric", "acc", "0.9"]).ok();
-
-    let out = env.mlf(&["runs", "list"]).ok();
+    // Newest first; 8 characters of the id; params (bs, lr) then metrics (acc, loss).
+    let out = snap!("list_table", env, ["runs", "list"]).ok();
     assert_eq!(
         header(&out),
         [
             "STATUS", "NAME", "ID", "START", "DURATION", "bs", "lr", "acc", "loss"
         ]
     );
-    let rows: Vec<&str> = out.stdout.lines().skip(1).collect();
-    assert_eq!(rows.len(), 2, "{out}");
-    // Newest first.
-    assert!(rows[0].starts_with("RUNNING"), "{out}");
-    assert!(
-        rows[0].contains("second") && rows[0].contains(&second[..8]),
-        "{out}"
-    );
-    assert!(
-        !rows[0].contains(&second[..9]),
-        "only 8 characters of the id:\n{out}"
-    );
-    assert!(rows[1].starts_with("FINISHED"), "{out}");
-    assert!(
-        rows[1].contains("first") && rows[1].contains(&first[..8]),
-        "{out}"
-    );
-    let second_cells: Vec<&str> = rows[0].split_whitespace().collect();
-    assert!(second_cells.ends_with(&["32", "0.2", "0.9"]), "{out}");
-    let first_cells: Vec<&str> = rows[1].split_whitespace().collect();
-    assert!(first_cells.ends_with(&["0.1", "0.5"]), "{out}");
 }
 
 #[test]
@@ -520,22 +500,12 @@ fn list_qualifies_a_key_used_as_param_and_metric() {
 
 #[test]
 fn show_table_lists_params_metrics_and_tags() {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    env.pin_clock();
     let id = env.start_run(&["--name", "table", "-p", "lr=0.3", "-t", "team=nlp"]);
     env.mlf(&["log", "metric", "loss", "0.25", "--step", "7"])
         .ok();
-    let out = env.mlf(&["runs", "show", &id]).ok();
-    let s = &out.stdout;
-    assert!(s.contains(&id), "{out}");
-    assert!(s.contains("table"), "{out}");
-    assert!(s.contains("RUNNING"), "{out}");
-    assert!(s.contains("Default (0)"), "{out}");
-    assert!(
-        s.contains("params") && s.contains("lr") && s.contains("0.3"),
-        "{out}"
-    );
-    assert!(s.contains("0.25  (step 7)"), "{out}");
-    assert!(s.contains("team") && s.contains("nlp"), "{out}");
+    snap!("show_table", env, ["runs", "show", &id]).ok();
 }
 
 #[test]
@@ -561,11 +531,9 @@ fn show_json_has_run_and_artifacts() {
 fn show_ambiguous_name_names_the_candidates() {
     let env = TestEnv::new();
     let a = finished_run(&env, "twin", &[]);
-    let b = finished_run(&env, "twin", &[]);
+    finished_run(&env, "twin", &[]);
     let out = show_refused(&env, "twin");
-    assert!(out.stderr.contains("ambiguous"), "{out}");
-    assert!(out.stderr.contains(&a[..8]), "{out}");
-    assert!(out.stderr.contains(&b[..8]), "{out}");
+    snap!("show_ambiguous_name", env, ["runs", "show", "twin"], out);
     // The full id still works.
     env.mlf(&["runs", "show", &a]).ok();
 }
@@ -586,12 +554,12 @@ fn show_unknown_run_is_refused() {
 
 #[test]
 fn show_deleted_run_still_works_and_says_so() {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    env.pin_clock();
     let id = finished_run(&env, "gone", &[]);
     env.mlf(&["runs", "delete", &id]).ok();
     assert_eq!(stage(&env, &id), "deleted");
-    let out = env.mlf(&["runs", "show", &id]).ok();
-    assert!(out.stdout.contains("deleted"), "{out}");
+    snap!("show_deleted", env, ["runs", "show", &id]).ok();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -632,7 +600,7 @@ fn restoring_a_run_that_is_not_deleted_is_refused() {
     let env = TestEnv::new();
     let a = finished_run(&env, "a", &[]);
     let out = assert_refused(&env, &["runs", "restore", &a]);
-    assert!(out.stderr.contains("not deleted"), "{out}");
+    snap!("restore_live_run", env, ["runs", "restore", &a], out);
 }
 
 #[test]
@@ -641,7 +609,7 @@ fn deleting_a_deleted_run_is_refused() {
     let a = finished_run(&env, "a", &[]);
     env.mlf(&["runs", "delete", &a]).ok();
     let out = assert_refused(&env, &["runs", "delete", &a]);
-    assert!(out.stderr.contains("already deleted"), "{out}");
+    snap!("delete_deleted_run", env, ["runs", "delete", &a], out);
 }
 
 #[test]

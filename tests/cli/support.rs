@@ -10,7 +10,14 @@ pub struct TestEnv {
     pub dir: tempfile::TempDir,
     seed: Cell<u64>,
     extra: Vec<(String, String)>,
+    /// A pinned clock: commands run at `CLOCK_START + seed × CLOCK_STEP` (see `pin_clock`).
+    clock: bool,
 }
+
+/// Where a pinned clock starts: 2023-11-14 22:13:20 UTC.
+pub const CLOCK_START: i64 = 1_700_000_000_000;
+/// How far a pinned clock moves on between two commands.
+pub const CLOCK_STEP: i64 = 1_000;
 
 /// What a command did: exit code, stdout, stderr.
 pub struct Output {
@@ -71,6 +78,7 @@ impl TestEnv {
             dir,
             seed: Cell::new(1),
             extra: Vec::new(),
+            clock: false,
         }
     }
 
@@ -89,6 +97,18 @@ impl TestEnv {
         self.extra.push((key.to_string(), value.to_string()));
     }
 
+    /// Pins the clock of every later command: the Nth command of the environment runs at
+    /// `CLOCK_START + N × CLOCK_STEP`, so times and durations in snapshots are the same on every
+    /// run. A test's own `MLF_TEST_NOW` for one command still wins.
+    pub fn pin_clock(&mut self) {
+        self.clock = true;
+    }
+
+    /// Sets the terminal width (`COLUMNS`) of every later command; the harness's is 200.
+    pub fn columns(&mut self, columns: u16) {
+        self.set("COLUMNS", &columns.to_string());
+    }
+
     /// A `Command` for `mlf` with the cleared, pinned environment.
     pub fn command(&self, args: &[&str]) -> Command {
         self.command_in(&self.cwd(), args)
@@ -102,6 +122,10 @@ impl TestEnv {
         self.pin_env(&mut cmd);
         cmd.env("MLF_TEST_SEED", seed.to_string())
             .stdin(Stdio::null());
+        if self.clock {
+            let now = CLOCK_START + seed as i64 * CLOCK_STEP;
+            cmd.env("MLF_TEST_NOW", now.to_string());
+        }
         for (k, v) in &self.extra {
             cmd.env(k, v);
         }
@@ -457,4 +481,143 @@ pub fn parse_http(raw: &[u8]) -> Option<HttpAnswer> {
         headers,
         body: rest,
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots of console output
+
+/// Asserts a command's whole console output (command line, exit code, stdout, stderr) against
+/// the snapshot `tests/cli/snapshots/cli__MODULE__NAME.snap`, after `TestEnv::redact`; returns
+/// the output for further checks. `snap!(NAME, env, [ARGS…])` runs `mlf ARGS`;
+/// `snap!(NAME, env, [ARGS…], out)` checks an output the test got itself (another directory, a
+/// one-off variable). Update snapshots with `INSTA_UPDATE=always cargo test --test cli`.
+macro_rules! snap {
+    ($name:expr, $env:expr, $args:expr) => {{
+        let env: &$crate::support::TestEnv = &$env;
+        let args: &[&str] = &$args;
+        let out = env.mlf(args);
+        $crate::support::snap!($name, env, $args, out)
+    }};
+    ($name:expr, $env:expr, $args:expr, $out:expr) => {{
+        let env: &$crate::support::TestEnv = &$env;
+        let args: &[&str] = &$args;
+        let out: $crate::support::Output = $out;
+        let text = env.transcript(args, &out);
+        ::insta::with_settings!({ omit_expression => true }, {
+            ::insta::assert_snapshot!($name, text);
+        });
+        out
+    }};
+}
+pub(crate) use snap;
+
+impl TestEnv {
+    /// `$ mlf ARGS` and the output, redacted: what a snapshot holds.
+    pub fn transcript(&self, args: &[&str], out: &Output) -> String {
+        let line: Vec<String> = args.iter().map(|a| shell_word(a)).collect();
+        self.redact(&format!("$ mlf {}\n{out}", line.join(" ")))
+    }
+
+    /// Replaces what differs between two runs of a test by stable names:
+    /// - the full id of the store's Nth run (oldest first) by `[run-0N:id]`, its 8-character
+    ///   short id by `[run-0N]` (as wide as what it replaces, so that tables stay aligned), a
+    ///   prefix of another length L (6 to 31) by `[run-0N:L]`;
+    /// - a 40-character git commit by `[commit]`;
+    /// - the temporary directory of the environment by `[TMP]`;
+    /// - without `pin_clock`, times (`2023-11-14 22:13:20`) by `YYYY-MM-DD hh:mm:ss`.
+    pub fn redact(&self, text: &str) -> String {
+        let ids = self.ids_oldest_first();
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find(|c: char| c.is_ascii_hexdigit()) {
+            out.push_str(&rest[..start]);
+            rest = &rest[start..];
+            let len = rest
+                .find(|c: char| !c.is_ascii_hexdigit())
+                .unwrap_or(rest.len());
+            let (word, after) = rest.split_at(len);
+            // Only whole words: `abc` in `xabc` is not an id.
+            let word_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+            let whole = !out.ends_with(word_char) && !after.starts_with(word_char);
+            let lower = word.to_ascii_lowercase();
+            let run = ids.iter().position(|id| match len {
+                32 => *id == lower,
+                6..32 => id.starts_with(&lower),
+                _ => false,
+            });
+            match run {
+                Some(n) if whole && len == 32 => out.push_str(&format!("[run-{:02}:id]", n + 1)),
+                Some(n) if whole && len == 8 => out.push_str(&format!("[run-{:02}]", n + 1)),
+                Some(n) if whole => out.push_str(&format!("[run-{:02}:{len}]", n + 1)),
+                _ if whole && len == 40 => out.push_str("[commit]"),
+                _ => out.push_str(word),
+            }
+            rest = after;
+        }
+        out.push_str(rest);
+        for dir in [
+            self.dir.path().to_path_buf(),
+            self.dir.path().canonicalize().unwrap(),
+        ] {
+            out = out.replace(dir.to_str().unwrap(), "[TMP]");
+        }
+        if !self.clock {
+            out = redact_times(&out);
+        }
+        out
+    }
+
+    /// The ids of every run of the store, oldest first; none before there is a store.
+    fn ids_oldest_first(&self) -> Vec<String> {
+        if !self.store().exists() {
+            return Vec::new();
+        }
+        let out = self.mlf(&["runs", "list", "--all", "--format", "json"]);
+        if out.code != 0 {
+            return Vec::new();
+        }
+        let mut runs = out.json()["runs"].as_array().cloned().unwrap_or_default();
+        runs.reverse();
+        runs.sort_by_key(|r| r["info"]["start_time"].as_i64());
+        runs.iter()
+            .map(|r| r["info"]["run_id"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+/// An argument as a shell would need it written.
+fn shell_word(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c));
+    if plain {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (digits) replaced by a placeholder as wide.
+fn redact_times(text: &str) -> String {
+    const SHAPE: &[u8] = b"dddd-dd-dd dd:dd:dd";
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let fits = bytes.len() - i >= SHAPE.len()
+            && SHAPE.iter().zip(&bytes[i..]).all(|(s, b)| match s {
+                b'd' => b.is_ascii_digit(),
+                _ => s == b,
+            });
+        if fits {
+            out.push_str("YYYY-MM-DD hh:mm:ss");
+            i += SHAPE.len();
+        } else {
+            let c = text[i..].chars().next().unwrap();
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
 }
