@@ -4,6 +4,7 @@
 //! come back as data (the store's, or this layer's own), and front ends word them.
 
 pub mod registry;
+pub mod sweep;
 
 /// Why an operation could not be done: the store refused or failed, or a setting it needs
 /// could not be read.
