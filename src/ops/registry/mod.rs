@@ -157,3 +157,6 @@ pub fn decide<S: Backend + ?Sized>(
     };
     Ok(store.decide_request(id, approve, allow_self, act)?)
 }
+
+#[cfg(test)]
+mod tests;
