@@ -144,6 +144,15 @@ impl From<store::Error> for CliError {
     }
 }
 
+impl From<crate::ops::Error> for CliError {
+    fn from(e: crate::ops::Error) -> Self {
+        match e {
+            crate::ops::Error::Store(e) => e.into(),
+            crate::ops::Error::Policy(message) => failure(message),
+        }
+    }
+}
+
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
         failure(e.to_string())

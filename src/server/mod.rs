@@ -99,6 +99,19 @@ impl From<store::Error> for ApiError {
     }
 }
 
+impl From<crate::ops::Error> for ApiError {
+    fn from(e: crate::ops::Error) -> ApiError {
+        match e {
+            crate::ops::Error::Store(e) => e.into(),
+            crate::ops::Error::Policy(message) => ApiError {
+                status: 500,
+                code: "INTERNAL_ERROR",
+                message,
+            },
+        }
+    }
+}
+
 impl From<crate::error::CliError> for ApiError {
     fn from(e: crate::error::CliError) -> ApiError {
         match e.kind {

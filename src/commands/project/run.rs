@@ -1,20 +1,20 @@
 //! `mlf project run [URI]`: an MLproject entry point as a run, in its environment; with
 //! `--sweep`, a grid of runs under a parent run.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use crate::commands::runs::compare::{build_rows, render_blocks};
 use crate::context::Ctx;
 use crate::env;
-use crate::error::{CliError, CliResult, failure, usage_error};
+use crate::error::{CliResult, failure, usage_error};
 use crate::launch::{Launch, Outcome, Tracking, execute};
+use crate::ops;
+use crate::ops::sweep::{Launcher, Point};
 use crate::process::shell_quote;
 use crate::project::envs::{self, DockerRun, Manager, Plan};
 use crate::project::{Project, Resolved, fetch, render_command, resolve_params};
 use crate::store::NewRun;
 use crate::tracking::validation::{split_key_value, validate_run_name};
 use crate::tracking::{KeyValue, Owner, Run, RunStatus, tags};
+use crate::ui::Ui;
 use crate::ui::format::short_id;
 
 /// Run an entry point of an MLflow project as a tracked run (or a sweep of runs)
@@ -63,23 +63,6 @@ pub struct ProjectRunArgs {
     /// Log `key=value` lines of the entry point's stdout as metrics (as `mlf run`)
     #[arg(long)]
     capture_metrics: bool,
-}
-
-/// The grid of parameter values: one point without --sweep.
-fn grid(given: &[(String, Vec<String>)]) -> Vec<Vec<(String, String)>> {
-    let mut points: Vec<Vec<(String, String)>> = vec![Vec::new()];
-    for (key, values) in given {
-        let mut next = Vec::new();
-        for p in &points {
-            for v in values {
-                let mut q = p.clone();
-                q.push((key.clone(), v.clone()));
-                next.push(q);
-            }
-        }
-        points = next;
-    }
-    points
 }
 
 fn parse_params(list: &[String], sweep: bool) -> CliResult<Vec<(String, Vec<String>)>> {
@@ -134,295 +117,338 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
     let fetched = fetch::fetch(&uri, version.as_deref(), &cwd).map_err(usage_error)?;
     let project = Project::load(&fetched.dir).map_err(usage_error)?;
     let ep = project.entry_point(&entry_point).map_err(usage_error)?;
-    let points = grid(&given);
+    let points = ops::sweep::grid(&given);
     let resolved: Vec<Resolved> = points
         .iter()
         .map(|p| resolve_params(&ep, p, &cwd))
         .collect::<Result<_, _>>()
         .map_err(usage_error)?;
     let manager = env_manager.unwrap_or_else(|| Manager::default_for(&project.env));
-    let store_root = match ctx.tracking_uri()? {
-        Some(_) => None,
-        None => Some(ctx.write_store_root()?),
-    };
-    let plan = envs::plan(
+    let plan = plan(
+        ctx,
         &project,
         manager,
-        &DockerRun {
-            store_root: store_root.as_deref(),
-            build_image,
-            commit: fetched.commit.as_deref(),
-        },
-    )
-    .map_err(usage_error)?;
+        build_image,
+        fetched.commit.as_deref(),
+    )?;
     let commands: Vec<String> = resolved.iter().map(|r| render_command(&ep, r)).collect();
-
     if dry_run {
-        let mut out = String::new();
-        if !plan.setup.is_empty() {
-            let state = if envs::is_ready(&plan) {
-                "ready (cached)"
-            } else {
-                "to build"
-            };
-            out.push_str(&format!("# {} environment: {state}\n", manager.as_str()));
-            for step in &plan.setup {
-                out.push_str(&step.display());
-                out.push('\n');
-            }
-        }
-        for (cmd, point) in commands.iter().zip(&resolved) {
-            if sweep {
-                let desc = point
-                    .declared
-                    .iter()
-                    .chain(&point.extra)
-                    .filter(|(k, _)| given.iter().any(|(g, _)| g == k))
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                out.push_str(&format!("# {desc}\n"));
-            }
-            let argv = plan
-                .argv(cmd)
-                .iter()
-                .map(|a| shell_quote(a))
-                .collect::<Vec<_>>()
-                .join(" ");
-            // The environment's variables (a virtualenv's PATH) as `env` would set them.
-            let vars: String = plan
-                .env
-                .iter()
-                .map(|(k, v)| format!("{k}={} ", shell_quote(v)))
-                .collect();
-            let prefix = if vars.is_empty() {
-                String::new()
-            } else {
-                format!("env {vars}")
-            };
-            out.push_str(&format!(
-                "cd {} && {prefix}{argv}\n",
-                shell_quote(&project.dir.display().to_string())
-            ));
-        }
-        ctx.ui.out(&out);
+        let swept = sweep.then_some(given.as_slice());
+        let text = dry_run_text(&plan, manager, &project, &commands, &resolved, swept);
+        ctx.ui.out(&text);
         return Ok(0);
     }
 
     let experiment_id = crate::commands::run::experiment_for_new_run(ctx, experiment.as_deref())?;
-    let ui = &ctx.ui;
-    envs::build(&plan, &project, &|step| {
-        ui.status(
-            "Building",
-            &format!("{} environment: {step}", manager.as_str()),
-        );
-    })
-    .map_err(|e| {
-        failure(e).hint("run with `--env-manager local` to use the current environment")
-    })?;
-
+    build(&ctx.ui, &plan, &project, manager)?;
     let tracking = ctx.tracking()?;
-    let store = ctx.store_for_write()?;
-    let mut base_tags = vec![
-        kv(tags::SOURCE_TYPE, "PROJECT"),
-        kv(tags::SOURCE_NAME, &fetched.source),
-        kv("mlflow.project.entryPoint", &ep.name),
-        kv("mlflow.project.backend", "local"),
-    ];
-    if manager != Manager::Local {
-        base_tags.push(kv("mlflow.project.env", manager.as_str()));
-    }
-    if let Some(c) = &fetched.commit {
-        base_tags.push(kv(tags::GIT_COMMIT, c));
-    }
-    if let Some(u) = &fetched.repo_url {
-        base_tags.push(kv(tags::GIT_REPO_URL, u));
-    }
-    if let Some(b) = &fetched.branch {
-        base_tags.push(kv(tags::GIT_BRANCH, b));
-    }
-    if let Some(image) = &plan.image {
-        base_tags.push(kv("mlflow.docker.image.uri", image));
-    }
-    let user = env::var(env::USER).unwrap_or_default();
-    let owner = Owner {
-        pid: std::process::id(),
-        host: crate::commands::runs::hostname(),
-    };
     let job = Job {
         tracking: &tracking,
         plan: &plan,
         project: &project,
         capture: capture_metrics,
+        experiment_id,
+        user: env::var(env::USER).unwrap_or_default(),
+        owner: Owner {
+            pid: std::process::id(),
+            host: crate::commands::runs::hostname(),
+        },
+        tags: base_tags(&fetched, &ep.name, manager, &plan),
     };
-
     if !sweep {
-        let mut tags = base_tags.clone();
-        tags.push(kv(tags::COMMAND, &commands[0]));
-        let run = store.create_run(NewRun {
-            experiment_id,
-            name: name.clone(),
-            user,
-            tags,
-            params: to_kv(&resolved[0].all()),
-            owner: Some(owner),
-            make_active: false,
-            start_time: None,
-        })?;
-        ctx.ui.status(
-            "Started",
-            &format!(
-                "run {} ({}) of `{}` entry point `{}`",
-                run.info.run_name,
-                short_id(&run.info.run_id),
-                fetched.source,
-                ep.name
-            ),
-        );
-        let outcome = job.launch(&run, &commands[0], true)?;
-        crate::commands::run::exec::report(ctx, &run, &outcome);
-        return Ok(outcome.code);
+        let what = format!("of `{}` entry point `{}`", fetched.source, ep.name);
+        return single(ctx, &job, name, &resolved[0], &commands[0], &what);
     }
+    let grid = Grid {
+        given: &given,
+        points: &points,
+        resolved: &resolved,
+        commands: &commands,
+    };
+    run_sweep(ctx, &job, name, &grid, jobs)
+}
 
-    // A sweep: a parent run, then one child run per point of the grid.
-    let sweep_params: Vec<KeyValue> = given
+/// How to set up the project's environment and run in it (a docker run mounts the local
+/// store, when there is one).
+fn plan(
+    ctx: &Ctx,
+    project: &Project,
+    manager: Manager,
+    build_image: bool,
+    commit: Option<&str>,
+) -> CliResult<Plan> {
+    let store_root = match ctx.tracking_uri()? {
+        Some(_) => None,
+        None => Some(ctx.write_store_root()?),
+    };
+    let docker = DockerRun {
+        store_root: store_root.as_deref(),
+        build_image,
+        commit,
+    };
+    envs::plan(project, manager, &docker).map_err(usage_error)
+}
+
+/// Builds the environment (unless it is ready), showing each step.
+fn build(ui: &Ui, plan: &Plan, project: &Project, manager: Manager) -> CliResult<()> {
+    envs::build(plan, project, &|step| {
+        ui.status(
+            "Building",
+            &format!("{} environment: {step}", manager.as_str()),
+        );
+    })
+    .map_err(|e| failure(e).hint("run with `--env-manager local` to use the current environment"))
+}
+
+/// What an entry point prints with `--dry-run`: the environment's setup steps, then each
+/// command (under the parameters of its point, in a sweep).
+fn dry_run_text(
+    plan: &Plan,
+    manager: Manager,
+    project: &Project,
+    commands: &[String],
+    resolved: &[Resolved],
+    swept: Option<&[(String, Vec<String>)]>,
+) -> String {
+    let mut out = String::new();
+    if !plan.setup.is_empty() {
+        let state = if envs::is_ready(plan) {
+            "ready (cached)"
+        } else {
+            "to build"
+        };
+        out.push_str(&format!("# {} environment: {state}\n", manager.as_str()));
+        for step in &plan.setup {
+            out.push_str(&step.display());
+            out.push('\n');
+        }
+    }
+    for (cmd, point) in commands.iter().zip(resolved) {
+        if let Some(given) = swept {
+            let desc = point
+                .declared
+                .iter()
+                .chain(&point.extra)
+                .filter(|(k, _)| given.iter().any(|(g, _)| g == k))
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            out.push_str(&format!("# {desc}\n"));
+        }
+        let argv = plan
+            .argv(cmd)
+            .iter()
+            .map(|a| shell_quote(a))
+            .collect::<Vec<_>>()
+            .join(" ");
+        // The environment's variables (a virtualenv's PATH) as `env` would set them.
+        let vars: String = plan
+            .env
+            .iter()
+            .map(|(k, v)| format!("{k}={} ", shell_quote(v)))
+            .collect();
+        let prefix = if vars.is_empty() {
+            String::new()
+        } else {
+            format!("env {vars}")
+        };
+        out.push_str(&format!(
+            "cd {} && {prefix}{argv}\n",
+            shell_quote(&project.dir.display().to_string())
+        ));
+    }
+    out
+}
+
+/// The tags every run of this invocation records: the project, its entry point, environment
+/// and git facts.
+fn base_tags(
+    fetched: &fetch::Fetched,
+    entry: &str,
+    manager: Manager,
+    plan: &Plan,
+) -> Vec<KeyValue> {
+    let mut base = vec![
+        kv(tags::SOURCE_TYPE, "PROJECT"),
+        kv(tags::SOURCE_NAME, &fetched.source),
+        kv("mlflow.project.entryPoint", entry),
+        kv("mlflow.project.backend", "local"),
+    ];
+    if manager != Manager::Local {
+        base.push(kv("mlflow.project.env", manager.as_str()));
+    }
+    if let Some(c) = &fetched.commit {
+        base.push(kv(tags::GIT_COMMIT, c));
+    }
+    if let Some(u) = &fetched.repo_url {
+        base.push(kv(tags::GIT_REPO_URL, u));
+    }
+    if let Some(b) = &fetched.branch {
+        base.push(kv(tags::GIT_BRANCH, b));
+    }
+    if let Some(image) = &plan.image {
+        base.push(kv("mlflow.docker.image.uri", image));
+    }
+    base
+}
+
+/// One run of the entry point, its output shown.
+fn single(
+    ctx: &mut Ctx,
+    job: &Job,
+    name: Option<String>,
+    resolved: &Resolved,
+    command: &str,
+    what: &str,
+) -> CliResult<u8> {
+    let new = job.new_run(
+        name,
+        vec![kv(tags::COMMAND, command)],
+        to_kv(&resolved.all()),
+    );
+    let run = ctx.store_for_write()?.create_run(new)?;
+    ctx.ui.status(
+        "Started",
+        &format!(
+            "run {} ({}) {what}",
+            run.info.run_name,
+            short_id(&run.info.run_id),
+        ),
+    );
+    let outcome = job.launch(&run, command, true)?;
+    crate::commands::run::exec::report(ctx, &run, &outcome);
+    Ok(outcome.code)
+}
+
+/// The points of a sweep, with what each runs.
+struct Grid<'a> {
+    given: &'a [(String, Vec<String>)],
+    points: &'a [Point],
+    resolved: &'a [Resolved],
+    commands: &'a [String],
+}
+
+/// A sweep: a parent run, then one child run per point of the grid, `jobs` at a time, and a
+/// comparison of the children.
+fn run_sweep(
+    ctx: &mut Ctx,
+    job: &Job,
+    name: Option<String>,
+    grid: &Grid,
+    jobs: u16,
+) -> CliResult<u8> {
+    let sweep_params: Vec<KeyValue> = grid
+        .given
         .iter()
         .map(|(k, v)| KeyValue {
             key: k.clone(),
             value: v.join(","),
         })
         .collect();
-    let mut parent_tags = base_tags.clone();
-    parent_tags.push(kv("mlf.sweep.size", &points.len().to_string()));
-    let parent = store.create_run(NewRun {
-        experiment_id: experiment_id.clone(),
-        name: name.clone(),
-        user: user.clone(),
-        tags: parent_tags,
-        params: sweep_params,
-        owner: Some(owner.clone()),
-        make_active: false,
-        start_time: None,
-    })?;
+    let size = kv("mlf.sweep.size", &grid.points.len().to_string());
+    let new = job.new_run(name, vec![size], sweep_params);
+    let parent = ctx.store_for_write()?.create_run(new)?;
+    let parent_name = format!(
+        "{} ({})",
+        parent.info.run_name,
+        short_id(&parent.info.run_id)
+    );
     ctx.ui.status(
         "Started",
         &format!(
-            "sweep {} ({}): {} runs, {} at a time",
-            parent.info.run_name,
-            short_id(&parent.info.run_id),
-            points.len(),
+            "sweep {parent_name}: {} runs, {} at a time",
+            grid.points.len(),
             jobs
         ),
     );
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, ChildResult)>> = Mutex::new(Vec::new());
-    let ui = &ctx.ui;
-    std::thread::scope(|scope| {
-        for _ in 0..usize::from(jobs).min(points.len()) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= points.len() {
-                        break;
-                    }
-                    let result = (|| -> CliResult<(Run, Outcome)> {
-                        let mut store = tracking.open()?;
-                        let mut tags = base_tags.clone();
-                        tags.push(kv(tags::COMMAND, &commands[i]));
-                        tags.push(kv("mlflow.parentRunId", &parent.info.run_id));
-                        let run = store.create_run(NewRun {
-                            experiment_id: experiment_id.clone(),
-                            name: Some(format!("{}-{}", parent.info.run_name, i + 1)),
-                            user: user.clone(),
-                            tags,
-                            params: to_kv(&resolved[i].all()),
-                            owner: Some(owner.clone()),
-                            make_active: false,
-                            start_time: None,
-                        })?;
-                        let outcome = job.launch(&run, &commands[i], jobs == 1)?;
-                        Ok((run, outcome))
-                    })();
-                    let point = points[i]
-                        .iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    match &result {
-                        Ok((run, o)) if o.status == RunStatus::Finished => {
-                            ui.status("Finished", &format!("{} ({point})", run.info.run_name))
-                        }
-                        Ok((run, o)) => ui.warn(&format!(
-                            "{} ({point}) ended {} with exit code {}",
-                            run.info.run_name,
-                            o.status.as_str(),
-                            o.code
-                        )),
-                        Err(e) => ui.warn(&format!("run {} ({point}) could not run: {e}", i + 1)),
-                    }
-                    results.lock().expect("results lock").push((i, result));
-                }
-            });
-        }
-    });
-    let mut results = results.into_inner().expect("results lock");
-    results.sort_by_key(|(i, _)| *i);
-    let all_ok = results
-        .iter()
-        .all(|(_, r)| matches!(r, Ok((_, o)) if o.status == RunStatus::Finished));
-    let store = ctx.store()?;
-    let status = if all_ok {
-        RunStatus::Finished
-    } else {
-        RunStatus::Failed
+    let children = Children {
+        job,
+        parent: &parent,
+        grid,
+        ui: &ctx.ui,
     };
-    store.update_run(
-        &parent.info.run_id,
-        status,
-        Some(crate::tracking::ids::now_ms()),
-    )?;
-    let children: Vec<Run> = results
+    let summary = ops::sweep::schedule(&children, grid.points.len(), usize::from(jobs));
+    let store = ctx.store()?;
+    ops::sweep::finish(store, &parent.info.run_id, &summary)?;
+    let runs: Vec<Run> = summary
+        .outcomes
         .iter()
-        .filter_map(|(_, r)| r.as_ref().ok())
+        .filter_map(|r| r.as_ref().ok())
         .filter_map(|(run, _)| store.run(&run.info.run_id).ok())
         .collect();
-    if !children.is_empty() {
-        let rows = build_rows(&children, &[], &[], &[])?;
+    if !runs.is_empty() {
+        let rows = build_rows(&runs, &[], &[], &[])?;
         let rows: Vec<_> = rows
             .into_iter()
             .filter(|r| r.differs || r.key.starts_with("metrics.") || r.key == "status")
             .collect();
-        ctx.ui.out(&render_blocks(&ctx.ui, &children, &rows));
+        ctx.ui.out(&render_blocks(&ctx.ui, &runs, &rows));
     }
-    let failed = results.len()
-        - results
-            .iter()
-            .filter(|(_, r)| matches!(r, Ok((_, o)) if o.status == RunStatus::Finished))
-            .count();
-    if failed == 0 {
-        ctx.ui.status(
-            "Finished",
-            &format!(
-                "sweep {} ({}): {} runs",
-                parent.info.run_name,
-                short_id(&parent.info.run_id),
-                results.len()
-            ),
-        );
+    let total = summary.outcomes.len();
+    if summary.failed == 0 {
+        ctx.ui
+            .status("Finished", &format!("sweep {parent_name}: {total} runs"));
         Ok(0)
     } else {
         ctx.ui.warn(&format!(
-            "sweep {} ({}): {failed} of {} runs did not finish",
-            parent.info.run_name,
-            short_id(&parent.info.run_id),
-            results.len()
+            "sweep {parent_name}: {} of {total} runs did not finish",
+            summary.failed
         ));
         Ok(1)
     }
 }
 
-/// How one run of a sweep went.
-type ChildResult = Result<(Run, Outcome), CliError>;
+/// Launches the points of a sweep as child runs of `parent`.
+struct Children<'a> {
+    job: &'a Job<'a>,
+    parent: &'a Run,
+    grid: &'a Grid<'a>,
+    ui: &'a Ui,
+}
+
+impl Launcher for Children<'_> {
+    type Outcome = CliResult<(Run, Outcome)>;
+
+    fn launch(&self, i: usize, echo: bool) -> Self::Outcome {
+        let mut store = self.job.tracking.open()?;
+        let command = &self.grid.commands[i];
+        let tags = vec![
+            kv(tags::COMMAND, command),
+            kv("mlflow.parentRunId", &self.parent.info.run_id),
+        ];
+        let name = format!("{}-{}", self.parent.info.run_name, i + 1);
+        let params = to_kv(&self.grid.resolved[i].all());
+        let run = store.create_run(self.job.new_run(Some(name), tags, params))?;
+        let outcome = self.job.launch(&run, command, echo)?;
+        Ok((run, outcome))
+    }
+
+    fn finished(&self, outcome: &Self::Outcome) -> bool {
+        matches!(outcome, Ok((_, o)) if o.status == RunStatus::Finished)
+    }
+
+    fn ended(&self, i: usize, outcome: &Self::Outcome) {
+        let point = self.grid.points[i]
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        match outcome {
+            Ok((run, o)) if o.status == RunStatus::Finished => self
+                .ui
+                .status("Finished", &format!("{} ({point})", run.info.run_name)),
+            Ok((run, o)) => self.ui.warn(&format!(
+                "{} ({point}) ended {} with exit code {}",
+                run.info.run_name,
+                o.status.as_str(),
+                o.code
+            )),
+            Err(e) => self
+                .ui
+                .warn(&format!("run {} ({point}) could not run: {e}", i + 1)),
+        }
+    }
+}
 
 fn kv(key: &str, value: &str) -> KeyValue {
     KeyValue {
@@ -441,9 +467,30 @@ struct Job<'a> {
     plan: &'a Plan,
     project: &'a Project,
     capture: bool,
+    experiment_id: String,
+    user: String,
+    owner: Owner,
+    /// Tags of every run (`base_tags`).
+    tags: Vec<KeyValue>,
 }
 
 impl Job<'_> {
+    /// A run of this invocation: the shared tags, then `extra`.
+    fn new_run(&self, name: Option<String>, extra: Vec<KeyValue>, params: Vec<KeyValue>) -> NewRun {
+        let mut tags = self.tags.clone();
+        tags.extend(extra);
+        NewRun {
+            experiment_id: self.experiment_id.clone(),
+            name,
+            user: self.user.clone(),
+            tags,
+            params,
+            owner: Some(self.owner.clone()),
+            make_active: false,
+            start_time: None,
+        }
+    }
+
     fn launch(&self, run: &Run, command: &str, echo: bool) -> CliResult<Outcome> {
         let argv = self.plan.argv(command);
         execute(

@@ -1,8 +1,9 @@
 //! `mlf registry describe|tag|untag|delete|promote|alias|unalias|request|approve|reject`.
 
 use crate::context::Ctx;
-use crate::error::{CliResult, failure, usage_error};
-use crate::registry::Policy;
+use crate::error::{CliResult, usage_error};
+use crate::ops;
+use crate::ops::registry::{Pending, Transitioned};
 use crate::store::Act;
 use crate::tracking::validation::{KeyKind, validate_key};
 use crate::ui::format::{OutputArgs, OutputFormat};
@@ -274,22 +275,17 @@ pub fn promote(ctx: &mut Ctx, args: PromoteArgs) -> CliResult<u8> {
     } = args;
     let stage = super::stage(&to)?;
     let actor = super::actor(ctx);
-    let store = ctx.store()?;
-    let policy = policy(&*store)?;
-    let needs_approval = policy.is_protected(stage);
-    let result = store.transition(
-        &name,
-        version,
-        stage,
-        archive_existing,
-        needs_approval,
-        &Act {
-            actor: &actor,
-            comment: message.as_deref(),
-        },
-    );
-    let mv = match result {
-        Err(e) if matches!(e.plain(), crate::store::Error::Refused(_)) => {
+    let act = Act {
+        actor: &actor,
+        comment: message.as_deref(),
+    };
+    let result =
+        ops::registry::transition(ctx.store()?, &name, version, stage, archive_existing, &act);
+    let Transitioned {
+        version: mv,
+        approved,
+    } = match result {
+        Err(ops::Error::Store(e)) if matches!(e.plain(), crate::store::Error::Refused(_)) => {
             return Err(crate::error::CliError::from(e)
                 .hint("see pending requests with `mlf registry requests`"));
         }
@@ -298,7 +294,7 @@ pub fn promote(ctx: &mut Ctx, args: PromoteArgs) -> CliResult<u8> {
     if output.format == OutputFormat::Json {
         ctx.ui.json(&serde_json::json!({ "model_version": mv }))?;
     } else {
-        let note = if needs_approval {
+        let note = if approved {
             " (approved request used)"
         } else {
             ""
@@ -399,25 +395,16 @@ pub fn decide(ctx: &mut Ctx, args: DecideArgs, approve: bool) -> CliResult<u8> {
     } = args;
     let stage = to.as_deref().map(super::stage).transpose()?;
     let actor = super::actor(ctx);
-    let store = ctx.store()?;
-    store.version(&name, version)?;
-    let policy = policy(&*store)?;
-    let id = store.pending_request_for(&name, version, stage)?;
-    let result = store.decide_request(
-        id,
-        approve,
-        policy.allow_self_approval,
-        &Act {
-            actor: &actor,
-            comment: message.as_deref(),
-        },
-    );
-    let req = match result {
-        Err(e) if matches!(e.plain(), crate::store::Error::Refused(_)) => {
-            return Err(crate::error::CliError::from(e));
-        }
-        other => other?,
+    let which = Pending::Of {
+        name: &name,
+        version,
+        stage,
     };
+    let act = Act {
+        actor: &actor,
+        comment: message.as_deref(),
+    };
+    let req = ops::registry::decide(ctx.store()?, which, approve, &act)?;
     if approve {
         ctx.ui.status(
             "Approved",
@@ -433,12 +420,4 @@ pub fn decide(ctx: &mut Ctx, args: DecideArgs, approve: bool) -> CliResult<u8> {
         );
     }
     Ok(0)
-}
-
-/// The store's registry policy; a tracking server enforces its own, so none applies here.
-fn policy(store: &dyn crate::store::Backend) -> CliResult<Policy> {
-    match store.local() {
-        Some(local) => Policy::load(local.root()).map_err(failure),
-        None => Ok(Policy::default()),
-    }
 }

@@ -32,8 +32,8 @@ pub(super) fn handle(
                 .ok_or_else(|| ApiError::invalid("Missing value for required parameter 'id'."))?;
             let approve = matches!(p.get("approve"), Some(Value::Bool(true)))
                 || opt(p, "approve").as_deref() == Some("true");
-            let allow_self = policy(store)?.allow_self_approval;
-            let r = store.decide_request(id, approve, allow_self, &act)?;
+            let which = crate::ops::registry::Pending::Id(id);
+            let r = crate::ops::registry::decide(store, which, approve, &act)?;
             Ok(json!({ "request": r }))
         }
         ("GET", "mlf/registry/requests") => {

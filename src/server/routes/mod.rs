@@ -24,7 +24,7 @@ use serde_json::{Map, Value, json};
 
 use super::artifacts::{checked_path, download_below, local_for, upload_below, uri_for};
 use super::{ApiError, ApiResult, json_response};
-use crate::registry::{Policy, Stage};
+use crate::registry::Stage;
 use crate::search::{parse_filter, parse_model_filter, parse_order_by};
 use crate::store::{Act, LogBatch, NewRun, NewVersion, RunQuery, Store};
 use crate::tracking::ids::now_ms;
@@ -279,15 +279,6 @@ fn acting(actor: Option<&str>) -> String {
         .map(str::to_string)
         .or_else(|| crate::env::var(crate::env::MLF_USER))
         .unwrap_or_else(|| "mlflow-client".into())
-}
-
-/// The store's registry policy.
-fn policy(store: &Store) -> ApiResult<Policy> {
-    Policy::load(store.root()).map_err(|e| ApiError {
-        status: 500,
-        code: "INTERNAL_ERROR",
-        message: e,
-    })
 }
 
 fn stage_arg(p: &P, key: &str) -> ApiResult<Stage> {

@@ -31,7 +31,7 @@ pub(super) fn handle(
                 description: opt(p, "description").unwrap_or_default(),
                 tags: kvs(p, "tags")?,
             };
-            let v = store.create_version(&new, &act, &mut |_| Err("nothing to place".into()))?;
+            let v = crate::ops::registry::add_version(store, &new, &act)?;
             Ok(json!({ "model_version": version_json(store, &v) }))
         }
         ("PATCH", "model-versions/update") => {
@@ -48,9 +48,8 @@ pub(super) fn handle(
             let stage = stage_arg(p, "stage")?;
             let archive = matches!(p.get("archive_existing_versions"), Some(Value::Bool(true)))
                 || opt(p, "archive_existing_versions").as_deref() == Some("true");
-            let protected = policy(store)?.is_protected(stage);
-            let mv = store.transition(&name, v, stage, archive, protected, &act)?;
-            Ok(json!({ "model_version": version_json(store, &mv) }))
+            let moved = crate::ops::registry::transition(store, &name, v, stage, archive, &act)?;
+            Ok(json!({ "model_version": version_json(store, &moved.version) }))
         }
         ("DELETE", "model-versions/delete") => {
             crate::ops::registry::delete_version(store, &req(p, "name")?, version_arg(p)?, &act)?;
