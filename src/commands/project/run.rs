@@ -4,11 +4,11 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::commands::launch::{Launch, Outcome, Tracking, execute};
 use crate::commands::runs::compare::{build_rows, render_blocks};
 use crate::context::Ctx;
 use crate::env;
 use crate::error::{CliError, CliResult, failure, usage_error};
-use crate::launch::{Launch, Outcome, Tracking, execute};
 use crate::process::shell_quote;
 use crate::project::envs::{self, DockerRun, Manager, Plan};
 use crate::project::{Project, Resolved, fetch, render_command, resolve_params};

@@ -438,7 +438,7 @@ pub fn decide(ctx: &mut Ctx, args: DecideArgs, approve: bool) -> CliResult<u8> {
 /// The store's registry policy; a tracking server enforces its own, so none applies here.
 fn policy(store: &dyn crate::store::Backend) -> CliResult<Policy> {
     match store.local() {
-        Some(local) => Policy::load(local.root()).map_err(failure),
+        Some(local) => Policy::read(local.root()).map_err(failure),
         None => Ok(Policy::default()),
     }
 }

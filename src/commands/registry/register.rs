@@ -7,7 +7,7 @@ use crate::commands::log::artifact_error;
 use crate::context::Ctx;
 use crate::error::{CliResult, usage_error};
 use crate::registry::validate_model_name;
-use crate::store::{Act, Backend, NewVersion};
+use crate::store::{Act, Backend, NewVersion, PlaceError};
 use crate::tracking::KeyValue;
 use crate::ui::format::{OutputArgs, OutputFormat};
 
@@ -234,13 +234,17 @@ pub fn register(ctx: &mut Ctx, args: RegisterArgs) -> CliResult<u8> {
     };
     let target_dir = registry_root.join(&name);
     let mut placed: Option<PathBuf> = None;
-    let mut place = |version: i64| -> Result<String, String> {
+    let mut place = |version: i64| -> Result<String, PlaceError> {
         let (staging, base) = staged.as_ref().ok_or("nothing to place")?;
-        std::fs::create_dir_all(&target_dir)
-            .map_err(|e| format!("cannot create `{}`: {e}", target_dir.display()))?;
+        std::fs::create_dir_all(&target_dir).map_err(|source| PlaceError::Create {
+            path: target_dir.clone(),
+            source,
+        })?;
         let dest = target_dir.join(version.to_string());
-        std::fs::rename(staging, &dest)
-            .map_err(|e| format!("cannot move the model into `{}`: {e}", dest.display()))?;
+        std::fs::rename(staging, &dest).map_err(|source| PlaceError::Move {
+            path: dest.clone(),
+            source,
+        })?;
         placed = Some(dest.clone());
         Ok(dest.join(base).display().to_string())
     };
