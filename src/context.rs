@@ -37,7 +37,7 @@ impl Ctx {
     /// The tracking server commands talk to, if any: `MLF_TRACKING_URI`, else an http(s)
     /// `MLFLOW_TRACKING_URI` when no store was named with `--store`/`MLF_STORE`.
     pub fn tracking_uri(&self) -> CliResult<Option<String>> {
-        tracking_uri(self.store_flag.is_some()).map_err(|uri| {
+        tracking_uri(self.store_flag.is_some()).map_err(|NotHttp(uri)| {
             usage_error(format!(
                 "`{}` is `{uri}`, not an http:// or https:// URL",
                 env::MLF_TRACKING_URI
@@ -90,12 +90,14 @@ impl Ctx {
 
     /// Where runs launched by this command are tracked: the server, or the local store
     /// (created when none is found).
-    pub fn tracking(&mut self) -> CliResult<crate::launch::Tracking> {
+    pub fn tracking(&mut self) -> CliResult<crate::commands::launch::Tracking> {
         if let Some(uri) = self.tracking_uri()? {
-            return Ok(crate::launch::Tracking::Remote(uri));
+            return Ok(crate::commands::launch::Tracking::Remote(uri));
         }
         let store = self.local_store_for_write("a run")?;
-        Ok(crate::launch::Tracking::Local(store.root().to_path_buf()))
+        Ok(crate::commands::launch::Tracking::Local(
+            store.root().to_path_buf(),
+        ))
     }
 
     /// The local store, for what exists only there (`what` names it in the error).
@@ -182,14 +184,19 @@ impl Ctx {
     }
 }
 
+/// An `MLF_TRACKING_URI` that is no http(s) URL (the URI).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("`{var}` is `{0}`, not an http:// or https:// URL", var = env::MLF_TRACKING_URI)]
+pub struct NotHttp(pub String);
+
 /// The tracking server in effect: `MLF_TRACKING_URI`, else an http(s) `MLFLOW_TRACKING_URI`
 /// unless a store is named. An `MLF_TRACKING_URI` that is no http(s) URL is the error.
-pub fn tracking_uri(store_named: bool) -> Result<Option<String>, String> {
+pub fn tracking_uri(store_named: bool) -> Result<Option<String>, NotHttp> {
     if let Some(uri) = env::var(env::MLF_TRACKING_URI) {
         return if remote::is_remote_uri(&uri) {
             Ok(Some(uri))
         } else {
-            Err(uri)
+            Err(NotHttp(uri))
         };
     }
     Ok(env::var(env::MLFLOW_TRACKING_URI).filter(|u| !store_named && remote::is_remote_uri(u)))

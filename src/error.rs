@@ -30,10 +30,10 @@ pub struct CliError {
 pub type CliResult<T = ()> = Result<T, CliError>;
 
 impl CliError {
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, message: impl fmt::Display) -> Self {
         CliError {
             kind,
-            message: message.into(),
+            message: message.to_string(),
             causes: Vec::new(),
             hints: Vec::new(),
         }
@@ -61,12 +61,12 @@ impl CliError {
 }
 
 /// Bad input: exit code 2.
-pub fn usage_error(message: impl Into<String>) -> CliError {
+pub fn usage_error(message: impl fmt::Display) -> CliError {
     CliError::new(ErrorKind::Usage, message)
 }
 
 /// Operation failed: exit code 1.
-pub fn failure(message: impl Into<String>) -> CliError {
+pub fn failure(message: impl fmt::Display) -> CliError {
     CliError::new(ErrorKind::Failure, message)
 }
 
@@ -149,6 +149,16 @@ impl From<crate::ops::Error> for CliError {
         match e {
             crate::ops::Error::Store(e) => e.into(),
             crate::ops::Error::Policy(message) => failure(message),
+        }
+    }
+}
+
+impl From<crate::models::Error> for CliError {
+    fn from(e: crate::models::Error) -> Self {
+        match e {
+            crate::models::Error::Store(e) => e.into(),
+            e if e.is_usage() => usage_error(e),
+            e => failure(e),
         }
     }
 }

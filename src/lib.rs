@@ -13,7 +13,6 @@ pub mod context;
 pub mod env;
 pub mod error;
 pub mod generate;
-pub mod launch;
 pub mod models;
 pub mod ops;
 pub mod process;
@@ -58,7 +57,7 @@ pub fn main() -> ExitCode {
     match commands::dispatch(&mut ctx, cli.command) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            ctx.ui.error(&err);
+            ctx.ui.error(&err.message, &err.causes, &err.hints);
             ExitCode::from(err.exit_code())
         }
     }

@@ -8,7 +8,25 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::env;
-use crate::store::Error;
+use crate::store::{Error, Missing};
+
+/// Why a client of a tracking server cannot be set up (the URI or the environment is wrong).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("`{name}` is `{value}`: give a whole number")]
+    NotANumber { name: &'static str, value: String },
+    #[error("tracking URI `{0}` is not an http:// or https:// URL")]
+    NotHttp(String),
+    #[error("tracking URI `{0}` names no host")]
+    NoHost(String),
+    #[error("cannot read `{path}` (`{var}`): {source}", var = env::MLFLOW_TRACKING_SERVER_CERT_PATH)]
+    ReadCerts {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("`{0}` (`{var}`) holds no PEM certificate", var = env::MLFLOW_TRACKING_SERVER_CERT_PATH)]
+    NoCerts(String),
+}
 
 /// A client of one server. Cheap to clone.
 #[derive(Clone)]
@@ -30,13 +48,13 @@ impl Client {
     /// A client of the server at `uri` (`http://host:port[/prefix]`), answer timeout and read
     /// retries from `MLFLOW_HTTP_REQUEST_TIMEOUT` (s, default 120) and
     /// `MLFLOW_HTTP_REQUEST_MAX_RETRIES` (default 2).
-    pub fn new(uri: &str) -> Result<Client, String> {
-        let number = |name: &str, default: u64| -> Result<u64, String> {
+    pub fn new(uri: &str) -> Result<Client, SetupError> {
+        let number = |name: &'static str, default: u64| -> Result<u64, SetupError> {
             match env::var(name) {
                 Some(v) => v
                     .trim()
                     .parse()
-                    .map_err(|_| format!("`{name}` is `{v}`: give a whole number")),
+                    .map_err(|_| SetupError::NotANumber { name, value: v }),
                 None => Ok(default),
             }
         };
@@ -51,7 +69,7 @@ impl Client {
     }
 
     /// A client that gives up fast (shell completion must not hang on a dead server).
-    pub fn impatient(uri: &str) -> Result<Client, String> {
+    pub fn impatient(uri: &str) -> Result<Client, SetupError> {
         Client::with_patience(uri, Duration::from_secs(1), Duration::from_secs(3), 0)
     }
 
@@ -60,15 +78,13 @@ impl Client {
         connect: Duration,
         answer: Duration,
         retries: u64,
-    ) -> Result<Client, String> {
+    ) -> Result<Client, SetupError> {
         if !is_remote_uri(uri) {
-            return Err(format!(
-                "tracking URI `{uri}` is not an http:// or https:// URL"
-            ));
+            return Err(SetupError::NotHttp(uri.to_string()));
         }
         let rest = uri.split_once("://").map(|(_, r)| r).unwrap_or("");
         if rest.is_empty() || rest.starts_with('/') {
-            return Err(format!("tracking URI `{uri}` names no host"));
+            return Err(SetupError::NoHost(uri.to_string()));
         }
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .tls_config(tls_config()?)
@@ -235,7 +251,9 @@ impl Client {
             ("", 404) if parsed.is_none() => {
                 Error::Unsupported(format!("{} does not serve this call (HTTP 404)", self.base))
             }
-            ("RESOURCE_DOES_NOT_EXIST" | "NOT_FOUND", _) | (_, 404) => Error::NotFound(message),
+            ("RESOURCE_DOES_NOT_EXIST" | "NOT_FOUND", _) | (_, 404) => {
+                Error::NotFound(Missing::Other(message))
+            }
             ("RESOURCE_ALREADY_EXISTS", _) => Error::AlreadyExists(message),
             ("INVALID_STATE", _) => Error::InvalidState(message),
             ("PERMISSION_DENIED", _) | (_, 403) => Error::Refused(message),
@@ -348,17 +366,15 @@ impl Client {
 /// TLS as the mlflow client sets it up: `MLFLOW_TRACKING_SERVER_CERT_PATH` (a PEM bundle of
 /// the certificate authorities to trust instead of the built-in ones), or
 /// `MLFLOW_TRACKING_INSECURE_TLS=true` (no verification at all).
-fn tls_config() -> Result<ureq::tls::TlsConfig, String> {
+fn tls_config() -> Result<ureq::tls::TlsConfig, SetupError> {
     let mut tls = ureq::tls::TlsConfig::builder();
     if env::var(env::MLFLOW_TRACKING_INSECURE_TLS).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
         tls = tls.disable_verification(true);
     }
     if let Some(path) = env::var(env::MLFLOW_TRACKING_SERVER_CERT_PATH) {
-        let pem = std::fs::read(&path).map_err(|e| {
-            format!(
-                "cannot read `{path}` (`{}`): {e}",
-                env::MLFLOW_TRACKING_SERVER_CERT_PATH
-            )
+        let pem = std::fs::read(&path).map_err(|source| SetupError::ReadCerts {
+            path: path.clone(),
+            source,
         })?;
         let certs: Vec<_> = ureq::tls::parse_pem(&pem)
             .filter_map(|item| match item {
@@ -367,10 +383,7 @@ fn tls_config() -> Result<ureq::tls::TlsConfig, String> {
             })
             .collect();
         if certs.is_empty() {
-            return Err(format!(
-                "`{path}` (`{}`) holds no PEM certificate",
-                env::MLFLOW_TRACKING_SERVER_CERT_PATH
-            ));
+            return Err(SetupError::NoCerts(path));
         }
         tls = tls.root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(certs)));
     }

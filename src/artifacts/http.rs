@@ -16,7 +16,7 @@ pub struct HttpRepo {
 
 fn remote(e: store::Error) -> Error {
     match e {
-        store::Error::NotFound(m) => Error::NotFound(m),
+        store::Error::NotFound(m) => Error::NotFound(m.to_string()),
         store::Error::Invalid(m) => Error::Invalid(m),
         store::Error::Io(m, e) => Error::Io(m, e),
         other => Error::Io(

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod experiments;
 pub mod generate;
 pub mod init;
+pub mod launch;
 pub mod log;
 pub mod models;
 pub mod project;

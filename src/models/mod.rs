@@ -6,8 +6,96 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{CliResult, failure, usage_error};
-use crate::store::Backend;
+use crate::store::{self, Backend};
+
+/// Why a model directory, URI or archive cannot be used. `Store` and `Io` are failures of the
+/// operation; the others are the input's fault.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("`{}` is not a model directory: it has no MLmodel file", .0.display())]
+    NotAModel(PathBuf),
+    #[error("invalid MLmodel `{}`: {source}", path.display())]
+    BadMlModel {
+        path: PathBuf,
+        source: serde_yaml::Error,
+    },
+    #[error("cannot encode MLmodel: {0}")]
+    Encode(serde_yaml::Error),
+    #[error(
+        "the MLmodel in `{}` names its {what} `{rel}`, which is outside the model directory: a model's files must be inside it",
+        dir.display()
+    )]
+    Outside {
+        dir: PathBuf,
+        what: String,
+        rel: String,
+    },
+    #[error("`{0}` needs a store: run inside a project with `.mlf`, or set `MLF_STORE`")]
+    NeedsStore(String),
+    #[error("{0}")]
+    BadPath(crate::artifacts::Error),
+    #[error("run {run} has no artifact `{path}`")]
+    NoArtifact { run: String, path: String },
+    #[error("`{0}` leads outside the run's artifacts")]
+    LeavesRun(String),
+    #[error("`{0}`: only local paths, runs:/ and models:/ URIs name models here")]
+    NotLocal(String),
+    #[error("no model directory `{0}`")]
+    NoModelDir(String),
+    #[error("`{}` is a symlink: model directories hold plain files only", .0.display())]
+    Symlink(PathBuf),
+    #[error("no archive `{}`", .0.display())]
+    NoArchive(PathBuf),
+    #[error("`{}` is not a model archive: {source}", archive.display())]
+    NotAnArchive {
+        archive: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{}` is damaged: {source}", archive.display())]
+    Damaged {
+        archive: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("bad entry in `{}`: {source}", archive.display())]
+    BadEntry {
+        archive: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{}` holds `{}`, which is not a plain file: refusing it", archive.display(), entry.display())]
+    NotPlainFile { archive: PathBuf, entry: PathBuf },
+    #[error("`{}` holds `{}`, which leads outside the model directory", archive.display(), entry.display())]
+    Escapes { archive: PathBuf, entry: PathBuf },
+    #[error("`{}` holds no MLmodel file: it is not a model archive", .0.display())]
+    NoMlModel(PathBuf),
+    #[error("`{}` exists and is not empty: choose a new directory", .0.display())]
+    NotEmpty(PathBuf),
+    /// A file operation failed: `doing` is the verb (`create`, `read`, `move the download to`).
+    #[error("cannot {doing} `{}`: {source}", path.display())]
+    Io {
+        doing: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] store::Error),
+}
+
+impl Error {
+    /// Whether the error is the input's fault rather than the operation's.
+    pub fn is_usage(&self) -> bool {
+        !matches!(self, Error::Io { .. } | Error::Store(_) | Error::Encode(_))
+    }
+}
+
+/// An `Error::Io` maker for `map_err`.
+fn io(doing: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.to_path_buf();
+    move |source| Error::Io {
+        doing,
+        path,
+        source,
+    }
+}
 
 /// The MLmodel file. Known keys are typed; every other key is kept as it was.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -92,25 +180,18 @@ impl MlModel {
     pub const FILE: &'static str = "MLmodel";
 
     /// Reads `<dir>/MLmodel`.
-    pub fn load(dir: &Path) -> Result<MlModel, String> {
+    pub fn load(dir: &Path) -> Result<MlModel, Error> {
         let path = dir.join(Self::FILE);
-        let text = std::fs::read_to_string(&path).map_err(|_| {
-            format!(
-                "`{}` is not a model directory: it has no MLmodel file",
-                dir.display()
-            )
-        })?;
-        serde_yaml::from_str(&text)
-            .map_err(|e| format!("invalid MLmodel `{}`: {e}", path.display()))
+        let text =
+            std::fs::read_to_string(&path).map_err(|_| Error::NotAModel(dir.to_path_buf()))?;
+        serde_yaml::from_str(&text).map_err(|source| Error::BadMlModel { path, source })
     }
 
     /// Writes `<dir>/MLmodel` (keys sorted, as MLflow writes them).
-    pub fn save(&self, dir: &Path) -> Result<(), String> {
-        let value =
-            serde_yaml::to_value(self).map_err(|e| format!("cannot encode MLmodel: {e}"))?;
+    pub fn save(&self, dir: &Path) -> Result<(), Error> {
+        let value = serde_yaml::to_value(self).map_err(Error::Encode)?;
         let sorted = sort_keys(value);
-        let text =
-            serde_yaml::to_string(&sorted).map_err(|e| format!("cannot encode MLmodel: {e}"))?;
+        let text = serde_yaml::to_string(&sorted).map_err(Error::Encode)?;
         // YAML 1.1 readers (MLflow's) take an unquoted `2026-11-26 12:00:00.1` for a datetime:
         // quote it, as MLflow writes it.
         let text: String = text
@@ -120,8 +201,8 @@ impl MlModel {
                 _ => format!("{l}\n"),
             })
             .collect();
-        std::fs::write(dir.join(Self::FILE), text)
-            .map_err(|e| format!("cannot write `{}`: {e}", dir.join(Self::FILE).display()))
+        let path = dir.join(Self::FILE);
+        std::fs::write(&path, text).map_err(io("write", &path))
     }
 
     /// A flavor's configuration.
@@ -131,7 +212,7 @@ impl MlModel {
 
     /// The ONNX file of the `onnx` flavor (its `data`), when the model has one; an error when
     /// it would be read from outside the model directory.
-    pub fn onnx_file(&self, dir: &Path) -> Result<Option<PathBuf>, String> {
+    pub fn onnx_file(&self, dir: &Path) -> Result<Option<PathBuf>, Error> {
         let Some(data) = self
             .flavor("onnx")
             .and_then(|f| f.get("data"))
@@ -145,12 +226,11 @@ impl MlModel {
 
 /// A file an MLmodel names (`what`, such as `onnx data`), which must be inside the model
 /// directory `dir`, symlinks followed.
-pub fn model_file(dir: &Path, rel: &str, what: &str) -> Result<PathBuf, String> {
-    let outside = || {
-        format!(
-            "the MLmodel in `{}` names its {what} `{rel}`, which is outside the model directory: a model's files must be inside it",
-            dir.display()
-        )
+pub fn model_file(dir: &Path, rel: &str, what: &str) -> Result<PathBuf, Error> {
+    let outside = || Error::Outside {
+        dir: dir.to_path_buf(),
+        what: what.to_string(),
+        rel: rel.to_string(),
     };
     let clean = crate::artifacts::clean_relative(rel).map_err(|_| outside())?;
     let path = dir.join(clean);
@@ -181,18 +261,13 @@ fn sort_keys(v: serde_yaml::Value) -> serde_yaml::Value {
 
 /// Resolves a model URI to a local model directory: a path, `runs:/RUN/PATH`,
 /// `models:/NAME/VERSION`, `models:/NAME/STAGE`, `models:/NAME/latest` or `models:/NAME@ALIAS`.
-pub fn resolve_uri(store: Option<&dyn Backend>, uri: &str, cwd: &Path) -> CliResult<PathBuf> {
+pub fn resolve_uri(store: Option<&dyn Backend>, uri: &str, cwd: &Path) -> Result<PathBuf, Error> {
     if uri.starts_with("runs:") || uri.starts_with("models:") {
-        let store = store.ok_or_else(|| {
-            usage_error(format!(
-                "`{uri}` needs a store: run inside a project with `.mlf`, or set `MLF_STORE`"
-            ))
-        })?;
+        let store = store.ok_or_else(|| Error::NeedsStore(uri.to_string()))?;
         if let Some(rest) = uri.strip_prefix("runs:") {
             let rest = rest.trim_start_matches('/');
             let (run, path) = rest.split_once('/').unwrap_or((rest, ""));
-            let rel =
-                crate::artifacts::clean_relative(path).map_err(|e| usage_error(e.to_string()))?;
+            let rel = crate::artifacts::clean_relative(path).map_err(Error::BadPath)?;
             let id = store.resolve_run(run, None)?;
             let run = store.run(&id)?;
             let repo = store.artifacts(&run)?;
@@ -205,12 +280,12 @@ pub fn resolve_uri(store: Option<&dyn Backend>, uri: &str, cwd: &Path) -> CliRes
             };
             let dir = local.join(rel);
             let root = std::fs::canonicalize(local).unwrap_or_default();
-            let real = std::fs::canonicalize(&dir)
-                .map_err(|_| usage_error(format!("run {} has no artifact `{path}`", &id[..8])))?;
+            let real = std::fs::canonicalize(&dir).map_err(|_| Error::NoArtifact {
+                run: id[..8].to_string(),
+                path: path.to_string(),
+            })?;
             if !real.starts_with(&root) {
-                return Err(usage_error(format!(
-                    "`{uri}` leads outside the run's artifacts"
-                )));
+                return Err(Error::LeavesRun(uri.to_string()));
             }
             return Ok(real);
         }
@@ -222,12 +297,10 @@ pub fn resolve_uri(store: Option<&dyn Backend>, uri: &str, cwd: &Path) -> CliRes
         return download(&key, |scratch| store.version_files(&version, scratch));
     }
     if uri.contains("://") {
-        return Err(usage_error(format!(
-            "`{uri}`: only local paths, runs:/ and models:/ URIs name models here"
-        )));
+        return Err(Error::NotLocal(uri.to_string()));
     }
     let path = cwd.join(uri);
-    std::fs::canonicalize(&path).map_err(|_| usage_error(format!("no model directory `{uri}`")))
+    std::fs::canonicalize(&path).map_err(|_| Error::NoModelDir(uri.to_string()))
 }
 
 /// Downloads a remote model with `fetch` (given a scratch directory, it returns the model's
@@ -236,7 +309,7 @@ pub fn resolve_uri(store: Option<&dyn Backend>, uri: &str, cwd: &Path) -> CliRes
 fn download(
     key: &str,
     fetch: impl FnOnce(&Path) -> crate::store::Result<PathBuf>,
-) -> CliResult<PathBuf> {
+) -> Result<PathBuf, Error> {
     let safe: String = key
         .chars()
         .map(|c| {
@@ -253,8 +326,7 @@ fn download(
         std::process::id(),
         crate::tracking::ids::new_run_id()
     ));
-    std::fs::create_dir_all(&scratch)
-        .map_err(|e| failure(format!("cannot create `{}`: {e}", scratch.display())))?;
+    std::fs::create_dir_all(&scratch).map_err(io("create", &scratch))?;
     let got = match fetch(&scratch) {
         Ok(p) => p,
         Err(e) => {
@@ -264,53 +336,36 @@ fn download(
     };
     let dest = base.join(&safe);
     let _ = std::fs::remove_dir_all(&dest);
-    std::fs::rename(&scratch, &dest).map_err(|e| {
-        failure(format!(
-            "cannot move the download to `{}`: {e}",
-            dest.display()
-        ))
-    })?;
+    std::fs::rename(&scratch, &dest).map_err(io("move the download to", &dest))?;
     Ok(dest.join(got.strip_prefix(&scratch).unwrap_or(Path::new(""))))
 }
 
 /// Packs a directory into a gzipped tar, entries sorted and with fixed metadata, so the same
 /// directory always gives the same bytes and unpacks to the same files.
-pub fn pack(dir: &Path, out: &Path) -> CliResult<()> {
-    let file = std::fs::File::create(out)
-        .map_err(|e| failure(format!("cannot create `{}`: {e}", out.display())))?;
+pub fn pack(dir: &Path, out: &Path) -> Result<(), Error> {
+    let file = std::fs::File::create(out).map_err(io("create", out))?;
     let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
     tar.mode(tar::HeaderMode::Deterministic);
     tar.follow_symlinks(false);
     let mut files = Vec::new();
-    collect(dir, dir, &mut files)
-        .map_err(|e| failure(format!("cannot read `{}`: {e}", dir.display())))?;
+    collect(dir, dir, &mut files).map_err(io("read", dir))?;
     files.sort();
     for rel in files {
         let full = dir.join(&rel);
-        let meta = std::fs::symlink_metadata(&full)
-            .map_err(|e| failure(format!("cannot read `{}`: {e}", full.display())))?;
+        let meta = std::fs::symlink_metadata(&full).map_err(io("read", &full))?;
         if meta.file_type().is_symlink() {
-            return Err(usage_error(format!(
-                "`{}` is a symlink: model directories hold plain files only",
-                full.display()
-            )));
+            return Err(Error::Symlink(full));
         }
         if meta.is_dir() {
-            tar.append_dir(&rel, &full)
-                .map_err(|e| failure(format!("cannot pack `{}`: {e}", full.display())))?;
+            tar.append_dir(&rel, &full).map_err(io("pack", &full))?;
         } else {
-            let mut f = std::fs::File::open(&full)
-                .map_err(|e| failure(format!("cannot read `{}`: {e}", full.display())))?;
-            tar.append_file(&rel, &mut f)
-                .map_err(|e| failure(format!("cannot pack `{}`: {e}", full.display())))?;
+            let mut f = std::fs::File::open(&full).map_err(io("read", &full))?;
+            tar.append_file(&rel, &mut f).map_err(io("pack", &full))?;
         }
     }
-    let gz = tar
-        .into_inner()
-        .map_err(|e| failure(format!("cannot write `{}`: {e}", out.display())))?;
-    gz.finish()
-        .map_err(|e| failure(format!("cannot write `{}`: {e}", out.display())))?;
+    let gz = tar.into_inner().map_err(io("write", out))?;
+    gz.finish().map_err(io("write", out))?;
     Ok(())
 }
 
@@ -328,10 +383,9 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<(
 }
 
 /// Unpacks a model archive into a new directory, refusing entries that would land outside it.
-pub fn unpack(archive: &Path, dest: &Path) -> CliResult<()> {
+pub fn unpack(archive: &Path, dest: &Path) -> Result<(), Error> {
     ensure_new_dir(dest)?;
-    let file = std::fs::File::open(archive)
-        .map_err(|_| usage_error(format!("no archive `{}`", archive.display())))?;
+    let file = std::fs::File::open(archive).map_err(|_| Error::NoArchive(archive.to_path_buf()))?;
     let created = !dest.exists();
     let result = unpack_into(file, archive, dest);
     if result.is_err() && created {
@@ -340,73 +394,62 @@ pub fn unpack(archive: &Path, dest: &Path) -> CliResult<()> {
     result
 }
 
-fn unpack_into(file: std::fs::File, archive: &Path, dest: &Path) -> CliResult<()> {
+fn unpack_into(file: std::fs::File, archive: &Path, dest: &Path) -> Result<(), Error> {
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    std::fs::create_dir_all(dest)
-        .map_err(|e| failure(format!("cannot create `{}`: {e}", dest.display())))?;
-    let entries = tar.entries().map_err(|e| {
-        usage_error(format!(
-            "`{}` is not a model archive: {e}",
-            archive.display()
-        ))
+    std::fs::create_dir_all(dest).map_err(io("create", dest))?;
+    let archive = archive.to_path_buf();
+    let entries = tar.entries().map_err(|source| Error::NotAnArchive {
+        archive: archive.clone(),
+        source,
     })?;
+    let escapes = |entry: &Path| Error::Escapes {
+        archive: archive.clone(),
+        entry: entry.to_path_buf(),
+    };
     for entry in entries {
-        let mut entry =
-            entry.map_err(|e| usage_error(format!("`{}` is damaged: {e}", archive.display())))?;
+        let mut entry = entry.map_err(|source| Error::Damaged {
+            archive: archive.clone(),
+            source,
+        })?;
         let path = entry
             .path()
-            .map_err(|e| usage_error(format!("bad entry in `{}`: {e}", archive.display())))?
+            .map_err(|source| Error::BadEntry {
+                archive: archive.clone(),
+                source,
+            })?
             .into_owned();
         let kind = entry.header().entry_type();
         if !(kind.is_file() || kind.is_dir()) {
             let _ = std::fs::remove_dir_all(dest);
-            return Err(usage_error(format!(
-                "`{}` holds `{}`, which is not a plain file: refusing it",
-                archive.display(),
-                path.display()
-            )));
+            return Err(Error::NotPlainFile {
+                archive,
+                entry: path,
+            });
         }
         let rel = crate::artifacts::clean_relative(&path.to_string_lossy()).map_err(|_| {
             let _ = std::fs::remove_dir_all(dest);
-            usage_error(format!(
-                "`{}` holds `{}`, which leads outside the model directory",
-                archive.display(),
-                path.display()
-            ))
+            escapes(&path)
         })?;
-        if !entry
-            .unpack_in(dest)
-            .map_err(|e| failure(format!("cannot unpack `{}`: {e}", rel.display())))?
-        {
+        if !entry.unpack_in(dest).map_err(io("unpack", &rel))? {
             let _ = std::fs::remove_dir_all(dest);
-            return Err(usage_error(format!(
-                "`{}` holds `{}`, which leads outside the model directory",
-                archive.display(),
-                path.display()
-            )));
+            return Err(escapes(&path));
         }
     }
     if !dest.join(MlModel::FILE).is_file() {
         let _ = std::fs::remove_dir_all(dest);
-        return Err(usage_error(format!(
-            "`{}` holds no MLmodel file: it is not a model archive",
-            archive.display()
-        )));
+        return Err(Error::NoMlModel(archive));
     }
     Ok(())
 }
 
 /// Refuses a directory that exists and holds anything: outputs go to new (or empty) folders.
-pub fn ensure_new_dir(dir: &Path) -> CliResult<()> {
+pub fn ensure_new_dir(dir: &Path) -> Result<(), Error> {
     let used = dir.exists()
         && std::fs::read_dir(dir)
             .map(|mut d| d.next().is_some())
             .unwrap_or(true);
     if used {
-        return Err(usage_error(format!(
-            "`{}` exists and is not empty: choose a new directory",
-            dir.display()
-        )));
+        return Err(Error::NotEmpty(dir.to_path_buf()));
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{DockerEnv, EnvSpec, Project};
+use super::{DockerEnv, EnvSpec, Error, Project};
 use crate::env;
 use crate::process::{find_program, shell_quote};
 
@@ -117,11 +117,11 @@ fn digest(parts: &[String]) -> String {
 
 /// The Python interpreter for a version (`3.11`, `3.11.7`): `pythonX.Y` on PATH, else
 /// `python3` when its version matches.
-fn python_for(version: Option<&str>) -> Result<String, String> {
+fn python_for(version: Option<&str>) -> Result<String, Error> {
     let Some(v) = version else {
         return find_program("python3")
             .map(|p| p.display().to_string())
-            .ok_or("no `python3` on PATH".into());
+            .ok_or_else(|| Error::Env("no `python3` on PATH".into()));
     };
     let parts: Vec<&str> = v.split('.').collect();
     let minor = if parts.len() >= 2 {
@@ -136,7 +136,7 @@ fn python_for(version: Option<&str>) -> Result<String, String> {
         let out = std::process::Command::new(&p)
             .args(["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"])
             .output()
-            .map_err(|e| format!("cannot run python3: {e}"))?;
+            .map_err(|e| Error::Env(format!("cannot run python3: {e}")))?;
         let have = String::from_utf8_lossy(&out.stdout).trim().to_string();
         let matches = if parts.len() >= 3 {
             have == v
@@ -146,13 +146,13 @@ fn python_for(version: Option<&str>) -> Result<String, String> {
         if matches {
             return Ok(p.display().to_string());
         }
-        return Err(format!(
+        return Err(Error::Env(format!(
             "the project wants Python {v}, but `python3` here is {have} and no `python{minor}` is on PATH: install it, or run with `--env-manager local`"
-        ));
+        )));
     }
-    Err(format!(
+    Err(Error::Env(format!(
         "the project wants Python {v}, and no Python is on PATH"
-    ))
+    )))
 }
 
 /// Reads the files `-r FILE` lines name, so that the hash changes when they do.
@@ -172,7 +172,7 @@ pub struct DockerRun<'a> {
 }
 
 /// Plans the environment for a project.
-pub fn plan(project: &Project, manager: Manager, docker: &DockerRun) -> Result<Plan, String> {
+pub fn plan(project: &Project, manager: Manager, docker: &DockerRun) -> Result<Plan, Error> {
     let bash = vec!["bash".to_string(), "-c".to_string()];
     let mut plan = Plan {
         manager,
@@ -185,20 +185,20 @@ pub fn plan(project: &Project, manager: Manager, docker: &DockerRun) -> Result<P
     };
     match (manager, &project.env) {
         (Manager::Local, _) => Ok(plan),
-        (Manager::Virtualenv | Manager::Uv, EnvSpec::Conda(_)) => Err(format!(
+        (Manager::Virtualenv | Manager::Uv, EnvSpec::Conda(_)) => Err(Error::Env(format!(
             "the project declares a conda environment: run it with `--env-manager conda` or `--env-manager local`, not {}",
             manager.as_str()
-        )),
-        (Manager::Virtualenv | Manager::Uv, EnvSpec::Docker(_)) | (Manager::Conda, EnvSpec::Docker(_)) => Err(format!(
+        ))),
+        (Manager::Virtualenv | Manager::Uv, EnvSpec::Docker(_)) | (Manager::Conda, EnvSpec::Docker(_)) => Err(Error::Env(format!(
             "the project declares a docker environment: run it with `--env-manager docker` or `--env-manager local`, not {}",
             manager.as_str()
-        )),
-        (Manager::Conda, EnvSpec::Python(_)) => Err("the project declares a python_env: run it with `--env-manager virtualenv`, `uv` or `local`, not conda".into()),
+        ))),
+        (Manager::Conda, EnvSpec::Python(_)) => Err(Error::Env("the project declares a python_env: run it with `--env-manager virtualenv`, `uv` or `local`, not conda".into())),
         (Manager::Virtualenv | Manager::Uv, spec) => {
             let file = match spec {
                 EnvSpec::Python(path) => {
-                    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-                    serde_yaml::from_str::<PythonEnvFile>(&text).map_err(|e| format!("invalid python_env `{}`: {e}", path.display()))?
+                    let text = std::fs::read_to_string(path).map_err(|e| Error::Env(format!("cannot read `{}`: {e}", path.display())))?;
+                    serde_yaml::from_str::<PythonEnvFile>(&text).map_err(|e| Error::Env(format!("invalid python_env `{}`: {e}", path.display())))?
                 }
                 _ => PythonEnvFile::default(),
             };
@@ -216,7 +216,7 @@ pub fn plan(project: &Project, manager: Manager, docker: &DockerRun) -> Result<P
             let py = dir.join("bin").join("python").display().to_string();
             let d = dir.display().to_string();
             if manager == Manager::Uv {
-                let uv = find_program("uv").ok_or("`--env-manager uv` needs `uv` on PATH: install it (`pip install uv`) or use virtualenv")?;
+                let uv = find_program("uv").ok_or_else(|| Error::Env("`--env-manager uv` needs `uv` on PATH: install it (`pip install uv`) or use virtualenv".into()))?;
                 let uv = uv.display().to_string();
                 plan.setup.push(Step::new(vec![uv.clone(), "venv".into(), "--quiet".into(), d.clone(), format!("--python={python}")]));
                 for deps in [&file.build_dependencies, &file.dependencies] {
@@ -248,10 +248,10 @@ pub fn plan(project: &Project, manager: Manager, docker: &DockerRun) -> Result<P
             let conda = env::var(env::MLF_CONDA_EXE)
                 .or_else(|| env::var(env::CONDA_EXE))
                 .or_else(|| find_program("conda").map(|p| p.display().to_string()))
-                .ok_or("`--env-manager conda` needs conda: put it on PATH or set MLF_CONDA_EXE (or CONDA_EXE)")?;
+                .ok_or_else(|| Error::Env("`--env-manager conda` needs conda: put it on PATH or set MLF_CONDA_EXE (or CONDA_EXE)".into()))?;
             let (name, create) = match spec {
                 EnvSpec::Conda(path) => {
-                    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+                    let text = std::fs::read_to_string(path).map_err(|e| Error::Env(format!("cannot read `{}`: {e}", path.display())))?;
                     let name = format!("mlf-{}", digest(&[text]));
                     let argv = vec![conda.clone(), "env".into(), "create".into(), "--yes".into(), "-n".into(), name.clone(), "--file".into(), path.display().to_string()];
                     (name, argv)
@@ -268,7 +268,7 @@ pub fn plan(project: &Project, manager: Manager, docker: &DockerRun) -> Result<P
             Ok(plan)
         }
         (Manager::Docker, EnvSpec::Docker(d)) => docker_plan(project, d, docker, plan),
-        (Manager::Docker, _) => Err("`--env-manager docker` needs a docker_env in the MLproject".into()),
+        (Manager::Docker, _) => Err(Error::Env("`--env-manager docker` needs a docker_env in the MLproject".into())),
     }
 }
 
@@ -294,10 +294,10 @@ fn docker_plan(
     d: &DockerEnv,
     run: &DockerRun,
     mut plan: Plan,
-) -> Result<Plan, String> {
+) -> Result<Plan, Error> {
     let docker = find_program("docker")
         .map(|p| p.display().to_string())
-        .ok_or("`--env-manager docker` needs `docker` on PATH")?;
+        .ok_or_else(|| Error::Env("`--env-manager docker` needs `docker` on PATH".into()))?;
     let name = project.name.clone().unwrap_or_else(|| "mlf-project".into());
     let image = if run.build_image {
         let tag = match run.commit {
@@ -351,9 +351,9 @@ fn docker_plan(
     }
     for (k, v) in &d.environment {
         if v.is_none() && env::var(k).is_none() {
-            return Err(format!(
+            return Err(Error::Env(format!(
                 "docker_env copies `{k}` from the environment, but it is not set: set it or remove it from the MLproject"
-            ));
+            )));
         }
         let arg = match v {
             Some(v) => format!("{k}={v}"),
@@ -373,19 +373,23 @@ pub fn write_build_context(
     project: &Project,
     base_image: &str,
     context: &Path,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     if context.exists() {
         std::fs::remove_dir_all(context)
-            .map_err(|e| format!("cannot clear `{}`: {e}", context.display()))?;
+            .map_err(|e| Error::Env(format!("cannot clear `{}`: {e}", context.display())))?;
     }
     let dest = context.join("project");
-    copy_tree(&project.dir, &dest)
-        .map_err(|e| format!("cannot copy the project into `{}`: {e}", dest.display()))?;
+    copy_tree(&project.dir, &dest).map_err(|e| {
+        Error::Env(format!(
+            "cannot copy the project into `{}`: {e}",
+            dest.display()
+        ))
+    })?;
     let dockerfile = format!(
         "FROM {base_image}\nCOPY project/ {CONTAINER_PROJECT_DIR}/\nWORKDIR {CONTAINER_PROJECT_DIR}\n"
     );
     std::fs::write(context.join("Dockerfile"), dockerfile)
-        .map_err(|e| format!("cannot write the Dockerfile: {e}"))
+        .map_err(|e| Error::Env(format!("cannot write the Dockerfile: {e}")))
 }
 
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
@@ -431,21 +435,22 @@ pub fn is_ready(plan: &Plan) -> bool {
 
 /// Runs the setup commands (under a lock, so parallel runs build once); their output is kept
 /// and shown only when one fails.
-pub fn build(plan: &Plan, project: &Project, progress: &dyn Fn(&str)) -> Result<(), String> {
+pub fn build(plan: &Plan, project: &Project, progress: &dyn Fn(&str)) -> Result<(), Error> {
     if plan.setup.is_empty() || is_ready(plan) {
         return Ok(());
     }
     let lock_path = super::fetch::cache_dir().join("envs").join(".lock");
     std::fs::create_dir_all(lock_path.parent().expect("lock has a parent"))
-        .map_err(|e| format!("cannot create the env cache: {e}"))?;
+        .map_err(|e| Error::Env(format!("cannot create the env cache: {e}")))?;
     let lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&lock_path)
-        .map_err(|e| format!("cannot lock the env cache: {e}"))?;
+        .map_err(|e| Error::Env(format!("cannot lock the env cache: {e}")))?;
     // Released when `lock` is dropped.
-    crate::sys::lock_exclusive(&lock).map_err(|e| format!("cannot lock the env cache: {e}"))?;
+    crate::sys::lock_exclusive(&lock)
+        .map_err(|e| Error::Env(format!("cannot lock the env cache: {e}")))?;
     if is_ready(plan) {
         return Ok(());
     }
@@ -472,7 +477,7 @@ pub fn build(plan: &Plan, project: &Project, progress: &dyn Fn(&str)) -> Result<
         }
         let out = cmd
             .output()
-            .map_err(|e| format!("cannot run `{}`: {e}", step.argv[0]))?;
+            .map_err(|e| Error::Env(format!("cannot run `{}`: {e}", step.argv[0])))?;
         if !out.status.success() {
             let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
             if text.trim().is_empty() {
@@ -486,17 +491,17 @@ pub fn build(plan: &Plan, project: &Project, progress: &dyn Fn(&str)) -> Result<
                 .into_iter()
                 .rev()
                 .collect();
-            return Err(format!(
+            return Err(Error::Env(format!(
                 "building the environment failed at `{}` (exit code {}):\n{}",
                 step.display(),
                 out.status.code().unwrap_or(-1),
                 tail.join("\n")
-            ));
+            )));
         }
     }
     if let Some(marker) = &plan.ready_marker {
         std::fs::write(marker, "")
-            .map_err(|e| format!("cannot mark the environment ready: {e}"))?;
+            .map_err(|e| Error::Env(format!("cannot mark the environment ready: {e}")))?;
     }
     Ok(())
 }

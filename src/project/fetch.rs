@@ -7,6 +7,7 @@ use git2::build::RepoBuilder;
 use git2::{Oid, Repository};
 use sha2::{Digest, Sha256};
 
+use super::Error;
 use crate::env;
 
 /// A project ready to run, and where it came from.
@@ -63,14 +64,16 @@ pub(crate) fn hash(parts: &[&str]) -> String {
 }
 
 /// Fetches `uri` (at `version`), relative to `cwd`.
-pub fn fetch(uri: &str, version: Option<&str>, cwd: &Path) -> Result<Fetched, String> {
+pub fn fetch(uri: &str, version: Option<&str>, cwd: &Path) -> Result<Fetched, Error> {
     let (base, subdir) = match uri.rsplit_once('#') {
         Some((b, s)) => (b, Some(s)),
         None => (uri, None),
     };
     let sub = match subdir {
         Some(s) => Some(crate::artifacts::clean_relative(s).map_err(|_| {
-            format!("subdirectory `{s}` in `{uri}` must be a relative path inside the project")
+            Error::Fetch(format!(
+                "subdirectory `{s}` in `{uri}` must be a relative path inside the project"
+            ))
         })?),
         None => None,
     };
@@ -90,31 +93,38 @@ pub fn fetch(uri: &str, version: Option<&str>, cwd: &Path) -> Result<Fetched, St
     } else {
         let local = base.strip_prefix("file://").unwrap_or(base);
         let path = cwd.join(local);
-        let path =
-            std::fs::canonicalize(&path).map_err(|_| format!("project `{base}` does not exist"))?;
+        let path = std::fs::canonicalize(&path)
+            .map_err(|_| Error::Fetch(format!("project `{base}` does not exist")))?;
         if !path.is_dir() {
-            return Err(format!("project `{base}` is not a directory"));
+            return Err(Error::Fetch(format!("project `{base}` is not a directory")));
         }
         match version {
             Some(v) => {
                 let repo = Repository::open(&path).map_err(|_| {
-                    format!(
+                    Error::Fetch(format!(
                         "--version needs a git repository, and `{}` is not one",
                         path.display()
-                    )
+                    ))
                 })?;
                 let dest = cache_dir()
                     .join("projects")
                     .join(hash(&[&path.display().to_string(), v]));
                 if dest.exists() {
-                    std::fs::remove_dir_all(&dest)
-                        .map_err(|e| format!("cannot clear `{}`: {e}", dest.display()))?;
+                    std::fs::remove_dir_all(&dest).map_err(|e| {
+                        Error::Fetch(format!("cannot clear `{}`: {e}", dest.display()))
+                    })?;
                 }
                 std::fs::create_dir_all(dest.parent().expect("cache has a parent"))
-                    .map_err(|e| format!("cannot create the project cache: {e}"))?;
+                    .map_err(|e| Error::Fetch(format!("cannot create the project cache: {e}")))?;
                 RepoBuilder::new()
                     .clone(&path.display().to_string(), &dest)
-                    .map_err(|e| format!("cannot clone `{}`: {}", path.display(), e.message()))?;
+                    .map_err(|e| {
+                        Error::Fetch(format!(
+                            "cannot clone `{}`: {}",
+                            path.display(),
+                            e.message()
+                        ))
+                    })?;
                 let url = repo
                     .find_remote("origin")
                     .ok()
@@ -141,10 +151,10 @@ pub fn fetch(uri: &str, version: Option<&str>, cwd: &Path) -> Result<Fetched, St
         None => root,
     };
     if !dir.is_dir() {
-        return Err(format!(
+        return Err(Error::Fetch(format!(
             "project `{uri}` has no directory `{}`",
             sub.map(|s| s.display().to_string()).unwrap_or_default()
-        ));
+        )));
     }
     let source = match subdir {
         Some(s) => format!("{source}#{s}"),
@@ -161,9 +171,9 @@ pub fn fetch(uri: &str, version: Option<&str>, cwd: &Path) -> Result<Fetched, St
 
 /// Clones a remote repository with the `git` program (libgit2 here is built without network
 /// transports), or updates an existing clone.
-fn clone_remote(url: &str, dest: &Path) -> Result<(), String> {
+fn clone_remote(url: &str, dest: &Path) -> Result<(), Error> {
     let git = crate::process::find_program("git")
-        .ok_or("cloning a remote project needs `git` on PATH")?;
+        .ok_or_else(|| Error::Fetch("cloning a remote project needs `git` on PATH".into()))?;
     let status = if dest.join(".git").is_dir() {
         std::process::Command::new(&git)
             .args(["-C"])
@@ -172,7 +182,7 @@ fn clone_remote(url: &str, dest: &Path) -> Result<(), String> {
             .status()
     } else {
         std::fs::create_dir_all(dest.parent().expect("cache has a parent"))
-            .map_err(|e| format!("cannot create the project cache: {e}"))?;
+            .map_err(|e| Error::Fetch(format!("cannot create the project cache: {e}")))?;
         std::process::Command::new(&git)
             .args(["clone", "--quiet", url])
             .arg(dest)
@@ -180,24 +190,24 @@ fn clone_remote(url: &str, dest: &Path) -> Result<(), String> {
     };
     match status {
         Ok(s) if s.success() => Ok(()),
-        Ok(s) => Err(format!(
+        Ok(s) => Err(Error::Fetch(format!(
             "`git` could not fetch `{url}` (exit code {})",
             s.code().unwrap_or(-1)
-        )),
-        Err(e) => Err(format!("cannot run `git`: {e}")),
+        ))),
+        Err(e) => Err(Error::Fetch(format!("cannot run `git`: {e}"))),
     }
 }
 
 /// Checks out `version` (commit, tag or branch; HEAD when none) and returns the commit and,
 /// when a branch was named, its name.
-fn checkout(dir: &Path, version: Option<&str>) -> Result<(String, Option<String>), String> {
+fn checkout(dir: &Path, version: Option<&str>) -> Result<(String, Option<String>), Error> {
     let repo = Repository::open(dir)
-        .map_err(|e| format!("cannot open `{}`: {}", dir.display(), e.message()))?;
+        .map_err(|e| Error::Fetch(format!("cannot open `{}`: {}", dir.display(), e.message())))?;
     let Some(v) = version else {
         let head = repo
             .head()
             .and_then(|h| h.peel_to_commit())
-            .map_err(|e| e.message().to_string())?;
+            .map_err(|e| Error::Fetch(e.message().to_string()))?;
         return Ok((head.id().to_string(), None));
     };
     let branch = repo
@@ -208,16 +218,20 @@ fn checkout(dir: &Path, version: Option<&str>) -> Result<(String, Option<String>
         .revparse_single(v)
         .or_else(|_| repo.revparse_single(&format!("origin/{v}")))
         .or_else(|_| Oid::from_str(v).and_then(|oid| repo.find_object(oid, None)))
-        .map_err(|_| format!("version `{v}` is not a commit, tag or branch of the project"))?;
+        .map_err(|_| {
+            Error::Fetch(format!(
+                "version `{v}` is not a commit, tag or branch of the project"
+            ))
+        })?;
     let commit = object
         .peel_to_commit()
-        .map_err(|_| format!("version `{v}` does not name a commit"))?;
+        .map_err(|_| Error::Fetch(format!("version `{v}` does not name a commit")))?;
     repo.checkout_tree(
         commit.as_object(),
         Some(git2::build::CheckoutBuilder::new().force()),
     )
-    .map_err(|e| format!("cannot check out `{v}`: {}", e.message()))?;
+    .map_err(|e| Error::Fetch(format!("cannot check out `{v}`: {}", e.message())))?;
     repo.set_head_detached(commit.id())
-        .map_err(|e| format!("cannot check out `{v}`: {}", e.message()))?;
+        .map_err(|e| Error::Fetch(format!("cannot check out `{v}`: {}", e.message())))?;
     Ok((commit.id().to_string(), branch))
 }

@@ -15,6 +15,32 @@ use serde::Deserialize;
 
 use crate::process::shell_quote;
 
+/// Why a project cannot be run: its MLproject, the entry point or parameters asked for, its
+/// environment, or fetching it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read `{}`: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The MLproject file is wrong.
+    #[error("{0}")]
+    Invalid(String),
+    /// The entry point asked for is not the project's.
+    #[error("{0}")]
+    EntryPoint(String),
+    /// A parameter value does not fit its declaration, or is missing.
+    #[error("{0}")]
+    Param(String),
+    /// The environment cannot be planned or built.
+    #[error("{0}")]
+    Env(String),
+    /// The project cannot be fetched or checked out.
+    #[error("{0}")]
+    Fetch(String),
+}
+
 /// A parameter as declared: a bare type (`n: int`, required) or `{type, default}`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
@@ -82,7 +108,7 @@ pub enum ParamType {
 }
 
 impl ParamType {
-    fn parse(s: &str) -> Result<ParamType, String> {
+    fn parse(s: &str) -> Result<ParamType, Error> {
         Ok(match s {
             "string" | "str" => ParamType::String,
             "float" | "double" => ParamType::Float,
@@ -90,9 +116,9 @@ impl ParamType {
             "path" => ParamType::Path,
             "uri" => ParamType::Uri,
             other => {
-                return Err(format!(
+                return Err(Error::Invalid(format!(
                     "unknown parameter type `{other}`: use string, float, int, path or uri"
-                ));
+                )));
             }
         })
     }
@@ -167,7 +193,7 @@ fn yaml_scalar(v: &serde_yaml::Value) -> Option<String> {
 
 impl Project {
     /// Loads the project in `dir`.
-    pub fn load(dir: &Path) -> Result<Project, String> {
+    pub fn load(dir: &Path) -> Result<Project, Error> {
         let Some(file) = find_file(dir) else {
             return Ok(Project {
                 dir: dir.to_path_buf(),
@@ -177,31 +203,35 @@ impl Project {
                 has_file: false,
             });
         };
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+        let text = std::fs::read_to_string(&file).map_err(|source| Error::Read {
+            path: file.clone(),
+            source,
+        })?;
         let raw: RawProject = serde_yaml::from_str(&text)
-            .map_err(|e| format!("invalid MLproject `{}`: {e}", file.display()))?;
+            .map_err(|e| Error::Invalid(format!("invalid MLproject `{}`: {e}", file.display())))?;
         let declared = [
             raw.conda_env.is_some(),
             raw.python_env.is_some(),
             raw.docker_env.is_some(),
         ];
         if declared.iter().filter(|d| **d).count() > 1 {
-            return Err(format!(
+            return Err(Error::Invalid(format!(
                 "invalid MLproject `{}`: give at most one of conda_env, python_env and docker_env",
                 file.display()
-            ));
+            )));
         }
-        let env_file = |field: &str, rel: &str| -> Result<PathBuf, String> {
+        let env_file = |field: &str, rel: &str| -> Result<PathBuf, Error> {
             let p = crate::artifacts::clean_relative(rel).map_err(|_| {
-                format!("invalid MLproject: {field} `{rel}` must be a path inside the project")
+                Error::Invalid(format!(
+                    "invalid MLproject: {field} `{rel}` must be a path inside the project"
+                ))
             })?;
             let path = dir.join(p);
             if !path.is_file() {
-                return Err(format!(
+                return Err(Error::Invalid(format!(
                     "invalid MLproject: {field} `{rel}` does not exist in `{}`",
                     dir.display()
-                ));
+                )));
             }
             Ok(path)
         };
@@ -211,7 +241,9 @@ impl Project {
             EnvSpec::Python(env_file("python_env", p)?)
         } else if let Some(d) = &raw.docker_env {
             if raw.name.is_none() {
-                return Err("invalid MLproject: a project with docker_env needs a `name`".into());
+                return Err(Error::Invalid(
+                    "invalid MLproject: a project with docker_env needs a `name`".into(),
+                ));
             }
             let mut environment = Vec::new();
             for var in &d.environment {
@@ -221,9 +253,9 @@ impl Project {
                         environment.push((pair[0].clone(), Some(pair[1].clone())))
                     }
                     RawEnvVar::Set(other) => {
-                        return Err(format!(
+                        return Err(Error::Invalid(format!(
                             "invalid MLproject: docker_env environment entry {other:?} must be NAME or [NAME, VALUE]"
-                        ));
+                        )));
                     }
                 }
             }
@@ -248,7 +280,9 @@ impl Project {
                     ),
                 };
                 let kind = kind.map_err(|e| {
-                    format!("invalid MLproject: entry point `{name}`, parameter `{pname}`: {e}")
+                    Error::Invalid(format!(
+                        "invalid MLproject: entry point `{name}`, parameter `{pname}`: {e}"
+                    ))
                 })?;
                 params.push(Param {
                     name: pname,
@@ -256,8 +290,9 @@ impl Project {
                     default,
                 });
             }
-            check_template(&ep.command, &params)
-                .map_err(|e| format!("invalid MLproject: entry point `{name}`: {e}"))?;
+            check_template(&ep.command, &params).map_err(|e| {
+                Error::Invalid(format!("invalid MLproject: entry point `{name}`: {e}"))
+            })?;
             entry_points.insert(
                 name.clone(),
                 EntryPoint {
@@ -277,7 +312,7 @@ impl Project {
     }
 
     /// The entry point to run: a declared one, else a `.py` or `.sh` file of the project.
-    pub fn entry_point(&self, name: &str) -> Result<EntryPoint, String> {
+    pub fn entry_point(&self, name: &str) -> Result<EntryPoint, Error> {
         if let Some(ep) = self.entry_points.get(name) {
             return Ok(ep.clone());
         }
@@ -301,10 +336,10 @@ impl Project {
                 _ => false,
             };
             if file.is_file() && !inside {
-                return Err(format!(
+                return Err(Error::EntryPoint(format!(
                     "entry point `{name}` of project `{}` leads outside the project (a symlink): run only the project's own files",
                     self.dir.display()
-                ));
+                )));
             }
             if file.is_file() {
                 return Ok(EntryPoint {
@@ -320,10 +355,10 @@ impl Project {
         } else {
             format!("it has {}", declared.join(", "))
         };
-        Err(format!(
+        Err(Error::EntryPoint(format!(
             "project `{}` has no entry point `{name}` ({has}; a .py or .sh file of the project also works)",
             self.dir.display()
-        ))
+        )))
     }
 }
 
@@ -339,7 +374,7 @@ fn default_env(dir: &Path) -> EnvSpec {
 }
 
 /// Placeholders of a command template: `{name}`; `{{` and `}}` are literal braces.
-fn placeholders(template: &str) -> Result<Vec<String>, String> {
+fn placeholders(template: &str) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
     let mut chars = template.chars().peekable();
     while let Some(c) = chars.next() {
@@ -356,15 +391,19 @@ fn placeholders(template: &str) -> Result<Vec<String>, String> {
                     match chars.next() {
                         Some('}') => break,
                         Some(c) => name.push(c),
-                        None => return Err(format!("unclosed `{{` in command `{template}`")),
+                        None => {
+                            return Err(Error::Invalid(format!(
+                                "unclosed `{{` in command `{template}`"
+                            )));
+                        }
                     }
                 }
                 out.push(name);
             }
             '}' => {
-                return Err(format!(
+                return Err(Error::Invalid(format!(
                     "single `}}` in command `{template}`: write `}}}}` for a literal brace"
-                ));
+                )));
             }
             _ => {}
         }
@@ -372,12 +411,12 @@ fn placeholders(template: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-fn check_template(template: &str, params: &[Param]) -> Result<(), String> {
+fn check_template(template: &str, params: &[Param]) -> Result<(), Error> {
     for name in placeholders(template)? {
         if !params.iter().any(|p| p.name == name) {
-            return Err(format!(
+            return Err(Error::Invalid(format!(
                 "command uses `{{{name}}}`, which is not a declared parameter"
-            ));
+            )));
         }
     }
     Ok(())
@@ -403,7 +442,7 @@ pub fn resolve_params(
     ep: &EntryPoint,
     given: &[(String, String)],
     cwd: &Path,
-) -> Result<Resolved, String> {
+) -> Result<Resolved, Error> {
     let mut declared = Vec::new();
     let mut missing = Vec::new();
     for p in &ep.params {
@@ -421,13 +460,19 @@ pub fn resolve_params(
             ParamType::String => value,
             ParamType::Float => {
                 value.trim().parse::<f64>().map_err(|_| {
-                    format!("parameter `{}` must be a float, got `{value}`", p.name)
+                    Error::Param(format!(
+                        "parameter `{}` must be a float, got `{value}`",
+                        p.name
+                    ))
                 })?;
                 value
             }
             ParamType::Int => {
                 value.trim().parse::<i64>().map_err(|_| {
-                    format!("parameter `{}` must be an integer, got `{value}`", p.name)
+                    Error::Param(format!(
+                        "parameter `{}` must be an integer, got `{value}`",
+                        p.name
+                    ))
                 })?;
                 value
             }
@@ -438,10 +483,10 @@ pub fn resolve_params(
                             .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
                 });
                 if !has_scheme {
-                    return Err(format!(
+                    return Err(Error::Param(format!(
                         "parameter `{}` must be a URI with a scheme (such as s3://b/k or file:///data), got `{value}`",
                         p.name
-                    ));
+                    )));
                 }
                 value
             }
@@ -451,10 +496,10 @@ pub fn resolve_params(
                 } else {
                     let path = cwd.join(&value);
                     let real = std::fs::canonicalize(&path).map_err(|_| {
-                        format!(
+                        Error::Param(format!(
                             "parameter `{}` names `{value}`, which does not exist",
                             p.name
-                        )
+                        ))
                     })?;
                     real.display().to_string()
                 }
@@ -463,11 +508,11 @@ pub fn resolve_params(
         declared.push((p.name.clone(), value));
     }
     if !missing.is_empty() {
-        return Err(format!(
+        return Err(Error::Param(format!(
             "entry point `{}` needs a value for {}: pass `-P name=value`",
             ep.name,
             missing.join(", ")
-        ));
+        )));
     }
     let mut extra = Vec::new();
     for (k, v) in given {

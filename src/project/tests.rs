@@ -43,6 +43,7 @@ fn templates() {
     assert!(
         resolve_params(&e, &[], Path::new("/"))
             .unwrap_err()
+            .to_string()
             .contains("`name`")
     );
     assert!(
@@ -52,6 +53,7 @@ fn templates() {
             Path::new("/")
         )
         .unwrap_err()
+        .to_string()
         .contains("float")
     );
     assert!(check_template("echo {nope}", &[]).is_err());

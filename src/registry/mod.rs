@@ -1,13 +1,57 @@
 //! The model registry's domain: registered models and versions in MLflow's shapes, stages,
 //! alias rules, `models:/` URIs, the approval policy from `.mlf/config.toml`, and times.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::{int64, text};
 
 use crate::tracking::KeyValue;
+
+/// A registry rule broken: a stage, model name, alias, `models:/` URI or time that cannot be
+/// used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("invalid stage `{0}`: use None, Staging, Production or Archived")]
+    Stage(String),
+    #[error("model name is empty: give a name such as `churn-classifier`")]
+    EmptyModelName,
+    #[error("model name is {0} characters long: the limit is 256")]
+    LongModelName(usize),
+    #[error("invalid model name `{0}`: names cannot contain `/`, `\\`, `:` or start with `.`")]
+    ModelNameChars(String),
+    #[error("alias is empty: give a name such as `champion`")]
+    EmptyAlias,
+    #[error("alias is {0} characters long: the limit is 255")]
+    LongAlias(usize),
+    #[error("invalid alias `{alias}`: {bad:?} is not allowed; use letters, digits, `_` and `-`")]
+    AliasChar { alias: String, bad: char },
+    #[error("alias `latest` is reserved (it always means the newest version)")]
+    AliasLatest,
+    #[error("alias `{0}` is reserved: `v<number>` names a version")]
+    AliasVersion(String),
+    #[error(
+        "invalid model URI `{uri}`: {why}; use models:/NAME/VERSION, models:/NAME/STAGE, models:/NAME/latest or models:/NAME@ALIAS"
+    )]
+    ModelUri { uri: String, why: String },
+    #[error(
+        "invalid time `{0}`: use 2026-11-01, 2026-11-01T12:00, 2026-11-01T12:00:00Z or milliseconds since the epoch"
+    )]
+    Time(String),
+}
+
+/// Why the approval policy (`.mlf/config.toml`) cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("cannot read `{}`: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid `{}`: {why}", path.display())]
+    Invalid { path: PathBuf, why: String },
+}
 
 /// MLflow's stages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,13 +80,11 @@ impl Stage {
     }
 
     /// Case-insensitive, as MLflow.
-    pub fn parse(s: &str) -> Result<Stage, String> {
+    pub fn parse(s: &str) -> Result<Stage, Error> {
         Stage::ALL
             .into_iter()
             .find(|st| st.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                format!("invalid stage `{s}`: use None, Staging, Production or Archived")
-            })
+            .ok_or_else(|| Error::Stage(s.to_string()))
     }
 }
 
@@ -176,56 +218,47 @@ pub struct TransitionRequest {
 
 /// Checks a registered model name: non-empty, at most 256 characters, no `/` or `:`, and no
 /// `..`, so that it can name a directory inside the store.
-pub fn validate_model_name(name: &str) -> Result<(), String> {
+pub fn validate_model_name(name: &str) -> Result<(), Error> {
     if name.trim().is_empty() {
-        return Err("model name is empty: give a name such as `churn-classifier`".into());
+        return Err(Error::EmptyModelName);
     }
     if name.chars().count() > 256 {
-        return Err(format!(
-            "model name is {} characters long: the limit is 256",
-            name.chars().count()
-        ));
+        return Err(Error::LongModelName(name.chars().count()));
     }
     if name.contains(['/', ':', '\\', '\0']) || name == "." || name == ".." || name.starts_with('.')
     {
-        return Err(format!(
-            "invalid model name `{name}`: names cannot contain `/`, `\\`, `:` or start with `.`"
-        ));
+        return Err(Error::ModelNameChars(name.to_string()));
     }
     Ok(())
 }
 
 /// Checks an alias: `[A-Za-z0-9_-]`, at most 255 characters; `latest` and `v<digits>` are
 /// reserved (as MLflow).
-pub fn validate_alias(alias: &str) -> Result<(), String> {
+pub fn validate_alias(alias: &str) -> Result<(), Error> {
     if alias.is_empty() {
-        return Err("alias is empty: give a name such as `champion`".into());
+        return Err(Error::EmptyAlias);
     }
     if alias.len() > 255 {
-        return Err(format!(
-            "alias is {} characters long: the limit is 255",
-            alias.len()
-        ));
+        return Err(Error::LongAlias(alias.len()));
     }
-    if let Some(c) = alias
+    if let Some(bad) = alias
         .chars()
         .find(|c| !(c.is_alphanumeric() || *c == '_' || *c == '-'))
     {
-        return Err(format!(
-            "invalid alias `{alias}`: {c:?} is not allowed; use letters, digits, `_` and `-`"
-        ));
+        return Err(Error::AliasChar {
+            alias: alias.to_string(),
+            bad,
+        });
     }
     if alias.eq_ignore_ascii_case("latest") {
-        return Err("alias `latest` is reserved (it always means the newest version)".into());
+        return Err(Error::AliasLatest);
     }
     let mut chars = alias.chars();
     if matches!(chars.next(), Some('v' | 'V'))
         && alias.len() > 1
         && chars.all(|c| c.is_ascii_digit())
     {
-        return Err(format!(
-            "alias `{alias}` is reserved: `v<number>` names a version"
-        ));
+        return Err(Error::AliasVersion(alias.to_string()));
     }
     Ok(())
 }
@@ -241,11 +274,10 @@ pub enum ModelRef {
 
 /// Parses `models:/NAME/VERSION`, `models:/NAME/STAGE`, `models:/NAME/latest`,
 /// `models:/NAME@ALIAS` (extra leading slashes tolerated).
-pub fn parse_model_uri(uri: &str) -> Result<ModelRef, String> {
-    let bad = |why: &str| {
-        format!(
-            "invalid model URI `{uri}`: {why}; use models:/NAME/VERSION, models:/NAME/STAGE, models:/NAME/latest or models:/NAME@ALIAS"
-        )
+pub fn parse_model_uri(uri: &str) -> Result<ModelRef, Error> {
+    let bad = |why: &str| Error::ModelUri {
+        uri: uri.to_string(),
+        why: why.to_string(),
     };
     let rest = uri
         .strip_prefix("models:")
@@ -299,19 +331,29 @@ struct ConfigFile {
 }
 
 impl Policy {
-    /// Reads `<store>/config.toml`; a missing file is the default (nothing protected).
+    /// `read`, its error as text. Only for the server's routes, which still take it so; it
+    /// goes when they call `read`.
     pub fn load(store_root: &Path) -> Result<Policy, String> {
+        Policy::read(store_root).map_err(|e| e.to_string())
+    }
+
+    /// Reads `<store>/config.toml`; a missing file is the default (nothing protected).
+    pub fn read(store_root: &Path) -> Result<Policy, PolicyError> {
         let path = store_root.join("config.toml");
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Policy::default()),
-            Err(e) => return Err(format!("cannot read `{}`: {e}", path.display())),
+            Err(source) => return Err(PolicyError::Read { path, source }),
         };
-        let file: ConfigFile = toml::from_str(&text)
-            .map_err(|e| format!("invalid `{}`: {}", path.display(), e.message()))?;
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| PolicyError::Invalid {
+            path: path.clone(),
+            why: e.message().to_string(),
+        })?;
         for s in &file.registry.protected_stages {
-            Stage::parse(s)
-                .map_err(|e| format!("invalid `{}`: protected_stages: {e}", path.display()))?;
+            Stage::parse(s).map_err(|e| PolicyError::Invalid {
+                path: path.clone(),
+                why: format!("protected_stages: {e}"),
+            })?;
         }
         Ok(file.registry)
     }
@@ -325,12 +367,8 @@ impl Policy {
 
 /// Parses a point in time: milliseconds since the epoch, `YYYY-MM-DD`, or
 /// `YYYY-MM-DDTHH:MM[:SS]` with an optional `Z` or `±HH:MM` (without one: local time).
-pub fn parse_time(s: &str) -> Result<i64, String> {
-    let bad = || {
-        format!(
-            "invalid time `{s}`: use 2026-11-01, 2026-11-01T12:00, 2026-11-01T12:00:00Z or milliseconds since the epoch"
-        )
-    };
+pub fn parse_time(s: &str) -> Result<i64, Error> {
+    let bad = || Error::Time(s.to_string());
     if let Ok(ms) = s.parse::<i64>() {
         return Ok(ms);
     }

@@ -33,6 +33,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::serving::http::ServeError;
 use crate::store::{self, Store};
 
 /// An API error: status, MLflow error code, message.
@@ -44,11 +45,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn invalid(m: impl Into<String>) -> ApiError {
+    pub fn invalid(m: impl std::fmt::Display) -> ApiError {
         ApiError {
             status: 400,
             code: "INVALID_PARAMETER_VALUE",
-            message: m.into(),
+            message: m.to_string(),
         }
     }
 
@@ -61,11 +62,11 @@ impl ApiError {
         }
     }
 
-    pub fn not_found(m: impl Into<String>) -> ApiError {
+    pub fn not_found(m: impl std::fmt::Display) -> ApiError {
         ApiError {
             status: 404,
             code: "RESOURCE_DOES_NOT_EXIST",
-            message: m.into(),
+            message: m.to_string(),
         }
     }
 
@@ -91,10 +92,14 @@ impl From<store::Error> for ApiError {
                 (500, "INTERNAL_ERROR")
             }
         };
+        let message = match e.plain() {
+            E::NotFound(missing) => mlflow_message(missing).unwrap_or_else(|| e.to_string()),
+            _ => e.to_string(),
+        };
         ApiError {
             status,
             code,
-            message: e.to_string(),
+            message,
         }
     }
 }
@@ -112,20 +117,41 @@ impl From<crate::ops::Error> for ApiError {
     }
 }
 
-impl From<crate::error::CliError> for ApiError {
-    fn from(e: crate::error::CliError) -> ApiError {
-        match e.kind {
-            crate::error::ErrorKind::Usage => ApiError::invalid(e.message),
-            crate::error::ErrorKind::Failure if e.message.contains("protected stage") => ApiError {
-                status: 403,
-                code: "PERMISSION_DENIED",
-                message: e.message,
+/// MLflow's own message for what was not found, where MLflow has one.
+fn mlflow_message(missing: &store::Missing) -> Option<String> {
+    use store::Missing as M;
+    Some(match missing {
+        M::Experiment(id) => format!("No Experiment with id={id} exists"),
+        M::Run(id) => format!("Run with id={id} not found"),
+        M::RegisteredModel(name) => format!("Registered Model with name={name} not found"),
+        M::ModelVersion { name, version } => {
+            format!("Model Version (name={name}, version={version}) not found")
+        }
+        M::LoggedModel(id) => format!("Logged model with ID '{id}' not found."),
+        _ => return None,
+    })
+}
+
+impl From<crate::models::Error> for ApiError {
+    fn from(e: crate::models::Error) -> ApiError {
+        use store::Error as E;
+        let (status, code) = match &e {
+            crate::models::Error::Store(s) => match s.plain() {
+                E::NotFound(_)
+                | E::Invalid(_)
+                | E::AlreadyExists(_)
+                | E::InvalidState(_)
+                | E::Unsupported(_) => (400, "INVALID_PARAMETER_VALUE"),
+                E::Refused(_) => (403, "PERMISSION_DENIED"),
+                _ => (500, "INTERNAL_ERROR"),
             },
-            _ => ApiError {
-                status: 500,
-                code: "INTERNAL_ERROR",
-                message: e.message,
-            },
+            e if e.is_usage() => (400, "INVALID_PARAMETER_VALUE"),
+            _ => (500, "INTERNAL_ERROR"),
+        };
+        ApiError {
+            status,
+            code,
+            message: e.to_string(),
         }
     }
 }
@@ -417,11 +443,11 @@ pub async fn serve_until(
     settings: Settings,
     listener: tokio::net::TcpListener,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<(), String> {
+) -> Result<(), ServeError> {
     axum::serve(listener, router(settings))
         .with_graceful_shutdown(stop)
         .await
-        .map_err(|e| format!("the server stopped: {e}"))
+        .map_err(ServeError::Stopped)
 }
 
 /// Runs the server in the foreground until SIGINT or SIGTERM.
@@ -429,7 +455,7 @@ pub fn run_foreground(
     settings: Settings,
     addr: SocketAddr,
     ready: &dyn Fn(SocketAddr),
-) -> Result<(), String> {
+) -> Result<(), ServeError> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
@@ -445,7 +471,7 @@ pub struct Embedded {
 }
 
 impl Embedded {
-    pub fn start(store_root: &Path) -> Result<Embedded, String> {
+    pub fn start(store_root: &Path) -> Result<Embedded, ServeError> {
         let settings = Settings {
             store_root: store_root.to_path_buf(),
             token: None,
@@ -454,12 +480,12 @@ impl Embedded {
             body_timeout: std::time::Duration::from_secs(60),
             allowed: Allowed::default(),
         };
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")
-            .map_err(|e| format!("cannot open a local port: {e}"))?;
+        let std_listener =
+            std::net::TcpListener::bind("127.0.0.1:0").map_err(ServeError::LocalPort)?;
         std_listener
             .set_nonblocking(true)
-            .map_err(|e| e.to_string())?;
-        let addr = std_listener.local_addr().map_err(|e| e.to_string())?;
+            .map_err(ServeError::Socket)?;
+        let addr = std_listener.local_addr().map_err(ServeError::Socket)?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("mlf-server".into())
@@ -481,7 +507,7 @@ impl Embedded {
                     .await;
                 });
             })
-            .map_err(|e| format!("cannot start the server thread: {e}"))?;
+            .map_err(ServeError::Thread)?;
         Ok(Embedded {
             url: format!("http://{addr}"),
             stop: Some(tx),

@@ -110,19 +110,50 @@ impl Entry {
     }
 }
 
+/// Why a user name cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NameError {
+    #[error("the user name is empty")]
+    Empty,
+    #[error("the user name `{0}` starts with `#`")]
+    Comment(String),
+    #[error("the user name `{name}` holds {bad:?}")]
+    Char { name: String, bad: char },
+}
+
+/// Why a users file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read the users file `{f}`: {source}; create it with `mlf server passwd NAME --users {f}`", f = path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A line of the file is wrong: the message names the file, the line and the fix.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("`{f}` has no users; add one with `mlf server passwd NAME --users {f}`", f = .0.display())]
+    Empty(PathBuf),
+    #[error("cannot read /dev/urandom: {0}")]
+    Random(std::io::Error),
+}
+
 /// Why a user name cannot be used, if it cannot.
-pub fn check_name(name: &str) -> Result<(), String> {
+pub fn check_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
-        return Err("the user name is empty".into());
+        return Err(NameError::Empty);
     }
     if name.starts_with('#') {
-        return Err(format!("the user name `{name}` starts with `#`"));
+        return Err(NameError::Comment(name.to_string()));
     }
-    if let Some(c) = name
+    if let Some(bad) = name
         .chars()
         .find(|c| *c == ':' || c.is_whitespace() || c.is_control())
     {
-        return Err(format!("the user name `{name}` holds {c:?}"));
+        return Err(NameError::Char {
+            name: name.to_string(),
+            bad,
+        });
     }
     Ok(())
 }
@@ -164,7 +195,7 @@ fn line_user(line: &str) -> Option<&str> {
 }
 
 /// Parses the text of a users file; errors name the file, the line and the fix.
-fn parse(path: &Path, text: &str) -> Result<HashMap<String, (usize, Entry)>, String> {
+fn parse(path: &Path, text: &str) -> Result<HashMap<String, (usize, Entry)>, LoadError> {
     let file = path.display();
     let mut users: HashMap<String, (usize, Entry)> = HashMap::new();
     for (i, raw) in text.lines().enumerate() {
@@ -174,14 +205,14 @@ fn parse(path: &Path, text: &str) -> Result<HashMap<String, (usize, Entry)>, Str
             continue;
         }
         let Some((name, hash)) = line.split_once(':') else {
-            return Err(format!(
+            return Err(LoadError::Invalid(format!(
                 "`{file}` line {n}: expected `NAME:HASH`; add users with `mlf server passwd NAME --users {file}`"
-            ));
+            )));
         };
         if let Err(why) = check_name(name) {
-            return Err(format!(
+            return Err(LoadError::Invalid(format!(
                 "`{file}` line {n}: {why}; pick a name without spaces, `:` or a leading `#` and set its password with `mlf server passwd NAME --users {file}`"
-            ));
+            )));
         }
         let fix = format!("set a new password with `mlf server passwd {name} --users {file}`");
         let method = hash.split('$').next().unwrap_or_default();
@@ -192,16 +223,19 @@ fn parse(path: &Path, text: &str) -> Result<HashMap<String, (usize, Entry)>, Str
                 .take(parts)
                 .collect::<Vec<_>>()
                 .join(":");
-            return Err(format!(
+            return Err(LoadError::Invalid(format!(
                 "`{file}` line {n}: the hash method `{method}` of `{name}` is not supported (only werkzeug's `pbkdf2:sha256:ITERATIONS$SALT$HEX`); {fix}"
-            ));
+            )));
         }
-        let entry = parse_hash(hash)
-            .map_err(|why| format!("`{file}` line {n}: the hash of `{name}` {why}; {fix}"))?;
+        let entry = parse_hash(hash).map_err(|why| {
+            LoadError::Invalid(format!(
+                "`{file}` line {n}: the hash of `{name}` {why}; {fix}"
+            ))
+        })?;
         if let Some((first, _)) = users.get(name) {
-            return Err(format!(
+            return Err(LoadError::Invalid(format!(
                 "`{file}` line {n}: `{name}` is already on line {first}; remove one of the lines"
-            ));
+            )));
         }
         users.insert(name.to_string(), (n, entry));
     }
@@ -231,23 +265,19 @@ impl fmt::Debug for Users {
 
 impl Users {
     /// Reads and checks a users file; the error is one line naming the file, line and fix.
-    pub fn load(path: &Path) -> Result<Users, String> {
-        let file = path.display();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            format!(
-                "cannot read the users file `{file}`: {e}; create it with `mlf server passwd NAME --users {file}`"
-            )
+    pub fn load(path: &Path) -> Result<Users, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+            path: path.to_path_buf(),
+            source,
         })?;
         let entries: HashMap<String, Entry> = parse(path, &text)?
             .into_iter()
             .map(|(name, (_, entry))| (name, entry))
             .collect();
         if entries.is_empty() {
-            return Err(format!(
-                "`{file}` has no users; add one with `mlf server passwd NAME --users {file}`"
-            ));
+            return Err(LoadError::Empty(path.to_path_buf()));
         }
-        let key = random_bytes(32).map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
+        let key = random_bytes(32).map_err(LoadError::Random)?;
         let decoy = Entry {
             iterations: entries.values().map(|e| e.iterations).max().unwrap_or(1),
             salt: "decoy".into(),
@@ -346,7 +376,7 @@ fn with_user(text: &str, user: &str, hash: &str) -> (String, Change) {
 pub fn set_password(path: &Path, user: &str, password: &str) -> Result<Change, ChangeError> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let file = path.display();
-    check_name(user).map_err(ChangeError::Invalid)?;
+    check_name(user).map_err(|e| ChangeError::Invalid(e.to_string()))?;
     if password.is_empty() {
         return Err(ChangeError::Invalid("an empty password is refused".into()));
     }
@@ -372,7 +402,7 @@ pub fn set_password(path: &Path, user: &str, password: &str) -> Result<Change, C
         random_salt().map_err(|e| ChangeError::Io(format!("cannot read /dev/urandom: {e}")))?;
     let hash = hash_password(password, &salt, ITERATIONS);
     let (new_text, change) = with_user(&text, user, &hash);
-    parse(path, &new_text).map_err(ChangeError::Invalid)?;
+    parse(path, &new_text).map_err(|e| ChangeError::Invalid(e.to_string()))?;
 
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -511,7 +541,8 @@ mod tests {
         ] {
             let err = parse(p, &text)
                 .err()
-                .unwrap_or_else(|| panic!("{text:?} parsed"));
+                .unwrap_or_else(|| panic!("{text:?} parsed"))
+                .to_string();
             assert!(
                 err.starts_with(&format!("`users.txt` line {line}: ")),
                 "{text:?}: {err}"

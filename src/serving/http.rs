@@ -156,8 +156,29 @@ pub fn serve(
     body_limit: usize,
     threads: usize,
     ready: &dyn Fn(SocketAddr),
-) -> Result<(), String> {
+) -> Result<(), ServeError> {
     run_until_signal(router(model, body_limit), addr, threads, ready)
+}
+
+/// Why a server could not start, or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot start the server: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot open a local port: {0}")]
+    LocalPort(std::io::Error),
+    #[error("cannot start the server thread: {0}")]
+    Thread(std::io::Error),
+    /// The bound socket could not be configured or asked its address.
+    #[error("{0}")]
+    Socket(std::io::Error),
+    #[error("the server stopped: {0}")]
+    Stopped(std::io::Error),
 }
 
 /// Runs a router on `addr` in a multi-threaded runtime until SIGINT or SIGTERM.
@@ -166,21 +187,21 @@ pub fn run_until_signal(
     addr: SocketAddr,
     threads: usize,
     ready: &dyn Fn(SocketAddr),
-) -> Result<(), String> {
+) -> Result<(), ServeError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads.max(1))
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the server: {e}"))?;
+        .map_err(ServeError::Runtime)?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-        ready(listener.local_addr().map_err(|e| e.to_string())?);
+            .map_err(|source| ServeError::Listen { addr, source })?;
+        ready(listener.local_addr().map_err(ServeError::Socket)?);
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await
-            .map_err(|e| format!("the server stopped: {e}"))
+            .map_err(ServeError::Stopped)
     })
 }
 

@@ -345,7 +345,7 @@ pub fn load(
     dir: &Path,
     workers: usize,
     python: &python::PythonEnv,
-) -> Result<Box<dyn Predictor>, String> {
+) -> Result<Box<dyn Predictor>, LoadError> {
     let model = MlModel::load(dir)?;
     #[cfg(feature = "onnx")]
     if let Some(file) = model.onnx_file(dir)? {
@@ -357,12 +357,32 @@ pub fn load(
     if model.flavor("python_function").is_some() {
         return Ok(Box::new(python::PythonPool::start(dir, workers, python)?));
     }
-    let flavors: Vec<&str> = model.flavors.keys().map(String::as_str).collect();
-    Err(format!(
+    Err(LoadError::NoFlavor {
+        dir: dir.to_path_buf(),
+        flavors: model.flavors.keys().cloned().collect(),
+    })
+}
+
+/// Why a model cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Model(#[from] crate::models::Error),
+    #[error(
         "the model in `{}` has no flavor mlf can serve (it has {}): mlf serves onnx and python_function",
         dir.display(),
         flavors.join(", ")
-    ))
+    )]
+    NoFlavor {
+        dir: std::path::PathBuf,
+        flavors: Vec<String>,
+    },
+    /// The ONNX model cannot be read, or holds what tract cannot run.
+    #[error("{0}")]
+    Onnx(String),
+    /// A Python worker could not start or load the model.
+    #[error("{0}")]
+    Worker(String),
 }
 
 #[cfg(test)]

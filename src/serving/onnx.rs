@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use tract_onnx::pb;
 use tract_onnx::prelude::*;
 
-use super::{Input, Predictor, ScoringError};
+use super::{Input, LoadError, Predictor, ScoringError};
 use crate::models::Signature;
 
 type Plan = SimplePlan<TypedFact, Box<dyn TypedOp>, Graph<TypedFact, Box<dyn TypedOp>>>;
@@ -25,21 +25,26 @@ pub struct OnnxPredictor {
 }
 
 impl OnnxPredictor {
-    pub fn load(path: &Path, signature: Option<&Signature>) -> Result<OnnxPredictor, String> {
-        let bytes =
-            std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    pub fn load(path: &Path, signature: Option<&Signature>) -> Result<OnnxPredictor, LoadError> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| LoadError::Onnx(format!("cannot read `{}`: {e}", path.display())))?;
         let mut onnx = tract_onnx::onnx();
         super::onnx_trees::register(&mut onnx);
         let mut proto = onnx
             .proto_model_for_read(&mut bytes.as_slice())
-            .map_err(|e| format!("`{}` is not an ONNX model: {e}", path.display()))?;
+            .map_err(|e| {
+                LoadError::Onnx(format!("`{}` is not an ONNX model: {e}", path.display()))
+            })?;
         let opset = proto
             .opset_import
             .iter()
             .find(|o| o.domain.is_empty() || o.domain == "ai.onnx")
             .map(|o| o.version)
             .unwrap_or(13);
-        let graph = proto.graph.as_mut().ok_or("the ONNX model has no graph")?;
+        let graph = proto
+            .graph
+            .as_mut()
+            .ok_or_else(|| LoadError::Onnx("the ONNX model has no graph".into()))?;
         let retyped = super::onnx_rewrite::rewrite(graph, opset)?;
         for out in graph
             .output
@@ -55,18 +60,21 @@ impl OnnxPredictor {
             .filter(|i| !initializers.contains(&i.name))
             .collect();
         if inputs.len() != 1 {
-            return Err(format!(
+            return Err(LoadError::Onnx(format!(
                 "mlf serves ONNX models with one input; this one has {}",
                 inputs.len()
-            ));
+            )));
         }
         let input_name = inputs[0].name.clone();
-        let features = input_width(inputs[0])
-            .ok_or("the ONNX model's input must be a 2-D tensor with a known number of columns")?;
+        let features = input_width(inputs[0]).ok_or_else(|| {
+            LoadError::Onnx(
+                "the ONNX model's input must be a 2-D tensor with a known number of columns".into(),
+            )
+        })?;
         let outputs: Vec<String> = graph.output.iter().map(|o| o.name.clone()).collect();
         let mut model = onnx
             .model_for_proto_model(&proto)
-            .map_err(|e| format!("cannot load `{}`: {e:#}", path.display()))?;
+            .map_err(|e| LoadError::Onnx(format!("cannot load `{}`: {e:#}", path.display())))?;
         let batch = model.sym("N");
         model = model
             .with_input_fact(
@@ -76,11 +84,16 @@ impl OnnxPredictor {
                     tvec!(TDim::from(batch), TDim::from(features as i64)),
                 ),
             )
-            .map_err(|e| format!("cannot set the input of `{}`: {e:#}", path.display()))?;
+            .map_err(|e| {
+                LoadError::Onnx(format!(
+                    "cannot set the input of `{}`: {e:#}",
+                    path.display()
+                ))
+            })?;
         let plan = model
             .into_optimized()
             .and_then(|m| m.into_runnable())
-            .map_err(|e| format!("cannot prepare `{}`: {e:#}", path.display()))?;
+            .map_err(|e| LoadError::Onnx(format!("cannot prepare `{}`: {e:#}", path.display())))?;
         let columns = signature
             .map(|s| s.input_items())
             .unwrap_or_default()
@@ -185,42 +198,42 @@ fn input_width(info: &pb::ValueInfoProto) -> Option<usize> {
     }
 }
 
-fn tensor_json(t: &Tensor) -> Result<Value, String> {
+fn tensor_json(t: &Tensor) -> Result<Value, ScoringError> {
     let shape = t.shape().to_vec();
     let flat: Vec<Value> = match t.datum_type() {
         DatumType::F32 => t
             .as_slice::<f32>()
-            .map_err(|e| e.to_string())?
+            .map_err(|e| ScoringError::bad_request(e.to_string()))?
             .iter()
             .map(|v| json!(v))
             .collect(),
         DatumType::F64 => t
             .as_slice::<f64>()
-            .map_err(|e| e.to_string())?
+            .map_err(|e| ScoringError::bad_request(e.to_string()))?
             .iter()
             .map(|v| json!(v))
             .collect(),
         DatumType::I64 => t
             .as_slice::<i64>()
-            .map_err(|e| e.to_string())?
+            .map_err(|e| ScoringError::bad_request(e.to_string()))?
             .iter()
             .map(|v| json!(v))
             .collect(),
         DatumType::I32 => t
             .as_slice::<i32>()
-            .map_err(|e| e.to_string())?
+            .map_err(|e| ScoringError::bad_request(e.to_string()))?
             .iter()
             .map(|v| json!(v))
             .collect(),
         DatumType::Bool => t
             .as_slice::<bool>()
-            .map_err(|e| e.to_string())?
+            .map_err(|e| ScoringError::bad_request(e.to_string()))?
             .iter()
             .map(|v| json!(v))
             .collect(),
         DatumType::String => t
             .as_slice::<String>()
-            .map_err(|e| e.to_string())?
+            .map_err(|e| ScoringError::bad_request(e.to_string()))?
             .iter()
             .map(|v| json!(v))
             .collect(),
@@ -233,14 +246,18 @@ fn tensor_json(t: &Tensor) -> Result<Value, String> {
         | DatumType::U64 => {
             let t = t
                 .cast_to::<i64>()
-                .map_err(|e| format!("cannot read an output: {e}"))?;
+                .map_err(|e| ScoringError::bad_request(format!("cannot read an output: {e}")))?;
             t.as_slice::<i64>()
-                .map_err(|e| e.to_string())?
+                .map_err(|e| ScoringError::bad_request(e.to_string()))?
                 .iter()
                 .map(|v| json!(v))
                 .collect()
         }
-        other => return Err(format!("outputs of type {other:?} are not supported")),
+        other => {
+            return Err(ScoringError::bad_request(format!(
+                "outputs of type {other:?} are not supported"
+            )));
+        }
     };
     Ok(nest(&flat, &shape))
 }
@@ -278,8 +295,7 @@ impl Predictor for OnnxPredictor {
         let values: Vec<Value> = outputs
             .iter()
             .map(|t| tensor_json(t))
-            .collect::<Result<_, _>>()
-            .map_err(ScoringError::bad_request)?;
+            .collect::<Result<_, _>>()?;
         if !frame {
             if values.len() == 1 {
                 return Ok(values.into_iter().next().expect("one"));

@@ -8,6 +8,7 @@
 //! - `LinearClassifier` → `MatMul` + `Add` (+ `Sigmoid`/`Softmax`) and `ArgMax` + `Gather`
 //!   for the labels.
 
+use super::LoadError;
 use tract_onnx::pb::{self, AttributeProto, NodeProto, TensorProto};
 
 pub(super) fn attr<'a>(node: &'a NodeProto, name: &str) -> Option<&'a AttributeProto> {
@@ -69,7 +70,7 @@ fn int_attr(name: &str, v: i64) -> AttributeProto {
 
 /// Rewrites the ML operators tract lacks; returns the names of outputs that became float
 /// tensors (ZipMap outputs).
-pub(super) fn rewrite(graph: &mut pb::GraphProto, opset: i64) -> Result<Vec<String>, String> {
+pub(super) fn rewrite(graph: &mut pb::GraphProto, opset: i64) -> Result<Vec<String>, LoadError> {
     let mut nodes = Vec::new();
     let mut inits = Vec::new();
     let mut retyped = Vec::new();
@@ -140,7 +141,11 @@ pub(super) fn rewrite(graph: &mut pb::GraphProto, opset: i64) -> Result<Vec<Stri
                         reduce(&sq, &ss, &mut nodes, &mut inits);
                         nodes.push(node("Sqrt", &[&ss], &[&sum], vec![]));
                     }
-                    other => return Err(format!("Normalizer with norm {other} is not supported")),
+                    other => {
+                        return Err(LoadError::Onnx(format!(
+                            "Normalizer with norm {other} is not supported"
+                        )));
+                    }
                 }
                 nodes.push(node("Div", &[&input, &sum], &[&out0], vec![]));
             }
@@ -149,7 +154,9 @@ pub(super) fn rewrite(graph: &mut pb::GraphProto, opset: i64) -> Result<Vec<Stri
                 let intercepts = attr_floats(&old, "intercepts");
                 let targets = attr(&old, "targets").map(|a| a.i).unwrap_or(1).max(1) as usize;
                 if attr_str(&old, "post_transform").is_some_and(|t| t != "NONE") {
-                    return Err("LinearRegressor with a post_transform is not supported".into());
+                    return Err(LoadError::Onnx(
+                        "LinearRegressor with a post_transform is not supported".into(),
+                    ));
                 }
                 let features = coef.len() / targets;
                 let (w, b, m) = (format!("{p}_w"), format!("{p}_b"), format!("{p}_mm"));
@@ -172,7 +179,9 @@ pub(super) fn rewrite(graph: &mut pb::GraphProto, opset: i64) -> Result<Vec<Stri
                 let intercepts = attr_floats(&old, "intercepts");
                 let labels = attr_ints(&old, "classlabels_ints");
                 if labels.is_empty() {
-                    return Err("LinearClassifier with string class labels is not supported".into());
+                    return Err(LoadError::Onnx(
+                        "LinearClassifier with string class labels is not supported".into(),
+                    ));
                 }
                 let rows = intercepts.len().max(1);
                 let features = coef.len() / rows;
@@ -223,9 +232,9 @@ pub(super) fn rewrite(graph: &mut pb::GraphProto, opset: i64) -> Result<Vec<Stri
                         vec![int_attr("axis", 1)],
                     )),
                     other => {
-                        return Err(format!(
+                        return Err(LoadError::Onnx(format!(
                             "LinearClassifier with post_transform {other} is not supported"
-                        ));
+                        )));
                     }
                 }
                 let (idx, lab) = (format!("{p}_argmax"), format!("{p}_labels"));

@@ -9,7 +9,9 @@ use tract_onnx::pb::{NodeProto, TensorProto};
 use tract_onnx::tract_hir::internal::*;
 
 use super::onnx_rewrite::{attr, attr_ints, attr_str};
-use super::trees::{Aggregate, Classifier, Labels, Mode, PostTransform, Regressor, Spec};
+use super::trees::{
+    Aggregate, Classifier, InvalidEnsemble, Labels, Mode, PostTransform, Regressor, Spec,
+};
 
 /// Makes `onnx` load TreeEnsembleClassifier and TreeEnsembleRegressor as native operators.
 pub fn register(onnx: &mut Onnx) {
@@ -50,7 +52,7 @@ fn floats(node: &NodeProto, name: &str) -> TractResult<Vec<f64>> {
         .unwrap_or_default())
 }
 
-fn plain_error(e: String) -> TractError {
+fn plain_error(e: InvalidEnsemble) -> TractError {
     anyhow::anyhow!(e)
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use super::{Input, Predictor, ScoringError};
+use super::{Input, LoadError, Predictor, ScoringError};
 use crate::models::MlModel;
 
 /// The worker program, run as `python -c WORKER MODEL_DIR LOADER_JSON`.
@@ -165,7 +165,7 @@ impl Worker {
 }
 
 /// Starts one worker and waits until it has loaded the model.
-fn spawn_worker(spec: &Spec) -> Result<Worker, String> {
+fn spawn_worker(spec: &Spec) -> Result<Worker, LoadError> {
     let python = &spec.python;
     let dir = &spec.dir;
     let mut cmd = Command::new(&python.argv[0]);
@@ -183,13 +183,13 @@ fn spawn_worker(spec: &Spec) -> Result<Worker, String> {
     }
     let mut child = cmd
         .spawn()
-        .map_err(|e| format!("cannot start `{}`: {e}", python.argv[0]))?;
+        .map_err(|e| LoadError::Worker(format!("cannot start `{}`: {e}", python.argv[0])))?;
     let stdin = child.stdin.take().expect("piped");
     let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
     let mut line = String::new();
     stdout
         .read_line(&mut line)
-        .map_err(|e| format!("the Python worker did not start: {e}"))?;
+        .map_err(|e| LoadError::Worker(format!("the Python worker did not start: {e}")))?;
     let hello: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
     if hello["ready"] != json!(true) {
         let _ = child.kill();
@@ -197,10 +197,10 @@ fn spawn_worker(spec: &Spec) -> Result<Worker, String> {
         let why = hello["error"]
             .as_str()
             .unwrap_or("it exited before loading the model");
-        return Err(format!(
+        return Err(LoadError::Worker(format!(
             "the Python worker could not load `{}`: {why}",
             dir.display()
-        ));
+        )));
     }
     Ok(Worker {
         child,
@@ -231,7 +231,7 @@ pub struct PythonPool {
 
 /// What the worker needs to load the model without mlflow; the pickled file must be inside
 /// the model directory.
-fn loader(model: &MlModel, dir: &Path) -> Result<Value, String> {
+fn loader(model: &MlModel, dir: &Path) -> Result<Value, LoadError> {
     Ok(match model.flavor("sklearn") {
         Some(f) => {
             let file = f
@@ -250,7 +250,7 @@ fn loader(model: &MlModel, dir: &Path) -> Result<Value, String> {
 
 impl PythonPool {
     /// Starts `workers` processes and waits until each has loaded the model.
-    pub fn start(dir: &Path, workers: usize, python: &PythonEnv) -> Result<PythonPool, String> {
+    pub fn start(dir: &Path, workers: usize, python: &PythonEnv) -> Result<PythonPool, LoadError> {
         let model = MlModel::load(dir)?;
         let loader = loader(&model, dir)?.to_string();
         let spec = Spec {
@@ -309,7 +309,7 @@ impl PythonPool {
         // be repeated, and a worker that died (out of memory, a crash) should not cost it.
         for attempt in 0..2 {
             if !worker.alive() {
-                *worker = spawn_worker(&self.spec).map_err(failed)?;
+                *worker = spawn_worker(&self.spec).map_err(|e| failed(e.to_string()))?;
             }
             reply.clear();
             let sent = worker

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::{Act, Error, LogBatch, LogOutcome, NewRun, NewVersion, Result, RunPage, RunQuery};
+use super::{
+    Act, Error, LogBatch, LogOutcome, Missing, NewRun, NewVersion, Result, RunPage, RunQuery,
+};
 use super::{Snapshot, Store};
 use crate::artifacts::Repo;
 use crate::registry::{Event, ModelVersion, RegisteredModel, Stage, TransitionRequest};
@@ -32,7 +34,7 @@ pub trait TrackingStore {
     fn find_experiment(&self, spec: &str) -> Result<Option<Experiment>>;
     fn resolve_experiment(&self, spec: &str) -> Result<Experiment> {
         self.find_experiment(spec)?
-            .ok_or_else(|| Error::NotFound(format!("no experiment named or numbered `{spec}`")))
+            .ok_or_else(|| Error::NotFound(Missing::ExperimentNamedOrNumbered(spec.to_string())))
     }
     fn list_experiments(&self, view: ViewType) -> Result<Vec<Experiment>>;
     fn rename_experiment(&mut self, id: &str, new_name: &str) -> Result<()>;
@@ -86,7 +88,7 @@ pub trait RegistryStore {
         &mut self,
         new: &NewVersion,
         act: &Act,
-        place: &mut dyn FnMut(i64) -> std::result::Result<String, String>,
+        place: &mut dyn FnMut(i64) -> std::result::Result<String, crate::store::PlaceError>,
     ) -> Result<ModelVersion>;
     fn transition(
         &mut self,

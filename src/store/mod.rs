@@ -25,7 +25,7 @@ pub const ARTIFACTS_DIR: &str = "artifacts";
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Missing),
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
@@ -56,6 +56,72 @@ pub enum Error {
     /// fix for their users (the command line names the command to run).
     #[error("{0}")]
     Fixable(Box<Error>, Fix),
+}
+
+/// What a lookup did not find. Front ends word it for their users: the command line shows
+/// this Display, the server MLflow's own messages where MLflow has one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Missing {
+    /// An experiment by id.
+    #[error("no experiment with id `{0}`")]
+    Experiment(String),
+    /// An experiment by name, or by id when no name matched.
+    #[error("no experiment named `{0}` (nor with that id)")]
+    ExperimentNamed(String),
+    /// An experiment by name or number (the stores that look by both at once).
+    #[error("no experiment named or numbered `{0}`")]
+    ExperimentNamedOrNumbered(String),
+    #[error("no run with id `{0}`")]
+    Run(String),
+    /// A run by id, id prefix or name.
+    #[error("no run matches `{0}` (by id, id prefix or name)")]
+    RunMatching(String),
+    #[error("no tag `{key}` on run `{run}`")]
+    RunTag { run: String, key: String },
+    #[error("no registered model named `{0}`")]
+    RegisteredModel(String),
+    /// A registered model as it was at a past time.
+    #[error("registered model `{0}` did not exist at that time")]
+    RegisteredModelThen(String),
+    #[error("model `{name}` has no version {version}")]
+    ModelVersion { name: String, version: i64 },
+    #[error("model `{name}` has no alias `{alias}`")]
+    Alias { name: String, alias: String },
+    #[error("no logged model `{0}`")]
+    LoggedModel(String),
+    #[error("no transition request #{0}")]
+    Request(i64),
+    #[error("no pending request for version {version} of `{name}`")]
+    PendingRequest { name: String, version: i64 },
+    /// A message that is not about one entity of the store (such as a tracking server's own
+    /// words).
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Why the files of a new model version could not be put in place (the `place` callback of
+/// `RegistryStore::create_version`); the store refuses the version with it.
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceError {
+    #[error("cannot create `{}`: {source}", path.display())]
+    Create {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot move the model into `{}`: {source}", path.display())]
+    Move {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// The caller has nothing to place (such as a version registered by its location).
+    #[error("{0}")]
+    Nothing(String),
+}
+
+impl From<&str> for PlaceError {
+    fn from(why: &str) -> PlaceError {
+        PlaceError::Nothing(why.to_string())
+    }
 }
 
 /// What would unblock a refused call, as data.
@@ -99,6 +165,18 @@ impl Error {
     }
 }
 
+impl From<crate::tracking::validation::Error> for Error {
+    fn from(e: crate::tracking::validation::Error) -> Error {
+        Error::Invalid(e.to_string())
+    }
+}
+
+impl From<crate::registry::Error> for Error {
+    fn from(e: crate::registry::Error) -> Error {
+        Error::Invalid(e.to_string())
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The key under which the active run of `mlf run start` is kept.
@@ -108,9 +186,7 @@ pub const ACTIVE_RUN: &str = "active_run";
 pub(crate) fn pick_run(spec: &str, mut candidates: Vec<(String, String)>) -> Result<String> {
     match candidates.len() {
         1 => Ok(candidates.remove(0).0),
-        0 => Err(Error::NotFound(format!(
-            "no run matches `{spec}` (by id, id prefix or name)"
-        ))),
+        0 => Err(Error::NotFound(Missing::RunMatching(spec.to_string()))),
         _ => {
             let list = candidates
                 .iter()

@@ -11,7 +11,6 @@ pub mod table;
 use std::io::{IsTerminal, Write};
 
 use crate::env;
-use crate::error::CliError;
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -81,7 +80,7 @@ impl Ui {
     }
 
     /// Writes a value as pretty JSON to stdout.
-    pub fn json<T: serde::Serialize>(&self, value: &T) -> Result<(), CliError> {
+    pub fn json<T: serde::Serialize>(&self, value: &T) -> Result<(), serde_json::Error> {
         let mut text = serde_json::to_string_pretty(value)?;
         text.push('\n');
         self.out(&text);
@@ -112,14 +111,14 @@ impl Ui {
         eprintln!("{label} {message}");
     }
 
-    /// Renders an error to stderr in the cargo shape.
-    pub fn error(&self, err: &CliError) {
+    /// Renders an error (its message, causes and hints) to stderr in the cargo shape.
+    pub fn error(&self, message: &str, causes: &[String], hints: &[String]) {
         let label = self.paint_err("error:", "1;31");
-        let mut text = format!("{label} {}\n", one_line(&err.message));
-        for cause in &err.causes {
+        let mut text = format!("{label} {}\n", one_line(message));
+        for cause in causes {
             text.push_str(&format!("  Caused by: {}\n", one_line(cause)));
         }
-        for hint in &err.hints {
+        for hint in hints {
             let label = self.paint_err("hint:", "1;36");
             text.push_str(&format!("{label} {hint}\n"));
         }

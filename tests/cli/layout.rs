@@ -19,18 +19,18 @@ fn every_test_file_is_a_module() {
 
 /// The layers of ARCHITECTURE.md, top first: a module may use modules of its own layer and
 /// of the layers below it, never one above. The first path segment under `src/` names the
-/// module (`src/store/runs.rs` → `store`, `src/launch.rs` → `launch`).
+/// module (`src/store/runs.rs` → `store`, `src/context.rs` → `context`).
 const LAYERS: [(&str, &[&str]); 5] = [
     (
         "entry",
         &[
-            "main", "lib", "cli", "generate", "commands", "context", "launch",
+            "main", "lib", "cli", "generate", "commands", "context", "error",
         ],
     ),
     ("front ends", &["server"]),
     (
         "operations and domain",
-        &["ops", "models", "project", "serving", "error", "ui"],
+        &["ops", "models", "project", "serving", "ui"],
     ),
     ("storage", &["store", "artifacts", "remote"]),
     (
@@ -171,4 +171,136 @@ fn no_source_file_is_over_600_lines() {
         })
         .collect();
     assert!(long.is_empty(), "split these files: {long:?}");
+}
+
+/// The source files under `src/`, with their paths relative to it and their text.
+fn sources() -> Vec<(String, String)> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let rel = f.strip_prefix(&src).unwrap().display().to_string();
+            (rel, std::fs::read_to_string(f).unwrap())
+        })
+        .collect()
+}
+
+/// Where `text` spells a `Result` whose error type is `String`: the line numbers.
+fn string_results(text: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices("Result<") {
+        // The generic arguments, split on top-level commas (`->` closes nothing).
+        let inner = &text[at + "Result<".len()..];
+        let (mut depth, mut start, mut args) = (1usize, 0usize, Vec::new());
+        let mut prev = ' ';
+        for (j, c) in inner.char_indices() {
+            match c {
+                '<' | '(' | '[' => depth += 1,
+                ')' | ']' => depth -= 1,
+                '>' if prev != '-' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        args.push(&inner[start..j]);
+                        break;
+                    }
+                }
+                ',' if depth == 1 => {
+                    args.push(&inner[start..j]);
+                    start = j + 1;
+                }
+                _ => {}
+            }
+            prev = c;
+        }
+        if args.len() == 2 && args[1].trim() == "String" {
+            out.push(text[..at].matches('\n').count() + 1);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_string_result_check_sees_nested_types() {
+    let text = "fn a() -> Result<Box<dyn Fn(i64) -> u8>, String> {}\nfn b() -> Result<Vec<u8>, Error> {}\nfn c() -> std::result::Result<(String, Option<String>), String> {}";
+    assert_eq!(string_results(text), [1, 3]);
+}
+
+/// Library code (everything outside `src/commands/`) answers typed errors, never `String`s.
+#[test]
+fn library_errors_are_typed_not_strings() {
+    // The registry policy's text-error reader stays for the server routes that call it until
+    // they call `Policy::read`.
+    const ALLOWED: &[(&str, &str)] = &[(
+        "registry/mod.rs",
+        "pub fn load(store_root: &Path) -> Result<Policy, String>",
+    )];
+    let mut bad = Vec::new();
+    for (rel, text) in sources() {
+        if rel.starts_with("commands/") {
+            continue;
+        }
+        for line in string_results(&text) {
+            let spelled = text.lines().nth(line - 1).unwrap_or("").trim();
+            if !ALLOWED
+                .iter()
+                .any(|(f, s)| *f == rel && spelled.starts_with(s))
+            {
+                bad.push(format!("src/{rel}:{line}: {spelled}"));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "`Result<_, String>` outside src/commands/ (give the subsystem an error enum):\n{}",
+        bad.join("\n")
+    );
+}
+
+/// `CliError` (`error.rs`) is the command line's: only the commands, their context and the
+/// entry point use it; the layers below answer their own error types.
+#[test]
+fn cli_errors_stay_in_the_command_line() {
+    let allowed = |rel: &str| {
+        rel.starts_with("commands/")
+            || ["context.rs", "lib.rs", "main.rs", "error.rs"].contains(&rel)
+    };
+    let bad: Vec<String> = sources()
+        .into_iter()
+        .filter(|(rel, _)| !allowed(rel))
+        .filter(|(_, text)| {
+            text.contains("CliError")
+                || text.contains("CliResult")
+                || crate_modules(text).iter().any(|m| m == "error")
+        })
+        .map(|(rel, _)| format!("src/{rel}"))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "CliError used outside src/commands/, context.rs and lib.rs: {bad:?}"
+    );
+}
+
+/// The store knows no command: its messages name none (the command line adds the command to
+/// run from the error's `Fix`).
+#[test]
+fn store_messages_name_no_command() {
+    let bad: Vec<String> = sources()
+        .into_iter()
+        .filter(|(rel, _)| rel.starts_with("store/"))
+        .flat_map(|(rel, text)| {
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim_start().starts_with("//") && l.contains("`mlf "))
+                .map(|(i, l)| format!("src/{rel}:{}: {}", i + 1, l.trim()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "store messages naming a command:\n{}",
+        bad.join("\n")
+    );
 }

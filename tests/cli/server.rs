@@ -4480,3 +4480,51 @@ fn experiments_search_filters_by_name_and_tags_in_the_store() {
     let slow = format!("name LIKE '{}ta'", "%".repeat(60));
     assert_eq!(names(&slow), ["beta"]);
 }
+
+/// A miss the store reports answers 404 RESOURCE_DOES_NOT_EXIST with MLflow's own message,
+/// on every route that lets the store's error through.
+#[test]
+fn store_misses_answer_mlflow_messages() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let missing = "0123456789abcdef0123456789abcdef";
+    let m = s
+        .post("runs/delete", json!({ "run_id": missing }))
+        .error(404, "RESOURCE_DOES_NOT_EXIST");
+    assert_eq!(m, format!("Run with id={missing} not found"));
+    let m = s
+        .post(
+            "runs/set-tag",
+            json!({ "run_id": missing, "key": "k", "value": "v" }),
+        )
+        .error(404, "RESOURCE_DOES_NOT_EXIST");
+    assert_eq!(m, format!("Run with id={missing} not found"));
+    let m = s
+        .post("experiments/delete", json!({ "experiment_id": "999" }))
+        .error(404, "RESOURCE_DOES_NOT_EXIST");
+    assert_eq!(m, "No Experiment with id=999 exists");
+    let m = s
+        .call(
+            "DELETE",
+            "registered-models/delete",
+            &json!({ "name": "zz" }),
+        )
+        .error(404, "RESOURCE_DOES_NOT_EXIST");
+    assert_eq!(m, "Registered Model with name=zz not found");
+    s.post_ok("registered-models/create", json!({ "name": "m" }));
+    let m = s
+        .call(
+            "PATCH",
+            "model-versions/update",
+            &json!({ "name": "m", "version": "9", "description": "x" }),
+        )
+        .error(404, "RESOURCE_DOES_NOT_EXIST");
+    assert_eq!(m, "Model Version (name=m, version=9) not found");
+    let m = s
+        .get("logged-models/m-0123456789abcdef0123456789abcdef", &[])
+        .error(404, "RESOURCE_DOES_NOT_EXIST");
+    assert_eq!(
+        m,
+        "Logged model with ID 'm-0123456789abcdef0123456789abcdef' not found."
+    );
+}

@@ -133,7 +133,7 @@ fn metric_value(key: &str, v: &Value) -> Result<f64, String> {
         Value::Number(n) => n
             .as_f64()
             .ok_or_else(|| format!("metric `{key}` has an unreadable number")),
-        Value::String(s) => parse_metric_value(key, s),
+        Value::String(s) => parse_metric_value(key, s).map_err(|e| e.to_string()),
         other => Err(format!(
             "metric `{key}` has value `{other}`, which is not a number"
         )),
@@ -263,7 +263,7 @@ fn parse_csv(text: &str, now: i64) -> ParseResult<LogBatch> {
             let value = record.get(vc).unwrap_or("");
             match cell(type_col).unwrap_or("metric") {
                 "metric" => {
-                    let value = parse_metric_value(&key, value).map_err(|e| (n, e))?;
+                    let value = parse_metric_value(&key, value).map_err(|e| (n, e.to_string()))?;
                     batch.metrics.push(Metric {
                         key,
                         value,
@@ -293,7 +293,7 @@ fn parse_csv(text: &str, now: i64) -> ParseResult<LogBatch> {
                 continue;
             }
             if let Some(v) = cell(Some(c)) {
-                let value = parse_metric_value(key, v).map_err(|e| (n, e))?;
+                let value = parse_metric_value(key, v).map_err(|e| (n, e.to_string()))?;
                 batch.metrics.push(Metric {
                     key: key.clone(),
                     value,
@@ -319,7 +319,7 @@ impl Mark {
     fn check(&mut self, batch: &LogBatch, next: usize) -> ParseResult<()> {
         let line = self.line;
         for m in &batch.metrics[self.counts.0..] {
-            validate_key(KeyKind::Metric, &m.key).map_err(|e| (line, e))?;
+            validate_key(KeyKind::Metric, &m.key).map_err(|e| (line, e.to_string()))?;
             if m.timestamp < 0 {
                 return Err((
                     line,
@@ -331,10 +331,10 @@ impl Mark {
             }
         }
         for p in &batch.params[self.counts.1..] {
-            validate_key(KeyKind::Param, &p.key).map_err(|e| (line, e))?;
+            validate_key(KeyKind::Param, &p.key).map_err(|e| (line, e.to_string()))?;
         }
         for t in &batch.tags[self.counts.2..] {
-            validate_key(KeyKind::Tag, &t.key).map_err(|e| (line, e))?;
+            validate_key(KeyKind::Tag, &t.key).map_err(|e| (line, e.to_string()))?;
         }
         self.counts = (batch.metrics.len(), batch.params.len(), batch.tags.len());
         self.line = next;

@@ -42,7 +42,7 @@ pub fn model_dir(ctx: &mut Ctx, uri: &str) -> CliResult<std::path::PathBuf> {
     let cwd = ctx.cwd()?;
     if uri.starts_with("runs:") || uri.starts_with("models:") {
         let store = ctx.store()?;
-        return crate::models::resolve_uri(Some(&*store), uri, &cwd);
+        return Ok(crate::models::resolve_uri(Some(&*store), uri, &cwd)?);
     }
-    crate::models::resolve_uri(None, uri, &cwd)
+    Ok(crate::models::resolve_uri(None, uri, &cwd)?)
 }

@@ -5,7 +5,7 @@ use crate::commands::runs::compare::{build_rows, render_blocks};
 use crate::context::Ctx;
 use crate::env;
 use crate::error::{CliResult, failure, usage_error};
-use crate::launch::{Launch, Outcome, Tracking, execute};
+use crate::commands::launch::{Launch, Outcome, Tracking, execute};
 use crate::ops;
 use crate::ops::sweep::{Launcher, Point};
 use crate::process::shell_quote;

@@ -1,8 +1,8 @@
 //! `mlf run [OPTIONS] -- CMD [ARGS...]`: run a command as a tracked run.
 
+use crate::commands::launch::{Launch, Outcome, execute};
 use crate::context::Ctx;
 use crate::error::{CliResult, usage_error};
-use crate::launch::{Launch, Outcome, execute};
 use crate::process::{find_program, shell_quote};
 use crate::tracking::{Owner, Run, RunStatus};
 use crate::ui::format::{duration, short_id};

@@ -69,7 +69,7 @@ pub fn resolve_model<S: Backend + ?Sized>(store: &S, uri: &str) -> Result<ModelV
             .next()
             .ok_or_else(|| Error::Invalid(format!("model `{name}` has no versions")))
     };
-    match parse_model_uri(uri).map_err(Error::Invalid)? {
+    match parse_model_uri(uri)? {
         ModelRef::Version(name, v) => store.version(&name, i64::from(v)),
         ModelRef::Alias(name, alias) if alias.eq_ignore_ascii_case("latest") => newest(&name),
         ModelRef::Alias(name, alias) => {

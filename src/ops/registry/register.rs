@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::artifacts::{LocalRepo, clean_relative};
 use crate::registry::ModelVersion;
-use crate::store::{Act, Backend, NewVersion};
+use crate::store::{Act, Backend, NewVersion, PlaceError};
 use crate::tracking::KeyValue;
 
 /// Why a version could not be registered. Front ends word these (and the hints) for their users.
@@ -194,12 +194,16 @@ pub fn register<S: Backend + ?Sized>(
     let new = version_of(source, run_id, String::new(), tags);
     let target_dir = registry_root.join(name);
     let mut placed: Option<PathBuf> = None;
-    let mut place = |version: i64| -> Result<String, String> {
-        std::fs::create_dir_all(&target_dir)
-            .map_err(|e| format!("cannot create `{}`: {e}", target_dir.display()))?;
+    let mut place = |version: i64| -> Result<String, PlaceError> {
+        std::fs::create_dir_all(&target_dir).map_err(|source| PlaceError::Create {
+            path: target_dir.clone(),
+            source,
+        })?;
         let dest = target_dir.join(version.to_string());
-        std::fs::rename(&staging, &dest)
-            .map_err(|e| format!("cannot move the model into `{}`: {e}", dest.display()))?;
+        std::fs::rename(&staging, &dest).map_err(|source| PlaceError::Move {
+            path: dest.clone(),
+            source,
+        })?;
         placed = Some(dest.clone());
         Ok(dest.join(&base).display().to_string())
     };

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{Aggregate, Mode, Spec};
+use super::{Aggregate, InvalidEnsemble, Mode, Spec};
 
 /// One node, 24 bytes. A branch holds its feature, threshold and children; a leaf holds the
 /// range of its weights in `Forest::leaf_weights`.
@@ -45,15 +45,15 @@ pub(super) struct Forest {
 }
 
 impl Forest {
-    pub(super) fn build(spec: &Spec, outputs: usize) -> Result<Forest, String> {
+    pub(super) fn build(spec: &Spec, outputs: usize) -> Result<Forest, InvalidEnsemble> {
         let n = spec.node_ids.len();
         let same = |name: &str, len: usize| {
             if len == n {
                 Ok(())
             } else {
-                Err(format!(
+                Err(InvalidEnsemble(format!(
                     "tree ensemble attribute {name} has {len} entries for {n} nodes"
-                ))
+                )))
             }
         };
         same("nodes_treeids", spec.tree_ids.len())?;
@@ -69,28 +69,28 @@ impl Forest {
             )?;
         }
         if n == 0 {
-            return Err("the tree ensemble has no nodes".into());
+            return Err(InvalidEnsemble("the tree ensemble has no nodes".into()));
         }
         let m = spec.weight_node_ids.len();
         if spec.weight_tree_ids.len() != m || spec.weight_ids.len() != m || spec.weights.len() != m
         {
-            return Err(format!(
+            return Err(InvalidEnsemble(format!(
                 "the tree ensemble's leaf weights disagree in length ({}, {}, {} and {})",
                 spec.weight_tree_ids.len(),
                 m,
                 spec.weight_ids.len(),
                 spec.weights.len()
-            ));
+            )));
         }
         let mut index: HashMap<(i64, i64), u32> = HashMap::with_capacity(n);
         let mut roots = Vec::new();
         for i in 0..n {
             let key = (spec.tree_ids[i], spec.node_ids[i]);
             if index.insert(key, i as u32).is_some() {
-                return Err(format!(
+                return Err(InvalidEnsemble(format!(
                     "tree {} has two nodes with id {}",
                     spec.tree_ids[i], spec.node_ids[i]
-                ));
+                )));
             }
             // A tree starts where the tree id changes; its first node is its root.
             if i == 0 || spec.tree_ids[i] != spec.tree_ids[i - 1] {
@@ -102,16 +102,16 @@ impl Forest {
         for j in 0..m {
             let key = (spec.weight_tree_ids[j], spec.weight_node_ids[j]);
             let &i = index.get(&key).ok_or_else(|| {
-                format!(
+                InvalidEnsemble(format!(
                     "a leaf weight names node {} of tree {}, which does not exist",
                     key.1, key.0
-                )
+                ))
             })?;
             let id = spec.weight_ids[j];
             if id < 0 || id as usize >= outputs {
-                return Err(format!(
+                return Err(InvalidEnsemble(format!(
                     "a leaf weight names output {id}, but the ensemble has {outputs}"
-                ));
+                )));
             }
             per_leaf[i as usize].push((id as u32, spec.weights[j] as f32));
         }
@@ -134,22 +134,24 @@ impl Forest {
                 }
                 Some(mode) => {
                     if !weights.is_empty() {
-                        return Err(format!(
+                        return Err(InvalidEnsemble(format!(
                             "node {} of tree {tree} has leaf weights but is a branch",
                             spec.node_ids[i]
-                        ));
+                        )));
                     }
                     let child = |id: i64| {
                         index.get(&(tree, id)).copied().ok_or_else(|| {
-                            format!(
+                            InvalidEnsemble(format!(
                                 "node {} of tree {tree} points to node {id}, which does not exist",
                                 spec.node_ids[i]
-                            )
+                            ))
                         })
                     };
                     let feature = spec.feature_ids[i];
                     if !(0..=u32::MAX as i64 / 2).contains(&feature) {
-                        return Err(format!("a tree node reads feature {feature}"));
+                        return Err(InvalidEnsemble(format!(
+                            "a tree node reads feature {feature}"
+                        )));
                     }
                     features = features.max(feature as usize + 1);
                     let missing = spec.missing_tracks_true.get(i).is_some_and(|&v| v != 0);
@@ -175,7 +177,7 @@ impl Forest {
     }
 
     /// Every walk from a root ends at a leaf: a cycle would loop forever on some input.
-    fn check_acyclic(&self) -> Result<(), String> {
+    fn check_acyclic(&self) -> Result<(), InvalidEnsemble> {
         // 0 unseen, 1 on the current path, 2 done.
         let mut state = vec![0u8; self.nodes.len()];
         for &root in &self.roots {
@@ -188,7 +190,7 @@ impl Forest {
                 }
                 match state[i] {
                     2 => continue,
-                    1 => return Err("the tree ensemble has a cycle".into()),
+                    1 => return Err(InvalidEnsemble("the tree ensemble has a cycle".into())),
                     _ => {}
                 }
                 state[i] = 1;
@@ -197,7 +199,7 @@ impl Forest {
                 if node.kind != LEAF {
                     for c in [node.a, node.b] {
                         if state[c as usize] == 1 {
-                            return Err("the tree ensemble has a cycle".into());
+                            return Err(InvalidEnsemble("the tree ensemble has a cycle".into()));
                         }
                         stack.push((c, false));
                     }

@@ -13,6 +13,12 @@ mod transform;
 use forest::Forest;
 use transform::{logistic_of, post_transform, probit};
 
+/// A tree ensemble that cannot be evaluated: its attributes disagree or name what does not
+/// exist, or it asks for what is not supported.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidEnsemble(pub String);
+
 /// How a branch node compares the feature with its threshold; true takes the true branch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -25,7 +31,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub fn parse(s: &str) -> Result<Option<Mode>, String> {
+    pub fn parse(s: &str) -> Result<Option<Mode>, InvalidEnsemble> {
         Ok(Some(match s {
             "BRANCH_LEQ" => Mode::Leq,
             "BRANCH_LT" => Mode::Lt,
@@ -34,7 +40,7 @@ impl Mode {
             "BRANCH_EQ" => Mode::Eq,
             "BRANCH_NEQ" => Mode::Neq,
             "LEAF" => return Ok(None),
-            other => return Err(format!("unknown tree node mode `{other}`")),
+            other => return Err(InvalidEnsemble(format!("unknown tree node mode `{other}`"))),
         }))
     }
 }
@@ -49,13 +55,15 @@ pub enum Aggregate {
 }
 
 impl Aggregate {
-    pub fn parse(s: &str) -> Result<Aggregate, String> {
+    pub fn parse(s: &str) -> Result<Aggregate, InvalidEnsemble> {
         match s {
             "SUM" => Ok(Aggregate::Sum),
             "AVERAGE" => Ok(Aggregate::Average),
             "MIN" => Ok(Aggregate::Min),
             "MAX" => Ok(Aggregate::Max),
-            other => Err(format!("unknown aggregate_function `{other}`")),
+            other => Err(InvalidEnsemble(format!(
+                "unknown aggregate_function `{other}`"
+            ))),
         }
     }
 }
@@ -71,14 +79,14 @@ pub enum PostTransform {
 }
 
 impl PostTransform {
-    pub fn parse(s: &str) -> Result<PostTransform, String> {
+    pub fn parse(s: &str) -> Result<PostTransform, InvalidEnsemble> {
         match s {
             "NONE" => Ok(PostTransform::None),
             "SOFTMAX" => Ok(PostTransform::Softmax),
             "LOGISTIC" => Ok(PostTransform::Logistic),
             "SOFTMAX_ZERO" => Ok(PostTransform::SoftmaxZero),
             "PROBIT" => Ok(PostTransform::Probit),
-            other => Err(format!("unknown post_transform `{other}`")),
+            other => Err(InvalidEnsemble(format!("unknown post_transform `{other}`"))),
         }
     }
 }
@@ -135,17 +143,19 @@ pub struct Regressor {
 }
 
 impl Regressor {
-    pub fn new(spec: &Spec, targets: usize) -> Result<Regressor, String> {
+    pub fn new(spec: &Spec, targets: usize) -> Result<Regressor, InvalidEnsemble> {
         if targets == 0 {
-            return Err("TreeEnsembleRegressor has n_targets 0".into());
+            return Err(InvalidEnsemble(
+                "TreeEnsembleRegressor has n_targets 0".into(),
+            ));
         }
         let forest = Forest::build(spec, targets)?;
         let base: Vec<f32> = spec.base_values.iter().map(|&v| v as f32).collect();
         if !base.is_empty() && base.len() != targets && base.len() != 1 {
-            return Err(format!(
+            return Err(InvalidEnsemble(format!(
                 "TreeEnsembleRegressor has {} base_values for {targets} targets",
                 base.len()
-            ));
+            )));
         }
         Ok(Regressor {
             forest,
@@ -219,12 +229,12 @@ pub struct Classifier {
 type LabelValue = i64;
 
 impl Classifier {
-    pub fn new(spec: &Spec, labels: Labels) -> Result<Classifier, String> {
+    pub fn new(spec: &Spec, labels: Labels) -> Result<Classifier, InvalidEnsemble> {
         let classes = labels.len();
         if classes < 2 {
-            return Err(format!(
+            return Err(InvalidEnsemble(format!(
                 "TreeEnsembleClassifier has {classes} class labels; it needs at least 2"
-            ));
+            )));
         }
         let forest = Forest::build(spec, classes)?;
         let mut distinct: Vec<i64> = spec.weight_ids.clone();

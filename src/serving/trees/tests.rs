@@ -71,16 +71,16 @@ fn min_max_and_average_aggregate_with_the_base_value() {
 fn malformed_ensembles_are_refused() {
     let mut spec = stumps(&[(0, 0.5, 1.0, 2.0)]);
     spec.true_ids[0] = 7;
-    let e = Regressor::new(&spec, 1).unwrap_err();
+    let e = Regressor::new(&spec, 1).unwrap_err().to_string();
     assert!(e.contains("points to node 7"), "{e}");
     let mut spec = stumps(&[(0, 0.5, 1.0, 2.0)]);
     spec.modes[1] = Some(Mode::Leq);
     spec.weight_node_ids = vec![2, 2];
     spec.true_ids[1] = 0;
-    let e = Regressor::new(&spec, 1).unwrap_err();
+    let e = Regressor::new(&spec, 1).unwrap_err().to_string();
     assert!(e.contains("cycle"), "{e}");
     let mut spec = stumps(&[(0, 0.5, 1.0, 2.0)]);
     spec.weight_ids[0] = 3;
-    let e = Regressor::new(&spec, 1).unwrap_err();
+    let e = Regressor::new(&spec, 1).unwrap_err().to_string();
     assert!(e.contains("output 3"), "{e}");
 }

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::{Act, Error, Fix, LogBatch, LogOutcome, NewRun, NewVersion, Result, RunPage, RunQuery};
+use super::{
+    Act, Error, Fix, LogBatch, LogOutcome, Missing, NewRun, NewVersion, Result, RunPage, RunQuery,
+};
 use super::{Snapshot, Store};
 use crate::artifacts::{HttpRepo, LocalRepo, Repo};
 use crate::registry::{Event, ModelVersion, RegisteredModel, Stage, TransitionRequest};

@@ -75,7 +75,7 @@ impl RegistryStore for RestStore {
         &mut self,
         new: &NewVersion,
         act: &Act,
-        _place: &mut dyn FnMut(i64) -> std::result::Result<String, String>,
+        _place: &mut dyn FnMut(i64) -> std::result::Result<String, crate::store::PlaceError>,
     ) -> Result<ModelVersion> {
         if new.source.is_empty() {
             return Err(Error::Invalid(
@@ -160,7 +160,12 @@ impl RegistryStore for RestStore {
     }
 
     fn alias_version(&self, name: &str, alias: &str) -> Result<i64> {
-        let no_alias = || Error::NotFound(format!("model `{name}` has no alias `{alias}`"));
+        let no_alias = || {
+            Error::NotFound(Missing::Alias {
+                name: name.to_string(),
+                alias: alias.to_string(),
+            })
+        };
         let v = match self.client.get(
             "registered-models/alias",
             &[("name", name), ("alias", alias)],

@@ -231,9 +231,7 @@ impl TrackingStore for RestStore {
         // in the local store).
         let all = self.all_experiment_ids(ViewType::All)?;
         if all.is_empty() {
-            return Err(Error::NotFound(format!(
-                "no run matches `{spec}` (by id, id prefix or name)"
-            )));
+            return Err(Error::NotFound(Missing::RunMatching(spec.to_string())));
         }
         let named = match experiment {
             Some(e) => vec![e.to_string()],

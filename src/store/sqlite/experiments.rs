@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::Store;
-use crate::store::{Error, Fix, Result};
+use crate::store::{Error, Fix, Missing, Result};
 use crate::tracking::ids::now_ms;
 use crate::tracking::validation::validate_experiment_name;
 use crate::tracking::{Experiment, KeyValue, LifecycleStage, ViewType};
@@ -52,7 +52,7 @@ impl Store {
         name: &str,
         artifact_location: Option<&str>,
     ) -> Result<Experiment> {
-        validate_experiment_name(name).map_err(Error::Invalid)?;
+        validate_experiment_name(name)?;
         let now = now_ms();
         let id = self.write(|tx| {
             let existing: Option<String> = tx
@@ -79,7 +79,7 @@ impl Store {
     /// The experiment with this id, active or deleted.
     pub fn experiment(&self, id: &str) -> Result<Experiment> {
         self.find_experiment_by_id(id)?
-            .ok_or_else(|| Error::NotFound(format!("no experiment with id `{id}`")))
+            .ok_or_else(|| Error::NotFound(Missing::Experiment(id.to_string())))
     }
 
     /// The experiment with this id, if any.
@@ -121,9 +121,8 @@ impl Store {
 
     /// Like `find_experiment`, with a not-found error naming the value.
     pub fn resolve_experiment(&self, spec: &str) -> Result<Experiment> {
-        self.find_experiment(spec)?.ok_or_else(|| {
-            Error::NotFound(format!("no experiment named `{spec}` (nor with that id)"))
-        })
+        self.find_experiment(spec)?
+            .ok_or_else(|| Error::NotFound(Missing::ExperimentNamed(spec.to_string())))
     }
 
     /// Experiments in id order.
@@ -167,7 +166,7 @@ impl Store {
 
     /// Renames an active experiment.
     pub fn rename_experiment(&mut self, id: &str, new_name: &str) -> Result<()> {
-        validate_experiment_name(new_name).map_err(Error::Invalid)?;
+        validate_experiment_name(new_name)?;
         let exp = self.experiment(id)?;
         if exp.lifecycle_stage == LifecycleStage::Deleted {
             return Err(

@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::Store;
-use crate::store::{Error, Result};
+use crate::store::{Error, Missing, Result};
 use crate::tracking::ids::now_ms;
 use crate::tracking::validation::{KeyKind, validate_key, validate_run_name};
 use crate::tracking::{KeyValue, LifecycleStage, tags};
@@ -30,7 +30,7 @@ pub struct LoggedModel {
 impl Store {
     /// Sets or (with `None`) removes an experiment tag.
     pub fn set_experiment_tag(&mut self, id: &str, key: &str, value: Option<&str>) -> Result<()> {
-        validate_key(KeyKind::Tag, key).map_err(Error::Invalid)?;
+        validate_key(KeyKind::Tag, key)?;
         let exp = self.experiment(id)?;
         self.write(|tx| {
             match value {
@@ -60,7 +60,10 @@ impl Store {
                 params![pk, key],
             )? == 0
             {
-                return Err(Error::NotFound(format!("no tag `{key}` on run `{uuid}`")));
+                return Err(Error::NotFound(Missing::RunTag {
+                    run: uuid.to_string(),
+                    key: key.to_string(),
+                }));
             }
             Ok(())
         })
@@ -68,7 +71,7 @@ impl Store {
 
     /// Renames a run (and its `mlflow.runName` tag).
     pub fn rename_run(&mut self, uuid: &str, name: &str) -> Result<()> {
-        validate_run_name(name).map_err(Error::Invalid)?;
+        validate_run_name(name)?;
         self.write(|tx| {
             let (pk, _) = Store::run_key(tx, uuid)?;
             tx.execute("UPDATE runs SET name = ?1 WHERE id = ?2", params![name, pk])?;
@@ -145,7 +148,7 @@ impl Store {
                 },
             )
             .optional()?;
-        let mut m = found.ok_or_else(|| Error::NotFound(format!("no logged model `{id}`")))?;
+        let mut m = found.ok_or_else(|| Error::NotFound(Missing::LoggedModel(id.to_string())))?;
         for (table, out) in [
             ("logged_model_tags", &mut m.tags),
             ("logged_model_params", &mut m.params),
@@ -174,7 +177,7 @@ impl Store {
             )?)
         })?;
         if n == 0 {
-            return Err(Error::NotFound(format!("no logged model `{id}`")));
+            return Err(Error::NotFound(Missing::LoggedModel(id.to_string())));
         }
         self.logged_model(id)
     }
@@ -257,7 +260,7 @@ impl Store {
         new_name: &str,
         act: &crate::store::Act,
     ) -> Result<()> {
-        crate::registry::validate_model_name(new_name).map_err(Error::Invalid)?;
+        crate::registry::validate_model_name(new_name)?;
         self.model(name)?;
         self.write(|tx| {
             let taken: Option<String> = tx.query_row("SELECT name FROM registered_models WHERE name = ?1", [new_name], |r| r.get(0)).optional()?;

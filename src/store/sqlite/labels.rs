@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params};
 use super::Store;
 use super::registry::{model_exists, not_found_model, record, touch, version_stage};
 use crate::registry::validate_alias;
-use crate::store::{Act, Error, Result};
+use crate::store::{Act, Error, Missing, Result};
 use crate::tracking::ids::now_ms;
 
 impl Store {
@@ -17,7 +17,7 @@ impl Store {
         version: i64,
         act: &Act,
     ) -> Result<Option<i64>> {
-        validate_alias(alias).map_err(Error::Invalid)?;
+        validate_alias(alias)?;
         self.write(|tx| {
             version_stage(tx, name, version)?;
             let previous: Option<i64> = tx
@@ -60,8 +60,7 @@ impl Store {
                     |r| r.get(0),
                 )
                 .optional()?;
-            let version = version
-                .ok_or_else(|| Error::NotFound(format!("model `{name}` has no alias `{alias}`")))?;
+            let version = version.ok_or_else(|| no_alias(name, alias))?;
             tx.execute(
                 "DELETE FROM registered_model_aliases WHERE name = ?1 AND alias = ?2",
                 params![name, alias],
@@ -84,7 +83,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?
-            .ok_or_else(|| Error::NotFound(format!("model `{name}` has no alias `{alias}`")))
+            .ok_or_else(|| no_alias(name, alias))
     }
 
     /// Sets the description of a model (`version` None) or of a version.
@@ -154,4 +153,11 @@ impl Store {
             touch(tx, name)
         })
     }
+}
+
+fn no_alias(name: &str, alias: &str) -> Error {
+    Error::NotFound(Missing::Alias {
+        name: name.to_string(),
+        alias: alias.to_string(),
+    })
 }

@@ -39,7 +39,7 @@ impl LogBatch {
     pub fn validated(mut self, truncate: bool) -> Result<(LogBatch, LogOutcome)> {
         let mut outcome = LogOutcome::default();
         for m in &self.metrics {
-            validate_key(KeyKind::Metric, &m.key).map_err(Error::Invalid)?;
+            validate_key(KeyKind::Metric, &m.key)?;
             if m.timestamp < 0 {
                 return Err(Error::Invalid(format!(
                     "metric `{}` has timestamp {}: timestamps are milliseconds since the epoch, 0 or more",
@@ -50,15 +50,14 @@ impl LogBatch {
         let mut seen: HashMap<String, String> = HashMap::new();
         let mut params = Vec::with_capacity(self.params.len());
         for p in self.params {
-            validate_key(KeyKind::Param, &p.key).map_err(Error::Invalid)?;
+            validate_key(KeyKind::Param, &p.key)?;
             let (value, cut) = limit_value(
                 KeyKind::Param,
                 &p.key,
                 &p.value,
                 MAX_PARAM_VALUE_LEN,
                 truncate,
-            )
-            .map_err(Error::Invalid)?;
+            )?;
             if cut {
                 outcome.truncated.push(p.key.clone());
             }
@@ -78,15 +77,14 @@ impl LogBatch {
         }
         self.params = params;
         for t in &mut self.tags {
-            validate_key(KeyKind::Tag, &t.key).map_err(Error::Invalid)?;
+            validate_key(KeyKind::Tag, &t.key)?;
             let (value, cut) =
-                limit_value(KeyKind::Tag, &t.key, &t.value, MAX_TAG_VALUE_LEN, truncate)
-                    .map_err(Error::Invalid)?;
+                limit_value(KeyKind::Tag, &t.key, &t.value, MAX_TAG_VALUE_LEN, truncate)?;
             if cut {
                 outcome.truncated.push(t.key.clone());
             }
             if t.key == tags::RUN_NAME {
-                validate_run_name(&value).map_err(Error::Invalid)?;
+                validate_run_name(&value)?;
             }
             t.value = value;
         }

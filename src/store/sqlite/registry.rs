@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 use super::Store;
 use crate::registry::{Alias, ModelVersion, RegisteredModel, Stage, validate_model_name};
 use crate::search::Expr;
-use crate::store::{Error, Fix, Result};
+use crate::store::{Error, Fix, Missing, Result};
 use crate::tracking::KeyValue;
 use crate::tracking::ids::now_ms;
 
@@ -70,8 +70,15 @@ fn relative_location(root: &std::path::Path, location: &str) -> String {
     }
 }
 
+pub(super) fn no_version(name: &str, version: i64) -> Error {
+    Error::NotFound(Missing::ModelVersion {
+        name: name.to_string(),
+        version,
+    })
+}
+
 pub(super) fn not_found_model(name: &str) -> Error {
-    Error::NotFound(format!("no registered model named `{name}`"))
+    Error::NotFound(Missing::RegisteredModel(name.to_string()))
 }
 
 pub(super) fn record(
@@ -121,9 +128,7 @@ pub(super) fn version_stage(tx: &rusqlite::Connection, name: &str, version: i64)
         .optional()?;
     match stage {
         Some(s) => Ok(Stage::parse(&s).unwrap_or(Stage::None)),
-        None if model_exists(tx, name)? => Err(Error::NotFound(format!(
-            "model `{name}` has no version {version}"
-        ))),
+        None if model_exists(tx, name)? => Err(no_version(name, version)),
         None => Err(not_found_model(name)),
     }
 }
@@ -159,7 +164,7 @@ impl Store {
         tags: &[KeyValue],
         act: &Act,
     ) -> Result<RegisteredModel> {
-        validate_model_name(name).map_err(Error::Invalid)?;
+        validate_model_name(name)?;
         self.write(|tx| {
             if model_exists(tx, name)? {
                 return Err(Error::AlreadyExists(format!(
@@ -303,7 +308,7 @@ impl Store {
         self.versions(name)?
             .into_iter()
             .find(|v| v.version == version.to_string())
-            .ok_or_else(|| Error::NotFound(format!("model `{name}` has no version {version}")))
+            .ok_or_else(|| no_version(name, version))
     }
 
     /// Registers a new version (creating the model when missing). `place` is called inside the
@@ -312,9 +317,9 @@ impl Store {
         &mut self,
         new: &NewVersion,
         act: &Act,
-        place: &mut dyn FnMut(i64) -> std::result::Result<String, String>,
+        place: &mut dyn FnMut(i64) -> std::result::Result<String, crate::store::PlaceError>,
     ) -> Result<ModelVersion> {
-        validate_model_name(&new.name).map_err(Error::Invalid)?;
+        validate_model_name(&new.name)?;
         let name = new.name.as_str();
         let root = self.root().to_path_buf();
         let version = self.write(|tx| {
@@ -327,7 +332,7 @@ impl Store {
                 |r| r.get(0),
             )?;
             // Files copied in are placed now that the number is known; their copy is the source.
-            let location = if new.storage_location.is_empty() { place(next).map_err(Error::Invalid)? } else { new.storage_location.clone() };
+            let location = if new.storage_location.is_empty() { place(next).map_err(|e| Error::Invalid(e.to_string()))? } else { new.storage_location.clone() };
             // Kept relative to the store when inside it, so a moved store still finds its files.
             let stored = relative_location(&root, &location);
             let source = if new.source.is_empty() { location.clone() } else { new.source.clone() };

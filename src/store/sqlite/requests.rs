@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use super::Store;
 use super::registry::{model_exists, not_found_model, record, version_stage};
 use crate::registry::{Event, Stage, TransitionRequest};
-use crate::store::{Act, Error, Result, Snapshot};
+use crate::store::{Act, Error, Missing, Result, Snapshot};
 use crate::tracking::ids::now_ms;
 
 impl Store {
@@ -115,9 +115,10 @@ impl Store {
             .collect();
         match found.as_slice() {
             [(id, _)] => Ok(*id),
-            [] => Err(Error::NotFound(format!(
-                "no pending request for version {version} of `{name}`"
-            ))),
+            [] => Err(Error::NotFound(Missing::PendingRequest {
+                name: name.to_string(),
+                version,
+            })),
             many => Err(Error::Invalid(format!(
                 "version {version} of `{name}` has pending requests to {}: say which with --to",
                 many.iter()
@@ -190,8 +191,8 @@ impl Store {
             }
         }
         if !existed {
-            return Err(Error::NotFound(format!(
-                "registered model `{name}` did not exist at that time"
+            return Err(Error::NotFound(Missing::RegisteredModelThen(
+                name.to_string(),
             )));
         }
         let mut by_stage: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -233,5 +234,5 @@ fn request_by_id(conn: &rusqlite::Connection, id: i64) -> Result<TransitionReque
         request_from_row,
     )
     .optional()?
-    .ok_or_else(|| Error::NotFound(format!("no transition request #{id}")))
+    .ok_or_else(|| Error::NotFound(Missing::Request(id)))
 }

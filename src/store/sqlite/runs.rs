@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 use super::Store;
 use super::history::metric_from;
 use crate::search::{Expr, OrderKey};
-use crate::store::{Error, Fix, Result};
+use crate::store::{Error, Fix, Missing, Result};
 use crate::tracking::ids::{new_run_id, new_run_name, now_ms};
 use crate::tracking::validation::validate_run_name;
 use crate::tracking::{
@@ -157,7 +157,7 @@ impl Store {
                 )));
             }
             (Some(n), _) | (None, Some(n)) => {
-                validate_run_name(n).map_err(Error::Invalid)?;
+                validate_run_name(n)?;
                 n.clone()
             }
             (None, None) => new_run_name(),
@@ -240,7 +240,7 @@ impl Store {
                 |r| self.run_from_row(r),
             )
             .optional()?;
-        let (pk, run) = found.ok_or_else(|| Error::NotFound(format!("no run with id `{uuid}`")))?;
+        let (pk, run) = found.ok_or_else(|| Error::NotFound(Missing::Run(uuid.to_string())))?;
         let mut runs = self.fill_data(vec![(pk, run)], &pk.to_string())?;
         Ok(runs.remove(0))
     }
@@ -253,7 +253,7 @@ impl Store {
             |r| Ok((r.get(0)?, LifecycleStage::parse(&r.get::<_, String>(1)?))),
         )
         .optional()?
-        .ok_or_else(|| Error::NotFound(format!("no run with id `{uuid}`")))
+        .ok_or_else(|| Error::NotFound(Missing::Run(uuid.to_string())))
     }
 
     /// Fills params, tags and latest metrics of runs selected by `pk_set` (a SQL set of ids).

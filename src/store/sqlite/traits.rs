@@ -135,7 +135,7 @@ impl RegistryStore for Store {
         &mut self,
         new: &NewVersion,
         act: &Act,
-        place: &mut dyn FnMut(i64) -> std::result::Result<String, String>,
+        place: &mut dyn FnMut(i64) -> std::result::Result<String, crate::store::PlaceError>,
     ) -> Result<ModelVersion> {
         Store::create_version(self, new, act, place)
     }
