@@ -185,7 +185,7 @@ mod tests {
     }
 
     impl Launcher for Fake {
-        type Outcome = Result<usize, String>;
+        type Outcome = Result<usize, usize>;
         fn launch(&self, index: usize, echo: bool) -> Self::Outcome {
             let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
             self.most.fetch_max(now, Ordering::SeqCst);
@@ -193,7 +193,7 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(20));
             self.running.fetch_sub(1, Ordering::SeqCst);
             if self.fail.contains(&index) {
-                Err(format!("point {index} failed"))
+                Err(index)
             } else {
                 Ok(index * 10)
             }
@@ -254,7 +254,7 @@ mod tests {
         let summary = schedule(&fake, 5, 2);
         assert_eq!(summary.failed, 2);
         assert_eq!(summary.status(), RunStatus::Failed);
-        assert_eq!(summary.outcomes[1], Err("point 1 failed".to_string()));
+        assert_eq!(summary.outcomes[1], Err(1));
         assert_eq!(summary.outcomes[4], Ok(40));
     }
 }
