@@ -76,7 +76,7 @@ pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -
     }
 }
 
-/// `experiments/search`: newest first, a page at a time.
+/// `experiments/search`: newest first, a page at a time (keyset pages from the store).
 fn search(store: &Store, m: SearchExperiments) -> ApiResult<Value> {
     let expr = match m.filter.filter(|f| !f.trim().is_empty()) {
         Some(f) => {
@@ -84,29 +84,24 @@ fn search(store: &Store, m: SearchExperiments) -> ApiResult<Value> {
         }
         None => None,
     };
-    let mut exps = store.search_experiments(m.view_type, expr.as_ref())?;
-    exps.sort_by(|a, b| {
-        b.creation_time
-            .cmp(&a.creation_time)
-            .then(a.experiment_id.cmp(&b.experiment_id))
-    });
     // No default: MLflow refuses a search that leaves max_results out (its client always
     // sends it).
-    match m.max_results {
+    let limit = match m.max_results {
         Some(n) if n > 50_000 => {
             return Err(ApiError::invalid(format!(
                 "Invalid value {n} for parameter 'max_results' supplied. It must be at most 50000"
             )));
         }
-        Some(n) if n >= 1 => {}
+        Some(n) if n >= 1 => n as usize,
         n => {
             return Err(ApiError::invalid(format!(
                 "Invalid value {} for parameter 'max_results' supplied. It must be a positive integer",
                 n.unwrap_or(0)
             )));
         }
-    }
-    let (exps, next) = page(exps, m.max_results, m.page_token.as_deref(), 1000, 50_000)?;
+    };
+    let token = m.page_token.as_deref().filter(|t| !t.is_empty());
+    let (exps, next) = store.search_experiments(m.view_type, expr.as_ref(), limit, token)?;
     let list: Vec<Value> = exps.iter().map(|e| experiment_json(store, e)).collect();
     Ok(with_token(json!({ "experiments": list }), next))
 }

@@ -19,21 +19,37 @@ pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -
             )?;
             Ok(json!({ "model": logged_model_json(store, &m) }))
         }
-        ("POST", "logged-models/search") => {
-            let m: SearchLoggedModels = decode(p)?;
-            let name = m.filter.as_deref().and_then(|f| {
-                f.split_once("name = ")
-                    .map(|(_, n)| n.trim_matches(['\'', '"', ' ']).to_string())
-            });
-            let models = store.search_logged_models(&m.experiment_ids, name.as_deref(), None)?;
-            let list: Vec<Value> = models.iter().map(|m| logged_model_json(store, m)).collect();
-            Ok(json!({ "models": list }))
-        }
+        ("POST", "logged-models/search") => search(store, decode(p)?),
         (m, e) if e.starts_with("logged-models/") => {
             logged_model_route(store, m, &e["logged-models/".len()..], p)
         }
         _ => Err(not_found(method.as_str(), "/api/2.0/mlflow/", endpoint)),
     }
+}
+
+/// Most logged models one page of `logged-models/search` holds, and how many when not said.
+const SEARCH_MAX: i64 = 50_000;
+const SEARCH_DEFAULT: i64 = 50;
+
+/// `logged-models/search`: the filter grammar's `name`, `status`, `model_type`,
+/// `source_run_id`, `tags.KEY`, `params.KEY`, compiled to SQL; newest first, keyset pages.
+fn search(store: &Store, m: SearchLoggedModels) -> ApiResult<Value> {
+    let filter = match m.filter.filter(|f| !f.trim().is_empty()) {
+        Some(f) => parse_logged_model_filter(&f)
+            .map_err(|e| ApiError::invalid(format!("Invalid filter: {e}")))?,
+        None => None,
+    };
+    let limit = m.max_results.unwrap_or(SEARCH_DEFAULT);
+    if !(1..=SEARCH_MAX).contains(&limit) {
+        return Err(ApiError::invalid(format!(
+            "Invalid value {limit} for parameter 'max_results' supplied: it must be between 1 and {SEARCH_MAX}"
+        )));
+    }
+    let token = m.page_token.as_deref().filter(|t| !t.is_empty());
+    let (models, next) =
+        store.search_logged_models(&m.experiment_ids, filter.as_ref(), limit as usize, token)?;
+    let list: Vec<Value> = models.iter().map(|m| logged_model_json(store, m)).collect();
+    Ok(with_token(json!({ "models": list }), next))
 }
 
 fn logged_model_route(store: &mut Store, method: &str, rest: &str, p: P) -> ApiResult<Value> {

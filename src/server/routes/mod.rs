@@ -26,7 +26,7 @@ use super::artifacts::{checked_path, download_below, local_for, upload_below, ur
 use super::{ApiError, ApiResult, json_response};
 use crate::protocol::requests::{self, *};
 use crate::registry::{Policy, Stage};
-use crate::search::{parse_filter, parse_model_filter, parse_order_by};
+use crate::search::{parse_filter, parse_logged_model_filter, parse_model_filter, parse_order_by};
 use crate::store::{Act, LogBatch, NewRun, NewVersion, RunQuery, Store};
 use crate::tracking::ids::now_ms;
 use crate::tracking::{KeyValue, Metric, Run};
