@@ -10,9 +10,9 @@ use super::*;
 pub struct CreateRegisteredModel {
     #[serde(deserialize_with = "required")]
     pub name: String,
-    #[serde(deserialize_with = "text")]
+    #[serde(deserialize_with = "text", skip_serializing_if = "String::is_empty")]
     pub description: String,
-    #[serde(deserialize_with = "key_values")]
+    #[serde(deserialize_with = "key_values", skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<KeyValue>,
 }
 
