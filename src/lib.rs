@@ -32,7 +32,6 @@ pub mod ui;
 
 use std::process::ExitCode;
 
-
 use crate::context::Ctx;
 use crate::ui::Ui;
 

@@ -9,7 +9,11 @@
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::tracking::{KeyValue, Metric};
+use crate::tracking::Metric;
+
+pub mod requests;
+
+pub use requests::LogBatchRequest;
 
 /// A metric value: finite numbers as numbers, NaN and ±inf as MLflow's strings.
 pub mod metric_value {
@@ -118,12 +122,23 @@ pub mod text {
 /// One metric point of a request (`runs/log-metric`, `runs/log-batch`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricMsg {
+    #[serde(deserialize_with = "requests::required")]
     pub key: String,
-    #[serde(with = "metric_value")]
+    #[serde(
+        serialize_with = "metric_value::serialize",
+        deserialize_with = "requests::req_metric_value"
+    )]
     pub value: f64,
-    #[serde(with = "int64")]
+    #[serde(
+        serialize_with = "int64::serialize",
+        deserialize_with = "requests::req_int"
+    )]
     pub timestamp: i64,
-    #[serde(with = "int64", default)]
+    #[serde(
+        serialize_with = "int64::serialize",
+        deserialize_with = "requests::int_or_zero",
+        default
+    )]
     pub step: i64,
 }
 
@@ -149,18 +164,6 @@ impl From<MetricMsg> for Metric {
     }
 }
 
-/// `POST runs/log-batch`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LogBatchRequest {
-    pub run_id: String,
-    #[serde(default)]
-    pub metrics: Vec<MetricMsg>,
-    #[serde(default)]
-    pub params: Vec<KeyValue>,
-    #[serde(default)]
-    pub tags: Vec<KeyValue>,
-}
-
 /// MLflow's per-request limits of `runs/log-batch`.
 pub const MAX_BATCH_METRICS: usize = 1000;
 pub const MAX_BATCH_PARAMS_AND_TAGS: usize = 100;
@@ -169,6 +172,7 @@ pub const MAX_BATCH_PARAMS_AND_TAGS: usize = 100;
 mod tests {
     use super::*;
     use crate::registry::{Alias, ModelVersion, RegisteredModel};
+    use crate::tracking::KeyValue;
     use crate::tracking::{Experiment, LifecycleStage, Run, RunData, RunInfo, RunStatus};
 
     /// What one side writes, the other reads back whole.

@@ -52,8 +52,12 @@ pub enum Attr {
     ArtifactUri,
     StartTime,
     EndTime,
-    /// A registered model's name (registry filters only).
+    /// A registered model's or logged model's name (model filters only).
     Name,
+    /// A logged model's type (logged-model filters only).
+    ModelType,
+    /// The run a logged model came from (logged-model filters only).
+    SourceRunId,
 }
 
 impl Attr {
@@ -85,6 +89,8 @@ impl Attr {
             Attr::StartTime => "start_time",
             Attr::EndTime => "end_time",
             Attr::Name => "name",
+            Attr::ModelType => "model_type",
+            Attr::SourceRunId => "source_run_id",
         }
     }
 }
@@ -203,6 +209,13 @@ impl fmt::Display for SearchError {
 /// Parses a filter; `now` (ms) anchors relative times. An empty filter is `None`.
 pub fn parse_filter(input: &str, now: i64) -> Result<Option<Expr>, SearchError> {
     parse(input, now, Grammar::Runs)
+}
+
+/// Parses a logged-model filter: the attributes `name`, `status`, `model_type` and
+/// `source_run_id` (= != LIKE ILIKE), `tags.KEY` and `params.KEY`, with the same
+/// AND/OR/NOT/parentheses as run filters.
+pub fn parse_logged_model_filter(input: &str) -> Result<Option<Expr>, SearchError> {
+    parse(input, 0, Grammar::LoggedModels)
 }
 
 /// Parses a registered-model filter: `name` (= != LIKE ILIKE IN) and `tags.KEY`, with the

@@ -7,6 +7,7 @@ use super::*;
 pub(super) enum Grammar {
     Runs,
     Models,
+    LoggedModels,
 }
 
 pub(super) struct Parser<'a> {
@@ -268,6 +269,29 @@ impl Parser<'_> {
                 (Some(other), _) => Err(self.err_at(
                     start,
                     &format!("invalid entity type '{other}': registered models are filtered on name and tags.KEY"),
+                )),
+            };
+        }
+        if self.grammar == Grammar::LoggedModels {
+            const KEYS: &str = "name, status, model_type, source_run_id, tags.KEY and params.KEY";
+            let attr = match key.as_str() {
+                "name" => Some(Attr::Name),
+                "status" => Some(Attr::Status),
+                "model_type" => Some(Attr::ModelType),
+                "source_run_id" => Some(Attr::SourceRunId),
+                _ => None,
+            };
+            return match (prefix.as_deref(), attr) {
+                (None | Some("attribute" | "attributes"), Some(a)) => Ok(Target::Attr(a)),
+                (None | Some("attribute" | "attributes"), None) => Err(self.err_at(
+                    start,
+                    &format!("invalid attribute '{key}': logged models are filtered on {KEYS}"),
+                )),
+                (Some("tag" | "tags"), _) => Ok(Target::Tag(key)),
+                (Some("param" | "params"), _) => Ok(Target::Param(key)),
+                (Some(other), _) => Err(self.err_at(
+                    start,
+                    &format!("invalid entity type '{other}': logged models are filtered on {KEYS}"),
                 )),
             };
         }

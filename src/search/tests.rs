@@ -193,3 +193,34 @@ fn limits_hold_and_are_named() {
     let e = parse_filter("éé", 0).unwrap_err().to_string();
     assert!(e.contains("'éé'"), "{e}");
 }
+
+#[test]
+fn logged_model_filters_know_their_attributes_tags_and_params() {
+    let e = parse_logged_model_filter(
+        "name LIKE 'a%' AND status = 'READY' AND model_type != 'x' AND source_run_id = 'r' AND tags.t = 'v' AND params.p ILIKE 'q'",
+    )
+    .unwrap()
+    .unwrap();
+    let Expr::And(items) = e else { panic!("{e:?}") };
+    let targets: Vec<Target> = items
+        .iter()
+        .map(|i| match i {
+            Expr::Clause(c) => c.target.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            Target::Attr(Attr::Name),
+            Target::Attr(Attr::Status),
+            Target::Attr(Attr::ModelType),
+            Target::Attr(Attr::SourceRunId),
+            Target::Tag("t".into()),
+            Target::Param("p".into()),
+        ]
+    );
+    for bad in ["metrics.a > 1", "run_id = 'x'", "name > 'a'", "tags.t = 1"] {
+        assert!(parse_logged_model_filter(bad).is_err(), "{bad}");
+    }
+}

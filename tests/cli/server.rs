@@ -21,6 +21,8 @@ use serde_json::{Value, json};
 
 use crate::support::{Output, TestEnv, http_exchange};
 
+mod params;
+
 /// The longest a server may take to start, or to answer one request.
 pub(crate) const WAIT: Duration = Duration::from_secs(120);
 /// The longest a Python process may run.

@@ -6,9 +6,9 @@ use super::*;
 pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -> ApiResult<Value> {
     match (method.as_str(), endpoint) {
         ("GET", "artifacts/list") => {
-            let id = run_id(&p)?;
-            let run = store.run(&id)?;
-            let rel = crate::artifacts::clean_relative(&opt(&p, "path").unwrap_or_default())
+            let m: ListArtifacts = decode(p)?;
+            let run = store.run(&m.run_id)?;
+            let rel = crate::artifacts::clean_relative(&m.path)
                 .map_err(|_| ApiError::invalid("Invalid path"))?;
             let repo = crate::artifacts::LocalRepo::new(store.run_artifact_dir(&run));
             let files = repo.list(&rel, false).unwrap_or_default();

@@ -7,44 +7,57 @@ use super::*;
 pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -> ApiResult<Value> {
     match (method.as_str(), endpoint) {
         ("POST", "logged-models") => {
-            let exp = req(&p, "experiment_id")?;
+            let m: CreateLoggedModel = decode(p)?;
             let m = store.create_logged_model(
-                &exp,
-                &opt(&p, "name").unwrap_or_default(),
-                &opt(&p, "model_type").unwrap_or_default(),
-                &opt(&p, "source_run_id").unwrap_or_default(),
+                &m.experiment_id,
+                &m.name,
+                &m.model_type,
+                &m.source_run_id,
                 "",
-                &kvs(&p, "tags")?,
-                &kvs(&p, "params")?,
+                &m.tags,
+                &m.params,
             )?;
             Ok(json!({ "model": logged_model_json(store, &m) }))
         }
-        ("POST", "logged-models/search") => {
-            let name = strings(&p, "filter").first().and_then(|f| {
-                f.split_once("name = ")
-                    .map(|(_, n)| n.trim_matches(['\'', '"', ' ']).to_string())
-            });
-            let models = store.search_logged_models(
-                &strings(&p, "experiment_ids"),
-                name.as_deref(),
-                None,
-            )?;
-            let list: Vec<Value> = models.iter().map(|m| logged_model_json(store, m)).collect();
-            Ok(json!({ "models": list }))
-        }
+        ("POST", "logged-models/search") => search(store, decode(p)?),
         (m, e) if e.starts_with("logged-models/") => {
-            logged_model_route(store, m, &e["logged-models/".len()..], &p)
+            logged_model_route(store, m, &e["logged-models/".len()..], p)
         }
         _ => Err(not_found(method.as_str(), "/api/2.0/mlflow/", endpoint)),
     }
 }
 
-fn logged_model_route(store: &mut Store, method: &str, rest: &str, p: &P) -> ApiResult<Value> {
+/// Most logged models one page of `logged-models/search` holds, and how many when not said.
+const SEARCH_MAX: i64 = 50_000;
+const SEARCH_DEFAULT: i64 = 50;
+
+/// `logged-models/search`: the filter grammar's `name`, `status`, `model_type`,
+/// `source_run_id`, `tags.KEY`, `params.KEY`, compiled to SQL; newest first, keyset pages.
+fn search(store: &Store, m: SearchLoggedModels) -> ApiResult<Value> {
+    let filter = match m.filter.filter(|f| !f.trim().is_empty()) {
+        Some(f) => parse_logged_model_filter(&f)
+            .map_err(|e| ApiError::invalid(format!("Invalid filter: {e}")))?,
+        None => None,
+    };
+    let limit = m.max_results.unwrap_or(SEARCH_DEFAULT);
+    if !(1..=SEARCH_MAX).contains(&limit) {
+        return Err(ApiError::invalid(format!(
+            "Invalid value {limit} for parameter 'max_results' supplied: it must be between 1 and {SEARCH_MAX}"
+        )));
+    }
+    let token = m.page_token.as_deref().filter(|t| !t.is_empty());
+    let (models, next) =
+        store.search_logged_models(&m.experiment_ids, filter.as_ref(), limit as usize, token)?;
+    let list: Vec<Value> = models.iter().map(|m| logged_model_json(store, m)).collect();
+    Ok(with_token(json!({ "models": list }), next))
+}
+
+fn logged_model_route(store: &mut Store, method: &str, rest: &str, p: P) -> ApiResult<Value> {
     let parts: Vec<&str> = rest.split('/').collect();
     match (method, parts.as_slice()) {
         ("GET", [id]) => Ok(json!({ "model": logged_model_json(store, &store.logged_model(id)?) })),
         ("PATCH", [id]) => {
-            let status = req(p, "status")?;
+            let status = decode::<FinalizeLoggedModel>(p)?.status;
             let status = match status.as_str() {
                 "2" | "READY" => "LOGGED_MODEL_READY".to_string(),
                 "3" | "UPLOAD_FAILED" => "LOGGED_MODEL_UPLOAD_FAILED".to_string(),
@@ -59,7 +72,8 @@ fn logged_model_route(store: &mut Store, method: &str, rest: &str, p: &P) -> Api
             Ok(json!({}))
         }
         ("PATCH", [id, "tags"]) => {
-            let tags: Vec<(String, Option<String>)> = kvs(p, "tags")?
+            let tags: Vec<(String, Option<String>)> = decode::<SetLoggedModelTags>(p)?
+                .tags
                 .into_iter()
                 .map(|t| (t.key, Some(t.value)))
                 .collect();
@@ -71,7 +85,7 @@ fn logged_model_route(store: &mut Store, method: &str, rest: &str, p: &P) -> Api
             Ok(json!({}))
         }
         ("POST", [id, "params"]) => {
-            store.log_logged_model_params(id, &kvs(p, "params")?)?;
+            store.log_logged_model_params(id, &decode::<LogLoggedModelParams>(p)?.params)?;
             Ok(json!({}))
         }
         ("GET", [id, "artifacts", "directories"]) => {
@@ -82,10 +96,9 @@ fn logged_model_route(store: &mut Store, method: &str, rest: &str, p: &P) -> Api
                 .join("models")
                 .join(&m.model_id)
                 .join("artifacts");
-            let rel = crate::artifacts::clean_relative(
-                &opt(p, "artifact_directory_path").unwrap_or_default(),
-            )
-            .map_err(|_| ApiError::invalid("Invalid path"))?;
+            let path = decode::<ListLoggedModelArtifacts>(p)?.artifact_directory_path;
+            let rel = crate::artifacts::clean_relative(&path)
+                .map_err(|_| ApiError::invalid("Invalid path"))?;
             let files = crate::artifacts::LocalRepo::new(dir.clone())
                 .list(&rel, false)
                 .unwrap_or_default();

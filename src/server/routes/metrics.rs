@@ -6,9 +6,8 @@ use super::*;
 pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -> ApiResult<Value> {
     match (method.as_str(), endpoint) {
         ("GET", "metrics/get-history") => {
-            let id = run_id(&p)?;
-            let key = req(&p, "metric_key")?;
-            let mut points = store.metric_history(&id, &key)?;
+            let m: GetMetricHistory = decode(p)?;
+            let mut points = store.metric_history(&m.run_id, &m.metric_key)?;
             // MLflow's order: timestamp, step, value (a NaN is stored as 0, after a real 0).
             points.sort_by(|a, b| {
                 let stored = |m: &Metric| {
@@ -26,10 +25,11 @@ pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -
                 .into_iter()
                 .map(|m| serde_json::to_value(m).unwrap_or(Value::Null))
                 .collect();
-            let (points, next) = page(points, &p, usize::MAX / 2, usize::MAX)?;
+            let token = m.page_token.as_deref();
+            let (points, next) = page(points, m.max_results, token, usize::MAX / 2, usize::MAX)?;
             Ok(with_token(json!({ "metrics": points }), next))
         }
-        ("GET", "metrics/get-history-bulk-interval") => history_bulk_interval(store, &p),
+        ("GET", "metrics/get-history-bulk-interval") => history_bulk_interval(store, decode(p)?),
         _ => Err(not_found(method.as_str(), "/api/2.0/mlflow/", endpoint)),
     }
 }
@@ -61,43 +61,16 @@ fn with_run_id(run_id: &str, m: &Metric) -> Value {
 /// each sampled down to at most `max_results` points (default 2500) spread evenly over the
 /// run's points in the step range, both ends kept; runs in the order given, each run's points
 /// by step, timestamp, value. MLflow's checks and messages, in MLflow's order.
-fn history_bulk_interval(store: &Store, p: &P) -> ApiResult<Value> {
-    let missing = |key: &str| {
-        ApiError::invalid(format!(
-            "Missing value for required parameter '{key}'. {SEE_DOCS}"
-        ))
-    };
-    let run_ids: Vec<String> = match p.get("run_ids") {
-        None | Some(Value::Null) => return Err(missing("run_ids")),
-        Some(Value::Array(a)) if a.is_empty() => return Err(missing("run_ids")),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|v| {
-                v.as_str().map(str::to_string).ok_or_else(|| {
-                    ApiError::invalid(format!(
-                        "Invalid value {v} for parameter 'run_ids' supplied: Hint: every run id must be a string. {SEE_DOCS}"
-                    ))
-                })
-            })
-            .collect::<ApiResult<_>>()?,
-        Some(other) => {
-            return Err(ApiError::invalid(format!(
-                "Invalid value {other} for parameter 'run_ids' supplied: Hint: Value was not a list. {SEE_DOCS}"
-            )));
-        }
-    };
+fn history_bulk_interval(store: &Store, m: GetMetricHistoryBulkInterval) -> ApiResult<Value> {
+    let (run_ids, key) = (m.run_ids, m.metric_key);
     if run_ids.len() > BULK_MAX_RUNS {
         return Err(ApiError::invalid(format!(
             "GetMetricHistoryBulkInterval request must specify at most {BULK_MAX_RUNS} run_ids. Received {} run_ids. {SEE_DOCS}",
             run_ids.len()
         )));
     }
-    let key = opt(p, "metric_key")
-        .filter(|k| !k.is_empty())
-        .ok_or_else(|| missing("metric_key"))?;
-    let start = intlike(p, "start_step")?;
-    let end = intlike(p, "end_step")?;
-    let max = intlike(p, "max_results")?.unwrap_or(INTERVAL_MAX_RESULTS);
+    let (start, end) = (m.start_step, m.end_step);
+    let max = m.max_results.unwrap_or(INTERVAL_MAX_RESULTS);
     if !(1..=INTERVAL_MAX_RESULTS).contains(&max) {
         return Err(ApiError::invalid(format!(
             "max_results must be between 1 and {INTERVAL_MAX_RESULTS}. {SEE_DOCS}"
@@ -135,7 +108,8 @@ fn history_bulk_interval(store: &Store, p: &P) -> ApiResult<Value> {
 /// 100 runs (`run_id` repeated), by run id, timestamp, step, value; at most `max_results`
 /// (default and most: 25,000) in all.
 pub(super) fn history_bulk(store: &Store, p: &P) -> ApiResult<Value> {
-    let run_ids = strings(p, "run_id");
+    let m: GetMetricHistoryBulk = decode(p.clone())?;
+    let run_ids = m.run_id;
     if run_ids.is_empty() {
         return Err(ApiError::invalid(
             "GetMetricHistoryBulk request must specify at least one run_id.",
@@ -147,10 +121,10 @@ pub(super) fn history_bulk(store: &Store, p: &P) -> ApiResult<Value> {
             run_ids.len()
         )));
     }
-    let key = opt(p, "metric_key").ok_or_else(|| {
+    let key = m.metric_key.ok_or_else(|| {
         ApiError::invalid("GetMetricHistoryBulk request must specify a metric_key.")
     })?;
-    let max = intlike(p, "max_results")?.unwrap_or(BULK_MAX_RESULTS);
+    let max = m.max_results.unwrap_or(BULK_MAX_RESULTS);
     if max < 0 {
         return Err(ApiError::invalid(format!(
             "Invalid value {max} for parameter 'max_results' supplied: it must be 0 or more"

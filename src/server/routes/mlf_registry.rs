@@ -8,54 +8,58 @@ pub(super) fn handle(
     store: &mut Store,
     method: &str,
     endpoint: &str,
-    p: &P,
+    p: P,
     actor: Option<&str>,
 ) -> ApiResult<Value> {
     let who = acting(actor);
-    let comment = opt(p, "comment");
-    let act = Act {
+    let act = |comment| Act {
         actor: &who,
-        comment: comment.as_deref(),
+        comment,
     };
     match (method, endpoint) {
         ("POST", "mlf/registry/request") => {
-            let r = store.request_transition(
-                &req(p, "name")?,
-                version_arg(p)?,
-                stage_arg(p, "stage")?,
-                &act,
-            )?;
+            let m: RequestTransition = decode(p)?;
+            let stage = stage(&m.stage)?;
+            let r =
+                store.request_transition(&m.name, m.version, stage, &act(m.comment.as_deref()))?;
             Ok(json!({ "request": r }))
         }
         ("POST", "mlf/registry/decide") => {
-            let id = int(p, "id")?
+            let m: DecideRequest = decode(p)?;
+            let id = m
+                .id
                 .ok_or_else(|| ApiError::invalid("Missing value for required parameter 'id'."))?;
-            let approve = matches!(p.get("approve"), Some(Value::Bool(true)))
-                || opt(p, "approve").as_deref() == Some("true");
             let which = crate::ops::registry::Pending::Id(id);
-            let r = crate::ops::registry::decide(store, which, approve, &act)?;
+            let r =
+                crate::ops::registry::decide(store, which, m.approve, &act(m.comment.as_deref()))?;
             Ok(json!({ "request": r }))
         }
         ("GET", "mlf/registry/requests") => {
-            let all = opt(p, "all").as_deref() == Some("true");
-            let name = opt(p, "name");
-            Ok(json!({ "requests": store.requests(name.as_deref(), all)? }))
+            let m: ListRequests = decode(p)?;
+            Ok(json!({ "requests": store.requests(m.name.as_deref(), m.all)? }))
         }
         ("GET", "mlf/registry/pending") => {
-            let stage = match opt(p, "stage") {
-                Some(_) => Some(stage_arg(p, "stage")?),
+            let m: PendingRequest = decode(p)?;
+            let stage = match m.stage {
+                Some(s) if s.is_empty() => {
+                    return Err(ApiError::invalid(requests::missing("stage")));
+                }
+                Some(s) => Some(stage(&s)?),
                 None => None,
             };
-            let id = store.pending_request_for(&req(p, "name")?, version_arg(p)?, stage)?;
+            let id = store.pending_request_for(&m.name, m.version, stage)?;
             Ok(json!({ "id": id }))
         }
         ("GET", "mlf/registry/history") => {
-            Ok(json!({ "events": store.registry_history(&req(p, "name")?)? }))
+            let name = decode::<RegistryHistory>(p)?.name;
+            Ok(json!({ "events": store.registry_history(&name)? }))
         }
         ("GET", "mlf/registry/at") => {
-            let at = int(p, "at")?
+            let m: RegistryAt = decode(p)?;
+            let at = m
+                .at
                 .ok_or_else(|| ApiError::invalid("Missing value for required parameter 'at'."))?;
-            Ok(json!({ "snapshot": store.registry_at(&req(p, "name")?, at)? }))
+            Ok(json!({ "snapshot": store.registry_at(&m.name, at)? }))
         }
         _ => Err(not_found(method, "/api/2.0/", endpoint)),
     }

@@ -24,111 +24,18 @@ use serde_json::{Map, Value, json};
 
 use super::artifacts::{checked_path, download_below, local_for, upload_below, uri_for};
 use super::{ApiError, ApiResult, json_response};
+use crate::protocol::requests::{self, *};
 use crate::registry::Stage;
-use crate::search::{parse_filter, parse_model_filter, parse_order_by};
+use crate::search::{parse_filter, parse_logged_model_filter, parse_model_filter, parse_order_by};
 use crate::store::{Act, LogBatch, NewRun, NewVersion, RunQuery, Store};
 use crate::tracking::ids::now_ms;
-use crate::tracking::{KeyValue, Metric, Run, RunStatus, ViewType};
+use crate::tracking::{KeyValue, Metric, Run};
 
 type P = Map<String, Value>;
-const SEE_DOCS: &str = "See the API docs for more information about request parameters.";
 
-fn opt(p: &P, key: &str) -> Option<String> {
-    match p.get(key)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-fn req(p: &P, key: &str) -> ApiResult<String> {
-    opt(p, key).filter(|s| !s.is_empty()).ok_or_else(|| {
-        ApiError::invalid(format!("Missing value for required parameter '{key}'. See the API docs for more information about request parameters."))
-    })
-}
-
-fn run_id(p: &P) -> ApiResult<String> {
-    opt(p, "run_id").filter(|s| !s.is_empty()).or_else(|| opt(p, "run_uuid").filter(|s| !s.is_empty())).ok_or_else(|| {
-        ApiError::invalid("Missing value for required parameter 'run_id'. See the API docs for more information about request parameters.")
-    })
-}
-
-fn int(p: &P, key: &str) -> ApiResult<Option<i64>> {
-    match p.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| ApiError::invalid(format!("Invalid value {n} for parameter '{key}' supplied: Hint: Value was of type number, expected an integer"))),
-        Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(Value::String(s)) => s.parse().map(Some).map_err(|_| ApiError::invalid(format!("Invalid value \"{s}\" for parameter '{key}' supplied: Hint: Value was of type string, expected an integer"))),
-        Some(other) => Err(ApiError::invalid(format!("Invalid value {other} for parameter '{key}' supplied"))),
-    }
-}
-
-fn list(p: &P, key: &str) -> Vec<Value> {
-    match p.get(key) {
-        Some(Value::Array(a)) => a.clone(),
-        Some(Value::Null) | None => Vec::new(),
-        Some(v) => vec![v.clone()],
-    }
-}
-
-fn strings(p: &P, key: &str) -> Vec<String> {
-    list(p, key)
-        .into_iter()
-        .filter_map(|v| {
-            v.as_str()
-                .map(str::to_string)
-                .or_else(|| v.as_i64().map(|n| n.to_string()))
-        })
-        .collect()
-}
-
-fn kvs(p: &P, key: &str) -> ApiResult<Vec<KeyValue>> {
-    list(p, key)
-        .into_iter()
-        .map(|t| {
-            let k = t
-                .get("key")
-                .and_then(Value::as_str)
-                .ok_or_else(|| ApiError::invalid(format!("every entry of '{key}' needs a key")))?;
-            let v = match t.get("value") {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Null) | None => String::new(),
-                Some(other) => other.to_string(),
-            };
-            Ok(KeyValue {
-                key: k.to_string(),
-                value: v,
-            })
-        })
-        .collect()
-}
-
-fn metric_value(v: Option<&Value>) -> ApiResult<f64> {
-    match v {
-        Some(Value::Number(n)) => n
-            .as_f64()
-            .ok_or_else(|| ApiError::invalid("metric value is not a number")),
-        Some(Value::String(s)) => {
-            crate::tracking::validation::parse_metric_value("value", s).map_err(ApiError::invalid)
-        }
-        _ => Err(ApiError::invalid(
-            "Missing value for required parameter 'value'. See the API docs for more information about request parameters.",
-        )),
-    }
-}
-
-fn metric(m: &Value) -> ApiResult<Metric> {
-    let p = m.as_object().cloned().unwrap_or_default();
-    let key = req(&p, "key")?;
-    let value = metric_value(p.get("value"))?;
-    let timestamp = int(&p, "timestamp")?.ok_or_else(|| ApiError::invalid("Missing value for required parameter 'timestamp'. See the API docs for more information about request parameters."))?;
-    Ok(Metric {
-        key,
-        value,
-        timestamp,
-        step: int(&p, "step")?.unwrap_or(0),
-    })
+/// A request's parameters as its message, with MLflow's rules and texts.
+fn decode<T: serde::de::DeserializeOwned>(p: P) -> ApiResult<T> {
+    requests::decode(p).map_err(ApiError::invalid)
 }
 
 fn run_json(store: &Store, run: &Run) -> Value {
@@ -194,13 +101,16 @@ fn logged_model_json(store: &Store, m: &crate::store::LoggedModel) -> Value {
     })
 }
 
+/// One page of `items`: at most `max_results` (`default` when not given, never more than
+/// `max`) from the offset `page_token` names.
 fn page<T>(
     items: Vec<T>,
-    p: &P,
+    max_results: Option<i64>,
+    page_token: Option<&str>,
     default: usize,
     max: usize,
 ) -> ApiResult<(Vec<T>, Option<String>)> {
-    let n = match int(p, "max_results")? {
+    let n = match max_results {
         Some(n) if n < 1 => {
             return Err(ApiError::invalid(format!(
                 "Invalid value {n} for parameter 'max_results' supplied: it must be 1 or more"
@@ -214,7 +124,7 @@ fn page<T>(
             "Invalid value {n} for parameter 'max_results' supplied: it must be between 1 and {max}"
         )));
     }
-    let offset = match opt(p, "page_token").filter(|t| !t.is_empty()) {
+    let offset = match page_token.filter(|t| !t.is_empty()) {
         Some(t) => t
             .parse::<usize>()
             .map_err(|_| ApiError::invalid(format!("Invalid page token '{t}'")))?,
@@ -255,7 +165,7 @@ pub fn dispatch(
         "logged-models" => logged_models::handle(store, method, endpoint, p),
         "registered-models" => registered_models::handle(store, method, endpoint, p, actor),
         "model-versions" => model_versions::handle(store, method, endpoint, p, actor),
-        "mlf" => mlf_registry::handle(store, method.as_str(), endpoint, &p, actor),
+        "mlf" => mlf_registry::handle(store, method.as_str(), endpoint, p, actor),
         _ => Err(not_found(method.as_str(), "/api/2.0/mlflow/", endpoint)),
     }
 }
@@ -281,41 +191,9 @@ fn acting(actor: Option<&str>) -> String {
         .unwrap_or_else(|| "mlflow-client".into())
 }
 
-fn stage_arg(p: &P, key: &str) -> ApiResult<Stage> {
-    Stage::parse(&req(p, key)?)
-        .map_err(|e| ApiError::invalid(format!("Invalid Model Version stage: {e}")))
-}
-
-fn version_arg(p: &P) -> ApiResult<i64> {
-    let v = req(p, "version")?;
-    v.parse::<i64>().map_err(|_| {
-        ApiError::invalid(format!(
-            "Parameter 'version' must be an integer, got '{v}'."
-        ))
-    })
-}
-
-/// An integer parameter as MLflow's schema checks take it: absent is `None`; present, it must
-/// be an integer (an empty string is not).
-fn intlike(p: &P, key: &str) -> ApiResult<Option<i64>> {
-    let bad = |shown: String, kind: &str| {
-        ApiError::invalid(format!(
-            "Invalid value {shown} for parameter '{key}' supplied:  Hint: Value was of type '{kind}'. {SEE_DOCS}"
-        ))
-    };
-    match p.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .map(Some)
-            .ok_or_else(|| bad(n.to_string(), "float")),
-        Some(Value::String(s)) => s
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| bad(format!("\"{s}\""), "str")),
-        Some(other) => Err(bad(other.to_string(), "object")),
-    }
+/// A registry stage by name.
+fn stage(s: &str) -> ApiResult<Stage> {
+    Stage::parse(s).map_err(|e| ApiError::invalid(format!("Invalid Model Version stage: {e}")))
 }
 
 /// Most runs one bulk history call may name.

@@ -11,7 +11,6 @@ pub(super) fn handle(
     p: P,
     actor: Option<&str>,
 ) -> ApiResult<Value> {
-    let p = &p;
     let who = acting(actor);
     let act = Act {
         actor: &who,
@@ -19,49 +18,49 @@ pub(super) fn handle(
     };
     match (method.as_str(), endpoint) {
         ("POST", "model-versions/create") => {
-            let name = req(p, "name")?;
-            let source = req(p, "source")?;
-            let run = opt(p, "run_id").filter(|s| !s.is_empty());
-            let location = source_location(store, &source, run.as_deref())?;
+            let m: CreateModelVersion = decode(p)?;
+            let run = m.run_id.filter(|s| !s.is_empty());
+            let location = source_location(store, &m.source, run.as_deref())?;
             let new = NewVersion {
-                name: name.clone(),
-                source,
+                name: m.name,
+                source: m.source,
                 run_id: run.unwrap_or_default(),
                 storage_location: location,
-                description: opt(p, "description").unwrap_or_default(),
-                tags: kvs(p, "tags")?,
+                description: m.description,
+                tags: m.tags,
             };
             let v = crate::ops::registry::add_version(store, &new, &act)?;
             Ok(json!({ "model_version": version_json(store, &v) }))
         }
         ("PATCH", "model-versions/update") => {
-            let name = req(p, "name")?;
-            let v = version_arg(p)?;
-            if let Some(d) = opt(p, "description") {
-                store.describe(&name, Some(v), &d, &act)?;
+            let m: UpdateModelVersion = decode(p)?;
+            if let Some(d) = m.description {
+                store.describe(&m.name, Some(m.version), &d, &act)?;
             }
-            Ok(json!({ "model_version": version_json(store, &store.version(&name, v)?) }))
+            let v = store.version(&m.name, m.version)?;
+            Ok(json!({ "model_version": version_json(store, &v) }))
         }
         ("POST", "model-versions/transition-stage") => {
-            let name = req(p, "name")?;
-            let v = version_arg(p)?;
-            let stage = stage_arg(p, "stage")?;
-            let archive = matches!(p.get("archive_existing_versions"), Some(Value::Bool(true)))
-                || opt(p, "archive_existing_versions").as_deref() == Some("true");
-            let moved = crate::ops::registry::transition(store, &name, v, stage, archive, &act)?;
+            let m: TransitionStage = decode(p)?;
+            let stage = stage(&m.stage)?;
+            let archive = m.archive_existing_versions;
+            let moved =
+                crate::ops::registry::transition(store, &m.name, m.version, stage, archive, &act)?;
             Ok(json!({ "model_version": version_json(store, &moved.version) }))
         }
         ("DELETE", "model-versions/delete") => {
-            crate::ops::registry::delete_version(store, &req(p, "name")?, version_arg(p)?, &act)?;
+            let m: DeleteModelVersion = decode(p)?;
+            crate::ops::registry::delete_version(store, &m.name, m.version, &act)?;
             Ok(json!({}))
         }
         ("GET", "model-versions/get") => {
-            let name = req(p, "name")?;
-            let v = version_arg(p)?;
-            Ok(json!({ "model_version": version_json(store, &store.version(&name, v)?) }))
+            let m: GetModelVersion = decode(p)?;
+            let v = store.version(&m.name, m.version)?;
+            Ok(json!({ "model_version": version_json(store, &v) }))
         }
         ("GET" | "POST", "model-versions/search") => {
-            let f = opt(p, "filter").unwrap_or_default();
+            let m: SearchModelVersions = decode(p)?;
+            let f = m.filter.unwrap_or_default();
             let pick = |key: &str| -> Option<String> {
                 f.split(" AND ").chain(f.split(" and ")).find_map(|c| {
                     let (k, v) = c.split_once('=')?;
@@ -70,30 +69,25 @@ pub(super) fn handle(
             };
             let versions =
                 store.search_versions(pick("name").as_deref(), pick("run_id").as_deref())?;
-            let (versions, next) = page(versions, p, 200_000, 200_000)?;
+            let token = m.page_token.as_deref();
+            let (versions, next) = page(versions, m.max_results, token, 200_000, 200_000)?;
             let list: Vec<Value> = versions.iter().map(|v| version_json(store, v)).collect();
             Ok(with_token(json!({ "model_versions": list }), next))
         }
         ("GET", "model-versions/get-download-uri") => {
-            let v = store.version(&req(p, "name")?, version_arg(p)?)?;
+            let m: GetDownloadUri = decode(p)?;
+            let v = store.version(&m.name, m.version)?;
             Ok(json!({ "artifact_uri": uri_for(store.root(), &v.storage_location) }))
         }
         ("POST", "model-versions/set-tag") => {
-            store.set_registry_tags(
-                &req(p, "name")?,
-                Some(version_arg(p)?),
-                &[(req(p, "key")?, Some(opt(p, "value").unwrap_or_default()))],
-                &act,
-            )?;
+            let m: SetModelVersionTag = decode(p)?;
+            let tags = [(m.key, Some(m.value))];
+            store.set_registry_tags(&m.name, Some(m.version), &tags, &act)?;
             Ok(json!({}))
         }
         ("DELETE", "model-versions/delete-tag") => {
-            store.set_registry_tags(
-                &req(p, "name")?,
-                Some(version_arg(p)?),
-                &[(req(p, "key")?, None)],
-                &act,
-            )?;
+            let m: DeleteModelVersionTag = decode(p)?;
+            store.set_registry_tags(&m.name, Some(m.version), &[(m.key, None)], &act)?;
             Ok(json!({}))
         }
         _ => Err(not_found(method.as_str(), "/api/2.0/mlflow/", endpoint)),

@@ -11,7 +11,6 @@ pub(super) fn handle(
     p: P,
     actor: Option<&str>,
 ) -> ApiResult<Value> {
-    let p = &p;
     let who = acting(actor);
     let act = Act {
         actor: &who,
@@ -19,7 +18,8 @@ pub(super) fn handle(
     };
     match (method.as_str(), endpoint) {
         ("POST", "registered-models/create") => {
-            let name = req(p, "name")?;
+            let m: CreateRegisteredModel = decode(p)?;
+            let name = m.name;
             if store.model(&name).is_ok() {
                 return Err(ApiError {
                     status: 400,
@@ -27,52 +27,50 @@ pub(super) fn handle(
                     message: format!("Registered Model (name={name}) already exists."),
                 });
             }
-            let m = store.create_model(
-                &name,
-                &opt(p, "description").unwrap_or_default(),
-                &kvs(p, "tags")?,
-                &act,
-            )?;
+            let m = store.create_model(&name, &m.description, &m.tags, &act)?;
             Ok(json!({ "registered_model": model_json(store, &m) }))
         }
         ("POST", "registered-models/rename") => {
-            let new = req(p, "new_name")?;
-            store.rename_model(&req(p, "name")?, &new, &act)?;
-            Ok(json!({ "registered_model": model_json(store, &store.model(&new)?) }))
+            let m: RenameRegisteredModel = decode(p)?;
+            store.rename_model(&m.name, &m.new_name, &act)?;
+            Ok(json!({ "registered_model": model_json(store, &store.model(&m.new_name)?) }))
         }
         ("PATCH", "registered-models/update") => {
-            let name = req(p, "name")?;
-            if let Some(d) = opt(p, "description") {
-                store.describe(&name, None, &d, &act)?;
+            let m: UpdateRegisteredModel = decode(p)?;
+            if let Some(d) = m.description {
+                store.describe(&m.name, None, &d, &act)?;
             }
-            Ok(json!({ "registered_model": model_json(store, &store.model(&name)?) }))
+            Ok(json!({ "registered_model": model_json(store, &store.model(&m.name)?) }))
         }
         ("DELETE", "registered-models/delete") => {
-            crate::ops::registry::delete_model(store, &req(p, "name")?, &act)?;
+            let name = decode::<DeleteRegisteredModel>(p)?.name;
+            crate::ops::registry::delete_model(store, &name, &act)?;
             Ok(json!({}))
         }
         ("GET", "registered-models/get") => {
-            let name = req(p, "name")?;
+            let name = decode::<GetRegisteredModel>(p)?.name;
             let m = store.model(&name).map_err(|_| {
                 ApiError::not_found(format!("Registered Model with name={name} not found"))
             })?;
             Ok(json!({ "registered_model": model_json(store, &m) }))
         }
         ("GET" | "POST", "registered-models/search") => {
-            let filter = match opt(p, "filter").filter(|f| !f.trim().is_empty()) {
+            let m: SearchRegisteredModels = decode(p)?;
+            let filter = match m.filter.filter(|f| !f.trim().is_empty()) {
                 Some(f) => parse_model_filter(&f)
                     .map_err(|e| ApiError::invalid(format!("Invalid filter: {e}")))?,
                 None => None,
             };
             let models = store.list_models(filter.as_ref())?;
-            let (models, next) = page(models, p, 100, 1000)?;
+            let (models, next) = page(models, m.max_results, m.page_token.as_deref(), 100, 1000)?;
             let list: Vec<Value> = models.iter().map(|m| model_json(store, m)).collect();
             Ok(with_token(json!({ "registered_models": list }), next))
         }
         ("GET" | "POST", "registered-models/get-latest-versions") => {
-            let name = req(p, "name")?;
-            let m = store.model(&name)?;
-            let stages: Vec<String> = strings(p, "stages")
+            let q: GetLatestVersions = decode(p)?;
+            let m = store.model(&q.name)?;
+            let stages: Vec<String> = q
+                .stages
                 .iter()
                 .map(|s| {
                     Stage::parse(s)
@@ -89,29 +87,27 @@ pub(super) fn handle(
             Ok(json!({ "model_versions": list }))
         }
         ("POST", "registered-models/set-tag") => {
-            store.set_registry_tags(
-                &req(p, "name")?,
-                None,
-                &[(req(p, "key")?, Some(opt(p, "value").unwrap_or_default()))],
-                &act,
-            )?;
+            let m: SetRegisteredModelTag = decode(p)?;
+            store.set_registry_tags(&m.name, None, &[(m.key, Some(m.value))], &act)?;
             Ok(json!({}))
         }
         ("DELETE", "registered-models/delete-tag") => {
-            store.set_registry_tags(&req(p, "name")?, None, &[(req(p, "key")?, None)], &act)?;
+            let m: DeleteRegisteredModelTag = decode(p)?;
+            store.set_registry_tags(&m.name, None, &[(m.key, None)], &act)?;
             Ok(json!({}))
         }
         ("POST", "registered-models/alias") => {
-            store.set_alias(&req(p, "name")?, &req(p, "alias")?, version_arg(p)?, &act)?;
+            let m: SetAlias = decode(p)?;
+            store.set_alias(&m.name, &m.alias, m.version, &act)?;
             Ok(json!({}))
         }
         ("DELETE", "registered-models/alias") => {
-            store.delete_alias(&req(p, "name")?, &req(p, "alias")?, &act)?;
+            let m: DeleteAlias = decode(p)?;
+            store.delete_alias(&m.name, &m.alias, &act)?;
             Ok(json!({}))
         }
         ("GET", "registered-models/alias") => {
-            let name = req(p, "name")?;
-            let alias = req(p, "alias")?;
+            let AliasRef { name, alias } = decode::<GetModelVersionByAlias>(p)?;
             let v =
                 if alias.eq_ignore_ascii_case("latest") {
                     store.versions(&name)?.into_iter().next().ok_or_else(|| {

@@ -29,9 +29,9 @@ pub fn ui_route(
     let answer = match path {
         "/get-artifact" => get_only(&|| {
             let rel = checked_path(&present_query(q, "path")?)?;
-            let id = opt(q, "run_id")
+            let id = query(q, "run_id")
                 .filter(|s| !s.is_empty())
-                .or_else(|| opt(q, "run_uuid").filter(|s| !s.is_empty()))
+                .or_else(|| query(q, "run_uuid").filter(|s| !s.is_empty()))
                 .ok_or_else(|| {
                     ApiError::invalid("Missing value for required parameter 'run_id'.")
                 })?;
@@ -89,15 +89,20 @@ fn logged_model_files(path: &str) -> Option<&str> {
         .strip_suffix("/artifacts/files")
 }
 
+/// A query parameter (the query string's values are all texts).
+fn query(q: &P, key: &str) -> Option<String> {
+    q.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
 /// A query parameter that must be there (an empty `path` names the folder itself).
 fn present_query(q: &P, key: &str) -> ApiResult<String> {
-    opt(q, key)
+    query(q, key)
         .ok_or_else(|| ApiError::invalid(format!("Missing value for required parameter '{key}'.")))
 }
 
 /// A query parameter that must be there and not empty.
 fn required_query(q: &P, key: &str) -> ApiResult<String> {
-    opt(q, key)
+    query(q, key)
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::invalid(format!("Missing value for required parameter '{key}'.")))
 }
@@ -105,10 +110,10 @@ fn required_query(q: &P, key: &str) -> ApiResult<String> {
 /// `POST /ajax-api/2.0/mlflow/upload-artifact?run_uuid=&path=`: the raw body (at most 10 MB)
 /// becomes the run's file `path`, replacing one that is there.
 fn upload_artifact(store: &Store, q: &P, body: &[u8]) -> ApiResult<Response> {
-    let id = opt(q, "run_uuid")
+    let id = query(q, "run_uuid")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::invalid("Request must specify run_uuid."))?;
-    let path = opt(q, "path")
+    let path = query(q, "path")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::invalid("Request must specify path."))?;
     let rel = checked_path(&path)?;
@@ -133,7 +138,7 @@ fn upload_artifact(store: &Store, q: &P, body: &[u8]) -> ApiResult<Response> {
 
 /// `GET /ajax-api/2.0/mlflow/logged-models/<id>/artifacts/files?artifact_file_path=`.
 fn logged_model_file(store: &Store, id: &str, q: &P) -> ApiResult<Response> {
-    let path = opt(q, "artifact_file_path")
+    let path = query(q, "artifact_file_path")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError {
             status: 400,

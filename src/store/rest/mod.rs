@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{
     Act, Error, Fix, LogBatch, LogOutcome, Missing, NewRun, NewVersion, Result, RunPage, RunQuery,
@@ -16,6 +16,7 @@ use crate::remote::Client;
 use crate::search::Expr;
 use crate::tracking::{Experiment, KeyValue, LifecycleStage, Metric, Run, RunStatus, ViewType};
 
+use crate::protocol::requests;
 use crate::protocol::{LogBatchRequest, MAX_BATCH_METRICS, MAX_BATCH_PARAMS_AND_TAGS};
 
 mod registry;
@@ -53,17 +54,15 @@ impl RestStore {
         max_results: usize,
         page_token: Option<&str>,
     ) -> Result<(Vec<Run>, Option<String>)> {
-        let mut body = json!({
-            "experiment_ids": experiment_ids,
-            "filter": filter,
-            "run_view_type": view_name(view),
-            "max_results": max_results,
-            "order_by": order_by,
-        });
-        if let Some(t) = page_token {
-            body["page_token"] = json!(t);
-        }
-        let v = self.client.post("runs/search", &body)?;
+        let m = requests::SearchRuns {
+            max_results: Some(max_results as i64),
+            filter: Some(filter.to_string()),
+            order_by: order_by.to_vec(),
+            run_view_type: view,
+            experiment_ids: experiment_ids.to_vec(),
+            page_token: page_token.map(str::to_string),
+        };
+        let v = self.post_msg("runs/search", &m)?;
         let runs = v["runs"]
             .as_array()
             .map(|a| a.iter().map(run).collect::<Result<Vec<_>>>())
@@ -76,12 +75,44 @@ impl RestStore {
         Ok((runs, next))
     }
 
+    /// POSTs a request message (as `method`, for the registry's PATCH and DELETE), on behalf
+    /// of `actor` if given.
+    fn send_msg<T: serde::Serialize>(
+        &self,
+        method: &str,
+        endpoint: &str,
+        m: &T,
+        actor: Option<&str>,
+    ) -> Result<Value> {
+        self.client.send(method, endpoint, &message(m)?, actor)
+    }
+
+    /// POSTs a request message.
+    fn post_msg<T: serde::Serialize>(&self, endpoint: &str, m: &T) -> Result<Value> {
+        self.client.post(endpoint, &message(m)?)
+    }
+
+    /// GETs with a request message as the query string.
+    fn get_msg<T: serde::Serialize>(&self, endpoint: &str, m: &T) -> Result<Value> {
+        let pairs = query_pairs(m)?;
+        let q: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.client.get(endpoint, &q)
+    }
+
     /// Every page of a GET listing: the items under `key`.
-    fn get_all(&self, endpoint: &str, query: &[(&str, &str)], key: &str) -> Result<Vec<Value>> {
+    fn get_all<T: serde::Serialize>(&self, endpoint: &str, m: &T, key: &str) -> Result<Vec<Value>> {
+        let pairs = query_pairs(m)?;
+        let query: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let mut out = Vec::new();
         let mut token = String::new();
         loop {
-            let mut q = query.to_vec();
+            let mut q = query.clone();
             if !token.is_empty() {
                 q.push(("page_token", token.as_str()));
             }
@@ -163,12 +194,31 @@ impl RestStore {
     }
 }
 
-fn view_name(view: ViewType) -> &'static str {
-    match view {
-        ViewType::ActiveOnly => "ACTIVE_ONLY",
-        ViewType::DeletedOnly => "DELETED_ONLY",
-        ViewType::All => "ALL",
+/// A request message as the JSON the server decodes.
+fn message<T: serde::Serialize>(m: &T) -> Result<Value> {
+    serde_json::to_value(m).map_err(|e| Error::Remote(format!("cannot encode a request: {e}")))
+}
+
+/// A request message as query parameters: a list is a repeated key, null is left out.
+fn query_pairs<T: serde::Serialize>(m: &T) -> Result<Vec<(String, String)>> {
+    let Value::Object(fields) = message(m)? else {
+        return Err(Error::Remote("a request message is not an object".into()));
+    };
+    let mut out = Vec::new();
+    for (k, v) in fields {
+        let items = match v {
+            Value::Array(a) => a,
+            v => vec![v],
+        };
+        for item in items {
+            match item {
+                Value::Null => {}
+                Value::String(s) => out.push((k.clone(), s)),
+                other => out.push((k.clone(), other.to_string())),
+            }
+        }
     }
+    Ok(out)
 }
 
 fn int(v: &Value) -> Option<i64> {
@@ -227,10 +277,6 @@ fn registered_model(v: &Value) -> Result<RegisteredModel> {
         mv.storage_location = mv.source.clone();
     }
     Ok(m)
-}
-
-fn kv_json(items: &[KeyValue]) -> Value {
-    serde_json::to_value(items).unwrap_or_default()
 }
 
 /// What an mlf-only feature says against a server that lacks mlf's own calls.

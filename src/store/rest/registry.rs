@@ -11,27 +11,29 @@ impl RegistryStore for RestStore {
         tags: &[KeyValue],
         act: &Act,
     ) -> Result<RegisteredModel> {
-        let v = self.client.send(
-            "POST",
-            "registered-models/create",
-            &json!({"name": name, "description": description, "tags": kv_json(tags)}),
-            Some(act.actor),
-        )?;
+        let m = requests::CreateRegisteredModel {
+            name: name.to_string(),
+            description: description.to_string(),
+            tags: tags.to_vec(),
+        };
+        let v = self.send_msg("POST", "registered-models/create", &m, Some(act.actor))?;
         registered_model(&v["registered_model"])
     }
 
     fn model(&self, name: &str) -> Result<RegisteredModel> {
-        let v = self
-            .client
-            .get("registered-models/get", &[("name", name)])?;
+        let m = requests::GetRegisteredModel { name: name.into() };
+        let v = self.get_msg("registered-models/get", &m)?;
         registered_model(&v["registered_model"])
     }
 
     fn list_models(&self, filter: Option<&Expr>) -> Result<Vec<RegisteredModel>> {
-        let filter = filter.map(Expr::to_filter_string).unwrap_or_default();
-        let query = [("filter", filter.as_str()), ("max_results", "1000")];
+        let m = requests::SearchRegisteredModels {
+            filter: Some(filter.map(Expr::to_filter_string).unwrap_or_default()),
+            max_results: Some(1000),
+            page_token: None,
+        };
         let mut out: Vec<RegisteredModel> = self
-            .get_all("registered-models/search", &query, "registered_models")?
+            .get_all("registered-models/search", &m, "registered_models")?
             .iter()
             .map(registered_model)
             .collect::<Result<_>>()?;
@@ -41,10 +43,13 @@ impl RegistryStore for RestStore {
 
     fn versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
         let model = self.model(name)?;
-        let filter = format!("name = {}", crate::search::string_text(name));
-        let query = [("filter", filter.as_str()), ("max_results", "10000")];
+        let m = requests::SearchModelVersions {
+            filter: Some(format!("name = {}", crate::search::string_text(name))),
+            max_results: Some(10_000),
+            page_token: None,
+        };
         let mut out: Vec<ModelVersion> = self
-            .get_all("model-versions/search", &query, "model_versions")?
+            .get_all("model-versions/search", &m, "model_versions")?
             .iter()
             .map(model_version)
             .collect::<Result<_>>()?;
@@ -64,10 +69,11 @@ impl RegistryStore for RestStore {
     }
 
     fn version(&self, name: &str, version: i64) -> Result<ModelVersion> {
-        let v = self.client.get(
-            "model-versions/get",
-            &[("name", name), ("version", &version.to_string())],
-        )?;
+        let m = requests::GetModelVersion {
+            name: name.into(),
+            version,
+        };
+        let v = self.get_msg("model-versions/get", &m)?;
         model_version(&v["model_version"])
     }
 
@@ -84,25 +90,21 @@ impl RegistryStore for RestStore {
             .with_fix(Fix::LogModelToRun));
         }
         if self.model(&new.name).is_err() {
-            self.client.send(
-                "POST",
-                "registered-models/create",
-                &json!({"name": new.name}),
-                Some(act.actor),
-            )?;
+            let m = requests::CreateRegisteredModel {
+                name: new.name.clone(),
+                description: String::new(),
+                tags: Vec::new(),
+            };
+            self.send_msg("POST", "registered-models/create", &m, Some(act.actor))?;
         }
-        let mut body = json!({
-            "name": new.name,
-            "source": new.source,
-            "description": new.description,
-            "tags": kv_json(&new.tags),
-        });
-        if !new.run_id.is_empty() {
-            body["run_id"] = json!(new.run_id);
-        }
-        let v = self
-            .client
-            .send("POST", "model-versions/create", &body, Some(act.actor))?;
+        let m = requests::CreateModelVersion {
+            name: new.name.clone(),
+            source: new.source.clone(),
+            run_id: Some(new.run_id.clone()).filter(|r| !r.is_empty()),
+            description: new.description.clone(),
+            tags: new.tags.clone(),
+        };
+        let v = self.send_msg("POST", "model-versions/create", &m, Some(act.actor))?;
         model_version(&v["model_version"])
     }
 
@@ -116,15 +118,16 @@ impl RegistryStore for RestStore {
         act: &Act,
     ) -> Result<ModelVersion> {
         // The server applies its own approval policy.
-        let v = self.client.send(
+        let m = requests::TransitionStage {
+            name: name.into(),
+            version,
+            stage: stage.as_str().into(),
+            archive_existing_versions: archive_existing,
+        };
+        let v = self.send_msg(
             "POST",
             "model-versions/transition-stage",
-            &json!({
-                "name": name,
-                "version": version.to_string(),
-                "stage": stage.as_str(),
-                "archive_existing_versions": archive_existing,
-            }),
+            &m,
             Some(act.actor),
         )?;
         model_version(&v["model_version"])
@@ -139,23 +142,22 @@ impl RegistryStore for RestStore {
     ) -> Result<Option<i64>> {
         self.version(name, version)?;
         let previous = self.alias_version(name, alias).ok();
-        self.client.send(
-            "POST",
-            "registered-models/alias",
-            &json!({"name": name, "alias": alias, "version": version.to_string()}),
-            Some(act.actor),
-        )?;
+        let m = requests::SetAlias {
+            name: name.into(),
+            alias: alias.into(),
+            version,
+        };
+        self.send_msg("POST", "registered-models/alias", &m, Some(act.actor))?;
         Ok(previous)
     }
 
     fn delete_alias(&mut self, name: &str, alias: &str, act: &Act) -> Result<i64> {
         let version = self.alias_version(name, alias)?;
-        self.client.send(
-            "DELETE",
-            "registered-models/alias",
-            &json!({"name": name, "alias": alias}),
-            Some(act.actor),
-        )?;
+        let m = requests::DeleteAlias {
+            name: name.into(),
+            alias: alias.into(),
+        };
+        self.send_msg("DELETE", "registered-models/alias", &m, Some(act.actor))?;
         Ok(version)
     }
 
@@ -166,10 +168,11 @@ impl RegistryStore for RestStore {
                 alias: alias.to_string(),
             })
         };
-        let v = match self.client.get(
-            "registered-models/alias",
-            &[("name", name), ("alias", alias)],
-        ) {
+        let m = requests::GetModelVersionByAlias {
+            name: name.into(),
+            alias: alias.into(),
+        };
+        let v = match self.get_msg("registered-models/alias", &m) {
             Ok(v) => v,
             // MLflow answers an alias the model lacks with 400 (a bad parameter), not 404.
             Err(Error::Invalid(m)) => {
@@ -189,18 +192,21 @@ impl RegistryStore for RestStore {
 
     fn describe(&mut self, name: &str, version: Option<i64>, text: &str, act: &Act) -> Result<()> {
         match version {
-            Some(v) => self.client.send(
-                "PATCH",
-                "model-versions/update",
-                &json!({"name": name, "version": v.to_string(), "description": text}),
-                Some(act.actor),
-            )?,
-            None => self.client.send(
-                "PATCH",
-                "registered-models/update",
-                &json!({"name": name, "description": text}),
-                Some(act.actor),
-            )?,
+            Some(version) => {
+                let m = requests::UpdateModelVersion {
+                    name: name.into(),
+                    version,
+                    description: Some(text.into()),
+                };
+                self.send_msg("PATCH", "model-versions/update", &m, Some(act.actor))?
+            }
+            None => {
+                let m = requests::UpdateRegisteredModel {
+                    name: name.into(),
+                    description: Some(text.into()),
+                };
+                self.send_msg("PATCH", "registered-models/update", &m, Some(act.actor))?
+            }
         };
         Ok(())
     }
@@ -212,57 +218,53 @@ impl RegistryStore for RestStore {
         tags: &[(String, Option<String>)],
         act: &Act,
     ) -> Result<()> {
+        let actor = Some(act.actor);
         for (key, value) in tags {
-            let mut body = json!({"name": name, "key": key});
-            if let Some(v) = version {
-                body["version"] = json!(v.to_string());
-            }
-            let endpoint = if version.is_some() {
-                "model-versions"
-            } else {
-                "registered-models"
+            let (name, key) = (name.to_string(), key.clone());
+            match (version, value) {
+                (Some(version), Some(value)) => {
+                    let m = requests::SetModelVersionTag {
+                        name,
+                        version,
+                        key,
+                        value: value.clone(),
+                    };
+                    self.send_msg("POST", "model-versions/set-tag", &m, actor)?
+                }
+                (Some(version), None) => {
+                    let m = requests::DeleteModelVersionTag { name, version, key };
+                    self.send_msg("DELETE", "model-versions/delete-tag", &m, actor)?
+                }
+                (None, Some(value)) => {
+                    let m = requests::SetRegisteredModelTag {
+                        name,
+                        key,
+                        value: value.clone(),
+                    };
+                    self.send_msg("POST", "registered-models/set-tag", &m, actor)?
+                }
+                (None, None) => {
+                    let m = requests::DeleteRegisteredModelTag { name, key };
+                    self.send_msg("DELETE", "registered-models/delete-tag", &m, actor)?
+                }
             };
-            match value {
-                Some(val) => {
-                    body["value"] = json!(val);
-                    self.client.send(
-                        "POST",
-                        &format!("{endpoint}/set-tag"),
-                        &body,
-                        Some(act.actor),
-                    )?;
-                }
-                None => {
-                    self.client.send(
-                        "DELETE",
-                        &format!("{endpoint}/delete-tag"),
-                        &body,
-                        Some(act.actor),
-                    )?;
-                }
-            }
         }
         Ok(())
     }
 
     fn delete_version(&mut self, name: &str, version: i64, act: &Act) -> Result<Vec<String>> {
         let aliases = self.version(name, version)?.aliases;
-        self.client.send(
-            "DELETE",
-            "model-versions/delete",
-            &json!({"name": name, "version": version.to_string()}),
-            Some(act.actor),
-        )?;
+        let m = requests::DeleteModelVersion {
+            name: name.into(),
+            version,
+        };
+        self.send_msg("DELETE", "model-versions/delete", &m, Some(act.actor))?;
         Ok(aliases)
     }
 
     fn delete_model(&mut self, name: &str, act: &Act) -> Result<()> {
-        self.client.send(
-            "DELETE",
-            "registered-models/delete",
-            &json!({"name": name}),
-            Some(act.actor),
-        )?;
+        let m = requests::DeleteRegisteredModel { name: name.into() };
+        self.send_msg("DELETE", "registered-models/delete", &m, Some(act.actor))?;
         Ok(())
     }
 
@@ -273,14 +275,14 @@ impl RegistryStore for RestStore {
         stage: Stage,
         act: &Act,
     ) -> Result<TransitionRequest> {
-        let mut body =
-            json!({"name": name, "version": version.to_string(), "stage": stage.as_str()});
-        if let Some(c) = act.comment {
-            body["comment"] = json!(c);
-        }
+        let m = requests::RequestTransition {
+            comment: act.comment.map(str::to_string),
+            name: name.into(),
+            version,
+            stage: stage.as_str().into(),
+        };
         let v = self
-            .client
-            .send("POST", "mlf/registry/request", &body, Some(act.actor))
+            .send_msg("POST", "mlf/registry/request", &m, Some(act.actor))
             .map_err(|e| mlf_only(e, "a stage request"))?;
         decode(&v["request"])
     }
@@ -293,67 +295,68 @@ impl RegistryStore for RestStore {
         act: &Act,
     ) -> Result<TransitionRequest> {
         // The server applies its own policy on self-approval.
-        let mut body = json!({"id": id, "approve": approve});
-        if let Some(c) = act.comment {
-            body["comment"] = json!(c);
-        }
+        let m = requests::DecideRequest {
+            comment: act.comment.map(str::to_string),
+            id: Some(id),
+            approve,
+        };
         let v = self
-            .client
-            .send("POST", "mlf/registry/decide", &body, Some(act.actor))
+            .send_msg("POST", "mlf/registry/decide", &m, Some(act.actor))
             .map_err(|e| mlf_only(e, "a stage request"))?;
         decode(&v["request"])
     }
 
     fn requests(&self, name: Option<&str>, all: bool) -> Result<Vec<TransitionRequest>> {
-        let mut query = vec![("all", if all { "true" } else { "false" })];
-        if let Some(n) = name {
-            query.push(("name", n));
-        }
+        let m = requests::ListRequests {
+            all,
+            name: name.map(str::to_string),
+        };
         let v = self
-            .client
-            .get("mlf/registry/requests", &query)
+            .get_msg("mlf/registry/requests", &m)
             .map_err(|e| mlf_only(e, "the list of stage requests"))?;
         decode(&v["requests"])
     }
 
     fn pending_request_for(&self, name: &str, version: i64, stage: Option<Stage>) -> Result<i64> {
-        let version = version.to_string();
-        let mut query = vec![("name", name), ("version", version.as_str())];
-        if let Some(s) = stage {
-            query.push(("stage", s.as_str()));
-        }
+        let m = requests::PendingRequest {
+            stage: stage.map(|s| s.as_str().to_string()),
+            name: name.into(),
+            version,
+        };
         let v = self
-            .client
-            .get("mlf/registry/pending", &query)
+            .get_msg("mlf/registry/pending", &m)
             .map_err(|e| mlf_only(e, "a stage request"))?;
         int(&v["id"])
             .ok_or_else(|| Error::Remote(format!("{} sent no request id", self.client.base())))
     }
 
     fn registry_history(&self, name: &str) -> Result<Vec<Event>> {
+        let m = requests::RegistryHistory { name: name.into() };
         let v = self
-            .client
-            .get("mlf/registry/history", &[("name", name)])
+            .get_msg("mlf/registry/history", &m)
             .map_err(|e| mlf_only(e, "the registry's history"))?;
         decode(&v["events"])
     }
 
     fn registry_at(&self, name: &str, at: i64) -> Result<Snapshot> {
+        let m = requests::RegistryAt {
+            at: Some(at),
+            name: name.into(),
+        };
         let v = self
-            .client
-            .get(
-                "mlf/registry/at",
-                &[("name", name), ("at", &at.to_string())],
-            )
+            .get_msg("mlf/registry/at", &m)
             .map_err(|e| mlf_only(e, "the registry's history"))?;
         decode(&v["snapshot"])
     }
 
     fn version_files(&self, version: &ModelVersion, scratch: &Path) -> Result<PathBuf> {
-        let v = self.client.get(
-            "model-versions/get-download-uri",
-            &[("name", &version.name), ("version", &version.version)],
-        )?;
+        let m = requests::GetDownloadUri {
+            name: version.name.clone(),
+            version: version.version.parse().map_err(|_| {
+                Error::Remote(format!("the server sent version `{}`", version.version))
+            })?,
+        };
+        let v = self.get_msg("model-versions/get-download-uri", &m)?;
         let uri = text(&v["artifact_uri"]);
         // A `runs:/RUN/PATH` source is a path inside that run's artifacts.
         let (repo, rel) = match uri.strip_prefix("runs:/") {

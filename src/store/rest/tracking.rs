@@ -22,18 +22,20 @@ impl TrackingStore for RestStore {
         name: &str,
         artifact_location: Option<&str>,
     ) -> Result<Experiment> {
-        let mut body = json!({ "name": name });
-        if let Some(loc) = artifact_location {
-            body["artifact_location"] = json!(loc);
-        }
-        let v = self.client.post("experiments/create", &body)?;
+        let m = requests::CreateExperiment {
+            name: name.to_string(),
+            artifact_location: artifact_location.map(str::to_string),
+            tags: Vec::new(),
+        };
+        let v = self.post_msg("experiments/create", &m)?;
         self.experiment(&text(&v["experiment_id"]))
     }
 
     fn experiment(&self, id: &str) -> Result<Experiment> {
-        let v = self
-            .client
-            .get("experiments/get", &[("experiment_id", id)])?;
+        let m = requests::GetExperiment {
+            experiment_id: id.to_string(),
+        };
+        let v = self.get_msg("experiments/get", &m)?;
         experiment(&v["experiment"])
     }
 
@@ -42,10 +44,10 @@ impl TrackingStore for RestStore {
         if spec.is_empty() {
             return Ok(None);
         }
-        match self
-            .client
-            .get("experiments/get-by-name", &[("experiment_name", spec)])
-        {
+        let m = requests::GetExperimentByName {
+            experiment_name: spec.to_string(),
+        };
+        match self.get_msg("experiments/get-by-name", &m) {
             Ok(v) => return Ok(Some(experiment(&v["experiment"])?)),
             Err(Error::NotFound(_)) => {}
             Err(e) => return Err(e),
@@ -64,11 +66,13 @@ impl TrackingStore for RestStore {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let mut body = json!({ "max_results": 1000, "view_type": view_name(view) });
-            if let Some(t) = &token {
-                body["page_token"] = json!(t);
-            }
-            let v = self.client.post("experiments/search", &body)?;
+            let m = requests::SearchExperiments {
+                filter: None,
+                max_results: Some(1000),
+                page_token: token.clone(),
+                view_type: view,
+            };
+            let v = self.post_msg("experiments/search", &m)?;
             if let Some(a) = v["experiments"].as_array() {
                 for e in a {
                     out.push(experiment(e)?);
@@ -87,22 +91,27 @@ impl TrackingStore for RestStore {
     }
 
     fn rename_experiment(&mut self, id: &str, new_name: &str) -> Result<()> {
-        self.client.post(
-            "experiments/update",
-            &json!({"experiment_id": id, "new_name": new_name}),
-        )?;
+        let m = requests::UpdateExperiment {
+            experiment_id: id.to_string(),
+            new_name: new_name.to_string(),
+        };
+        self.post_msg("experiments/update", &m)?;
         Ok(())
     }
 
     fn delete_experiment(&mut self, id: &str) -> Result<()> {
-        self.client
-            .post("experiments/delete", &json!({"experiment_id": id}))?;
+        let m = requests::DeleteExperiment {
+            experiment_id: id.to_string(),
+        };
+        self.post_msg("experiments/delete", &m)?;
         Ok(())
     }
 
     fn restore_experiment(&mut self, id: &str) -> Result<()> {
-        self.client
-            .post("experiments/restore", &json!({"experiment_id": id}))?;
+        let m = requests::RestoreExperiment {
+            experiment_id: id.to_string(),
+        };
+        self.post_msg("experiments/restore", &m)?;
         Ok(())
     }
 
@@ -120,16 +129,14 @@ impl TrackingStore for RestStore {
             ))
             .with_fix(Fix::EndActiveRun));
         }
-        let mut body = json!({
-            "experiment_id": new.experiment_id,
-            "user_id": new.user,
-            "start_time": new.start_time.unwrap_or_else(crate::tracking::ids::now_ms),
-            "tags": kv_json(&new.tags),
-        });
-        if let Some(name) = &new.name {
-            body["run_name"] = json!(name);
-        }
-        let v = self.client.post("runs/create", &body)?;
+        let m = requests::CreateRun {
+            experiment_id: Some(new.experiment_id.clone()),
+            tags: new.tags.clone(),
+            run_name: new.name.clone(),
+            user_id: Some(new.user.clone()),
+            start_time: Some(new.start_time.unwrap_or_else(crate::tracking::ids::now_ms)),
+        };
+        let v = self.post_msg("runs/create", &m)?;
         let id = text(&v["run"]["info"]["run_id"]);
         if !new.params.is_empty() {
             self.log_batch(
@@ -147,7 +154,7 @@ impl TrackingStore for RestStore {
     }
 
     fn run(&self, id: &str) -> Result<Run> {
-        let v = self.client.get("runs/get", &[("run_id", id)])?;
+        let v = self.get_msg("runs/get", &requests::GetRun { run_id: id.into() })?;
         run(&v["run"])
     }
 
@@ -271,18 +278,20 @@ impl TrackingStore for RestStore {
     }
 
     fn update_run(&mut self, id: &str, status: RunStatus, end_time: Option<i64>) -> Result<()> {
-        let mut body = json!({"run_id": id, "run_uuid": id, "status": status.as_str()});
-        if let Some(t) = end_time {
-            body["end_time"] = json!(t);
-        }
-        self.client.post("runs/update", &body)?;
+        let m = requests::UpdateRun {
+            run_id: id.to_string(),
+            run_name: None,
+            status: Some(status),
+            end_time,
+        };
+        self.post_msg("runs/update", &m)?;
         Ok(())
     }
 
     fn delete_runs(&mut self, ids: &[String]) -> Result<()> {
         self.check_runs_can_become(ids, LifecycleStage::Deleted)?;
         for id in ids {
-            self.client.post("runs/delete", &json!({"run_id": id}))?;
+            self.post_msg("runs/delete", &requests::DeleteRun { run_id: id.clone() })?;
         }
         Ok(())
     }
@@ -290,19 +299,20 @@ impl TrackingStore for RestStore {
     fn restore_runs(&mut self, ids: &[String]) -> Result<()> {
         self.check_runs_can_become(ids, LifecycleStage::Active)?;
         for id in ids {
-            self.client.post("runs/restore", &json!({"run_id": id}))?;
+            self.post_msg("runs/restore", &requests::RestoreRun { run_id: id.clone() })?;
         }
         Ok(())
     }
 
     fn metric_history(&self, id: &str, key: &str) -> Result<Vec<Metric>> {
-        let query = [
-            ("run_id", id),
-            ("metric_key", key),
-            ("max_results", "25000"),
-        ];
+        let m = requests::GetMetricHistory {
+            run_id: id.to_string(),
+            metric_key: key.to_string(),
+            max_results: Some(25_000),
+            page_token: None,
+        };
         let mut out: Vec<Metric> = self
-            .get_all("metrics/get-history", &query, "metrics")?
+            .get_all("metrics/get-history", &m, "metrics")?
             .iter()
             .map(metric)
             .collect::<Result<_>>()?;
@@ -314,10 +324,7 @@ impl TrackingStore for RestStore {
         let (batch, outcome) = batch.validated(self.truncate)?;
         let mut params = batch.params.chunks(MAX_BATCH_PARAMS_AND_TAGS);
         let mut tags = batch.tags.chunks(MAX_BATCH_PARAMS_AND_TAGS);
-        let send = |req: LogBatchRequest| {
-            let body = serde_json::to_value(&req).map_err(|e| Error::Remote(e.to_string()))?;
-            self.client.post("runs/log-batch", &body)
-        };
+        let send = |req: LogBatchRequest| self.post_msg("runs/log-batch", &req);
         loop {
             let (p, t) = (params.next(), tags.next());
             if p.is_none() && t.is_none() {

@@ -138,13 +138,16 @@ impl Store {
         exps.into_iter().map(|e| self.with_tags(e)).collect()
     }
 
-    /// Experiments in `view` that match a filter on `name` and `tags.K` (the registered-model
-    /// grammar), by id.
+    /// One page of the experiments in `view` that match a filter on `name` and `tags.K` (the
+    /// registered-model grammar), newest first, then by id: at most `limit`, after the
+    /// experiment `page_token` names.
     pub fn search_experiments(
         &self,
         view: ViewType,
         filter: Option<&crate::search::Expr>,
-    ) -> Result<Vec<Experiment>> {
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<super::paging::Page<Experiment>> {
         let mut sql = format!(
             "SELECT {COLUMNS} FROM experiments e WHERE {}",
             view.sql("e.lifecycle_stage")
@@ -154,14 +157,31 @@ impl Store {
             sql.push_str(" AND ");
             super::filter::named_filter_sql(f, &super::filter::EXPERIMENTS, &mut sql, &mut values);
         }
-        sql.push_str(" ORDER BY e.experiment_id");
+        if let Some(t) = page_token {
+            let (time, id) = super::paging::key(t)?;
+            let id: i64 = id
+                .parse()
+                .map_err(|_| Error::Invalid(format!("Invalid page token '{t}'")))?;
+            sql.push_str(
+                " AND (e.creation_time < ? OR (e.creation_time = ? AND e.experiment_id > ?))",
+            );
+            values.extend([time.into(), time.into(), id.into()]);
+        }
+        sql.push_str(" ORDER BY e.creation_time DESC, e.experiment_id ASC LIMIT ?");
+        values.push((limit.min(i64::MAX as usize - 1) as i64 + 1).into());
         let mut stmt = self.conn().prepare(&sql)?;
         let exps = stmt
             .query_map(rusqlite::params_from_iter(values.iter()), |r| {
                 self.experiment_from_row(r)
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        exps.into_iter().map(|e| self.with_tags(e)).collect()
+        let (exps, next) =
+            super::paging::split(exps, limit, |e| (e.creation_time, e.experiment_id.clone()));
+        let exps = exps
+            .into_iter()
+            .map(|e| self.with_tags(e))
+            .collect::<Result<_>>()?;
+        Ok((exps, next))
     }
 
     /// Renames an active experiment.

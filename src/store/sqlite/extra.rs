@@ -213,24 +213,57 @@ impl Store {
         })
     }
 
-    /// Logged models of experiments, newest first.
+    /// One page of the logged models of experiments (all when none are named) that match a
+    /// filter (the logged-model grammar), newest first, then by id: at most `limit`, after the
+    /// model `page_token` names.
     pub fn search_logged_models(
         &self,
         experiment_ids: &[String],
-        name: Option<&str>,
-        source_run_id: Option<&str>,
-    ) -> Result<Vec<LoggedModel>> {
-        let mut stmt = self.conn().prepare(
-            "SELECT model_id, experiment_id FROM logged_models WHERE lifecycle_stage = 'active'
-             AND (?1 IS NULL OR name = ?1) AND (?2 IS NULL OR source_run_id = ?2) ORDER BY creation_time DESC",
-        )?;
+        filter: Option<&crate::search::Expr>,
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<super::paging::Page<LoggedModel>> {
+        let mut sql = String::from(
+            "SELECT lm.model_id, lm.creation_time FROM logged_models lm WHERE lm.lifecycle_stage = 'active'",
+        );
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        if !experiment_ids.is_empty() {
+            sql.push_str(&format!(
+                " AND CAST(lm.experiment_id AS TEXT) IN ({})",
+                vec!["?"; experiment_ids.len()].join(", ")
+            ));
+            values.extend(experiment_ids.iter().map(|e| e.clone().into()));
+        }
+        if let Some(f) = filter {
+            sql.push_str(" AND ");
+            super::filter::named_filter_sql(
+                f,
+                &super::filter::LOGGED_MODELS,
+                &mut sql,
+                &mut values,
+            );
+        }
+        if let Some(t) = page_token {
+            let (time, id) = super::paging::key(t)?;
+            sql.push_str(
+                " AND (lm.creation_time < ? OR (lm.creation_time = ? AND lm.model_id > ?))",
+            );
+            values.extend([time.into(), time.into(), id.into()]);
+        }
+        sql.push_str(" ORDER BY lm.creation_time DESC, lm.model_id ASC LIMIT ?");
+        values.push((limit.min(i64::MAX as usize - 1) as i64 + 1).into());
+        let mut stmt = self.conn().prepare(&sql)?;
         let rows: Vec<(String, i64)> = stmt
-            .query_map(params![name, source_run_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map(rusqlite::params_from_iter(values.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
             .collect::<rusqlite::Result<_>>()?;
-        rows.into_iter()
-            .filter(|(_, e)| experiment_ids.is_empty() || experiment_ids.contains(&e.to_string()))
+        let (rows, next) = super::paging::split(rows, limit, |(id, time)| (*time, id.clone()));
+        let models = rows
+            .into_iter()
             .map(|(id, _)| self.logged_model(&id))
-            .collect()
+            .collect::<Result<_>>()?;
+        Ok((models, next))
     }
 
     /// Records that a run output models.

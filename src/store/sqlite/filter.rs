@@ -25,6 +25,7 @@ fn attr_column(a: Attr, artifact_root: &str) -> String {
         Attr::StartTime => "r.start_time".into(),
         Attr::EndTime => "r.end_time".into(),
         Attr::Name => "r.name".into(),
+        Attr::ModelType | Attr::SourceRunId => "NULL".into(),
         Attr::ArtifactUri => format!(
             "COALESCE(r.artifact_uri, COALESCE(rtrim(e.artifact_location, '/'), {} || '/' || r.experiment_id) || '/' || r.run_uuid || '/artifacts')",
             quote(artifact_root)
@@ -237,12 +238,15 @@ pub fn order_by(keys: &[OrderKey], artifact_root: &str) -> (Fragment, String) {
 }
 
 /// Where a filter on names and tags looks: the name column, the id the tags are kept under,
-/// and the tag table with its id column.
+/// the tag table with its id column, the param table (with the same id column) if any, and
+/// the columns of other attributes.
 pub(super) struct Named {
     pub name: &'static str,
     pub id: &'static str,
     pub tags: &'static str,
     pub tag_id: &'static str,
+    pub params: Option<&'static str>,
+    pub attrs: &'static [(Attr, &'static str)],
 }
 
 /// Registered models (`registered_models m`).
@@ -251,6 +255,8 @@ pub(super) const MODELS: Named = Named {
     id: "m.name",
     tags: "registered_model_tags",
     tag_id: "name",
+    params: None,
+    attrs: &[],
 };
 
 /// Experiments (`experiments e`).
@@ -259,6 +265,23 @@ pub(super) const EXPERIMENTS: Named = Named {
     id: "e.experiment_id",
     tags: "experiment_tags",
     tag_id: "experiment_id",
+    params: None,
+    attrs: &[],
+};
+
+/// Logged models (`logged_models lm`); a status is compared without its `LOGGED_MODEL_`
+/// prefix, so `status = 'READY'` and `status = 'LOGGED_MODEL_READY'` both match.
+pub(super) const LOGGED_MODELS: Named = Named {
+    name: "lm.name",
+    id: "lm.model_id",
+    tags: "logged_model_tags",
+    tag_id: "model_id",
+    params: Some("logged_model_params"),
+    attrs: &[
+        (Attr::Status, "replace(lm.status, 'LOGGED_MODEL_', '')"),
+        (Attr::ModelType, "lm.model_type"),
+        (Attr::SourceRunId, "lm.source_run_id"),
+    ],
 };
 
 /// A filter on names and tags (`name`, `tags.K`: registered models and experiments) as SQL.
@@ -291,6 +314,9 @@ pub(super) fn named_filter_sql(
         }
         Expr::Clause(c) => {
             let text = match &c.value {
+                Value::Str(s) if c.target == Target::Attr(Attr::Status) => {
+                    s.strip_prefix("LOGGED_MODEL_").unwrap_or(s).to_string()
+                }
                 Value::Str(s) => s.clone(),
                 _ => String::new(),
             };
@@ -327,6 +353,12 @@ pub(super) fn named_filter_sql(
                     test(t.name, sql, values);
                     sql.push(')');
                 }
+                Target::Attr(a) if t.attrs.iter().any(|(x, _)| x == a) => {
+                    let column = t.attrs.iter().find(|(x, _)| x == a).map_or("", |(_, c)| c);
+                    sql.push('(');
+                    test(column, sql, values);
+                    sql.push(')');
+                }
                 // MLflow's client hides prompts with `tags.mlflow.prompt.is_prompt != 'true'`,
                 // where a model without the tag must match.
                 Target::Tag(key) if key == "mlflow.prompt.is_prompt" && c.op == Op::Ne => {
@@ -337,25 +369,35 @@ pub(super) fn named_filter_sql(
                     values.push(key.clone().into());
                     values.push(text.clone().into());
                 }
-                Target::Tag(key) => match c.op {
-                    Op::IsNull | Op::IsNotNull => {
-                        let not = if c.op == Op::IsNull { "NOT " } else { "" };
-                        sql.push_str(&format!(
-                            "{} {not}IN (SELECT {} FROM {} WHERE key = ?)",
-                            t.id, t.tag_id, t.tags
-                        ));
-                        values.push(key.clone().into());
+                Target::Tag(key) | Target::Param(key) => {
+                    let table = match (&c.target, t.params) {
+                        (Target::Tag(_), _) => t.tags,
+                        (_, Some(params)) => params,
+                        _ => {
+                            sql.push('0');
+                            return;
+                        }
+                    };
+                    match c.op {
+                        Op::IsNull | Op::IsNotNull => {
+                            let not = if c.op == Op::IsNull { "NOT " } else { "" };
+                            sql.push_str(&format!(
+                                "{} {not}IN (SELECT {} FROM {table} WHERE key = ?)",
+                                t.id, t.tag_id
+                            ));
+                            values.push(key.clone().into());
+                        }
+                        _ => {
+                            sql.push_str(&format!(
+                                "{} IN (SELECT {} FROM {table} WHERE key = ? AND ",
+                                t.id, t.tag_id
+                            ));
+                            values.push(key.clone().into());
+                            test("value", sql, values);
+                            sql.push(')');
+                        }
                     }
-                    _ => {
-                        sql.push_str(&format!(
-                            "{} IN (SELECT {} FROM {} WHERE key = ? AND ",
-                            t.id, t.tag_id, t.tags
-                        ));
-                        values.push(key.clone().into());
-                        test("value", sql, values);
-                        sql.push(')');
-                    }
-                },
+                }
                 _ => sql.push('0'),
             }
         }

@@ -9,6 +9,7 @@ mod filter;
 mod history;
 mod labels;
 mod logging;
+mod paging;
 mod registry;
 mod requests;
 mod runs;

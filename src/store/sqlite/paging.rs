@@ -1,0 +1,65 @@
+//! Keyset paging: a page token names the sort key of the last row of the page before (a
+//! time and an id), so the next page starts right after it in SQL, however many rows come
+//! before, and rows added or removed meanwhile neither repeat nor skip others. Tokens are
+//! opaque to clients (hex of the key).
+
+use super::super::{Error, Result};
+
+/// A page of rows and the token of the next page, if there are more.
+pub type Page<T> = (Vec<T>, Option<String>);
+
+/// The token after a row sorted by (`time`, `id`).
+pub fn token(time: i64, id: &str) -> String {
+    format!("{time}:{id}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The (time, id) a token names; a token this store did not write is refused.
+pub fn key(token: &str) -> Result<(i64, String)> {
+    let bad = || Error::Invalid(format!("Invalid page token '{token}'"));
+    if token.len() % 2 != 0 || !token.is_ascii() {
+        return Err(bad());
+    }
+    let bytes = (0..token.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&token[i..i + 2], 16))
+        .collect::<std::result::Result<Vec<u8>, _>>()
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (time, id) = text.split_once(':').ok_or_else(bad)?;
+    Ok((time.parse().map_err(|_| bad())?, id.to_string()))
+}
+
+/// Keeps `limit` of `rows` (the query asked for one more) and makes the next token from the
+/// last one kept.
+pub fn split<T>(mut rows: Vec<T>, limit: usize, key_of: impl Fn(&T) -> (i64, String)) -> Page<T> {
+    if rows.len() <= limit {
+        return (rows, None);
+    }
+    rows.truncate(limit);
+    let next = rows.last().map(|r| {
+        let (time, id) = key_of(r);
+        token(time, &id)
+    });
+    (rows, next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_name_their_key_and_others_are_refused() {
+        let t = token(1_700_000_000_000, "m-abc");
+        assert_eq!(key(&t).unwrap(), (1_700_000_000_000, "m-abc".to_string()));
+        for bad in ["1000", "zz", "abc", "ü1", &hex_of("x:y")] {
+            assert!(key(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn hex_of(s: &str) -> String {
+        s.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+}
