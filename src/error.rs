@@ -148,7 +148,7 @@ impl From<crate::ops::Error> for CliError {
     fn from(e: crate::ops::Error) -> Self {
         match e {
             crate::ops::Error::Store(e) => e.into(),
-            crate::ops::Error::Policy(message) => failure(message),
+            crate::ops::Error::Policy(e) => failure(e),
         }
     }
 }

@@ -13,6 +13,6 @@ pub enum Error {
     #[error(transparent)]
     Store(#[from] crate::store::Error),
     /// The registry policy (`<store>/config.toml`) cannot be read or is invalid.
-    #[error("{0}")]
-    Policy(String),
+    #[error(transparent)]
+    Policy(#[from] crate::registry::PolicyError),
 }

@@ -331,12 +331,6 @@ struct ConfigFile {
 }
 
 impl Policy {
-    /// `read`, its error as text. Only for the server's routes, which still take it so; it
-    /// goes when they call `read`.
-    pub fn load(store_root: &Path) -> Result<Policy, String> {
-        Policy::read(store_root).map_err(|e| e.to_string())
-    }
-
     /// Reads `<store>/config.toml`; a missing file is the default (nothing protected).
     pub fn read(store_root: &Path) -> Result<Policy, PolicyError> {
         let path = store_root.join("config.toml");

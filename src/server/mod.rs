@@ -108,10 +108,10 @@ impl From<crate::ops::Error> for ApiError {
     fn from(e: crate::ops::Error) -> ApiError {
         match e {
             crate::ops::Error::Store(e) => e.into(),
-            crate::ops::Error::Policy(message) => ApiError {
+            crate::ops::Error::Policy(e) => ApiError {
                 status: 500,
                 code: "INTERNAL_ERROR",
-                message,
+                message: e.to_string(),
             },
         }
     }

@@ -231,12 +231,7 @@ fn the_string_result_check_sees_nested_types() {
 /// Library code (everything outside `src/commands/`) answers typed errors, never `String`s.
 #[test]
 fn library_errors_are_typed_not_strings() {
-    // The registry policy's text-error reader stays for the server routes that call it until
-    // they call `Policy::read`.
-    const ALLOWED: &[(&str, &str)] = &[(
-        "registry/mod.rs",
-        "pub fn load(store_root: &Path) -> Result<Policy, String>",
-    )];
+    const ALLOWED: &[(&str, &str)] = &[];
     let mut bad = Vec::new();
     for (rel, text) in sources() {
         if rel.starts_with("commands/") {

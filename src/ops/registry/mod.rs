@@ -92,7 +92,7 @@ pub fn resolve_model<S: Backend + ?Sized>(store: &S, uri: &str) -> Result<ModelV
 /// enforces its own, so none applies through one.
 pub fn policy<S: Backend + ?Sized>(store: &S) -> Result<Policy, super::Error> {
     match store.local() {
-        Some(local) => Policy::load(local.root()).map_err(super::Error::Policy),
+        Some(local) => Policy::read(local.root()).map_err(super::Error::Policy),
         None => Ok(Policy::default()),
     }
 }
