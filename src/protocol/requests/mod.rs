@@ -45,6 +45,17 @@ pub struct InvalidParams(pub String);
 
 /// Decodes a request's parameters into its message.
 pub fn decode<T: DeserializeOwned>(params: Map<String, Value>) -> Result<T, InvalidParams> {
+    // A well-formed request decodes straight from its JSON; the field-by-field reading below,
+    // which finds the error MLflow would name first, runs only when that fails. Both read the
+    // fields with the same helpers, and every field they may leave out defaults to what its
+    // helper makes of null, so a request that decodes here decodes the same there.
+    let value = Value::Object(params);
+    if let Ok(message) = T::deserialize(&value) {
+        return Ok(message);
+    }
+    let Value::Object(params) = value else {
+        unreachable!("made an object above")
+    };
     T::deserialize(Params(params)).map_err(|e| {
         let text = e.to_string();
         InvalidParams(
@@ -311,7 +322,13 @@ pub fn key_values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<KeyValue>, D::E
 pub fn messages<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
     only_list(Value::deserialize(d)?)?
         .into_iter()
-        .map(|m| decode(m.as_object().cloned().unwrap_or_default()).map_err(|e| fail(e.0)))
+        .map(|m| {
+            let fields = match m {
+                Value::Object(fields) => fields,
+                _ => Map::new(),
+            };
+            decode(fields).map_err(|e| fail(e.0))
+        })
         .collect()
 }
 

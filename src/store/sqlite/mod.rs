@@ -94,6 +94,9 @@ impl Store {
     fn prepare(root: &Path, conn: Connection) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Room for every statement on a hot path (a log batch, a group's savepoints, the run
+        // lookups) to stay prepared.
+        conn.set_prepared_statement_cache_capacity(64);
         let root = std::fs::canonicalize(root)
             .map_err(|e| Error::Io(format!("cannot resolve `{}`", root.display()), e))?;
         let mut store = Store {
@@ -153,7 +156,7 @@ impl Store {
     pub fn group<T>(&mut self, f: impl FnOnce(&mut Store) -> T) -> Result<T> {
         let mut attempt = 0;
         loop {
-            match self.conn.execute_batch("BEGIN IMMEDIATE") {
+            match run(&self.conn, "BEGIN IMMEDIATE") {
                 Err(e) if is_busy(&e) && attempt < BUSY_RETRIES => {
                     attempt += 1;
                     std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
@@ -163,10 +166,10 @@ impl Store {
             }
         }
         let value = f(self);
-        match self.conn.execute_batch("COMMIT") {
+        match run(&self.conn, "COMMIT") {
             Ok(()) => Ok(value),
             Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
+                let _ = run(&self.conn, "ROLLBACK");
                 Err(e.into())
             }
         }
@@ -186,16 +189,17 @@ impl Store {
             return f(self);
         }
         self.conn
-            .execute_batch("SAVEPOINT mlf_unit")
+            .prepare_cached("SAVEPOINT mlf_unit")
+            .and_then(|mut st| st.execute([]).map(drop))
             .map_err(|e| E::from(e.into()))?;
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
         let undo = !matches!(result, Ok(Ok(_)));
-        let end = if undo {
-            "ROLLBACK TO mlf_unit; RELEASE mlf_unit"
+        let ended = if undo {
+            run(&self.conn, "ROLLBACK TO mlf_unit")
+                .and_then(|()| run(&self.conn, "RELEASE mlf_unit"))
         } else {
-            "RELEASE mlf_unit"
+            run(&self.conn, "RELEASE mlf_unit")
         };
-        let ended = self.conn.execute_batch(end);
         match result {
             Err(panic) => std::panic::resume_unwind(panic),
             Ok(value) => {
@@ -232,16 +236,23 @@ impl Store {
     }
 }
 
+/// Runs one statement without parameters, prepared once per connection (transaction control
+/// on the path of every write).
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
+}
+
 /// Runs `f` in a savepoint named `name`: released when it succeeds, rolled back when it fails.
 fn savepoint<T>(conn: &Connection, name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    conn.execute_batch(&format!("SAVEPOINT {name}"))?;
+    run(conn, &format!("SAVEPOINT {name}"))?;
     match f() {
         Ok(value) => {
-            conn.execute_batch(&format!("RELEASE {name}"))?;
+            run(conn, &format!("RELEASE {name}"))?;
             Ok(value)
         }
         Err(e) => {
-            let _ = conn.execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"));
+            let _ = run(conn, &format!("ROLLBACK TO {name}"))
+                .and_then(|()| run(conn, &format!("RELEASE {name}")));
             Err(e)
         }
     }

@@ -247,13 +247,12 @@ impl Store {
 
     /// Internal key and lifecycle stage of a run, for writers.
     pub(crate) fn run_key(tx: &rusqlite::Connection, uuid: &str) -> Result<(i64, LifecycleStage)> {
-        tx.query_row(
-            "SELECT id, lifecycle_stage FROM runs WHERE run_uuid = ?1",
-            [uuid],
-            |r| Ok((r.get(0)?, LifecycleStage::parse(&r.get::<_, String>(1)?))),
-        )
-        .optional()?
-        .ok_or_else(|| Error::NotFound(Missing::Run(uuid.to_string())))
+        tx.prepare_cached("SELECT id, lifecycle_stage FROM runs WHERE run_uuid = ?1")?
+            .query_row([uuid], |r| {
+                Ok((r.get(0)?, LifecycleStage::parse(&r.get::<_, String>(1)?)))
+            })
+            .optional()?
+            .ok_or_else(|| Error::NotFound(Missing::Run(uuid.to_string())))
     }
 
     /// Fills params, tags and latest metrics of runs selected by `pk_set` (a SQL set of ids).
