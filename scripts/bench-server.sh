@@ -49,9 +49,12 @@ if [[ ! -x "$MLFLOW_VENV/bin/mlflow" ]]; then
   python3 -m venv "$MLFLOW_VENV"
   "$MLFLOW_VENV/bin/python" -m pip install --quiet --disable-pip-version-check mlflow==3.17.2
 fi
-echo "== cargo build --release"
-cargo build --release --locked -q
-MLF="$PWD/target/release/mlf"
+# MLF=/path/to/mlf measures that binary instead of building this checkout (before/after runs).
+if [[ -z "${MLF:-}" ]]; then
+  echo "== cargo build --release"
+  cargo build --release --locked -q
+  MLF="$PWD/target/release/mlf"
+fi
 PY="$MLFLOW_VENV/bin/python"
 
 work=$(mktemp -d)

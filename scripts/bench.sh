@@ -12,8 +12,11 @@ cd "$(dirname "$0")/.."
 if ! command -v hyperfine >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine
 fi
-cargo build --release --locked -q
-MLF="$PWD/target/release/mlf"
+# MLF=/path/to/mlf measures that binary instead of building this checkout (before/after runs).
+if [[ -z "${MLF:-}" ]]; then
+  cargo build --release --locked -q
+  MLF="$PWD/target/release/mlf"
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
