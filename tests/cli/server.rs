@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Output, TestEnv, http_exchange};
 
+mod paging;
 mod params;
 
 /// The longest a server may take to start, or to answer one request.

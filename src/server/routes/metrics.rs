@@ -7,26 +7,18 @@ pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -
     match (method.as_str(), endpoint) {
         ("GET", "metrics/get-history") => {
             let m: GetMetricHistory = decode(p)?;
-            let mut points = store.metric_history(&m.run_id, &m.metric_key)?;
-            // MLflow's order: timestamp, step, value (a NaN is stored as 0, after a real 0).
-            points.sort_by(|a, b| {
-                let stored = |m: &Metric| {
-                    (
-                        if m.value.is_nan() { 0.0 } else { m.value },
-                        m.value.is_nan(),
-                    )
-                };
-                (a.timestamp, a.step)
-                    .cmp(&(b.timestamp, b.step))
-                    .then(stored(a).0.total_cmp(&stored(b).0))
-                    .then(stored(a).1.cmp(&stored(b).1))
-            });
+            // Every point when max_results is left out, as MLflow.
+            let n = m
+                .max_results
+                .map(|_| limit(m.max_results, 0, usize::MAX))
+                .transpose()?;
+            let (key, page) = (&m.metric_key, token(&m.page_token));
+            let (points, next) =
+                TrackingStore::metric_history_page(store, &m.run_id, key, n, page)?;
             let points: Vec<Value> = points
                 .into_iter()
                 .map(|m| serde_json::to_value(m).unwrap_or(Value::Null))
                 .collect();
-            let token = m.page_token.as_deref();
-            let (points, next) = page(points, m.max_results, token, usize::MAX / 2, usize::MAX)?;
             Ok(with_token(json!({ "metrics": points }), next))
         }
         ("GET", "metrics/get-history-bulk-interval") => history_bulk_interval(store, decode(p)?),

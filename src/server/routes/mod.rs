@@ -26,8 +26,13 @@ use super::artifacts::{checked_path, download_below, local_for, upload_below, ur
 use super::{ApiError, ApiResult, json_response};
 use crate::protocol::requests::{self, *};
 use crate::registry::Stage;
-use crate::search::{parse_filter, parse_logged_model_filter, parse_model_filter, parse_order_by};
-use crate::store::{Act, LogBatch, NewRun, NewVersion, RunQuery, Store};
+use crate::search::{
+    parse_filter, parse_logged_model_filter, parse_model_filter, parse_order_by,
+    parse_version_filter,
+};
+use crate::store::{
+    Act, LogBatch, NewRun, NewVersion, RegistryStore, RunQuery, Store, TrackingStore,
+};
 use crate::tracking::ids::now_ms;
 use crate::tracking::{KeyValue, Metric, Run};
 
@@ -101,22 +106,15 @@ fn logged_model_json(store: &Store, m: &crate::store::LoggedModel) -> Value {
     })
 }
 
-/// One page of `items`: at most `max_results` (`default` when not given, never more than
-/// `max`) from the offset `page_token` names.
-fn page<T>(
-    items: Vec<T>,
-    max_results: Option<i64>,
-    page_token: Option<&str>,
-    default: usize,
-    max: usize,
-) -> ApiResult<(Vec<T>, Option<String>)> {
+/// How many items a page holds: `max_results` (`default` when not given), from 1 to `max`.
+fn limit(max_results: Option<i64>, default: usize, max: usize) -> ApiResult<usize> {
     let n = match max_results {
         Some(n) if n < 1 => {
             return Err(ApiError::invalid(format!(
                 "Invalid value {n} for parameter 'max_results' supplied: it must be 1 or more"
             )));
         }
-        Some(n) => n as usize,
+        Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
         None => default,
     };
     if n == 0 || n > max {
@@ -124,16 +122,12 @@ fn page<T>(
             "Invalid value {n} for parameter 'max_results' supplied: it must be between 1 and {max}"
         )));
     }
-    let offset = match page_token.filter(|t| !t.is_empty()) {
-        Some(t) => t
-            .parse::<usize>()
-            .map_err(|_| ApiError::invalid(format!("Invalid page token '{t}'")))?,
-        None => 0,
-    };
-    let total = items.len();
-    let items: Vec<T> = items.into_iter().skip(offset).take(n).collect();
-    let next = (offset + n < total).then(|| (offset + n).to_string());
-    Ok((items, next))
+    Ok(n)
+}
+
+/// A page token as the store takes it: none when empty.
+fn token(page_token: &Option<String>) -> Option<&str> {
+    page_token.as_deref().filter(|t| !t.is_empty())
 }
 
 fn with_token(mut v: Value, token: Option<String>) -> Value {

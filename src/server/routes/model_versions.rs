@@ -60,17 +60,14 @@ pub(super) fn handle(
         }
         ("GET" | "POST", "model-versions/search") => {
             let m: SearchModelVersions = decode(p)?;
-            let f = m.filter.unwrap_or_default();
-            let pick = |key: &str| -> Option<String> {
-                f.split(" AND ").chain(f.split(" and ")).find_map(|c| {
-                    let (k, v) = c.split_once('=')?;
-                    (k.trim() == key).then(|| v.trim().trim_matches(['\'', '"']).to_string())
-                })
+            let filter = match m.filter.filter(|f| !f.trim().is_empty()) {
+                Some(f) => parse_version_filter(&f)
+                    .map_err(|e| ApiError::invalid(format!("Invalid filter: {e}")))?,
+                None => None,
             };
-            let versions =
-                store.search_versions(pick("name").as_deref(), pick("run_id").as_deref())?;
-            let token = m.page_token.as_deref();
-            let (versions, next) = page(versions, m.max_results, token, 200_000, 200_000)?;
+            let n = limit(m.max_results, 200_000, 200_000)?;
+            let (versions, next) =
+                RegistryStore::search_versions(store, filter.as_ref(), n, token(&m.page_token))?;
             let list: Vec<Value> = versions.iter().map(|v| version_json(store, v)).collect();
             Ok(with_token(json!({ "model_versions": list }), next))
         }

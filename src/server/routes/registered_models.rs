@@ -61,8 +61,9 @@ pub(super) fn handle(
                     .map_err(|e| ApiError::invalid(format!("Invalid filter: {e}")))?,
                 None => None,
             };
-            let models = store.list_models(filter.as_ref())?;
-            let (models, next) = page(models, m.max_results, m.page_token.as_deref(), 100, 1000)?;
+            let n = limit(m.max_results, 100, 1000)?;
+            let (models, next) =
+                RegistryStore::search_models(store, filter.as_ref(), n, token(&m.page_token))?;
             let list: Vec<Value> = models.iter().map(|m| model_json(store, m)).collect();
             Ok(with_token(json!({ "registered_models": list }), next))
         }
