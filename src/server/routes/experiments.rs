@@ -3,6 +3,25 @@
 
 use super::*;
 
+/// The methods and paths this service answers (below the API prefixes).
+pub(super) const ROUTES: &[(MethodFilter, &str)] = &[
+    (MethodFilter::POST, "experiments/create"),
+    (
+        MethodFilter::POST.or(MethodFilter::GET),
+        "experiments/search",
+    ),
+    (MethodFilter::GET, "experiments/get"),
+    (MethodFilter::GET, "experiments/get-by-name"),
+    (MethodFilter::POST, "experiments/delete"),
+    (MethodFilter::POST, "experiments/restore"),
+    (MethodFilter::POST, "experiments/update"),
+    (MethodFilter::POST, "experiments/set-experiment-tag"),
+    (
+        MethodFilter::POST.or(MethodFilter::DELETE),
+        "experiments/delete-experiment-tag",
+    ),
+];
+
 /// Answers one call of this service.
 pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -> ApiResult<Value> {
     let empty = json!({});

@@ -3,6 +3,25 @@
 
 use super::*;
 
+/// The methods and paths this service answers (below the API prefixes).
+pub(super) const ROUTES: &[(MethodFilter, &str)] = &[
+    (MethodFilter::POST, "logged-models"),
+    (MethodFilter::POST, "logged-models/search"),
+    (
+        MethodFilter::GET
+            .or(MethodFilter::PATCH)
+            .or(MethodFilter::DELETE),
+        "logged-models/{id}",
+    ),
+    (MethodFilter::PATCH, "logged-models/{id}/tags"),
+    (MethodFilter::DELETE, "logged-models/{id}/tags/{key}"),
+    (MethodFilter::POST, "logged-models/{id}/params"),
+    (
+        MethodFilter::GET,
+        "logged-models/{id}/artifacts/directories",
+    ),
+];
+
 /// Answers one call of this service.
 pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -> ApiResult<Value> {
     match (method.as_str(), endpoint) {

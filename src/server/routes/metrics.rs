@@ -2,6 +2,12 @@
 
 use super::*;
 
+/// The methods and paths this service answers (below the API prefixes).
+pub(super) const ROUTES: &[(MethodFilter, &str)] = &[
+    (MethodFilter::GET, "metrics/get-history"),
+    (MethodFilter::GET, "metrics/get-history-bulk-interval"),
+];
+
 /// Answers one call of this service.
 pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -> ApiResult<Value> {
     match (method.as_str(), endpoint) {

@@ -2,6 +2,16 @@
 
 use super::*;
 
+/// The methods and paths this service answers (below the API prefixes).
+pub(super) const ROUTES: &[(MethodFilter, &str)] = &[
+    (MethodFilter::POST, "mlf/registry/request"),
+    (MethodFilter::POST, "mlf/registry/decide"),
+    (MethodFilter::GET, "mlf/registry/requests"),
+    (MethodFilter::GET, "mlf/registry/pending"),
+    (MethodFilter::GET, "mlf/registry/history"),
+    (MethodFilter::GET, "mlf/registry/at"),
+];
+
 /// mlf's registry calls that MLflow's API lacks, under `/api/2.0/mlf/registry/`: stage
 /// requests and their approval, the history, and what held each stage at a time.
 pub(super) fn handle(

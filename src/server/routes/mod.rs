@@ -14,12 +14,13 @@ mod registered_models;
 mod runs;
 mod ui;
 
-pub use ui::{is_ui_route, ui_route};
+pub use ui::{UI_PATHS, ui_route};
 
 use std::path::Path;
 
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::MethodFilter;
 use serde_json::{Map, Value, json};
 
 use super::artifacts::{checked_path, download_below, local_for, upload_below, uri_for};
@@ -142,30 +143,65 @@ fn active_run(store: &Store, id: &str) -> ApiResult<Run> {
     Ok(store.run(id)?)
 }
 
-/// Answers one call of the API; `actor` is who acts in the registry (the authenticated user,
-/// or who the client says it is), if known.
-pub fn dispatch(
-    store: &mut Store,
-    method: &Method,
-    endpoint: &str,
-    p: P,
-    actor: Option<&str>,
-) -> ApiResult<Value> {
-    match endpoint.split('/').next().unwrap_or("") {
-        "experiments" => experiments::handle(store, method, endpoint, p),
-        "runs" => runs::handle(store, method, endpoint, p),
-        "artifacts" => artifacts::handle(store, method, endpoint, p),
-        "metrics" => metrics::handle(store, method, endpoint, p),
-        "logged-models" => logged_models::handle(store, method, endpoint, p),
-        "registered-models" => registered_models::handle(store, method, endpoint, p, actor),
-        "model-versions" => model_versions::handle(store, method, endpoint, p, actor),
-        "mlf" => mlf_registry::handle(store, method.as_str(), endpoint, p, actor),
-        _ => Err(not_found(method.as_str(), "/api/2.0/mlflow/", endpoint)),
-    }
+/// A service's answer to one call: the store, the method, the endpoint (the path below the
+/// API prefix, `mlf/…` for mlf's own), the call's parameters and who acts in the registry (the
+/// authenticated user, or who the client says it is), if known.
+pub type Service = fn(&mut Store, &Method, &str, P, Option<&str>) -> ApiResult<Value>;
+
+/// Where a service's routes are served: MLflow's under both of MLflow's prefixes, mlf's own
+/// under `/api/2.0/`.
+pub const MLFLOW_BASES: &[&str] = &["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"];
+pub const MLF_BASES: &[&str] = &["/api/2.0/"];
+
+/// One service: the prefixes it is served under, its methods and paths, and what answers them.
+pub struct ServiceRoutes {
+    pub bases: &'static [&'static str],
+    pub routes: &'static [(MethodFilter, &'static str)],
+    pub service: Service,
+}
+
+/// Every service of the API, each with the routes it contributes.
+pub fn services() -> [ServiceRoutes; 8] {
+    let mlflow = |routes, service| ServiceRoutes {
+        bases: MLFLOW_BASES,
+        routes,
+        service,
+    };
+    [
+        mlflow(experiments::ROUTES, |s, m, e, p, _| {
+            experiments::handle(s, m, e, p)
+        }),
+        mlflow(runs::ROUTES, |s, m, e, p, _| runs::handle(s, m, e, p)),
+        mlflow(artifacts::ROUTES, |s, m, e, p, _| {
+            artifacts::handle(s, m, e, p)
+        }),
+        mlflow(metrics::ROUTES, |s, m, e, p, _| metrics::handle(s, m, e, p)),
+        mlflow(logged_models::ROUTES, |s, m, e, p, _| {
+            logged_models::handle(s, m, e, p)
+        }),
+        mlflow(registered_models::ROUTES, registered_models::handle),
+        mlflow(model_versions::ROUTES, model_versions::handle),
+        ServiceRoutes {
+            bases: MLF_BASES,
+            routes: mlf_registry::ROUTES,
+            service: |s, m, e, p, a| mlf_registry::handle(s, m.as_str(), e, p, a),
+        },
+    ]
+}
+
+/// The endpoint of an API path: below MLflow's prefixes, or `mlf/…` below `/api/2.0/mlf/`.
+pub fn endpoint(path: &str) -> Option<String> {
+    path.strip_prefix("/api/2.0/mlflow/")
+        .or_else(|| path.strip_prefix("/ajax-api/2.0/mlflow/"))
+        .map(str::to_string)
+        .or_else(|| {
+            path.strip_prefix("/api/2.0/mlf/")
+                .map(|e| format!("mlf/{e}"))
+        })
 }
 
 /// MLflow's answer to a method and path it does not serve.
-fn not_found(method: &str, base: &str, endpoint: &str) -> ApiError {
+pub fn not_found(method: &str, base: &str, endpoint: &str) -> ApiError {
     ApiError {
         status: 404,
         code: "ENDPOINT_NOT_FOUND",

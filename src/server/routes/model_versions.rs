@@ -3,6 +3,22 @@
 
 use super::*;
 
+/// The methods and paths this service answers (below the API prefixes).
+pub(super) const ROUTES: &[(MethodFilter, &str)] = &[
+    (MethodFilter::POST, "model-versions/create"),
+    (MethodFilter::PATCH, "model-versions/update"),
+    (MethodFilter::POST, "model-versions/transition-stage"),
+    (MethodFilter::DELETE, "model-versions/delete"),
+    (MethodFilter::GET, "model-versions/get"),
+    (
+        MethodFilter::GET.or(MethodFilter::POST),
+        "model-versions/search",
+    ),
+    (MethodFilter::GET, "model-versions/get-download-uri"),
+    (MethodFilter::POST, "model-versions/set-tag"),
+    (MethodFilter::DELETE, "model-versions/delete-tag"),
+];
+
 /// Answers one call of this service; `actor` is who acts in the registry.
 pub(super) fn handle(
     store: &mut Store,

@@ -3,6 +3,29 @@
 
 use super::*;
 
+/// The methods and paths this service answers (below the API prefixes).
+pub(super) const ROUTES: &[(MethodFilter, &str)] = &[
+    (MethodFilter::POST, "registered-models/create"),
+    (MethodFilter::POST, "registered-models/rename"),
+    (MethodFilter::PATCH, "registered-models/update"),
+    (MethodFilter::DELETE, "registered-models/delete"),
+    (MethodFilter::GET, "registered-models/get"),
+    (
+        MethodFilter::GET.or(MethodFilter::POST),
+        "registered-models/search",
+    ),
+    (
+        MethodFilter::GET.or(MethodFilter::POST),
+        "registered-models/get-latest-versions",
+    ),
+    (MethodFilter::POST, "registered-models/set-tag"),
+    (MethodFilter::DELETE, "registered-models/delete-tag"),
+    (
+        MethodFilter::POST.or(MethodFilter::DELETE.or(MethodFilter::GET)),
+        "registered-models/alias",
+    ),
+];
+
 /// Answers one call of this service; `actor` is who acts in the registry.
 pub(super) fn handle(
     store: &mut Store,

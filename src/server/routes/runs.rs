@@ -3,6 +3,27 @@
 
 use super::*;
 
+/// The methods and paths this service answers (below the API prefixes).
+pub(super) const ROUTES: &[(MethodFilter, &str)] = &[
+    (MethodFilter::POST, "runs/create"),
+    (MethodFilter::POST, "runs/update"),
+    (MethodFilter::POST, "runs/delete"),
+    (MethodFilter::POST, "runs/restore"),
+    (MethodFilter::POST, "runs/log-metric"),
+    (MethodFilter::POST, "runs/log-parameter"),
+    (MethodFilter::POST, "runs/set-tag"),
+    (
+        MethodFilter::POST.or(MethodFilter::DELETE),
+        "runs/delete-tag",
+    ),
+    (MethodFilter::GET, "runs/get"),
+    (MethodFilter::POST.or(MethodFilter::GET), "runs/search"),
+    (MethodFilter::POST, "runs/log-batch"),
+    (MethodFilter::POST, "runs/log-model"),
+    (MethodFilter::POST, "runs/log-inputs"),
+    (MethodFilter::POST, "runs/outputs"),
+];
+
 /// Answers one call of this service.
 pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -> ApiResult<Value> {
     let empty = json!({});
