@@ -17,7 +17,7 @@ use axum::response::Response;
 use axum::routing::{MethodRouter, any, on};
 
 use super::params::query_params;
-use super::routes::{self, Service, ServiceRoutes};
+use super::routes::{self, Call, Handler};
 use super::{ApiError, Settings, Shared, artifacts, auth, body, guard, json_response, with_store};
 
 /// Who acts in the registry for a request, as authentication found it.
@@ -31,18 +31,28 @@ pub(super) fn build(settings: Settings) -> Router {
         writer: super::writer::Writer::start(settings.store_root.clone()),
         settings,
     });
-    let mut api = Router::new();
-    for ServiceRoutes {
-        bases,
-        routes,
-        service,
-    } in routes::services()
-    {
-        for &(methods, path) in routes {
+    // One method router a path: a path may have several routes, one a method.
+    let mut paths: Vec<(String, MethodRouter<Arc<Shared>>)> = Vec::new();
+    for (bases, service) in routes::services() {
+        for &(methods, path, handler) in service {
             for base in bases {
-                api = api.route(&format!("{base}{path}"), service_route(methods, service));
+                let path = format!("{base}{path}");
+                let route = on(
+                    methods,
+                    move |State(shared): State<Arc<Shared>>, req: Request| {
+                        call(shared, handler, req)
+                    },
+                );
+                match paths.iter_mut().find(|(p, _)| *p == path) {
+                    Some((_, r)) => *r = std::mem::take(r).merge(route),
+                    None => paths.push((path, route)),
+                }
             }
         }
+    }
+    let mut api = Router::new();
+    for (path, route) in paths {
+        api = api.route(&path, route.fallback(unknown));
     }
     for path in routes::UI_PATHS {
         api = api.route(path, any(ui));
@@ -73,18 +83,6 @@ pub(super) fn build(settings: Settings) -> Router {
                 }
             },
         ))
-}
-
-/// A service's route: its methods call the service; any other method is MLflow's 404.
-fn service_route(
-    methods: axum::routing::MethodFilter,
-    service: Service,
-) -> MethodRouter<Arc<Shared>> {
-    on(
-        methods,
-        move |State(shared): State<Arc<Shared>>, req: Request| call(shared, service, req),
-    )
-    .fallback(unknown)
 }
 
 /// MLflow's answer to a path, or a method on it, that it does not serve.
@@ -196,7 +194,7 @@ fn finished(result: Result<Response, tokio::task::JoinError>) -> Response {
 
 /// A call of a service: its parameters decoded as MLflow does, then the writer thread for a
 /// call that may change the store, a blocking thread for one that reads.
-async fn call(shared: Arc<Shared>, service: Service, req: Request) -> Response {
+async fn call(shared: Arc<Shared>, handler: Handler, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let actor = parts.extensions.get::<Actor>().and_then(|a| a.0.clone());
     let settings = &shared.settings;
@@ -214,7 +212,13 @@ async fn call(shared: Arc<Shared>, service: Service, req: Request) -> Response {
     let method = parts.method;
     let writes = super::writes(&method, &endpoint);
     let answer = move |store: &mut crate::store::Store| {
-        service(store, &method, &endpoint, params, actor.as_deref())
+        let call = Call {
+            method: &method,
+            endpoint: &endpoint,
+            p: params,
+            actor: actor.as_deref(),
+        };
+        handler(store, call)
     };
     let result = if writes {
         Ok(shared.writer.write(answer).await)

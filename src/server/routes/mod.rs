@@ -143,49 +143,39 @@ fn active_run(store: &Store, id: &str) -> ApiResult<Run> {
     Ok(store.run(id)?)
 }
 
-/// A service's answer to one call: the store, the method, the endpoint (the path below the
-/// API prefix, `mlf/…` for mlf's own), the call's parameters and who acts in the registry (the
-/// authenticated user, or who the client says it is), if known.
-pub type Service = fn(&mut Store, &Method, &str, P, Option<&str>) -> ApiResult<Value>;
+/// One call of an endpoint: its method, the endpoint (the path below the API prefix, `mlf/…`
+/// for mlf's own), its parameters and who acts in the registry (the authenticated user, or
+/// who the client says it is), if known.
+pub struct Call<'a> {
+    pub method: &'a Method,
+    pub endpoint: &'a str,
+    pub p: P,
+    pub actor: Option<&'a str>,
+}
+
+/// What answers an endpoint.
+pub type Handler = fn(&mut Store, Call) -> ApiResult<Value>;
+
+/// An endpoint: the methods it takes, its path below the API prefix (axum's syntax) and its
+/// handler.
+pub type Route = (MethodFilter, &'static str, Handler);
 
 /// Where a service's routes are served: MLflow's under both of MLflow's prefixes, mlf's own
 /// under `/api/2.0/`.
-pub const MLFLOW_BASES: &[&str] = &["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"];
-pub const MLF_BASES: &[&str] = &["/api/2.0/"];
+const MLFLOW_BASES: &[&str] = &["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"];
+const MLF_BASES: &[&str] = &["/api/2.0/"];
 
-/// One service: the prefixes it is served under, its methods and paths, and what answers them.
-pub struct ServiceRoutes {
-    pub bases: &'static [&'static str],
-    pub routes: &'static [(MethodFilter, &'static str)],
-    pub service: Service,
-}
-
-/// Every service of the API, each with the routes it contributes.
-pub fn services() -> [ServiceRoutes; 8] {
-    let mlflow = |routes, service| ServiceRoutes {
-        bases: MLFLOW_BASES,
-        routes,
-        service,
-    };
+/// Every service of the API: the prefixes it is served under and the routes it contributes.
+pub fn services() -> [(&'static [&'static str], &'static [Route]); 8] {
     [
-        mlflow(experiments::ROUTES, |s, m, e, p, _| {
-            experiments::handle(s, m, e, p)
-        }),
-        mlflow(runs::ROUTES, |s, m, e, p, _| runs::handle(s, m, e, p)),
-        mlflow(artifacts::ROUTES, |s, m, e, p, _| {
-            artifacts::handle(s, m, e, p)
-        }),
-        mlflow(metrics::ROUTES, |s, m, e, p, _| metrics::handle(s, m, e, p)),
-        mlflow(logged_models::ROUTES, |s, m, e, p, _| {
-            logged_models::handle(s, m, e, p)
-        }),
-        mlflow(registered_models::ROUTES, registered_models::handle),
-        mlflow(model_versions::ROUTES, model_versions::handle),
-        ServiceRoutes {
-            bases: MLF_BASES,
-            routes: mlf_registry::ROUTES,
-            service: |s, m, e, p, a| mlf_registry::handle(s, m.as_str(), e, p, a),
-        },
+        (MLFLOW_BASES, experiments::ROUTES),
+        (MLFLOW_BASES, runs::ROUTES),
+        (MLFLOW_BASES, artifacts::ROUTES),
+        (MLFLOW_BASES, metrics::ROUTES),
+        (MLFLOW_BASES, logged_models::ROUTES),
+        (MLFLOW_BASES, registered_models::ROUTES),
+        (MLFLOW_BASES, model_versions::ROUTES),
+        (MLF_BASES, mlf_registry::ROUTES),
     ]
 }
 
