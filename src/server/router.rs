@@ -4,8 +4,8 @@
 //! without credentials; every other route, and the answer to an unknown path, runs behind the
 //! layers: the `Host`/`Origin` guard (`guard.rs`), then authentication (`auth.rs`), which
 //! leaves who acts in the request's extensions. Around everything: the refusal of a body
-//! announced too large, the security headers, and a panic answered 500 while the server goes
-//! on.
+//! announced too large, the security headers (on a 500 after a panic too), and a panic
+//! answered 500 while the server goes on.
 
 use std::sync::Arc;
 
@@ -73,8 +73,8 @@ pub(super) fn build(settings: Settings) -> Router {
         .route("/ajax-api/3.0/mlflow/server-info", any(server_info))
         .merge(api)
         .with_state(shared)
-        .layer(middleware::from_fn(headers))
         .layer(middleware::from_fn(catch_panics))
+        .layer(middleware::from_fn(headers))
         .layer(middleware::from_fn(
             move |req: Request, next: Next| async move {
                 match crate::serving::http::announced_too_large(req.headers(), max) {
