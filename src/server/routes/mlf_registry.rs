@@ -15,8 +15,8 @@ pub(super) const ROUTES: &[Route] = &[
 
 /// `POST mlf/registry/request`.
 fn request(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
     let p = c.p;
-    let who = acting(c.actor);
     let act = |comment| Act {
         actor: &who,
         comment,
@@ -29,8 +29,8 @@ fn request(store: &mut Store, c: Call) -> ApiResult<Value> {
 
 /// `POST mlf/registry/decide`.
 fn decide(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
     let p = c.p;
-    let who = acting(c.actor);
     let act = |comment| Act {
         actor: &who,
         comment,

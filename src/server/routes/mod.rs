@@ -153,6 +153,22 @@ pub struct Call<'a> {
     pub actor: Option<&'a str>,
 }
 
+impl Call<'_> {
+    /// Who acts in the registry: the caller, else the server's `MLF_USER`, else
+    /// `mlflow-client`.
+    fn who(&self) -> String {
+        acting(self.actor)
+    }
+}
+
+/// A registry action by `who`, without a comment (MLflow's calls take none).
+fn plain(who: &str) -> Act<'_> {
+    Act {
+        actor: who,
+        comment: None,
+    }
+}
+
 /// What answers an endpoint.
 pub type Handler = fn(&mut Store, Call) -> ApiResult<Value>;
 

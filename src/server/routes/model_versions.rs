@@ -34,12 +34,9 @@ pub(super) const ROUTES: &[Route] = &[
 
 /// `POST model-versions/create`.
 fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
     let p = c.p;
-    let who = acting(c.actor);
-    let act = Act {
-        actor: &who,
-        comment: None,
-    };
+    let act = plain(&who);
     let m: CreateModelVersion = decode(p)?;
     let run = m.run_id.filter(|s| !s.is_empty());
     let location = source_location(store, &m.source, run.as_deref())?;
@@ -57,12 +54,9 @@ fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
 
 /// `PATCH model-versions/update`.
 fn update(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
     let p = c.p;
-    let who = acting(c.actor);
-    let act = Act {
-        actor: &who,
-        comment: None,
-    };
+    let act = plain(&who);
     let m: UpdateModelVersion = decode(p)?;
     if let Some(d) = m.description {
         store.describe(&m.name, Some(m.version), &d, &act)?;
@@ -73,12 +67,9 @@ fn update(store: &mut Store, c: Call) -> ApiResult<Value> {
 
 /// `POST model-versions/transition-stage`.
 fn transition_stage(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
     let p = c.p;
-    let who = acting(c.actor);
-    let act = Act {
-        actor: &who,
-        comment: None,
-    };
+    let act = plain(&who);
     let m: TransitionStage = decode(p)?;
     let stage = stage(&m.stage)?;
     let archive = m.archive_existing_versions;
@@ -88,12 +79,9 @@ fn transition_stage(store: &mut Store, c: Call) -> ApiResult<Value> {
 
 /// `DELETE model-versions/delete`.
 fn delete(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
     let p = c.p;
-    let who = acting(c.actor);
-    let act = Act {
-        actor: &who,
-        comment: None,
-    };
+    let act = plain(&who);
     let m: DeleteModelVersion = decode(p)?;
     crate::ops::registry::delete_version(store, &m.name, m.version, &act)?;
     Ok(json!({}))
@@ -133,12 +121,9 @@ fn download_uri(store: &mut Store, c: Call) -> ApiResult<Value> {
 
 /// `POST model-versions/set-tag`.
 fn set_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
     let p = c.p;
-    let who = acting(c.actor);
-    let act = Act {
-        actor: &who,
-        comment: None,
-    };
+    let act = plain(&who);
     let m: SetModelVersionTag = decode(p)?;
     let tags = [(m.key, Some(m.value))];
     store.set_registry_tags(&m.name, Some(m.version), &tags, &act)?;
@@ -147,12 +132,9 @@ fn set_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
 
 /// `DELETE model-versions/delete-tag`.
 fn delete_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
     let p = c.p;
-    let who = acting(c.actor);
-    let act = Act {
-        actor: &who,
-        comment: None,
-    };
+    let act = plain(&who);
     let m: DeleteModelVersionTag = decode(p)?;
     store.set_registry_tags(&m.name, Some(m.version), &[(m.key, None)], &act)?;
     Ok(json!({}))

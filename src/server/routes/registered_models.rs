@@ -37,12 +37,9 @@ pub(super) const ROUTES: &[Route] = &[
 
 /// `POST registered-models/create`.
 fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
     let p = c.p;
-    let who = acting(c.actor);
-    let act = Act {
-        actor: &who,
-        comment: None,
-    };
+    let act = plain(&who);
     let m: CreateRegisteredModel = decode(p)?;
     let name = m.name;
     if store.model(&name).is_ok() {
@@ -58,12 +55,9 @@ fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
 
 /// `POST registered-models/rename`.
 fn rename(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
     let p = c.p;
-    let who = acting(c.actor);
-    let act = Act {
-        actor: &who,
-        comment: None,
-    };
+    let act = plain(&who);
     let m: RenameRegisteredModel = decode(p)?;
     store.rename_model(&m.name, &m.new_name, &act)?;
     Ok(json!({ "registered_model": model_json(store, &store.model(&m.new_name)?) }))
@@ -71,12 +65,9 @@ fn rename(store: &mut Store, c: Call) -> ApiResult<Value> {
 
 /// `PATCH registered-models/update`.
 fn update(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
     let p = c.p;
-    let who = acting(c.actor);
-    let act = Act {
-        actor: &who,
-        comment: None,
-    };
+    let act = plain(&who);
     let m: UpdateRegisteredModel = decode(p)?;
     if let Some(d) = m.description {
         store.describe(&m.name, None, &d, &act)?;
@@ -86,12 +77,9 @@ fn update(store: &mut Store, c: Call) -> ApiResult<Value> {
 
 /// `DELETE registered-models/delete`.
 fn delete(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
     let p = c.p;
-    let who = acting(c.actor);
-    let act = Act {
-        actor: &who,
-        comment: None,
-    };
+    let act = plain(&who);
     let name = decode::<DeleteRegisteredModel>(p)?.name;
     crate::ops::registry::delete_model(store, &name, &act)?;
     Ok(json!({}))
@@ -149,12 +137,9 @@ fn latest_versions(store: &mut Store, c: Call) -> ApiResult<Value> {
 
 /// `POST registered-models/set-tag`.
 fn set_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
     let p = c.p;
-    let who = acting(c.actor);
-    let act = Act {
-        actor: &who,
-        comment: None,
-    };
+    let act = plain(&who);
     let m: SetRegisteredModelTag = decode(p)?;
     store.set_registry_tags(&m.name, None, &[(m.key, Some(m.value))], &act)?;
     Ok(json!({}))
@@ -162,12 +147,9 @@ fn set_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
 
 /// `DELETE registered-models/delete-tag`.
 fn delete_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
     let p = c.p;
-    let who = acting(c.actor);
-    let act = Act {
-        actor: &who,
-        comment: None,
-    };
+    let act = plain(&who);
     let m: DeleteRegisteredModelTag = decode(p)?;
     store.set_registry_tags(&m.name, None, &[(m.key, None)], &act)?;
     Ok(json!({}))
@@ -175,12 +157,9 @@ fn delete_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
 
 /// `POST registered-models/alias`.
 fn set_alias(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
     let p = c.p;
-    let who = acting(c.actor);
-    let act = Act {
-        actor: &who,
-        comment: None,
-    };
+    let act = plain(&who);
     let m: SetAlias = decode(p)?;
     store.set_alias(&m.name, &m.alias, m.version, &act)?;
     Ok(json!({}))
@@ -188,12 +167,9 @@ fn set_alias(store: &mut Store, c: Call) -> ApiResult<Value> {
 
 /// `DELETE registered-models/alias`.
 fn delete_alias(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
     let p = c.p;
-    let who = acting(c.actor);
-    let act = Act {
-        actor: &who,
-        comment: None,
-    };
+    let act = plain(&who);
     let m: DeleteAlias = decode(p)?;
     store.delete_alias(&m.name, &m.alias, &act)?;
     Ok(json!({}))
