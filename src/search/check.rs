@@ -53,6 +53,14 @@ impl Parser<'_> {
                     ));
                 }
             }
+            Target::Attr(Attr::VersionNumber) => {
+                if !matches!(op, Eq | Ne | Lt | Le | Gt | Ge) {
+                    return bad_op("=, !=, <, <=, > or >=");
+                }
+                if !matches!(value, Value::Number(n) if n.fract() == 0.0) {
+                    return Err(self.err_at(value_pos, "version_number needs an integer"));
+                }
+            }
             Target::Attr(a) if a.is_numeric() => {
                 if !matches!(op, Eq | Ne | Lt | Le | Gt | Ge) {
                     return bad_op("=, !=, <, <=, > or >=");

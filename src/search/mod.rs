@@ -58,6 +58,10 @@ pub enum Attr {
     ModelType,
     /// The run a logged model came from (logged-model filters only).
     SourceRunId,
+    /// A model version's number (model-version filters only).
+    VersionNumber,
+    /// A model version's source (model-version filters only).
+    SourcePath,
 }
 
 impl Attr {
@@ -76,7 +80,7 @@ impl Attr {
 
     /// Whether the attribute holds a number (a time) rather than text.
     pub fn is_numeric(self) -> bool {
-        matches!(self, Attr::StartTime | Attr::EndTime)
+        matches!(self, Attr::StartTime | Attr::EndTime | Attr::VersionNumber)
     }
 
     pub fn name(self) -> &'static str {
@@ -91,6 +95,8 @@ impl Attr {
             Attr::Name => "name",
             Attr::ModelType => "model_type",
             Attr::SourceRunId => "source_run_id",
+            Attr::VersionNumber => "version_number",
+            Attr::SourcePath => "source_path",
         }
     }
 }
@@ -222,6 +228,13 @@ pub fn parse_logged_model_filter(input: &str) -> Result<Option<Expr>, SearchErro
 /// same AND/OR/NOT/parentheses as run filters.
 pub fn parse_model_filter(input: &str) -> Result<Option<Expr>, SearchError> {
     parse(input, 0, Grammar::Models)
+}
+
+/// Parses a model-version filter: `name`, `run_id` and `source_path` (= != LIKE ILIKE, and IN
+/// for name and run_id), `version_number` (= != < <= > >= on an integer) and `tags.KEY`, with
+/// the same AND/OR/NOT/parentheses as run filters.
+pub fn parse_version_filter(input: &str) -> Result<Option<Expr>, SearchError> {
+    parse(input, 0, Grammar::Versions)
 }
 
 fn parse(input: &str, now: i64, grammar: Grammar) -> Result<Option<Expr>, SearchError> {

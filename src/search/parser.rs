@@ -8,6 +8,7 @@ pub(super) enum Grammar {
     Runs,
     Models,
     LoggedModels,
+    Versions,
 }
 
 pub(super) struct Parser<'a> {
@@ -269,6 +270,30 @@ impl Parser<'_> {
                 (Some(other), _) => Err(self.err_at(
                     start,
                     &format!("invalid entity type '{other}': registered models are filtered on name and tags.KEY"),
+                )),
+            };
+        }
+        if self.grammar == Grammar::Versions {
+            const KEYS: &str = "name, version_number, run_id, source_path and tags.KEY";
+            let attr = match key.as_str() {
+                "name" => Some(Attr::Name),
+                "version_number" => Some(Attr::VersionNumber),
+                "run_id" => Some(Attr::RunId),
+                "source_path" => Some(Attr::SourcePath),
+                _ => None,
+            };
+            return match (prefix.as_deref(), attr) {
+                (None | Some("attribute" | "attributes"), Some(a)) => Ok(Target::Attr(a)),
+                (None | Some("attribute" | "attributes"), None) => Err(self.err_at(
+                    start,
+                    &format!("invalid attribute '{key}': model versions are filtered on {KEYS}"),
+                )),
+                (Some("tag" | "tags"), _) => Ok(Target::Tag(key)),
+                (Some(other), _) => Err(self.err_at(
+                    start,
+                    &format!(
+                        "invalid entity type '{other}': model versions are filtered on {KEYS}"
+                    ),
                 )),
             };
         }

@@ -224,3 +224,41 @@ fn logged_model_filters_know_their_attributes_tags_and_params() {
         assert!(parse_logged_model_filter(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn version_filters_know_names_numbers_runs_sources_and_tags() {
+    let e = parse_version_filter(
+        "name = 'm' AND version_number >= 2 AND run_id IN ('a', 'b') AND source_path LIKE 'runs:/%' AND tags.k != 'v'",
+    )
+    .unwrap()
+    .unwrap();
+    let Expr::And(items) = e else { panic!("{e:?}") };
+    let targets: Vec<Target> = items
+        .iter()
+        .map(|i| match i {
+            Expr::Clause(c) => c.target.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            Target::Attr(Attr::Name),
+            Target::Attr(Attr::VersionNumber),
+            Target::Attr(Attr::RunId),
+            Target::Attr(Attr::SourcePath),
+            Target::Tag("k".into()),
+        ]
+    );
+    for bad in [
+        "version = 2",
+        "version_number = '2'",
+        "version_number = 1.5",
+        "version_number LIKE '1'",
+        "source_path IN ('x')",
+        "params.p = 'x'",
+        "status = 'READY'",
+    ] {
+        assert!(parse_version_filter(bad).is_err(), "{bad}");
+    }
+}

@@ -15,9 +15,9 @@ mod auth;
 mod body;
 mod params;
 
-use params::query_params;
 pub(crate) use params::{form_urlencoded, percent_decode};
 mod guard;
+mod router;
 mod routes;
 pub mod users;
 mod writer;
@@ -28,8 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -216,226 +215,15 @@ pub(crate) fn with_store<T>(
     })
 }
 
-async fn handle(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: axum::body::Body,
-) -> Response {
-    let mut response =
-        catch_panics(async move { route(&shared, method, uri, headers, body).await }).await;
-    let h = response.headers_mut();
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
-    response
-}
-
-/// Runs a request's work as its own task, so that a panic in it answers 500 and the server
-/// goes on serving the other requests.
-async fn catch_panics(
-    work: impl std::future::Future<Output = Response> + Send + 'static,
-) -> Response {
-    match tokio::spawn(work).await {
-        Ok(response) => response,
-        Err(e) => ApiError {
-            status: 500,
-            code: "INTERNAL_ERROR",
-            message: if e.is_panic() {
-                "the server failed on this request (a bug in mlf; the server goes on)".into()
-            } else {
-                "the request was cancelled".into()
-            },
-        }
-        .response(),
-    }
-}
-
-async fn route(
-    shared: &Shared,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: axum::body::Body,
-) -> Response {
-    let path = uri.path().to_string();
-    match path.as_str() {
-        "/health" => return (StatusCode::OK, "OK").into_response(),
-        "/version" => return (StatusCode::OK, env!("CARGO_PKG_VERSION")).into_response(),
-        // As MLflow, answered without credentials: clients read it to learn how to talk to
-        // the server, and it holds nothing about the store.
-        "/api/3.0/mlflow/server-info" | "/ajax-api/3.0/mlflow/server-info" => {
-            return if method == Method::GET {
-                json_response(StatusCode::OK, routes::server_info())
-            } else {
-                ApiError {
-                    status: 405,
-                    code: "BAD_REQUEST",
-                    message: format!("use GET on {path}"),
-                }
-                .response()
-            };
-        }
-        _ => {}
-    }
-    if let Err(e) = guard::check(&shared.settings.allowed, &method, &headers) {
-        return e.response();
-    }
-    let user = match auth::authorized(&shared.settings, &headers).await {
-        None => return auth::unauthenticated(&shared.settings),
-        Some(auth::Caller::Busy) => return auth::busy(),
-        Some(auth::Caller::User(name)) => Some(name),
-        Some(auth::Caller::Anonymous) => None,
-    };
-    // Who acts in the registry: the authenticated user; else, on a server without a users
-    // file, who the client says it is (`X-Mlf-User`, sent by the mlf CLI); else the server's
-    // `MLF_USER`. With a users file, a caller who authenticated with the token is nobody in
-    // particular and cannot name themselves, so approval rules hold for every path in.
-    let named_by_client = shared.settings.users.is_none();
-    let actor = user.or_else(|| {
-        if !named_by_client {
-            return None;
-        }
-        headers
-            .get("x-mlf-user")
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty() && v.len() <= 256)
-            .map(str::to_string)
-    });
-    let root = shared.settings.store_root.clone();
-    let max = shared.settings.max_body;
-    if method == Method::PUT
-        && let Some(rest) = path.strip_prefix("/api/2.0/mlflow-artifacts/artifacts")
-    {
-        return body::stream_upload(
-            root,
-            rest.to_string(),
-            body,
-            max,
-            shared.settings.body_timeout,
-        )
-        .await;
-    }
-    let body = match body::read_body(body, max, shared.settings.body_timeout).await {
-        Ok(b) => b,
-        Err(e) => return e.response(),
-    };
-    if let Some(rest) = path.strip_prefix("/api/2.0/mlflow-artifacts/artifacts") {
-        let rest = rest.to_string();
-        let query = uri.query().map(str::to_string);
-        let result = tokio::task::spawn_blocking(move || {
-            artifacts::handle(&root, &method, &rest, query.as_deref(), &body)
-        })
-        .await;
-        return result.unwrap_or_else(|_| {
-            ApiError {
-                status: 500,
-                code: "INTERNAL_ERROR",
-                message: "the request failed".into(),
-            }
-            .response()
-        });
-    }
-    // MLflow's routes for its UI outside the proto API (downloads, upload, bulk history).
-    if routes::is_ui_route(&path) {
-        let query = query_params(uri.query().unwrap_or(""));
-        let result = tokio::task::spawn_blocking(move || {
-            with_store(&root, |store| {
-                routes::ui_route(store, &method, &path, &query, &body).unwrap_or_else(|| {
-                    Err(ApiError {
-                        status: 404,
-                        code: "ENDPOINT_NOT_FOUND",
-                        message: format!("no endpoint {path}"),
-                    })
-                })
-            })
-        })
-        .await;
-        return match result {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => e.response(),
-            Err(_) => ApiError {
-                status: 500,
-                code: "INTERNAL_ERROR",
-                message: "the request failed".into(),
-            }
-            .response(),
-        };
-    }
-    // MLflow's endpoints, and mlf's own (approvals, history) under `/api/2.0/mlf/`.
-    let endpoint = path
-        .strip_prefix("/api/2.0/mlflow/")
-        .or_else(|| path.strip_prefix("/ajax-api/2.0/mlflow/"))
-        .map(str::to_string)
-        .or_else(|| {
-            path.strip_prefix("/api/2.0/mlf/")
-                .map(|e| format!("mlf/{e}"))
-        });
-    let Some(endpoint) = endpoint else {
-        return ApiError {
-            status: 404,
-            code: "ENDPOINT_NOT_FOUND",
-            message: format!("no endpoint {path}"),
-        }
-        .response();
-    };
-    let params = match params::params(&method, &uri, &headers, &body) {
-        Ok(p) => p,
-        Err(e) => return e.response(),
-    };
-    let result = if writes(&method, &endpoint) {
-        let w = &shared.writer;
-        Ok(w.write(move |store| {
-            routes::dispatch(store, &method, &endpoint, params, actor.as_deref())
-        })
-        .await)
-    } else {
-        tokio::task::spawn_blocking(move || {
-            with_store(&root, |store| {
-                routes::dispatch(store, &method, &endpoint, params, actor.as_deref())
-            })
-        })
-        .await
-    };
-    match result {
-        Ok(Ok(value)) => json_response(StatusCode::OK, value),
-        Ok(Err(e)) => e.response(),
-        Err(_) => ApiError {
-            status: 500,
-            code: "INTERNAL_ERROR",
-            message: "the request failed".into(),
-        }
-        .response(),
-    }
-}
-
 /// Whether a call may change the store: every method but GET, except the searches that
 /// MLflow's clients send as POST.
 fn writes(method: &Method, endpoint: &str) -> bool {
     *method != Method::GET && !endpoint.ends_with("/search")
 }
 
-/// The REST API's router.
+/// The REST API's router (`router.rs`).
 pub fn router(settings: Settings) -> Router {
-    let max = settings.max_body;
-    Router::new()
-        .fallback(handle)
-        .layer(axum::middleware::from_fn(
-            move |req: axum::extract::Request, next: axum::middleware::Next| async move {
-                match crate::serving::http::announced_too_large(req.headers(), max) {
-                    Some(refusal) => refusal,
-                    None => next.run(req).await,
-                }
-            },
-        ))
-        .with_state(Arc::new(Shared {
-            writer: writer::Writer::start(settings.store_root.clone()),
-            settings,
-        }))
+    router::build(settings)
 }
 
 /// Serves the API on `addr` until `stop` resolves; `ready` is told the bound address.
@@ -538,9 +326,9 @@ mod tests {
             .build()
             .unwrap();
         rt.block_on(async {
-            let r = catch_panics(async { panic!("boom") }).await;
+            let r = router::guarded_task(async { panic!("boom") }).await;
             assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
-            let ok = catch_panics(async { json_response(StatusCode::OK, json!({})) }).await;
+            let ok = router::guarded_task(async { json_response(StatusCode::OK, json!({})) }).await;
             assert_eq!(ok.status(), StatusCode::OK);
         });
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{
-    Act, Error, LogBatch, LogOutcome, Missing, NewRun, NewVersion, Result, RunPage, RunQuery,
+    Act, Error, LogBatch, LogOutcome, Missing, NewRun, NewVersion, Page, Result, RunPage, RunQuery,
 };
 use super::{Snapshot, Store};
 use crate::artifacts::Repo;
@@ -56,6 +56,16 @@ pub trait TrackingStore {
     /// deleted experiment.
     fn restore_runs(&mut self, ids: &[String]) -> Result<()>;
     fn metric_history(&self, id: &str, key: &str) -> Result<Vec<Metric>>;
+    /// One page of a metric's history by timestamp, step, value (NaN last): at most `limit`
+    /// points (all when `None`) after the point `page_token` names; not-found for an unknown
+    /// run, invalid for a token this store did not give.
+    fn metric_history_page(
+        &self,
+        id: &str,
+        key: &str,
+        limit: Option<usize>,
+        page_token: Option<&str>,
+    ) -> Result<Page<Metric>>;
     fn log_batch(&mut self, id: &str, batch: LogBatch) -> Result<LogOutcome>;
     /// Number of active runs per experiment id, when cheap to know (a server cannot count).
     fn run_counts(&self) -> Result<Option<HashMap<String, usize>>>;
@@ -81,6 +91,23 @@ pub trait RegistryStore {
     ) -> Result<RegisteredModel>;
     fn model(&self, name: &str) -> Result<RegisteredModel>;
     fn list_models(&self, filter: Option<&Expr>) -> Result<Vec<RegisteredModel>>;
+    /// One page of the models matching a filter (the registered-model grammar), by name: at
+    /// most `limit` after the model `page_token` names.
+    fn search_models(
+        &self,
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<Page<RegisteredModel>>;
+    /// One page of the versions, across models, matching a filter (the model-version
+    /// grammar), by name then newest first: at most `limit` after the version `page_token`
+    /// names.
+    fn search_versions(
+        &self,
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<Page<ModelVersion>>;
     /// Versions of a model, newest first (not-found for an unknown model).
     fn versions(&self, name: &str) -> Result<Vec<ModelVersion>>;
     fn version(&self, name: &str, version: i64) -> Result<ModelVersion>;

@@ -15,6 +15,10 @@ pub use sqlite::{
     Synthetic,
 };
 
+/// A page of a listing and the token of the next page, if there are more: what the store
+/// traits' paged searches answer. Tokens are opaque to callers.
+pub type Page<T> = (Vec<T>, Option<String>);
+
 /// Name of the store directory that discovery looks for.
 pub const STORE_DIR: &str = ".mlf";
 /// Name of the database file inside the store.

@@ -21,7 +21,9 @@ use serde_json::{Value, json};
 
 use crate::support::{Output, TestEnv, http_exchange};
 
+mod paging;
 mod params;
+mod routing;
 
 /// The longest a server may take to start, or to answer one request.
 pub(crate) const WAIT: Duration = Duration::from_secs(120);

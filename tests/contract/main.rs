@@ -13,6 +13,7 @@
 mod common;
 mod experiments;
 mod logging;
+mod paging;
 mod registry;
 mod registry_extra;
 mod runs;
@@ -90,6 +91,11 @@ contracts! {
         tags_and_descriptions,
         delete_version_and_model,
         unknown_model_is_not_found,
+    }
+    paging {
+        model_pages,
+        version_pages,
+        metric_history_pages,
     }
     registry_extra {
         local_only,

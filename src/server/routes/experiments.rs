@@ -3,81 +3,132 @@
 
 use super::*;
 
-/// Answers one call of this service.
-pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -> ApiResult<Value> {
-    let empty = json!({});
-    match (method.as_str(), endpoint) {
-        ("POST", "experiments/create") => {
-            let m: CreateExperiment = decode(p)?;
-            if m.artifact_location.is_some_and(|a| !a.is_empty()) {
-                return Err(ApiError::invalid(
-                    "artifact_location is chosen by the server: leave it out",
-                ));
-            }
-            let mut seen = std::collections::BTreeSet::new();
-            for t in &m.tags {
-                experiment_tag_ok(&t.key, &t.value)?;
-                if !seen.insert(t.key.as_str()) {
-                    return Err(ApiError::invalid(format!(
-                        "Duplicate tag keys have been submitted: ['{}']",
-                        t.key
-                    )));
-                }
-            }
-            let exp = store.create_experiment(&m.name, None)?;
-            for t in m.tags {
-                store.set_experiment_tag(&exp.experiment_id, &t.key, Some(&t.value))?;
-            }
-            Ok(json!({ "experiment_id": exp.experiment_id }))
-        }
-        ("POST" | "GET", "experiments/search") => search(store, decode(p)?),
-        ("GET", "experiments/get") => {
-            let id = decode::<GetExperiment>(p)?.experiment_id;
-            if id.parse::<i64>().is_err() {
-                return Err(ApiError::invalid(format!("Invalid experiment ID: '{id}'")));
-            }
-            let exp = store
-                .find_experiment_by_id(&id)?
-                .ok_or_else(|| ApiError::not_found(format!("No Experiment with id={id} exists")))?;
-            Ok(json!({ "experiment": experiment_json(store, &exp) }))
-        }
-        ("GET", "experiments/get-by-name") => {
-            let name = decode::<GetExperimentByName>(p)?.experiment_name;
-            let exp = store.experiment_by_name(&name)?.ok_or_else(|| {
-                ApiError::not_found(format!("Could not find experiment with name '{name}'"))
-            })?;
-            Ok(json!({ "experiment": experiment_json(store, &exp) }))
-        }
-        ("POST", "experiments/delete") => {
-            store.delete_experiment(&decode::<DeleteExperiment>(p)?.experiment_id)?;
-            Ok(empty)
-        }
-        ("POST", "experiments/restore") => {
-            store.restore_experiment(&decode::<RestoreExperiment>(p)?.experiment_id)?;
-            Ok(empty)
-        }
-        ("POST", "experiments/update") => {
-            let m: UpdateExperiment = decode(p)?;
-            store.rename_experiment(&m.experiment_id, &m.new_name)?;
-            Ok(empty)
-        }
-        ("POST", "experiments/set-experiment-tag") => {
-            let m: SetExperimentTag = decode(p)?;
-            experiment_tag_ok(&m.key, &m.value)?;
-            store.set_experiment_tag(&m.experiment_id, &m.key, Some(&m.value))?;
-            Ok(empty)
-        }
-        ("POST" | "DELETE", "experiments/delete-experiment-tag") => {
-            let m: DeleteExperimentTag = decode(p)?;
-            store.set_experiment_tag(&m.experiment_id, &m.key, None)?;
-            Ok(empty)
-        }
-        _ => Err(not_found(method.as_str(), "/api/2.0/mlflow/", endpoint)),
+/// The methods and paths this service answers (below the API prefixes) and their handlers.
+pub(super) const ROUTES: &[Route] = &[
+    (MethodFilter::POST, "experiments/create", create),
+    (
+        MethodFilter::POST.or(MethodFilter::GET),
+        "experiments/search",
+        search,
+    ),
+    (MethodFilter::GET, "experiments/get", get),
+    (MethodFilter::GET, "experiments/get-by-name", get_by_name),
+    (MethodFilter::POST, "experiments/delete", delete),
+    (MethodFilter::POST, "experiments/restore", restore),
+    (MethodFilter::POST, "experiments/update", update),
+    (
+        MethodFilter::POST,
+        "experiments/set-experiment-tag",
+        set_tag,
+    ),
+    (
+        MethodFilter::POST.or(MethodFilter::DELETE),
+        "experiments/delete-experiment-tag",
+        delete_tag,
+    ),
+];
+
+/// `POST experiments/create`.
+fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let m: CreateExperiment = decode(p)?;
+    if m.artifact_location.is_some_and(|a| !a.is_empty()) {
+        return Err(ApiError::invalid(
+            "artifact_location is chosen by the server: leave it out",
+        ));
     }
+    let mut seen = std::collections::BTreeSet::new();
+    for t in &m.tags {
+        experiment_tag_ok(&t.key, &t.value)?;
+        if !seen.insert(t.key.as_str()) {
+            return Err(ApiError::invalid(format!(
+                "Duplicate tag keys have been submitted: ['{}']",
+                t.key
+            )));
+        }
+    }
+    let exp = store.create_experiment(&m.name, None)?;
+    for t in m.tags {
+        store.set_experiment_tag(&exp.experiment_id, &t.key, Some(&t.value))?;
+    }
+    Ok(json!({ "experiment_id": exp.experiment_id }))
+}
+
+/// `POST | GET experiments/search`.
+fn search(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    search_experiments(store, decode(p)?)
+}
+
+/// `GET experiments/get`.
+fn get(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let id = decode::<GetExperiment>(p)?.experiment_id;
+    if id.parse::<i64>().is_err() {
+        return Err(ApiError::invalid(format!("Invalid experiment ID: '{id}'")));
+    }
+    let exp = store
+        .find_experiment_by_id(&id)?
+        .ok_or_else(|| ApiError::not_found(format!("No Experiment with id={id} exists")))?;
+    Ok(json!({ "experiment": experiment_json(store, &exp) }))
+}
+
+/// `GET experiments/get-by-name`.
+fn get_by_name(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let name = decode::<GetExperimentByName>(p)?.experiment_name;
+    let exp = store.experiment_by_name(&name)?.ok_or_else(|| {
+        ApiError::not_found(format!("Could not find experiment with name '{name}'"))
+    })?;
+    Ok(json!({ "experiment": experiment_json(store, &exp) }))
+}
+
+/// `POST experiments/delete`.
+fn delete(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let empty = json!({});
+    store.delete_experiment(&decode::<DeleteExperiment>(p)?.experiment_id)?;
+    Ok(empty)
+}
+
+/// `POST experiments/restore`.
+fn restore(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let empty = json!({});
+    store.restore_experiment(&decode::<RestoreExperiment>(p)?.experiment_id)?;
+    Ok(empty)
+}
+
+/// `POST experiments/update`.
+fn update(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let empty = json!({});
+    let m: UpdateExperiment = decode(p)?;
+    store.rename_experiment(&m.experiment_id, &m.new_name)?;
+    Ok(empty)
+}
+
+/// `POST experiments/set-experiment-tag`.
+fn set_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let empty = json!({});
+    let m: SetExperimentTag = decode(p)?;
+    experiment_tag_ok(&m.key, &m.value)?;
+    store.set_experiment_tag(&m.experiment_id, &m.key, Some(&m.value))?;
+    Ok(empty)
+}
+
+/// `POST | DELETE experiments/delete-experiment-tag`.
+fn delete_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let empty = json!({});
+    let m: DeleteExperimentTag = decode(p)?;
+    store.set_experiment_tag(&m.experiment_id, &m.key, None)?;
+    Ok(empty)
 }
 
 /// `experiments/search`: newest first, a page at a time (keyset pages from the store).
-fn search(store: &Store, m: SearchExperiments) -> ApiResult<Value> {
+fn search_experiments(store: &Store, m: SearchExperiments) -> ApiResult<Value> {
     let expr = match m.filter.filter(|f| !f.trim().is_empty()) {
         Some(f) => {
             parse_model_filter(&f).map_err(|e| ApiError::invalid(format!("Invalid filter: {e}")))?

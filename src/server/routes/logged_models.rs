@@ -3,28 +3,54 @@
 
 use super::*;
 
-/// Answers one call of this service.
-pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -> ApiResult<Value> {
-    match (method.as_str(), endpoint) {
-        ("POST", "logged-models") => {
-            let m: CreateLoggedModel = decode(p)?;
-            let m = store.create_logged_model(
-                &m.experiment_id,
-                &m.name,
-                &m.model_type,
-                &m.source_run_id,
-                "",
-                &m.tags,
-                &m.params,
-            )?;
-            Ok(json!({ "model": logged_model_json(store, &m) }))
-        }
-        ("POST", "logged-models/search") => search(store, decode(p)?),
-        (m, e) if e.starts_with("logged-models/") => {
-            logged_model_route(store, m, &e["logged-models/".len()..], p)
-        }
-        _ => Err(not_found(method.as_str(), "/api/2.0/mlflow/", endpoint)),
-    }
+/// The methods and paths this service answers (below the API prefixes) and their handlers.
+pub(super) const ROUTES: &[Route] = &[
+    (MethodFilter::POST, "logged-models", create),
+    (MethodFilter::POST, "logged-models/search", post_search),
+    (
+        MethodFilter::GET
+            .or(MethodFilter::PATCH)
+            .or(MethodFilter::DELETE),
+        "logged-models/{id}",
+        one,
+    ),
+    (MethodFilter::PATCH, "logged-models/{id}/tags", one),
+    (MethodFilter::DELETE, "logged-models/{id}/tags/{key}", one),
+    (MethodFilter::POST, "logged-models/{id}/params", one),
+    (
+        MethodFilter::GET,
+        "logged-models/{id}/artifacts/directories",
+        one,
+    ),
+];
+
+/// `POST logged-models`.
+fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let m: CreateLoggedModel = decode(c.p)?;
+    let m = store.create_logged_model(
+        &m.experiment_id,
+        &m.name,
+        &m.model_type,
+        &m.source_run_id,
+        "",
+        &m.tags,
+        &m.params,
+    )?;
+    Ok(json!({ "model": logged_model_json(store, &m) }))
+}
+
+/// `POST logged-models/search`.
+fn post_search(store: &mut Store, c: Call) -> ApiResult<Value> {
+    search(store, decode(c.p)?)
+}
+
+/// `logged-models/{id}[/…]`: one logged model, its tags, params and files.
+fn one(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let rest = c
+        .endpoint
+        .strip_prefix("logged-models/")
+        .unwrap_or_default();
+    logged_model_route(store, c.method.as_str(), rest, c.p)
 }
 
 /// Most logged models one page of `logged-models/search` holds, and how many when not said.

@@ -2,36 +2,38 @@
 
 use super::*;
 
-/// Answers one call of this service.
-pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -> ApiResult<Value> {
-    match (method.as_str(), endpoint) {
-        ("GET", "metrics/get-history") => {
-            let m: GetMetricHistory = decode(p)?;
-            let mut points = store.metric_history(&m.run_id, &m.metric_key)?;
-            // MLflow's order: timestamp, step, value (a NaN is stored as 0, after a real 0).
-            points.sort_by(|a, b| {
-                let stored = |m: &Metric| {
-                    (
-                        if m.value.is_nan() { 0.0 } else { m.value },
-                        m.value.is_nan(),
-                    )
-                };
-                (a.timestamp, a.step)
-                    .cmp(&(b.timestamp, b.step))
-                    .then(stored(a).0.total_cmp(&stored(b).0))
-                    .then(stored(a).1.cmp(&stored(b).1))
-            });
-            let points: Vec<Value> = points
-                .into_iter()
-                .map(|m| serde_json::to_value(m).unwrap_or(Value::Null))
-                .collect();
-            let token = m.page_token.as_deref();
-            let (points, next) = page(points, m.max_results, token, usize::MAX / 2, usize::MAX)?;
-            Ok(with_token(json!({ "metrics": points }), next))
-        }
-        ("GET", "metrics/get-history-bulk-interval") => history_bulk_interval(store, decode(p)?),
-        _ => Err(not_found(method.as_str(), "/api/2.0/mlflow/", endpoint)),
-    }
+/// The methods and paths this service answers (below the API prefixes) and their handlers.
+pub(super) const ROUTES: &[Route] = &[
+    (MethodFilter::GET, "metrics/get-history", history),
+    (
+        MethodFilter::GET,
+        "metrics/get-history-bulk-interval",
+        history_bulk_interval,
+    ),
+];
+
+/// `GET metrics/get-history`.
+fn history(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let m: GetMetricHistory = decode(p)?;
+    // Every point when max_results is left out, as MLflow.
+    let n = m
+        .max_results
+        .map(|_| limit(m.max_results, 0, usize::MAX))
+        .transpose()?;
+    let (key, page) = (&m.metric_key, token(&m.page_token));
+    let (points, next) = TrackingStore::metric_history_page(store, &m.run_id, key, n, page)?;
+    let points: Vec<Value> = points
+        .into_iter()
+        .map(|m| serde_json::to_value(m).unwrap_or(Value::Null))
+        .collect();
+    Ok(with_token(json!({ "metrics": points }), next))
+}
+
+/// `GET metrics/get-history-bulk-interval`.
+fn history_bulk_interval(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    bulk_interval(store, decode(p)?)
 }
 
 /// Which of `n` ordered points MLflow's SQL store keeps when asked for at most `k`
@@ -61,7 +63,7 @@ fn with_run_id(run_id: &str, m: &Metric) -> Value {
 /// each sampled down to at most `max_results` points (default 2500) spread evenly over the
 /// run's points in the step range, both ends kept; runs in the order given, each run's points
 /// by step, timestamp, value. MLflow's checks and messages, in MLflow's order.
-fn history_bulk_interval(store: &Store, m: GetMetricHistoryBulkInterval) -> ApiResult<Value> {
+fn bulk_interval(store: &Store, m: GetMetricHistoryBulkInterval) -> ApiResult<Value> {
     let (run_ids, key) = (m.run_ids, m.metric_key);
     if run_ids.len() > BULK_MAX_RUNS {
         return Err(ApiError::invalid(format!(

@@ -3,64 +3,80 @@
 use super::*;
 
 /// mlf's registry calls that MLflow's API lacks, under `/api/2.0/mlf/registry/`: stage
-/// requests and their approval, the history, and what held each stage at a time.
-pub(super) fn handle(
-    store: &mut Store,
-    method: &str,
-    endpoint: &str,
-    p: P,
-    actor: Option<&str>,
-) -> ApiResult<Value> {
-    let who = acting(actor);
+/// The methods and paths this service answers (below the API prefixes) and their handlers.
+pub(super) const ROUTES: &[Route] = &[
+    (MethodFilter::POST, "mlf/registry/request", request),
+    (MethodFilter::POST, "mlf/registry/decide", decide),
+    (MethodFilter::GET, "mlf/registry/requests", requests),
+    (MethodFilter::GET, "mlf/registry/pending", pending),
+    (MethodFilter::GET, "mlf/registry/history", history),
+    (MethodFilter::GET, "mlf/registry/at", at),
+];
+
+/// `POST mlf/registry/request`.
+fn request(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
+    let p = c.p;
     let act = |comment| Act {
         actor: &who,
         comment,
     };
-    match (method, endpoint) {
-        ("POST", "mlf/registry/request") => {
-            let m: RequestTransition = decode(p)?;
-            let stage = stage(&m.stage)?;
-            let r =
-                store.request_transition(&m.name, m.version, stage, &act(m.comment.as_deref()))?;
-            Ok(json!({ "request": r }))
+    let m: RequestTransition = decode(p)?;
+    let stage = stage(&m.stage)?;
+    let r = store.request_transition(&m.name, m.version, stage, &act(m.comment.as_deref()))?;
+    Ok(json!({ "request": r }))
+}
+
+/// `POST mlf/registry/decide`.
+fn decide(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
+    let p = c.p;
+    let act = |comment| Act {
+        actor: &who,
+        comment,
+    };
+    let m: DecideRequest = decode(p)?;
+    let id =
+        m.id.ok_or_else(|| ApiError::invalid("Missing value for required parameter 'id'."))?;
+    let which = crate::ops::registry::Pending::Id(id);
+    let r = crate::ops::registry::decide(store, which, m.approve, &act(m.comment.as_deref()))?;
+    Ok(json!({ "request": r }))
+}
+
+/// `GET mlf/registry/requests`.
+fn requests(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let m: ListRequests = decode(p)?;
+    Ok(json!({ "requests": store.requests(m.name.as_deref(), m.all)? }))
+}
+
+/// `GET mlf/registry/pending`.
+fn pending(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let m: PendingRequest = decode(p)?;
+    let stage = match m.stage {
+        Some(s) if s.is_empty() => {
+            return Err(ApiError::invalid(requests::missing("stage")));
         }
-        ("POST", "mlf/registry/decide") => {
-            let m: DecideRequest = decode(p)?;
-            let id = m
-                .id
-                .ok_or_else(|| ApiError::invalid("Missing value for required parameter 'id'."))?;
-            let which = crate::ops::registry::Pending::Id(id);
-            let r =
-                crate::ops::registry::decide(store, which, m.approve, &act(m.comment.as_deref()))?;
-            Ok(json!({ "request": r }))
-        }
-        ("GET", "mlf/registry/requests") => {
-            let m: ListRequests = decode(p)?;
-            Ok(json!({ "requests": store.requests(m.name.as_deref(), m.all)? }))
-        }
-        ("GET", "mlf/registry/pending") => {
-            let m: PendingRequest = decode(p)?;
-            let stage = match m.stage {
-                Some(s) if s.is_empty() => {
-                    return Err(ApiError::invalid(requests::missing("stage")));
-                }
-                Some(s) => Some(stage(&s)?),
-                None => None,
-            };
-            let id = store.pending_request_for(&m.name, m.version, stage)?;
-            Ok(json!({ "id": id }))
-        }
-        ("GET", "mlf/registry/history") => {
-            let name = decode::<RegistryHistory>(p)?.name;
-            Ok(json!({ "events": store.registry_history(&name)? }))
-        }
-        ("GET", "mlf/registry/at") => {
-            let m: RegistryAt = decode(p)?;
-            let at = m
-                .at
-                .ok_or_else(|| ApiError::invalid("Missing value for required parameter 'at'."))?;
-            Ok(json!({ "snapshot": store.registry_at(&m.name, at)? }))
-        }
-        _ => Err(not_found(method, "/api/2.0/", endpoint)),
-    }
+        Some(s) => Some(stage(&s)?),
+        None => None,
+    };
+    let id = store.pending_request_for(&m.name, m.version, stage)?;
+    Ok(json!({ "id": id }))
+}
+
+/// `GET mlf/registry/history`.
+fn history(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let name = decode::<RegistryHistory>(p)?.name;
+    Ok(json!({ "events": store.registry_history(&name)? }))
+}
+
+/// `GET mlf/registry/at`.
+fn at(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let m: RegistryAt = decode(p)?;
+    let at =
+        m.at.ok_or_else(|| ApiError::invalid("Missing value for required parameter 'at'."))?;
+    Ok(json!({ "snapshot": store.registry_at(&m.name, at)? }))
 }

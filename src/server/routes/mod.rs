@@ -14,20 +14,26 @@ mod registered_models;
 mod runs;
 mod ui;
 
-pub use ui::{is_ui_route, ui_route};
+pub use ui::{UI_PATHS, ui_route};
 
 use std::path::Path;
 
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::MethodFilter;
 use serde_json::{Map, Value, json};
 
 use super::artifacts::{checked_path, download_below, local_for, upload_below, uri_for};
 use super::{ApiError, ApiResult, json_response};
 use crate::protocol::requests::{self, *};
 use crate::registry::Stage;
-use crate::search::{parse_filter, parse_logged_model_filter, parse_model_filter, parse_order_by};
-use crate::store::{Act, LogBatch, NewRun, NewVersion, RunQuery, Store};
+use crate::search::{
+    parse_filter, parse_logged_model_filter, parse_model_filter, parse_order_by,
+    parse_version_filter,
+};
+use crate::store::{
+    Act, LogBatch, NewRun, NewVersion, RegistryStore, RunQuery, Store, TrackingStore,
+};
 use crate::tracking::ids::now_ms;
 use crate::tracking::{KeyValue, Metric, Run};
 
@@ -101,22 +107,15 @@ fn logged_model_json(store: &Store, m: &crate::store::LoggedModel) -> Value {
     })
 }
 
-/// One page of `items`: at most `max_results` (`default` when not given, never more than
-/// `max`) from the offset `page_token` names.
-fn page<T>(
-    items: Vec<T>,
-    max_results: Option<i64>,
-    page_token: Option<&str>,
-    default: usize,
-    max: usize,
-) -> ApiResult<(Vec<T>, Option<String>)> {
+/// How many items a page holds: `max_results` (`default` when not given), from 1 to `max`.
+fn limit(max_results: Option<i64>, default: usize, max: usize) -> ApiResult<usize> {
     let n = match max_results {
         Some(n) if n < 1 => {
             return Err(ApiError::invalid(format!(
                 "Invalid value {n} for parameter 'max_results' supplied: it must be 1 or more"
             )));
         }
-        Some(n) => n as usize,
+        Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
         None => default,
     };
     if n == 0 || n > max {
@@ -124,16 +123,12 @@ fn page<T>(
             "Invalid value {n} for parameter 'max_results' supplied: it must be between 1 and {max}"
         )));
     }
-    let offset = match page_token.filter(|t| !t.is_empty()) {
-        Some(t) => t
-            .parse::<usize>()
-            .map_err(|_| ApiError::invalid(format!("Invalid page token '{t}'")))?,
-        None => 0,
-    };
-    let total = items.len();
-    let items: Vec<T> = items.into_iter().skip(offset).take(n).collect();
-    let next = (offset + n < total).then(|| (offset + n).to_string());
-    Ok((items, next))
+    Ok(n)
+}
+
+/// A page token as the store takes it: none when empty.
+fn token(page_token: &Option<String>) -> Option<&str> {
+    page_token.as_deref().filter(|t| !t.is_empty())
 }
 
 fn with_token(mut v: Value, token: Option<String>) -> Value {
@@ -148,30 +143,71 @@ fn active_run(store: &Store, id: &str) -> ApiResult<Run> {
     Ok(store.run(id)?)
 }
 
-/// Answers one call of the API; `actor` is who acts in the registry (the authenticated user,
-/// or who the client says it is), if known.
-pub fn dispatch(
-    store: &mut Store,
-    method: &Method,
-    endpoint: &str,
-    p: P,
-    actor: Option<&str>,
-) -> ApiResult<Value> {
-    match endpoint.split('/').next().unwrap_or("") {
-        "experiments" => experiments::handle(store, method, endpoint, p),
-        "runs" => runs::handle(store, method, endpoint, p),
-        "artifacts" => artifacts::handle(store, method, endpoint, p),
-        "metrics" => metrics::handle(store, method, endpoint, p),
-        "logged-models" => logged_models::handle(store, method, endpoint, p),
-        "registered-models" => registered_models::handle(store, method, endpoint, p, actor),
-        "model-versions" => model_versions::handle(store, method, endpoint, p, actor),
-        "mlf" => mlf_registry::handle(store, method.as_str(), endpoint, p, actor),
-        _ => Err(not_found(method.as_str(), "/api/2.0/mlflow/", endpoint)),
+/// One call of an endpoint: its method, the endpoint (the path below the API prefix, `mlf/…`
+/// for mlf's own), its parameters and who acts in the registry (the authenticated user, or
+/// who the client says it is), if known.
+pub struct Call<'a> {
+    pub method: &'a Method,
+    pub endpoint: &'a str,
+    pub p: P,
+    pub actor: Option<&'a str>,
+}
+
+impl Call<'_> {
+    /// Who acts in the registry: the caller, else the server's `MLF_USER`, else
+    /// `mlflow-client`.
+    fn who(&self) -> String {
+        acting(self.actor)
     }
 }
 
+/// A registry action by `who`, without a comment (MLflow's calls take none).
+fn plain(who: &str) -> Act<'_> {
+    Act {
+        actor: who,
+        comment: None,
+    }
+}
+
+/// What answers an endpoint.
+pub type Handler = fn(&mut Store, Call) -> ApiResult<Value>;
+
+/// An endpoint: the methods it takes, its path below the API prefix (axum's syntax) and its
+/// handler.
+pub type Route = (MethodFilter, &'static str, Handler);
+
+/// Where a service's routes are served: MLflow's under both of MLflow's prefixes, mlf's own
+/// under `/api/2.0/`.
+const MLFLOW_BASES: &[&str] = &["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"];
+const MLF_BASES: &[&str] = &["/api/2.0/"];
+
+/// Every service of the API: the prefixes it is served under and the routes it contributes.
+pub fn services() -> [(&'static [&'static str], &'static [Route]); 8] {
+    [
+        (MLFLOW_BASES, experiments::ROUTES),
+        (MLFLOW_BASES, runs::ROUTES),
+        (MLFLOW_BASES, artifacts::ROUTES),
+        (MLFLOW_BASES, metrics::ROUTES),
+        (MLFLOW_BASES, logged_models::ROUTES),
+        (MLFLOW_BASES, registered_models::ROUTES),
+        (MLFLOW_BASES, model_versions::ROUTES),
+        (MLF_BASES, mlf_registry::ROUTES),
+    ]
+}
+
+/// The endpoint of an API path: below MLflow's prefixes, or `mlf/…` below `/api/2.0/mlf/`.
+pub fn endpoint(path: &str) -> Option<String> {
+    path.strip_prefix("/api/2.0/mlflow/")
+        .or_else(|| path.strip_prefix("/ajax-api/2.0/mlflow/"))
+        .map(str::to_string)
+        .or_else(|| {
+            path.strip_prefix("/api/2.0/mlf/")
+                .map(|e| format!("mlf/{e}"))
+        })
+}
+
 /// MLflow's answer to a method and path it does not serve.
-fn not_found(method: &str, base: &str, endpoint: &str) -> ApiError {
+pub fn not_found(method: &str, base: &str, endpoint: &str) -> ApiError {
     ApiError {
         status: 404,
         code: "ENDPOINT_NOT_FOUND",

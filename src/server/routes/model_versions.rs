@@ -3,95 +3,141 @@
 
 use super::*;
 
-/// Answers one call of this service; `actor` is who acts in the registry.
-pub(super) fn handle(
-    store: &mut Store,
-    method: &Method,
-    endpoint: &str,
-    p: P,
-    actor: Option<&str>,
-) -> ApiResult<Value> {
-    let who = acting(actor);
-    let act = Act {
-        actor: &who,
-        comment: None,
+/// The methods and paths this service answers (below the API prefixes) and their handlers.
+pub(super) const ROUTES: &[Route] = &[
+    (MethodFilter::POST, "model-versions/create", create),
+    (MethodFilter::PATCH, "model-versions/update", update),
+    (
+        MethodFilter::POST,
+        "model-versions/transition-stage",
+        transition_stage,
+    ),
+    (MethodFilter::DELETE, "model-versions/delete", delete),
+    (MethodFilter::GET, "model-versions/get", get),
+    (
+        MethodFilter::GET.or(MethodFilter::POST),
+        "model-versions/search",
+        search,
+    ),
+    (
+        MethodFilter::GET,
+        "model-versions/get-download-uri",
+        download_uri,
+    ),
+    (MethodFilter::POST, "model-versions/set-tag", set_tag),
+    (
+        MethodFilter::DELETE,
+        "model-versions/delete-tag",
+        delete_tag,
+    ),
+];
+
+/// `POST model-versions/create`.
+fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
+    let p = c.p;
+    let act = plain(&who);
+    let m: CreateModelVersion = decode(p)?;
+    let run = m.run_id.filter(|s| !s.is_empty());
+    let location = source_location(store, &m.source, run.as_deref())?;
+    let new = NewVersion {
+        name: m.name,
+        source: m.source,
+        run_id: run.unwrap_or_default(),
+        storage_location: location,
+        description: m.description,
+        tags: m.tags,
     };
-    match (method.as_str(), endpoint) {
-        ("POST", "model-versions/create") => {
-            let m: CreateModelVersion = decode(p)?;
-            let run = m.run_id.filter(|s| !s.is_empty());
-            let location = source_location(store, &m.source, run.as_deref())?;
-            let new = NewVersion {
-                name: m.name,
-                source: m.source,
-                run_id: run.unwrap_or_default(),
-                storage_location: location,
-                description: m.description,
-                tags: m.tags,
-            };
-            let v = crate::ops::registry::add_version(store, &new, &act)?;
-            Ok(json!({ "model_version": version_json(store, &v) }))
-        }
-        ("PATCH", "model-versions/update") => {
-            let m: UpdateModelVersion = decode(p)?;
-            if let Some(d) = m.description {
-                store.describe(&m.name, Some(m.version), &d, &act)?;
-            }
-            let v = store.version(&m.name, m.version)?;
-            Ok(json!({ "model_version": version_json(store, &v) }))
-        }
-        ("POST", "model-versions/transition-stage") => {
-            let m: TransitionStage = decode(p)?;
-            let stage = stage(&m.stage)?;
-            let archive = m.archive_existing_versions;
-            let moved =
-                crate::ops::registry::transition(store, &m.name, m.version, stage, archive, &act)?;
-            Ok(json!({ "model_version": version_json(store, &moved.version) }))
-        }
-        ("DELETE", "model-versions/delete") => {
-            let m: DeleteModelVersion = decode(p)?;
-            crate::ops::registry::delete_version(store, &m.name, m.version, &act)?;
-            Ok(json!({}))
-        }
-        ("GET", "model-versions/get") => {
-            let m: GetModelVersion = decode(p)?;
-            let v = store.version(&m.name, m.version)?;
-            Ok(json!({ "model_version": version_json(store, &v) }))
-        }
-        ("GET" | "POST", "model-versions/search") => {
-            let m: SearchModelVersions = decode(p)?;
-            let f = m.filter.unwrap_or_default();
-            let pick = |key: &str| -> Option<String> {
-                f.split(" AND ").chain(f.split(" and ")).find_map(|c| {
-                    let (k, v) = c.split_once('=')?;
-                    (k.trim() == key).then(|| v.trim().trim_matches(['\'', '"']).to_string())
-                })
-            };
-            let versions =
-                store.search_versions(pick("name").as_deref(), pick("run_id").as_deref())?;
-            let token = m.page_token.as_deref();
-            let (versions, next) = page(versions, m.max_results, token, 200_000, 200_000)?;
-            let list: Vec<Value> = versions.iter().map(|v| version_json(store, v)).collect();
-            Ok(with_token(json!({ "model_versions": list }), next))
-        }
-        ("GET", "model-versions/get-download-uri") => {
-            let m: GetDownloadUri = decode(p)?;
-            let v = store.version(&m.name, m.version)?;
-            Ok(json!({ "artifact_uri": uri_for(store.root(), &v.storage_location) }))
-        }
-        ("POST", "model-versions/set-tag") => {
-            let m: SetModelVersionTag = decode(p)?;
-            let tags = [(m.key, Some(m.value))];
-            store.set_registry_tags(&m.name, Some(m.version), &tags, &act)?;
-            Ok(json!({}))
-        }
-        ("DELETE", "model-versions/delete-tag") => {
-            let m: DeleteModelVersionTag = decode(p)?;
-            store.set_registry_tags(&m.name, Some(m.version), &[(m.key, None)], &act)?;
-            Ok(json!({}))
-        }
-        _ => Err(not_found(method.as_str(), "/api/2.0/mlflow/", endpoint)),
+    let v = crate::ops::registry::add_version(store, &new, &act)?;
+    Ok(json!({ "model_version": version_json(store, &v) }))
+}
+
+/// `PATCH model-versions/update`.
+fn update(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
+    let p = c.p;
+    let act = plain(&who);
+    let m: UpdateModelVersion = decode(p)?;
+    if let Some(d) = m.description {
+        store.describe(&m.name, Some(m.version), &d, &act)?;
     }
+    let v = store.version(&m.name, m.version)?;
+    Ok(json!({ "model_version": version_json(store, &v) }))
+}
+
+/// `POST model-versions/transition-stage`.
+fn transition_stage(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
+    let p = c.p;
+    let act = plain(&who);
+    let m: TransitionStage = decode(p)?;
+    let stage = stage(&m.stage)?;
+    let archive = m.archive_existing_versions;
+    let moved = crate::ops::registry::transition(store, &m.name, m.version, stage, archive, &act)?;
+    Ok(json!({ "model_version": version_json(store, &moved.version) }))
+}
+
+/// `DELETE model-versions/delete`.
+fn delete(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
+    let p = c.p;
+    let act = plain(&who);
+    let m: DeleteModelVersion = decode(p)?;
+    crate::ops::registry::delete_version(store, &m.name, m.version, &act)?;
+    Ok(json!({}))
+}
+
+/// `GET model-versions/get`.
+fn get(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let m: GetModelVersion = decode(p)?;
+    let v = store.version(&m.name, m.version)?;
+    Ok(json!({ "model_version": version_json(store, &v) }))
+}
+
+/// `GET | POST model-versions/search`.
+fn search(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let m: SearchModelVersions = decode(p)?;
+    let filter = match m.filter.filter(|f| !f.trim().is_empty()) {
+        Some(f) => parse_version_filter(&f)
+            .map_err(|e| ApiError::invalid(format!("Invalid filter: {e}")))?,
+        None => None,
+    };
+    let n = limit(m.max_results, 200_000, 200_000)?;
+    let (versions, next) =
+        RegistryStore::search_versions(store, filter.as_ref(), n, token(&m.page_token))?;
+    let list: Vec<Value> = versions.iter().map(|v| version_json(store, v)).collect();
+    Ok(with_token(json!({ "model_versions": list }), next))
+}
+
+/// `GET model-versions/get-download-uri`.
+fn download_uri(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let m: GetDownloadUri = decode(p)?;
+    let v = store.version(&m.name, m.version)?;
+    Ok(json!({ "artifact_uri": uri_for(store.root(), &v.storage_location) }))
+}
+
+/// `POST model-versions/set-tag`.
+fn set_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
+    let p = c.p;
+    let act = plain(&who);
+    let m: SetModelVersionTag = decode(p)?;
+    let tags = [(m.key, Some(m.value))];
+    store.set_registry_tags(&m.name, Some(m.version), &tags, &act)?;
+    Ok(json!({}))
+}
+
+/// `DELETE model-versions/delete-tag`.
+fn delete_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let who = c.who();
+    let p = c.p;
+    let act = plain(&who);
+    let m: DeleteModelVersionTag = decode(p)?;
+    store.set_registry_tags(&m.name, Some(m.version), &[(m.key, None)], &act)?;
+    Ok(json!({}))
 }
 
 /// Checks that `path` and everything below it stay inside the store (no symlink leads out).

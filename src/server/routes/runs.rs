@@ -3,135 +3,209 @@
 
 use super::*;
 
-/// Answers one call of this service.
-pub(super) fn handle(store: &mut Store, method: &Method, endpoint: &str, p: P) -> ApiResult<Value> {
-    let empty = json!({});
-    match (method.as_str(), endpoint) {
-        ("POST", "runs/create") => create(store, decode(p)?),
-        ("POST", "runs/update") => {
-            let m: UpdateRun = decode(p)?;
-            let run = active_run(store, &m.run_id)?;
-            if let Some(name) = m.run_name.filter(|s| !s.is_empty()) {
-                store.rename_run(&m.run_id, &name)?;
-            }
-            let status = m.status.unwrap_or(run.info.status);
-            // As MLflow: an end time not given stays as it was.
-            let end = m.end_time.or(run.info.end_time);
-            store.update_run(&m.run_id, status, end)?;
-            let run = store.run(&m.run_id)?;
-            Ok(json!({ "run_info": run_json(store, &run)["info"] }))
-        }
-        ("POST", "runs/delete") => {
-            store.delete_runs(&[decode::<DeleteRun>(p)?.run_id])?;
-            Ok(empty)
-        }
-        ("POST", "runs/restore") => {
-            store.restore_runs(&[decode::<RestoreRun>(p)?.run_id])?;
-            Ok(empty)
-        }
-        ("POST", "runs/log-metric") => {
-            let m: LogMetric = decode(p)?;
-            let metric = Metric {
-                key: m.key,
-                value: m.value,
-                timestamp: m.timestamp,
-                step: m.step.unwrap_or(0),
-            };
-            store.log_batch(
-                &m.run_id,
-                LogBatch {
-                    metrics: vec![metric],
-                    ..Default::default()
-                },
-            )?;
-            Ok(empty)
-        }
-        ("POST", "runs/log-parameter") => {
-            let m: LogParam = decode(p)?;
-            let params = vec![KeyValue {
-                key: m.key,
-                value: m.value,
-            }];
-            store
-                .log_batch(
-                    &m.run_id,
-                    LogBatch {
-                        params,
-                        ..Default::default()
-                    },
-                )
-                .map_err(param_error)?;
-            Ok(empty)
-        }
-        ("POST", "runs/set-tag") => {
-            let m: SetTag = decode(p)?;
-            let tags = vec![KeyValue {
-                key: m.key,
-                value: m.value,
-            }];
-            store.log_batch(
-                &m.run_id,
-                LogBatch {
-                    tags,
-                    ..Default::default()
-                },
-            )?;
-            Ok(empty)
-        }
-        ("POST" | "DELETE", "runs/delete-tag") => {
-            let m: DeleteTag = decode(p)?;
-            store.delete_run_tag(&m.run_id, &m.key)?;
-            Ok(empty)
-        }
-        ("GET", "runs/get") => {
-            let id = decode::<GetRun>(p)?.run_id;
-            let run = store
-                .run(&id)
-                .map_err(|_| ApiError::not_found(format!("Run with id={id} not found")))?;
-            Ok(json!({ "run": run_json(store, &run) }))
-        }
-        ("POST" | "GET", "runs/search") => search(store, decode(p)?),
-        ("POST", "runs/log-batch") => log_batch(store, decode(p)?),
-        ("POST", "runs/log-model") => {
-            let m: LogModel = decode(p)?;
-            let model: Value = serde_json::from_str(&m.model_json)
-                .map_err(|e| ApiError::invalid(format!("model_json is not JSON: {e}")))?;
-            let run = store.run(&m.run_id)?;
-            let mut history: Vec<Value> = run
-                .tag("mlflow.log-model.history")
-                .and_then(|h| serde_json::from_str(h).ok())
-                .unwrap_or_default();
-            history.push(model);
-            let tag = KeyValue {
-                key: "mlflow.log-model.history".into(),
-                value: Value::Array(history).to_string(),
-            };
-            store.log_batch(
-                &m.run_id,
-                LogBatch {
-                    tags: vec![tag],
-                    ..Default::default()
-                },
-            )?;
-            Ok(empty)
-        }
-        ("POST", "runs/log-inputs") => {
-            store.run(&decode::<LogInputs>(p)?.run_id)?;
-            Ok(empty)
-        }
-        ("POST", "runs/outputs") => {
-            let m: LogOutputs = decode(p)?;
-            let models: Vec<(String, i64)> =
-                m.models.into_iter().map(|o| (o.model_id, o.step)).collect();
-            store.log_run_outputs(&m.run_id, &models)?;
-            Ok(empty)
-        }
-        _ => Err(not_found(method.as_str(), "/api/2.0/mlflow/", endpoint)),
+/// The methods and paths this service answers (below the API prefixes) and their handlers.
+pub(super) const ROUTES: &[Route] = &[
+    (MethodFilter::POST, "runs/create", create),
+    (MethodFilter::POST, "runs/update", update),
+    (MethodFilter::POST, "runs/delete", delete),
+    (MethodFilter::POST, "runs/restore", restore),
+    (MethodFilter::POST, "runs/log-metric", log_metric),
+    (MethodFilter::POST, "runs/log-parameter", log_parameter),
+    (MethodFilter::POST, "runs/set-tag", set_tag),
+    (
+        MethodFilter::POST.or(MethodFilter::DELETE),
+        "runs/delete-tag",
+        delete_tag,
+    ),
+    (MethodFilter::GET, "runs/get", get),
+    (
+        MethodFilter::POST.or(MethodFilter::GET),
+        "runs/search",
+        search,
+    ),
+    (MethodFilter::POST, "runs/log-batch", log_batch),
+    (MethodFilter::POST, "runs/log-model", log_model),
+    (MethodFilter::POST, "runs/log-inputs", log_inputs),
+    (MethodFilter::POST, "runs/outputs", outputs),
+];
+
+/// `POST runs/create`.
+fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    create_run(store, decode(p)?)
+}
+
+/// `POST runs/update`.
+fn update(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let m: UpdateRun = decode(p)?;
+    let run = active_run(store, &m.run_id)?;
+    if let Some(name) = m.run_name.filter(|s| !s.is_empty()) {
+        store.rename_run(&m.run_id, &name)?;
     }
+    let status = m.status.unwrap_or(run.info.status);
+    // As MLflow: an end time not given stays as it was.
+    let end = m.end_time.or(run.info.end_time);
+    store.update_run(&m.run_id, status, end)?;
+    let run = store.run(&m.run_id)?;
+    Ok(json!({ "run_info": run_json(store, &run)["info"] }))
+}
+
+/// `POST runs/delete`.
+fn delete(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let empty = json!({});
+    store.delete_runs(&[decode::<DeleteRun>(p)?.run_id])?;
+    Ok(empty)
+}
+
+/// `POST runs/restore`.
+fn restore(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let empty = json!({});
+    store.restore_runs(&[decode::<RestoreRun>(p)?.run_id])?;
+    Ok(empty)
+}
+
+/// `POST runs/log-metric`.
+fn log_metric(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let empty = json!({});
+    let m: LogMetric = decode(p)?;
+    let metric = Metric {
+        key: m.key,
+        value: m.value,
+        timestamp: m.timestamp,
+        step: m.step.unwrap_or(0),
+    };
+    store.log_batch(
+        &m.run_id,
+        LogBatch {
+            metrics: vec![metric],
+            ..Default::default()
+        },
+    )?;
+    Ok(empty)
+}
+
+/// `POST runs/log-parameter`.
+fn log_parameter(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let empty = json!({});
+    let m: LogParam = decode(p)?;
+    let params = vec![KeyValue {
+        key: m.key,
+        value: m.value,
+    }];
+    store
+        .log_batch(
+            &m.run_id,
+            LogBatch {
+                params,
+                ..Default::default()
+            },
+        )
+        .map_err(param_error)?;
+    Ok(empty)
+}
+
+/// `POST runs/set-tag`.
+fn set_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let empty = json!({});
+    let m: SetTag = decode(p)?;
+    let tags = vec![KeyValue {
+        key: m.key,
+        value: m.value,
+    }];
+    store.log_batch(
+        &m.run_id,
+        LogBatch {
+            tags,
+            ..Default::default()
+        },
+    )?;
+    Ok(empty)
+}
+
+/// `POST | DELETE runs/delete-tag`.
+fn delete_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let empty = json!({});
+    let m: DeleteTag = decode(p)?;
+    store.delete_run_tag(&m.run_id, &m.key)?;
+    Ok(empty)
+}
+
+/// `GET runs/get`.
+fn get(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let id = decode::<GetRun>(p)?.run_id;
+    let run = store
+        .run(&id)
+        .map_err(|_| ApiError::not_found(format!("Run with id={id} not found")))?;
+    Ok(json!({ "run": run_json(store, &run) }))
+}
+
+/// `POST | GET runs/search`.
+fn search(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    search_runs(store, decode(p)?)
+}
+
+/// `POST runs/log-batch`.
+fn log_batch(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    log_batch_of(store, decode(p)?)
+}
+
+/// `POST runs/log-model`.
+fn log_model(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let empty = json!({});
+    let m: LogModel = decode(p)?;
+    let model: Value = serde_json::from_str(&m.model_json)
+        .map_err(|e| ApiError::invalid(format!("model_json is not JSON: {e}")))?;
+    let run = store.run(&m.run_id)?;
+    let mut history: Vec<Value> = run
+        .tag("mlflow.log-model.history")
+        .and_then(|h| serde_json::from_str(h).ok())
+        .unwrap_or_default();
+    history.push(model);
+    let tag = KeyValue {
+        key: "mlflow.log-model.history".into(),
+        value: Value::Array(history).to_string(),
+    };
+    store.log_batch(
+        &m.run_id,
+        LogBatch {
+            tags: vec![tag],
+            ..Default::default()
+        },
+    )?;
+    Ok(empty)
+}
+
+/// `POST runs/log-inputs`.
+fn log_inputs(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let empty = json!({});
+    store.run(&decode::<LogInputs>(p)?.run_id)?;
+    Ok(empty)
+}
+
+/// `POST runs/outputs`.
+fn outputs(store: &mut Store, c: Call) -> ApiResult<Value> {
+    let p = c.p;
+    let empty = json!({});
+    let m: LogOutputs = decode(p)?;
+    let models: Vec<(String, i64)> = m.models.into_iter().map(|o| (o.model_id, o.step)).collect();
+    store.log_run_outputs(&m.run_id, &models)?;
+    Ok(empty)
 }
 
 /// `runs/create`: a run named by `run_name` or the `mlflow.runName` tag (they must agree).
-fn create(store: &mut Store, m: CreateRun) -> ApiResult<Value> {
+fn create_run(store: &mut Store, m: CreateRun) -> ApiResult<Value> {
     let experiment_id = m
         .experiment_id
         .filter(|s| !s.is_empty())
@@ -179,7 +253,7 @@ fn create(store: &mut Store, m: CreateRun) -> ApiResult<Value> {
 }
 
 /// `runs/search`: the grammar's filter and order, a page at a time.
-fn search(store: &Store, m: SearchRuns) -> ApiResult<Value> {
+fn search_runs(store: &Store, m: SearchRuns) -> ApiResult<Value> {
     let max = m.max_results.unwrap_or(1000);
     if !(1..=50_000).contains(&max) {
         return Err(ApiError::invalid(format!(
@@ -207,7 +281,7 @@ fn search(store: &Store, m: SearchRuns) -> ApiResult<Value> {
 }
 
 /// `runs/log-batch`: MLflow's limits, then the whole batch or nothing.
-fn log_batch(store: &mut Store, m: LogBatchRequest) -> ApiResult<Value> {
+fn log_batch_of(store: &mut Store, m: LogBatchRequest) -> ApiResult<Value> {
     use crate::protocol::{MAX_BATCH_METRICS, MAX_BATCH_PARAMS_AND_TAGS};
     let (metrics, params, tags) = (m.metrics, m.params, m.tags);
     if metrics.len() > MAX_BATCH_METRICS {

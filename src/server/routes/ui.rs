@@ -72,16 +72,14 @@ pub fn ui_route(
     Some(answer)
 }
 
-/// Whether [`ui_route`] answers `path`.
-pub fn is_ui_route(path: &str) -> bool {
-    matches!(
-        path,
-        "/get-artifact"
-            | "/model-versions/get-artifact"
-            | "/ajax-api/2.0/mlflow/metrics/get-history-bulk"
-            | "/ajax-api/2.0/mlflow/upload-artifact"
-    ) || logged_model_files(path).is_some()
-}
+/// The paths [`ui_route`] answers (axum's syntax).
+pub const UI_PATHS: &[&str] = &[
+    "/get-artifact",
+    "/model-versions/get-artifact",
+    "/ajax-api/2.0/mlflow/metrics/get-history-bulk",
+    "/ajax-api/2.0/mlflow/upload-artifact",
+    "/ajax-api/2.0/mlflow/logged-models/{id}/artifacts/files",
+];
 
 /// The model id of `/ajax-api/2.0/mlflow/logged-models/<id>/artifacts/files`.
 fn logged_model_files(path: &str) -> Option<&str> {

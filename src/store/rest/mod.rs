@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::{
-    Act, Error, Fix, LogBatch, LogOutcome, Missing, NewRun, NewVersion, Result, RunPage, RunQuery,
+    Act, Error, Fix, LogBatch, LogOutcome, Missing, NewRun, NewVersion, Page, Result, RunPage,
+    RunQuery,
 };
 use super::{Snapshot, Store};
 use crate::artifacts::{HttpRepo, LocalRepo, Repo};
@@ -100,6 +101,22 @@ impl RestStore {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         self.client.get(endpoint, &q)
+    }
+
+    /// One page of a GET listing: the items under `key` and the next page's token.
+    fn get_page<T: serde::Serialize>(
+        &self,
+        endpoint: &str,
+        m: &T,
+        key: &str,
+    ) -> Result<(Vec<Value>, Option<String>)> {
+        let v = self.get_msg(endpoint, m)?;
+        let items = v[key].as_array().cloned().unwrap_or_default();
+        let next = v["next_page_token"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
+        Ok((items, next))
     }
 
     /// Every page of a GET listing: the items under `key`.

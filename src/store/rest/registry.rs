@@ -41,6 +41,38 @@ impl RegistryStore for RestStore {
         Ok(out)
     }
 
+    fn search_models(
+        &self,
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<Page<RegisteredModel>> {
+        let m = requests::SearchRegisteredModels {
+            filter: filter.map(Expr::to_filter_string),
+            max_results: Some(limit.min(i64::MAX as usize) as i64),
+            page_token: page_token.map(str::to_string),
+        };
+        let (items, next) = self.get_page("registered-models/search", &m, "registered_models")?;
+        let models = items.iter().map(registered_model).collect::<Result<_>>()?;
+        Ok((models, next))
+    }
+
+    fn search_versions(
+        &self,
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<Page<ModelVersion>> {
+        let m = requests::SearchModelVersions {
+            filter: filter.map(Expr::to_filter_string),
+            max_results: Some(limit.min(i64::MAX as usize) as i64),
+            page_token: page_token.map(str::to_string),
+        };
+        let (items, next) = self.get_page("model-versions/search", &m, "model_versions")?;
+        let versions = items.iter().map(model_version).collect::<Result<_>>()?;
+        Ok((versions, next))
+    }
+
     fn versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
         let model = self.model(name)?;
         let m = requests::SearchModelVersions {

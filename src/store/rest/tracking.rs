@@ -320,6 +320,24 @@ impl TrackingStore for RestStore {
         Ok(out)
     }
 
+    fn metric_history_page(
+        &self,
+        id: &str,
+        key: &str,
+        limit: Option<usize>,
+        page_token: Option<&str>,
+    ) -> Result<Page<Metric>> {
+        let m = requests::GetMetricHistory {
+            run_id: id.to_string(),
+            metric_key: key.to_string(),
+            max_results: limit.map(|n| n.min(i64::MAX as usize) as i64),
+            page_token: page_token.map(str::to_string),
+        };
+        let (items, next) = self.get_page("metrics/get-history", &m, "metrics")?;
+        let points = items.iter().map(metric).collect::<Result<_>>()?;
+        Ok((points, next))
+    }
+
     fn log_batch(&mut self, id: &str, batch: LogBatch) -> Result<LogOutcome> {
         let (batch, outcome) = batch.validated(self.truncate)?;
         let mut params = batch.params.chunks(MAX_BATCH_PARAMS_AND_TAGS);

@@ -311,26 +311,78 @@ impl Store {
         })
     }
 
-    /// Versions matching `name` and/or `run_id`, across models, newest first.
+    /// One page of the registered models that match a filter (`name`, `tags.K`), by name: at
+    /// most `limit`, after the model `page_token` names.
+    pub fn search_models(
+        &self,
+        filter: Option<&crate::search::Expr>,
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<super::paging::Page<crate::registry::RegisteredModel>> {
+        let mut sql = String::from("SELECT m.name FROM registered_models m WHERE 1");
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(f) = filter {
+            sql.push_str(" AND ");
+            super::filter::named_filter_sql(f, &super::filter::MODELS, &mut sql, &mut values);
+        }
+        if let Some(t) = page_token {
+            let (_, name) = super::paging::key(t)?;
+            sql.push_str(" AND m.name > ?");
+            values.push(name.into());
+        }
+        sql.push_str(" ORDER BY m.name LIMIT ?");
+        values.push((limit.min(i64::MAX as usize - 1) as i64 + 1).into());
+        let mut stmt = self.conn().prepare(&sql)?;
+        let names: Vec<String> = stmt
+            .query_map(rusqlite::params_from_iter(values.iter()), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let (names, next) = super::paging::split(names, limit, |n| (0, n.clone()));
+        let models = names.iter().map(|n| self.model(n)).collect::<Result<_>>()?;
+        Ok((models, next))
+    }
+
+    /// One page of the live model versions that match a filter (`name`, `version_number`,
+    /// `run_id`, `source_path`, `tags.K`), by name then newest first: at most `limit`, after
+    /// the version `page_token` names.
     pub fn search_versions(
         &self,
-        name: Option<&str>,
-        run_id: Option<&str>,
-    ) -> Result<Vec<crate::registry::ModelVersion>> {
-        let mut stmt = self.conn().prepare(
-            "SELECT DISTINCT name FROM model_versions WHERE deleted = 0 AND (?1 IS NULL OR name = ?1) AND (?2 IS NULL OR run_id = ?2) ORDER BY name",
-        )?;
-        let names: Vec<String> = stmt
-            .query_map(params![name, run_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut out = Vec::new();
-        for n in names {
-            out.extend(
-                self.versions(&n)?
-                    .into_iter()
-                    .filter(|v| run_id.is_none_or(|r| v.run_id == r)),
-            );
+        filter: Option<&crate::search::Expr>,
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<super::paging::Page<crate::registry::ModelVersion>> {
+        let mut sql =
+            String::from("SELECT v.name, v.version FROM model_versions v WHERE v.deleted = 0");
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(f) = filter {
+            sql.push_str(" AND ");
+            super::filter::named_filter_sql(f, &super::filter::VERSIONS, &mut sql, &mut values);
         }
-        Ok(out)
+        if let Some(t) = page_token {
+            let (version, name) = super::paging::key(t)?;
+            sql.push_str(" AND (v.name > ? OR (v.name = ? AND v.version < ?))");
+            values.extend([name.clone().into(), name.into(), version.into()]);
+        }
+        sql.push_str(" ORDER BY v.name ASC, v.version DESC LIMIT ?");
+        values.push((limit.min(i64::MAX as usize - 1) as i64 + 1).into());
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows: Vec<(String, i64)> = stmt
+            .query_map(rusqlite::params_from_iter(values.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let (rows, next) = super::paging::split(rows, limit, |(n, v)| (*v, n.clone()));
+        // Each model's versions are read once, with their tags and aliases.
+        let mut out = Vec::with_capacity(rows.len());
+        let mut loaded: Option<(String, Vec<crate::registry::ModelVersion>)> = None;
+        for (name, version) in rows {
+            if loaded.as_ref().is_none_or(|(n, _)| *n != name) {
+                loaded = Some((name.clone(), self.versions(&name)?));
+            }
+            let all = loaded.as_ref().map_or(&[][..], |(_, v)| v.as_slice());
+            if let Some(v) = all.iter().find(|v| v.version == version.to_string()) {
+                out.push(v.clone());
+            }
+        }
+        Ok((out, next))
     }
 }

@@ -25,7 +25,9 @@ fn attr_column(a: Attr, artifact_root: &str) -> String {
         Attr::StartTime => "r.start_time".into(),
         Attr::EndTime => "r.end_time".into(),
         Attr::Name => "r.name".into(),
-        Attr::ModelType | Attr::SourceRunId => "NULL".into(),
+        Attr::ModelType | Attr::SourceRunId | Attr::VersionNumber | Attr::SourcePath => {
+            "NULL".into()
+        }
         Attr::ArtifactUri => format!(
             "COALESCE(r.artifact_uri, COALESCE(rtrim(e.artifact_location, '/'), {} || '/' || r.experiment_id) || '/' || r.run_uuid || '/artifacts')",
             quote(artifact_root)
@@ -284,7 +286,22 @@ pub(super) const LOGGED_MODELS: Named = Named {
     ],
 };
 
-/// A filter on names and tags (`name`, `tags.K`: registered models and experiments) as SQL.
+/// Model versions (`model_versions v`); tags are kept under (name, version).
+pub(super) const VERSIONS: Named = Named {
+    name: "v.name",
+    id: "(v.name, v.version)",
+    tags: "model_version_tags",
+    tag_id: "name, version",
+    params: None,
+    attrs: &[
+        (Attr::RunId, "v.run_id"),
+        (Attr::SourcePath, "v.source"),
+        (Attr::VersionNumber, "v.version"),
+    ],
+};
+
+/// A filter on names, tags and the attributes `t` has (registered models, experiments,
+/// logged models, model versions) as SQL.
 pub(super) fn named_filter_sql(
     e: &Expr,
     t: &Named,
@@ -352,6 +369,16 @@ pub(super) fn named_filter_sql(
                     sql.push('(');
                     test(t.name, sql, values);
                     sql.push(')');
+                }
+                Target::Attr(a) if a.is_numeric() && t.attrs.iter().any(|(x, _)| x == a) => {
+                    let column = t.attrs.iter().find(|(x, _)| x == a).map_or("", |(_, c)| c);
+                    match (&c.value, c.op) {
+                        (Value::Number(n), Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge) => {
+                            sql.push_str(&format!("({column} {} ?)", c.op.as_str()));
+                            values.push((n.round() as i64).into());
+                        }
+                        _ => sql.push('0'),
+                    }
                 }
                 Target::Attr(a) if t.attrs.iter().any(|(x, _)| x == a) => {
                     let column = t.attrs.iter().find(|(x, _)| x == a).map_or("", |(_, c)| c);

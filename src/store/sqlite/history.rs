@@ -4,6 +4,7 @@
 use rusqlite::{Row, params, params_from_iter};
 
 use super::Store;
+use super::paging::{self, Page};
 use crate::store::Result;
 use crate::tracking::Metric;
 
@@ -17,6 +18,42 @@ impl Store {
         )?;
         let rows = stmt.query_map(params![pk, key], |r| metric_from(r, 0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One page of a metric's history in MLflow's order (timestamp, step, value with a NaN as
+    /// 0, then NaN last): at most `limit` (all when `None`) after the point `page_token`
+    /// names. Not-found for an unknown run.
+    pub fn metric_history_page(
+        &self,
+        uuid: &str,
+        key: &str,
+        limit: Option<usize>,
+        page_token: Option<&str>,
+    ) -> Result<Page<Metric>> {
+        let (pk, _) = Store::run_key(self.conn(), uuid)?;
+        let mut sql = String::from(
+            "SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_id = ? AND key = ?",
+        );
+        let mut values: Vec<rusqlite::types::Value> = vec![pk.into(), key.to_string().into()];
+        if let Some(t) = page_token {
+            let (ts, step, value, nan) = point_key(t)?;
+            sql.push_str(" AND (timestamp, step, value, is_nan) > (?, ?, ?, ?)");
+            values.extend([ts.into(), step.into(), value.into(), nan.into()]);
+        }
+        sql.push_str(" ORDER BY timestamp, step, value, is_nan LIMIT ?");
+        let limit = limit.unwrap_or(usize::MAX);
+        values.push((limit.min(i64::MAX as usize - 1) as i64 + 1).into());
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt
+            .query_map(params_from_iter(values.iter()), |r| metric_from(r, 0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(paging::split(rows, limit, |m| {
+            let (value, nan) = stored(m.value);
+            (
+                m.timestamp,
+                format!("{}:{:016x}:{}", m.step, value.to_bits(), nan as u8),
+            )
+        }))
     }
 
     /// Some points of a metric of a run, optionally only those with a step in `steps`
@@ -90,6 +127,35 @@ impl Store {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// A value as stored: a NaN as 0 with its flag set.
+fn stored(value: f64) -> (f64, bool) {
+    if value.is_nan() {
+        (0.0, true)
+    } else {
+        (value, false)
+    }
+}
+
+/// The (timestamp, step, value, is_nan) a metric-history token names.
+fn point_key(token: &str) -> Result<(i64, i64, f64, i64)> {
+    let bad = || crate::store::Error::Invalid(format!("Invalid page token '{token}'"));
+    let (ts, rest) = paging::key(token)?;
+    let mut parts = rest.split(':');
+    let (Some(step), Some(bits), Some(nan), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let step = step.parse().map_err(|_| bad())?;
+    let bits = u64::from_str_radix(bits, 16).map_err(|_| bad())?;
+    let nan = match nan {
+        "0" => 0,
+        "1" => 1,
+        _ => return Err(bad()),
+    };
+    Ok((ts, step, f64::from_bits(bits), nan))
 }
 
 pub(super) fn metric_from(r: &Row, at: usize) -> rusqlite::Result<Metric> {

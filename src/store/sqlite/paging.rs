@@ -5,8 +5,7 @@
 
 use super::super::{Error, Result};
 
-/// A page of rows and the token of the next page, if there are more.
-pub type Page<T> = (Vec<T>, Option<String>);
+pub use super::super::Page;
 
 /// The token after a row sorted by (`time`, `id`).
 pub fn token(time: i64, id: &str) -> String {

@@ -9,7 +9,7 @@ use crate::artifacts::Repo;
 use crate::registry::{Event, ModelVersion, RegisteredModel, Stage, TransitionRequest};
 use crate::search::Expr;
 use crate::store::{
-    Act, LogBatch, LogOutcome, NewRun, NewVersion, RegistryStore, Result, RunPage, RunQuery,
+    Act, LogBatch, LogOutcome, NewRun, NewVersion, Page, RegistryStore, Result, RunPage, RunQuery,
     Snapshot, TrackingStore,
 };
 use crate::tracking::{Experiment, Metric, Run, RunStatus, ViewType};
@@ -79,6 +79,15 @@ impl TrackingStore for Store {
     fn metric_history(&self, id: &str, key: &str) -> Result<Vec<Metric>> {
         Store::metric_history(self, id, key)
     }
+    fn metric_history_page(
+        &self,
+        id: &str,
+        key: &str,
+        limit: Option<usize>,
+        page_token: Option<&str>,
+    ) -> Result<Page<Metric>> {
+        Store::metric_history_page(self, id, key, limit, page_token)
+    }
     fn log_batch(&mut self, id: &str, batch: LogBatch) -> Result<LogOutcome> {
         Store::log_batch(self, id, batch)
     }
@@ -124,6 +133,22 @@ impl RegistryStore for Store {
     }
     fn list_models(&self, filter: Option<&Expr>) -> Result<Vec<RegisteredModel>> {
         Store::list_models(self, filter)
+    }
+    fn search_models(
+        &self,
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<Page<RegisteredModel>> {
+        Store::search_models(self, filter, limit, page_token)
+    }
+    fn search_versions(
+        &self,
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<Page<ModelVersion>> {
+        Store::search_versions(self, filter, limit, page_token)
     }
     fn versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
         Store::versions(self, name)
