@@ -419,9 +419,26 @@ fn writes(method: &Method, endpoint: &str) -> bool {
     *method != Method::GET && !endpoint.ends_with("/search")
 }
 
-/// The REST API's router.
+/// The gate every request passes, for the web UI's router (`crate::web`): the `Host`/`Origin`
+/// guard, then the same credentials as the API. `Ok` holds the authenticated user, if any.
+pub(crate) async fn admit(
+    settings: &Settings,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Option<String>, Response> {
+    guard::check(&settings.allowed, method, headers).map_err(|e| e.response())?;
+    match auth::authorized(settings, headers).await {
+        None => Err(auth::unauthenticated(settings)),
+        Some(auth::Caller::Busy) => Err(auth::busy()),
+        Some(auth::Caller::User(name)) => Ok(Some(name)),
+        Some(auth::Caller::Anonymous) => Ok(None),
+    }
+}
+
+/// The REST API's router, with the web UI (`crate::web`) beside it.
 pub fn router(settings: Settings) -> Router {
     let max = settings.max_body;
+    let ui = crate::web::router(settings.clone());
     Router::new()
         .fallback(handle)
         .layer(axum::middleware::from_fn(
@@ -436,6 +453,7 @@ pub fn router(settings: Settings) -> Router {
             writer: writer::Writer::start(settings.store_root.clone()),
             settings,
         }))
+        .merge(ui)
 }
 
 /// Serves the API on `addr` until `stop` resolves; `ready` is told the bound address.
