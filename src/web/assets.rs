@@ -49,3 +49,8 @@ pub(super) async fn serve(Path(file): Path<String>) -> Response {
         None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
     }
 }
+
+/// No icon: an empty answer, so that browsers do not log a missing one.
+pub(super) async fn favicon() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}

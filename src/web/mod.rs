@@ -61,6 +61,7 @@ pub fn router(settings: Settings) -> Router {
         .route("/ui", get(pages::home))
         .route("/ui/", get(pages::home))
         .route("/ui/assets/{file}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .route("/ui/experiments/{id}", get(pages::experiment))
         .route("/ui/runs/{id}", get(run::page))
         .route("/ui/runs/{id}/metric", get(chart::series))

@@ -272,12 +272,9 @@ async fn after(
     version: String,
     outcome: Outcome,
 ) -> PageResult {
-    let status = if outcome.error.is_some() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::OK
-    };
-    version_page(web, viewer, name, version, outcome, status).await
+    // A refusal is shown on the page, in the place of the message (200: the page itself is
+    // fine, and browsers log a failed status as an error).
+    version_page(web, viewer, name, version, outcome, StatusCode::OK).await
 }
 
 impl Outcome {
