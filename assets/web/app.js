@@ -33,6 +33,7 @@
 
   // Joins several series on their x values for uPlot (one x array, a y array per run).
   function join(series) {
+    if (series.length === 1) return [series[0].x, series[0].y];
     var xs = {};
     series.forEach(function (s) { s.x.forEach(function (x) { xs[x] = true; }); });
     var x = Object.keys(xs).map(Number).sort(function (a, b) { return a - b; });
