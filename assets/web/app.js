@@ -47,6 +47,17 @@
     return [x].concat(ys);
   }
 
+  // Exponential moving average, as TensorBoard's smoothing (nulls are left alone).
+  function smooth(y, weight) {
+    if (!weight) return y;
+    var last = null;
+    return y.map(function (v) {
+      if (v === null || !isFinite(v)) return v;
+      last = last === null ? v : last * weight + v * (1 - weight);
+      return last;
+    });
+  }
+
   function drawChart(fig) {
     var key = fig.getAttribute("data-key");
     var runs = fig.getAttribute("data-runs").split(",").filter(Boolean);
@@ -61,11 +72,16 @@
       });
     })).then(function (series) {
       var data = join(series);
+      var weight = Number((document.getElementById("smoothing") || {}).value || 0);
+      data = [data[0]].concat(data.slice(1).map(function (y) { return smooth(y, weight); }));
+      var logBox = document.getElementById("log-y");
+      var positive = data.slice(1).every(function (y) { return y.every(function (v) { return v === null || v > 0; }); });
+      var logY = !!(logBox && logBox.checked && positive);
       var width = Math.max(280, Math.min(plot.clientWidth || 600, 900));
       var opts = {
         width: width,
         height: 220,
-        scales: { x: { time: axis === "wall" } },
+        scales: { x: { time: axis === "wall" }, y: logY ? { distr: 3 } : {} },
         axes: [{ label: axis === "step" ? "step" : axis === "wall" ? "time" : "seconds" }, {}],
         series: [{ label: axis }].concat(runs.map(function (run, i) {
           return { label: runs.length > 1 ? run.slice(0, 8) : key, stroke: palette[i % palette.length], spanGaps: true, points: { show: false } };
@@ -74,10 +90,12 @@
       plot.textContent = "";
       fig.uplot = new uPlot(opts, data, plot);
       var sampled = series.filter(function (s) { return s.sampled; });
-      note.textContent = sampled.length
+      var notes = [];
+      if (logBox && logBox.checked && !positive) notes.push("Linear scale: the series has values at or below 0.");
+      note.textContent = notes.concat(sampled.length
         ? "Down-sampled on the server: " + sampled.map(function (s) { return s.shown + " of " + s.total; }).join(", ") +
           " points drawn (the lowest and highest of each stretch are kept)."
-        : "";
+        : []).join(" ");
       fig.setAttribute("data-drawn", "1");
     });
   }
@@ -93,7 +111,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     followHashRoute();
     drawCharts();
-    document.querySelectorAll('input[name="x-axis"]').forEach(function (r) {
+    document.querySelectorAll('input[name="x-axis"], #log-y, #smoothing').forEach(function (r) {
       r.addEventListener("change", drawCharts);
     });
   });

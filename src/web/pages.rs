@@ -155,6 +155,7 @@ pub(super) async fn experiment(
         first_href: None,
         page,
         deleted,
+        refresh_href: None,
     };
     let base = |order: &str| {
         let mut href = format!(
@@ -287,6 +288,13 @@ pub(super) async fn experiment(
                 .collect(),
         })
         .collect();
+    if runs.iter().any(|r| r.info.status == RunStatus::Running) {
+        let mut here = base(&order);
+        if let Some(t) = first(&pairs, "page_token") {
+            here.push_str(&format!("&page_token={}&page={page}", enc(t)));
+        }
+        table.refresh_href = Some(here);
+    }
     if from_htmx(&headers) {
         return render(&table);
     }

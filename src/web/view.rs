@@ -65,6 +65,8 @@ pub struct RunsTable {
     pub first_href: Option<String>,
     pub page: usize,
     pub deleted: bool,
+    /// Where the table reloads itself from every few seconds while a run on it is running.
+    pub refresh_href: Option<String>,
 }
 
 #[derive(Template)]

@@ -199,6 +199,7 @@ def main():
             page.get_by_text(EVIL, exact=True).click()
             page.wait_for_url("**/ui/runs/**")
             expect(page.locator("#run-name")).to_have_text(EVIL)
+            evil_id = page.url.rstrip("/").rsplit("/", 1)[1]
             expect(page.locator("#stdout")).to_contain_text("<img src=x onerror=alert(2)>")
             page.click("#artifact-list >> text=table.csv")
             expect(page.locator("#preview table.csv td").first).to_have_text("epoch")
@@ -245,6 +246,18 @@ def main():
             shot(page, "10-model")
             page.goto(base + "/ui/models")
             shot(page, "11-models")
+
+            step("the mlflow client's 'View run at' link")
+            page.goto(f"{base}/#/experiments/{exp}/runs/{evil_id}")
+            page.wait_for_url(f"**/ui/runs/{evil_id}")
+            expect(page.locator("#run-name")).to_have_text(EVIL)
+
+            step("charts: log scale and smoothing redraw without errors")
+            page.goto(f"{base}/ui/experiments/{exp}?filter=params.opt%20%3D%20%27adam%27")
+            page.click("text=train2")
+            page.check("#log-y")
+            page.select_option("#smoothing", "0.6")
+            expect(page.locator("figure.chart[data-drawn='1']")).to_have_count(1)
 
             step("MLflow's hash link to a model version")
             page.goto(base + "/#/models/churn/versions/1")

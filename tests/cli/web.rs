@@ -345,6 +345,10 @@ fn mlf_server_serves_the_ui_behind_its_authentication() {
     let ok = request(&addr, "GET", "/", &[("Authorization", "Bearer s3cret")], "");
     assert_eq!(ok.status(), 200);
     assert!(ok.header("content-security-policy").is_some());
+    // A running run keeps the table reloading itself.
+    let auth = [("Authorization", "Bearer s3cret")];
+    let table = request(&addr, "GET", "/ui/experiments/0", &auth, "").text();
+    assert!(table.contains("hx-trigger=\"every 5s\""), "{table}");
     // The API beside it answers as before.
     let api = request(
         &addr,
