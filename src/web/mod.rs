@@ -11,6 +11,7 @@
 
 mod assets;
 mod chart;
+mod columns;
 mod pages;
 mod registry;
 mod run;

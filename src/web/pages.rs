@@ -1,8 +1,6 @@
 //! The home page and an experiment's page: the sidebar of experiments and the runs table,
 //! paged, sorted and filtered by the store's run search (`mlf runs list -f`'s grammar).
 
-use std::collections::BTreeSet;
-
 use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
@@ -13,12 +11,10 @@ use crate::search::{parse_filter, parse_order_by};
 use crate::store::RunQuery;
 use crate::tracking::ids::now_ms;
 use crate::tracking::{Experiment, LifecycleStage, Run, RunStatus, ViewType};
-use crate::ui::format::{duration, number, time};
+use crate::ui::format::{duration, time};
 
 /// Runs per page of the table.
 const PAGE: usize = 100;
-/// Most metric and param columns the table shows.
-const MAX_COLUMNS: usize = 12;
 
 /// A query-string value, percent-encoded.
 pub(crate) fn enc(s: &str) -> String {
@@ -117,6 +113,8 @@ pub(super) async fn experiment(
         .and_then(|p| p.parse().ok())
         .unwrap_or(1);
     let deleted = first(&pairs, "deleted").is_some_and(|v| !v.is_empty());
+    let cols = first(&pairs, "cols").unwrap_or("").trim().to_string();
+    let changed = first(&pairs, "changed").is_some_and(|v| !v.is_empty());
     let q = first(&pairs, "q").unwrap_or("").to_string();
     let exp_id = id.clone();
     let order_q = order.clone();
@@ -155,6 +153,8 @@ pub(super) async fn experiment(
         first_href: None,
         page,
         deleted,
+        cols: cols.clone(),
+        changed,
         refresh_href: None,
     };
     let base = |order: &str| {
@@ -166,6 +166,12 @@ pub(super) async fn experiment(
         );
         if deleted {
             href.push_str("&deleted=1");
+        }
+        if !cols.is_empty() {
+            href.push_str(&format!("&cols={}", enc(&cols)));
+        }
+        if changed {
+            href.push_str("&changed=1");
         }
         href
     };
@@ -196,22 +202,7 @@ pub(super) async fn experiment(
             p.runs
         }
     };
-    // Columns: the metrics, then the params, that the runs of this page have.
-    let metric_keys: BTreeSet<&str> = runs
-        .iter()
-        .flat_map(|r| r.data.metrics.iter().map(|m| m.key.as_str()))
-        .collect();
-    let param_keys: BTreeSet<&str> = runs
-        .iter()
-        .flat_map(|r| r.data.params.iter().map(|p| p.key.as_str()))
-        .collect();
-    let mut columns: Vec<(String, String, bool)> = Vec::new();
-    for k in metric_keys.into_iter().take(MAX_COLUMNS) {
-        columns.push((k.to_string(), format!("metrics.`{k}`"), true));
-    }
-    for k in param_keys.into_iter().take(MAX_COLUMNS) {
-        columns.push((k.to_string(), format!("params.`{k}`"), false));
-    }
+    let columns = super::columns::choose(&runs, &cols, changed);
     let sort = |label: &str, key: &str, numeric: bool| {
         let (current_desc, current_asc) = (
             order == format!("{key} DESC"),
@@ -247,13 +238,10 @@ pub(super) async fn experiment(
         },
         sort("User", "attributes.user_id", false),
     ];
-    for (label, key, metric) in &columns {
-        let label = if *metric {
-            label.clone()
-        } else {
-            format!("{label} (param)")
-        };
-        table.headers.push(sort(&label, key, *metric));
+    for c in &columns {
+        table
+            .headers
+            .push(sort(&c.label(), &c.order_key(), c.numeric()));
     }
     table.rows = runs
         .iter()
@@ -271,21 +259,7 @@ pub(super) async fn experiment(
             start_abs: time(r.info.start_time),
             duration: run_duration(r),
             user: r.info.user_id.clone(),
-            cells: columns
-                .iter()
-                .map(|(k, _, metric)| {
-                    if *metric {
-                        r.data
-                            .metrics
-                            .iter()
-                            .find(|m| &m.key == k)
-                            .map(|m| number(m.value))
-                            .unwrap_or_default()
-                    } else {
-                        r.param(k).unwrap_or("").to_string()
-                    }
-                })
-                .collect(),
+            cells: columns.iter().map(|c| c.value(r)).collect(),
         })
         .collect();
     if runs.iter().any(|r| r.info.status == RunStatus::Running) {

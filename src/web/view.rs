@@ -65,6 +65,9 @@ pub struct RunsTable {
     pub first_href: Option<String>,
     pub page: usize,
     pub deleted: bool,
+    /// The column globs, and whether only the columns that differ are shown.
+    pub cols: String,
+    pub changed: bool,
     /// Where the table reloads itself from every few seconds while a run on it is running.
     pub refresh_href: Option<String>,
 }

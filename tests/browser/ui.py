@@ -180,6 +180,16 @@ def main():
             expect(rows.nth(0)).to_contain_text("train3")
             shot(page, "05-sorted")
 
+            step("column chooser and only-changed")
+            page.fill("#cols", "params.*")
+            page.check("#changed")
+            page.press("#filter", "Enter")
+            head = page.locator("table.runs thead")
+            expect(head).to_contain_text("lr (param)")
+            expect(head).not_to_contain_text("opt (param)")
+            expect(head).not_to_contain_text("loss")
+            shot(page, "05b-columns")
+
             step("run page: charts, down-sampling said, logs")
             page.click("text=train3")
             page.wait_for_url("**/ui/runs/**")

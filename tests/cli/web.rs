@@ -182,6 +182,24 @@ fn ui_pages_carry_the_csp_and_escape_what_users_wrote() {
         !sorted.contains(">run1<"),
         "the filter drops lr = 0.1:\n{sorted}"
     );
+    // Columns by glob; only those that differ on request.
+    let picked = get(a, &format!("/ui/experiments/{exp}?cols=lr,tags.mlf.*")).text();
+    assert!(
+        picked.contains("lr (param)") && picked.contains("mlf.exitCode (tag)"),
+        "{picked}"
+    );
+    assert!(!picked.contains(">loss</a>"), "{picked}");
+    let changed = get(
+        a,
+        &format!(
+            "/ui/experiments/{exp}?cols=params.*,tags.mlf.exitCode&changed=1&filter=params.lr%20!%3D%20%270.9%27"
+        ),
+    )
+    .text();
+    assert!(
+        changed.contains("lr (param)") && !changed.contains("exitCode (tag)"),
+        "{changed}"
+    );
     // A bad filter is answered inline, with where it went wrong.
     let bad = get(
         a,
