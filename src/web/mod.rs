@@ -67,6 +67,7 @@ pub fn router(settings: Settings) -> Router {
         .route("/ui/runs/{id}", get(run::page))
         .route("/ui/runs/{id}/metric", get(chart::series))
         .route("/ui/runs/{id}/preview", get(run::preview))
+        .route("/ui/runs/{id}/logs", get(run::logs_part))
         .route("/ui/runs/{id}/file", get(run::file))
         .route("/ui/compare", get(run::compare))
         .route("/ui/models", get(registry::models))

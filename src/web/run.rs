@@ -10,7 +10,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::pages::{enc, run_duration, status_class};
-use super::view::{ArtifactRow, ComparePage, CompareRow, MetricRow, Preview, PreviewPart, RunPage};
+use super::view::{
+    ArtifactRow, ComparePage, CompareRow, LogsPart, MetricRow, Preview, PreviewPart, RunPage,
+};
 use super::{PageError, PageResult, Shared, blocking, first, query_pairs, render};
 use crate::store::Store;
 use crate::tracking::{Run, tags};
@@ -67,6 +69,25 @@ fn read_start(path: &FsPath, limit: u64) -> std::io::Result<String> {
         .take(limit.min(8 * 1024 * 1024))
         .read_to_end(&mut buf)?;
     Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+fn logs(store: &Store, run: &Run) -> LogsPart {
+    LogsPart {
+        id: run.info.run_id.clone(),
+        running: run.info.status == crate::tracking::RunStatus::Running,
+        stdout: log_tail(store, run, "logs/stdout.txt"),
+        stderr: log_tail(store, run, "logs/stderr.txt"),
+    }
+}
+
+/// `GET /ui/runs/{id}/logs`: the logs section alone (htmx follows a running run with it).
+pub(super) async fn logs_part(State(web): State<Shared>, Path(id): Path<String>) -> PageResult {
+    let part = blocking(&web, move |store| {
+        let run = store.run(&id)?;
+        Ok(logs(store, &run))
+    })
+    .await?;
+    render(&part)
 }
 
 pub(super) async fn page(State(web): State<Shared>, Path(id): Path<String>) -> PageResult {
@@ -136,8 +157,7 @@ pub(super) async fn page(State(web): State<Shared>, Path(id): Path<String>) -> P
             metrics,
             tags: tag_rows,
             artifacts,
-            stdout: log_tail(store, &run, "logs/stdout.txt"),
-            stderr: log_tail(store, &run, "logs/stderr.txt"),
+            logs: logs(store, &run),
             id: id.clone(),
         })
     })

@@ -118,6 +118,15 @@ pub struct RunPage {
     pub metrics: Vec<MetricRow>,
     pub tags: Vec<(String, String)>,
     pub artifacts: Vec<ArtifactRow>,
+    pub logs: LogsPart,
+}
+
+/// A run's logs; reloaded every few seconds while the run is running.
+#[derive(Template)]
+#[template(path = "web/logs.html")]
+pub struct LogsPart {
+    pub id: String,
+    pub running: bool,
     pub stdout: Option<String>,
     pub stderr: Option<String>,
 }

@@ -355,7 +355,7 @@ fn registry_forms_need_the_csrf_token_and_use_the_cli_rules() {
 #[test]
 fn mlf_server_serves_the_ui_behind_its_authentication() {
     let env = TestEnv::new();
-    env.start_run(&["-n", "one"]);
+    let one = env.start_run(&["-n", "one"]);
     let server = Server::start(&env, &["--auth-token", "s3cret"]);
     let addr = server.url().trim_start_matches("http://").to_string();
     assert_eq!(get(&addr, "/").status(), 401);
@@ -367,6 +367,19 @@ fn mlf_server_serves_the_ui_behind_its_authentication() {
     let auth = [("Authorization", "Bearer s3cret")];
     let table = request(&addr, "GET", "/ui/experiments/0", &auth, "").text();
     assert!(table.contains("hx-trigger=\"every 5s\""), "{table}");
+    // A running run's page follows its logs.
+    let page = request(&addr, "GET", &format!("/ui/runs/{one}"), &auth, "").text();
+    assert!(
+        page.contains(&format!("hx-get=\"/ui/runs/{one}/logs\"")),
+        "{page}"
+    );
+    let logs = request(&addr, "GET", &format!("/ui/runs/{one}/logs"), &auth, "");
+    assert_eq!(logs.status(), 200);
+    assert!(
+        logs.text().starts_with("<section id=\"logs\""),
+        "{}",
+        logs.text()
+    );
     // The API beside it answers as before.
     let api = request(
         &addr,
