@@ -12,6 +12,7 @@
 mod assets;
 mod chart;
 mod columns;
+mod edit;
 mod pages;
 mod registry;
 mod run;
@@ -63,8 +64,12 @@ pub fn router(settings: Settings) -> Router {
         .route("/ui/", get(pages::home))
         .route("/ui/assets/{file}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
-        .route("/ui/experiments/{id}", get(pages::experiment))
-        .route("/ui/runs/{id}", get(run::page))
+        .route("/ui/experiments", post(edit::create_experiment))
+        .route(
+            "/ui/experiments/{id}",
+            get(pages::experiment).post(edit::experiment),
+        )
+        .route("/ui/runs/{id}", get(run::page).post(edit::run))
         .route("/ui/runs/{id}/metric", get(chart::series))
         .route("/ui/runs/{id}/preview", get(run::preview))
         .route("/ui/runs/{id}/logs", get(run::logs_part))

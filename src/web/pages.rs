@@ -78,7 +78,11 @@ fn sidebar(exps: &[Experiment], q: &str, current: Option<&str>) -> Vec<ExpLink> 
         .collect()
 }
 
-pub(super) async fn home(State(web): State<Shared>, RawQuery(raw): RawQuery) -> PageResult {
+pub(super) async fn home(
+    State(web): State<Shared>,
+    RawQuery(raw): RawQuery,
+    Extension(viewer): Extension<super::Viewer>,
+) -> PageResult {
     let pairs = query_pairs(raw.as_deref());
     let q = first(&pairs, "q").unwrap_or("").to_string();
     let (exps, recent) = blocking(&web, |store| {
@@ -90,6 +94,7 @@ pub(super) async fn home(State(web): State<Shared>, RawQuery(raw): RawQuery) -> 
     .await?;
     render(&Home {
         title: "Experiments".into(),
+        csrf: web.csrf(&viewer),
         experiments: sidebar(&exps, &q, None),
         q,
         recent,
@@ -101,7 +106,7 @@ pub(super) async fn experiment(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
-    Extension(_viewer): Extension<super::Viewer>,
+    Extension(viewer): Extension<super::Viewer>,
 ) -> PageResult {
     let pairs = query_pairs(raw.as_deref());
     let filter = first(&pairs, "filter").unwrap_or("").trim().to_string();
@@ -274,6 +279,8 @@ pub(super) async fn experiment(
     }
     render(&ExperimentPage {
         title: exp.name.clone(),
+        csrf: web.csrf(&viewer),
+        deleted: exp.lifecycle_stage == LifecycleStage::Deleted,
         experiments: sidebar(&exps, &q, Some(&exp.experiment_id)),
         q,
         id: exp.experiment_id,

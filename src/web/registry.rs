@@ -191,7 +191,11 @@ pub(super) async fn version(
 }
 
 /// A form's fields; refused without the caller's CSRF token.
-fn form(web: &Shared, viewer: &Viewer, body: &[u8]) -> Result<Vec<(String, String)>, PageError> {
+pub(super) fn form(
+    web: &Shared,
+    viewer: &Viewer,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, PageError> {
     let pairs = crate::server::form_urlencoded(&String::from_utf8_lossy(body));
     if !web.csrf_ok(viewer, first(&pairs, "csrf").unwrap_or("")) {
         return Err(PageError::new(

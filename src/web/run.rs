@@ -90,7 +90,12 @@ pub(super) async fn logs_part(State(web): State<Shared>, Path(id): Path<String>)
     render(&part)
 }
 
-pub(super) async fn page(State(web): State<Shared>, Path(id): Path<String>) -> PageResult {
+pub(super) async fn page(
+    State(web): State<Shared>,
+    Path(id): Path<String>,
+    axum::Extension(viewer): axum::Extension<super::Viewer>,
+) -> PageResult {
+    let csrf = web.csrf(&viewer);
     let page = blocking(&web, move |store| {
         let run = store.run(&id)?;
         let exp = store.experiment(&run.info.experiment_id)?;
@@ -139,6 +144,8 @@ pub(super) async fn page(State(web): State<Shared>, Path(id): Path<String>) -> P
             .collect();
         tag_rows.sort();
         Ok(RunPage {
+            csrf,
+            deleted: run.info.lifecycle_stage == crate::tracking::LifecycleStage::Deleted,
             title: run.info.run_name.clone(),
             name: run.info.run_name.clone(),
             exp_name: exp.name,

@@ -23,6 +23,7 @@ pub struct ExpLink {
 #[template(path = "web/home.html")]
 pub struct Home {
     pub title: String,
+    pub csrf: String,
     pub experiments: Vec<ExpLink>,
     pub q: String,
     pub recent: Vec<(String, String)>,
@@ -76,6 +77,8 @@ pub struct RunsTable {
 #[template(path = "web/experiment.html")]
 pub struct ExperimentPage {
     pub title: String,
+    pub csrf: String,
+    pub deleted: bool,
     pub experiments: Vec<ExpLink>,
     pub q: String,
     pub id: String,
@@ -103,6 +106,8 @@ pub struct ArtifactRow {
 #[template(path = "web/run.html")]
 pub struct RunPage {
     pub title: String,
+    pub csrf: String,
+    pub deleted: bool,
     pub id: String,
     pub name: String,
     pub exp_id: String,

@@ -390,3 +390,63 @@ fn mlf_server_serves_the_ui_behind_its_authentication() {
     );
     assert_eq!(api.status(), 200);
 }
+
+#[test]
+fn experiments_and_runs_change_from_the_pages_with_the_csrf_token() {
+    let env = TestEnv::new();
+    let run = env.start_run(&["-n", "one"]);
+    let ui = Ui::start(&env);
+    let a = ui.addr.as_str();
+    let home = get(a, "/").text();
+    let token = home
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a CSRF token")
+        .to_string();
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let post = |target: &str, body: &str| request(a, "POST", target, &form, body);
+
+    assert_eq!(post("/ui/experiments", "name=nope").status(), 403);
+    let created = post("/ui/experiments", &format!("name=fresh&csrf={token}"));
+    assert_eq!(created.status(), 303);
+    let to = created.header("location").unwrap().to_string();
+    let id = to.rsplit('/').next().unwrap().to_string();
+    let renamed = post(&to, &format!("action=rename&name=renamed&csrf={token}"));
+    assert_eq!(renamed.status(), 303);
+    let list = env
+        .mlf(&["experiments", "list", "--format", "json"])
+        .ok()
+        .stdout;
+    assert!(
+        list.contains("renamed") && !list.contains("fresh"),
+        "{list}"
+    );
+    assert_eq!(
+        post(&to, &format!("action=delete&csrf={token}")).status(),
+        303
+    );
+    assert!(
+        get(a, &format!("/ui/experiments/{id}"))
+            .text()
+            .contains("deleted")
+    );
+
+    let target = format!("/ui/runs/{run}");
+    assert_eq!(post(&target, "action=delete").status(), 403);
+    assert_eq!(
+        post(&target, &format!("action=delete&csrf={token}")).status(),
+        303
+    );
+    assert!(get(a, &target).text().contains("id=\"restore-run\""));
+    let shown = env
+        .mlf(&["runs", "list", "--all", "--format", "json"])
+        .ok()
+        .stdout;
+    assert!(shown.contains("\"deleted\""), "{shown}");
+    assert_eq!(
+        post(&target, &format!("action=restore&csrf={token}")).status(),
+        303
+    );
+    assert!(get(a, &target).text().contains("id=\"delete-run\""));
+}
