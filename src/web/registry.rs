@@ -235,12 +235,18 @@ pub(super) async fn stage(
 ) -> PageResult {
     let pairs = form(&web, &viewer, &body)?;
     let who = actor(&web, &viewer, &pairs);
-    let stage = Stage::parse(first(&pairs, "stage").unwrap_or(""))
-        .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let action = first(&pairs, "action").unwrap_or("move").to_string();
+    let edit = matches!(action.as_str(), "alias" | "describe");
+    let stage = match Stage::parse(first(&pairs, "stage").unwrap_or("")) {
+        Ok(s) => s,
+        Err(_) if edit => Stage::None,
+        Err(e) => return Err(PageError::new(StatusCode::BAD_REQUEST, e.to_string())),
+    };
+    let alias = first(&pairs, "alias").unwrap_or("").trim().to_string();
+    let text = first(&pairs, "description").unwrap_or("").to_string();
     let comment = first(&pairs, "comment")
         .filter(|c| !c.trim().is_empty())
         .map(str::to_string);
-    let request = first(&pairs, "action") == Some("request");
     let archive = first(&pairs, "archive").is_some();
     let n: i64 = version
         .parse()
@@ -251,7 +257,15 @@ pub(super) async fn stage(
             actor: &who,
             comment: comment.as_deref(),
         };
-        Ok(if request {
+        Ok(if action == "alias" {
+            Outcome::of(store.set_alias(&m, &alias, n, &act), |_| {
+                format!("@{alias} points at version {v}.")
+            })
+        } else if action == "describe" {
+            Outcome::of(store.describe(&m, Some(n), &text, &act), |_| {
+                format!("The description of version {v} is set.")
+            })
+        } else if action == "request" {
             Outcome::of(store.request_transition(&m, n, stage, &act), |r| {
                 format!(
                     "Requested {} for version {v} (request {}).",

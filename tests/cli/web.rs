@@ -345,6 +345,23 @@ fn registry_forms_need_the_csrf_token_and_use_the_cli_rules() {
         .ok()
         .json();
     assert!(show.to_string().contains("Production"), "{show}");
+    let aliased = post(&format!(
+        "action=alias&alias=champion&actor=bob&csrf={token}"
+    ))
+    .text();
+    assert!(
+        aliased.contains("@champion points at version 1"),
+        "{aliased}"
+    );
+    let described = post(&format!(
+        "action=describe&description=%3Cb%3Ebest%3C%2Fb%3E&csrf={token}"
+    ));
+    assert!(
+        described.text().contains("&#60;b&#62;best"),
+        "{}",
+        described.text()
+    );
+    assert!(get(a, "/ui/models/m").text().contains("@champion"));
     let history = get(a, "/ui/models/m/versions/1").text();
     assert!(
         history.contains("alice") && history.contains("bob"),
