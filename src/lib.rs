@@ -29,6 +29,7 @@ pub mod store;
 pub mod sys;
 pub mod tracking;
 pub mod ui;
+pub mod web;
 
 use std::process::ExitCode;
 

@@ -14,6 +14,7 @@ pub mod registry;
 pub mod run;
 pub mod runs;
 pub mod server;
+pub mod ui;
 
 use crate::context::Ctx;
 use crate::error::CliResult;
@@ -44,6 +45,8 @@ pub enum Command {
     Registry(registry::RegistryCommand),
     /// Serve MLflow's REST API over this store (for the `mlflow` client and other machines)
     Server(server::ServerArgs),
+    /// Browse, chart and compare runs and run the registry in a browser (the web UI)
+    Ui(ui::UiArgs),
     /// List, download and upload the artifacts of a run
     #[command(subcommand)]
     Artifacts(artifacts::ArtifactsCommand),
@@ -66,6 +69,7 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> CliResult<u8> {
         Command::Project(cmd) => project::run(ctx, cmd),
         Command::Registry(cmd) => registry::run(ctx, cmd),
         Command::Server(args) => server::run(ctx, args),
+        Command::Ui(args) => ui::run(ctx, args),
         Command::Artifacts(cmd) => artifacts::run(ctx, cmd),
         Command::Completions(args) => completions::run(ctx, args),
         Command::Generate(cmd) => generate::run(ctx, cmd),

@@ -16,6 +16,7 @@ use crate::server::{Settings, run_foreground};
 /// Tracking, registry, logged-model and artifact-proxy endpoints (`/api/2.0/mlflow/…`,
 /// `/api/2.0/mlflow-artifacts/…`). Point clients at it with
 /// `MLFLOW_TRACKING_URI=http://127.0.0.1:5000`. Listens on loopback unless told otherwise.
+/// The web UI (`mlf ui`) is served beside the API, at `/`.
 ///
 /// With `--users FILE`, every route but `/health`, `/version` and `server-info` asks for HTTP
 /// Basic credentials of a user in FILE (the `mlflow` client sends `MLFLOW_TRACKING_USERNAME`

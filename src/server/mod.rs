@@ -221,7 +221,23 @@ fn writes(method: &Method, endpoint: &str) -> bool {
     *method != Method::GET && !endpoint.ends_with("/search")
 }
 
-/// The REST API's router (`router.rs`).
+/// The gate every request passes, for the web UI's router (`crate::web`): the `Host`/`Origin`
+/// guard, then the same credentials as the API. `Ok` holds the authenticated user, if any.
+pub(crate) async fn admit(
+    settings: &Settings,
+    method: &Method,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<String>, Response> {
+    guard::check(&settings.allowed, method, headers).map_err(|e| e.response())?;
+    match auth::authorized(settings, headers).await {
+        None => Err(auth::unauthenticated(settings)),
+        Some(auth::Caller::Busy) => Err(auth::busy()),
+        Some(auth::Caller::User(name)) => Ok(Some(name)),
+        Some(auth::Caller::Anonymous) => Ok(None),
+    }
+}
+
+/// The REST API's router, with the web UI (`crate::web`) beside it (`router.rs`).
 pub fn router(settings: Settings) -> Router {
     router::build(settings)
 }

@@ -27,6 +27,7 @@ struct Actor(Option<String>);
 /// The REST API's router.
 pub(super) fn build(settings: Settings) -> Router {
     let max = settings.max_body;
+    let web = crate::web::router(settings.clone());
     let shared = Arc::new(Shared {
         writer: super::writer::Writer::start(settings.store_root.clone()),
         settings,
@@ -73,6 +74,7 @@ pub(super) fn build(settings: Settings) -> Router {
         .route("/ajax-api/3.0/mlflow/server-info", any(server_info))
         .merge(api)
         .with_state(shared)
+        .merge(web)
         .layer(middleware::from_fn(catch_panics))
         .layer(middleware::from_fn(headers))
         .layer(middleware::from_fn(
@@ -155,11 +157,11 @@ async fn authenticate(State(shared): State<Arc<Shared>>, mut req: Request, next:
 async fn headers(req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     let h = response.headers_mut();
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
+    // What a page set for itself (the web UI's stricter framing rule) stands.
+    h.entry("x-content-type-options")
+        .or_insert(HeaderValue::from_static("nosniff"));
+    h.entry("x-frame-options")
+        .or_insert(HeaderValue::from_static("SAMEORIGIN"));
     response
 }
 

@@ -27,7 +27,7 @@ const LAYERS: [(&str, &[&str]); 5] = [
             "main", "lib", "cli", "generate", "commands", "context", "error",
         ],
     ),
-    ("front ends", &["server"]),
+    ("front ends", &["server", "web"]),
     (
         "operations and domain",
         &["ops", "models", "project", "serving", "ui"],

@@ -24,3 +24,4 @@ mod search;
 mod server;
 mod store;
 mod trees;
+mod web;
