@@ -1376,3 +1376,30 @@ while [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done"#;
         "the command went on after mlf run was killed"
     );
 }
+
+/// `mlf run -- CMD 2>&1 | head`: once the reader is gone, what mlf cannot show is dropped; the
+/// run is still recorded whole, its logs saved, and the command's exit code passed on (no
+/// internal error).
+#[test]
+fn a_closed_stdout_and_stderr_are_not_an_internal_error() {
+    let env = TestEnv::new();
+    let code_file = env.cwd().join("code");
+    let script = format!(
+        "{{ '{mlf}' run --capture-metrics -- sh -c 'for i in $(seq 1 3000); do echo loss=0.$i; echo err $i >&2; done'; echo $? > '{code}'; }} 2>&1 | head -n 1",
+        mlf = crate::support::mlf_bin(),
+        code = code_file.display()
+    );
+    let mut cmd = std::process::Command::new("sh");
+    cmd.args(["-c", &script]).current_dir(env.cwd());
+    env.pin_env(&mut cmd);
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let code = std::fs::read_to_string(&code_file).unwrap();
+    assert_eq!(code.trim(), "0", "{}", String::from_utf8_lossy(&out.stdout));
+    let id = only_run(&env);
+    assert_eq!(status(&env, &id), "FINISHED");
+    assert_eq!(
+        artifact_text(&env, &id, "logs/stderr.txt").lines().count(),
+        3000
+    );
+}
