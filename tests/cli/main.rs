@@ -15,6 +15,7 @@ mod layout;
 mod log;
 mod models;
 mod output;
+mod position;
 mod project;
 mod registry;
 mod remote;

@@ -506,7 +506,7 @@ fn errors_about_searches() {
 fn errors_about_the_store_and_usage() {
     let env = TestEnv::new();
     snap!("error_no_store", env, ["runs", "list"]).code(1);
-    snap!("error_usage_missing_argument", env, ["runs", "diff", "a"]).code(2);
+    snap!("error_usage_missing_argument", env, ["runs", "metric", "a"]).code(2);
 }
 
 #[test]

@@ -109,7 +109,7 @@ pub fn select_runs(
     if !names.is_empty() {
         let mut runs = Vec::new();
         for name in names {
-            let id = store.resolve_run(name, None)?;
+            let id = super::position::resolve(store, Some(name), None)?;
             if runs.iter().any(|r: &Run| r.info.run_id == id) {
                 return Err(usage_error(format!("run `{name}` is named twice")));
             }

@@ -7,8 +7,9 @@ use std::path::Path;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::position;
 use crate::context::Ctx;
-use crate::error::CliResult;
+use crate::error::{CliResult, usage_error};
 use crate::source;
 use crate::store::Backend;
 use crate::tracking::{Run, tags};
@@ -20,14 +21,20 @@ use crate::ui::table;
 /// Metrics show the absolute and relative change. Inside the git repository both runs came
 /// from, the code section has `git diff --stat` between their commits, and names any
 /// uncommitted changes recorded with either run. Artifacts are compared by size and SHA-256.
+/// With one run, compares the run before it (in its experiment, or `-x`) with it; with none,
+/// the latest run with the one before it. `@` is the latest run and `@~N` the Nth before it.
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
-    /// The run to compare from: full id, unique id prefix or unique name
+    /// The run to compare from: full id, unique id prefix, unique name, `@` or `@~N`; alone,
+    /// the run to compare the run before it with [default: @]
     #[arg(add = crate::commands::complete::run_completer())]
-    a: String,
+    a: Option<String>,
     /// The run to compare to
     #[arg(add = crate::commands::complete::run_completer())]
-    b: String,
+    b: Option<String>,
+    /// Count `@`, `@~N`, find the run before and look names up within this experiment
+    #[arg(add = crate::commands::complete::experiment_completer(), short = 'x', long = "experiment", value_name = "EXP")]
+    experiment: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -89,11 +96,33 @@ struct Diff {
 }
 
 pub fn run(ctx: &mut Ctx, args: DiffArgs) -> CliResult<u8> {
-    let DiffArgs { a, b, output } = args;
+    let DiffArgs {
+        a,
+        b,
+        experiment,
+        output,
+    } = args;
     let cwd = ctx.cwd()?;
     let store = ctx.store()?;
-    let a = store.run(&store.resolve_run(&a, None)?)?;
-    let b = store.run(&store.resolve_run(&b, None)?)?;
+    let x = experiment.as_deref();
+    let (a, b) = match b {
+        Some(b) => (
+            store.run(&position::resolve(store, a.as_deref(), x)?)?,
+            store.run(&position::resolve(store, Some(&b), x)?)?,
+        ),
+        None => {
+            let b = store.run(&position::resolve(store, a.as_deref(), x)?)?;
+            let Some(a) = position::before(store, &b, x)? else {
+                return Err(usage_error(format!(
+                    "no run before {} ({}) to compare it with",
+                    b.info.run_name,
+                    short_id(&b.info.run_id)
+                ))
+                .hint("name both runs: `mlf runs diff A B`"));
+            };
+            (a, b)
+        }
+    };
     let diff = Diff {
         a: a.info.run_id.clone(),
         b: b.info.run_id.clone(),

@@ -7,6 +7,7 @@ mod diff;
 mod list;
 mod metric;
 mod plot;
+pub mod position;
 mod show;
 
 use crate::context::Ctx;

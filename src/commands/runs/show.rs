@@ -10,19 +10,29 @@ use crate::ui::format::{OutputArgs, OutputFormat, bytes, duration, number, numbe
 use crate::ui::table;
 
 /// Show everything about one run: params, metrics, tags, git, artifacts
+///
+/// Without RUN, shows the latest run (of `-x` when given). `@` is the latest run and `@~N`
+/// the Nth before it, newest first by start time.
 #[derive(Debug, clap::Args)]
 pub struct ShowArgs {
-    /// Run: full id, unique id prefix or unique name
+    /// Run: full id, unique id prefix, unique name, `@` (the latest) or `@~N` [default: @]
     #[arg(add = crate::commands::complete::run_completer())]
-    run: String,
+    run: Option<String>,
+    /// Count `@`, `@~N` and look names up within this experiment (name or id)
+    #[arg(add = crate::commands::complete::experiment_completer(), short = 'x', long = "experiment", value_name = "EXP")]
+    experiment: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
 }
 
 pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
-    let ShowArgs { run, output } = args;
+    let ShowArgs {
+        run,
+        experiment,
+        output,
+    } = args;
     let store = ctx.store()?;
-    let id = store.resolve_run(&run, None)?;
+    let id = super::position::resolve(store, run.as_deref(), experiment.as_deref())?;
     let run = store.run(&id)?;
     let exp = store.experiment(&run.info.experiment_id)?;
     let repo = store.artifacts(&run)?;
