@@ -13,6 +13,7 @@ mod experiments;
 mod generated;
 mod layout;
 mod log;
+mod logs;
 mod models;
 mod output;
 mod position;

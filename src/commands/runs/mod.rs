@@ -5,6 +5,7 @@ pub mod compare;
 mod delete;
 mod diff;
 mod list;
+pub mod logs;
 mod metric;
 mod plot;
 pub mod position;
@@ -84,6 +85,8 @@ pub enum RunsCommand {
     Compare(compare::CompareArgs),
     /// Show what changed from run A to run B: params, metrics, tags, code and artifacts
     Diff(diff::DiffArgs),
+    /// Print the output a run's command printed (its saved stdout, or stderr)
+    Logs(logs::LogsArgs),
     /// Print the whole history of one metric of a run
     Metric(metric::MetricArgs),
     /// Draw metric curves of runs in the terminal
@@ -101,6 +104,7 @@ pub fn run(ctx: &mut Ctx, cmd: RunsCommand) -> CliResult<u8> {
         RunsCommand::Show(args) => show::run(ctx, args),
         RunsCommand::Compare(args) => compare::run(ctx, args),
         RunsCommand::Diff(args) => diff::run(ctx, args),
+        RunsCommand::Logs(args) => logs::run(ctx, args),
         RunsCommand::Metric(args) => metric::run(ctx, args),
         RunsCommand::Plot(args) => plot::run(ctx, args),
         RunsCommand::Delete(args) => delete::delete(ctx, args),

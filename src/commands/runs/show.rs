@@ -9,6 +9,9 @@ use crate::tracking::tags;
 use crate::ui::format::{OutputArgs, OutputFormat, bytes, duration, number, number_exact, time};
 use crate::ui::table;
 
+/// How many lines of a failed run's stderr `runs show` prints.
+const STDERR_TAIL: usize = 10;
+
 /// Show everything about one run: params, metrics, tags, git, artifacts
 ///
 /// Without RUN, shows the latest run (of `-x` when given). `@` is the latest run and `@~N`
@@ -154,6 +157,18 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
     if !file_rows.is_empty() {
         out.push_str("\nartifacts\n");
         out.push_str(&table::pairs(&file_rows, 2));
+    }
+    let failed = matches!(super::display_status(&run), "FAILED" | "KILLED" | "DEAD");
+    if failed {
+        if let Some(tail) = super::logs::stderr_tail(&repo, STDERR_TAIL) {
+            out.push_str(&format!(
+                "\nstderr (last lines; all of it: `mlf runs logs {} --stderr`)\n",
+                &i.run_id[..8]
+            ));
+            for line in tail.lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
     }
     ctx.ui.out(&out);
     Ok(0)
