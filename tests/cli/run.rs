@@ -1403,3 +1403,105 @@ fn a_closed_stdout_and_stderr_are_not_an_internal_error() {
         3000
     );
 }
+
+/// `{key}` in the command is replaced by the `-p` value, which is what the run records and
+/// what the command sees in `MLF_PARAM_<KEY>`.
+#[test]
+fn placeholders_in_the_command_take_the_param_values() {
+    let env = TestEnv::new();
+    let out = env
+        .mlf(&[
+            "run",
+            "-p",
+            "lr=0.01",
+            "-p",
+            "batch_size=32",
+            "--",
+            "sh",
+            "-c",
+            "echo lr={lr} bs={batch_size} env=$MLF_PARAM_LR other={x}",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "lr=0.01 bs=32 env=0.01 other={x}\n");
+    assert!(!out.stderr.contains("warning"), "{out}");
+    let run = run_of(&env, &only_run(&env));
+    assert!(
+        tag(&run, "mlf.command")
+            .unwrap()
+            .contains("echo lr=0.01 bs=32"),
+        "{run}"
+    );
+}
+
+/// A `-p` key the command also passes as a flag with another value is warned about; the same
+/// value (directly or through `{key}`) is not.
+#[test]
+fn a_param_passed_as_a_flag_with_another_value_is_warned_about() {
+    let env = TestEnv::new();
+    let out = env
+        .mlf(&[
+            "run", "-p", "lr=0.01", "--", "sh", "-c", "true", "--lr", "0.1",
+        ])
+        .ok();
+    assert!(
+        out.stderr.contains(
+            "warning: param `lr` is `0.01` but the command passes `--lr 0.1`: the run records `0.01`; write `--lr {lr}` to pass the param"
+        ),
+        "{out}"
+    );
+    for args in [
+        &["--lr", "{lr}"][..],
+        &["--lr=0.01"],
+        &["--lr", "0.01"],
+        &["--other", "0.1"],
+    ] {
+        let mut all = vec!["run", "-p", "lr=0.01", "--", "sh", "-c", "true"];
+        all.extend_from_slice(args);
+        let out = env.mlf(&all).ok();
+        assert!(!out.stderr.contains("warning"), "{args:?}: {out}");
+    }
+    let out = env
+        .mlf(&[
+            "run",
+            "-p",
+            "batch_size=8",
+            "--",
+            "sh",
+            "-c",
+            "true",
+            "--batch-size=16",
+        ])
+        .ok();
+    assert!(out.stderr.contains("param `batch_size` is `8`"), "{out}");
+}
+
+/// `--help` says how params reach the command.
+#[test]
+fn run_help_names_the_param_variables_and_placeholders() {
+    let env = TestEnv::new();
+    let out = env.mlf(&["run", "--help"]).ok();
+    assert!(out.stdout.contains("MLF_PARAM_<KEY>"), "{out}");
+    assert!(out.stdout.contains("{lr}"), "{out}");
+    let man = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("man/mlf-run.1"))
+        .unwrap();
+    assert!(man.contains("MLF_PARAM_"), "the man page");
+}
+
+#[test]
+fn one_captured_metric_point_is_singular() {
+    let env = TestEnv::new();
+    let out = env
+        .mlf(&[
+            "run",
+            "--capture-metrics",
+            "--",
+            "sh",
+            "-c",
+            "echo loss=0.5",
+        ])
+        .ok();
+    assert!(
+        out.stderr.contains("Captured 1 metric point from stdout"),
+        "{out}"
+    );
+}
