@@ -14,6 +14,7 @@ pub mod registry;
 pub mod run;
 pub mod runs;
 pub mod server;
+pub mod suggest;
 
 use crate::context::Ctx;
 use crate::error::CliResult;

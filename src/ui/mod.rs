@@ -1,5 +1,6 @@
 //! Output: stdout carries data only (tables, JSON, CSV, ids); notices, warnings and errors go
-//! to stderr. Colour is decided once (flag, then `NO_COLOR`, then `CLICOLOR_FORCE`, then tty).
+//! to stderr. Colour is decided once (flag, then `NO_COLOR`, then `CLICOLOR_FORCE`, then
+//! `TERM=dumb`, then tty).
 //! A closed stdout (`mlf runs list | head`) ends the program quietly with exit code 0; a
 //! closed stderr (`mlf run -- cmd 2>&1 | head`) is not an error either: what cannot be shown
 //! there is dropped, and the command goes on (a run is still recorded and its exit code passed
@@ -46,6 +47,8 @@ impl Ui {
                     Some(false)
                 } else if env::var(env::CLICOLOR_FORCE).is_some_and(|v| v != "0") {
                     Some(true)
+                } else if env::var(env::TERM).is_some_and(|t| t == "dumb") {
+                    Some(false)
                 } else {
                     None
                 }

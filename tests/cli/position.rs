@@ -97,3 +97,82 @@ fn runs_diff_of_one_run_compares_the_run_before_it() {
     let out = env.mlf(&["runs", "diff", "a"]).code(2);
     assert!(out.stderr.contains("no run before a"), "{out}");
 }
+
+#[test]
+fn unknown_names_suggest_the_closest_and_short_prefixes_say_four() {
+    let env = four_runs();
+    let out = env.mlf(&["runs", "show", "wramup"]).code(2);
+    assert!(out.stderr.contains("no run matches `wramup`"), "{out}");
+    let out = env.mlf(&["runs", "show", "cc"]).code(2);
+    assert!(
+        out.stderr.contains("hint: did you mean `c`?") || out.stderr.contains("4 or more"),
+        "{out}"
+    );
+    let out = env.mlf(&["runs", "show", "abc"]).code(2);
+    assert!(
+        out.stderr
+            .contains("hint: a run id prefix needs 4 or more characters"),
+        "{out}"
+    );
+    let out = env.mlf(&["runs", "list", "-x", "onee"]).code(2);
+    assert!(out.stderr.contains("hint: did you mean `one`?"), "{out}");
+}
+
+#[test]
+fn a_misspelt_run_name_suggests_the_right_one() {
+    let env = TestEnv::new();
+    env.start_run(&["-n", "warmup"]);
+    env.mlf(&["run", "end"]).ok();
+    let out = env.mlf(&["runs", "show", "wramup"]).code(2);
+    assert!(out.stderr.contains("hint: did you mean `warmup`?"), "{out}");
+    let out = env.mlf(&["runs", "diff", "wramup", "warmup"]).code(2);
+    assert!(out.stderr.contains("did you mean `warmup`?"), "{out}");
+}
+
+#[test]
+fn deleted_runs_are_marked_in_runs_list_all() {
+    let env = four_runs();
+    env.mlf(&["runs", "delete", "b"]).ok();
+    let out = env.mlf(&["runs", "list", "--all"]).ok();
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains(" b "))
+        .expect("b listed");
+    assert!(line.contains("b (deleted)"), "{out}");
+    assert!(!out.stdout.contains("a (deleted)"), "{out}");
+}
+
+/// Colour on a terminal, none when `TERM=dumb` (unless `CLICOLOR_FORCE`); the terminal is a
+/// pseudo-terminal from `script`.
+#[test]
+fn term_dumb_gets_no_colour() {
+    let env = four_runs();
+    let on_tty = |term: &str, force: bool| {
+        let mut cmd = std::process::Command::new("script");
+        let line = format!("'{}' runs list", crate::support::mlf_bin());
+        cmd.args(["-qec", &line, "/dev/null"])
+            .current_dir(env.cwd());
+        env.pin_env(&mut cmd);
+        cmd.env_remove("NO_COLOR").env("TERM", term);
+        if force {
+            cmd.env("CLICOLOR_FORCE", "1");
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(
+        on_tty("xterm", false).contains("\x1b["),
+        "colour on a terminal"
+    );
+    let dumb = on_tty("dumb", false);
+    assert!(
+        dumb.contains("STATUS") && !dumb.contains("\x1b["),
+        "{dumb:?}"
+    );
+    assert!(
+        on_tty("dumb", true).contains("\x1b["),
+        "CLICOLOR_FORCE wins"
+    );
+}

@@ -148,9 +148,14 @@ fn rows(
     let rows = runs
         .iter()
         .map(|run| {
+            let name = if run.info.lifecycle_stage.as_str() == "deleted" {
+                format!("{} (deleted)", run.info.run_name)
+            } else {
+                run.info.run_name.clone()
+            };
             let mut row = vec![
                 super::display_status(run).to_string(),
-                run.info.run_name.clone(),
+                name,
                 short_id(&run.info.run_id).to_string(),
             ];
             if many_exps {

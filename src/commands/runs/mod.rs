@@ -45,7 +45,7 @@ impl SearchArgs {
     ) -> CliResult<RunQuery> {
         let mut experiment_ids = Vec::new();
         for spec in &self.experiments {
-            experiment_ids.push(store.resolve_experiment(spec)?.experiment_id);
+            experiment_ids.push(position::resolve_experiment(store, spec)?);
         }
         let filter = match &self.filter {
             Some(f) => parse_filter(f, now_ms()).map_err(|e| search_error("filter", e))?,

@@ -1,8 +1,9 @@
 //! Runs by position: `@` is the latest run, `@~N` the Nth before it (newest first by start
 //! time, within an experiment when one is given), and "the run before" a run for `runs diff`.
 
-use crate::error::{CliResult, usage_error};
-use crate::store::{Backend, RunQuery};
+use crate::commands::suggest;
+use crate::error::{CliError, CliResult, usage_error};
+use crate::store::{self, Backend, RunQuery};
 use crate::tracking::{Run, ViewType};
 
 /// How many runs back `spec` counts (`@` → 0, `@~` → 1, `@~3` → 3), or `None` when it is no
@@ -22,9 +23,53 @@ pub fn parse(spec: &str) -> Option<usize> {
 /// The experiment id `-x` names, if given.
 pub fn experiment_id(store: &dyn Backend, experiment: Option<&str>) -> CliResult<Option<String>> {
     match experiment {
-        Some(spec) => Ok(Some(store.resolve_experiment(spec)?.experiment_id)),
+        Some(spec) => Ok(Some(resolve_experiment(store, spec)?)),
         None => Ok(None),
     }
+}
+
+/// An experiment by name or id; an unknown one is refused with the closest name suggested.
+pub fn resolve_experiment(store: &dyn Backend, spec: &str) -> CliResult<String> {
+    match store.resolve_experiment(spec) {
+        Ok(exp) => Ok(exp.experiment_id),
+        Err(e @ store::Error::NotFound(_)) => {
+            let names = store
+                .list_experiments(ViewType::ActiveOnly)
+                .unwrap_or_default();
+            let near = suggest::closest(spec, names.iter().map(|x| x.name.as_str()));
+            let err = CliError::from(e);
+            Err(match near {
+                Some(n) => err.hint(format!("did you mean `{n}`?")),
+                None => err,
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A run lookup that failed, with what may help: the 4 characters an id prefix needs, or the
+/// closest run name.
+fn unknown_run(
+    store: &dyn Backend,
+    spec: &str,
+    experiment: Option<&str>,
+    e: store::Error,
+) -> CliError {
+    let missing = matches!(e, store::Error::NotFound(_));
+    let mut err = CliError::from(e);
+    if !missing {
+        return err;
+    }
+    let spec = spec.trim();
+    if (1..4).contains(&spec.len()) && spec.bytes().all(|b| b.is_ascii_hexdigit()) {
+        err = err.hint("a run id prefix needs 4 or more characters");
+    }
+    if let Ok(runs) = newest(store, experiment, 1000, None) {
+        if let Some(n) = suggest::closest(spec, runs.iter().map(|r| r.info.run_name.as_str())) {
+            err = err.hint(format!("did you mean `{n}`?"));
+        }
+    }
+    err
 }
 
 /// A run named on the command line: a position (`@`, `@~N`; none: the latest run), else a full
@@ -39,7 +84,11 @@ pub fn resolve(
         None => 0,
         Some(s) => match parse(s) {
             Some(n) => n,
-            None => return Ok(store.resolve_run(s, exp.as_deref())?),
+            None => {
+                return store
+                    .resolve_run(s, exp.as_deref())
+                    .map_err(|e| unknown_run(store, s, exp.as_deref(), e));
+            }
         },
     };
     let runs = newest(store, exp.as_deref(), back + 1, None)?;
