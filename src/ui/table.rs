@@ -62,6 +62,8 @@ pub struct Table {
     color: bool,
     priority: Vec<usize>,
     keep: usize,
+    /// How many columns the last `render` left out to fit.
+    left_out: std::cell::Cell<usize>,
 }
 
 impl Table {
@@ -85,6 +87,11 @@ impl Table {
         self.priority = priority;
     }
 
+    /// How many columns the last rendering left out to fit the terminal.
+    pub fn left_out(&self) -> usize {
+        self.left_out.get()
+    }
+
     /// How many of the most important columns are cut only when nothing else can give way
     /// [default: 1].
     pub fn set_keep(&mut self, keep: usize) {
@@ -101,6 +108,7 @@ pub fn new(ui: &Ui, headers: &[String]) -> Table {
         color: ui.color_stdout,
         priority: (0..headers.len()).collect(),
         keep: 1,
+        left_out: std::cell::Cell::new(0),
     }
 }
 
@@ -187,6 +195,9 @@ pub fn render(table: &Table) -> String {
         }
     }
     let widths = fit(&natural, &table.priority, table.keep, table.width);
+    table
+        .left_out
+        .set(widths.iter().filter(|w| w.is_none()).count());
     let mut out = String::new();
     for row in std::iter::once(&table.headers).chain(&table.rows) {
         let mut line = String::new();

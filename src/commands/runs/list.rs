@@ -95,6 +95,13 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
                     t.add_row(cells);
                 }
                 ctx.ui.out(&table::render(&t));
+                let n = t.left_out();
+                if n > 0 {
+                    ctx.ui.hint(&format!(
+                        "{n} column{} left out to fit the terminal: pick them with `--columns`, or see all with `--format csv`",
+                        if n == 1 { "" } else { "s" }
+                    ));
+                }
             }
         }
     }
