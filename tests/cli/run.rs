@@ -1301,8 +1301,14 @@ fn run_whose_mlf_process_died_is_dead_and_can_be_ended() {
         .find(|l| l.contains("doomed"))
         .unwrap_or_else(|| panic!("no row for the run:\n{table}"));
     assert!(row.split_whitespace().next() == Some("DEAD"), "{table}");
+    assert_eq!(
+        row.split_whitespace().nth(5),
+        Some("?"),
+        "a dead run's duration does not grow:\n{table}"
+    );
     let shown = env.mlf(&["runs", "show", &id]).ok().stdout;
     assert!(shown.contains("is gone"), "{shown}");
+    assert!(shown.contains("duration    unknown"), "{shown}");
 
     env.mlf(&["run", "end", "--run", &id, "--status", "killed"])
         .ok();

@@ -174,7 +174,12 @@ fn rows(
                 );
             }
             row.push(time(run.info.start_time));
-            row.push(run.duration_ms(now).map(duration).unwrap_or_default());
+            // A DEAD run's end is unknown: its duration is not counted on to now.
+            row.push(if super::is_dead(run) {
+                "?".to_string()
+            } else {
+                run.duration_ms(now).map(duration).unwrap_or_default()
+            });
             row.extend(cols.iter().map(|c| c.value(run, false)));
             row
         })

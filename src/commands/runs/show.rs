@@ -59,7 +59,9 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
     if let Some(end) = i.end_time {
         head.push(("end".into(), time(end)));
     }
-    if let Some(d) = run.duration_ms(now_ms()) {
+    if super::is_dead(&run) {
+        head.push(("duration".into(), "unknown (its process is gone)".into()));
+    } else if let Some(d) = run.duration_ms(now_ms()) {
         head.push(("duration".into(), duration(d)));
     }
     if !i.user_id.is_empty() {
