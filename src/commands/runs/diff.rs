@@ -88,6 +88,8 @@ struct ArtifactChange {
 struct Diff {
     a: String,
     b: String,
+    a_status: &'static str,
+    b_status: &'static str,
     params: Vec<ValueChange>,
     metrics: Vec<MetricChange>,
     tags: Vec<ValueChange>,
@@ -126,6 +128,8 @@ pub fn run(ctx: &mut Ctx, args: DiffArgs) -> CliResult<u8> {
     let diff = Diff {
         a: a.info.run_id.clone(),
         b: b.info.run_id.clone(),
+        a_status: super::display_status(&a),
+        b_status: super::display_status(&b),
         params: changes(&a.data.params, &b.data.params),
         metrics: metric_changes(&a, &b),
         tags: changes(&user_tags(&a), &user_tags(&b)),
@@ -279,12 +283,15 @@ fn or_dash(v: &Option<String>) -> String {
 }
 
 fn render(a: &Run, b: &Run, d: &Diff) -> String {
+    let head = |r: &Run| format!("{} ({})", r.info.run_name, short_id(&r.info.run_id));
+    let (ha, hb) = (head(a), head(b));
+    let width = ha.chars().count().max(hb.chars().count());
     let mut out = format!(
-        "a  {} ({})\nb  {} ({})\n",
-        a.info.run_name,
-        short_id(&a.info.run_id),
-        b.info.run_name,
-        short_id(&b.info.run_id)
+        "a  {ha}{}  {}\nb  {hb}{}  {}\n",
+        " ".repeat(width - ha.chars().count()),
+        super::display_status(a),
+        " ".repeat(width - hb.chars().count()),
+        super::display_status(b)
     );
     let kv_section = |title: &str, items: &[ValueChange], out: &mut String| {
         if items.is_empty() {
