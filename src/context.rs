@@ -165,7 +165,7 @@ impl Ctx {
     /// the active run of `mlf run start`.
     pub fn target_run(&mut self, flag: Option<&str>) -> CliResult<String> {
         if let Some(spec) = flag {
-            return Ok(self.store()?.resolve_run(spec, None)?);
+            return crate::commands::runs::position::resolve(self.store()?, Some(spec), None);
         }
         for name in [env::MLF_RUN_ID, env::MLFLOW_RUN_ID] {
             if let Some(id) = env::var(name) {

@@ -73,6 +73,8 @@ pub const MLF_SERVER_USERS: &str = "MLF_SERVER_USERS";
 
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";
+/// The terminal type: `dumb` turns colour off (unless `CLICOLOR_FORCE` forces it).
+pub const TERM: &str = "TERM";
 /// Forces colour when set to a non-empty value other than `0`.
 pub const CLICOLOR_FORCE: &str = "CLICOLOR_FORCE";
 /// Set to `1` for children of `mlf run` so that Python streams its output live.

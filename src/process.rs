@@ -10,12 +10,15 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 /// Children signals are passed on to (0 = free slot).
 static CHILDREN: [AtomicI32; 64] = [const { AtomicI32::new(0) }; 64];
 static FORWARDED: AtomicBool = AtomicBool::new(false);
+/// The last forwardable signal that arrived (0 = none).
+static ARRIVED: AtomicI32 = AtomicI32::new(0);
 /// A signal that arrived before the child existed, to deliver once it does.
 static PENDING: AtomicI32 = AtomicI32::new(0);
 
 const FORWARD: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
 fn on_signal(sig: libc::c_int, from_terminal: bool) {
     FORWARDED.store(true, Ordering::SeqCst);
+    ARRIVED.store(sig, Ordering::SeqCst);
     if from_terminal {
         // The terminal's signals reach the children by themselves.
         return;
@@ -65,6 +68,14 @@ pub fn remove_child(pid: u32) {
 /// Whether a forwardable signal arrived while the child ran.
 pub fn signal_arrived() -> bool {
     FORWARDED.load(Ordering::SeqCst)
+}
+
+/// The exit code for a signal that arrived (128+N, as a shell gives), if one did.
+pub fn signal_exit_code() -> Option<u8> {
+    match ARRIVED.load(Ordering::SeqCst) {
+        0 => None,
+        sig => Some((128 + sig) as u8),
+    }
 }
 
 /// Looks a program up like a shell: a path with `/` as given, else each `PATH` entry.

@@ -14,6 +14,7 @@ pub mod registry;
 pub mod run;
 pub mod runs;
 pub mod server;
+pub mod suggest;
 pub mod ui;
 
 use crate::context::Ctx;
@@ -31,8 +32,8 @@ pub enum Command {
     /// List, show, delete and restore runs
     #[command(subcommand)]
     Runs(runs::RunsCommand),
-    /// Create, list, rename, delete and restore experiments
-    #[command(subcommand, visible_alias = "exp")]
+    /// Create, list, rename, delete and restore experiments (alias: exp)
+    #[command(subcommand, alias = "exp")]
     Experiments(experiments::ExperimentsCommand),
     /// Serve, score, log, save, export and import MLflow models
     #[command(subcommand)]
@@ -40,8 +41,8 @@ pub enum Command {
     /// Run MLflow projects (MLproject entry points) as tracked runs
     #[command(subcommand)]
     Project(project::ProjectCommand),
-    /// Registered models: versions, stages, aliases, approvals and history
-    #[command(subcommand, visible_alias = "reg")]
+    /// Registered models: versions, stages, aliases, approvals and history (alias: reg)
+    #[command(subcommand, alias = "reg")]
     Registry(registry::RegistryCommand),
     /// Serve MLflow's REST API over this store (for the `mlflow` client and other machines)
     Server(server::ServerArgs),

@@ -40,6 +40,10 @@ pub trait Launcher: Sync {
     fn finished(&self, outcome: &Self::Outcome) -> bool;
     /// Called (on the thread that ran it) as soon as point `index` has ended.
     fn ended(&self, _index: usize, _outcome: &Self::Outcome) {}
+    /// Whether the sweep was told to stop (Ctrl-C): no further point starts.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 /// How a sweep went.
@@ -49,12 +53,19 @@ pub struct Summary<T> {
     pub outcomes: Vec<T>,
     /// How many points did not finish.
     pub failed: usize,
+    /// How many points never started because the sweep was stopped.
+    pub not_started: usize,
+    /// The sweep was stopped (Ctrl-C) while it ran.
+    pub stopped: bool,
 }
 
 impl<T> Summary<T> {
-    /// The status of the parent run: finished when every point did.
+    /// The status of the parent run: killed when the sweep was stopped, else finished when
+    /// every point did.
     pub fn status(&self) -> RunStatus {
-        if self.failed == 0 {
+        if self.stopped {
+            RunStatus::Killed
+        } else if self.failed == 0 {
             RunStatus::Finished
         } else {
             RunStatus::Failed
@@ -62,7 +73,8 @@ impl<T> Summary<T> {
     }
 }
 
-/// Runs points `0..count`, `jobs` at a time (at least one).
+/// Runs points `0..count`, `jobs` at a time (at least one); once the launcher says it is
+/// stopped, no further point starts.
 pub fn schedule<L: Launcher>(launcher: &L, count: usize, jobs: usize) -> Summary<L::Outcome> {
     let next = AtomicUsize::new(0);
     let done: Mutex<Vec<(usize, L::Outcome)>> = Mutex::new(Vec::with_capacity(count));
@@ -71,6 +83,9 @@ pub fn schedule<L: Launcher>(launcher: &L, count: usize, jobs: usize) -> Summary
         for _ in 0..jobs.max(1).min(count) {
             scope.spawn(|| {
                 loop {
+                    if launcher.stopped() {
+                        break;
+                    }
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     if i >= count {
                         break;
@@ -86,6 +101,8 @@ pub fn schedule<L: Launcher>(launcher: &L, count: usize, jobs: usize) -> Summary
     done.sort_by_key(|(i, _)| *i);
     let failed = done.iter().filter(|(_, o)| !launcher.finished(o)).count();
     Summary {
+        not_started: count - done.len(),
+        stopped: launcher.stopped(),
         outcomes: done.into_iter().map(|(_, o)| o).collect(),
         failed,
     }
@@ -170,6 +187,8 @@ mod tests {
         ended: Mutex<Vec<usize>>,
         running: AtomicUsize,
         most: AtomicUsize,
+        /// Stop once this many points have been launched.
+        stop_after: Option<usize>,
     }
 
     impl Fake {
@@ -180,6 +199,7 @@ mod tests {
                 ended: Mutex::new(Vec::new()),
                 running: AtomicUsize::new(0),
                 most: AtomicUsize::new(0),
+                stop_after: None,
             }
         }
     }
@@ -204,6 +224,20 @@ mod tests {
         fn ended(&self, index: usize, _outcome: &Self::Outcome) {
             self.ended.lock().unwrap().push(index);
         }
+        fn stopped(&self) -> bool {
+            self.stop_after
+                .is_some_and(|n| self.launched.lock().unwrap().len() >= n)
+        }
+    }
+
+    #[test]
+    fn a_stopped_sweep_starts_no_more_points_and_kills_the_parent() {
+        let mut fake = Fake::new(&[]);
+        fake.stop_after = Some(2);
+        let summary = schedule(&fake, 6, 1);
+        assert_eq!(summary.outcomes.len(), 2);
+        assert_eq!(summary.not_started, 4);
+        assert_eq!(summary.status(), RunStatus::Killed);
     }
 
     #[test]

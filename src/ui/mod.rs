@@ -1,6 +1,10 @@
 //! Output: stdout carries data only (tables, JSON, CSV, ids); notices, warnings and errors go
-//! to stderr. Colour is decided once (flag, then `NO_COLOR`, then `CLICOLOR_FORCE`, then tty).
-//! A closed stdout (`mlf runs list | head`) ends the program quietly with exit code 0.
+//! to stderr. Colour is decided once (flag, then `NO_COLOR`, then `CLICOLOR_FORCE`, then
+//! `TERM=dumb`, then tty).
+//! A closed stdout (`mlf runs list | head`) ends the program quietly with exit code 0; a
+//! closed stderr (`mlf run -- cmd 2>&1 | head`) is not an error either: what cannot be shown
+//! there is dropped, and the command goes on (a run is still recorded and its exit code passed
+//! on).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod chart;
@@ -43,6 +47,8 @@ impl Ui {
                     Some(false)
                 } else if env::var(env::CLICOLOR_FORCE).is_some_and(|v| v != "0") {
                     Some(true)
+                } else if env::var(env::TERM).is_some_and(|t| t == "dumb") {
+                    Some(false)
                 } else {
                     None
                 }
@@ -93,7 +99,7 @@ impl Ui {
             return;
         }
         let verb = self.paint_err(verb, "1;32");
-        eprintln!("{verb} {message}");
+        err_line(&format!("{verb} {message}"));
     }
 
     /// A hint on stderr (what to do next); hidden by `--quiet`.
@@ -102,13 +108,13 @@ impl Ui {
             return;
         }
         let label = self.paint_err("hint:", "1;36");
-        eprintln!("{label} {message}");
+        err_line(&format!("{label} {message}"));
     }
 
     /// A warning on stderr.
     pub fn warn(&self, message: &str) {
         let label = self.paint_err("warning:", "1;33");
-        eprintln!("{label} {message}");
+        err_line(&format!("{label} {message}"));
     }
 
     /// Renders an error (its message, causes and hints) to stderr in the cargo shape.
@@ -164,7 +170,16 @@ fn one_line(text: &str) -> String {
 
 /// A line on stderr from any thread (progress of builds and sweeps).
 pub fn eprint_line(text: &str) {
-    eprintln!("{text}");
+    err_line(text);
+}
+
+/// Writes a line to stderr; a closed or failing stderr is ignored (unlike `eprintln!`, which
+/// panics).
+fn err_line(text: &str) {
+    let mut e = std::io::stderr().lock();
+    let _ = e
+        .write_all(format!("{text}\n").as_bytes())
+        .and_then(|_| e.flush());
 }
 
 fn paint(on: bool, text: &str, code: &str) -> String {

@@ -552,8 +552,8 @@ fn diff_params_metrics_tags_and_artifacts() {
     assert_eq!(
         out.stdout,
         format!(
-            "a  base ({b})
-b  deep ({d})
+            "a  base ({b})  FINISHED
+b  deep ({d})  FAILED
 
 params
   ~ layers  2 → 8
@@ -617,8 +617,8 @@ artifacts
     assert_eq!(
         out.stdout,
         format!(
-            "a  base ({b})
-b  base ({b})
+            "a  base ({b})  FINISHED
+b  base ({b})  FINISHED
 
 metrics
     acc   0.8 → 0.8  (same)
@@ -684,8 +684,8 @@ fn diff_code_between_two_commits() {
     assert_eq!(
         out.stdout,
         format!(
-            "a  first ({f})
-b  second ({s})
+            "a  first ({f})   FINISHED
+b  second ({s})  FINISHED
 
 code
   a  {c1}
@@ -709,8 +709,8 @@ code
     assert_eq!(
         out.stdout,
         format!(
-            "a  second ({s})
-b  third ({t})
+            "a  second ({s})  FINISHED
+b  third ({t})   FINISHED
 
 code
   a  {c2}
@@ -742,8 +742,8 @@ artifacts
     assert_eq!(
         out.stdout,
         format!(
-            "a  first ({f})
-b  second ({s})
+            "a  first ({f})   FINISHED
+b  second ({s})  FINISHED
 
 code
   a  {c1}

@@ -109,3 +109,22 @@ fn bash_script_completes_through_the_binary() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `mlf <TAB>` offers the commands by their names, not the short aliases (which still work).
+#[test]
+fn commands_complete_by_name_not_alias() {
+    let env = TestEnv::new();
+    let names: Vec<String> = fish(&env, &[""])
+        .into_iter()
+        .map(|l| l.split('\t').next().unwrap().to_string())
+        .collect();
+    assert!(names.contains(&"experiments".to_string()), "{names:?}");
+    assert!(names.contains(&"registry".to_string()), "{names:?}");
+    assert!(
+        !names.contains(&"exp".to_string()) && !names.contains(&"reg".to_string()),
+        "{names:?}"
+    );
+    env.mlf(&["init"]).ok();
+    env.mlf(&["exp", "list"]).ok();
+    env.mlf(&["reg", "list"]).ok();
+}

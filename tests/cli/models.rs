@@ -1722,6 +1722,18 @@ fn bad_predict_inputs_and_save_arguments_are_refused() {
         2,
         "Invalid input",
     );
+    // CSV read as JSON (the default) says how to read it as CSV.
+    env.write("rows.csv", "a,b,c,d\n1,2,3,4\n");
+    check(
+        &["models", "predict", "-m", dir, "-i", "rows.csv"],
+        2,
+        "hint: the input is read as JSON: for CSV rows pass `-t csv`",
+    );
+    let out = env.mlf(&["models", "predict", "-m", dir, "-i", "bad.json"]);
+    assert!(
+        !out.stderr.contains("-t csv"),
+        "JSON that is only broken: {out}"
+    );
     env.write("old.json", r#"{"columns": ["a"], "data": [[1]]}"#);
     check(
         &["models", "predict", "-m", dir, "-i", "old.json"],

@@ -12,9 +12,10 @@ use crate::support::{TestEnv, snap};
 
 /// A narrow terminal: `runs compare` shows one run a block.
 const NARROW: u16 = 60;
-/// A terminal too narrow for `runs list` of `store()`, which wraps its widest cells (at 80 it
-/// would split run ids across lines too).
+/// A terminal too narrow for `runs list` of `store()`: the least important columns are cut.
 const LIST_NARROW: u16 = 100;
+/// A terminal so narrow that `runs list` of `store()` leaves columns out.
+const LIST_TINY: u16 = 60;
 
 /// A store to look at, with the clock pinned and commands run as `tester`:
 ///
@@ -113,6 +114,103 @@ fn runs_list_wide_and_narrow() {
             "wider than COLUMNS={LIST_NARROW}: {line:?}"
         );
     }
+}
+
+/// Never wrapped: every run is one line, however narrow the terminal; status, name, id and
+/// start are kept whole while the other columns are cut with `…` or left out, and the full
+/// values are still in CSV.
+#[test]
+fn runs_list_fits_the_terminal_by_cutting_columns() {
+    for columns in [80u16, LIST_TINY] {
+        let env = store_at(columns);
+        let out = env.mlf(&["runs", "list"]).ok();
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        assert_eq!(lines.len(), 4, "one line a run:\n{out}");
+        for line in &lines {
+            assert!(line.chars().count() <= usize::from(columns), "{line:?}");
+        }
+        assert!(
+            lines[0].starts_with("STATUS    NAME     ID        "),
+            "{out}"
+        );
+        assert!(lines[2].starts_with("FAILED    bigger"), "{out}");
+        if columns == 80 {
+            assert!(lines.iter().any(|l| l.contains('…')), "{out}");
+        } else {
+            assert!(!lines[0].contains("optimizer"), "left out:\n{out}");
+        }
+        let csv = env.mlf(&["runs", "list", "--format", "csv"]).ok();
+        assert!(
+            csv.stdout
+                .contains("adamw with a linear warmup of 500 steps")
+        );
+    }
+    let env = store_at(LIST_TINY);
+    snap!("runs_list_tiny", env, ["runs", "list"]).ok();
+}
+
+/// Params that are the same in every run are cut before those that vary.
+#[test]
+fn runs_list_cuts_constant_columns_before_varying_ones() {
+    let mut env = TestEnv::new();
+    for lr in ["0.1", "0.2"] {
+        env.start_run(&[
+            "-p",
+            &format!("lr={lr}"),
+            "-p",
+            "note=the same long note in every run",
+        ]);
+        env.mlf(&["run", "end"]).ok();
+    }
+    env.columns(70);
+    let out = env.mlf(&["runs", "list"]).ok();
+    let header = out.stdout.lines().next().unwrap();
+    assert!(header.contains("  lr"), "{out}");
+    assert!(
+        !header.contains("note  ") && !header.ends_with("note"),
+        "{out}"
+    );
+}
+
+/// With colour on, the header (bold) lines up with the cells below it.
+#[test]
+fn coloured_headers_line_up_with_their_columns() {
+    let env = registry();
+    for args in [
+        &["--color", "always", "registry", "list"][..],
+        &["--color", "always", "experiments", "list"],
+        &["--color", "always", "runs", "list"],
+    ] {
+        let out = env.mlf(args).ok();
+        assert!(out.stdout.contains("\x1b[1m"), "{out}");
+        let plain = strip_ansi(&out.stdout);
+        let lines: Vec<&str> = plain.lines().collect();
+        let second = lines[0]
+            .find("  ")
+            .map(|i| i + lines[0][i..].find(|c: char| c != ' ').unwrap());
+        let data = lines[1]
+            .find("  ")
+            .map(|i| i + lines[1][i..].find(|c: char| c != ' ').unwrap());
+        assert_eq!(second, data, "{plain}");
+        assert!(!lines[0].starts_with(' '), "{plain}");
+    }
+}
+
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[test]
@@ -408,7 +506,7 @@ fn errors_about_searches() {
 fn errors_about_the_store_and_usage() {
     let env = TestEnv::new();
     snap!("error_no_store", env, ["runs", "list"]).code(1);
-    snap!("error_usage_missing_argument", env, ["runs", "diff", "a"]).code(2);
+    snap!("error_usage_missing_argument", env, ["runs", "metric", "a"]).code(2);
 }
 
 #[test]

@@ -1525,3 +1525,81 @@ fn bad_input_is_refused_before_a_run_is_created() {
     );
     assert_eq!(run_ids(&env).len(), 1);
 }
+
+/// Ctrl-C during a parallel sweep (SIGINT to mlf's process group, as a terminal sends it):
+/// the running points end, no further point starts, the parent run ends KILLED and mlf exits
+/// 130.
+#[test]
+fn ctrl_c_stops_a_sweep() {
+    use std::os::unix::process::CommandExt;
+    use std::time::{Duration, Instant};
+    let env = project_env();
+    let proj = write_project(
+        &env,
+        "slow",
+        "name: slow\nentry_points:\n  main:\n    parameters:\n      n: {type: int, default: 0}\n    command: \"touch started.{n}; sleep 30\"\n",
+    );
+    let mut cmd = env.command(&[
+        "project",
+        "run",
+        s(&proj),
+        "-P",
+        "n=1,2,3,4,5",
+        "--sweep",
+        "-j",
+        "2",
+    ]);
+    cmd.process_group(0)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let started = || {
+        std::fs::read_dir(&proj)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("started.")
+            })
+            .count()
+    };
+    let t0 = Instant::now();
+    while started() < 2 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "the sweep did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let group = format!("-{}", child.id());
+    Command::new("kill")
+        .args(["-INT", "--", &group])
+        .status()
+        .unwrap();
+    let t0 = Instant::now();
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "the sweep went on after Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(
+        stderr.contains("stopped; 3 of 5 runs did not start"),
+        "{stderr}"
+    );
+    assert_eq!(started(), 2, "no new point started");
+    let all = runs(&env);
+    assert_eq!(all.len(), 3, "the parent and two points");
+    for run in &all {
+        assert_eq!(status(run), "KILLED", "{run}");
+    }
+}

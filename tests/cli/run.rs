@@ -1301,8 +1301,14 @@ fn run_whose_mlf_process_died_is_dead_and_can_be_ended() {
         .find(|l| l.contains("doomed"))
         .unwrap_or_else(|| panic!("no row for the run:\n{table}"));
     assert!(row.split_whitespace().next() == Some("DEAD"), "{table}");
+    assert_eq!(
+        row.split_whitespace().nth(5),
+        Some("?"),
+        "a dead run's duration does not grow:\n{table}"
+    );
     let shown = env.mlf(&["runs", "show", &id]).ok().stdout;
     assert!(shown.contains("is gone"), "{shown}");
+    assert!(shown.contains("duration    unknown"), "{shown}");
 
     env.mlf(&["run", "end", "--run", &id, "--status", "killed"])
         .ok();
@@ -1374,5 +1380,134 @@ while [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done"#;
         std::fs::read_to_string(&gone).ok().as_deref(),
         Some("TERM\n"),
         "the command went on after mlf run was killed"
+    );
+}
+
+/// `mlf run -- CMD 2>&1 | head`: once the reader is gone, what mlf cannot show is dropped; the
+/// run is still recorded whole, its logs saved, and the command's exit code passed on (no
+/// internal error).
+#[test]
+fn a_closed_stdout_and_stderr_are_not_an_internal_error() {
+    let env = TestEnv::new();
+    let code_file = env.cwd().join("code");
+    let script = format!(
+        "{{ '{mlf}' run --capture-metrics -- sh -c 'for i in $(seq 1 3000); do echo loss=0.$i; echo err $i >&2; done'; echo $? > '{code}'; }} 2>&1 | head -n 1",
+        mlf = crate::support::mlf_bin(),
+        code = code_file.display()
+    );
+    let mut cmd = std::process::Command::new("sh");
+    cmd.args(["-c", &script]).current_dir(env.cwd());
+    env.pin_env(&mut cmd);
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let code = std::fs::read_to_string(&code_file).unwrap();
+    assert_eq!(code.trim(), "0", "{}", String::from_utf8_lossy(&out.stdout));
+    let id = only_run(&env);
+    assert_eq!(status(&env, &id), "FINISHED");
+    assert_eq!(
+        artifact_text(&env, &id, "logs/stderr.txt").lines().count(),
+        3000
+    );
+}
+
+/// `{key}` in the command is replaced by the `-p` value, which is what the run records and
+/// what the command sees in `MLF_PARAM_<KEY>`.
+#[test]
+fn placeholders_in_the_command_take_the_param_values() {
+    let env = TestEnv::new();
+    let out = env
+        .mlf(&[
+            "run",
+            "-p",
+            "lr=0.01",
+            "-p",
+            "batch_size=32",
+            "--",
+            "sh",
+            "-c",
+            "echo lr={lr} bs={batch_size} env=$MLF_PARAM_LR other={x}",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "lr=0.01 bs=32 env=0.01 other={x}\n");
+    assert!(!out.stderr.contains("warning"), "{out}");
+    let run = run_of(&env, &only_run(&env));
+    assert!(
+        tag(&run, "mlf.command")
+            .unwrap()
+            .contains("echo lr=0.01 bs=32"),
+        "{run}"
+    );
+}
+
+/// A `-p` key the command also passes as a flag with another value is warned about; the same
+/// value (directly or through `{key}`) is not.
+#[test]
+fn a_param_passed_as_a_flag_with_another_value_is_warned_about() {
+    let env = TestEnv::new();
+    let out = env
+        .mlf(&[
+            "run", "-p", "lr=0.01", "--", "sh", "-c", "true", "--lr", "0.1",
+        ])
+        .ok();
+    assert!(
+        out.stderr.contains(
+            "warning: param `lr` is `0.01` but the command passes `--lr 0.1`: the run records `0.01`; write `--lr {lr}` to pass the param"
+        ),
+        "{out}"
+    );
+    for args in [
+        &["--lr", "{lr}"][..],
+        &["--lr=0.01"],
+        &["--lr", "0.01"],
+        &["--other", "0.1"],
+    ] {
+        let mut all = vec!["run", "-p", "lr=0.01", "--", "sh", "-c", "true"];
+        all.extend_from_slice(args);
+        let out = env.mlf(&all).ok();
+        assert!(!out.stderr.contains("warning"), "{args:?}: {out}");
+    }
+    let out = env
+        .mlf(&[
+            "run",
+            "-p",
+            "batch_size=8",
+            "--",
+            "sh",
+            "-c",
+            "true",
+            "--batch-size=16",
+        ])
+        .ok();
+    assert!(out.stderr.contains("param `batch_size` is `8`"), "{out}");
+}
+
+/// `--help` says how params reach the command.
+#[test]
+fn run_help_names_the_param_variables_and_placeholders() {
+    let env = TestEnv::new();
+    let out = env.mlf(&["run", "--help"]).ok();
+    assert!(out.stdout.contains("MLF_PARAM_<KEY>"), "{out}");
+    assert!(out.stdout.contains("{lr}"), "{out}");
+    let man = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("man/mlf-run.1"))
+        .unwrap();
+    assert!(man.contains("MLF_PARAM_"), "the man page");
+}
+
+#[test]
+fn one_captured_metric_point_is_singular() {
+    let env = TestEnv::new();
+    let out = env
+        .mlf(&[
+            "run",
+            "--capture-metrics",
+            "--",
+            "sh",
+            "-c",
+            "echo loss=0.5",
+        ])
+        .ok();
+    assert!(
+        out.stderr.contains("Captured 1 metric point from stdout"),
+        "{out}"
     );
 }

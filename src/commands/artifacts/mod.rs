@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::artifacts::{Repo, clean_relative};
 use crate::commands::log::{RunArg, artifact_error};
 use crate::context::Ctx;
-use crate::error::CliResult;
+use crate::error::{CliResult, failure, usage_error};
 use crate::ui::format::{OutputArgs, OutputFormat, bytes};
 use crate::ui::{progress, table};
 
@@ -37,7 +37,7 @@ pub struct ListArgs {
 pub struct GetArgs {
     /// Artifact path inside the run (`model/MLmodel`, `logs`)
     path: String,
-    /// Local directory to copy into
+    /// Local directory to copy into; `-` writes the file to stdout
     #[arg(short, long, value_name = "DIR", default_value = ".")]
     output_dir: PathBuf,
     #[command(flatten)]
@@ -116,6 +116,28 @@ fn list(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
     Ok(0)
 }
 
+/// `artifacts get PATH -o -`: the file's bytes to stdout (a closed stdout ends mlf quietly).
+fn to_stdout(repo: &Repo, rel: &Path, path: &str) -> CliResult<u8> {
+    use std::io::Write;
+    let scratch = crate::commands::runs::logs::Scratch::new();
+    let local = repo.materialize(rel, &scratch.0).map_err(artifact_error)?;
+    if !local.is_file() {
+        return Err(usage_error(format!(
+            "`{path}` is a directory: `-o -` writes one file to stdout"
+        ))
+        .hint("give a file inside it, or `-o DIR` to copy the directory"));
+    }
+    let mut file = std::fs::File::open(&local)
+        .map_err(|e| failure(format!("cannot read `{}`: {e}", local.display())))?;
+    let mut out = std::io::stdout().lock();
+    match std::io::copy(&mut file, &mut out).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(failure(format!("cannot write `{path}` to stdout: {e}")))
+        }
+        _ => Ok(0),
+    }
+}
+
 fn get(ctx: &mut Ctx, args: GetArgs) -> CliResult<u8> {
     let GetArgs {
         path,
@@ -124,6 +146,9 @@ fn get(ctx: &mut Ctx, args: GetArgs) -> CliResult<u8> {
     } = args;
     let rel = clean_relative(&path).map_err(artifact_error)?;
     let (id, repo) = repo(ctx, &run)?;
+    if output_dir == Path::new("-") {
+        return to_stdout(&repo, &rel, &path);
+    }
     let items = repo.plan_get(&rel, &output_dir).map_err(artifact_error)?;
     let total: u64 = items.iter().map(|i| i.size).sum();
     let bar = progress::bytes(&ctx.ui, total, "Copying");

@@ -254,8 +254,21 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
             reader
                 .read_to_end(&mut body)
                 .map_err(|e| failure(format!("cannot read the input: {e}")))?;
-            let (input, params) =
-                serving::parse_request(true, &body).map_err(|e| usage_error(e.message))?;
+            let looks_csv = input
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("csv"))
+                || !matches!(
+                    body.iter().find(|b| !b.is_ascii_whitespace()),
+                    Some(b'{' | b'[') | None
+                );
+            let (input, params) = serving::parse_request(true, &body).map_err(|e| {
+                let err = usage_error(e.message);
+                if looks_csv {
+                    err.hint("the input is read as JSON: for CSV rows pass `-t csv`")
+                } else {
+                    err
+                }
+            })?;
             let p = predictor
                 .predict(input, params)
                 .map_err(|e| usage_error(e.message))?;

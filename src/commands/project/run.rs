@@ -367,6 +367,9 @@ fn run_sweep(
         grid,
         ui: &ctx.ui,
     };
+    // Ctrl-C (or a signal sent to mlf) stops the sweep: the running points end with it and no
+    // further point starts.
+    crate::process::install_forwarding();
     let summary = ops::sweep::schedule(&children, grid.points.len(), usize::from(jobs));
     let store = ctx.store()?;
     ops::sweep::finish(store, &parent.info.run_id, &summary)?;
@@ -385,6 +388,14 @@ fn run_sweep(
         ctx.ui.out(&render_blocks(&ctx.ui, &runs, &rows));
     }
     let total = summary.outcomes.len();
+    if summary.stopped {
+        ctx.ui.warn(&format!(
+            "sweep {parent_name}: stopped; {} of {} runs did not start",
+            summary.not_started,
+            total + summary.not_started
+        ));
+        return Ok(crate::process::signal_exit_code().unwrap_or(130));
+    }
     if summary.failed == 0 {
         ctx.ui
             .status("Finished", &format!("sweep {parent_name}: {total} runs"));
@@ -425,6 +436,10 @@ impl Launcher for Children<'_> {
 
     fn finished(&self, outcome: &Self::Outcome) -> bool {
         matches!(outcome, Ok((_, o)) if o.status == RunStatus::Finished)
+    }
+
+    fn stopped(&self) -> bool {
+        crate::process::signal_arrived()
     }
 
     fn ended(&self, i: usize, outcome: &Self::Outcome) {

@@ -4,12 +4,17 @@ use crate::commands::launch::{Launch, Outcome, execute};
 use crate::context::Ctx;
 use crate::error::{CliResult, usage_error};
 use crate::process::{find_program, shell_quote};
-use crate::tracking::{Owner, Run, RunStatus};
+use crate::tracking::{KeyValue, Owner, Run, RunStatus};
 use crate::ui::format::{duration, short_id};
 
 use super::SetupArgs;
 
 pub fn run(ctx: &mut Ctx, setup: SetupArgs, capture: bool, command: Vec<String>) -> CliResult<u8> {
+    let params = setup.parse()?.params;
+    let command = substitute(&command, &params);
+    for clash in clashes(&command, &params) {
+        ctx.ui.warn(&clash);
+    }
     let program = command
         .first()
         .ok_or_else(|| usage_error("no command given: write `mlf run -- CMD [ARGS...]`"))?;
@@ -52,6 +57,58 @@ pub fn run(ctx: &mut Ctx, setup: SetupArgs, capture: bool, command: Vec<String>)
     Ok(outcome.code)
 }
 
+/// The command with each `{key}` of a `-p key=value` replaced by its value (other braces are
+/// left as they are).
+pub fn substitute(command: &[String], params: &[KeyValue]) -> Vec<String> {
+    command
+        .iter()
+        .map(|arg| {
+            let mut arg = arg.clone();
+            for p in params {
+                let holder = format!("{{{}}}", p.key);
+                if arg.contains(&holder) {
+                    arg = arg.replace(&holder, &p.value);
+                }
+            }
+            arg
+        })
+        .collect()
+}
+
+/// Warnings for `-p` params that the command also passes as a flag with another value
+/// (`-p lr=0.01 -- train.py --lr 0.1`): the run would record a value the command did not use.
+pub fn clashes(command: &[String], params: &[KeyValue]) -> Vec<String> {
+    let norm = |s: &str| s.replace('_', "-").to_ascii_lowercase();
+    let mut out = Vec::new();
+    for p in params {
+        let key = norm(&p.key);
+        let mut args = command.iter().skip(1).peekable();
+        while let Some(arg) = args.next() {
+            let Some(flag) = arg.strip_prefix("--") else {
+                continue;
+            };
+            let (name, value) = match flag.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (flag, args.peek().map(|v| v.to_string())),
+            };
+            if norm(name) != key {
+                continue;
+            }
+            if let Some(value) = value {
+                if value != p.value && !value.starts_with("--") {
+                    out.push(format!(
+                        "param `{k}` is `{v}` but the command passes `--{name} {value}`: the run records `{v}`; write `--{name} {{{k}}}` to pass the param",
+                        k = p.key,
+                        v = p.value
+                    ));
+                }
+            }
+            break;
+        }
+    }
+    out
+}
+
 /// Tells the user how a launched run ended.
 pub fn report(ctx: &Ctx, run: &Run, outcome: &Outcome) {
     let id = &run.info.run_id;
@@ -65,9 +122,13 @@ pub fn report(ctx: &Ctx, run: &Run, outcome: &Outcome) {
     let name = &run.info.run_name;
     let short = short_id(id);
     match &outcome.captured {
-        Ok(n) if *n > 0 => ctx
-            .ui
-            .status("Captured", &format!("{n} metric points from stdout")),
+        Ok(n) if *n > 0 => ctx.ui.status(
+            "Captured",
+            &format!(
+                "{n} metric point{} from stdout",
+                if *n == 1 { "" } else { "s" }
+            ),
+        ),
         Ok(_) => {}
         Err(e) => ctx
             .ui

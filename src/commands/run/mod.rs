@@ -63,7 +63,10 @@ pub struct SetupArgs {
     /// Name of the run [default: generated, such as `swift-otter-417`]
     #[arg(short, long)]
     name: Option<String>,
-    /// A param of the run (repeatable)
+    /// A param of the run (repeatable). `mlf run` replaces `{KEY}` in the command's arguments
+    /// by its value (`-p lr=0.1 -- python train.py --lr {lr}`), and the command sees it as
+    /// `MLF_PARAM_<KEY>` (key upper-cased, other characters as `_`) and all params as a JSON
+    /// object in `MLF_PARAMS`
     #[arg(short, long = "param", value_name = "KEY=VALUE")]
     params: Vec<String>,
     /// A tag of the run (repeatable)

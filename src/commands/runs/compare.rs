@@ -1,6 +1,5 @@
 //! `mlf runs compare RUN... | --filter EXPR`: runs side by side, a column per run.
 
-use comfy_table::{Attribute, Cell, Color};
 use serde::Serialize;
 
 use super::SearchArgs;
@@ -110,7 +109,7 @@ pub fn select_runs(
     if !names.is_empty() {
         let mut runs = Vec::new();
         for name in names {
-            let id = store.resolve_run(name, None)?;
+            let id = super::position::resolve(store, Some(name), None)?;
             if runs.iter().any(|r: &Run| r.info.run_id == id) {
                 return Err(usage_error(format!("run `{name}` is named twice")));
             }
@@ -355,17 +354,15 @@ pub fn render_blocks(ui: &Ui, runs: &[Run], rows: &[Row]) -> String {
         let mut t = table::new(ui, &headers);
         for row in rows {
             let mut cells = vec![
-                Cell::new(if row.differs { "≠" } else { "" }),
-                Cell::new(&row.key),
+                table::Cell::new(if row.differs { "≠" } else { "" }),
+                table::Cell::new(&row.key),
             ];
             for i in range.clone() {
-                let mut cell = Cell::new(display(row, i));
-                if ui.color_stdout {
-                    if row.best == Some(i) {
-                        cell = cell.fg(Color::Green).add_attribute(Attribute::Bold);
-                    } else if row.differs {
-                        cell = cell.fg(Color::Yellow);
-                    }
+                let mut cell = table::Cell::new(display(row, i));
+                if row.best == Some(i) {
+                    cell = cell.style("1;32");
+                } else if row.differs {
+                    cell = cell.style("33");
                 }
                 cells.push(cell);
             }

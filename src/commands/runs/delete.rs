@@ -24,7 +24,7 @@ pub fn delete(ctx: &mut Ctx, args: DeleteArgs) -> CliResult<u8> {
     let ids = args
         .runs
         .iter()
-        .map(|r| store.resolve_run(r, None))
+        .map(|r| super::position::resolve(store, Some(r), None))
         .collect::<Result<Vec<_>, _>>()?;
     store.delete_runs(&ids)?;
     for id in &ids {
@@ -45,7 +45,7 @@ pub fn restore(ctx: &mut Ctx, args: RestoreArgs) -> CliResult<u8> {
     let ids = args
         .runs
         .iter()
-        .map(|r| store.resolve_run(r, None))
+        .map(|r| super::position::resolve(store, Some(r), None))
         .collect::<Result<Vec<_>, _>>()?;
     store.restore_runs(&ids)?;
     for id in &ids {

@@ -7,8 +7,9 @@ use std::path::Path;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::position;
 use crate::context::Ctx;
-use crate::error::CliResult;
+use crate::error::{CliResult, usage_error};
 use crate::source;
 use crate::store::Backend;
 use crate::tracking::{Run, tags};
@@ -20,14 +21,20 @@ use crate::ui::table;
 /// Metrics show the absolute and relative change. Inside the git repository both runs came
 /// from, the code section has `git diff --stat` between their commits, and names any
 /// uncommitted changes recorded with either run. Artifacts are compared by size and SHA-256.
+/// With one run, compares the run before it (in its experiment, or `-x`) with it; with none,
+/// the latest run with the one before it. `@` is the latest run and `@~N` the Nth before it.
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
-    /// The run to compare from: full id, unique id prefix or unique name
+    /// The run to compare from: full id, unique id prefix, unique name, `@` or `@~N`; alone,
+    /// the run to compare the run before it with [default: @]
     #[arg(add = crate::commands::complete::run_completer())]
-    a: String,
+    a: Option<String>,
     /// The run to compare to
     #[arg(add = crate::commands::complete::run_completer())]
-    b: String,
+    b: Option<String>,
+    /// Count `@`, `@~N`, find the run before and look names up within this experiment
+    #[arg(add = crate::commands::complete::experiment_completer(), short = 'x', long = "experiment", value_name = "EXP")]
+    experiment: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -81,6 +88,8 @@ struct ArtifactChange {
 struct Diff {
     a: String,
     b: String,
+    a_status: &'static str,
+    b_status: &'static str,
     params: Vec<ValueChange>,
     metrics: Vec<MetricChange>,
     tags: Vec<ValueChange>,
@@ -89,14 +98,38 @@ struct Diff {
 }
 
 pub fn run(ctx: &mut Ctx, args: DiffArgs) -> CliResult<u8> {
-    let DiffArgs { a, b, output } = args;
+    let DiffArgs {
+        a,
+        b,
+        experiment,
+        output,
+    } = args;
     let cwd = ctx.cwd()?;
     let store = ctx.store()?;
-    let a = store.run(&store.resolve_run(&a, None)?)?;
-    let b = store.run(&store.resolve_run(&b, None)?)?;
+    let x = experiment.as_deref();
+    let (a, b) = match b {
+        Some(b) => (
+            store.run(&position::resolve(store, a.as_deref(), x)?)?,
+            store.run(&position::resolve(store, Some(&b), x)?)?,
+        ),
+        None => {
+            let b = store.run(&position::resolve(store, a.as_deref(), x)?)?;
+            let Some(a) = position::before(store, &b, x)? else {
+                return Err(usage_error(format!(
+                    "no run before {} ({}) to compare it with",
+                    b.info.run_name,
+                    short_id(&b.info.run_id)
+                ))
+                .hint("name both runs: `mlf runs diff A B`"));
+            };
+            (a, b)
+        }
+    };
     let diff = Diff {
         a: a.info.run_id.clone(),
         b: b.info.run_id.clone(),
+        a_status: super::display_status(&a),
+        b_status: super::display_status(&b),
         params: changes(&a.data.params, &b.data.params),
         metrics: metric_changes(&a, &b),
         tags: changes(&user_tags(&a), &user_tags(&b)),
@@ -250,12 +283,15 @@ fn or_dash(v: &Option<String>) -> String {
 }
 
 fn render(a: &Run, b: &Run, d: &Diff) -> String {
+    let head = |r: &Run| format!("{} ({})", r.info.run_name, short_id(&r.info.run_id));
+    let (ha, hb) = (head(a), head(b));
+    let width = ha.chars().count().max(hb.chars().count());
     let mut out = format!(
-        "a  {} ({})\nb  {} ({})\n",
-        a.info.run_name,
-        short_id(&a.info.run_id),
-        b.info.run_name,
-        short_id(&b.info.run_id)
+        "a  {ha}{}  {}\nb  {hb}{}  {}\n",
+        " ".repeat(width - ha.chars().count()),
+        super::display_status(a),
+        " ".repeat(width - hb.chars().count()),
+        super::display_status(b)
     );
     let kv_section = |title: &str, items: &[ValueChange], out: &mut String| {
         if items.is_empty() {

@@ -2,8 +2,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use comfy_table::Cell;
-
 use super::SearchArgs;
 use super::columns::{Column, changed_only, header, pick_columns};
 use crate::context::Ctx;
@@ -89,12 +87,21 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
                 ctx.ui.out(&table::markdown(&headers, &rows));
             } else {
                 let mut t = table::new(&ctx.ui, &headers);
+                t.set_priority(&priority(&headers, &cols, &runs));
+                t.set_keep(4);
                 for (run, row) in runs.iter().zip(rows) {
                     let mut cells = vec![table::status_cell(&ctx.ui, super::display_status(run))];
-                    cells.extend(row.into_iter().skip(1).map(Cell::new));
+                    cells.extend(row.into_iter().skip(1).map(table::Cell::new));
                     t.add_row(cells);
                 }
                 ctx.ui.out(&table::render(&t));
+                let n = t.left_out();
+                if n > 0 {
+                    ctx.ui.hint(&format!(
+                        "{n} column{} left out to fit the terminal: pick them with `--columns`, or see all with `--format csv`",
+                        if n == 1 { "" } else { "s" }
+                    ));
+                }
             }
         }
     }
@@ -104,6 +111,26 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
         }
     }
     Ok(0)
+}
+
+/// Which columns a narrow terminal keeps longest: status, name, id, start, then the params
+/// and metrics that vary between the runs shown, the experiment, the duration, and last the
+/// columns whose value is the same in every run.
+fn priority(headers: &[String], cols: &[Column], runs: &[Run]) -> Vec<usize> {
+    let fixed = headers.len() - cols.len();
+    let at = |name: &str| headers[..fixed].iter().position(|h| h == name);
+    let varying = changed_only(cols.to_vec(), runs);
+    let mut order: Vec<usize> = ["STATUS", "NAME", "ID", "START"]
+        .iter()
+        .filter_map(|h| at(h))
+        .collect();
+    order.extend(
+        (0..cols.len())
+            .filter(|&i| varying.contains(&cols[i]))
+            .map(|i| fixed + i),
+    );
+    order.extend(["EXPERIMENT", "DURATION"].iter().filter_map(|h| at(h)));
+    order
 }
 
 /// Headers and text rows: status, name, id, [experiment], start, duration, then columns.
@@ -128,9 +155,14 @@ fn rows(
     let rows = runs
         .iter()
         .map(|run| {
+            let name = if run.info.lifecycle_stage.as_str() == "deleted" {
+                format!("{} (deleted)", run.info.run_name)
+            } else {
+                run.info.run_name.clone()
+            };
             let mut row = vec![
                 super::display_status(run).to_string(),
-                run.info.run_name.clone(),
+                name,
                 short_id(&run.info.run_id).to_string(),
             ];
             if many_exps {
@@ -142,7 +174,12 @@ fn rows(
                 );
             }
             row.push(time(run.info.start_time));
-            row.push(run.duration_ms(now).map(duration).unwrap_or_default());
+            // A DEAD run's end is unknown: its duration is not counted on to now.
+            row.push(if super::is_dead(run) {
+                "?".to_string()
+            } else {
+                run.duration_ms(now).map(duration).unwrap_or_default()
+            });
             row.extend(cols.iter().map(|c| c.value(run, false)));
             row
         })

@@ -42,7 +42,7 @@ pub fn history(store: &dyn Backend, run: &Run, key: &str) -> CliResult<Vec<Metri
 pub fn run(ctx: &mut Ctx, args: MetricArgs) -> CliResult<u8> {
     let MetricArgs { run, key, format } = args;
     let store = ctx.store()?;
-    let run = store.run(&store.resolve_run(&run, None)?)?;
+    let run = store.run(&super::position::resolve(store, Some(&run), None)?)?;
     let points = history(store, &run, &key)?;
     match format {
         OutputFormat::Json => ctx.ui.json(&serde_json::json!({ "metrics": points }))?,

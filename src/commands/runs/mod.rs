@@ -5,8 +5,10 @@ pub mod compare;
 mod delete;
 mod diff;
 mod list;
+pub mod logs;
 mod metric;
 mod plot;
+pub mod position;
 mod show;
 
 use crate::context::Ctx;
@@ -43,7 +45,7 @@ impl SearchArgs {
     ) -> CliResult<RunQuery> {
         let mut experiment_ids = Vec::new();
         for spec in &self.experiments {
-            experiment_ids.push(store.resolve_experiment(spec)?.experiment_id);
+            experiment_ids.push(position::resolve_experiment(store, spec)?);
         }
         let filter = match &self.filter {
             Some(f) => parse_filter(f, now_ms()).map_err(|e| search_error("filter", e))?,
@@ -83,6 +85,8 @@ pub enum RunsCommand {
     Compare(compare::CompareArgs),
     /// Show what changed from run A to run B: params, metrics, tags, code and artifacts
     Diff(diff::DiffArgs),
+    /// Print the output a run's command printed (its saved stdout, or stderr)
+    Logs(logs::LogsArgs),
     /// Print the whole history of one metric of a run
     Metric(metric::MetricArgs),
     /// Draw metric curves of runs in the terminal
@@ -100,6 +104,7 @@ pub fn run(ctx: &mut Ctx, cmd: RunsCommand) -> CliResult<u8> {
         RunsCommand::Show(args) => show::run(ctx, args),
         RunsCommand::Compare(args) => compare::run(ctx, args),
         RunsCommand::Diff(args) => diff::run(ctx, args),
+        RunsCommand::Logs(args) => logs::run(ctx, args),
         RunsCommand::Metric(args) => metric::run(ctx, args),
         RunsCommand::Plot(args) => plot::run(ctx, args),
         RunsCommand::Delete(args) => delete::delete(ctx, args),

@@ -40,7 +40,7 @@ pub fn run(ctx: &mut Ctx, args: PlotArgs) -> CliResult<u8> {
     let store = ctx.store()?;
     let mut series = Vec::new();
     for spec in &runs {
-        let run = store.run(&store.resolve_run(spec, None)?)?;
+        let run = store.run(&super::position::resolve(store, Some(spec), None)?)?;
         for key in &metrics {
             let points = super::metric::history(store, &run, key)?;
             let mut label = format!("{} ({})", run.info.run_name, short_id(&run.info.run_id));

@@ -9,20 +9,33 @@ use crate::tracking::tags;
 use crate::ui::format::{OutputArgs, OutputFormat, bytes, duration, number, number_exact, time};
 use crate::ui::table;
 
+/// How many lines of a failed run's stderr `runs show` prints.
+const STDERR_TAIL: usize = 10;
+
 /// Show everything about one run: params, metrics, tags, git, artifacts
+///
+/// Without RUN, shows the latest run (of `-x` when given). `@` is the latest run and `@~N`
+/// the Nth before it, newest first by start time.
 #[derive(Debug, clap::Args)]
 pub struct ShowArgs {
-    /// Run: full id, unique id prefix or unique name
+    /// Run: full id, unique id prefix, unique name, `@` (the latest) or `@~N` [default: @]
     #[arg(add = crate::commands::complete::run_completer())]
-    run: String,
+    run: Option<String>,
+    /// Count `@`, `@~N` and look names up within this experiment (name or id)
+    #[arg(add = crate::commands::complete::experiment_completer(), short = 'x', long = "experiment", value_name = "EXP")]
+    experiment: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
 }
 
 pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
-    let ShowArgs { run, output } = args;
+    let ShowArgs {
+        run,
+        experiment,
+        output,
+    } = args;
     let store = ctx.store()?;
-    let id = store.resolve_run(&run, None)?;
+    let id = super::position::resolve(store, run.as_deref(), experiment.as_deref())?;
     let run = store.run(&id)?;
     let exp = store.experiment(&run.info.experiment_id)?;
     let repo = store.artifacts(&run)?;
@@ -46,7 +59,9 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
     if let Some(end) = i.end_time {
         head.push(("end".into(), time(end)));
     }
-    if let Some(d) = run.duration_ms(now_ms()) {
+    if super::is_dead(&run) {
+        head.push(("duration".into(), "unknown (its process is gone)".into()));
+    } else if let Some(d) = run.duration_ms(now_ms()) {
         head.push(("duration".into(), duration(d)));
     }
     if !i.user_id.is_empty() {
@@ -144,6 +159,18 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
     if !file_rows.is_empty() {
         out.push_str("\nartifacts\n");
         out.push_str(&table::pairs(&file_rows, 2));
+    }
+    let failed = matches!(super::display_status(&run), "FAILED" | "KILLED" | "DEAD");
+    if failed {
+        if let Some(tail) = super::logs::stderr_tail(&repo, STDERR_TAIL) {
+            out.push_str(&format!(
+                "\nstderr (last lines; all of it: `mlf runs logs {} --stderr`)\n",
+                &i.run_id[..8]
+            ));
+            for line in tail.lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
     }
     ctx.ui.out(&out);
     Ok(0)
