@@ -1,7 +1,8 @@
 //! The store contract: one set of cases written against the store traits
 //! (`mlf::store::{Backend, TrackingStore, RegistryStore}`), each run against every
-//! implementation — the SQLite store (`sqlite::…`) and the REST store talking to a real
-//! `mlf server` (`rest::…`) — with the same assertions.
+//! implementation — the SQLite store (`sqlite::…`), the PostgreSQL store on a throwaway
+//! cluster (`postgres::…`) and the REST store talking to a real `mlf server` (`rest::…`) —
+//! with the same assertions.
 //!
 //! A case is a plain `fn(&mut dyn Backend)` in the module of its area; list it below and it
 //! runs against both. Where the implementations legitimately differ (calls that exist only in
@@ -13,20 +14,23 @@
 mod common;
 mod experiments;
 mod logging;
+mod pg;
 mod registry;
 mod registry_extra;
 mod runs;
 mod search;
 mod support;
 
-/// For each area and case, `sqlite::AREA::CASE` and `rest::AREA::CASE` tests. Attributes
-/// written before a case (such as `#[ignore = "why"]`) go on both; after it,
-/// `sqlite: #[…]` or `rest: #[…]` go on that side only.
+/// For each area and case, `sqlite::AREA::CASE`, `rest::AREA::CASE` and
+/// `postgres::AREA::CASE` tests. Attributes written before a case (such as
+/// `#[ignore = "why"]`) go on all; after it, `sqlite: #[…]`, `rest: #[…]` or
+/// `postgres: #[…]` go on that side only.
 macro_rules! contracts {
     ($( $area:ident {
         $( $(#[$attr:meta])* $case:ident
            $(sqlite: $(#[$sqlite:meta])+)?
-           $(rest: $(#[$rest:meta])+)? ),* $(,)?
+           $(rest: $(#[$rest:meta])+)?
+           $(postgres: $(#[$postgres:meta])+)? ),* $(,)?
     } )*) => {
         mod sqlite {
             $( mod $area {
@@ -39,6 +43,13 @@ macro_rules! contracts {
             $( mod $area {
                 $( $(#[$attr])* $($(#[$rest])+)? #[test] fn $case() {
                     crate::support::with_rest(crate::$area::$case)
+                } )*
+            } )*
+        }
+        mod postgres {
+            $( mod $area {
+                $( $(#[$attr])* $($(#[$postgres])+)? #[test] fn $case() {
+                    crate::support::with_postgres(crate::$area::$case)
                 } )*
             } )*
         }
