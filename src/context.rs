@@ -120,8 +120,16 @@ impl Ctx {
     }
 
     fn local_or_refuse(&mut self, what: &str) -> CliResult<&mut Store> {
+        let database = self.database_uri().is_some();
         let backend = self.store.as_deref_mut().expect("store opened");
         let location = backend.location();
+        if database && backend.local().is_none() {
+            return Err(usage_error(format!(
+                "{what} needs a local store directory, but `--store`/`{}` names the database {location}",
+                env::MLF_STORE
+            ))
+            .hint("give a store directory for it (a database store serves the other commands)"));
+        }
         backend.local_mut().ok_or_else(|| {
             usage_error(format!(
                 "{what} needs a local store, but commands are talking to the tracking server {location}"

@@ -15,6 +15,7 @@ mod common;
 mod experiments;
 mod logging;
 mod pg;
+mod pg_cases;
 mod registry;
 mod registry_extra;
 mod runs;
