@@ -196,3 +196,19 @@ fn an_unreachable_database_is_one_line_naming_the_server() {
     );
     assert!(!stderr.contains("secret"), "{stderr}");
 }
+
+#[test]
+fn a_database_from_a_newer_mlf_is_refused() {
+    let Some(cluster) = cluster() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let uri = cluster.new_database();
+    drop(PgStore::open(&uri, dir.path()).unwrap());
+    let mut client = postgres::Client::connect(&uri, postgres::NoTls).unwrap();
+    client
+        .batch_execute("UPDATE mlf_schema SET version = 999")
+        .unwrap();
+    let e = PgStore::open(&uri, dir.path()).err().expect("refused");
+    assert!(matches!(e, mlf::store::Error::Newer(_, 999, _)), "{e:?}");
+    assert!(e.to_string().contains("upgrade mlf"), "{e}");
+    assert!(!e.to_string().contains("mlf-contract"), "{e}");
+}
