@@ -76,7 +76,7 @@ impl Ctx {
     }
 
     /// The `--store`/`MLF_STORE` value when it names a database rather than a directory.
-    fn database_uri(&self) -> Option<String> {
+    pub fn database_uri(&self) -> Option<String> {
         let flag = self.store_flag.as_ref()?.to_str()?;
         store::postgres::is_postgres_uri(flag).then(|| flag.to_string())
     }
@@ -100,6 +100,12 @@ impl Ctx {
     pub fn tracking(&mut self) -> CliResult<crate::commands::launch::Tracking> {
         if let Some(uri) = self.tracking_uri()? {
             return Ok(crate::commands::launch::Tracking::Remote(uri));
+        }
+        if let Some(uri) = self.database_uri() {
+            return Ok(crate::commands::launch::Tracking::Database(
+                uri,
+                self.cwd()?,
+            ));
         }
         let store = self.local_store_for_write("a run")?;
         Ok(crate::commands::launch::Tracking::Local(

@@ -212,3 +212,30 @@ fn a_database_from_a_newer_mlf_is_refused() {
     assert!(e.to_string().contains("upgrade mlf"), "{e}");
     assert!(!e.to_string().contains("mlf-contract"), "{e}");
 }
+
+#[test]
+fn mlf_run_tracks_a_command_in_the_database() {
+    let Some(cluster) = cluster() else { return };
+    let uri = cluster.new_database();
+    let dir = tempfile::tempdir().unwrap();
+    let mlf = env!("CARGO_BIN_EXE_mlf");
+    // The command logs through `mlf` too: MLF_STORE names the same database for it.
+    let script = format!("test \"$MLF_PARAM_LR\" = 0.2 && '{mlf}' log metric acc 0.9 --step 2");
+    let out = Command::new(mlf)
+        .args(["run", "--name", "ci-job", "-p", "lr=0.2", "--store", &uri])
+        .args(["--", "sh", "-c", &script])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env_remove("MLF_TRACKING_URI")
+        .env_remove("MLFLOW_TRACKING_URI")
+        .output()
+        .expect("run mlf");
+    assert!(out.status.success(), "{out:?}");
+    let s = PgStore::open(&uri, dir.path()).unwrap();
+    let id = s.resolve_run("ci-job", None).unwrap();
+    let run = s.run(&id).unwrap();
+    assert_eq!(run.info.status, mlf::tracking::RunStatus::Finished);
+    assert_eq!(run.data.metrics.len(), 1, "{run:?}");
+    assert_eq!(run.data.metrics[0].key, "acc");
+    assert_eq!(run.data.params[0].value, "0.2");
+}
