@@ -44,6 +44,9 @@ pub struct PgStore {
     /// `postgresql://USER@HOST:PORT/DB`, without the password.
     location: String,
     artifact_root: PathBuf,
+    /// The state key of this machine's and user's active run (`mlf run start`): a database is
+    /// shared, so each keeps its own.
+    active_key: String,
     /// Truncate over-long param and tag values (MLflow's default) instead of refusing them.
     pub truncate_long_values: bool,
 }
@@ -71,6 +74,12 @@ impl PgStore {
             client: Mutex::new(client),
             location: format!("postgresql://{user}@{host}:{port}/{db}"),
             artifact_root: artifact_root.to_path_buf(),
+            active_key: format!(
+                "{}:{}@{}",
+                super::ACTIVE_RUN,
+                crate::env::var(crate::env::USER).unwrap_or_default(),
+                crate::sys::hostname()
+            ),
             truncate_long_values: true,
         };
         schema::migrate(&store)?;
@@ -110,6 +119,11 @@ impl PgStore {
                 other => return other,
             }
         }
+    }
+
+    /// The state key of the active run of this machine and user.
+    pub(crate) fn active_key(&self) -> &str {
+        &self.active_key
     }
 
     /// A key/value of the store's own state (such as the active run).

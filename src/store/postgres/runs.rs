@@ -163,13 +163,14 @@ impl PgStore {
         let exp_id: i64 = exp.experiment_id.parse().unwrap_or(-1);
         let pid = new.owner.as_ref().map(|o| i64::from(o.pid));
         let host = new.owner.as_ref().map(|o| o.host.as_str());
+        let active_key = self.active_key();
         self.write(|tx| {
             if new.make_active {
                 let active = tx.query_opt(
                     "SELECT r.run_uuid, r.name FROM state s JOIN runs r ON r.run_uuid = s.value
                      WHERE s.key = $1 AND r.status = 'RUNNING' AND r.lifecycle_stage = 'active'
                      FOR UPDATE OF s",
-                    &[&crate::store::ACTIVE_RUN],
+                    &[&active_key],
                 )?;
                 if let Some(row) = active {
                     let (id, name): (String, String) = (row.get(0), row.get(1));
@@ -192,7 +193,7 @@ impl PgStore {
                 tx.execute(
                     "INSERT INTO state (key, value) VALUES ($1, $2)
                      ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    &[&crate::store::ACTIVE_RUN, &uuid],
+                    &[&active_key, &uuid],
                 )?;
             }
             super::logging::write_batch(tx, pk, &uuid, &batch.0)

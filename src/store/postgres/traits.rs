@@ -95,10 +95,11 @@ impl TrackingStore for PgStore {
         self.distinct_keys(table)
     }
     fn active_run(&self) -> Result<Option<String>> {
-        self.state(crate::store::ACTIVE_RUN)
+        self.state(self.active_key())
     }
     fn set_active_run(&mut self, id: Option<&str>) -> Result<()> {
-        self.set_state(crate::store::ACTIVE_RUN, id)
+        let key = self.active_key().to_string();
+        self.set_state(&key, id)
     }
     fn artifacts(&self, run: &Run) -> Result<Repo> {
         let uri = &run.info.artifact_uri;
