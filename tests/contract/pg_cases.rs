@@ -161,6 +161,35 @@ fn the_command_line_works_on_a_database() {
 }
 
 #[test]
+fn init_prepares_a_database() {
+    let Some(cluster) = cluster() else { return };
+    let uri = cluster.new_database();
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mlf"))
+        .args(["init", "--store", &uri])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run mlf");
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("postgresql://postgres@127.0.0.1:"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("mlf-contract"), "{stdout}");
+    // Nothing was made in the directory: the tables are in the database.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    let s = PgStore::open(&uri, dir.path()).unwrap();
+    assert_eq!(
+        s.list_experiments(mlf::tracking::ViewType::All)
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
 fn a_wrong_password_is_one_line_naming_the_server() {
     let Some(cluster) = cluster() else { return };
     let uri = cluster.uri("postgres", "not-the-password");
