@@ -33,8 +33,9 @@ pub struct Cli {
 
 #[derive(Debug, clap::Args)]
 pub struct GlobalArgs {
-    /// Store directory to use (the folder holding `mlf.db`) instead of the nearest `.mlf`
-    #[arg(long, global = true, env = env::MLF_STORE, value_name = "DIR")]
+    /// Store directory to use (the folder holding `mlf.db`) instead of the nearest `.mlf`, or a
+    /// PostgreSQL database as `postgresql://USER:PASSWORD@HOST:PORT/DATABASE`
+    #[arg(long, global = true, env = env::MLF_STORE, value_name = "STORE")]
     pub store: Option<PathBuf>,
 
     /// When to use colour

@@ -63,6 +63,7 @@ impl Ctx {
         if self.store.is_none() {
             let backend = match self.tracking_uri()? {
                 Some(uri) => open_remote(&uri)?,
+                None if let Some(uri) = self.database_uri() => open_database(&uri, &self.cwd()?)?,
                 None => {
                     let mut store = self.open_local(create)?;
                     store.truncate_long_values = truncates();
@@ -72,6 +73,12 @@ impl Ctx {
             self.store = Some(backend);
         }
         Ok(self.store.as_deref_mut().expect("store opened"))
+    }
+
+    /// The `--store`/`MLF_STORE` value when it names a database rather than a directory.
+    pub fn database_uri(&self) -> Option<String> {
+        let flag = self.store_flag.as_ref()?.to_str()?;
+        store::postgres::is_postgres_uri(flag).then(|| flag.to_string())
     }
 
     fn open_local(&self, create: bool) -> CliResult<Store> {
@@ -94,6 +101,12 @@ impl Ctx {
         if let Some(uri) = self.tracking_uri()? {
             return Ok(crate::commands::launch::Tracking::Remote(uri));
         }
+        if let Some(uri) = self.database_uri() {
+            return Ok(crate::commands::launch::Tracking::Database(
+                uri,
+                self.cwd()?,
+            ));
+        }
         let store = self.local_store_for_write("a run")?;
         Ok(crate::commands::launch::Tracking::Local(
             store.root().to_path_buf(),
@@ -113,8 +126,16 @@ impl Ctx {
     }
 
     fn local_or_refuse(&mut self, what: &str) -> CliResult<&mut Store> {
+        let database = self.database_uri().is_some();
         let backend = self.store.as_deref_mut().expect("store opened");
         let location = backend.location();
+        if database && backend.local().is_none() {
+            return Err(usage_error(format!(
+                "{what} needs a local store directory, but `--store`/`{}` names the database {location}",
+                env::MLF_STORE
+            ))
+            .hint("give a store directory for it (a database store serves the other commands)"));
+        }
         backend.local_mut().ok_or_else(|| {
             usage_error(format!(
                 "{what} needs a local store, but commands are talking to the tracking server {location}"
@@ -222,6 +243,17 @@ pub fn open_remote(uri: &str) -> CliResult<Box<dyn Backend>> {
         .collect();
     let state = crate::project::fetch::cache_dir().join("remote").join(key);
     Ok(Box::new(RestStore::new(client, state, truncates())))
+}
+
+/// The PostgreSQL store at `uri`, its artifacts below `MLF_ARTIFACT_ROOT` (else `mlruns` in
+/// `cwd`).
+pub fn open_database(uri: &str, cwd: &Path) -> CliResult<Box<dyn Backend>> {
+    let root = env::var(env::MLF_ARTIFACT_ROOT)
+        .map(|r| cwd.join(r))
+        .unwrap_or_else(|| cwd.join("mlruns"));
+    let mut store = store::postgres::PgStore::open(uri, &root)?;
+    store.truncate_long_values = truncates();
+    Ok(Box::new(store))
 }
 
 /// Whether over-long param and tag values are truncated (MLflow's default) or refused.

@@ -19,6 +19,14 @@ pub struct InitArgs {
 
 pub fn run(ctx: &mut Ctx, args: InitArgs) -> CliResult<u8> {
     let InitArgs { dir } = args;
+    // A database store: opening it creates (or migrates) its tables.
+    if dir.is_none() && ctx.database_uri().is_some() {
+        let location = ctx.store_for_write()?.location();
+        ctx.ui
+            .status("Ready", &format!("database store at `{location}`"));
+        ctx.ui.line(&location);
+        return Ok(0);
+    }
     let cwd = ctx.cwd()?;
     let root = match (&dir, ctx_store_flag(ctx)) {
         (Some(d), _) => cwd.join(d).join(STORE_DIR),

@@ -24,6 +24,8 @@ use crate::tracking::{KeyValue, Metric, Run, RunStatus, tags};
 pub enum Tracking {
     Local(PathBuf),
     Remote(String),
+    /// A PostgreSQL store (its URI), opened from a directory (for a relative artifact root).
+    Database(String, PathBuf),
 }
 
 impl Tracking {
@@ -32,6 +34,7 @@ impl Tracking {
         match self {
             Tracking::Local(root) => Ok(Box::new(Store::open(root)?)),
             Tracking::Remote(uri) => crate::context::open_remote(uri),
+            Tracking::Database(uri, cwd) => crate::context::open_database(uri, cwd),
         }
     }
 }
@@ -113,6 +116,12 @@ pub fn execute(tracking: &Tracking, run: &Run, launch: Launch) -> CliResult<Outc
             cmd.env(env::MLF_TRACKING_URI, uri)
                 .env(env::MLFLOW_TRACKING_URI, uri)
                 .env_remove(env::MLF_STORE);
+            None
+        }
+        // The child's `mlf` commands log into the same database; an mlflow client in it needs
+        // a tracking server of the user's own (the embedded one serves a store directory).
+        Tracking::Database(uri, _) => {
+            cmd.env(env::MLF_STORE, uri);
             None
         }
         Tracking::Local(store_root) => {

@@ -1,11 +1,12 @@
 //! The store: a `.mlf` directory holding `mlf.db` (SQLite, WAL) and `artifacts/`.
 //!
-//! The traits every front end uses (`backend.rs`), the errors, and two implementations: the
-//! SQLite store (`sqlite/`, the only module that speaks SQL) and `rest.rs`, a client of an
-//! MLflow-compatible server. The store never prints: what a caller should tell the user comes
-//! back in return values and typed errors.
+//! The traits every front end uses (`backend.rs`), the errors, and three implementations: the
+//! SQLite store (`sqlite/`), the PostgreSQL store (`postgres/`; these two are the only modules
+//! that speak SQL) and `rest/`, a client of an MLflow-compatible server. The store never
+//! prints: what a caller should tell the user comes back in return values and typed errors.
 
 mod backend;
+pub mod postgres;
 pub mod rest;
 mod sqlite;
 

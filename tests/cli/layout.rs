@@ -141,7 +141,7 @@ fn the_layer_check_sees_every_form_of_import() {
 }
 
 #[test]
-fn sql_lives_in_the_sqlite_store_only() {
+fn rusqlite_lives_in_the_sqlite_store_only() {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
@@ -155,6 +155,41 @@ fn sql_lives_in_the_sqlite_store_only() {
     assert!(
         bad.is_empty(),
         "rusqlite used outside src/store/sqlite/: {bad:?}"
+    );
+}
+
+/// Whether `text` names the `postgres` client crate (`postgres::…` as a path of its own, not
+/// `store::postgres::…`).
+fn uses_postgres_crate(text: &str) -> bool {
+    text.match_indices("postgres::").any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        !before.is_some_and(|c| c == ':' || c == '_' || c.is_alphanumeric())
+    })
+}
+
+#[test]
+fn the_postgres_client_lives_in_the_postgres_store_only() {
+    assert!(uses_postgres_crate("use postgres::Client;"));
+    assert!(uses_postgres_crate("let e: &postgres::Error = x;"));
+    assert!(!uses_postgres_crate(
+        "crate::store::postgres::PgStore::open(uri)"
+    ));
+    assert!(!uses_postgres_crate(
+        "use crate::store::postgres::is_postgres_uri;"
+    ));
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let postgres = src.join("store/postgres");
+    let bad: Vec<String> = files
+        .iter()
+        .filter(|f| !f.starts_with(&postgres))
+        .filter(|f| uses_postgres_crate(&std::fs::read_to_string(f).unwrap()))
+        .map(|f| f.strip_prefix(&src).unwrap().display().to_string())
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "the postgres crate used outside src/store/postgres/: {bad:?}"
     );
 }
 

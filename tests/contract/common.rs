@@ -36,6 +36,13 @@ pub fn metric(key: &str, value: f64, timestamp: i64, step: i64) -> Metric {
     }
 }
 
+/// Whether the store is a client of a tracking server (rather than a store of its own, in a
+/// directory or a database): the server then applies its own rules.
+pub fn is_server(s: &dyn Backend) -> bool {
+    let location = s.location();
+    location.starts_with("http://") || location.starts_with("https://")
+}
+
 /// A new experiment's id.
 pub fn experiment(s: &mut dyn Backend, name: &str) -> String {
     s.create_experiment(name, None)

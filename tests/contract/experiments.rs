@@ -227,21 +227,21 @@ pub fn name_wins_over_id(s: &mut dyn Backend) {
     assert!(s.find_experiment("").unwrap().is_none());
 }
 
-/// Where an experiment keeps its artifacts: a local store takes the location given; `mlf
-/// server` chooses it itself and refuses one from a client (a location is a URI later joined
+/// Where an experiment keeps its artifacts: a store of its own (a directory or a database)
+/// takes the location given; `mlf server` chooses it itself and refuses one from a client (a location is a URI later joined
 /// with paths: shared/reference/security-lessons.md, CVE-2023-6909 and CVE-2024-1483) — a
 /// legitimate difference.
 pub fn artifact_location(s: &mut dyn Backend) {
     let dir = tempfile::tempdir().expect("tempdir");
     let wanted = dir.path().join("elsewhere").display().to_string();
-    match s.local() {
-        Some(_) => {
+    match crate::common::is_server(s) {
+        false => {
             let e = s.create_experiment("placed", Some(&wanted)).unwrap();
             assert_eq!(e.artifact_location, wanted);
             let r = run(s, &e.experiment_id, "r");
             assert!(r.info.artifact_uri.starts_with(&wanted), "{:?}", r.info);
         }
-        None => {
+        true => {
             assert_err!(s.create_experiment("placed", Some(&wanted)), Invalid);
             assert!(s.find_experiment("placed").unwrap().is_none());
         }

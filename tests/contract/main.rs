@@ -1,7 +1,8 @@
 //! The store contract: one set of cases written against the store traits
 //! (`mlf::store::{Backend, TrackingStore, RegistryStore}`), each run against every
-//! implementation — the SQLite store (`sqlite::…`) and the REST store talking to a real
-//! `mlf server` (`rest::…`) — with the same assertions.
+//! implementation — the SQLite store (`sqlite::…`), the PostgreSQL store on a throwaway
+//! cluster (`postgres::…`) and the REST store talking to a real `mlf server` (`rest::…`) —
+//! with the same assertions.
 //!
 //! A case is a plain `fn(&mut dyn Backend)` in the module of its area; list it below and it
 //! runs against both. Where the implementations legitimately differ (calls that exist only in
@@ -14,20 +15,24 @@ mod common;
 mod experiments;
 mod logging;
 mod paging;
+mod pg;
+mod pg_cases;
 mod registry;
 mod registry_extra;
 mod runs;
 mod search;
 mod support;
 
-/// For each area and case, `sqlite::AREA::CASE` and `rest::AREA::CASE` tests. Attributes
-/// written before a case (such as `#[ignore = "why"]`) go on both; after it,
-/// `sqlite: #[…]` or `rest: #[…]` go on that side only.
+/// For each area and case, `sqlite::AREA::CASE`, `rest::AREA::CASE` and
+/// `postgres::AREA::CASE` tests. Attributes written before a case (such as
+/// `#[ignore = "why"]`) go on all; after it, `sqlite: #[…]`, `rest: #[…]` or
+/// `postgres: #[…]` go on that side only.
 macro_rules! contracts {
     ($( $area:ident {
         $( $(#[$attr:meta])* $case:ident
            $(sqlite: $(#[$sqlite:meta])+)?
-           $(rest: $(#[$rest:meta])+)? ),* $(,)?
+           $(rest: $(#[$rest:meta])+)?
+           $(postgres: $(#[$postgres:meta])+)? ),* $(,)?
     } )*) => {
         mod sqlite {
             $( mod $area {
@@ -40,6 +45,13 @@ macro_rules! contracts {
             $( mod $area {
                 $( $(#[$attr])* $($(#[$rest])+)? #[test] fn $case() {
                     crate::support::with_rest(crate::$area::$case)
+                } )*
+            } )*
+        }
+        mod postgres {
+            $( mod $area {
+                $( $(#[$attr])* $($(#[$postgres])+)? #[test] fn $case() {
+                    crate::support::with_postgres(crate::$area::$case)
                 } )*
             } )*
         }
@@ -93,9 +105,9 @@ contracts! {
         unknown_model_is_not_found,
     }
     paging {
-        model_pages,
-        version_pages,
-        metric_history_pages,
+        model_pages postgres: #[ignore = "a PostgreSQL store does not page these yet (no server runs on it)"],
+        version_pages postgres: #[ignore = "a PostgreSQL store does not page these yet (no server runs on it)"],
+        metric_history_pages postgres: #[ignore = "a PostgreSQL store does not page these yet (no server runs on it)"],
     }
     registry_extra {
         local_only,

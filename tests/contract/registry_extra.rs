@@ -3,7 +3,8 @@
 //!
 //! The REST store reaches the requests and the history through `mlf server`'s own calls
 //! (`/api/2.0/mlf/registry/…`; an MLflow server lacks them), so those are tested on both.
-//! Where the two legitimately differ, the case branches on `local()` and says why.
+//! Where they legitimately differ, the case branches on `local()` (or on whether the store is a
+//! server's client) and says why.
 
 use mlf::registry::Stage;
 use mlf::store::{Act, Backend, Error, Fix, NewVersion};
@@ -54,6 +55,15 @@ pub fn local_only(s: &mut dyn Backend) {
             assert_eq!(counts.get(&exp), Some(&2));
             assert_eq!(counts.get("0"), None);
             assert!(s.local_mut().is_some());
+        }
+        None if s.location().starts_with("postgresql://") => {
+            // A database: its URI (without the password) is the location, and it counts runs.
+            let location = s.location();
+            assert!(location.contains("@127.0.0.1:"), "{location}");
+            assert!(!location.contains("mlf-contract"), "{location}");
+            let counts = s.run_counts().unwrap().expect("a database counts runs");
+            assert_eq!(counts.get(&exp), Some(&2));
+            assert!(s.local_mut().is_none());
         }
         None => {
             // A server: its URL is the location, and it cannot count runs.
@@ -159,9 +169,9 @@ pub fn approvals(s: &mut dyn Backend) {
         NotFound
     );
 
-    match s.local() {
-        Some(_) => {
-            // A local store enforces `needs_approval` itself: the approved request is used up
+    match crate::common::is_server(s) {
+        false => {
+            // A store of its own enforces `needs_approval` itself: the approved request is used up
             // by the move, and a second move needs another.
             s.transition("m", 1, Stage::Production, false, true, &act())
                 .unwrap();
@@ -178,7 +188,7 @@ pub fn approvals(s: &mut dyn Backend) {
                 "{e:?}"
             );
         }
-        None => {
+        true => {
             // A server applies its own policy (nothing protected by default) and ignores
             // `needs_approval`: the move happens and the request stays approved.
             s.transition("m", 1, Stage::Production, false, true, &act())

@@ -1,5 +1,6 @@
-//! The two stores every contract runs against: a fresh SQLite store in a temporary directory,
-//! and a `RestStore` talking to a real `mlf server` process over its own fresh store.
+//! The stores every contract runs against: a fresh SQLite store in a temporary directory, a
+//! `PgStore` on a fresh database of a throwaway PostgreSQL cluster (`pg.rs`), and a `RestStore`
+//! talking to a real `mlf server` process over its own fresh store.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -9,6 +10,7 @@ use std::thread;
 use std::time::Duration;
 
 use mlf::remote::Client;
+use mlf::store::postgres::PgStore;
 use mlf::store::rest::RestStore;
 use mlf::store::{Backend, Store};
 
@@ -19,6 +21,18 @@ const START: Duration = Duration::from_secs(120);
 pub fn with_sqlite(case: fn(&mut dyn Backend)) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = Store::create(&dir.path().join(".mlf")).expect("create the store");
+    case(&mut store);
+}
+
+/// Runs `case` against a `PgStore` on a new database of the throwaway cluster (skipped, with a
+/// message, when PostgreSQL is not installed outside CI).
+pub fn with_postgres(case: fn(&mut dyn Backend)) {
+    let Some(cluster) = crate::pg::cluster() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let uri = cluster.new_database();
+    let mut store = PgStore::open(&uri, &dir.path().join("artifacts")).expect("open the database");
     case(&mut store);
 }
 

@@ -179,6 +179,7 @@ fn plan(
 ) -> CliResult<Plan> {
     let store_root = match ctx.tracking_uri()? {
         Some(_) => None,
+        None if ctx.database_uri().is_some() => None,
         None => Some(ctx.write_store_root()?),
     };
     let docker = DockerRun {

@@ -1,0 +1,342 @@
+//! Filter and order-by → PostgreSQL SQL over the store's tables (`runs r`, `experiments e`),
+//! the PostgreSQL dialect of `store/sqlite/filter.rs`: the same grammar (`search/`), the same
+//! latest-metric table and (key, value) indexes, numbered placeholders, LIKE and ILIKE as
+//! PostgreSQL has them (case-sensitive and not, as in MLflow).
+//!
+//! Missing keys: a clause on a metric, param or tag the run lacks is false.
+
+use postgres::types::ToSql;
+
+use crate::search::{Attr, Clause, Expr, Op, OrderKey, Target, Value};
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone)]
+pub enum Param {
+    Text(String),
+    Real(f64),
+    Int(i64),
+}
+
+impl Param {
+    pub fn as_sql(&self) -> &(dyn ToSql + Sync) {
+        match self {
+            Param::Text(s) => s,
+            Param::Real(x) => x,
+            Param::Int(i) => i,
+        }
+    }
+}
+
+/// SQL being built, with the values of its placeholders (`$1` is the first).
+#[derive(Debug, Default)]
+pub struct Fragment {
+    pub sql: String,
+    pub params: Vec<Param>,
+}
+
+impl Fragment {
+    /// Binds a value: its placeholder.
+    pub fn bind(&mut self, p: Param) -> String {
+        self.params.push(p);
+        format!("${}", self.params.len())
+    }
+
+    fn text(&mut self, s: impl Into<String>) -> String {
+        self.bind(Param::Text(s.into()))
+    }
+
+    /// The parameters as the client takes them.
+    pub fn args(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.params.iter().map(Param::as_sql).collect()
+    }
+}
+
+/// The SQL expression of an attribute; `artifact_root` is the store's default artifact root.
+fn attr_column(a: Attr, artifact_root: &str) -> String {
+    match a {
+        Attr::RunId => "r.run_uuid".into(),
+        Attr::RunName | Attr::Name => "r.name".into(),
+        Attr::Status => "r.status".into(),
+        Attr::UserId => "r.user_id".into(),
+        Attr::StartTime => "r.start_time".into(),
+        Attr::EndTime => "r.end_time".into(),
+        Attr::ModelType | Attr::SourceRunId | Attr::SourcePath => "NULL::text".into(),
+        Attr::VersionNumber => "NULL::bigint".into(),
+        Attr::ArtifactUri => format!(
+            "COALESCE(r.artifact_uri, COALESCE(rtrim(e.artifact_location, '/'), {} || '/' || r.experiment_id) || '/' || r.run_uuid || '/artifacts')",
+            quote(artifact_root)
+        ),
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Compiles a filter to a boolean SQL expression appended to `f`.
+pub fn compile(expr: &Expr, artifact_root: &str, f: &mut Fragment) {
+    match expr {
+        Expr::And(items) | Expr::Or(items) => {
+            let joiner = if matches!(expr, Expr::And(_)) {
+                " AND "
+            } else {
+                " OR "
+            };
+            f.sql.push('(');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    f.sql.push_str(joiner);
+                }
+                compile(item, artifact_root, f);
+            }
+            f.sql.push(')');
+        }
+        Expr::Not(inner) => {
+            f.sql.push_str("(NOT ");
+            compile(inner, artifact_root, f);
+            f.sql.push(')');
+        }
+        Expr::Clause(c) => clause(c, artifact_root, f),
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// `column OP $n` for strings.
+fn string_test(column: &str, op: Op, value: &Value, f: &mut Fragment) {
+    match op {
+        Op::Eq | Op::Ne => {
+            let p = f.text(value_text(value));
+            f.sql.push_str(&format!("{column} {} {p}", op.as_str()));
+        }
+        Op::Like | Op::ILike => {
+            let p = f.text(value_text(value));
+            let like = if op == Op::Like { "LIKE" } else { "ILIKE" };
+            f.sql.push_str(&format!("{column} {like} {p}"));
+        }
+        Op::In | Op::NotIn => {
+            let Value::List(items) = value else {
+                f.sql.push_str("FALSE");
+                return;
+            };
+            if items.is_empty() {
+                f.sql.push_str(if op == Op::In { "FALSE" } else { "TRUE" });
+                return;
+            }
+            let marks: Vec<String> = items.iter().map(|s| f.text(s.clone())).collect();
+            let not = if op == Op::NotIn { "NOT " } else { "" };
+            f.sql
+                .push_str(&format!("{column} {not}IN ({})", marks.join(", ")));
+        }
+        _ => f.sql.push_str("FALSE"),
+    }
+}
+
+fn clause(c: &Clause, root: &str, f: &mut Fragment) {
+    match &c.target {
+        Target::Metric(key) => {
+            let Value::Number(n) = c.value else {
+                f.sql.push_str("FALSE");
+                return;
+            };
+            let k = f.text(key.clone());
+            let v = f.bind(Param::Real(n));
+            let test = match c.op {
+                Op::Ne => format!("(is_nan OR value != {v})"),
+                op => format!("NOT is_nan AND value {} {v}", op.as_str()),
+            };
+            f.sql.push_str(&format!(
+                "r.id IN (SELECT run_id FROM latest_metrics WHERE key = {k} AND {test})"
+            ));
+        }
+        Target::Param(key) | Target::Tag(key) => {
+            let table = if matches!(c.target, Target::Param(_)) {
+                "params"
+            } else {
+                "tags"
+            };
+            let k = f.text(key.clone());
+            match c.op {
+                Op::IsNull | Op::IsNotNull => {
+                    let not = if c.op == Op::IsNull { "NOT " } else { "" };
+                    f.sql.push_str(&format!(
+                        "r.id {not}IN (SELECT run_id FROM {table} WHERE key = {k})"
+                    ));
+                }
+                op => {
+                    f.sql.push_str(&format!(
+                        "r.id IN (SELECT run_id FROM {table} WHERE key = {k} AND "
+                    ));
+                    string_test("value", op, &c.value, f);
+                    f.sql.push(')');
+                }
+            }
+        }
+        Target::Attr(a) if a.is_numeric() => {
+            let (Value::Number(n) | Value::Time(n)) = c.value else {
+                f.sql.push_str("FALSE");
+                return;
+            };
+            let v = f.bind(Param::Int(n.round() as i64));
+            f.sql
+                .push_str(&format!("{} {} {v}", attr_column(*a, root), c.op.as_str()));
+        }
+        Target::Attr(a) => {
+            f.sql.push('(');
+            string_test(&attr_column(*a, root), c.op, &c.value, f);
+            f.sql.push(')');
+        }
+        // Dataset inputs are not recorded by this store: no run has any.
+        Target::Dataset(_) => f.sql.push_str("FALSE"),
+    }
+}
+
+/// Joins (appended to `joins`, sharing its placeholders) and the ORDER BY terms for order
+/// keys, with MLflow's rules: missing values last in both directions, NaN after numbers, ties
+/// broken by start time (newest first), then run id.
+pub fn order_by(keys: &[OrderKey], artifact_root: &str, joins: &mut Fragment) -> String {
+    let mut terms = Vec::new();
+    for (i, k) in keys.iter().enumerate() {
+        let dir = if k.ascending { "ASC" } else { "DESC" };
+        match &k.target {
+            Target::Metric(key) => {
+                let p = joins.text(key.clone());
+                joins.sql.push_str(&format!(
+                    " LEFT JOIN latest_metrics o{i} ON o{i}.run_id = r.id AND o{i}.key = {p}"
+                ));
+                terms.push(format!(
+                    "(o{i}.run_id IS NULL), o{i}.is_nan, o{i}.value {dir}"
+                ));
+            }
+            Target::Param(key) | Target::Tag(key) => {
+                let table = if matches!(k.target, Target::Param(_)) {
+                    "params"
+                } else {
+                    "tags"
+                };
+                let p = joins.text(key.clone());
+                joins.sql.push_str(&format!(
+                    " LEFT JOIN {table} o{i} ON o{i}.run_id = r.id AND o{i}.key = {p}"
+                ));
+                terms.push(format!("(o{i}.run_id IS NULL), o{i}.value {dir}"));
+            }
+            Target::Attr(a) => {
+                let col = attr_column(*a, artifact_root);
+                terms.push(format!("({col} IS NULL), {col} {dir}"));
+            }
+            Target::Dataset(_) => {}
+        }
+    }
+    terms.push("r.start_time DESC, r.run_uuid ASC".into());
+    terms.join(", ")
+}
+
+/// Where a filter on names and tags looks: the name column, the id the tags are kept under,
+/// and the tag table with its id column.
+pub(super) struct Named {
+    pub name: &'static str,
+    pub id: &'static str,
+    pub tags: &'static str,
+    pub tag_id: &'static str,
+}
+
+/// Registered models (`registered_models m`).
+pub(super) const MODELS: Named = Named {
+    name: "m.name",
+    id: "m.name",
+    tags: "registered_model_tags",
+    tag_id: "name",
+};
+
+/// A filter on names and tags (`name`, `tags.K`: registered models) as SQL.
+pub(super) fn named_filter_sql(e: &Expr, t: &Named, f: &mut Fragment) {
+    match e {
+        Expr::And(items) | Expr::Or(items) => {
+            let joiner = if matches!(e, Expr::And(_)) {
+                " AND "
+            } else {
+                " OR "
+            };
+            f.sql.push('(');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    f.sql.push_str(joiner);
+                }
+                named_filter_sql(item, t, f);
+            }
+            f.sql.push(')');
+        }
+        Expr::Not(inner) => {
+            f.sql.push_str("(NOT ");
+            named_filter_sql(inner, t, f);
+            f.sql.push(')');
+        }
+        Expr::Clause(c) => match &c.target {
+            Target::Attr(Attr::Name) => {
+                f.sql.push('(');
+                string_test(t.name, c.op, &c.value, f);
+                f.sql.push(')');
+            }
+            // MLflow's client hides prompts with `tags.mlflow.prompt.is_prompt != 'true'`,
+            // where a model without the tag must match.
+            Target::Tag(key) if key == "mlflow.prompt.is_prompt" && c.op == Op::Ne => {
+                let k = f.text(key.clone());
+                let v = f.text(value_text(&c.value));
+                f.sql.push_str(&format!(
+                    "{} NOT IN (SELECT {} FROM {} WHERE key = {k} AND value = {v})",
+                    t.id, t.tag_id, t.tags
+                ));
+            }
+            Target::Tag(key) => {
+                let k = f.text(key.clone());
+                match c.op {
+                    Op::IsNull | Op::IsNotNull => {
+                        let not = if c.op == Op::IsNull { "NOT " } else { "" };
+                        f.sql.push_str(&format!(
+                            "{} {not}IN (SELECT {} FROM {} WHERE key = {k})",
+                            t.id, t.tag_id, t.tags
+                        ));
+                    }
+                    op => {
+                        f.sql.push_str(&format!(
+                            "{} IN (SELECT {} FROM {} WHERE key = {k} AND ",
+                            t.id, t.tag_id, t.tags
+                        ));
+                        string_test("value", op, &c.value, f);
+                        f.sql.push(')');
+                    }
+                }
+            }
+            _ => f.sql.push_str("FALSE"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_binding_order() {
+        let e = crate::search::parse_filter(
+            "metrics.a < 1 and (params.b = 'x' or tags.c like 'y%')",
+            0,
+        )
+        .unwrap()
+        .unwrap();
+        let mut f = Fragment::default();
+        compile(&e, "/s", &mut f);
+        assert_eq!(f.params.len(), 6);
+        for n in 1..=6 {
+            assert!(f.sql.contains(&format!("${n}")), "{}", f.sql);
+        }
+        assert!(f.sql.contains(" LIKE $6"), "{}", f.sql);
+        assert!(!f.sql.contains('?'));
+    }
+}

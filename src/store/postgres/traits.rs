@@ -1,0 +1,260 @@
+//! The PostgreSQL store behind the `TrackingStore` and `RegistryStore` traits: each call
+//! delegates to the store's own method. It is no local store (`local()` is `None`): what only
+//! a store directory has (logged models, the server's group commit) is not here.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::PgStore;
+use crate::artifacts::Repo;
+use crate::registry::{Event, ModelVersion, RegisteredModel, Stage, TransitionRequest};
+use crate::search::Expr;
+use crate::store::{
+    Act, LogBatch, LogOutcome, NewRun, NewVersion, Page, RegistryStore, Result, RunPage, RunQuery,
+    Snapshot, Store, TrackingStore,
+};
+use crate::tracking::{Experiment, LifecycleStage, Metric, Run, RunStatus, ViewType};
+
+/// The paged searches serve a tracking server's clients, and no server runs on a PostgreSQL
+/// store yet: the command line reads whole lists (`list_models`, `versions`, `metric_history`).
+fn not_paged(what: &str) -> crate::store::Error {
+    crate::store::Error::Unsupported(format!(
+        "a PostgreSQL store does not page {what} yet; list them whole"
+    ))
+}
+
+impl TrackingStore for PgStore {
+    fn location(&self) -> String {
+        PgStore::location(self).to_string()
+    }
+    fn local(&self) -> Option<&Store> {
+        None
+    }
+    fn local_mut(&mut self) -> Option<&mut Store> {
+        None
+    }
+    fn truncates(&self) -> bool {
+        self.truncate_long_values
+    }
+    fn create_experiment(
+        &mut self,
+        name: &str,
+        artifact_location: Option<&str>,
+    ) -> Result<Experiment> {
+        PgStore::create_experiment(self, name, artifact_location)
+    }
+    fn experiment(&self, id: &str) -> Result<Experiment> {
+        PgStore::experiment(self, id)
+    }
+    fn find_experiment(&self, spec: &str) -> Result<Option<Experiment>> {
+        PgStore::find_experiment(self, spec)
+    }
+    fn list_experiments(&self, view: ViewType) -> Result<Vec<Experiment>> {
+        PgStore::list_experiments(self, view)
+    }
+    fn rename_experiment(&mut self, id: &str, new_name: &str) -> Result<()> {
+        PgStore::rename_experiment(self, id, new_name)
+    }
+    fn delete_experiment(&mut self, id: &str) -> Result<()> {
+        PgStore::delete_experiment(self, id)
+    }
+    fn restore_experiment(&mut self, id: &str) -> Result<()> {
+        PgStore::restore_experiment(self, id)
+    }
+    fn create_run(&mut self, new: NewRun) -> Result<Run> {
+        PgStore::create_run(self, new)
+    }
+    fn run(&self, id: &str) -> Result<Run> {
+        PgStore::run(self, id)
+    }
+    fn search_runs(&self, q: &RunQuery) -> Result<RunPage> {
+        PgStore::search_runs(self, q)
+    }
+    fn resolve_run(&self, spec: &str, experiment: Option<&str>) -> Result<String> {
+        PgStore::resolve_run(self, spec, experiment)
+    }
+    fn update_run(&mut self, id: &str, status: RunStatus, end_time: Option<i64>) -> Result<()> {
+        PgStore::update_run(self, id, status, end_time)
+    }
+    fn delete_runs(&mut self, ids: &[String]) -> Result<()> {
+        self.set_runs_stage(ids, LifecycleStage::Deleted)
+    }
+    fn restore_runs(&mut self, ids: &[String]) -> Result<()> {
+        self.set_runs_stage(ids, LifecycleStage::Active)
+    }
+    fn metric_history(&self, id: &str, key: &str) -> Result<Vec<Metric>> {
+        PgStore::metric_history(self, id, key)
+    }
+    fn metric_history_page(
+        &self,
+        _id: &str,
+        _key: &str,
+        _limit: Option<usize>,
+        _page_token: Option<&str>,
+    ) -> Result<Page<Metric>> {
+        Err(not_paged("a metric's history"))
+    }
+    fn log_batch(&mut self, id: &str, batch: LogBatch) -> Result<LogOutcome> {
+        PgStore::log_batch(self, id, batch)
+    }
+    fn run_counts(&self) -> Result<Option<HashMap<String, usize>>> {
+        PgStore::run_counts(self).map(Some)
+    }
+    fn recent_runs(&self, limit: usize) -> Result<Vec<(String, String)>> {
+        PgStore::recent_runs(self, limit)
+    }
+    fn keys_in_use(&self, kind: &str) -> Result<Vec<String>> {
+        let table = if kind == "metrics" {
+            "latest_metrics"
+        } else {
+            kind
+        };
+        self.distinct_keys(table)
+    }
+    fn active_run(&self) -> Result<Option<String>> {
+        self.state(self.active_key())
+    }
+    fn set_active_run(&mut self, id: Option<&str>) -> Result<()> {
+        let key = self.active_key().to_string();
+        self.set_state(&key, id)
+    }
+    fn artifacts(&self, run: &Run) -> Result<Repo> {
+        let uri = &run.info.artifact_uri;
+        Ok(Repo::Local(crate::artifacts::LocalRepo::new(
+            PathBuf::from(uri.strip_prefix("file://").unwrap_or(uri)),
+        )))
+    }
+}
+
+impl RegistryStore for PgStore {
+    fn create_model(
+        &mut self,
+        name: &str,
+        description: &str,
+        tags: &[crate::tracking::KeyValue],
+        act: &Act,
+    ) -> Result<RegisteredModel> {
+        PgStore::create_model(self, name, description, tags, act)
+    }
+    fn model(&self, name: &str) -> Result<RegisteredModel> {
+        PgStore::model(self, name)
+    }
+    fn list_models(&self, filter: Option<&Expr>) -> Result<Vec<RegisteredModel>> {
+        PgStore::list_models(self, filter)
+    }
+    fn search_models(
+        &self,
+        _filter: Option<&Expr>,
+        _limit: usize,
+        _page_token: Option<&str>,
+    ) -> Result<Page<RegisteredModel>> {
+        Err(not_paged("registered models"))
+    }
+    fn search_versions(
+        &self,
+        _filter: Option<&Expr>,
+        _limit: usize,
+        _page_token: Option<&str>,
+    ) -> Result<Page<ModelVersion>> {
+        Err(not_paged("model versions"))
+    }
+    fn versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
+        PgStore::versions(self, name)
+    }
+    fn version(&self, name: &str, version: i64) -> Result<ModelVersion> {
+        PgStore::version(self, name, version)
+    }
+    fn create_version(
+        &mut self,
+        new: &NewVersion,
+        act: &Act,
+        place: &mut dyn FnMut(i64) -> std::result::Result<String, crate::store::PlaceError>,
+    ) -> Result<ModelVersion> {
+        PgStore::create_version(self, new, act, place)
+    }
+    fn transition(
+        &mut self,
+        name: &str,
+        version: i64,
+        stage: Stage,
+        archive_existing: bool,
+        needs_approval: bool,
+        act: &Act,
+    ) -> Result<ModelVersion> {
+        PgStore::transition(
+            self,
+            name,
+            version,
+            stage,
+            archive_existing,
+            needs_approval,
+            act,
+        )
+    }
+    fn set_alias(
+        &mut self,
+        name: &str,
+        alias: &str,
+        version: i64,
+        act: &Act,
+    ) -> Result<Option<i64>> {
+        PgStore::set_alias(self, name, alias, version, act)
+    }
+    fn delete_alias(&mut self, name: &str, alias: &str, act: &Act) -> Result<i64> {
+        PgStore::delete_alias(self, name, alias, act)
+    }
+    fn alias_version(&self, name: &str, alias: &str) -> Result<i64> {
+        PgStore::alias_version(self, name, alias)
+    }
+    fn describe(&mut self, name: &str, version: Option<i64>, text: &str, act: &Act) -> Result<()> {
+        PgStore::describe(self, name, version, text, act)
+    }
+    fn set_registry_tags(
+        &mut self,
+        name: &str,
+        version: Option<i64>,
+        tags: &[(String, Option<String>)],
+        act: &Act,
+    ) -> Result<()> {
+        PgStore::set_registry_tags(self, name, version, tags, act)
+    }
+    fn delete_version(&mut self, name: &str, version: i64, act: &Act) -> Result<Vec<String>> {
+        PgStore::delete_version(self, name, version, act)
+    }
+    fn delete_model(&mut self, name: &str, act: &Act) -> Result<()> {
+        PgStore::delete_model(self, name, act)
+    }
+    fn request_transition(
+        &mut self,
+        name: &str,
+        version: i64,
+        stage: Stage,
+        act: &Act,
+    ) -> Result<TransitionRequest> {
+        PgStore::request_transition(self, name, version, stage, act)
+    }
+    fn decide_request(
+        &mut self,
+        id: i64,
+        approve: bool,
+        allow_self: bool,
+        act: &Act,
+    ) -> Result<TransitionRequest> {
+        PgStore::decide_request(self, id, approve, allow_self, act)
+    }
+    fn requests(&self, name: Option<&str>, all: bool) -> Result<Vec<TransitionRequest>> {
+        PgStore::requests(self, name, all)
+    }
+    fn pending_request_for(&self, name: &str, version: i64, stage: Option<Stage>) -> Result<i64> {
+        PgStore::pending_request_for(self, name, version, stage)
+    }
+    fn registry_history(&self, name: &str) -> Result<Vec<Event>> {
+        PgStore::registry_history(self, name)
+    }
+    fn registry_at(&self, name: &str, at: i64) -> Result<Snapshot> {
+        PgStore::registry_at(self, name, at)
+    }
+    fn version_files(&self, version: &ModelVersion, _scratch: &Path) -> Result<PathBuf> {
+        Ok(PathBuf::from(&version.storage_location))
+    }
+}
