@@ -9,7 +9,6 @@
 pub mod artifacts;
 pub mod cli;
 pub mod commands;
-pub mod context;
 pub mod env;
 pub mod error;
 pub mod generate;
@@ -33,7 +32,7 @@ pub mod web;
 
 use std::process::ExitCode;
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::ui::Ui;
 
 /// Runs the `mlf` command line and returns its exit code.

@@ -19,7 +19,7 @@ const MAX_RUNS: usize = 500;
 /// The store the command line would use, as `Ctx` picks it; a server is asked impatiently.
 fn open_store() -> Option<Box<dyn Backend>> {
     let named = env::var(env::MLF_STORE);
-    if let Some(uri) = crate::context::tracking_uri(named.is_some()).ok()? {
+    if let Some(uri) = crate::commands::context::tracking_uri(named.is_some()).ok()? {
         let client = crate::remote::Client::impatient(&uri).ok()?;
         let state = std::env::temp_dir();
         return Some(Box::new(RestStore::new(client, state, true)));

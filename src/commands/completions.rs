@@ -1,6 +1,6 @@
 //! `mlf completions SHELL`: print a completion script.
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::CliResult;
 
 /// Print a shell completion script

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::{CliResult, failure};
 
 #[derive(Debug, clap::Subcommand)]

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::context::{Ctx, exclude_store};
+use crate::commands::context::{Ctx, exclude_store};
 use crate::error::{CliResult, failure};
 use crate::source;
 use crate::store::{DB_FILE, STORE_DIR, Store};

@@ -33,8 +33,8 @@ impl Tracking {
     pub fn open(&self) -> CliResult<Box<dyn Backend>> {
         match self {
             Tracking::Local(root) => Ok(Box::new(Store::open(root)?)),
-            Tracking::Remote(uri) => crate::context::open_remote(uri),
-            Tracking::Database(uri, cwd) => crate::context::open_database(uri, cwd),
+            Tracking::Remote(uri) => crate::commands::context::open_remote(uri),
+            Tracking::Database(uri, cwd) => crate::commands::context::open_database(uri, cwd),
         }
     }
 }

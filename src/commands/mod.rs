@@ -3,6 +3,7 @@
 pub mod artifacts;
 pub mod complete;
 pub mod completions;
+pub mod context;
 pub mod experiments;
 pub mod generate;
 pub mod init;
@@ -17,7 +18,7 @@ pub mod server;
 pub mod suggest;
 pub mod ui;
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::CliResult;
 
 #[derive(Debug, clap::Subcommand)]

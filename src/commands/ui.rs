@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::env;
 use crate::error::{CliResult, failure, usage_error};
 use crate::server::users::Users;

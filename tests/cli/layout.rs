@@ -19,13 +19,11 @@ fn every_test_file_is_a_module() {
 
 /// The layers of ARCHITECTURE.md, top first: a module may use modules of its own layer and
 /// of the layers below it, never one above. The first path segment under `src/` names the
-/// module (`src/store/runs.rs` → `store`, `src/context.rs` → `context`).
+/// module (`src/store/runs.rs` → `store`, `src/cli.rs` → `cli`).
 const LAYERS: [(&str, &[&str]); 5] = [
     (
         "entry",
-        &[
-            "main", "lib", "cli", "generate", "commands", "context", "error",
-        ],
+        &["main", "lib", "cli", "generate", "commands", "error"],
     ),
     ("front ends", &["server", "web"]),
     (
@@ -294,8 +292,7 @@ fn library_errors_are_typed_not_strings() {
 #[test]
 fn cli_errors_stay_in_the_command_line() {
     let allowed = |rel: &str| {
-        rel.starts_with("commands/")
-            || ["context.rs", "lib.rs", "main.rs", "error.rs"].contains(&rel)
+        rel.starts_with("commands/") || ["lib.rs", "main.rs", "error.rs"].contains(&rel)
     };
     let bad: Vec<String> = sources()
         .into_iter()
@@ -309,7 +306,7 @@ fn cli_errors_stay_in_the_command_line() {
         .collect();
     assert!(
         bad.is_empty(),
-        "CliError used outside src/commands/, context.rs and lib.rs: {bad:?}"
+        "CliError used outside src/commands/ and lib.rs: {bad:?}"
     );
 }
 

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::artifacts::{Repo, clean_relative};
+use crate::commands::context::Ctx;
 use crate::commands::log::{RunArg, artifact_error};
-use crate::context::Ctx;
 use crate::error::{CliResult, failure, usage_error};
 use crate::ui::format::{OutputArgs, OutputFormat, bytes};
 use crate::ui::{progress, table};

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::{CliResult, usage_error};
 use crate::tracking::validation::validate_experiment_name;
 

@@ -1,6 +1,6 @@
 //! `mlf experiments list`.
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::CliResult;
 use crate::tracking::ViewType;
 use crate::ui::format::{OutputArgs, OutputFormat, time};

@@ -4,7 +4,7 @@ mod edit;
 mod list;
 mod show;
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::CliResult;
 
 #[derive(Debug, clap::Subcommand)]

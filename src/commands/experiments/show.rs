@@ -1,6 +1,6 @@
 //! `mlf experiments show EXP`.
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::CliResult;
 use crate::ui::format::{OutputArgs, OutputFormat, time};
 use crate::ui::table;

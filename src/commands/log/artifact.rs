@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::artifacts::clean_relative;
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::{CliError, CliResult, failure, usage_error};
 use crate::ui::format::bytes;
 use crate::ui::progress;

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::{CliResult, failure, usage_error};
 use crate::store::LogBatch;
 use crate::tracking::ids::now_ms;

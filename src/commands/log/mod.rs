@@ -8,7 +8,7 @@ mod batch;
 
 pub use artifact::{ArtifactArgs, artifact_error};
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::{CliResult, usage_error};
 use crate::store::LogBatch;
 use crate::tracking::ids::now_ms;

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::artifacts::{LocalRepo, clean_relative};
+use crate::commands::context::Ctx;
 use crate::commands::log::{RunArg, artifact_error};
-use crate::context::Ctx;
 use crate::error::{CliResult, failure, usage_error};
 use crate::models::{MlModel, Signature, pack, unpack};
 use crate::store::LogBatch;

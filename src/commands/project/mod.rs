@@ -2,7 +2,7 @@
 
 mod run;
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::CliResult;
 
 #[derive(Debug, clap::Subcommand)]

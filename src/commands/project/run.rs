@@ -1,9 +1,9 @@
 //! `mlf project run [URI]`: an MLproject entry point as a run, in its environment; with
 //! `--sweep`, a grid of runs under a parent run.
 
+use crate::commands::context::Ctx;
 use crate::commands::launch::{Launch, Outcome, Tracking, execute};
 use crate::commands::runs::compare::{build_rows, render_blocks};
-use crate::context::Ctx;
 use crate::env;
 use crate::error::{CliResult, failure, usage_error};
 use crate::ops;

@@ -1,6 +1,6 @@
 //! `mlf registry describe|tag|untag|delete|promote|alias|unalias|request|approve|reject`.
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::{CliResult, usage_error};
 use crate::ops;
 use crate::ops::registry::{Pending, Transitioned};

@@ -4,7 +4,7 @@ mod change;
 mod register;
 mod show;
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::{CliResult, usage_error};
 use crate::registry::Stage;
 use crate::tracking::KeyValue;

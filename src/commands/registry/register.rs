@@ -1,7 +1,7 @@
 //! `mlf registry create` and `mlf registry register`.
 
+use crate::commands::context::Ctx;
 use crate::commands::log::artifact_error;
-use crate::context::Ctx;
 use crate::error::{CliError, CliResult, usage_error};
 use crate::ops::registry::{RegisterError, Registration};
 use crate::registry::validate_model_name;

@@ -1,6 +1,6 @@
 //! `mlf registry list|show|requests|history|resolve`.
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::{CliResult, usage_error};
 use crate::registry::{Event, ModelVersion, parse_time};
 use crate::search::parse_model_filter;

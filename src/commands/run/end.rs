@@ -1,6 +1,6 @@
 //! `mlf run end`: end the active run (or any run with `--run`).
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::{CliResult, usage_error};
 use crate::tracking::RunStatus;
 use crate::tracking::ids::now_ms;

@@ -1,7 +1,7 @@
 //! `mlf run [OPTIONS] -- CMD [ARGS...]`: run a command as a tracked run.
 
+use crate::commands::context::Ctx;
 use crate::commands::launch::{Launch, Outcome, execute};
-use crate::context::Ctx;
 use crate::error::{CliResult, usage_error};
 use crate::process::{find_program, shell_quote};
 use crate::tracking::{KeyValue, Owner, Run, RunStatus};

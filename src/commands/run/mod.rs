@@ -4,7 +4,7 @@ mod end;
 pub mod exec;
 mod start;
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::{CliResult, usage_error};
 use crate::source::GitInfo;
 use crate::store::Backend;

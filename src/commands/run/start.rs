@@ -1,6 +1,6 @@
 //! `mlf run start`: begin a run that later commands log to, for CI scripts.
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::{CliResult, usage_error};
 use crate::tracking::RunStatus;
 use crate::ui::format::short_id;

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::SearchArgs;
 use super::columns::{Column, glob_match, pick_columns};
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::{CliResult, usage_error};
 use crate::store::Backend;
 use crate::tracking::ids::now_ms;

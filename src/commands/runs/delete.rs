@@ -1,6 +1,6 @@
 //! `mlf runs delete|restore RUN...`.
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::CliResult;
 use crate::ui::format::short_id;
 

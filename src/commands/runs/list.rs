@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::SearchArgs;
 use super::columns::{Column, changed_only, header, pick_columns};
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::CliResult;
 use crate::tracking::Run;
 use crate::tracking::ViewType;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::artifacts::Repo;
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::{CliResult, failure};
 use crate::store::Backend;
 use crate::tracking::{Run, RunStatus};

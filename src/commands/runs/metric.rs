@@ -1,6 +1,6 @@
 //! `mlf runs metric RUN KEY`: the whole history of one metric.
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::{CliResult, usage_error};
 use crate::store::Backend;
 use crate::tracking::{Metric, Run};

@@ -11,7 +11,7 @@ mod plot;
 pub mod position;
 mod show;
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::{CliError, CliResult, usage_error};
 use crate::search::{SearchError, parse_filter, parse_order_by};
 use crate::store::{Backend, RunQuery};

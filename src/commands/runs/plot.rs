@@ -1,6 +1,6 @@
 //! `mlf runs plot RUN... -m KEY`: learning curves drawn in the terminal.
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::CliResult;
 use crate::ui::chart::{self, Series, Style};
 use crate::ui::format::short_id;

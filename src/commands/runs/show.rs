@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::context::Ctx;
+use crate::commands::context::Ctx;
 use crate::error::CliResult;
 use crate::tracking::ids::now_ms;
 use crate::tracking::tags;
