@@ -127,7 +127,7 @@ impl Store {
     /// changes are undone alone when it fails, and are committed with the group.
     pub(crate) fn write<T>(&mut self, mut f: impl FnMut(&Connection) -> Result<T>) -> Result<T> {
         if !self.conn.is_autocommit() {
-            return savepoint(&self.conn, "mlf_write", || f(&self.conn));
+            return savepoint(&self.conn, || f(&self.conn));
         }
         let mut attempt = 0;
         loop {
@@ -188,10 +188,7 @@ impl Store {
         if self.conn.is_autocommit() {
             return f(self);
         }
-        self.conn
-            .prepare_cached("SAVEPOINT mlf_unit")
-            .and_then(|mut st| st.execute([]).map(drop))
-            .map_err(|e| E::from(e.into()))?;
+        run(&self.conn, "SAVEPOINT mlf_unit").map_err(|e| E::from(e.into()))?;
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
         let undo = !matches!(result, Ok(Ok(_)));
         let ended = if undo {
@@ -242,17 +239,17 @@ fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
-/// Runs `f` in a savepoint named `name`: released when it succeeds, rolled back when it fails.
-fn savepoint<T>(conn: &Connection, name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    run(conn, &format!("SAVEPOINT {name}"))?;
+/// Runs `f` in a savepoint of its own: released when it succeeds, rolled back when it fails.
+fn savepoint<T>(conn: &Connection, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    run(conn, "SAVEPOINT mlf_write")?;
     match f() {
         Ok(value) => {
-            run(conn, &format!("RELEASE {name}"))?;
+            run(conn, "RELEASE mlf_write")?;
             Ok(value)
         }
         Err(e) => {
-            let _ = run(conn, &format!("ROLLBACK TO {name}"))
-                .and_then(|()| run(conn, &format!("RELEASE {name}")));
+            let _ =
+                run(conn, "ROLLBACK TO mlf_write").and_then(|()| run(conn, "RELEASE mlf_write"));
             Err(e)
         }
     }
