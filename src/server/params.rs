@@ -2,27 +2,53 @@
 //! every other method; and the percent-decoding of paths and query strings.
 
 use axum::http::{HeaderMap, Method, Uri, header};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::{ApiError, ApiResult};
+
+/// A request's parameters: the query string's, or a JSON body kept as it came, which its
+/// handler decodes straight into its message (no intermediate JSON tree for a well-formed
+/// request).
+#[derive(Debug)]
+pub enum Params {
+    Map(Map<String, Value>),
+    Json(Vec<u8>),
+}
+
+impl Params {
+    /// Decodes the parameters into a request message, with MLflow's rules and texts.
+    pub(super) fn decode<T: DeserializeOwned>(self) -> ApiResult<T> {
+        let map = match self {
+            Params::Map(map) => map,
+            Params::Json(body) => {
+                if let Ok(message) = serde_json::from_slice::<T>(&body) {
+                    return Ok(message);
+                }
+                json_object(&body)?
+            }
+        };
+        crate::protocol::requests::decode(map).map_err(ApiError::invalid)
+    }
+}
 
 /// The request's parameters: the query string for GET, the JSON body otherwise.
 pub(super) fn params(
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
-    body: &[u8],
-) -> ApiResult<Map<String, Value>> {
+    body: Vec<u8>,
+) -> ApiResult<Params> {
     // As MLflow: GET reads the query string; every other method reads only its JSON body, so a
     // form on another site cannot pass parameters in the URL.
     if *method == Method::GET {
         let out = query_params(uri.query().unwrap_or(""));
         if !out.is_empty() || body.is_empty() {
-            return Ok(out);
+            return Ok(Params::Map(out));
         }
     }
     if body.is_empty() {
-        return Ok(Map::new());
+        return Ok(Params::Map(Map::new()));
     }
     if *method != Method::GET {
         let ct = headers
@@ -41,6 +67,11 @@ pub(super) fn params(
             )));
         }
     }
+    Ok(Params::Json(body))
+}
+
+/// A JSON body as the object it must be.
+fn json_object(body: &[u8]) -> ApiResult<Map<String, Value>> {
     let mut value: Value = serde_json::from_slice(body).map_err(|e| ApiError {
         status: 400,
         code: "MALFORMED_REQUEST",

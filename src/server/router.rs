@@ -207,7 +207,7 @@ async fn call(shared: Arc<Shared>, handler: Handler, req: Request) -> Response {
     let Some(endpoint) = routes::endpoint(parts.uri.path()) else {
         return unknown(parts.method, parts.uri).await;
     };
-    let params = match super::params::params(&parts.method, &parts.uri, &parts.headers, &body) {
+    let params = match super::params::params(&parts.method, &parts.uri, &parts.headers, body) {
         Ok(p) => p,
         Err(e) => return e.response(),
     };

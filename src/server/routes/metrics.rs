@@ -109,8 +109,8 @@ fn bulk_interval(store: &Store, m: GetMetricHistoryBulkInterval) -> ApiResult<Va
 /// `GET /ajax-api/2.0/mlflow/metrics/get-history-bulk`: every point of one metric of up to
 /// 100 runs (`run_id` repeated), by run id, timestamp, step, value; at most `max_results`
 /// (default and most: 25,000) in all.
-pub(super) fn history_bulk(store: &Store, p: &P) -> ApiResult<Value> {
-    let m: GetMetricHistoryBulk = decode(p.clone())?;
+pub(super) fn history_bulk(store: &Store, p: &Map<String, Value>) -> ApiResult<Value> {
+    let m: GetMetricHistoryBulk = decode(P::Map(p.clone()))?;
     let run_ids = m.run_id;
     if run_ids.is_empty() {
         return Err(ApiError::invalid(

@@ -37,11 +37,11 @@ use crate::store::{
 use crate::tracking::ids::now_ms;
 use crate::tracking::{KeyValue, Metric, Run};
 
-type P = Map<String, Value>;
+type P = super::params::Params;
 
 /// A request's parameters as its message, with MLflow's rules and texts.
 fn decode<T: serde::de::DeserializeOwned>(p: P) -> ApiResult<T> {
-    requests::decode(p).map_err(ApiError::invalid)
+    p.decode()
 }
 
 fn run_json(store: &Store, run: &Run) -> Value {

@@ -11,7 +11,7 @@ pub fn ui_route(
     store: &Store,
     method: &Method,
     path: &str,
-    q: &P,
+    q: &Map<String, Value>,
     body: &[u8],
 ) -> Option<ApiResult<Response>> {
     let wrong_method = |allowed: &str| ApiError {
@@ -88,18 +88,18 @@ fn logged_model_files(path: &str) -> Option<&str> {
 }
 
 /// A query parameter (the query string's values are all texts).
-fn query(q: &P, key: &str) -> Option<String> {
+fn query(q: &Map<String, Value>, key: &str) -> Option<String> {
     q.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
 /// A query parameter that must be there (an empty `path` names the folder itself).
-fn present_query(q: &P, key: &str) -> ApiResult<String> {
+fn present_query(q: &Map<String, Value>, key: &str) -> ApiResult<String> {
     query(q, key)
         .ok_or_else(|| ApiError::invalid(format!("Missing value for required parameter '{key}'.")))
 }
 
 /// A query parameter that must be there and not empty.
-fn required_query(q: &P, key: &str) -> ApiResult<String> {
+fn required_query(q: &Map<String, Value>, key: &str) -> ApiResult<String> {
     query(q, key)
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::invalid(format!("Missing value for required parameter '{key}'.")))
@@ -107,7 +107,7 @@ fn required_query(q: &P, key: &str) -> ApiResult<String> {
 
 /// `POST /ajax-api/2.0/mlflow/upload-artifact?run_uuid=&path=`: the raw body (at most 10 MB)
 /// becomes the run's file `path`, replacing one that is there.
-fn upload_artifact(store: &Store, q: &P, body: &[u8]) -> ApiResult<Response> {
+fn upload_artifact(store: &Store, q: &Map<String, Value>, body: &[u8]) -> ApiResult<Response> {
     let id = query(q, "run_uuid")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::invalid("Request must specify run_uuid."))?;
@@ -135,7 +135,7 @@ fn upload_artifact(store: &Store, q: &P, body: &[u8]) -> ApiResult<Response> {
 }
 
 /// `GET /ajax-api/2.0/mlflow/logged-models/<id>/artifacts/files?artifact_file_path=`.
-fn logged_model_file(store: &Store, id: &str, q: &P) -> ApiResult<Response> {
+fn logged_model_file(store: &Store, id: &str, q: &Map<String, Value>) -> ApiResult<Response> {
     let path = query(q, "artifact_file_path")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError {

@@ -155,15 +155,9 @@ pub(crate) fn write_batch(
         }
     }
     if !batch.metrics.is_empty() {
-        let mut put = tx.prepare_cached(
-            "INSERT OR IGNORE INTO metrics (run_id, key, step, timestamp, value, is_nan)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
         // Latest per key: the maximum of (step, timestamp, value), NaN counting as 0 (as MLflow).
         let mut latest: Vec<&Metric> = Vec::new();
         for m in &batch.metrics {
-            let (value, is_nan) = stored(m.value);
-            put.execute(params![pk, m.key, m.step, m.timestamp, value, is_nan])?;
             match latest.last_mut() {
                 Some(l) if l.key == m.key => {
                     if order_key(m) > order_key(l) {
@@ -173,19 +167,9 @@ pub(crate) fn write_batch(
                 _ => latest.push(m),
             }
         }
-        let mut up = tx.prepare_cached(
-            "INSERT INTO latest_metrics (run_id, key, step, timestamp, value, is_nan)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (run_id, key) DO UPDATE SET
-                step = excluded.step, timestamp = excluded.timestamp,
-                value = excluded.value, is_nan = excluded.is_nan
-             WHERE (excluded.step, excluded.timestamp, excluded.value)
-                 > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)",
-        )?;
-        for m in latest {
-            let (value, is_nan) = stored(m.value);
-            up.execute(params![pk, m.key, m.step, m.timestamp, value, is_nan])?;
-        }
+        let all: Vec<&Metric> = batch.metrics.iter().collect();
+        insert_rows(tx, Rows::History, pk, &all)?;
+        insert_rows(tx, Rows::Latest, pk, &latest)?;
     }
     Ok(())
 }
@@ -193,6 +177,67 @@ pub(crate) fn write_batch(
 /// NaN is stored as 0 with a flag (SQLite has no NaN); infinities are stored as they are.
 fn stored(v: f64) -> (f64, bool) {
     if v.is_nan() { (0.0, true) } else { (v, false) }
+}
+
+/// The two tables a metric point goes to.
+#[derive(Clone, Copy)]
+enum Rows {
+    /// `metrics`: every point; an exact duplicate is dropped.
+    History,
+    /// `latest_metrics`: one row a key, replaced by a point that orders after it.
+    Latest,
+}
+
+/// The most rows one statement inserts.
+const ROWS_PER_STATEMENT: usize = 16;
+
+/// The statement inserting `n` rows (1 to `ROWS_PER_STATEMENT`) into one of the tables, made
+/// once: one statement for a batch's points instead of one a point.
+fn insert_sql(rows: Rows, n: usize) -> &'static str {
+    use std::sync::OnceLock;
+    static SQL: [OnceLock<Vec<String>>; 2] = [OnceLock::new(), OnceLock::new()];
+    let made = SQL[rows as usize].get_or_init(|| {
+        (1..=ROWS_PER_STATEMENT)
+            .map(|n| {
+                let values = vec!["(?, ?, ?, ?, ?, ?)"; n].join(", ");
+                match rows {
+                    Rows::History => format!(
+                        "INSERT OR IGNORE INTO metrics (run_id, key, step, timestamp, value, is_nan) \
+                         VALUES {values}"
+                    ),
+                    Rows::Latest => format!(
+                        "INSERT INTO latest_metrics (run_id, key, step, timestamp, value, is_nan) \
+                         VALUES {values} \
+                         ON CONFLICT (run_id, key) DO UPDATE SET \
+                            step = excluded.step, timestamp = excluded.timestamp, \
+                            value = excluded.value, is_nan = excluded.is_nan \
+                         WHERE (excluded.step, excluded.timestamp, excluded.value) \
+                             > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)"
+                    ),
+                }
+            })
+            .collect()
+    });
+    &made[n - 1]
+}
+
+/// Inserts the points, up to `ROWS_PER_STATEMENT` a statement.
+fn insert_rows(tx: &rusqlite::Connection, rows: Rows, pk: i64, points: &[&Metric]) -> Result<()> {
+    for chunk in points.chunks(ROWS_PER_STATEMENT) {
+        let mut put = tx.prepare_cached(insert_sql(rows, chunk.len()))?;
+        for (i, m) in chunk.iter().enumerate() {
+            let (value, is_nan) = stored(m.value);
+            let at = i * 6;
+            put.raw_bind_parameter(at + 1, pk)?;
+            put.raw_bind_parameter(at + 2, m.key.as_str())?;
+            put.raw_bind_parameter(at + 3, m.step)?;
+            put.raw_bind_parameter(at + 4, m.timestamp)?;
+            put.raw_bind_parameter(at + 5, value)?;
+            put.raw_bind_parameter(at + 6, is_nan)?;
+        }
+        put.raw_execute()?;
+    }
+    Ok(())
 }
 
 fn order_key(m: &Metric) -> (i64, i64, f64) {
