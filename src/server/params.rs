@@ -30,6 +30,20 @@ impl Params {
         };
         crate::protocol::requests::decode(map).map_err(ApiError::invalid)
     }
+
+    /// As [`Params::decode`], trying `plain` first on a JSON body: a one-pass decoder of the
+    /// message's plainest form, which answers `None` for any other.
+    pub(super) fn decode_plain<T: DeserializeOwned>(
+        self,
+        plain: fn(&[u8]) -> Option<T>,
+    ) -> ApiResult<T> {
+        if let Params::Json(body) = &self
+            && let Some(message) = plain(body)
+        {
+            return Ok(message);
+        }
+        self.decode()
+    }
 }
 
 /// The request's parameters: the query string for GET, the JSON body otherwise.

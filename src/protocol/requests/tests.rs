@@ -333,3 +333,44 @@ fn run_uuid_stands_in_for_run_id_and_query_texts_are_read() {
     assert_eq!(m.experiment_ids, [s("3")]);
     assert_eq!(m.run_view_type, ViewType::DeletedOnly);
 }
+
+/// The one-pass log-batch decoder takes the plainest bodies, and gives for each exactly what
+/// the general decoder gives; every other form is left to the general decoder.
+#[test]
+fn the_plain_log_batch_decoder_agrees_with_the_general_one() {
+    let plain = [
+        r#"{"run_id":"r1","metrics":[{"key":"m","value":0.5,"timestamp":1700000000000,"step":3}]}"#,
+        r#"{"run_id":"r1","metrics":[{"key":"m","value":1,"timestamp":5}],"params":[{"key":"p","value":"x"}],"tags":[{"key":"t","value":""}]}"#,
+        r#"{"run_id":"r1","params":[],"tags":[{"key":"t","value":"v","extra":1}],"other":true}"#,
+        r#"{"run_id":"r1","metrics":[{"key":"m","value":-1e300,"timestamp":0,"step":-2}]}"#,
+    ];
+    for body in plain {
+        let fast = LogBatchRequest::from_plain_json(body.as_bytes())
+            .unwrap_or_else(|| panic!("not plain: {body}"));
+        let Value::Object(map) = serde_json::from_str(body).unwrap() else {
+            panic!("{body}")
+        };
+        let general: LogBatchRequest = decode(map).unwrap_or_else(|e| panic!("{e}: {body}"));
+        assert_eq!(fast, general, "{body}");
+    }
+    let other = [
+        r#"{"run_id":"","metrics":[]}"#,
+        r#"{"run_id":"r1","metrics":[{"key":"m","value":"NaN","timestamp":1}]}"#,
+        r#"{"run_id":"r1","metrics":[{"key":"m","value":1,"timestamp":"1"}]}"#,
+        r#"{"run_id":"r1","metrics":[{"key":"m","value":1}]}"#,
+        r#"{"run_id":"r1","metrics":[{"key":"","value":1,"timestamp":1}]}"#,
+        r#"{"run_id":"r1","metrics":[{"key":"m","value":1,"timestamp":1,"step":null}]}"#,
+        r#"{"run_id":"r1","params":[{"key":"p","value":41}]}"#,
+        r#"{"run_id":"r1","params":[{"key":"p"}]}"#,
+        r#"{"run_id":"r1","metrics":"foo"}"#,
+        r#"{"run_id":"r1","run_id":"r2"}"#,
+        r#"{"run_id":31}"#,
+        r#""{\"run_id\":\"r1\"}""#,
+    ];
+    for body in other {
+        assert!(
+            LogBatchRequest::from_plain_json(body.as_bytes()).is_none(),
+            "taken as plain: {body}"
+        );
+    }
+}

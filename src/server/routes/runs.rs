@@ -155,8 +155,8 @@ fn search(store: &mut Store, c: Call) -> ApiResult<Value> {
 
 /// `POST runs/log-batch`.
 fn log_batch(store: &mut Store, c: Call) -> ApiResult<Value> {
-    let p = c.p;
-    log_batch_of(store, decode(p)?)
+    let m = c.p.decode_plain(LogBatchRequest::from_plain_json)?;
+    log_batch_of(store, m)
 }
 
 /// `POST runs/log-model`.
