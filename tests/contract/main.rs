@@ -105,9 +105,9 @@ contracts! {
         unknown_model_is_not_found,
     }
     paging {
-        model_pages postgres: #[ignore = "a PostgreSQL store does not page these yet (no server runs on it)"],
-        version_pages postgres: #[ignore = "a PostgreSQL store does not page these yet (no server runs on it)"],
-        metric_history_pages postgres: #[ignore = "a PostgreSQL store does not page these yet (no server runs on it)"],
+        model_pages,
+        version_pages,
+        metric_history_pages,
     }
     registry_extra {
         local_only,

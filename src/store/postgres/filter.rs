@@ -15,6 +15,7 @@ pub enum Param {
     Text(String),
     Real(f64),
     Int(i64),
+    Bool(bool),
 }
 
 impl Param {
@@ -23,6 +24,7 @@ impl Param {
             Param::Text(s) => s,
             Param::Real(x) => x,
             Param::Int(i) => i,
+            Param::Bool(b) => b,
         }
     }
 }
@@ -238,12 +240,13 @@ pub fn order_by(keys: &[OrderKey], artifact_root: &str, joins: &mut Fragment) ->
 }
 
 /// Where a filter on names and tags looks: the name column, the id the tags are kept under,
-/// and the tag table with its id column.
+/// the tag table with its id column, and the other attributes a filter may name.
 pub(super) struct Named {
     pub name: &'static str,
     pub id: &'static str,
     pub tags: &'static str,
     pub tag_id: &'static str,
+    pub attrs: &'static [(Attr, &'static str)],
 }
 
 /// Registered models (`registered_models m`).
@@ -252,9 +255,24 @@ pub(super) const MODELS: Named = Named {
     id: "m.name",
     tags: "registered_model_tags",
     tag_id: "name",
+    attrs: &[],
 };
 
-/// A filter on names and tags (`name`, `tags.K`: registered models) as SQL.
+/// Model versions (`model_versions v`); tags are kept under (name, version).
+pub(super) const VERSIONS: Named = Named {
+    name: "v.name",
+    id: "(v.name, v.version)",
+    tags: "model_version_tags",
+    tag_id: "name, version",
+    attrs: &[
+        (Attr::RunId, "v.run_id"),
+        (Attr::SourcePath, "v.source"),
+        (Attr::VersionNumber, "v.version"),
+    ],
+};
+
+/// A filter on names, tags and the attributes `t` has (registered models, model versions)
+/// as SQL.
 pub(super) fn named_filter_sql(e: &Expr, t: &Named, f: &mut Fragment) {
     match e {
         Expr::And(items) | Expr::Or(items) => {
@@ -281,6 +299,22 @@ pub(super) fn named_filter_sql(e: &Expr, t: &Named, f: &mut Fragment) {
             Target::Attr(Attr::Name) => {
                 f.sql.push('(');
                 string_test(t.name, c.op, &c.value, f);
+                f.sql.push(')');
+            }
+            Target::Attr(a) if a.is_numeric() && t.attrs.iter().any(|(x, _)| x == a) => {
+                let column = t.attrs.iter().find(|(x, _)| x == a).map_or("", |(_, c)| c);
+                match (&c.value, c.op) {
+                    (Value::Number(n), Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge) => {
+                        let p = f.bind(Param::Int(n.round() as i64));
+                        f.sql.push_str(&format!("({column} {} {p})", c.op.as_str()));
+                    }
+                    _ => f.sql.push_str("FALSE"),
+                }
+            }
+            Target::Attr(a) if t.attrs.iter().any(|(x, _)| x == a) => {
+                let column = t.attrs.iter().find(|(x, _)| x == a).map_or("", |(_, c)| c);
+                f.sql.push('(');
+                string_test(column, c.op, &c.value, f);
                 f.sql.push(')');
             }
             // MLflow's client hides prompts with `tags.mlflow.prompt.is_prompt != 'true'`,

@@ -9,6 +9,7 @@ mod experiments;
 mod filter;
 mod labels;
 mod logging;
+mod pages;
 mod registry;
 mod requests;
 mod runs;

@@ -15,14 +15,6 @@ use crate::store::{
 };
 use crate::tracking::{Experiment, LifecycleStage, Metric, Run, RunStatus, ViewType};
 
-/// The paged searches serve a tracking server's clients, and no server runs on a PostgreSQL
-/// store yet: the command line reads whole lists (`list_models`, `versions`, `metric_history`).
-fn not_paged(what: &str) -> crate::store::Error {
-    crate::store::Error::Unsupported(format!(
-        "a PostgreSQL store does not page {what} yet; list them whole"
-    ))
-}
-
 impl TrackingStore for PgStore {
     fn location(&self) -> String {
         PgStore::location(self).to_string()
@@ -87,12 +79,12 @@ impl TrackingStore for PgStore {
     }
     fn metric_history_page(
         &self,
-        _id: &str,
-        _key: &str,
-        _limit: Option<usize>,
-        _page_token: Option<&str>,
+        id: &str,
+        key: &str,
+        limit: Option<usize>,
+        page_token: Option<&str>,
     ) -> Result<Page<Metric>> {
-        Err(not_paged("a metric's history"))
+        PgStore::metric_history_page(self, id, key, limit, page_token)
     }
     fn log_batch(&mut self, id: &str, batch: LogBatch) -> Result<LogOutcome> {
         PgStore::log_batch(self, id, batch)
@@ -144,19 +136,19 @@ impl RegistryStore for PgStore {
     }
     fn search_models(
         &self,
-        _filter: Option<&Expr>,
-        _limit: usize,
-        _page_token: Option<&str>,
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
     ) -> Result<Page<RegisteredModel>> {
-        Err(not_paged("registered models"))
+        PgStore::search_models(self, filter, limit, page_token)
     }
     fn search_versions(
         &self,
-        _filter: Option<&Expr>,
-        _limit: usize,
-        _page_token: Option<&str>,
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
     ) -> Result<Page<ModelVersion>> {
-        Err(not_paged("model versions"))
+        PgStore::search_versions(self, filter, limit, page_token)
     }
     fn versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
         PgStore::versions(self, name)

@@ -9,7 +9,6 @@ mod filter;
 mod history;
 mod labels;
 mod logging;
-mod paging;
 mod registry;
 mod requests;
 mod runs;
