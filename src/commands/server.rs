@@ -5,11 +5,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::commands::context::Ctx;
+use crate::commands::context::{Ctx, database_artifact_root, truncates};
 use crate::env;
 use crate::error::{CliError, CliResult, failure, usage_error};
 use crate::server::users::{self, Change, ChangeError, Users};
-use crate::server::{Settings, run_foreground};
+use crate::server::{Settings, Source, run_foreground};
 
 /// Serve MLflow's REST API over this store, so the `mlflow` client logs into it
 ///
@@ -101,15 +101,32 @@ fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
         None => None,
     };
     let token = auth_token.filter(|t| !t.is_empty());
-    let store_root = ctx
-        .local_store_for_write("`mlf server`")?
-        .root()
-        .to_path_buf();
+    // A database is opened (and migrated) now, so a wrong URI or password stops the server
+    // before it listens; a store directory is found or made.
+    let (source, shown) = match ctx.database_uri() {
+        Some(uri) => {
+            let location = ctx.store()?.location();
+            let source = Source::Postgres {
+                uri,
+                artifact_root: database_artifact_root(&ctx.cwd()?),
+                truncate: truncates(),
+            };
+            (source, location)
+        }
+        None => {
+            let root = ctx
+                .local_store_for_write("`mlf server`")?
+                .root()
+                .to_path_buf();
+            let shown = root.display().to_string();
+            (Source::Dir(root), shown)
+        }
+    };
     if !host.is_loopback() && token.is_none() && users.is_none() {
         ctx.ui.warn(&format!("listening on {host} without --auth-token or --users: anyone who can reach this machine can read and write the store"));
     }
     let settings = Settings {
-        store_root: store_root.clone(),
+        store: source,
         token,
         users,
         max_body,
@@ -123,10 +140,7 @@ fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
     run_foreground(settings, SocketAddr::new(host, port), &|addr| {
         ui.status(
             "Serving",
-            &format!(
-                "`{}` on http://{addr} (stop with Ctrl-C)",
-                store_root.display()
-            ),
+            &format!("`{shown}` on http://{addr} (stop with Ctrl-C)"),
         );
     })
     .map_err(failure)?;

@@ -11,7 +11,7 @@ pub mod postgres;
 pub mod rest;
 mod sqlite;
 
-pub use backend::{Backend, RegistryStore, TrackingStore};
+pub use backend::{Backend, Proxied, RegistryStore, ServerStore, TrackingStore};
 pub use sqlite::{
     Act, LogBatch, LogOutcome, LoggedModel, NewRun, NewVersion, RunPage, RunQuery, Snapshot, Store,
     Synthetic,

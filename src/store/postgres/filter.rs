@@ -258,6 +258,15 @@ pub(super) const MODELS: Named = Named {
     attrs: &[],
 };
 
+/// Experiments (`experiments e`).
+pub(super) const EXPERIMENTS: Named = Named {
+    name: "e.name",
+    id: "e.experiment_id",
+    tags: "experiment_tags",
+    tag_id: "experiment_id",
+    attrs: &[],
+};
+
 /// Model versions (`model_versions v`); tags are kept under (name, version).
 pub(super) const VERSIONS: Named = Named {
     name: "v.name",

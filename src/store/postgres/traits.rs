@@ -1,6 +1,7 @@
 //! The PostgreSQL store behind the `TrackingStore` and `RegistryStore` traits: each call
 //! delegates to the store's own method. It is no local store (`local()` is `None`): what only
-//! a store directory has (logged models, the server's group commit) is not here.
+//! a store directory has (logged models, the server's group commit) is not here; behind
+//! `ServerStore`, its logged-model calls answer `Unsupported`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,8 +11,8 @@ use crate::artifacts::Repo;
 use crate::registry::{Event, ModelVersion, RegisteredModel, Stage, TransitionRequest};
 use crate::search::Expr;
 use crate::store::{
-    Act, LogBatch, LogOutcome, NewRun, NewVersion, Page, RegistryStore, Result, RunPage, RunQuery,
-    Snapshot, Store, TrackingStore,
+    Act, LogBatch, LogOutcome, NewRun, NewVersion, Page, Proxied, RegistryStore, Result, RunPage,
+    RunQuery, ServerStore, Snapshot, Store, TrackingStore,
 };
 use crate::tracking::{Experiment, LifecycleStage, Metric, Run, RunStatus, ViewType};
 
@@ -248,5 +249,55 @@ impl RegistryStore for PgStore {
     }
     fn version_files(&self, version: &ModelVersion, _scratch: &Path) -> Result<PathBuf> {
         Ok(PathBuf::from(&version.storage_location))
+    }
+}
+
+impl ServerStore for PgStore {
+    fn proxied(&self) -> Proxied {
+        Proxied::artifact_root(self.artifact_root())
+    }
+    fn default_artifact_root(&self) -> PathBuf {
+        self.artifact_root().to_path_buf()
+    }
+    fn experiment_by_name(&self, name: &str) -> Result<Option<Experiment>> {
+        PgStore::experiment_by_name(self, name)
+    }
+    fn search_experiments(
+        &self,
+        view: ViewType,
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<Page<Experiment>> {
+        PgStore::search_experiments(self, view, filter, limit, page_token)
+    }
+    fn set_experiment_tag(&mut self, id: &str, key: &str, value: Option<&str>) -> Result<()> {
+        PgStore::set_experiment_tag(self, id, key, value)
+    }
+    fn delete_run_tag(&mut self, run: &str, key: &str) -> Result<()> {
+        PgStore::delete_run_tag(self, run, key)
+    }
+    fn rename_run(&mut self, run: &str, name: &str) -> Result<()> {
+        PgStore::rename_run(self, run, name)
+    }
+    fn rename_model(&mut self, name: &str, new_name: &str, act: &Act) -> Result<()> {
+        PgStore::rename_model(self, name, new_name, act)
+    }
+    fn metric_points_at(
+        &self,
+        run: &str,
+        key: &str,
+        steps: Option<(i64, i64)>,
+        pick: &mut dyn FnMut(usize) -> Vec<usize>,
+    ) -> Result<Vec<Metric>> {
+        PgStore::metric_points_at(self, run, key, steps, pick)
+    }
+    fn metric_points_of_runs(
+        &self,
+        runs: &[String],
+        key: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Metric)>> {
+        PgStore::metric_points_of_runs(self, runs, key, limit)
     }
 }

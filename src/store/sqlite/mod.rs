@@ -13,6 +13,7 @@ mod registry;
 mod requests;
 mod runs;
 mod schema;
+mod served;
 mod synthetic;
 mod traits;
 
