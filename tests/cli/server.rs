@@ -23,6 +23,7 @@ use crate::support::{Output, TestEnv, http_exchange};
 
 mod paging;
 mod params;
+mod postgres;
 mod routing;
 
 /// The longest a server may take to start, or to answer one request.
@@ -1270,6 +1271,12 @@ fn post_bodies_must_be_declared_json() {
 fn concurrent_writes_keep_every_acknowledged_point_and_only_those() {
     let env = TestEnv::new();
     let s = Server::start(&env, &[]);
+    concurrent_writes(&s);
+}
+
+/// 8 writers of log-batch on one run, every fifth batch refused in the middle of its writes:
+/// exactly the acknowledged points are stored.
+fn concurrent_writes(s: &Server) {
     let run = s.create_run("0", "load");
     s.post_ok(
         "runs/log-parameter",
