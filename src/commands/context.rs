@@ -29,6 +29,13 @@ impl Ctx {
         self.store_flag.as_ref()
     }
 
+    /// Uses `store` (a directory or a database URI) in place of `--store`/`MLF_STORE`: a
+    /// command's own option naming its store (`mlf server --backend-store-uri`).
+    pub fn use_store(&mut self, store: PathBuf) {
+        self.store_flag = Some(store);
+        self.store = None;
+    }
+
     pub fn cwd(&self) -> CliResult<PathBuf> {
         std::env::current_dir()
             .map_err(|e| failure(format!("cannot read the current directory: {e}")))

@@ -16,7 +16,11 @@ use crate::server::{Settings, Source, run_foreground};
 /// Tracking, registry, logged-model and artifact-proxy endpoints (`/api/2.0/mlflow/…`,
 /// `/api/2.0/mlflow-artifacts/…`). Point clients at it with
 /// `MLFLOW_TRACKING_URI=http://127.0.0.1:5000`. Listens on loopback unless told otherwise.
-/// The web UI (`mlf ui`) is served beside the API, at `/`.
+/// The web UI (`mlf ui`) is served beside the API, at `/`, when the store is a directory.
+///
+/// The store is a directory (`--store`, else the nearest `.mlf`) or a PostgreSQL database
+/// (`--store postgresql://…` or `--backend-store-uri postgresql://…`), whose runs keep their
+/// artifacts below `MLF_ARTIFACT_ROOT`.
 ///
 /// With `--users FILE`, every route but `/health`, `/version` and `server-info` asks for HTTP
 /// Basic credentials of a user in FILE (the `mlflow` client sends `MLFLOW_TRACKING_USERNAME`
@@ -26,6 +30,10 @@ use crate::server::{Settings, Source, run_foreground};
 pub struct ServerArgs {
     #[command(subcommand)]
     command: Option<ServerCommand>,
+    /// The store to serve, as MLflow's option names it: a `postgresql://USER:PASS@HOST:PORT/DB`
+    /// database or a store directory (the same as `--store`, which it overrides)
+    #[arg(long, value_name = "URI")]
+    backend_store_uri: Option<PathBuf>,
     /// Address to listen on
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
@@ -86,6 +94,7 @@ pub fn run(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
 fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
     let ServerArgs {
         command: _,
+        backend_store_uri,
         host,
         port,
         auth_token,
@@ -101,6 +110,9 @@ fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
         None => None,
     };
     let token = auth_token.filter(|t| !t.is_empty());
+    if let Some(store) = backend_store_uri.filter(|s| !s.as_os_str().is_empty()) {
+        ctx.use_store(store);
+    }
     // A database is opened (and migrated) now, so a wrong URI or password stops the server
     // before it listens; a store directory is found or made.
     let (source, shown) = match ctx.database_uri() {

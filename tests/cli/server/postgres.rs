@@ -183,10 +183,15 @@ fn the_command_line_reads_what_the_server_wrote() {
     assert_eq!(v["runs"][0]["data"]["metrics"][0]["value"], 0.75, "{v}");
 }
 
+/// As MLflow names it: `--backend-store-uri`.
 #[test]
 fn concurrent_writes_keep_every_acknowledged_point_and_only_those_on_postgres() {
-    let Some((_env, s, _)) = server() else {
+    let Some(cluster) = crate::pg::cluster() else {
         return;
     };
+    let uri = cluster.new_database();
+    let env = TestEnv::new();
+    let s = Server::start(&env, &["--backend-store-uri", &uri]);
+    assert!(s.stderr().contains("postgresql://"), "{}", s.stderr());
     super::concurrent_writes(&s);
 }
