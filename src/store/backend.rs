@@ -209,15 +209,9 @@ impl Proxied {
     }
 }
 
-fn no_logged_models(location: &str) -> Error {
-    Error::Unsupported(format!(
-        "the store {location} keeps no logged models (MLflow 3's LoggedModel) yet"
-    ))
-}
-
 /// What `mlf server` calls beyond the command line's traits, on the stores a server runs
-/// over (SQLite and PostgreSQL). Logged models exist only in a store directory: elsewhere
-/// their calls answer `Unsupported` and a run has no model outputs.
+/// over (SQLite and PostgreSQL): experiments paged, renames, tag deletes, sampled metric
+/// points, and MLflow 3's logged models.
 pub trait ServerStore: Backend + Send {
     /// The folders the artifact proxy serves.
     fn proxied(&self) -> Proxied;
@@ -265,51 +259,29 @@ pub trait ServerStore: Backend + Send {
     ) -> Result<Vec<(String, Metric)>>;
 
     /// Logged models a run output: (model id, step).
-    fn run_outputs(&self, _run: &str) -> Result<Vec<(String, i64)>> {
-        Ok(Vec::new())
-    }
-    fn log_run_outputs(&mut self, _run: &str, _models: &[(String, i64)]) -> Result<()> {
-        Err(no_logged_models(&self.location()))
-    }
-    fn logged_model(&self, _id: &str) -> Result<LoggedModel> {
-        Err(no_logged_models(&self.location()))
-    }
+    fn run_outputs(&self, run: &str) -> Result<Vec<(String, i64)>>;
+    fn log_run_outputs(&mut self, run: &str, models: &[(String, i64)]) -> Result<()>;
+    fn logged_model(&self, id: &str) -> Result<LoggedModel>;
     #[allow(clippy::too_many_arguments)]
     fn create_logged_model(
         &mut self,
-        _experiment_id: &str,
-        _name: &str,
-        _model_type: &str,
-        _source_run_id: &str,
-        _creator: &str,
-        _tags: &[KeyValue],
-        _params: &[KeyValue],
-    ) -> Result<LoggedModel> {
-        Err(no_logged_models(&self.location()))
-    }
-    fn set_logged_model_status(&mut self, _id: &str, _status: &str) -> Result<LoggedModel> {
-        Err(no_logged_models(&self.location()))
-    }
-    fn set_logged_model_tags(
-        &mut self,
-        _id: &str,
-        _tags: &[(String, Option<String>)],
-    ) -> Result<()> {
-        Err(no_logged_models(&self.location()))
-    }
-    fn log_logged_model_params(&mut self, _id: &str, _params: &[KeyValue]) -> Result<()> {
-        Err(no_logged_models(&self.location()))
-    }
-    fn delete_logged_model(&mut self, _id: &str) -> Result<()> {
-        Err(no_logged_models(&self.location()))
-    }
+        experiment_id: &str,
+        name: &str,
+        model_type: &str,
+        source_run_id: &str,
+        creator: &str,
+        tags: &[KeyValue],
+        params: &[KeyValue],
+    ) -> Result<LoggedModel>;
+    fn set_logged_model_status(&mut self, id: &str, status: &str) -> Result<LoggedModel>;
+    fn set_logged_model_tags(&mut self, id: &str, tags: &[(String, Option<String>)]) -> Result<()>;
+    fn log_logged_model_params(&mut self, id: &str, params: &[KeyValue]) -> Result<()>;
+    fn delete_logged_model(&mut self, id: &str) -> Result<()>;
     fn search_logged_models(
         &self,
-        _experiment_ids: &[String],
-        _filter: Option<&Expr>,
-        _limit: usize,
-        _page_token: Option<&str>,
-    ) -> Result<Page<LoggedModel>> {
-        Err(no_logged_models(&self.location()))
-    }
+        experiment_ids: &[String],
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<Page<LoggedModel>>;
 }

@@ -9,6 +9,7 @@ mod experiments;
 mod extra;
 mod filter;
 mod labels;
+mod logged_models;
 mod logging;
 mod pages;
 mod registry;

@@ -1,7 +1,6 @@
 //! The PostgreSQL store behind the `TrackingStore` and `RegistryStore` traits: each call
 //! delegates to the store's own method. It is no local store (`local()` is `None`): what only
-//! a store directory has (logged models, the server's group commit) is not here; behind
-//! `ServerStore`, its logged-model calls answer `Unsupported`.
+//! a store directory has (the server's group commit) is not here.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,10 +10,10 @@ use crate::artifacts::Repo;
 use crate::registry::{Event, ModelVersion, RegisteredModel, Stage, TransitionRequest};
 use crate::search::Expr;
 use crate::store::{
-    Act, LogBatch, LogOutcome, NewRun, NewVersion, Page, Proxied, RegistryStore, Result, RunPage,
-    RunQuery, ServerStore, Snapshot, Store, TrackingStore,
+    Act, LogBatch, LogOutcome, LoggedModel, NewRun, NewVersion, Page, Proxied, RegistryStore,
+    Result, RunPage, RunQuery, ServerStore, Snapshot, Store, TrackingStore,
 };
-use crate::tracking::{Experiment, LifecycleStage, Metric, Run, RunStatus, ViewType};
+use crate::tracking::{Experiment, KeyValue, LifecycleStage, Metric, Run, RunStatus, ViewType};
 
 impl TrackingStore for PgStore {
     fn location(&self) -> String {
@@ -299,5 +298,56 @@ impl ServerStore for PgStore {
         limit: usize,
     ) -> Result<Vec<(String, Metric)>> {
         PgStore::metric_points_of_runs(self, runs, key, limit)
+    }
+    fn run_outputs(&self, run: &str) -> Result<Vec<(String, i64)>> {
+        PgStore::run_outputs(self, run)
+    }
+    fn log_run_outputs(&mut self, run: &str, models: &[(String, i64)]) -> Result<()> {
+        PgStore::log_run_outputs(self, run, models)
+    }
+    fn logged_model(&self, id: &str) -> Result<LoggedModel> {
+        PgStore::logged_model(self, id)
+    }
+    fn create_logged_model(
+        &mut self,
+        experiment_id: &str,
+        name: &str,
+        model_type: &str,
+        source_run_id: &str,
+        creator: &str,
+        tags: &[KeyValue],
+        params: &[KeyValue],
+    ) -> Result<LoggedModel> {
+        PgStore::create_logged_model(
+            self,
+            experiment_id,
+            name,
+            model_type,
+            source_run_id,
+            creator,
+            tags,
+            params,
+        )
+    }
+    fn set_logged_model_status(&mut self, id: &str, status: &str) -> Result<LoggedModel> {
+        PgStore::set_logged_model_status(self, id, status)
+    }
+    fn set_logged_model_tags(&mut self, id: &str, tags: &[(String, Option<String>)]) -> Result<()> {
+        PgStore::set_logged_model_tags(self, id, tags)
+    }
+    fn log_logged_model_params(&mut self, id: &str, params: &[KeyValue]) -> Result<()> {
+        PgStore::log_logged_model_params(self, id, params)
+    }
+    fn delete_logged_model(&mut self, id: &str) -> Result<()> {
+        PgStore::delete_logged_model(self, id)
+    }
+    fn search_logged_models(
+        &self,
+        experiment_ids: &[String],
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<Page<LoggedModel>> {
+        PgStore::search_logged_models(self, experiment_ids, filter, limit, page_token)
     }
 }

@@ -155,13 +155,54 @@ fn the_api_tracks_searches_and_registers_on_postgres() {
     let models = s.get_ok("registered-models/search", &[("filter", "name LIKE 'ch%'")]);
     assert_eq!(models["registered_models"][0]["name"], "churn", "{models}");
 
-    // Logged models need a store directory: refused with MLflow's code, nothing else breaks.
-    let r = s.post(
+    // MLflow 3's logged models: create, finalize, search by param, and a run's outputs.
+    let m = s.post_ok(
         "logged-models",
-        json!({ "experiment_id": exp, "name": "m" }),
+        json!({ "experiment_id": exp, "name": "clf", "source_run_id": ids[2],
+                "params": [{ "key": "depth", "value": "3" }] }),
     );
-    r.error(404, "ENDPOINT_NOT_FOUND");
-    s.get_ok("runs/get", &[("run_id", &ids[0])]);
+    let model = m["model"]["info"]["model_id"].as_str().unwrap().to_string();
+    assert!(model.starts_with("m-"), "{m}");
+    let done = s.call(
+        "PATCH",
+        &format!("logged-models/{model}"),
+        &json!({ "model_id": model, "status": "LOGGED_MODEL_READY" }),
+    );
+    assert_eq!(done.status, 200, "{done}");
+    assert_eq!(
+        done.json()["model"]["info"]["status"],
+        "LOGGED_MODEL_READY",
+        "{done}"
+    );
+    let found = s.post_ok(
+        "logged-models/search",
+        json!({ "experiment_ids": [exp], "filter": "params.depth = '3' AND status = 'READY'" }),
+    );
+    assert_eq!(
+        found["models"][0]["info"]["model_id"],
+        model.as_str(),
+        "{found}"
+    );
+    s.post_ok(
+        "runs/outputs",
+        json!({ "run_id": ids[2], "models": [{ "model_id": model, "step": 0 }] }),
+    );
+    let run = s.get_ok("runs/get", &[("run_id", &ids[2])]);
+    assert_eq!(
+        run["run"]["outputs"]["model_outputs"][0]["model_id"],
+        model.as_str(),
+        "{run}"
+    );
+}
+
+/// The `mlflow` client logs, registers and loads models through the server on PostgreSQL;
+/// the CLI on the same database sees it all.
+#[test]
+fn the_mlflow_client_tracks_registers_and_loads_models_through_mlf_server_on_postgres() {
+    let Some((env, s, uri)) = server() else {
+        return;
+    };
+    super::mlflow_client_through(&env, &s, &["--store", &uri]);
 }
 
 /// The CLI on the same database sees what the server wrote.
