@@ -29,6 +29,13 @@ impl Ctx {
         self.store_flag.as_ref()
     }
 
+    /// Uses `store` (a directory or a database URI) in place of `--store`/`MLF_STORE`: a
+    /// command's own option naming its store (`mlf server --backend-store-uri`).
+    pub fn use_store(&mut self, store: PathBuf) {
+        self.store_flag = Some(store);
+        self.store = None;
+    }
+
     pub fn cwd(&self) -> CliResult<PathBuf> {
         std::env::current_dir()
             .map_err(|e| failure(format!("cannot read the current directory: {e}")))
@@ -248,16 +255,21 @@ pub fn open_remote(uri: &str) -> CliResult<Box<dyn Backend>> {
 /// The PostgreSQL store at `uri`, its artifacts below `MLF_ARTIFACT_ROOT` (else `mlruns` in
 /// `cwd`).
 pub fn open_database(uri: &str, cwd: &Path) -> CliResult<Box<dyn Backend>> {
-    let root = env::var(env::MLF_ARTIFACT_ROOT)
-        .map(|r| cwd.join(r))
-        .unwrap_or_else(|| cwd.join("mlruns"));
-    let mut store = store::postgres::PgStore::open(uri, &root)?;
+    let mut store = store::postgres::PgStore::open(uri, &database_artifact_root(cwd))?;
     store.truncate_long_values = truncates();
     Ok(Box::new(store))
 }
 
+/// Where a database store's new experiments keep their runs' artifacts: `MLF_ARTIFACT_ROOT`
+/// (relative to `cwd`), else `mlruns` in `cwd`.
+pub fn database_artifact_root(cwd: &Path) -> PathBuf {
+    env::var(env::MLF_ARTIFACT_ROOT)
+        .map(|r| cwd.join(r))
+        .unwrap_or_else(|| cwd.join("mlruns"))
+}
+
 /// Whether over-long param and tag values are truncated (MLflow's default) or refused.
-fn truncates() -> bool {
+pub fn truncates() -> bool {
     env::var(env::MLFLOW_TRUNCATE_LONG_VALUES).is_none_or(|v| !v.eq_ignore_ascii_case("false"))
 }
 

@@ -5,18 +5,22 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::commands::context::Ctx;
+use crate::commands::context::{Ctx, database_artifact_root, truncates};
 use crate::env;
 use crate::error::{CliError, CliResult, failure, usage_error};
 use crate::server::users::{self, Change, ChangeError, Users};
-use crate::server::{Settings, run_foreground};
+use crate::server::{Settings, Source, run_foreground};
 
 /// Serve MLflow's REST API over this store, so the `mlflow` client logs into it
 ///
 /// Tracking, registry, logged-model and artifact-proxy endpoints (`/api/2.0/mlflow/…`,
 /// `/api/2.0/mlflow-artifacts/…`). Point clients at it with
 /// `MLFLOW_TRACKING_URI=http://127.0.0.1:5000`. Listens on loopback unless told otherwise.
-/// The web UI (`mlf ui`) is served beside the API, at `/`.
+/// The web UI (`mlf ui`) is served beside the API, at `/`, when the store is a directory.
+///
+/// The store is a directory (`--store`, else the nearest `.mlf`) or a PostgreSQL database
+/// (`--store postgresql://…` or `--backend-store-uri postgresql://…`), whose runs keep their
+/// artifacts below `MLF_ARTIFACT_ROOT`.
 ///
 /// With `--users FILE`, every route but `/health`, `/version` and `server-info` asks for HTTP
 /// Basic credentials of a user in FILE (the `mlflow` client sends `MLFLOW_TRACKING_USERNAME`
@@ -26,6 +30,10 @@ use crate::server::{Settings, run_foreground};
 pub struct ServerArgs {
     #[command(subcommand)]
     command: Option<ServerCommand>,
+    /// The store to serve, as MLflow's option names it: a `postgresql://USER:PASS@HOST:PORT/DB`
+    /// database or a store directory (the same as `--store`, which it overrides)
+    #[arg(long, value_name = "URI")]
+    backend_store_uri: Option<PathBuf>,
     /// Address to listen on
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
@@ -86,6 +94,7 @@ pub fn run(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
 fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
     let ServerArgs {
         command: _,
+        backend_store_uri,
         host,
         port,
         auth_token,
@@ -101,15 +110,35 @@ fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
         None => None,
     };
     let token = auth_token.filter(|t| !t.is_empty());
-    let store_root = ctx
-        .local_store_for_write("`mlf server`")?
-        .root()
-        .to_path_buf();
+    if let Some(store) = backend_store_uri.filter(|s| !s.as_os_str().is_empty()) {
+        ctx.use_store(store);
+    }
+    // A database is opened (and migrated) now, so a wrong URI or password stops the server
+    // before it listens; a store directory is found or made.
+    let (source, shown) = match ctx.database_uri() {
+        Some(uri) => {
+            let location = ctx.store()?.location();
+            let source = Source::Postgres {
+                uri,
+                artifact_root: database_artifact_root(&ctx.cwd()?),
+                truncate: truncates(),
+            };
+            (source, location)
+        }
+        None => {
+            let root = ctx
+                .local_store_for_write("`mlf server`")?
+                .root()
+                .to_path_buf();
+            let shown = root.display().to_string();
+            (Source::Dir(root), shown)
+        }
+    };
     if !host.is_loopback() && token.is_none() && users.is_none() {
         ctx.ui.warn(&format!("listening on {host} without --auth-token or --users: anyone who can reach this machine can read and write the store"));
     }
     let settings = Settings {
-        store_root: store_root.clone(),
+        store: source,
         token,
         users,
         max_body,
@@ -123,10 +152,7 @@ fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
     run_foreground(settings, SocketAddr::new(host, port), &|addr| {
         ui.status(
             "Serving",
-            &format!(
-                "`{}` on http://{addr} (stop with Ctrl-C)",
-                store_root.display()
-            ),
+            &format!("`{shown}` on http://{addr} (stop with Ctrl-C)"),
         );
     })
     .map_err(failure)?;

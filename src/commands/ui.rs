@@ -53,7 +53,7 @@ pub fn run(ctx: &mut Ctx, args: UiArgs) -> CliResult<u8> {
         ctx.ui.warn(&format!("listening on {host} without --auth-token or --users: anyone who can reach this machine can read and write the store"));
     }
     let settings = Settings {
-        store_root: store_root.clone(),
+        store: crate::server::Source::Dir(store_root.clone()),
         token,
         users,
         max_body: 512 * 1024 * 1024,

@@ -1,8 +1,9 @@
 //! The artifact proxy (`/api/2.0/mlflow-artifacts/artifacts[/PATH]`): upload (PUT), download
 //! (GET), list (GET `?path=`), delete. A path is decoded exactly once and refused when it
 //! holds `..`, an absolute path, a backslash, NUL, `?`, `#`, `;` or a `%` left after decoding
-//! (double encoding); it must name something under the store's `artifacts/` (read and write)
-//! or `registry/` (read only), and symlinks may not lead outside them. The UI's download and
+//! (double encoding); it must name something under a proxied folder (`store::Proxied`: a
+//! store directory's `artifacts/`, read and write, and `registry/`, read only; a database
+//! store's artifact root), and symlinks may not lead outside them. The UI's download and
 //! upload routes reach files through the same resolution, below the folder of the run, model
 //! version or logged model they name.
 
@@ -15,8 +16,7 @@ use serde_json::json;
 use super::{ApiError, json_response};
 use crate::artifacts::{LocalRepo, clean_relative};
 
-/// Where proxied artifacts live: the top folder and whether it takes writes.
-const ROOTS: [(&str, bool); 2] = [("artifacts", true), ("registry", false)];
+use crate::store::Proxied;
 
 /// `%XX` decoding of a path (no `+` → space).
 fn decode_path(s: &str) -> Result<String, ApiError> {
@@ -49,7 +49,7 @@ fn invalid_path(p: &str) -> ApiError {
 }
 
 /// Checks a decoded artifact path and splits it into (repo root, path inside it, writable).
-fn resolve(store_root: &Path, raw: &str) -> Result<(PathBuf, PathBuf, bool), ApiError> {
+fn resolve(proxied: &Proxied, raw: &str) -> Result<(PathBuf, PathBuf, bool), ApiError> {
     let path = decode_path(raw)?;
     if path.contains(['\\', '\0', '?', '#', ';', '%']) || path.starts_with('/') {
         return Err(invalid_path(&path));
@@ -61,11 +61,12 @@ fn resolve(store_root: &Path, raw: &str) -> Result<(PathBuf, PathBuf, bool), Api
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .unwrap_or_default();
     let inner: PathBuf = parts.collect();
-    let (_, writable) = ROOTS
+    let (_, writable) = proxied
+        .folders
         .iter()
         .find(|(r, _)| *r == top)
         .ok_or_else(|| ApiError::not_found(format!("No such artifact: '{path}'")))?;
-    Ok((store_root.join(&top), inner, *writable))
+    Ok((proxied.base.join(&top), inner, *writable))
 }
 
 pub(super) fn repo_error(e: crate::artifacts::Error) -> ApiError {
@@ -91,7 +92,7 @@ pub(super) fn repo_error(e: crate::artifacts::Error) -> ApiError {
 
 /// Starts a streamed `PUT` of the proxy path `rest`: the path's checks, then a file that takes
 /// the body in pieces.
-pub fn begin_upload(store_root: &Path, rest: &str) -> Result<crate::artifacts::Upload, ApiError> {
+pub fn begin_upload(proxied: &Proxied, rest: &str) -> Result<crate::artifacts::Upload, ApiError> {
     let rest = rest.strip_prefix('/').unwrap_or(rest);
     if rest.is_empty() {
         return Err(ApiError {
@@ -100,7 +101,7 @@ pub fn begin_upload(store_root: &Path, rest: &str) -> Result<crate::artifacts::U
             message: "use GET to list artifacts".into(),
         });
     }
-    let (root, inner, writable) = resolve(store_root, rest)?;
+    let (root, inner, writable) = resolve(proxied, rest)?;
     if inner.as_os_str().is_empty() {
         return Err(invalid_path(rest));
     }
@@ -115,20 +116,20 @@ pub fn begin_upload(store_root: &Path, rest: &str) -> Result<crate::artifacts::U
 }
 
 pub fn handle(
-    store_root: &Path,
+    proxied: &Proxied,
     method: &Method,
     rest: &str,
     query: Option<&str>,
     body: &[u8],
 ) -> Response {
-    match handle_inner(store_root, method, rest, query, body) {
+    match handle_inner(proxied, method, rest, query, body) {
         Ok(r) => r,
         Err(e) => e.response(),
     }
 }
 
 fn handle_inner(
-    store_root: &Path,
+    proxied: &Proxied,
     method: &Method,
     rest: &str,
     query: Option<&str>,
@@ -153,7 +154,7 @@ fn handle_inner(
             return Ok(json_response(StatusCode::OK, json!({})));
         }
         // The query value is decoded already: encode `%` so that it is not decoded twice.
-        let (root, inner, _) = resolve(store_root, &path.replace('%', "%25"))?;
+        let (root, inner, _) = resolve(proxied, &path.replace('%', "%25"))?;
         let repo = LocalRepo::new(root);
         let files = match repo.list(&inner, false) {
             Ok(f) => f,
@@ -178,7 +179,7 @@ fn handle_inner(
             .collect();
         return Ok(json_response(StatusCode::OK, json!({ "files": files })));
     }
-    let (root, inner, writable) = resolve(store_root, rest)?;
+    let (root, inner, writable) = resolve(proxied, rest)?;
     if inner.as_os_str().is_empty() {
         return Err(invalid_path(rest));
     }
@@ -295,8 +296,8 @@ pub fn checked_path(path: &str) -> Result<PathBuf, ApiError> {
 
 /// The proxied name (`artifacts/0/<run>/artifacts`) of a folder of the store, when it lies in
 /// a proxied folder; else the files are not served.
-fn proxied_name(store_root: &Path, local: &str, what: &str) -> Result<String, ApiError> {
-    uri_for(store_root, local)
+fn proxied_name(proxied: &Proxied, local: &str, what: &str) -> Result<String, ApiError> {
+    uri_for(proxied, local)
         .strip_prefix("mlflow-artifacts:/")
         .map(|r| r.trim_end_matches('/').to_string())
         .ok_or_else(|| ApiError::not_found(format!("the files of {what} are not in this store")))
@@ -305,15 +306,15 @@ fn proxied_name(store_root: &Path, local: &str, what: &str) -> Result<String, Ap
 /// The file `path` (already checked by [`checked_path`]) below `local`, a run's or model's
 /// folder in the store, through the proxy's own checks: the UI's download routes.
 pub fn download_below(
-    store_root: &Path,
+    proxied: &Proxied,
     local: &str,
     what: &str,
     path: &Path,
 ) -> Result<Response, ApiError> {
-    let base = proxied_name(store_root, local, what)?;
+    let base = proxied_name(proxied, local, what)?;
     let shown = format!("{base}/{}", path.display());
     // `%` is refused in `path`; a `%` of the base is its own character, not an escape.
-    let (root, inner, _) = resolve(store_root, &base.replace('%', "%25"))?;
+    let (root, inner, _) = resolve(proxied, &base.replace('%', "%25"))?;
     // The folder itself must really be inside the proxied folder (no symlink leads out);
     // then nothing outside the folder is served, not even another run's files.
     let missing = || ApiError::not_found(format!("No such artifact: '{shown}'"));
@@ -328,15 +329,15 @@ pub fn download_below(
 /// Writes `bytes` to `path` (already checked by [`checked_path`]) below `local`, a run's
 /// folder in the store, through the proxy's own checks: the UI's upload route.
 pub fn upload_below(
-    store_root: &Path,
+    proxied: &Proxied,
     local: &str,
     what: &str,
     path: &Path,
     bytes: &[u8],
 ) -> Result<(), ApiError> {
-    let base = proxied_name(store_root, local, what)?;
+    let base = proxied_name(proxied, local, what)?;
     let shown = format!("{base}/{}", path.display());
-    let (root, inner, writable) = resolve(store_root, &shown.replace('%', "%25"))?;
+    let (root, inner, writable) = resolve(proxied, &shown.replace('%', "%25"))?;
     if !writable {
         return Err(ApiError {
             status: 403,
@@ -356,10 +357,11 @@ pub fn upload_below(
 
 /// The `mlflow-artifacts:/` URI of a local path inside the store, when it is under a proxied
 /// folder; else the path itself.
-pub fn uri_for(store_root: &Path, local: &str) -> String {
-    let root = std::fs::canonicalize(store_root).unwrap_or(store_root.to_path_buf());
+pub fn uri_for(proxied: &Proxied, local: &str) -> String {
+    let base = &proxied.base;
+    let root = std::fs::canonicalize(base).unwrap_or(base.to_path_buf());
     match Path::new(local).strip_prefix(&root) {
-        Ok(rel) if ROOTS.iter().any(|(r, _)| rel.starts_with(r)) => {
+        Ok(rel) if proxied.folders.iter().any(|(r, _)| rel.starts_with(r)) => {
             format!("mlflow-artifacts:/{}", rel.display())
         }
         _ => local.to_string(),
@@ -367,7 +369,7 @@ pub fn uri_for(store_root: &Path, local: &str) -> String {
 }
 
 /// The local path of an `mlflow-artifacts:/` URI (or of a proxy URL), checked like a request.
-pub fn local_for(store_root: &Path, uri: &str) -> Result<PathBuf, ApiError> {
+pub fn local_for(proxied: &Proxied, uri: &str) -> Result<PathBuf, ApiError> {
     let rest = if let Some(r) = uri.strip_prefix("mlflow-artifacts:") {
         r.trim_start_matches('/')
     } else if let Some(pos) = uri.find("/api/2.0/mlflow-artifacts/artifacts/") {
@@ -377,6 +379,6 @@ pub fn local_for(store_root: &Path, uri: &str) -> Result<PathBuf, ApiError> {
             "'{uri}' is not an mlflow-artifacts URI"
         )));
     };
-    let (root, inner, _) = resolve(store_root, rest)?;
+    let (root, inner, _) = resolve(proxied, rest)?;
     Ok(root.join(inner))
 }

@@ -1,8 +1,6 @@
 //! Request bodies: read whole up to `--max-body`, or streamed to disk for artifact uploads;
 //! answered 408 when they stop arriving (refusing an announced size is `serving::http`'s).
 
-use std::path::PathBuf;
-
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
@@ -13,7 +11,7 @@ use super::{ApiError, artifacts, json_response};
 /// megabyte of it: the path is checked first, the bytes go to a temporary file of their own,
 /// and the file is renamed into place only when the whole body arrived within `max` bytes.
 pub(super) async fn stream_upload(
-    root: PathBuf,
+    proxied: crate::store::Proxied,
     rest: String,
     body: axum::body::Body,
     max: usize,
@@ -22,7 +20,7 @@ pub(super) async fn stream_upload(
     use http_body_util::BodyExt;
     const PIECE: usize = 1 << 20;
     let failed = |e: ApiError| e.response();
-    let begun = tokio::task::spawn_blocking(move || artifacts::begin_upload(&root, &rest)).await;
+    let begun = tokio::task::spawn_blocking(move || artifacts::begin_upload(&proxied, &rest)).await;
     let mut upload = match begun {
         Ok(Ok(u)) => u,
         Ok(Err(e)) => return failed(e),

@@ -19,8 +19,11 @@ pub(crate) use params::{form_urlencoded, percent_decode};
 mod guard;
 mod router;
 mod routes;
+mod stores;
 pub mod users;
 mod writer;
+
+pub use stores::Source;
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
@@ -173,7 +176,8 @@ pub(crate) fn json_response(status: StatusCode, body: Value) -> Response {
 /// Server settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub store_root: PathBuf,
+    /// The store served: a store directory or a PostgreSQL database.
+    pub store: Source,
     /// Bearer token every request must carry, when set.
     pub token: Option<String>,
     /// Users whose HTTP Basic name and password every request must carry (or the token), when
@@ -190,9 +194,10 @@ pub use guard::Allowed;
 
 struct Shared {
     settings: Settings,
-    /// The one writer of the store within this server (group commit); other processes still
-    /// coordinate through SQLite.
-    writer: writer::Writer,
+    /// How requests reach the store: for a store directory, through the one writer of this
+    /// server (group commit; other processes still coordinate through SQLite); for a
+    /// database, through a pool of connections.
+    stores: stores::Stores,
 }
 
 thread_local! {
@@ -277,7 +282,7 @@ pub struct Embedded {
 impl Embedded {
     pub fn start(store_root: &Path) -> Result<Embedded, ServeError> {
         let settings = Settings {
-            store_root: store_root.to_path_buf(),
+            store: Source::Dir(store_root.to_path_buf()),
             token: None,
             users: None,
             max_body: 512 * 1024 * 1024,

@@ -18,7 +18,7 @@ use axum::routing::{MethodRouter, any, on};
 
 use super::params::query_params;
 use super::routes::{self, Call, Handler};
-use super::{ApiError, Settings, Shared, artifacts, auth, body, guard, json_response, with_store};
+use super::{ApiError, Settings, Shared, artifacts, auth, body, guard, json_response};
 
 /// Who acts in the registry for a request, as authentication found it.
 #[derive(Debug, Clone)]
@@ -27,9 +27,14 @@ struct Actor(Option<String>);
 /// The REST API's router.
 pub(super) fn build(settings: Settings) -> Router {
     let max = settings.max_body;
-    let web = crate::web::router(settings.clone());
+    // The web UI reads a store directory; a server on a database serves the API alone.
+    let web = settings
+        .store
+        .dir()
+        .is_some()
+        .then(|| crate::web::router(settings.clone()));
     let shared = Arc::new(Shared {
-        writer: super::writer::Writer::start(settings.store_root.clone()),
+        stores: super::stores::Stores::start(&settings.store),
         settings,
     });
     // One method router a path: a path may have several routes, one a method.
@@ -74,7 +79,7 @@ pub(super) fn build(settings: Settings) -> Router {
         .route("/ajax-api/3.0/mlflow/server-info", any(server_info))
         .merge(api)
         .with_state(shared)
-        .merge(web)
+        .merge(web.unwrap_or_default())
         .layer(middleware::from_fn(catch_panics))
         .layer(middleware::from_fn(headers))
         .layer(middleware::from_fn(
@@ -213,7 +218,7 @@ async fn call(shared: Arc<Shared>, handler: Handler, req: Request) -> Response {
     };
     let method = parts.method;
     let writes = super::writes(&method, &endpoint);
-    let answer = move |store: &mut crate::store::Store| {
+    let answer = move |store: &mut dyn crate::store::ServerStore| {
         let call = Call {
             method: &method,
             endpoint: &endpoint,
@@ -223,15 +228,13 @@ async fn call(shared: Arc<Shared>, handler: Handler, req: Request) -> Response {
         handler(store, call)
     };
     let result = if writes {
-        Ok(shared.writer.write(answer).await)
+        shared.stores.write(answer).await
     } else {
-        let root = settings.store_root.clone();
-        tokio::task::spawn_blocking(move || with_store(&root, answer)).await
+        shared.stores.read(answer).await
     };
     match result {
-        Ok(Ok(value)) => json_response(StatusCode::OK, value),
-        Ok(Err(e)) => e.response(),
-        Err(_) => ApiError::internal("the request failed").response(),
+        Ok(value) => json_response(StatusCode::OK, value),
+        Err(e) => e.response(),
     }
 }
 
@@ -239,7 +242,7 @@ async fn call(shared: Arc<Shared>, handler: Handler, req: Request) -> Response {
 async fn proxy(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let settings = &shared.settings;
-    let (root, max) = (settings.store_root.clone(), settings.max_body);
+    let (proxied, max) = (settings.store.proxied(), settings.max_body);
     let rest = parts
         .uri
         .path()
@@ -247,7 +250,7 @@ async fn proxy(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .unwrap_or_default()
         .to_string();
     if parts.method == Method::PUT {
-        return body::stream_upload(root, rest, body, max, settings.body_timeout).await;
+        return body::stream_upload(proxied, rest, body, max, settings.body_timeout).await;
     }
     let body = match body::read_body(body, max, settings.body_timeout).await {
         Ok(b) => b,
@@ -257,7 +260,7 @@ async fn proxy(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let method = parts.method;
     finished(
         tokio::task::spawn_blocking(move || {
-            artifacts::handle(&root, &method, &rest, query.as_deref(), &body)
+            artifacts::handle(&proxied, &method, &rest, query.as_deref(), &body)
         })
         .await,
     )
@@ -271,11 +274,11 @@ async fn ui(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         Ok(b) => b,
         Err(e) => return e.response(),
     };
-    let root = settings.store_root.clone();
     let query = query_params(parts.uri.query().unwrap_or(""));
     let (method, path) = (parts.method, parts.uri.path().to_string());
-    let result = tokio::task::spawn_blocking(move || {
-        with_store(&root, |store| {
+    shared
+        .stores
+        .read(move |store| {
             routes::ui_route(store, &method, &path, &query, &body).unwrap_or_else(|| {
                 Err(ApiError {
                     status: 404,
@@ -284,8 +287,6 @@ async fn ui(State(shared): State<Arc<Shared>>, req: Request) -> Response {
                 })
             })
         })
+        .await
         .unwrap_or_else(|e| e.response())
-    })
-    .await;
-    finished(result)
 }

@@ -1,18 +1,20 @@
 //! The operations commands call, as two traits — tracking and registry — implemented by the
 //! local SQLite store and by `RestStore`, a client of an MLflow-compatible server. Commands
-//! hold a `Box<dyn Backend>` and do not know which one they talk to.
+//! hold a `Box<dyn Backend>` and do not know which one they talk to. `mlf server` holds a
+//! `dyn ServerStore`: the same, and what the REST API needs beyond the command line.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{
-    Act, Error, LogBatch, LogOutcome, Missing, NewRun, NewVersion, Page, Result, RunPage, RunQuery,
+    Act, Error, LogBatch, LogOutcome, LoggedModel, Missing, NewRun, NewVersion, Page, Result,
+    RunPage, RunQuery,
 };
 use super::{Snapshot, Store};
 use crate::artifacts::Repo;
 use crate::registry::{Event, ModelVersion, RegisteredModel, Stage, TransitionRequest};
 use crate::search::Expr;
-use crate::tracking::{Experiment, Metric, Run, RunStatus, ViewType};
+use crate::tracking::{Experiment, KeyValue, Metric, Run, RunStatus, ViewType};
 
 /// Experiments, runs, metrics and artifacts.
 pub trait TrackingStore {
@@ -173,3 +175,113 @@ pub trait RegistryStore {
 pub trait Backend: TrackingStore + RegistryStore {}
 
 impl<T: TrackingStore + RegistryStore> Backend for T {}
+
+/// The folders a tracking server's artifact proxy serves (`mlflow-artifacts:/NAME/…`): each
+/// `NAME` is a folder below `base`, and whether clients may write to it.
+#[derive(Debug, Clone)]
+pub struct Proxied {
+    pub base: PathBuf,
+    pub folders: Vec<(String, bool)>,
+}
+
+impl Proxied {
+    /// A store directory's: its `artifacts/` (writable) and `registry/` (read-only).
+    pub fn store_dir(root: &Path) -> Proxied {
+        Proxied {
+            base: root.to_path_buf(),
+            folders: vec![
+                (super::ARTIFACTS_DIR.to_string(), true),
+                ("registry".to_string(), false),
+            ],
+        }
+    }
+
+    /// A database store's: its artifact root (writable), named by its last component.
+    pub fn artifact_root(root: &Path) -> Proxied {
+        let name = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| super::ARTIFACTS_DIR.to_string());
+        Proxied {
+            base: root.parent().unwrap_or(root).to_path_buf(),
+            folders: vec![(name, true)],
+        }
+    }
+}
+
+/// What `mlf server` calls beyond the command line's traits, on the stores a server runs
+/// over (SQLite and PostgreSQL): experiments paged, renames, tag deletes, sampled metric
+/// points, and MLflow 3's logged models.
+pub trait ServerStore: Backend + Send {
+    /// The folders the artifact proxy serves.
+    fn proxied(&self) -> Proxied;
+    /// Where new experiments keep their runs' artifacts by default.
+    fn default_artifact_root(&self) -> PathBuf;
+    /// The local folder of a run's artifacts.
+    fn run_artifact_dir(&self, run: &Run) -> PathBuf {
+        let uri = &run.info.artifact_uri;
+        PathBuf::from(uri.strip_prefix("file://").unwrap_or(uri))
+    }
+    /// The experiment with exactly this name.
+    fn experiment_by_name(&self, name: &str) -> Result<Option<Experiment>>;
+    /// One page of the experiments in `view` matching a filter on `name` and `tags.K`, newest
+    /// first, then by id.
+    fn search_experiments(
+        &self,
+        view: ViewType,
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<Page<Experiment>>;
+    /// Sets or (with `None`) removes an experiment tag.
+    fn set_experiment_tag(&mut self, id: &str, key: &str, value: Option<&str>) -> Result<()>;
+    /// Removes a run tag; a missing tag is not-found.
+    fn delete_run_tag(&mut self, run: &str, key: &str) -> Result<()>;
+    /// Renames a run (and its `mlflow.runName` tag).
+    fn rename_run(&mut self, run: &str, name: &str) -> Result<()>;
+    /// Renames a registered model with its versions, aliases and tags.
+    fn rename_model(&mut self, name: &str, new_name: &str, act: &Act) -> Result<()>;
+    /// Some points of a metric (by step, timestamp, value, NaN last), optionally with a step
+    /// in `steps`; `pick` is told how many there are and answers the positions to keep.
+    fn metric_points_at(
+        &self,
+        run: &str,
+        key: &str,
+        steps: Option<(i64, i64)>,
+        pick: &mut dyn FnMut(usize) -> Vec<usize>,
+    ) -> Result<Vec<Metric>>;
+    /// The points of a metric of several runs with each point's run id, at most `limit`.
+    fn metric_points_of_runs(
+        &self,
+        runs: &[String],
+        key: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Metric)>>;
+
+    /// Logged models a run output: (model id, step).
+    fn run_outputs(&self, run: &str) -> Result<Vec<(String, i64)>>;
+    fn log_run_outputs(&mut self, run: &str, models: &[(String, i64)]) -> Result<()>;
+    fn logged_model(&self, id: &str) -> Result<LoggedModel>;
+    #[allow(clippy::too_many_arguments)]
+    fn create_logged_model(
+        &mut self,
+        experiment_id: &str,
+        name: &str,
+        model_type: &str,
+        source_run_id: &str,
+        creator: &str,
+        tags: &[KeyValue],
+        params: &[KeyValue],
+    ) -> Result<LoggedModel>;
+    fn set_logged_model_status(&mut self, id: &str, status: &str) -> Result<LoggedModel>;
+    fn set_logged_model_tags(&mut self, id: &str, tags: &[(String, Option<String>)]) -> Result<()>;
+    fn log_logged_model_params(&mut self, id: &str, params: &[KeyValue]) -> Result<()>;
+    fn delete_logged_model(&mut self, id: &str) -> Result<()>;
+    fn search_logged_models(
+        &self,
+        experiment_ids: &[String],
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<Page<LoggedModel>>;
+}

@@ -6,11 +6,12 @@
 //! prints: what a caller should tell the user comes back in return values and typed errors.
 
 mod backend;
+pub(crate) mod paging;
 pub mod postgres;
 pub mod rest;
 mod sqlite;
 
-pub use backend::{Backend, RegistryStore, TrackingStore};
+pub use backend::{Backend, Proxied, RegistryStore, ServerStore, TrackingStore};
 pub use sqlite::{
     Act, LogBatch, LogOutcome, LoggedModel, NewRun, NewVersion, RunPage, RunQuery, Snapshot, Store,
     Synthetic,

@@ -18,7 +18,7 @@ mod registry;
 mod run;
 mod view;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
@@ -114,7 +114,11 @@ async fn gate(State(web): State<Shared>, mut req: Request, next: Next) -> Respon
 
 impl Web {
     fn root(&self) -> PathBuf {
-        self.settings.store_root.clone()
+        self.settings
+            .store
+            .dir()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
     }
 
     /// The CSRF token of a caller: a MAC of who they are under this server's secret.

@@ -5,6 +5,10 @@
 
 mod support;
 
+/// The throwaway PostgreSQL cluster of the store contract.
+#[path = "../contract/pg.rs"]
+mod pg;
+
 mod artifacts;
 mod compare;
 mod complete;

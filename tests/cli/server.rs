@@ -23,6 +23,7 @@ use crate::support::{Output, TestEnv, http_exchange};
 
 mod paging;
 mod params;
+mod postgres;
 mod routing;
 
 /// The longest a server may take to start, or to answer one request.
@@ -517,6 +518,17 @@ fn run_named<'a>(runs: &'a Value, name: &str) -> &'a Value {
 fn the_mlflow_client_tracks_registers_and_loads_models_through_mlf_server() {
     let env = TestEnv::new();
     let server = Server::start(&env, &[]);
+    mlflow_client_through(&env, &server, &[]);
+}
+
+/// `tests/e2e/mlflow_client.py` against `server`, then the CLI (given `store`, the arguments
+/// naming the server's store) reads what it logged.
+pub(crate) fn mlflow_client_through(env: &TestEnv, server: &Server, store: &[&str]) {
+    let cli = |args: &[&str]| {
+        let mut all = store.to_vec();
+        all.extend_from_slice(args);
+        mlf(env, &all)
+    };
     let work = env.dir.path().join("py");
     std::fs::create_dir_all(&work).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/mlflow_client.py");
@@ -574,7 +586,7 @@ fn the_mlflow_client_tracks_registers_and_loads_models_through_mlf_server() {
     assert_eq!(got["predictions"], got["sklearn"], "{got:#}");
 
     // The CLI sees the same store.
-    let runs = mlf(&env, &["runs", "list", "-x", "e2e", "--format", "json"])
+    let runs = cli(&["runs", "list", "-x", "e2e", "--format", "json"])
         .ok()
         .json();
     assert_eq!(runs["runs"].as_array().unwrap().len(), 2, "{runs:#}");
@@ -609,7 +621,7 @@ fn the_mlflow_client_tracks_registers_and_loads_models_through_mlf_server() {
         "{train:#}"
     );
 
-    let model = mlf(&env, &["registry", "show", "e2e-model", "--format", "json"])
+    let model = cli(&["registry", "show", "e2e-model", "--format", "json"])
         .ok()
         .json();
     let versions = model["model_versions"].as_array().unwrap();
@@ -624,18 +636,15 @@ fn the_mlflow_client_tracks_registers_and_loads_models_through_mlf_server() {
         "{model:#}"
     );
 
-    let listing = mlf(
-        &env,
-        &[
-            "artifacts",
-            "list",
-            "--run",
-            "train",
-            "-R",
-            "--format",
-            "json",
-        ],
-    )
+    let listing = cli(&[
+        "artifacts",
+        "list",
+        "--run",
+        "train",
+        "-R",
+        "--format",
+        "json",
+    ])
     .ok()
     .json();
     let files: BTreeSet<&str> = listing["files"]
@@ -648,7 +657,7 @@ fn the_mlflow_client_tracks_registers_and_loads_models_through_mlf_server() {
     for want in ["docs/notes.txt", "tree/a.txt", "tree/sub/b.txt"] {
         assert!(files.contains(want), "{want} missing: {listing:#}");
     }
-    let text = mlf(&env, &["artifacts", "list", "--run", "train", "-R"]).ok();
+    let text = cli(&["artifacts", "list", "--run", "train", "-R"]).ok();
     for want in ["docs/notes.txt", "tree/a.txt", "tree/sub/b.txt"] {
         assert!(text.stdout.contains(want), "{want} missing:\n{text}");
     }
@@ -1270,6 +1279,12 @@ fn post_bodies_must_be_declared_json() {
 fn concurrent_writes_keep_every_acknowledged_point_and_only_those() {
     let env = TestEnv::new();
     let s = Server::start(&env, &[]);
+    concurrent_writes(&s);
+}
+
+/// 8 writers of log-batch on one run, every fifth batch refused in the middle of its writes:
+/// exactly the acknowledged points are stored.
+fn concurrent_writes(s: &Server) {
     let run = s.create_run("0", "load");
     s.post_ok(
         "runs/log-parameter",

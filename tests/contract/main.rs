@@ -1,7 +1,8 @@
 //! The store contract: one set of cases written against the store traits
 //! (`mlf::store::{Backend, TrackingStore, RegistryStore}`), each run against every
 //! implementation — the SQLite store (`sqlite::…`), the PostgreSQL store on a throwaway
-//! cluster (`postgres::…`) and the REST store talking to a real `mlf server` (`rest::…`) —
+//! cluster (`postgres::…`) and the REST store talking to a real `mlf server` over a store
+//! directory (`rest::…`) and over PostgreSQL (`rest_postgres::…`) —
 //! with the same assertions.
 //!
 //! A case is a plain `fn(&mut dyn Backend)` in the module of its area; list it below and it
@@ -23,10 +24,10 @@ mod runs;
 mod search;
 mod support;
 
-/// For each area and case, `sqlite::AREA::CASE`, `rest::AREA::CASE` and
-/// `postgres::AREA::CASE` tests. Attributes written before a case (such as
-/// `#[ignore = "why"]`) go on all; after it, `sqlite: #[…]`, `rest: #[…]` or
-/// `postgres: #[…]` go on that side only.
+/// For each area and case, `sqlite::AREA::CASE`, `rest::AREA::CASE`, `postgres::AREA::CASE`
+/// and `rest_postgres::AREA::CASE` (the REST store talking to `mlf server` on PostgreSQL)
+/// tests. Attributes written before a case (such as `#[ignore = "why"]`) go on all; after it,
+/// `sqlite: #[…]`, `rest: #[…]` (both REST sides) or `postgres: #[…]` go on that side only.
 macro_rules! contracts {
     ($( $area:ident {
         $( $(#[$attr:meta])* $case:ident
@@ -52,6 +53,13 @@ macro_rules! contracts {
             $( mod $area {
                 $( $(#[$attr])* $($(#[$postgres])+)? #[test] fn $case() {
                     crate::support::with_postgres(crate::$area::$case)
+                } )*
+            } )*
+        }
+        mod rest_postgres {
+            $( mod $area {
+                $( $(#[$attr])* $($(#[$rest])+)? #[test] fn $case() {
+                    crate::support::with_rest_postgres(crate::$area::$case)
                 } )*
             } )*
         }
@@ -105,9 +113,9 @@ contracts! {
         unknown_model_is_not_found,
     }
     paging {
-        model_pages postgres: #[ignore = "a PostgreSQL store does not page these yet (no server runs on it)"],
-        version_pages postgres: #[ignore = "a PostgreSQL store does not page these yet (no server runs on it)"],
-        metric_history_pages postgres: #[ignore = "a PostgreSQL store does not page these yet (no server runs on it)"],
+        model_pages,
+        version_pages,
+        metric_history_pages,
     }
     registry_extra {
         local_only,

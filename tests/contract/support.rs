@@ -39,7 +39,23 @@ pub fn with_postgres(case: fn(&mut dyn Backend)) {
 /// Runs `case` against a `RestStore` talking to a new `mlf server`.
 pub fn with_rest(case: fn(&mut dyn Backend)) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let server = Server::start(dir.path());
+    let server = Server::start(dir.path(), dir.path().join("server").as_os_str());
+    rest_case(case, &dir, server);
+}
+
+/// Runs `case` against a `RestStore` talking to a new `mlf server --store postgresql://…` on
+/// a new database of the throwaway cluster (skipped as `with_postgres` is).
+pub fn with_rest_postgres(case: fn(&mut dyn Backend)) {
+    let Some(cluster) = crate::pg::cluster() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let uri = cluster.new_database();
+    let server = Server::start(dir.path(), uri.as_ref());
+    rest_case(case, &dir, server);
+}
+
+fn rest_case(case: fn(&mut dyn Backend), dir: &tempfile::TempDir, server: Server) {
     let client = Client::new(&server.url).expect("a client of the server");
     // As `context::open_remote`, with the active-run state in the test's own directory.
     let mut store = RestStore::new(client, dir.path().join("state"), true);
@@ -56,15 +72,14 @@ struct Server {
 }
 
 impl Server {
-    /// `mlf server --store DIR/server --port 0`, with a cleared environment (PATH, and HOME in
-    /// `dir`), waiting for the `Serving … on http://ADDR` line on stderr.
-    fn start(dir: &Path) -> Server {
+    /// `mlf server --store STORE --port 0` in `dir`, with a cleared environment (PATH, and
+    /// HOME in `dir`), waiting for the `Serving … on http://ADDR` line on stderr.
+    fn start(dir: &Path, store: &std::ffi::OsStr) -> Server {
         let home = dir.join("home");
         std::fs::create_dir_all(&home).expect("create HOME");
-        let store = dir.join("server");
         let mut child = Command::new(env!("CARGO_BIN_EXE_mlf"))
             .args(["server", "--port", "0", "--store"])
-            .arg(&store)
+            .arg(store)
             .current_dir(dir)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())

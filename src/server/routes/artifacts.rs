@@ -6,7 +6,7 @@ use super::*;
 pub(super) const ROUTES: &[Route] = &[(MethodFilter::GET, "artifacts/list", list)];
 
 /// `GET artifacts/list`.
-fn list(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn list(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let m: ListArtifacts = decode(p)?;
     let run = store.run(&m.run_id)?;
@@ -14,5 +14,5 @@ fn list(store: &mut Store, c: Call) -> ApiResult<Value> {
         crate::artifacts::clean_relative(&m.path).map_err(|_| ApiError::invalid("Invalid path"))?;
     let repo = crate::artifacts::LocalRepo::new(store.run_artifact_dir(&run));
     let files = repo.list(&rel, false).unwrap_or_default();
-    Ok(json!({ "root_uri": uri_for(store.root(), &run.info.artifact_uri), "files": files }))
+    Ok(json!({ "root_uri": uri_for(&store.proxied(), &run.info.artifact_uri), "files": files }))
 }

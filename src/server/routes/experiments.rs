@@ -29,7 +29,7 @@ pub(super) const ROUTES: &[Route] = &[
 ];
 
 /// `POST experiments/create`.
-fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn create(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let m: CreateExperiment = decode(p)?;
     if m.artifact_location.is_some_and(|a| !a.is_empty()) {
@@ -55,26 +55,24 @@ fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST | GET experiments/search`.
-fn search(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn search(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     search_experiments(store, decode(p)?)
 }
 
 /// `GET experiments/get`.
-fn get(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn get(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let id = decode::<GetExperiment>(p)?.experiment_id;
     if id.parse::<i64>().is_err() {
         return Err(ApiError::invalid(format!("Invalid experiment ID: '{id}'")));
     }
-    let exp = store
-        .find_experiment_by_id(&id)?
-        .ok_or_else(|| ApiError::not_found(format!("No Experiment with id={id} exists")))?;
+    let exp = store.experiment(&id)?;
     Ok(json!({ "experiment": experiment_json(store, &exp) }))
 }
 
 /// `GET experiments/get-by-name`.
-fn get_by_name(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn get_by_name(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let name = decode::<GetExperimentByName>(p)?.experiment_name;
     let exp = store.experiment_by_name(&name)?.ok_or_else(|| {
@@ -84,7 +82,7 @@ fn get_by_name(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST experiments/delete`.
-fn delete(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn delete(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let empty = json!({});
     store.delete_experiment(&decode::<DeleteExperiment>(p)?.experiment_id)?;
@@ -92,7 +90,7 @@ fn delete(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST experiments/restore`.
-fn restore(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn restore(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let empty = json!({});
     store.restore_experiment(&decode::<RestoreExperiment>(p)?.experiment_id)?;
@@ -100,7 +98,7 @@ fn restore(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST experiments/update`.
-fn update(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn update(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let empty = json!({});
     let m: UpdateExperiment = decode(p)?;
@@ -109,7 +107,7 @@ fn update(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST experiments/set-experiment-tag`.
-fn set_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn set_tag(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let empty = json!({});
     let m: SetExperimentTag = decode(p)?;
@@ -119,7 +117,7 @@ fn set_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST | DELETE experiments/delete-experiment-tag`.
-fn delete_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn delete_tag(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let empty = json!({});
     let m: DeleteExperimentTag = decode(p)?;
@@ -128,7 +126,7 @@ fn delete_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `experiments/search`: newest first, a page at a time (keyset pages from the store).
-fn search_experiments(store: &Store, m: SearchExperiments) -> ApiResult<Value> {
+fn search_experiments(store: &dyn ServerStore, m: SearchExperiments) -> ApiResult<Value> {
     let expr = match m.filter.filter(|f| !f.trim().is_empty()) {
         Some(f) => {
             parse_model_filter(&f).map_err(|e| ApiError::invalid(format!("Invalid filter: {e}")))?

@@ -25,7 +25,7 @@ pub(super) const ROUTES: &[Route] = &[
 ];
 
 /// `POST logged-models`.
-fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn create(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let m: CreateLoggedModel = decode(c.p)?;
     let m = store.create_logged_model(
         &m.experiment_id,
@@ -40,12 +40,12 @@ fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST logged-models/search`.
-fn post_search(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn post_search(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     search(store, decode(c.p)?)
 }
 
 /// `logged-models/{id}[/…]`: one logged model, its tags, params and files.
-fn one(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn one(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let rest = c
         .endpoint
         .strip_prefix("logged-models/")
@@ -59,7 +59,7 @@ const SEARCH_DEFAULT: i64 = 50;
 
 /// `logged-models/search`: the filter grammar's `name`, `status`, `model_type`,
 /// `source_run_id`, `tags.KEY`, `params.KEY`, compiled to SQL; newest first, keyset pages.
-fn search(store: &Store, m: SearchLoggedModels) -> ApiResult<Value> {
+fn search(store: &dyn ServerStore, m: SearchLoggedModels) -> ApiResult<Value> {
     let filter = match m.filter.filter(|f| !f.trim().is_empty()) {
         Some(f) => parse_logged_model_filter(&f)
             .map_err(|e| ApiError::invalid(format!("Invalid filter: {e}")))?,
@@ -78,7 +78,12 @@ fn search(store: &Store, m: SearchLoggedModels) -> ApiResult<Value> {
     Ok(with_token(json!({ "models": list }), next))
 }
 
-fn logged_model_route(store: &mut Store, method: &str, rest: &str, p: P) -> ApiResult<Value> {
+fn logged_model_route(
+    store: &mut dyn ServerStore,
+    method: &str,
+    rest: &str,
+    p: P,
+) -> ApiResult<Value> {
     let parts: Vec<&str> = rest.split('/').collect();
     match (method, parts.as_slice()) {
         ("GET", [id]) => Ok(json!({ "model": logged_model_json(store, &store.logged_model(id)?) })),
@@ -117,7 +122,7 @@ fn logged_model_route(store: &mut Store, method: &str, rest: &str, p: P) -> ApiR
         ("GET", [id, "artifacts", "directories"]) => {
             let m = store.logged_model(id)?;
             let dir = store
-                .artifact_root()
+                .default_artifact_root()
                 .join(&m.experiment_id)
                 .join("models")
                 .join(&m.model_id)
@@ -129,7 +134,7 @@ fn logged_model_route(store: &mut Store, method: &str, rest: &str, p: P) -> ApiR
                 .list(&rel, false)
                 .unwrap_or_default();
             Ok(
-                json!({ "root_uri": uri_for(store.root(), &dir.display().to_string()), "files": files }),
+                json!({ "root_uri": uri_for(&store.proxied(), &dir.display().to_string()), "files": files }),
             )
         }
         _ => Err(ApiError {

@@ -13,7 +13,7 @@ pub(super) const ROUTES: &[Route] = &[
 ];
 
 /// `GET metrics/get-history`.
-fn history(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn history(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let m: GetMetricHistory = decode(p)?;
     // Every point when max_results is left out, as MLflow.
@@ -31,7 +31,7 @@ fn history(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `GET metrics/get-history-bulk-interval`.
-fn history_bulk_interval(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn history_bulk_interval(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     bulk_interval(store, decode(p)?)
 }
@@ -63,7 +63,7 @@ fn with_run_id(run_id: &str, m: &Metric) -> Value {
 /// each sampled down to at most `max_results` points (default 2500) spread evenly over the
 /// run's points in the step range, both ends kept; runs in the order given, each run's points
 /// by step, timestamp, value. MLflow's checks and messages, in MLflow's order.
-fn bulk_interval(store: &Store, m: GetMetricHistoryBulkInterval) -> ApiResult<Value> {
+fn bulk_interval(store: &dyn ServerStore, m: GetMetricHistoryBulkInterval) -> ApiResult<Value> {
     let (run_ids, key) = (m.run_ids, m.metric_key);
     if run_ids.len() > BULK_MAX_RUNS {
         return Err(ApiError::invalid(format!(
@@ -94,8 +94,9 @@ fn bulk_interval(store: &Store, m: GetMetricHistoryBulkInterval) -> ApiResult<Va
     };
     let mut metrics = Vec::new();
     for run_id in &run_ids {
-        let points =
-            store.metric_points_at(run_id, &key, steps, |n| sample_positions(n, max as usize))?;
+        let points = store.metric_points_at(run_id, &key, steps, &mut |n| {
+            sample_positions(n, max as usize)
+        })?;
         metrics.extend(points.iter().map(|m| with_run_id(run_id, m)));
     }
     // An empty repeated field is left out, as protobuf does.
@@ -109,7 +110,7 @@ fn bulk_interval(store: &Store, m: GetMetricHistoryBulkInterval) -> ApiResult<Va
 /// `GET /ajax-api/2.0/mlflow/metrics/get-history-bulk`: every point of one metric of up to
 /// 100 runs (`run_id` repeated), by run id, timestamp, step, value; at most `max_results`
 /// (default and most: 25,000) in all.
-pub(super) fn history_bulk(store: &Store, p: &Map<String, Value>) -> ApiResult<Value> {
+pub(super) fn history_bulk(store: &dyn ServerStore, p: &Map<String, Value>) -> ApiResult<Value> {
     let m: GetMetricHistoryBulk = decode(P::Map(p.clone()))?;
     let run_ids = m.run_id;
     if run_ids.is_empty() {

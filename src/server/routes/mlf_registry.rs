@@ -14,7 +14,7 @@ pub(super) const ROUTES: &[Route] = &[
 ];
 
 /// `POST mlf/registry/request`.
-fn request(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn request(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let who = c.who();
     let p = c.p;
     let act = |comment| Act {
@@ -28,7 +28,7 @@ fn request(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST mlf/registry/decide`.
-fn decide(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn decide(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let who = c.who();
     let p = c.p;
     let act = |comment| Act {
@@ -44,14 +44,14 @@ fn decide(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `GET mlf/registry/requests`.
-fn requests(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn requests(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let m: ListRequests = decode(p)?;
     Ok(json!({ "requests": store.requests(m.name.as_deref(), m.all)? }))
 }
 
 /// `GET mlf/registry/pending`.
-fn pending(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn pending(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let m: PendingRequest = decode(p)?;
     let stage = match m.stage {
@@ -66,14 +66,14 @@ fn pending(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `GET mlf/registry/history`.
-fn history(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn history(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let name = decode::<RegistryHistory>(p)?.name;
     Ok(json!({ "events": store.registry_history(&name)? }))
 }
 
 /// `GET mlf/registry/at`.
-fn at(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn at(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let m: RegistryAt = decode(p)?;
     let at =

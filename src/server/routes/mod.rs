@@ -32,7 +32,7 @@ use crate::search::{
     parse_version_filter,
 };
 use crate::store::{
-    Act, LogBatch, NewRun, NewVersion, RegistryStore, RunQuery, Store, TrackingStore,
+    Act, LogBatch, NewRun, NewVersion, RegistryStore, RunQuery, ServerStore, TrackingStore,
 };
 use crate::tracking::ids::now_ms;
 use crate::tracking::{KeyValue, Metric, Run};
@@ -44,9 +44,9 @@ fn decode<T: serde::de::DeserializeOwned>(p: P) -> ApiResult<T> {
     p.decode()
 }
 
-fn run_json(store: &Store, run: &Run) -> Value {
+fn run_json(store: &dyn ServerStore, run: &Run) -> Value {
     let mut v = serde_json::to_value(run).unwrap_or(Value::Null);
-    v["info"]["artifact_uri"] = Value::String(uri_for(store.root(), &run.info.artifact_uri));
+    v["info"]["artifact_uri"] = Value::String(uri_for(&store.proxied(), &run.info.artifact_uri));
     let outputs = store.run_outputs(&run.info.run_id).unwrap_or_default();
     if !outputs.is_empty() {
         v["outputs"] = json!({ "model_outputs": outputs.iter().map(|(m, s)| json!({ "model_id": m, "step": s })).collect::<Vec<_>>() });
@@ -54,24 +54,24 @@ fn run_json(store: &Store, run: &Run) -> Value {
     v
 }
 
-fn experiment_json(store: &Store, e: &crate::tracking::Experiment) -> Value {
+fn experiment_json(store: &dyn ServerStore, e: &crate::tracking::Experiment) -> Value {
     let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
-    v["artifact_location"] = Value::String(uri_for(store.root(), &e.artifact_location));
+    v["artifact_location"] = Value::String(uri_for(&store.proxied(), &e.artifact_location));
     v
 }
 
-fn version_json(store: &Store, v: &crate::registry::ModelVersion) -> Value {
+fn version_json(store: &dyn ServerStore, v: &crate::registry::ModelVersion) -> Value {
     let mut out = serde_json::to_value(v).unwrap_or(Value::Null);
     out["status"] = json!(if v.status.is_empty() {
         "READY"
     } else {
         v.status.as_str()
     });
-    out["storage_location"] = Value::String(uri_for(store.root(), &v.storage_location));
+    out["storage_location"] = Value::String(uri_for(&store.proxied(), &v.storage_location));
     out
 }
 
-fn model_json(store: &Store, m: &crate::registry::RegisteredModel) -> Value {
+fn model_json(store: &dyn ServerStore, m: &crate::registry::RegisteredModel) -> Value {
     let mut out = serde_json::to_value(m).unwrap_or(Value::Null);
     out["latest_versions"] = Value::Array(
         m.latest_versions
@@ -82,9 +82,9 @@ fn model_json(store: &Store, m: &crate::registry::RegisteredModel) -> Value {
     out
 }
 
-fn logged_model_json(store: &Store, m: &crate::store::LoggedModel) -> Value {
+fn logged_model_json(store: &dyn ServerStore, m: &crate::store::LoggedModel) -> Value {
     let location = store
-        .artifact_root()
+        .default_artifact_root()
         .join(&m.experiment_id)
         .join("models")
         .join(&m.model_id)
@@ -96,7 +96,7 @@ fn logged_model_json(store: &Store, m: &crate::store::LoggedModel) -> Value {
             "name": m.name,
             "creation_timestamp_ms": m.creation_timestamp_ms,
             "last_updated_timestamp_ms": m.last_updated_timestamp_ms,
-            "artifact_uri": uri_for(store.root(), &location.display().to_string()),
+            "artifact_uri": uri_for(&store.proxied(), &location.display().to_string()),
             "status": m.status,
             "model_type": m.model_type,
             "source_run_id": m.source_run_id,
@@ -139,7 +139,7 @@ fn with_token(mut v: Value, token: Option<String>) -> Value {
 }
 
 /// The experiment of a new run: explicit id, else Default.
-fn active_run(store: &Store, id: &str) -> ApiResult<Run> {
+fn active_run(store: &dyn ServerStore, id: &str) -> ApiResult<Run> {
     Ok(store.run(id)?)
 }
 
@@ -170,7 +170,7 @@ fn plain(who: &str) -> Act<'_> {
 }
 
 /// What answers an endpoint.
-pub type Handler = fn(&mut Store, Call) -> ApiResult<Value>;
+pub type Handler = fn(&mut dyn ServerStore, Call) -> ApiResult<Value>;
 
 /// An endpoint: the methods it takes, its path below the API prefix (axum's syntax) and its
 /// handler.
@@ -255,7 +255,7 @@ pub fn server_info() -> Value {
     })
 }
 
-fn run_or_404(store: &Store, id: &str) -> ApiResult<Run> {
+fn run_or_404(store: &dyn ServerStore, id: &str) -> ApiResult<Run> {
     store.run(id).map_err(|e| match e {
         crate::store::Error::NotFound(_) => {
             ApiError::not_found(format!("Run with id={id} not found"))

@@ -33,7 +33,7 @@ pub(super) const ROUTES: &[Route] = &[
 ];
 
 /// `POST model-versions/create`.
-fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn create(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let who = c.who();
     let p = c.p;
     let act = plain(&who);
@@ -53,7 +53,7 @@ fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `PATCH model-versions/update`.
-fn update(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn update(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let who = c.who();
     let p = c.p;
     let act = plain(&who);
@@ -66,7 +66,7 @@ fn update(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST model-versions/transition-stage`.
-fn transition_stage(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn transition_stage(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let who = c.who();
     let p = c.p;
     let act = plain(&who);
@@ -78,7 +78,7 @@ fn transition_stage(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `DELETE model-versions/delete`.
-fn delete(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn delete(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let who = c.who();
     let p = c.p;
     let act = plain(&who);
@@ -88,7 +88,7 @@ fn delete(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `GET model-versions/get`.
-fn get(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn get(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let m: GetModelVersion = decode(p)?;
     let v = store.version(&m.name, m.version)?;
@@ -96,7 +96,7 @@ fn get(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `GET | POST model-versions/search`.
-fn search(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn search(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let m: SearchModelVersions = decode(p)?;
     let filter = match m.filter.filter(|f| !f.trim().is_empty()) {
@@ -112,15 +112,15 @@ fn search(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `GET model-versions/get-download-uri`.
-fn download_uri(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn download_uri(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let m: GetDownloadUri = decode(p)?;
     let v = store.version(&m.name, m.version)?;
-    Ok(json!({ "artifact_uri": uri_for(store.root(), &v.storage_location) }))
+    Ok(json!({ "artifact_uri": uri_for(&store.proxied(), &v.storage_location) }))
 }
 
 /// `POST model-versions/set-tag`.
-fn set_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn set_tag(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let who = c.who();
     let p = c.p;
     let act = plain(&who);
@@ -131,7 +131,7 @@ fn set_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `DELETE model-versions/delete-tag`.
-fn delete_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn delete_tag(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let who = c.who();
     let p = c.p;
     let act = plain(&who);
@@ -140,13 +140,17 @@ fn delete_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
     Ok(json!({}))
 }
 
-/// Checks that `path` and everything below it stay inside the store (no symlink leads out).
-fn in_store(store: &Store, path: std::path::PathBuf) -> ApiResult<String> {
-    let root = std::fs::canonicalize(store.root()).unwrap_or(store.root().to_path_buf());
+/// Checks that `path` and everything below it stay inside the store's proxied folders (no
+/// symlink leads out).
+fn in_store(store: &dyn ServerStore, path: std::path::PathBuf) -> ApiResult<String> {
+    let proxied = store.proxied();
+    let root = std::fs::canonicalize(&proxied.base).unwrap_or(proxied.base.clone());
     let rel = path
         .strip_prefix(&root)
+        .ok()
+        .filter(|rel| proxied.folders.iter().any(|(f, _)| rel.starts_with(f)))
         .map(Path::to_path_buf)
-        .map_err(|_| {
+        .ok_or_else(|| {
             ApiError::invalid("Invalid model version source: it is not inside this server's store")
         })?;
     crate::artifacts::LocalRepo::new(root.clone())
@@ -157,7 +161,11 @@ fn in_store(store: &Store, path: std::path::PathBuf) -> ApiResult<String> {
 
 /// The local files a model-version source names: inside this store, and (with `run_id`)
 /// inside that run.
-fn source_location(store: &Store, source: &str, run_id: Option<&str>) -> ApiResult<String> {
+fn source_location(
+    store: &dyn ServerStore,
+    source: &str,
+    run_id: Option<&str>,
+) -> ApiResult<String> {
     if source.contains("..")
         || source.contains('\0')
         || source.contains('\\')
@@ -173,7 +181,7 @@ fn source_location(store: &Store, source: &str, run_id: Option<&str>) -> ApiResu
     {
         let m = store.logged_model(id)?;
         return Ok(store
-            .artifact_root()
+            .default_artifact_root()
             .join(&m.experiment_id)
             .join("models")
             .join(&m.model_id)
@@ -204,7 +212,7 @@ fn source_location(store: &Store, source: &str, run_id: Option<&str>) -> ApiResu
     if source.starts_with("mlflow-artifacts:")
         || source.contains("/api/2.0/mlflow-artifacts/artifacts/")
     {
-        let local = local_for(store.root(), source)?;
+        let local = local_for(&store.proxied(), source)?;
         if let Some(id) = run_id.filter(|r| !r.is_empty()) {
             let run = store.run(id)?;
             let dir = store.run_artifact_dir(&run);

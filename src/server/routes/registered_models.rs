@@ -36,7 +36,7 @@ pub(super) const ROUTES: &[Route] = &[
 ];
 
 /// `POST registered-models/create`.
-fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn create(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let who = c.who();
     let p = c.p;
     let act = plain(&who);
@@ -54,7 +54,7 @@ fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST registered-models/rename`.
-fn rename(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn rename(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let who = c.who();
     let p = c.p;
     let act = plain(&who);
@@ -64,7 +64,7 @@ fn rename(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `PATCH registered-models/update`.
-fn update(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn update(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let who = c.who();
     let p = c.p;
     let act = plain(&who);
@@ -76,7 +76,7 @@ fn update(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `DELETE registered-models/delete`.
-fn delete(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn delete(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let who = c.who();
     let p = c.p;
     let act = plain(&who);
@@ -86,7 +86,7 @@ fn delete(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `GET registered-models/get`.
-fn get(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn get(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let name = decode::<GetRegisteredModel>(p)?.name;
     let m = store
@@ -96,7 +96,7 @@ fn get(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `GET | POST registered-models/search`.
-fn search(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn search(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let m: SearchRegisteredModels = decode(p)?;
     let filter = match m.filter.filter(|f| !f.trim().is_empty()) {
@@ -113,7 +113,7 @@ fn search(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `GET | POST registered-models/get-latest-versions`.
-fn latest_versions(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn latest_versions(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let q: GetLatestVersions = decode(p)?;
     let m = store.model(&q.name)?;
@@ -136,7 +136,7 @@ fn latest_versions(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST registered-models/set-tag`.
-fn set_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn set_tag(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let who = c.who();
     let p = c.p;
     let act = plain(&who);
@@ -146,7 +146,7 @@ fn set_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `DELETE registered-models/delete-tag`.
-fn delete_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn delete_tag(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let who = c.who();
     let p = c.p;
     let act = plain(&who);
@@ -156,7 +156,7 @@ fn delete_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST registered-models/alias`.
-fn set_alias(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn set_alias(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let who = c.who();
     let p = c.p;
     let act = plain(&who);
@@ -166,7 +166,7 @@ fn set_alias(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `DELETE registered-models/alias`.
-fn delete_alias(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn delete_alias(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let who = c.who();
     let p = c.p;
     let act = plain(&who);
@@ -176,7 +176,7 @@ fn delete_alias(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `GET registered-models/alias`.
-fn get_alias(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn get_alias(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let AliasRef { name, alias } = decode::<GetModelVersionByAlias>(p)?;
     let v = if alias.eq_ignore_ascii_case("latest") {

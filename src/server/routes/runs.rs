@@ -30,13 +30,13 @@ pub(super) const ROUTES: &[Route] = &[
 ];
 
 /// `POST runs/create`.
-fn create(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn create(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     create_run(store, decode(p)?)
 }
 
 /// `POST runs/update`.
-fn update(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn update(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let m: UpdateRun = decode(p)?;
     let run = active_run(store, &m.run_id)?;
@@ -52,7 +52,7 @@ fn update(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST runs/delete`.
-fn delete(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn delete(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let empty = json!({});
     store.delete_runs(&[decode::<DeleteRun>(p)?.run_id])?;
@@ -60,7 +60,7 @@ fn delete(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST runs/restore`.
-fn restore(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn restore(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let empty = json!({});
     store.restore_runs(&[decode::<RestoreRun>(p)?.run_id])?;
@@ -68,7 +68,7 @@ fn restore(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST runs/log-metric`.
-fn log_metric(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn log_metric(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let empty = json!({});
     let m: LogMetric = decode(p)?;
@@ -89,7 +89,7 @@ fn log_metric(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST runs/log-parameter`.
-fn log_parameter(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn log_parameter(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let empty = json!({});
     let m: LogParam = decode(p)?;
@@ -110,7 +110,7 @@ fn log_parameter(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST runs/set-tag`.
-fn set_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn set_tag(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let empty = json!({});
     let m: SetTag = decode(p)?;
@@ -129,7 +129,7 @@ fn set_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST | DELETE runs/delete-tag`.
-fn delete_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn delete_tag(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let empty = json!({});
     let m: DeleteTag = decode(p)?;
@@ -138,7 +138,7 @@ fn delete_tag(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `GET runs/get`.
-fn get(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn get(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let id = decode::<GetRun>(p)?.run_id;
     let run = store
@@ -148,19 +148,19 @@ fn get(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST | GET runs/search`.
-fn search(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn search(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     search_runs(store, decode(p)?)
 }
 
 /// `POST runs/log-batch`.
-fn log_batch(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn log_batch(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let m = c.p.decode_plain(LogBatchRequest::from_plain_json)?;
     log_batch_of(store, m)
 }
 
 /// `POST runs/log-model`.
-fn log_model(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn log_model(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let empty = json!({});
     let m: LogModel = decode(p)?;
@@ -187,7 +187,7 @@ fn log_model(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST runs/log-inputs`.
-fn log_inputs(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn log_inputs(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let empty = json!({});
     store.run(&decode::<LogInputs>(p)?.run_id)?;
@@ -195,7 +195,7 @@ fn log_inputs(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `POST runs/outputs`.
-fn outputs(store: &mut Store, c: Call) -> ApiResult<Value> {
+fn outputs(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let empty = json!({});
     let m: LogOutputs = decode(p)?;
@@ -205,7 +205,7 @@ fn outputs(store: &mut Store, c: Call) -> ApiResult<Value> {
 }
 
 /// `runs/create`: a run named by `run_name` or the `mlflow.runName` tag (they must agree).
-fn create_run(store: &mut Store, m: CreateRun) -> ApiResult<Value> {
+fn create_run(store: &mut dyn ServerStore, m: CreateRun) -> ApiResult<Value> {
     let experiment_id = m
         .experiment_id
         .filter(|s| !s.is_empty())
@@ -253,7 +253,7 @@ fn create_run(store: &mut Store, m: CreateRun) -> ApiResult<Value> {
 }
 
 /// `runs/search`: the grammar's filter and order, a page at a time.
-fn search_runs(store: &Store, m: SearchRuns) -> ApiResult<Value> {
+fn search_runs(store: &dyn ServerStore, m: SearchRuns) -> ApiResult<Value> {
     let max = m.max_results.unwrap_or(1000);
     if !(1..=50_000).contains(&max) {
         return Err(ApiError::invalid(format!(
@@ -281,7 +281,7 @@ fn search_runs(store: &Store, m: SearchRuns) -> ApiResult<Value> {
 }
 
 /// `runs/log-batch`: MLflow's limits, then the whole batch or nothing.
-fn log_batch_of(store: &mut Store, m: LogBatchRequest) -> ApiResult<Value> {
+fn log_batch_of(store: &mut dyn ServerStore, m: LogBatchRequest) -> ApiResult<Value> {
     use crate::protocol::{MAX_BATCH_METRICS, MAX_BATCH_PARAMS_AND_TAGS};
     let (metrics, params, tags) = (m.metrics, m.params, m.tags);
     if metrics.len() > MAX_BATCH_METRICS {

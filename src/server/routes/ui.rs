@@ -8,7 +8,7 @@ use super::*;
 /// versions and logged models, the upload of one small run file, and the bulk metric history.
 /// `None` when `path` is none of them. `q` holds the query string's parameters.
 pub fn ui_route(
-    store: &Store,
+    store: &dyn ServerStore,
     method: &Method,
     path: &str,
     q: &Map<String, Value>,
@@ -37,7 +37,7 @@ pub fn ui_route(
                 })?;
             let run = run_or_404(store, &id)?;
             let dir = store.run_artifact_dir(&run).display().to_string();
-            download_below(store.root(), &dir, &format!("run {id}"), &rel)
+            download_below(&store.proxied(), &dir, &format!("run {id}"), &rel)
         }),
         "/model-versions/get-artifact" => get_only(&|| {
             let rel = checked_path(&present_query(q, "path")?)?;
@@ -55,7 +55,7 @@ pub fn ui_route(
                 e => e.into(),
             })?;
             let what = format!("model {name} version {n}");
-            download_below(store.root(), &v.storage_location, &what, &rel)
+            download_below(&store.proxied(), &v.storage_location, &what, &rel)
         }),
         "/ajax-api/2.0/mlflow/metrics/get-history-bulk" => {
             get_only(&|| history_bulk(store, q).map(|v| json_response(StatusCode::OK, v)))
@@ -107,7 +107,11 @@ fn required_query(q: &Map<String, Value>, key: &str) -> ApiResult<String> {
 
 /// `POST /ajax-api/2.0/mlflow/upload-artifact?run_uuid=&path=`: the raw body (at most 10 MB)
 /// becomes the run's file `path`, replacing one that is there.
-fn upload_artifact(store: &Store, q: &Map<String, Value>, body: &[u8]) -> ApiResult<Response> {
+fn upload_artifact(
+    store: &dyn ServerStore,
+    q: &Map<String, Value>,
+    body: &[u8],
+) -> ApiResult<Response> {
     let id = query(q, "run_uuid")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::invalid("Request must specify run_uuid."))?;
@@ -125,7 +129,7 @@ fn upload_artifact(store: &Store, q: &Map<String, Value>, body: &[u8]) -> ApiRes
     }
     let run = run_or_404(store, &id)?;
     let dir = store.run_artifact_dir(&run).display().to_string();
-    upload_below(store.root(), &dir, &format!("run {id}"), &rel, body)?;
+    upload_below(&store.proxied(), &dir, &format!("run {id}"), &rel, body)?;
     let mut r = (StatusCode::OK, Vec::<u8>::new()).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -135,7 +139,11 @@ fn upload_artifact(store: &Store, q: &Map<String, Value>, body: &[u8]) -> ApiRes
 }
 
 /// `GET /ajax-api/2.0/mlflow/logged-models/<id>/artifacts/files?artifact_file_path=`.
-fn logged_model_file(store: &Store, id: &str, q: &Map<String, Value>) -> ApiResult<Response> {
+fn logged_model_file(
+    store: &dyn ServerStore,
+    id: &str,
+    q: &Map<String, Value>,
+) -> ApiResult<Response> {
     let path = query(q, "artifact_file_path")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError {
@@ -151,13 +159,13 @@ fn logged_model_file(store: &Store, id: &str, q: &Map<String, Value>) -> ApiResu
         e => e.into(),
     })?;
     let dir = store
-        .artifact_root()
+        .default_artifact_root()
         .join(&m.experiment_id)
         .join("models")
         .join(&m.model_id)
         .join("artifacts");
     download_below(
-        store.root(),
+        &store.proxied(),
         &dir.display().to_string(),
         &format!("logged model {id}"),
         &rel,

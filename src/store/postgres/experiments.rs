@@ -8,11 +8,11 @@ use crate::tracking::ids::now_ms;
 use crate::tracking::validation::validate_experiment_name;
 use crate::tracking::{Experiment, KeyValue, LifecycleStage, ViewType};
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time";
 
 impl PgStore {
-    fn experiment_from_row(&self, row: &Row) -> Experiment {
+    pub(super) fn experiment_from_row(&self, row: &Row) -> Experiment {
         let id: i64 = row.get(0);
         let location: Option<String> = row.get(2);
         Experiment {
@@ -31,7 +31,7 @@ impl PgStore {
         }
     }
 
-    fn with_tags(&self, mut exp: Experiment) -> Result<Experiment> {
+    pub(super) fn with_tags(&self, mut exp: Experiment) -> Result<Experiment> {
         let id: i64 = exp.experiment_id.parse().unwrap_or(-1);
         exp.tags = self
             .client()
@@ -48,7 +48,7 @@ impl PgStore {
         Ok(exp)
     }
 
-    fn experiment_where(
+    pub(super) fn experiment_where(
         &self,
         cond: &str,
         arg: &(dyn postgres::types::ToSql + Sync),

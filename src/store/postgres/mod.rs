@@ -6,9 +6,12 @@
 //! and the schema migrates under an advisory lock.
 
 mod experiments;
+mod extra;
 mod filter;
 mod labels;
+mod logged_models;
 mod logging;
+mod pages;
 mod registry;
 mod requests;
 mod runs;
@@ -94,6 +97,11 @@ impl PgStore {
     /// The default artifact root.
     pub fn artifact_root(&self) -> &Path {
         &self.artifact_root
+    }
+
+    /// Whether the connection is gone (the database closed it): the store is of no more use.
+    pub fn is_closed(&self) -> bool {
+        self.client().is_closed()
     }
 
     pub(crate) fn client(&self) -> MutexGuard<'_, Client> {

@@ -160,6 +160,41 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX registry_events_by_name ON registry_events (name, time);
     ",
+    // 2: MLflow 3's logged models, their tags and params, and the models runs output.
+    "
+    CREATE TABLE logged_models (
+        model_id TEXT COLLATE \"C\" PRIMARY KEY,
+        experiment_id BIGINT NOT NULL,
+        name TEXT COLLATE \"C\" NOT NULL,
+        model_type TEXT COLLATE \"C\" NOT NULL DEFAULT '',
+        source_run_id TEXT COLLATE \"C\" NOT NULL DEFAULT '',
+        status TEXT COLLATE \"C\" NOT NULL DEFAULT 'LOGGED_MODEL_PENDING',
+        status_message TEXT COLLATE \"C\" NOT NULL DEFAULT '',
+        creator_id TEXT COLLATE \"C\" NOT NULL DEFAULT '',
+        lifecycle_stage TEXT COLLATE \"C\" NOT NULL DEFAULT 'active',
+        creation_time BIGINT NOT NULL,
+        last_updated_time BIGINT NOT NULL
+    );
+    CREATE INDEX logged_models_by_time ON logged_models (creation_time DESC, model_id);
+    CREATE TABLE logged_model_tags (
+        model_id TEXT COLLATE \"C\" NOT NULL,
+        key TEXT COLLATE \"C\" NOT NULL,
+        value TEXT COLLATE \"C\" NOT NULL,
+        PRIMARY KEY (model_id, key)
+    );
+    CREATE TABLE logged_model_params (
+        model_id TEXT COLLATE \"C\" NOT NULL,
+        key TEXT COLLATE \"C\" NOT NULL,
+        value TEXT COLLATE \"C\" NOT NULL,
+        PRIMARY KEY (model_id, key)
+    );
+    CREATE TABLE run_outputs (
+        run_uuid TEXT COLLATE \"C\" NOT NULL,
+        model_id TEXT COLLATE \"C\" NOT NULL,
+        step BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_uuid, model_id)
+    );
+    ",
 ];
 
 /// The schema version this binary writes.

@@ -1,6 +1,6 @@
 //! The PostgreSQL store behind the `TrackingStore` and `RegistryStore` traits: each call
 //! delegates to the store's own method. It is no local store (`local()` is `None`): what only
-//! a store directory has (logged models, the server's group commit) is not here.
+//! a store directory has (the server's group commit) is not here.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,18 +10,10 @@ use crate::artifacts::Repo;
 use crate::registry::{Event, ModelVersion, RegisteredModel, Stage, TransitionRequest};
 use crate::search::Expr;
 use crate::store::{
-    Act, LogBatch, LogOutcome, NewRun, NewVersion, Page, RegistryStore, Result, RunPage, RunQuery,
-    Snapshot, Store, TrackingStore,
+    Act, LogBatch, LogOutcome, LoggedModel, NewRun, NewVersion, Page, Proxied, RegistryStore,
+    Result, RunPage, RunQuery, ServerStore, Snapshot, Store, TrackingStore,
 };
-use crate::tracking::{Experiment, LifecycleStage, Metric, Run, RunStatus, ViewType};
-
-/// The paged searches serve a tracking server's clients, and no server runs on a PostgreSQL
-/// store yet: the command line reads whole lists (`list_models`, `versions`, `metric_history`).
-fn not_paged(what: &str) -> crate::store::Error {
-    crate::store::Error::Unsupported(format!(
-        "a PostgreSQL store does not page {what} yet; list them whole"
-    ))
-}
+use crate::tracking::{Experiment, KeyValue, LifecycleStage, Metric, Run, RunStatus, ViewType};
 
 impl TrackingStore for PgStore {
     fn location(&self) -> String {
@@ -87,12 +79,12 @@ impl TrackingStore for PgStore {
     }
     fn metric_history_page(
         &self,
-        _id: &str,
-        _key: &str,
-        _limit: Option<usize>,
-        _page_token: Option<&str>,
+        id: &str,
+        key: &str,
+        limit: Option<usize>,
+        page_token: Option<&str>,
     ) -> Result<Page<Metric>> {
-        Err(not_paged("a metric's history"))
+        PgStore::metric_history_page(self, id, key, limit, page_token)
     }
     fn log_batch(&mut self, id: &str, batch: LogBatch) -> Result<LogOutcome> {
         PgStore::log_batch(self, id, batch)
@@ -144,19 +136,19 @@ impl RegistryStore for PgStore {
     }
     fn search_models(
         &self,
-        _filter: Option<&Expr>,
-        _limit: usize,
-        _page_token: Option<&str>,
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
     ) -> Result<Page<RegisteredModel>> {
-        Err(not_paged("registered models"))
+        PgStore::search_models(self, filter, limit, page_token)
     }
     fn search_versions(
         &self,
-        _filter: Option<&Expr>,
-        _limit: usize,
-        _page_token: Option<&str>,
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
     ) -> Result<Page<ModelVersion>> {
-        Err(not_paged("model versions"))
+        PgStore::search_versions(self, filter, limit, page_token)
     }
     fn versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
         PgStore::versions(self, name)
@@ -256,5 +248,106 @@ impl RegistryStore for PgStore {
     }
     fn version_files(&self, version: &ModelVersion, _scratch: &Path) -> Result<PathBuf> {
         Ok(PathBuf::from(&version.storage_location))
+    }
+}
+
+impl ServerStore for PgStore {
+    fn proxied(&self) -> Proxied {
+        Proxied::artifact_root(self.artifact_root())
+    }
+    fn default_artifact_root(&self) -> PathBuf {
+        self.artifact_root().to_path_buf()
+    }
+    fn experiment_by_name(&self, name: &str) -> Result<Option<Experiment>> {
+        PgStore::experiment_by_name(self, name)
+    }
+    fn search_experiments(
+        &self,
+        view: ViewType,
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<Page<Experiment>> {
+        PgStore::search_experiments(self, view, filter, limit, page_token)
+    }
+    fn set_experiment_tag(&mut self, id: &str, key: &str, value: Option<&str>) -> Result<()> {
+        PgStore::set_experiment_tag(self, id, key, value)
+    }
+    fn delete_run_tag(&mut self, run: &str, key: &str) -> Result<()> {
+        PgStore::delete_run_tag(self, run, key)
+    }
+    fn rename_run(&mut self, run: &str, name: &str) -> Result<()> {
+        PgStore::rename_run(self, run, name)
+    }
+    fn rename_model(&mut self, name: &str, new_name: &str, act: &Act) -> Result<()> {
+        PgStore::rename_model(self, name, new_name, act)
+    }
+    fn metric_points_at(
+        &self,
+        run: &str,
+        key: &str,
+        steps: Option<(i64, i64)>,
+        pick: &mut dyn FnMut(usize) -> Vec<usize>,
+    ) -> Result<Vec<Metric>> {
+        PgStore::metric_points_at(self, run, key, steps, pick)
+    }
+    fn metric_points_of_runs(
+        &self,
+        runs: &[String],
+        key: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Metric)>> {
+        PgStore::metric_points_of_runs(self, runs, key, limit)
+    }
+    fn run_outputs(&self, run: &str) -> Result<Vec<(String, i64)>> {
+        PgStore::run_outputs(self, run)
+    }
+    fn log_run_outputs(&mut self, run: &str, models: &[(String, i64)]) -> Result<()> {
+        PgStore::log_run_outputs(self, run, models)
+    }
+    fn logged_model(&self, id: &str) -> Result<LoggedModel> {
+        PgStore::logged_model(self, id)
+    }
+    fn create_logged_model(
+        &mut self,
+        experiment_id: &str,
+        name: &str,
+        model_type: &str,
+        source_run_id: &str,
+        creator: &str,
+        tags: &[KeyValue],
+        params: &[KeyValue],
+    ) -> Result<LoggedModel> {
+        PgStore::create_logged_model(
+            self,
+            experiment_id,
+            name,
+            model_type,
+            source_run_id,
+            creator,
+            tags,
+            params,
+        )
+    }
+    fn set_logged_model_status(&mut self, id: &str, status: &str) -> Result<LoggedModel> {
+        PgStore::set_logged_model_status(self, id, status)
+    }
+    fn set_logged_model_tags(&mut self, id: &str, tags: &[(String, Option<String>)]) -> Result<()> {
+        PgStore::set_logged_model_tags(self, id, tags)
+    }
+    fn log_logged_model_params(&mut self, id: &str, params: &[KeyValue]) -> Result<()> {
+        PgStore::log_logged_model_params(self, id, params)
+    }
+    fn delete_logged_model(&mut self, id: &str) -> Result<()> {
+        PgStore::delete_logged_model(self, id)
+    }
+    fn search_logged_models(
+        &self,
+        experiment_ids: &[String],
+        filter: Option<&Expr>,
+        limit: usize,
+        page_token: Option<&str>,
+    ) -> Result<Page<LoggedModel>> {
+        PgStore::search_logged_models(self, experiment_ids, filter, limit, page_token)
     }
 }

@@ -147,7 +147,7 @@ impl Store {
         filter: Option<&crate::search::Expr>,
         limit: usize,
         page_token: Option<&str>,
-    ) -> Result<super::paging::Page<Experiment>> {
+    ) -> Result<crate::store::paging::Page<Experiment>> {
         let mut sql = format!(
             "SELECT {COLUMNS} FROM experiments e WHERE {}",
             view.sql("e.lifecycle_stage")
@@ -158,7 +158,7 @@ impl Store {
             super::filter::named_filter_sql(f, &super::filter::EXPERIMENTS, &mut sql, &mut values);
         }
         if let Some(t) = page_token {
-            let (time, id) = super::paging::key(t)?;
+            let (time, id) = crate::store::paging::key(t)?;
             let id: i64 = id
                 .parse()
                 .map_err(|_| Error::Invalid(format!("Invalid page token '{t}'")))?;
@@ -175,8 +175,9 @@ impl Store {
                 self.experiment_from_row(r)
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let (exps, next) =
-            super::paging::split(exps, limit, |e| (e.creation_time, e.experiment_id.clone()));
+        let (exps, next) = crate::store::paging::split(exps, limit, |e| {
+            (e.creation_time, e.experiment_id.clone())
+        });
         let exps = exps
             .into_iter()
             .map(|e| self.with_tags(e))

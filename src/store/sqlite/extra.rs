@@ -222,7 +222,7 @@ impl Store {
         filter: Option<&crate::search::Expr>,
         limit: usize,
         page_token: Option<&str>,
-    ) -> Result<super::paging::Page<LoggedModel>> {
+    ) -> Result<crate::store::paging::Page<LoggedModel>> {
         let mut sql = String::from(
             "SELECT lm.model_id, lm.creation_time FROM logged_models lm WHERE lm.lifecycle_stage = 'active'",
         );
@@ -244,7 +244,7 @@ impl Store {
             );
         }
         if let Some(t) = page_token {
-            let (time, id) = super::paging::key(t)?;
+            let (time, id) = crate::store::paging::key(t)?;
             sql.push_str(
                 " AND (lm.creation_time < ? OR (lm.creation_time = ? AND lm.model_id > ?))",
             );
@@ -258,7 +258,8 @@ impl Store {
                 Ok((r.get(0)?, r.get(1)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        let (rows, next) = super::paging::split(rows, limit, |(id, time)| (*time, id.clone()));
+        let (rows, next) =
+            crate::store::paging::split(rows, limit, |(id, time)| (*time, id.clone()));
         let models = rows
             .into_iter()
             .map(|(id, _)| self.logged_model(&id))
@@ -318,7 +319,7 @@ impl Store {
         filter: Option<&crate::search::Expr>,
         limit: usize,
         page_token: Option<&str>,
-    ) -> Result<super::paging::Page<crate::registry::RegisteredModel>> {
+    ) -> Result<crate::store::paging::Page<crate::registry::RegisteredModel>> {
         let mut sql = String::from("SELECT m.name FROM registered_models m WHERE 1");
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(f) = filter {
@@ -326,7 +327,7 @@ impl Store {
             super::filter::named_filter_sql(f, &super::filter::MODELS, &mut sql, &mut values);
         }
         if let Some(t) = page_token {
-            let (_, name) = super::paging::key(t)?;
+            let (_, name) = crate::store::paging::key(t)?;
             sql.push_str(" AND m.name > ?");
             values.push(name.into());
         }
@@ -336,7 +337,7 @@ impl Store {
         let names: Vec<String> = stmt
             .query_map(rusqlite::params_from_iter(values.iter()), |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        let (names, next) = super::paging::split(names, limit, |n| (0, n.clone()));
+        let (names, next) = crate::store::paging::split(names, limit, |n| (0, n.clone()));
         let models = names.iter().map(|n| self.model(n)).collect::<Result<_>>()?;
         Ok((models, next))
     }
@@ -349,7 +350,7 @@ impl Store {
         filter: Option<&crate::search::Expr>,
         limit: usize,
         page_token: Option<&str>,
-    ) -> Result<super::paging::Page<crate::registry::ModelVersion>> {
+    ) -> Result<crate::store::paging::Page<crate::registry::ModelVersion>> {
         let mut sql =
             String::from("SELECT v.name, v.version FROM model_versions v WHERE v.deleted = 0");
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
@@ -358,7 +359,7 @@ impl Store {
             super::filter::named_filter_sql(f, &super::filter::VERSIONS, &mut sql, &mut values);
         }
         if let Some(t) = page_token {
-            let (version, name) = super::paging::key(t)?;
+            let (version, name) = crate::store::paging::key(t)?;
             sql.push_str(" AND (v.name > ? OR (v.name = ? AND v.version < ?))");
             values.extend([name.clone().into(), name.into(), version.into()]);
         }
@@ -370,7 +371,7 @@ impl Store {
                 Ok((r.get(0)?, r.get(1)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        let (rows, next) = super::paging::split(rows, limit, |(n, v)| (*v, n.clone()));
+        let (rows, next) = crate::store::paging::split(rows, limit, |(n, v)| (*v, n.clone()));
         // Each model's versions are read once, with their tags and aliases.
         let mut out = Vec::with_capacity(rows.len());
         let mut loaded: Option<(String, Vec<crate::registry::ModelVersion>)> = None;

@@ -4,8 +4,8 @@
 use rusqlite::{Row, params, params_from_iter};
 
 use super::Store;
-use super::paging::{self, Page};
 use crate::store::Result;
+use crate::store::paging::{self, Page};
 use crate::tracking::Metric;
 
 impl Store {
@@ -36,9 +36,9 @@ impl Store {
         );
         let mut values: Vec<rusqlite::types::Value> = vec![pk.into(), key.to_string().into()];
         if let Some(t) = page_token {
-            let (ts, step, value, nan) = point_key(t)?;
+            let (ts, step, value, nan) = paging::point_key(t)?;
             sql.push_str(" AND (timestamp, step, value, is_nan) > (?, ?, ?, ?)");
-            values.extend([ts.into(), step.into(), value.into(), nan.into()]);
+            values.extend([ts.into(), step.into(), value.into(), i64::from(nan).into()]);
         }
         sql.push_str(" ORDER BY timestamp, step, value, is_nan LIMIT ?");
         let limit = limit.unwrap_or(usize::MAX);
@@ -47,13 +47,7 @@ impl Store {
         let rows = stmt
             .query_map(params_from_iter(values.iter()), |r| metric_from(r, 0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(paging::split(rows, limit, |m| {
-            let (value, nan) = stored(m.value);
-            (
-                m.timestamp,
-                format!("{}:{:016x}:{}", m.step, value.to_bits(), nan as u8),
-            )
-        }))
+        Ok(paging::split_by(rows, limit, paging::point_token))
     }
 
     /// Some points of a metric of a run, optionally only those with a step in `steps`
@@ -127,35 +121,6 @@ impl Store {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-}
-
-/// A value as stored: a NaN as 0 with its flag set.
-fn stored(value: f64) -> (f64, bool) {
-    if value.is_nan() {
-        (0.0, true)
-    } else {
-        (value, false)
-    }
-}
-
-/// The (timestamp, step, value, is_nan) a metric-history token names.
-fn point_key(token: &str) -> Result<(i64, i64, f64, i64)> {
-    let bad = || crate::store::Error::Invalid(format!("Invalid page token '{token}'"));
-    let (ts, rest) = paging::key(token)?;
-    let mut parts = rest.split(':');
-    let (Some(step), Some(bits), Some(nan), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad());
-    };
-    let step = step.parse().map_err(|_| bad())?;
-    let bits = u64::from_str_radix(bits, 16).map_err(|_| bad())?;
-    let nan = match nan {
-        "0" => 0,
-        "1" => 1,
-        _ => return Err(bad()),
-    };
-    Ok((ts, step, f64::from_bits(bits), nan))
 }
 
 pub(super) fn metric_from(r: &Row, at: usize) -> rusqlite::Result<Metric> {

@@ -9,11 +9,11 @@ mod filter;
 mod history;
 mod labels;
 mod logging;
-mod paging;
 mod registry;
 mod requests;
 mod runs;
 mod schema;
+mod served;
 mod synthetic;
 mod traits;
 

@@ -1,11 +1,11 @@
 //! Keyset paging: a page token names the sort key of the last row of the page before (a
 //! time and an id), so the next page starts right after it in SQL, however many rows come
 //! before, and rows added or removed meanwhile neither repeat nor skip others. Tokens are
-//! opaque to clients (hex of the key).
+//! opaque to clients (hex of the key). Both SQL stores write and read the same tokens.
 
-use super::super::{Error, Result};
+use super::{Error, Result};
 
-pub use super::super::Page;
+pub use super::Page;
 
 /// The token after a row sorted by (`time`, `id`).
 pub fn token(time: i64, id: &str) -> String {
@@ -33,16 +33,63 @@ pub fn key(token: &str) -> Result<(i64, String)> {
 
 /// Keeps `limit` of `rows` (the query asked for one more) and makes the next token from the
 /// last one kept.
-pub fn split<T>(mut rows: Vec<T>, limit: usize, key_of: impl Fn(&T) -> (i64, String)) -> Page<T> {
+pub fn split<T>(rows: Vec<T>, limit: usize, key_of: impl Fn(&T) -> (i64, String)) -> Page<T> {
+    split_by(rows, limit, |r| {
+        let (time, id) = key_of(r);
+        token(time, &id)
+    })
+}
+
+/// As `split`, with the token of the last row kept made by `token_of`.
+pub fn split_by<T>(mut rows: Vec<T>, limit: usize, token_of: impl Fn(&T) -> String) -> Page<T> {
     if rows.len() <= limit {
         return (rows, None);
     }
     rows.truncate(limit);
-    let next = rows.last().map(|r| {
-        let (time, id) = key_of(r);
-        token(time, &id)
-    });
+    let next = rows.last().map(token_of);
     (rows, next)
+}
+
+/// A metric point's position in a history page: (timestamp, step, value as stored with a NaN
+/// as 0, whether it is NaN).
+pub type PointKey = (i64, i64, f64, bool);
+
+/// A value as stored: a NaN as 0 with its flag set.
+pub fn stored(value: f64) -> (f64, bool) {
+    if value.is_nan() {
+        (0.0, true)
+    } else {
+        (value, false)
+    }
+}
+
+/// The token after a metric point.
+pub fn point_token(m: &crate::tracking::Metric) -> String {
+    let (value, nan) = stored(m.value);
+    token(
+        m.timestamp,
+        &format!("{}:{:016x}:{}", m.step, value.to_bits(), nan as u8),
+    )
+}
+
+/// The point a metric-history token names.
+pub fn point_key(token: &str) -> Result<PointKey> {
+    let bad = || Error::Invalid(format!("Invalid page token '{token}'"));
+    let (ts, rest) = key(token)?;
+    let mut parts = rest.split(':');
+    let (Some(step), Some(bits), Some(nan), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let step = step.parse().map_err(|_| bad())?;
+    let bits = u64::from_str_radix(bits, 16).map_err(|_| bad())?;
+    let nan = match nan {
+        "0" => false,
+        "1" => true,
+        _ => return Err(bad()),
+    };
+    Ok((ts, step, f64::from_bits(bits), nan))
 }
 
 #[cfg(test)]

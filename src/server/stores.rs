@@ -1,0 +1,158 @@
+//! The store a server runs over, and how a request reaches it. A store directory (SQLite):
+//! reads on a blocking thread with that thread's own connection, writes through the
+//! group-commit writer (`writer.rs`). A PostgreSQL database: every call on a blocking thread
+//! with a connection from a small pool, each store call its own transaction (retried on
+//! serialization failures), the database ordering concurrent writers — so several servers may
+//! share it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde_json::Value;
+
+use super::{ApiError, ApiResult, with_store, writer};
+use crate::store::postgres::PgStore;
+use crate::store::{Proxied, ServerStore};
+
+/// Most connections a server holds to a PostgreSQL database, and so most calls it runs on it
+/// at once.
+const PG_CONNECTIONS: usize = 16;
+
+/// Where a server's store is.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A store directory.
+    Dir(PathBuf),
+    /// A PostgreSQL database, with the artifact root of its runs' files.
+    Postgres {
+        uri: String,
+        artifact_root: PathBuf,
+        /// Truncate over-long param and tag values (MLflow's default) instead of refusing.
+        truncate: bool,
+    },
+}
+
+impl Source {
+    /// The store directory, when it is one.
+    pub fn dir(&self) -> Option<&Path> {
+        match self {
+            Source::Dir(d) => Some(d),
+            Source::Postgres { .. } => None,
+        }
+    }
+
+    /// The folders the artifact proxy serves.
+    pub fn proxied(&self) -> Proxied {
+        match self {
+            Source::Dir(d) => Proxied::store_dir(d),
+            Source::Postgres { artifact_root, .. } => Proxied::artifact_root(artifact_root),
+        }
+    }
+}
+
+/// How requests reach the store.
+pub(super) enum Stores {
+    Dir {
+        root: PathBuf,
+        writer: writer::Writer,
+    },
+    Postgres(Pool),
+}
+
+impl Stores {
+    pub(super) fn start(source: &Source) -> Stores {
+        match source {
+            Source::Dir(root) => Stores::Dir {
+                root: root.clone(),
+                writer: writer::Writer::start(root.clone()),
+            },
+            Source::Postgres {
+                uri,
+                artifact_root,
+                truncate,
+            } => Stores::Postgres(Pool {
+                uri: uri.clone(),
+                artifact_root: artifact_root.clone(),
+                truncate: *truncate,
+                idle: Mutex::new(Vec::new()),
+                permits: tokio::sync::Semaphore::new(PG_CONNECTIONS),
+            }),
+        }
+    }
+
+    /// Runs a call that only reads.
+    pub(super) async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn ServerStore) -> ApiResult<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        match self {
+            Stores::Dir { root, .. } => {
+                let root = root.clone();
+                tokio::task::spawn_blocking(move || with_store(&root, |s| f(s)))
+                    .await
+                    .unwrap_or_else(|_| Err(ApiError::internal("the request failed")))
+            }
+            Stores::Postgres(pool) => pool.run(f).await,
+        }
+    }
+
+    /// Runs a call that may change the store; answers once its changes are committed.
+    pub(super) async fn write(
+        &self,
+        f: impl FnOnce(&mut dyn ServerStore) -> ApiResult<Value> + Send + 'static,
+    ) -> ApiResult<Value> {
+        match self {
+            Stores::Dir { writer, .. } => writer.write(move |s| f(s)).await,
+            Stores::Postgres(pool) => pool.run(f).await,
+        }
+    }
+}
+
+/// Connections to a PostgreSQL database, opened on demand, at most `PG_CONNECTIONS` in use.
+pub(super) struct Pool {
+    uri: String,
+    artifact_root: PathBuf,
+    truncate: bool,
+    idle: Mutex<Vec<PgStore>>,
+    permits: tokio::sync::Semaphore,
+}
+
+impl Pool {
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn ServerStore) -> ApiResult<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let Ok(_permit) = self.permits.acquire().await else {
+            return Err(ApiError::internal("the server is stopping"));
+        };
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let (uri, root, truncate) = (self.uri.clone(), self.artifact_root.clone(), self.truncate);
+        let done = tokio::task::spawn_blocking(move || {
+            let mut store = match idle {
+                Some(s) => s,
+                None => {
+                    let mut s = PgStore::open(&uri, &root)?;
+                    s.truncate_long_values = truncate;
+                    s
+                }
+            };
+            let result = f(&mut store);
+            Ok::<_, ApiError>((store, result))
+        })
+        .await;
+        match done {
+            Ok(Ok((store, result))) => {
+                // A connection the database closed is dropped; the next call opens another.
+                if !store.is_closed() {
+                    self.idle
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(store);
+                }
+                result
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(ApiError::internal("the request failed")),
+        }
+    }
+}
