@@ -45,6 +45,10 @@ pub struct GlobalArgs {
     /// Print no notices on stderr (errors and warnings still show)
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// Do not send long output through a pager (`$MLF_PAGER`, `$PAGER`, `less -FRX`)
+    #[arg(long, global = true)]
+    pub no_pager: bool,
 }
 
 /// The clap command, for completions and man pages.

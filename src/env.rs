@@ -74,6 +74,15 @@ pub const MLF_SERVER_TOKEN: &str = "MLF_SERVER_TOKEN";
 /// `--users`.
 pub const MLF_SERVER_USERS: &str = "MLF_SERVER_USERS";
 
+/// The pager for long output on a terminal (a command line, run by `sh -c`); wins over
+/// `PAGER`. Empty or `cat`: no pager.
+pub const MLF_PAGER: &str = "MLF_PAGER";
+/// The pager for long output on a terminal when `MLF_PAGER` is not set [default: `less -FRX`].
+pub const PAGER: &str = "PAGER";
+/// Options for `less`; when unset, mlf sets `FRX` for its pager (quit when the output fits,
+/// keep colours, leave the screen as it is).
+pub const LESS: &str = "LESS";
+
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The terminal type: `dumb` turns colour off (unless `CLICOLOR_FORCE` forces it).
@@ -91,4 +100,10 @@ pub const MLF_USER: &str = "MLF_USER";
 pub fn var(name: &str) -> Option<String> {
     #[allow(clippy::disallowed_methods)] // the one place the environment is read
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Reads a variable as it is, an empty value included (`None` only when unset).
+pub fn var_raw(name: &str) -> Option<String> {
+    #[allow(clippy::disallowed_methods)] // the one place the environment is read
+    std::env::var(name).ok()
 }

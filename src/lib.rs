@@ -58,9 +58,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(e.exit_code() as u8);
         }
     };
-    let ui = Ui::new(cli.global.color, cli.global.quiet);
+    let ui = Ui::new(cli.global.color, cli.global.quiet, cli.global.no_pager);
     let mut ctx = Ctx::new(ui, cli.global.store.clone());
-    match commands::dispatch(&mut ctx, cli.command) {
+    let result = commands::dispatch(&mut ctx, cli.command);
+    ctx.ui.finish();
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             ctx.ui.error(&err.message, &err.causes, &err.hints);

@@ -16,6 +16,7 @@ mod log;
 mod logs;
 mod models;
 mod output;
+mod pager;
 mod position;
 mod project;
 mod registry;
