@@ -34,7 +34,8 @@ pub struct Ui {
     /// Terminal width for tables: `COLUMNS`, else the terminal's, else none.
     pub width: Option<u16>,
     pub quiet: bool,
-    /// Whether long output may go through a pager: stdout is a terminal and no `--no-pager`.
+    /// Whether long output may go through a pager: stdout is a terminal (not `TERM=dumb`) and
+    /// no `--no-pager`.
     pub may_page: bool,
     pager: std::sync::Mutex<Option<pager::Pager>>,
 }
@@ -68,7 +69,8 @@ impl Ui {
             stderr_tty,
             width,
             quiet,
-            may_page: stdout_tty && !no_pager,
+            // A dumb terminal cannot run a pager (less asks to press RETURN first).
+            may_page: stdout_tty && !no_pager && env::var(env::TERM).is_none_or(|t| t != "dumb"),
             pager: std::sync::Mutex::new(None),
         }
     }

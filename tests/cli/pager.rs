@@ -108,6 +108,12 @@ fn no_pager_when_turned_off_or_not_a_terminal() {
         assert!(out.stdout.contains("NAME"), "{off:?}: {out}");
         assert!(!input.exists());
     }
+    // A dumb terminal gets no pager.
+    env.set("TERM", "dumb");
+    let out = env.mlf_tty(&["runs", "list"]).ok();
+    assert!(out.stdout.contains("NAME"), "{out}");
+    assert!(!input.exists());
+    env.set("TERM", "xterm");
     // Short commands that are not long output are never paged.
     env.set("MLF_PAGER", &pager.display().to_string());
     env.mlf_tty(&["experiments", "list"]).ok();

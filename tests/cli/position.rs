@@ -150,7 +150,7 @@ fn term_dumb_gets_no_colour() {
     let env = four_runs();
     let on_tty = |term: &str, force: bool| {
         let mut cmd = std::process::Command::new("script");
-        let line = format!("'{}' runs list", crate::support::mlf_bin());
+        let line = format!("'{}' --no-pager runs list", crate::support::mlf_bin());
         cmd.args(["-qec", &line, "/dev/null"])
             .current_dir(env.cwd());
         env.pin_env(&mut cmd);
