@@ -15,6 +15,7 @@ pub mod registry;
 pub mod run;
 pub mod runs;
 pub mod server;
+pub mod status;
 pub mod suggest;
 pub mod ui;
 
@@ -27,6 +28,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Run a command as a tracked run, or start and end runs by hand
     Run(run::RunArgs),
+    /// Show the store, the active run, running and dead runs, and the best recent runs
+    Status(status::StatusArgs),
     /// Log params, metrics, tags and artifacts to a run
     #[command(subcommand)]
     Log(log::LogCommand),
@@ -64,6 +67,7 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> CliResult<u8> {
     match command {
         Command::Init(args) => init::run(ctx, args),
         Command::Run(args) => run::run(ctx, args),
+        Command::Status(args) => status::run(ctx, args),
         Command::Log(cmd) => log::run(ctx, cmd),
         Command::Runs(cmd) => runs::run(ctx, cmd),
         Command::Experiments(cmd) => experiments::run(ctx, cmd),

@@ -25,6 +25,7 @@ mod run;
 mod runs;
 mod search;
 mod server;
+mod status;
 mod store;
 mod trees;
 mod web;
