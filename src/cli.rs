@@ -16,13 +16,25 @@ const STYLES: Styles = Styles::styled()
     .literal(AnsiColor::Cyan.on_default().bold())
     .placeholder(AnsiColor::Cyan.on_default());
 
+const AFTER_HELP: &str = "\
+Examples:
+  mlf run -x mnist -p lr=0.01 -- python train.py --lr {lr}
+  mlf runs list -f \"metrics.acc > 0.9\" --order-by \"metrics.acc DESC\"
+  mlf runs show            # the latest run
+  mlf runs diff            # the latest run against the one before it
+  mlf status
+
+More: `mlf help filter` (the filter grammar), `mlf help env` (environment variables),
+`mlf help COMMAND`, `man mlf` (after `mlf man --install`).";
+
 /// Track, compare and reproduce machine-learning runs from the shell
 ///
 /// mlf keeps experiments, runs, params, metrics and artifacts in a `.mlf` directory beside
 /// your code, records the git commit of every run, and speaks MLflow's formats.
 #[derive(Debug, Parser)]
 #[command(name = "mlf", version, styles = STYLES, max_term_width = 100)]
-#[command(arg_required_else_help = true)]
+#[command(arg_required_else_help = true, disable_help_subcommand = true)]
+#[command(after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

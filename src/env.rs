@@ -83,6 +83,9 @@ pub const PAGER: &str = "PAGER";
 /// keep colours, leave the screen as it is).
 pub const LESS: &str = "LESS";
 
+/// The terminal's width in columns, for tables (else the terminal's own, when stdout is one).
+pub const COLUMNS: &str = "COLUMNS";
+
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The terminal type: `dumb` turns colour off (unless `CLICOLOR_FORCE` forces it).

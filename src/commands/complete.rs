@@ -157,3 +157,22 @@ pub fn tag_completer() -> ArgValueCompleter {
 pub fn key_completer() -> ArgValueCompleter {
     ArgValueCompleter::new(qualified_keys)
 }
+
+/// Help topics, then the commands, for `mlf help`.
+fn help_words(current: &OsStr) -> Vec<CompletionCandidate> {
+    let mut items: Vec<(String, Option<String>)> = crate::commands::help::TOPICS
+        .iter()
+        .map(|(n, h)| (n.to_string(), Some(h.to_string())))
+        .collect();
+    for sub in crate::cli::command().get_subcommands() {
+        if !sub.is_hide_set() && sub.get_name() != "help" {
+            let about = sub.get_about().map(|a| a.to_string());
+            items.push((sub.get_name().to_string(), about));
+        }
+    }
+    matching(current, items)
+}
+
+pub fn help_completer() -> ArgValueCompleter {
+    ArgValueCompleter::new(help_words)
+}

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod context;
 pub mod experiments;
 pub mod generate;
+pub mod help;
 pub mod init;
 pub mod launch;
 pub mod log;
@@ -57,6 +58,8 @@ pub enum Command {
     Artifacts(artifacts::ArtifactsCommand),
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
+    /// Print help for a command, or a topic: `filter` (the search grammar), `env` (variables)
+    Help(help::HelpArgs),
     /// Write completion scripts and man pages (for packagers)
     #[command(subcommand, hide = true)]
     Generate(generate::GenerateCommand),
@@ -78,6 +81,7 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> CliResult<u8> {
         Command::Ui(args) => ui::run(ctx, args),
         Command::Artifacts(cmd) => artifacts::run(ctx, cmd),
         Command::Completions(args) => completions::run(ctx, args),
+        Command::Help(args) => help::run(ctx, args),
         Command::Generate(cmd) => generate::run(ctx, cmd),
     }
 }

@@ -59,7 +59,7 @@ impl Ui {
                 }
             }
         };
-        let width = env::var("COLUMNS")
+        let width = env::var(env::COLUMNS)
             .and_then(|c| c.parse::<u16>().ok())
             .or_else(|| if stdout_tty { terminal_width() } else { None });
         Ui {

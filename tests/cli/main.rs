@@ -11,6 +11,7 @@ mod complete;
 mod concurrency;
 mod experiments;
 mod generated;
+mod help;
 mod layout;
 mod log;
 mod logs;

@@ -71,7 +71,8 @@ impl SearchArgs {
 }
 
 fn search_error(what: &str, e: SearchError) -> CliError {
-    usage_error(format!("invalid {what}: {e}")).hint("the grammar is in the README, under `Search`")
+    usage_error(format!("invalid {what}: {e}"))
+        .hint("the grammar, with examples: `mlf help filter`")
 }
 
 #[derive(Debug, clap::Subcommand)]
