@@ -17,13 +17,6 @@ const STYLES: Styles = Styles::styled()
     .placeholder(AnsiColor::Cyan.on_default());
 
 const AFTER_HELP: &str = "\
-Examples:
-  mlf run -x mnist -p lr=0.01 -- python train.py --lr {lr}
-  mlf runs list -f \"metrics.acc > 0.9\" --order-by \"metrics.acc DESC\"
-  mlf runs show            # the latest run
-  mlf runs diff            # the latest run against the one before it
-  mlf status
-
 More: `mlf help filter` (the filter grammar), `mlf help env` (environment variables),
 `mlf help COMMAND`, `man mlf` (after `mlf man --install`).";
 
@@ -65,7 +58,7 @@ pub struct GlobalArgs {
 
 /// The clap command, for completions and man pages.
 pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
+    crate::commands::examples::attach(<Cli as clap::CommandFactory>::command())
 }
 
 #[cfg(test)]

@@ -63,6 +63,9 @@ pub const MLF_CONDA_EXE: &str = "MLF_CONDA_EXE";
 pub const CONDA_EXE: &str = "CONDA_EXE";
 /// The cache base directory of the XDG convention.
 pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
+/// The data base directory of the XDG convention: `mlf man --install` writes below
+/// `$XDG_DATA_HOME/man` [default: `~/.local/share/man`].
+pub const XDG_DATA_HOME: &str = "XDG_DATA_HOME";
 /// The user's home directory.
 pub const HOME: &str = "HOME";
 /// Where programs are looked up.

@@ -4,12 +4,14 @@ pub mod artifacts;
 pub mod complete;
 pub mod completions;
 pub mod context;
+pub mod examples;
 pub mod experiments;
 pub mod generate;
 pub mod help;
 pub mod init;
 pub mod launch;
 pub mod log;
+pub mod man;
 pub mod models;
 pub mod project;
 pub mod registry;
@@ -60,6 +62,8 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print help for a command, or a topic: `filter` (the search grammar), `env` (variables)
     Help(help::HelpArgs),
+    /// Print a man page, or install them all where `man mlf` finds them (`--install`)
+    Man(man::ManArgs),
     /// Write completion scripts and man pages (for packagers)
     #[command(subcommand, hide = true)]
     Generate(generate::GenerateCommand),
@@ -82,6 +86,7 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> CliResult<u8> {
         Command::Artifacts(cmd) => artifacts::run(ctx, cmd),
         Command::Completions(args) => completions::run(ctx, args),
         Command::Help(args) => help::run(ctx, args),
+        Command::Man(args) => man::run(ctx, args),
         Command::Generate(cmd) => generate::run(ctx, cmd),
     }
 }

@@ -72,3 +72,96 @@ fn help_topics_go_through_the_pager_on_a_terminal() {
             .starts_with("FILTERS")
     );
 }
+
+#[test]
+fn every_command_help_ends_with_examples() {
+    let env = TestEnv::new();
+    for cmd in [
+        vec!["runs", "list"],
+        vec!["run"],
+        vec!["registry", "promote"],
+        vec!["status"],
+    ] {
+        let out = env.mlf(&[cmd.as_slice(), &["--help"]].concat()).ok();
+        let examples = out
+            .stdout
+            .split("Examples:\n")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{cmd:?}: {out}"));
+        assert!(
+            examples.starts_with(&format!("  mlf {}", cmd.join(" "))),
+            "{cmd:?}: {out}"
+        );
+    }
+}
+
+#[test]
+fn man_install_puts_pages_where_man_finds_them() {
+    let env = TestEnv::new();
+    let out = env.mlf(&["man", "--install"]).ok();
+    let man1 = env.dir.path().join("home/.local/share/man/man1");
+    assert!(
+        out.stderr
+            .contains(&format!("man pages in `{}`", man1.display())),
+        "{out}"
+    );
+    let top = std::fs::read_to_string(man1.join("mlf.1")).unwrap();
+    for section in [
+        ".SH EXAMPLES",
+        ".SH FILTERS",
+        ".SH ENVIRONMENT",
+        ".SH FILES",
+        ".SH \"EXIT STATUS\"",
+    ] {
+        assert!(top.contains(section), "mlf.1 lacks {section}");
+    }
+    assert!(top.contains("\\fBMLF_PAGER\\fR"));
+    let list = std::fs::read_to_string(man1.join("mlf-runs-list.1")).unwrap();
+    assert!(
+        list.contains(".SH EXAMPLES") && list.contains(".SH FILTERS"),
+        "{list}"
+    );
+    // The pages are the committed ones.
+    let committed =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/man/mlf-runs-list.1")).unwrap();
+    assert_eq!(list.as_bytes(), committed.as_slice());
+
+    // `man` finds the page when the directory is on its path (when man is installed).
+    let found = std::process::Command::new("man")
+        .args(["-w", "mlf-runs-list"])
+        .env("MANPATH", env.dir.path().join("home/.local/share/man"))
+        .output();
+    if let Ok(found) = found {
+        assert_eq!(
+            String::from_utf8_lossy(&found.stdout).trim(),
+            man1.join("mlf-runs-list.1").display().to_string()
+        );
+    }
+
+    // A directory of one's own, and XDG_DATA_HOME.
+    env.mlf(&["man", "--install", "share/man"]).ok();
+    assert!(env.cwd().join("share/man/man1/mlf-status.1").is_file());
+    let mut env = env;
+    env.set(
+        "XDG_DATA_HOME",
+        &env.dir.path().join("data").display().to_string(),
+    );
+    env.mlf(&["man", "--install"]).ok();
+    assert!(env.dir.path().join("data/man/man1/mlf.1").is_file());
+}
+
+#[test]
+fn man_prints_one_page() {
+    let env = TestEnv::new();
+    let out = env.mlf(&["man", "runs", "list"]).ok();
+    assert!(
+        out.stdout.starts_with(".ie") || out.stdout.contains(".TH mlf-runs-list"),
+        "{out}"
+    );
+    let bad = env.mlf(&["man", "runs", "nope"]).code(2);
+    assert!(
+        bad.stderr
+            .contains("error: no man page for `mlf runs nope`"),
+        "{bad}"
+    );
+}

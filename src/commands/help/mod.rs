@@ -17,6 +17,45 @@ pub const TOPICS: &[(&str, &str)] = &[
     ("env", "every environment variable mlf reads or sets"),
 ];
 
+/// The exit codes, for the man pages: (code, meaning).
+pub const EXIT_STATUS: &[(&str, &str)] = &[
+    ("0", "Success."),
+    (
+        "1",
+        "The operation failed: no store found, an I/O or database error, a registry policy refused it.",
+    ),
+    (
+        "2",
+        "Bad usage or bad input (an unknown run or experiment, an invalid key, value or filter); nothing was written.",
+    ),
+    ("101", "An internal error (a bug)."),
+    ("130", "Ctrl-C stopped a sweep."),
+    (
+        "N",
+        "mlf run and mlf project run exit with the command's exit code, or 128+N when signal N killed it.",
+    ),
+];
+
+/// The files mlf reads and writes, for the man pages: (path, meaning).
+pub const FILES: &[(&str, &str)] = &[
+    (
+        ".mlf/",
+        "The store, found from the current directory upward (as git finds .git): mlf.db (SQLite) and artifacts/.",
+    ),
+    (
+        ".mlf/config.toml",
+        "The store's settings: [defaults] for its commands, and [alias] command aliases.",
+    ),
+    (
+        "~/.config/mlf/config.toml",
+        "The user's settings ($XDG_CONFIG_HOME/mlf/config.toml): [defaults] and [alias]; the store's win.",
+    ),
+    (
+        "~/.cache/mlf/",
+        "Environments and cloned projects of mlf project run, and remote mode's state ($MLF_CACHE_DIR, $XDG_CACHE_HOME/mlf).",
+    ),
+];
+
 /// Print help for a command, or a topic: `filter` (the search grammar) or `env` (variables)
 ///
 /// `mlf help runs list` is `mlf runs list --help`. The topics are pages of their own.
