@@ -25,7 +25,7 @@ fn open_store() -> Option<Box<dyn Backend>> {
         return Some(Box::new(RestStore::new(client, state, true)));
     }
     let root = match named {
-        Some(dir) => PathBuf::from(dir),
+        Some(dir) => Store::named(&PathBuf::from(dir)),
         None => Store::discover(&std::env::current_dir().ok()?)?,
     };
     Some(Box::new(Store::open(&root).ok()?))

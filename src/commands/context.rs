@@ -17,6 +17,11 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(ui: crate::ui::Ui, store_flag: Option<PathBuf>) -> Ctx {
+        // `--store PROJECT` names the store the project holds.
+        let store_flag = store_flag.map(|dir| {
+            let is_uri = dir.to_str().is_some_and(store::postgres::is_postgres_uri);
+            if is_uri { dir } else { Store::named(&dir) }
+        });
         Ctx {
             ui,
             store_flag,
