@@ -326,7 +326,7 @@ mod tests {
         assert!(missing.is_empty(), "commands without examples: {missing:?}");
         for (path, _) in super::EXAMPLES {
             let mut cmd = crate::cli::command();
-            for w in path.split(' ') {
+            for w in path.split(' ').filter(|w| !w.is_empty()) {
                 cmd = cmd
                     .find_subcommand(w)
                     .unwrap_or_else(|| panic!("no command `{path}`"))
