@@ -33,7 +33,7 @@ pub enum PyEnv {
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// Model: a directory, `runs:/RUN/PATH`, `models:/NAME/VERSION|STAGE|latest`, `models:/NAME@ALIAS`
-    #[arg(short, long = "model-uri", value_name = "URI")]
+    #[arg(short, long = "model-uri", value_name = "URI", add = crate::commands::complete::model_uri_completer())]
     model: String,
     /// Address to listen on (loopback unless you say otherwise)
     #[arg(long, default_value = "127.0.0.1")]
@@ -70,7 +70,7 @@ pub struct ServeArgs {
 #[derive(Debug, clap::Args)]
 pub struct PredictArgs {
     /// Model URI (as for `serve`)
-    #[arg(short, long = "model-uri", value_name = "URI")]
+    #[arg(short, long = "model-uri", value_name = "URI", add = crate::commands::complete::model_uri_completer())]
     model: String,
     /// Input file (`-` for standard input)
     #[arg(short, long = "input-path", value_name = "FILE", default_value = "-")]

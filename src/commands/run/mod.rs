@@ -41,7 +41,8 @@ pub struct RunArgs {
         trailing_var_arg = true,
         allow_hyphen_values = true,
         required = true,
-        value_name = "CMD"
+        value_name = "CMD",
+        add = crate::commands::complete::command_completer()
     )]
     command: Vec<String>,
 }
