@@ -239,3 +239,21 @@ pub fn terminal_size() -> Option<(u16, u16)> {
         }
     }
 }
+
+/// Turns off output processing (`\n` → `\r\n`) on the terminal end of a pseudo-terminal, so
+/// what a child writes arrives as written.
+pub fn raw_output(fd: &std::os::fd::OwnedFd) -> io::Result<()> {
+    // SAFETY: termios is plain data; tcgetattr fills the local or fails, and tcsetattr reads
+    // settings derived from it, on a descriptor the caller owns.
+    unsafe {
+        let mut term: libc::termios = std::mem::zeroed();
+        if libc::tcgetattr(fd.as_raw_fd(), &mut term) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        term.c_oflag &= !libc::OPOST;
+        if libc::tcsetattr(fd.as_raw_fd(), libc::TCSANOW, &term) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}

@@ -29,4 +29,5 @@ mod server;
 mod status;
 mod store;
 mod trees;
+mod tty;
 mod web;

@@ -5,6 +5,7 @@ pub mod exec;
 mod start;
 
 use crate::commands::context::Ctx;
+use crate::commands::launch::Tty;
 use crate::error::{CliResult, usage_error};
 use crate::source::GitInfo;
 use crate::store::Backend;
@@ -35,6 +36,15 @@ pub struct RunArgs {
     /// Log `key=value` and `epoch N: key value` lines of the command's stdout as metrics
     #[arg(long)]
     capture_metrics: bool,
+
+    /// Give the command a pseudo-terminal for its output (its output is still saved), so that
+    /// it prints colours and progress bars [default: when mlf's own output is a terminal]
+    #[arg(long, overrides_with = "no_tty")]
+    tty: bool,
+
+    /// Give the command pipes, not a pseudo-terminal, even when mlf's output is a terminal
+    #[arg(long, overrides_with = "tty")]
+    no_tty: bool,
 
     /// The command to run, after `--`
     #[arg(
@@ -79,7 +89,21 @@ pub fn run(ctx: &mut Ctx, args: RunArgs) -> CliResult<u8> {
     match args.sub {
         Some(RunSubcommand::Start(a)) => start::run(ctx, a),
         Some(RunSubcommand::End(a)) => end::run(ctx, a),
-        None => exec::run(ctx, args.setup, args.capture_metrics, args.command),
+        None => {
+            let tty = match (args.tty, args.no_tty) {
+                (true, _) => Tty {
+                    stdout: true,
+                    stderr: true,
+                },
+                (_, true) => Tty::default(),
+                // As the command would see it without mlf in between.
+                _ => Tty {
+                    stdout: ctx.ui.stdout_tty,
+                    stderr: ctx.ui.stderr_tty,
+                },
+            };
+            exec::run(ctx, args.setup, args.capture_metrics, tty, args.command)
+        }
     }
 }
 
