@@ -63,6 +63,9 @@ pub const MLF_CONDA_EXE: &str = "MLF_CONDA_EXE";
 pub const CONDA_EXE: &str = "CONDA_EXE";
 /// The cache base directory of the XDG convention.
 pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
+/// The configuration base directory of the XDG convention: the user's settings are
+/// `$XDG_CONFIG_HOME/mlf/config.toml` [default: `~/.config/mlf/config.toml`].
+pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
 /// The data base directory of the XDG convention: `mlf man --install` writes below
 /// `$XDG_DATA_HOME/man` [default: `~/.local/share/man`].
 pub const XDG_DATA_HOME: &str = "XDG_DATA_HOME";

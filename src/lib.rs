@@ -45,8 +45,22 @@ pub fn main() -> ExitCode {
     // The command tree is built for parsing and then left to the end of the process: dropping
     // it frees thousands of small allocations for nothing, on the path of every command.
     let mut command = cli::command();
+    // An alias from the settings (`[alias]`) stands for the command line it names.
+    let builtin: Vec<String> = command
+        .get_subcommands()
+        .flat_map(|s| std::iter::once(s.get_name()).chain(s.get_all_aliases()))
+        .map(str::to_string)
+        .collect();
+    let args = match commands::config::expand_aliases(std::env::args_os().collect(), &builtin) {
+        Ok(args) => args,
+        Err(err) => {
+            let ui = Ui::new(ui::ColorChoice::Auto, false, true);
+            ui.error(&err.message, &err.causes, &err.hints);
+            return ExitCode::from(err.exit_code());
+        }
+    };
     let parsed = command
-        .try_get_matches_from_mut(std::env::args_os())
+        .try_get_matches_from_mut(args)
         .and_then(|mut m| <cli::Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut m))
         .map_err(|e| e.format(&mut command));
     std::mem::forget(command);

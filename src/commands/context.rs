@@ -13,6 +13,7 @@ pub struct Ctx {
     pub ui: crate::ui::Ui,
     store_flag: Option<PathBuf>,
     store: Option<Box<dyn Backend>>,
+    config: Option<crate::commands::config::Config>,
 }
 
 impl Ctx {
@@ -26,7 +27,18 @@ impl Ctx {
             ui,
             store_flag,
             store: None,
+            config: None,
         }
+    }
+
+    /// The settings in effect (`[defaults]`, `[alias]`): the store's `config.toml` over the
+    /// user's; read once.
+    pub fn config(&mut self) -> CliResult<&crate::commands::config::Config> {
+        if self.config.is_none() {
+            let root = crate::commands::config::store_dir(self.store_flag.as_deref(), &self.cwd()?);
+            self.config = Some(crate::commands::config::load(root.as_deref())?);
+        }
+        Ok(self.config.as_ref().expect("settings read"))
     }
 
     /// The `--store`/`MLF_STORE` directory, when given.

@@ -3,6 +3,7 @@
 pub mod artifacts;
 pub mod complete;
 pub mod completions;
+pub mod config;
 pub mod context;
 pub mod examples;
 pub mod experiments;

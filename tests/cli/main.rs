@@ -9,6 +9,7 @@ mod artifacts;
 mod compare;
 mod complete;
 mod concurrency;
+mod config;
 mod experiments;
 mod generated;
 mod help;

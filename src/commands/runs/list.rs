@@ -33,7 +33,8 @@ pub struct ListArgs {
     #[arg(long, value_name = "TOKEN", requires = "limit")]
     page_token: Option<String>,
     /// Columns to show beside the run's own, as comma-separated globs over param, metric and
-    /// tag keys (`lr`, `metrics.*`, `params.opt*`, `tags.team`)
+    /// tag keys (`lr`, `metrics.*`, `params.opt*`, `tags.team`) [default: `columns` in the
+    /// settings, else every param and metric]
     #[arg(add = crate::commands::complete::key_completer(), long, value_name = "GLOB,...", value_delimiter = ',')]
     columns: Vec<String>,
     /// Hide param, metric and tag columns whose value is the same in every run shown
@@ -53,6 +54,16 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
         only_changed,
         format,
     } = args;
+    let columns = if columns.is_empty() {
+        ctx.config()?
+            .defaults
+            .columns
+            .as_ref()
+            .map(|c| c.globs())
+            .unwrap_or_default()
+    } else {
+        columns
+    };
     // A table on a terminal shows the first runs only, unless `-n` says how many.
     let default_limit = (limit.is_none() && ctx.ui.stdout_tty && format == OutputFormat::Table)
         .then_some(TTY_LIMIT);
