@@ -189,7 +189,7 @@ pub fn expand_aliases(args: Vec<OsString>, builtin: &[String]) -> CliResult<Vec<
     let Some(word) = args.get(i).map(|w| w.to_string_lossy().into_owned()) else {
         return Ok(args);
     };
-    if builtin.iter().any(|b| *b == word) {
+    if builtin.contains(&word) {
         return Ok(args);
     }
     let cwd = std::env::current_dir().unwrap_or_default();

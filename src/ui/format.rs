@@ -108,29 +108,6 @@ pub fn bytes(n: u64) -> String {
     format!("{v:.1} {}", UNITS[unit])
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers() {
-        assert_eq!(number(0.31), "0.31");
-        assert_eq!(number(0.1 + 0.2), "0.3");
-        assert_eq!(number(1234.5678), "1234.57");
-        assert_eq!(number(1e-7), "1.000e-7");
-        assert_eq!(number(-2.0), "-2");
-        assert_eq!(number(f64::NAN), "NaN");
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(duration(850), "850ms");
-        assert_eq!(duration(12_345), "12.3s");
-        assert_eq!(duration(245_000), "4m 05s");
-        assert_eq!(duration(7_380_000), "2h 03m");
-    }
-}
-
 /// Colours a rendered difference on a colour terminal: section titles bold, lines marked `+`
 /// (added) green, `-` (removed) red and `~` (changed) yellow. Without colour, the text as is.
 pub fn paint_diff(ui: &crate::ui::Ui, text: &str) -> String {
@@ -158,4 +135,27 @@ pub fn paint_diff(ui: &crate::ui::Ui, text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(number(0.31), "0.31");
+        assert_eq!(number(0.1 + 0.2), "0.3");
+        assert_eq!(number(1234.5678), "1234.57");
+        assert_eq!(number(1e-7), "1.000e-7");
+        assert_eq!(number(-2.0), "-2");
+        assert_eq!(number(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(850), "850ms");
+        assert_eq!(duration(12_345), "12.3s");
+        assert_eq!(duration(245_000), "4m 05s");
+        assert_eq!(duration(7_380_000), "2h 03m");
+    }
 }
