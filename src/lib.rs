@@ -59,6 +59,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(err.exit_code());
         }
     };
+    let no_pager = args.iter().any(|a| a == "--no-pager");
     let parsed = command
         .try_get_matches_from_mut(args)
         .and_then(|mut m| <cli::Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut m))
@@ -67,6 +68,21 @@ pub fn main() -> ExitCode {
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
+            // Long help on a terminal goes through the pager, as other long output does.
+            if e.kind() == clap::error::ErrorKind::DisplayHelp {
+                let ui = Ui::new(ui::ColorChoice::Auto, false, no_pager);
+                if ui.may_page {
+                    let text = if ui.color_stdout {
+                        e.render().ansi().to_string()
+                    } else {
+                        e.render().to_string()
+                    };
+                    ui.page();
+                    ui.out(&text);
+                    ui.finish();
+                    return ExitCode::SUCCESS;
+                }
+            }
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
             let _ = e.print();
             return ExitCode::from(e.exit_code() as u8);
