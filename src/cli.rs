@@ -16,13 +16,18 @@ const STYLES: Styles = Styles::styled()
     .literal(AnsiColor::Cyan.on_default().bold())
     .placeholder(AnsiColor::Cyan.on_default());
 
+const AFTER_HELP: &str = "\
+More: `mlf help filter` (the filter grammar), `mlf help env` (environment variables),
+`mlf help COMMAND`, `man mlf` (after `mlf man --install`).";
+
 /// Track, compare and reproduce machine-learning runs from the shell
 ///
 /// mlf keeps experiments, runs, params, metrics and artifacts in a `.mlf` directory beside
 /// your code, records the git commit of every run, and speaks MLflow's formats.
 #[derive(Debug, Parser)]
 #[command(name = "mlf", version, styles = STYLES, max_term_width = 100)]
-#[command(arg_required_else_help = true)]
+#[command(arg_required_else_help = true, disable_help_subcommand = true)]
+#[command(after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -45,11 +50,15 @@ pub struct GlobalArgs {
     /// Print no notices on stderr (errors and warnings still show)
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// Do not send long output through a pager (`$MLF_PAGER`, `$PAGER`, `less -FRX`)
+    #[arg(long, global = true)]
+    pub no_pager: bool,
 }
 
 /// The clap command, for completions and man pages.
 pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
+    crate::commands::examples::attach(<Cli as clap::CommandFactory>::command())
 }
 
 #[cfg(test)]

@@ -63,6 +63,12 @@ pub const MLF_CONDA_EXE: &str = "MLF_CONDA_EXE";
 pub const CONDA_EXE: &str = "CONDA_EXE";
 /// The cache base directory of the XDG convention.
 pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
+/// The configuration base directory of the XDG convention: the user's settings are
+/// `$XDG_CONFIG_HOME/mlf/config.toml` [default: `~/.config/mlf/config.toml`].
+pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
+/// The data base directory of the XDG convention: `mlf man --install` writes below
+/// `$XDG_DATA_HOME/man` [default: `~/.local/share/man`].
+pub const XDG_DATA_HOME: &str = "XDG_DATA_HOME";
 /// The user's home directory.
 pub const HOME: &str = "HOME";
 /// Where programs are looked up.
@@ -73,6 +79,18 @@ pub const MLF_SERVER_TOKEN: &str = "MLF_SERVER_TOKEN";
 /// The users file (`name:hash` lines) `mlf server` checks HTTP Basic credentials against, as
 /// `--users`.
 pub const MLF_SERVER_USERS: &str = "MLF_SERVER_USERS";
+
+/// The pager for long output on a terminal (a command line, run by `sh -c`); wins over
+/// `PAGER`. Empty or `cat`: no pager.
+pub const MLF_PAGER: &str = "MLF_PAGER";
+/// The pager for long output on a terminal when `MLF_PAGER` is not set [default: `less -FRX`].
+pub const PAGER: &str = "PAGER";
+/// Options for `less`; when unset, mlf sets `FRX` for its pager (quit when the output fits,
+/// keep colours, leave the screen as it is).
+pub const LESS: &str = "LESS";
+
+/// The terminal's width in columns, for tables (else the terminal's own, when stdout is one).
+pub const COLUMNS: &str = "COLUMNS";
 
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";
@@ -91,4 +109,10 @@ pub const MLF_USER: &str = "MLF_USER";
 pub fn var(name: &str) -> Option<String> {
     #[allow(clippy::disallowed_methods)] // the one place the environment is read
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Reads a variable as it is, an empty value included (`None` only when unset).
+pub fn var_raw(name: &str) -> Option<String> {
+    #[allow(clippy::disallowed_methods)] // the one place the environment is read
+    std::env::var(name).ok()
 }

@@ -168,3 +168,92 @@ pub fn wait_readable(fd: std::os::fd::RawFd, timeout: std::time::Duration) -> io
         }
     }
 }
+
+/// Ignores `signal` in this process from now on (SIGINT while a pager shows the output: the
+/// pager answers the keys, and mlf waits for it to end).
+pub fn ignore_signal(signal: libc::c_int) {
+    // SAFETY: SIG_IGN is a valid disposition for any catchable signal; no memory is shared.
+    unsafe {
+        libc::signal(signal, libc::SIG_IGN);
+    }
+}
+
+/// A new pseudo-terminal of `cols` × `rows`: (controller, terminal). The terminal end is what
+/// a child gets as its stdin, stdout and stderr; the controller reads what it writes.
+pub fn openpty(cols: u16, rows: u16) -> io::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
+    use std::os::fd::FromRawFd;
+    let mut controller: libc::c_int = -1;
+    let mut terminal: libc::c_int = -1;
+    let size = libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two descriptors into the locals; name and termios may be null and
+    // the winsize pointer is to a local that outlives the call.
+    let rc = unsafe {
+        libc::openpty(
+            &mut controller,
+            &mut terminal,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors were just opened by openpty and are owned by nobody else.
+    let (c, t) = unsafe {
+        (
+            std::os::fd::OwnedFd::from_raw_fd(controller),
+            std::os::fd::OwnedFd::from_raw_fd(terminal),
+        )
+    };
+    for fd in [&c, &t] {
+        set_cloexec(fd.as_raw_fd())?;
+    }
+    Ok((c, t))
+}
+
+fn set_cloexec(fd: std::os::fd::RawFd) -> io::Result<()> {
+    // SAFETY: fcntl on a descriptor we own, with integer arguments only.
+    let rc = unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// The size (columns, rows) of the terminal on standard output, if it is one.
+pub fn terminal_size() -> Option<(u16, u16)> {
+    // SAFETY: as in `terminal_width`.
+    unsafe {
+        let mut ws: libc::winsize = std::mem::zeroed();
+        if libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) == 0 && ws.ws_col > 0 {
+            Some((ws.ws_col, ws.ws_row))
+        } else {
+            None
+        }
+    }
+}
+
+/// Turns off output processing (`\n` → `\r\n`) on the terminal end of a pseudo-terminal, so
+/// what a child writes arrives as written.
+pub fn raw_output(fd: &std::os::fd::OwnedFd) -> io::Result<()> {
+    // SAFETY: termios is plain data; tcgetattr fills the local or fails, and tcsetattr reads
+    // settings derived from it, on a descriptor the caller owns.
+    unsafe {
+        let mut term: libc::termios = std::mem::zeroed();
+        if libc::tcgetattr(fd.as_raw_fd(), &mut term) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        term.c_oflag &= !libc::OPOST;
+        if libc::tcsetattr(fd.as_raw_fd(), libc::TCSANOW, &term) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}

@@ -13,15 +13,32 @@ pub struct Ctx {
     pub ui: crate::ui::Ui,
     store_flag: Option<PathBuf>,
     store: Option<Box<dyn Backend>>,
+    config: Option<crate::commands::config::Config>,
 }
 
 impl Ctx {
     pub fn new(ui: crate::ui::Ui, store_flag: Option<PathBuf>) -> Ctx {
+        // `--store PROJECT` names the store the project holds.
+        let store_flag = store_flag.map(|dir| {
+            let is_uri = dir.to_str().is_some_and(store::postgres::is_postgres_uri);
+            if is_uri { dir } else { Store::named(&dir) }
+        });
         Ctx {
             ui,
             store_flag,
             store: None,
+            config: None,
         }
+    }
+
+    /// The settings in effect (`[defaults]`, `[alias]`): the store's `config.toml` over the
+    /// user's; read once.
+    pub fn config(&mut self) -> CliResult<&crate::commands::config::Config> {
+        if self.config.is_none() {
+            let root = crate::commands::config::store_dir(self.store_flag.as_deref(), &self.cwd()?);
+            self.config = Some(crate::commands::config::load(root.as_deref())?);
+        }
+        Ok(self.config.as_ref().expect("settings read"))
     }
 
     /// The `--store`/`MLF_STORE` directory, when given.

@@ -52,6 +52,37 @@ pub struct Launch {
     pub capture: bool,
     /// Relay the output to our stdout and stderr (else only save it).
     pub echo: bool,
+    /// Which of the child's streams are a pseudo-terminal rather than a pipe.
+    pub tty: Tty,
+}
+
+/// Which of a child's output streams get a pseudo-terminal of their own (its output is still
+/// read by mlf, relayed and saved): libraries then print colours and progress bars as they do
+/// in a terminal.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tty {
+    pub stdout: bool,
+    pub stderr: bool,
+}
+
+/// A pipe-like reader for one of the child's streams: the controller of its pseudo-terminal,
+/// and the terminal end the child gets.
+fn pty_stream() -> CliResult<(File, Stdio)> {
+    let (cols, rows) = crate::sys::terminal_size().unwrap_or((80, 24));
+    let (controller, terminal) = crate::sys::openpty(cols, rows).map_err(|e| {
+        failure(format!(
+            "cannot open a pseudo-terminal for the command: {e}"
+        ))
+    })?;
+    crate::sys::raw_output(&terminal)
+        .map_err(|e| failure(format!("cannot set up the pseudo-terminal: {e}")))?;
+    Ok((File::from(controller), Stdio::from(terminal)))
+}
+
+/// The child's end of one output stream, and what mlf reads it from.
+enum Reader {
+    Pipe,
+    Pty(File),
 }
 
 /// How a launched run ended.
@@ -89,8 +120,6 @@ pub fn execute(tracking: &Tracking, run: &Run, launch: Launch) -> CliResult<Outc
         } else {
             Stdio::null()
         })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .env(env::MLF_RUN_ID, &id)
         .env(env::MLFLOW_RUN_ID, &id)
         .env(env::MLFLOW_EXPERIMENT_ID, &run.info.experiment_id);
@@ -141,8 +170,28 @@ pub fn execute(tracking: &Tracking, run: &Run, launch: Launch) -> CliResult<Outc
     for (k, v) in &launch.env {
         cmd.env(k, v);
     }
+    let mut out_reader = Reader::Pipe;
+    let mut err_reader = Reader::Pipe;
+    if launch.tty.stdout {
+        let (reader, end) = pty_stream()?;
+        cmd.stdout(end);
+        out_reader = Reader::Pty(reader);
+    } else {
+        cmd.stdout(Stdio::piped());
+    }
+    if launch.tty.stderr {
+        let (reader, end) = pty_stream()?;
+        cmd.stderr(end);
+        err_reader = Reader::Pty(reader);
+    } else {
+        cmd.stderr(Stdio::piped());
+    }
     process::install_forwarding();
-    let mut child = match cmd.spawn() {
+    let spawned = cmd.spawn();
+    // The terminal ends belong to the child now: reading ends when it (and its children)
+    // close them.
+    drop(cmd);
+    let mut child = match spawned {
         Ok(c) => c,
         Err(e) => {
             if let Ok(mut store) = tracking.open() {
@@ -154,8 +203,14 @@ pub fn execute(tracking: &Tracking, run: &Run, launch: Launch) -> CliResult<Outc
     let pid = child.id();
     process::add_child(pid);
     let logs = artifact_dir.join("logs");
-    let out_pipe = child.stdout.take().expect("piped stdout");
-    let err_pipe = child.stderr.take().expect("piped stderr");
+    let out_pipe: Box<dyn Read + Send> = match out_reader {
+        Reader::Pty(f) => Box::new(f),
+        Reader::Pipe => Box::new(child.stdout.take().expect("piped stdout")),
+    };
+    let err_pipe: Box<dyn Read + Send> = match err_reader {
+        Reader::Pty(f) => Box::new(f),
+        Reader::Pipe => Box::new(child.stderr.take().expect("piped stderr")),
+    };
     let capture_to = launch.capture.then(|| (tracking.clone(), id.clone()));
     let echo = launch.echo;
     let out_thread = thread::spawn({

@@ -3,18 +3,23 @@
 pub mod artifacts;
 pub mod complete;
 pub mod completions;
+pub mod config;
 pub mod context;
+pub mod examples;
 pub mod experiments;
 pub mod generate;
+pub mod help;
 pub mod init;
 pub mod launch;
 pub mod log;
+pub mod man;
 pub mod models;
 pub mod project;
 pub mod registry;
 pub mod run;
 pub mod runs;
 pub mod server;
+pub mod status;
 pub mod suggest;
 pub mod ui;
 
@@ -27,6 +32,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Run a command as a tracked run, or start and end runs by hand
     Run(run::RunArgs),
+    /// Show the store, the active run, running and dead runs, and the best recent runs
+    Status(status::StatusArgs),
     /// Log params, metrics, tags and artifacts to a run
     #[command(subcommand)]
     Log(log::LogCommand),
@@ -54,6 +61,10 @@ pub enum Command {
     Artifacts(artifacts::ArtifactsCommand),
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
+    /// Print help for a command, or a topic: `filter` (the search grammar), `env` (variables)
+    Help(help::HelpArgs),
+    /// Print a man page, or install them all where `man mlf` finds them (`--install`)
+    Man(man::ManArgs),
     /// Write completion scripts and man pages (for packagers)
     #[command(subcommand, hide = true)]
     Generate(generate::GenerateCommand),
@@ -64,6 +75,7 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> CliResult<u8> {
     match command {
         Command::Init(args) => init::run(ctx, args),
         Command::Run(args) => run::run(ctx, args),
+        Command::Status(args) => status::run(ctx, args),
         Command::Log(cmd) => log::run(ctx, cmd),
         Command::Runs(cmd) => runs::run(ctx, cmd),
         Command::Experiments(cmd) => experiments::run(ctx, cmd),
@@ -74,6 +86,8 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> CliResult<u8> {
         Command::Ui(args) => ui::run(ctx, args),
         Command::Artifacts(cmd) => artifacts::run(ctx, cmd),
         Command::Completions(args) => completions::run(ctx, args),
+        Command::Help(args) => help::run(ctx, args),
+        Command::Man(args) => man::run(ctx, args),
         Command::Generate(cmd) => generate::run(ctx, cmd),
     }
 }

@@ -1,16 +1,22 @@
 //! "Did you mean": the known name closest to one that matched nothing.
 
-/// Edit distance (insertions, deletions, substitutions) between `a` and `b`.
+/// Edit distance (insertions, deletions, substitutions, and swaps of two neighbours, the
+/// commonest slip: `chrun` for `churn`) between `a` and `b`.
 fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    let mut before: Vec<usize> = Vec::new();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
+    for (i, ca) in a.iter().enumerate() {
         let mut row = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
+            let cost = usize::from(ca != cb);
             row[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(row[j] + 1);
+            if i > 0 && j > 0 && *ca == b[j - 1] && a[i - 1] == *cb {
+                row[j + 1] = row[j + 1].min(before[j - 1] + 1);
+            }
         }
-        prev = row;
+        before = std::mem::replace(&mut prev, row);
     }
     prev[b.len()]
 }
@@ -42,5 +48,7 @@ mod tests {
         );
         assert_eq!(closest("Baseline", ["baseline"]), Some("baseline".into()));
         assert_eq!(closest("zzz", ["warmup"]), None);
+        assert_eq!(distance("chrun", "churn"), 1);
+        assert_eq!(closest("chrun", ["churn"]), Some("churn".into()));
     }
 }

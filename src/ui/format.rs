@@ -108,6 +108,35 @@ pub fn bytes(n: u64) -> String {
     format!("{v:.1} {}", UNITS[unit])
 }
 
+/// Colours a rendered difference on a colour terminal: section titles bold, lines marked `+`
+/// (added) green, `-` (removed) red and `~` (changed) yellow. Without colour, the text as is.
+pub fn paint_diff(ui: &crate::ui::Ui, text: &str) -> String {
+    if !ui.color_stdout {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        let painted = if let Some(rest) = body.strip_prefix("  ") {
+            match rest.get(..2) {
+                Some("+ ") => ui.paint_out(body, "32"),
+                Some("- ") => ui.paint_out(body, "31"),
+                Some("~ ") => ui.paint_out(body, "33"),
+                _ => body.to_string(),
+            }
+        } else if !body.is_empty() && !body.starts_with("a  ") && !body.starts_with("b  ") {
+            ui.paint_out(body, "1")
+        } else {
+            body.to_string()
+        };
+        out.push_str(&painted);
+        if line.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@
 
 pub mod chart;
 pub mod format;
+pub mod pager;
 pub mod progress;
 pub mod table;
 
@@ -33,10 +34,14 @@ pub struct Ui {
     /// Terminal width for tables: `COLUMNS`, else the terminal's, else none.
     pub width: Option<u16>,
     pub quiet: bool,
+    /// Whether long output may go through a pager: stdout is a terminal (not `TERM=dumb`) and
+    /// no `--no-pager`.
+    pub may_page: bool,
+    pager: std::sync::Mutex<Option<pager::Pager>>,
 }
 
 impl Ui {
-    pub fn new(choice: ColorChoice, quiet: bool) -> Ui {
+    pub fn new(choice: ColorChoice, quiet: bool, no_pager: bool) -> Ui {
         let stdout_tty = std::io::stdout().is_terminal();
         let stderr_tty = std::io::stderr().is_terminal();
         let forced = match choice {
@@ -54,7 +59,7 @@ impl Ui {
                 }
             }
         };
-        let width = env::var("COLUMNS")
+        let width = env::var(env::COLUMNS)
             .and_then(|c| c.parse::<u16>().ok())
             .or_else(|| if stdout_tty { terminal_width() } else { None });
         Ui {
@@ -64,16 +69,60 @@ impl Ui {
             stderr_tty,
             width,
             quiet,
+            // A dumb terminal cannot run a pager (less asks to press RETURN first).
+            may_page: stdout_tty && !no_pager && env::var(env::TERM).is_none_or(|t| t != "dumb"),
+            pager: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Sends the rest of the data on stdout through the pager, when stdout is a terminal and
+    /// paging is not turned off. Commands call it once their data is read, before printing.
+    pub fn page(&self) {
+        if !self.may_page {
+            return;
+        }
+        let mut pager = self.pager.lock().unwrap_or_else(|e| e.into_inner());
+        if pager.is_none() {
+            *pager = pager::Pager::start();
+        }
+    }
+
+    /// Waits for the pager, if one was started, to end: the end of every command.
+    pub fn finish(&self) {
+        let pager = self.pager.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(p) = pager {
+            p.finish();
         }
     }
 
     /// Writes data to stdout.
     pub fn out(&self, text: &str) {
+        self.write_out(text.as_bytes());
+    }
+
+    /// Writes data to the pager when one runs; `false` when none does.
+    fn to_pager(&self, bytes: &[u8]) -> bool {
+        let mut pager = self.pager.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(p) = pager.as_mut() else {
+            return false;
+        };
+        if p.write(bytes).is_err() {
+            // The user left the pager: the rest of the output has nowhere to go.
+            if let Some(p) = pager.take() {
+                p.finish();
+            }
+            std::process::exit(0);
+        }
+        true
+    }
+
+    /// Writes raw data to stdout (or the pager); a closed stdout ends the program quietly.
+    fn write_out(&self, bytes: &[u8]) {
+        if self.to_pager(bytes) {
+            return;
+        }
         let mut stdout = std::io::stdout().lock();
-        if let Err(e) = stdout
-            .write_all(text.as_bytes())
-            .and_then(|_| stdout.flush())
-        {
+        if let Err(e) = stdout.write_all(bytes).and_then(|_| stdout.flush()) {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 std::process::exit(0);
             }

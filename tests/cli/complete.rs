@@ -128,3 +128,78 @@ fn commands_complete_by_name_not_alias() {
     env.mlf(&["exp", "list"]).ok();
     env.mlf(&["reg", "list"]).ok();
 }
+
+fn values(got: Vec<String>) -> Vec<String> {
+    got.into_iter()
+        .map(|l| l.split('\t').next().unwrap().to_string())
+        .collect()
+}
+
+/// After `mlf run --`: programs on PATH (and paths) for the command, files for its arguments.
+#[test]
+fn completes_the_command_of_mlf_run() {
+    let mut env = TestEnv::new();
+    env.script("mytrainer", "exit 0");
+    let bin = env.dir.path().join("bin");
+    env.set(
+        "PATH",
+        &format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+    );
+    env.write("train.py", "print(1)\n");
+    env.write("data/x.csv", "a\n");
+    let got = values(fish(&env, &["run", "-x", "e", "--", "mytr"]));
+    assert_eq!(got, vec!["mytrainer".to_string()]);
+    let got = values(fish(&env, &["run", "--", "python3", "tr"]));
+    assert_eq!(got, vec!["train.py".to_string()]);
+    let got = values(fish(&env, &["run", "--", "python3", "train.py", "da"]));
+    assert_eq!(got, vec!["data/".to_string()]);
+    // A path as the command.
+    let got = values(fish(&env, &["run", "--", "./tr"]));
+    assert_eq!(got, vec!["./train.py".to_string()]);
+}
+
+#[test]
+fn completes_filters_models_stages_and_artifacts() {
+    let env = TestEnv::new();
+    let (a, _) = store_with_runs(&env);
+    // Filter keys.
+    let got = fish(&env, &["runs", "list", "-f", "metrics."]);
+    assert_eq!(got, vec!["metrics.accuracy", "metrics.val_loss"]);
+    let got = fish(&env, &["runs", "compare", "--filter", "params."]);
+    assert_eq!(got, vec!["params.lr"]);
+    // Model names, stages and model URIs.
+    env.mlf(&["registry", "create", "churn", "-d", "Predicts churn"])
+        .ok();
+    env.write("model/MLmodel", "flavors: {}\n");
+    let got = fish(&env, &["registry", "promote", "ch"]);
+    assert_eq!(got, vec!["churn\tPredicts churn"]);
+    let got = values(fish(
+        &env,
+        &["registry", "promote", "churn", "1", "--to", "pro"],
+    ));
+    assert_eq!(got, vec!["Production"]);
+    let got = values(fish(&env, &["models", "serve", "-m", "mo"]));
+    assert!(got.contains(&"model/".to_string()), "{got:?}");
+    assert!(got.contains(&"models:/".to_string()), "{got:?}");
+    let got = values(fish(&env, &["models", "serve", "-m", "models:/c"]));
+    assert_eq!(got, vec!["models:/churn"]);
+    let got = values(fish(
+        &env,
+        &["models", "predict", "-m", &format!("runs:/{}", &a[..6])],
+    ));
+    assert_eq!(got, vec![format!("runs:/{a}/model")]);
+    // Artifact paths of the latest run, or of `--run`.
+    env.write("report.txt", "r\n");
+    env.mlf(&["log", "artifact", "report.txt", "--to", "eval", "--run", &a])
+        .ok();
+    let got = values(fish(
+        &env,
+        &["artifacts", "get", "--run", "swift-otter", "ev"],
+    ));
+    assert_eq!(got, vec!["eval/", "eval/report.txt"]);
+    let got = values(fish(&env, &["artifacts", "get", "ev"]));
+    assert!(
+        got.is_empty(),
+        "the latest run has no such artifact: {got:?}"
+    );
+}

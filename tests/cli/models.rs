@@ -1734,6 +1734,22 @@ fn bad_predict_inputs_and_save_arguments_are_refused() {
         !out.stderr.contains("-t csv"),
         "JSON that is only broken: {out}"
     );
+    // JSON in a file named .csv: the hint is about JSON's shape, not `-t csv`.
+    env.write("json.csv", r#"{"rows": [[1, 2, 3, 4]]}"#);
+    let out = check(
+        &["models", "predict", "-m", dir, "-i", "json.csv"],
+        2,
+        "hint: the file is named .csv but holds JSON; JSON input is an object with one of `dataframe_split`",
+    );
+    assert!(!out.stderr.contains("pass `-t csv`"), "{out}");
+    // JSON read as CSV says to leave `-t csv` out.
+    check(
+        &[
+            "models", "predict", "-m", dir, "-i", "json.csv", "-t", "csv",
+        ],
+        2,
+        "hint: the input looks like JSON: leave out `-t csv`",
+    );
     env.write("old.json", r#"{"columns": ["a"], "data": [[1]]}"#);
     check(
         &["models", "predict", "-m", dir, "-i", "old.json"],

@@ -150,7 +150,7 @@ fn term_dumb_gets_no_colour() {
     let env = four_runs();
     let on_tty = |term: &str, force: bool| {
         let mut cmd = std::process::Command::new("script");
-        let line = format!("'{}' runs list", crate::support::mlf_bin());
+        let line = format!("'{}' --no-pager runs list", crate::support::mlf_bin());
         cmd.args(["-qec", &line, "/dev/null"])
             .current_dir(env.cwd());
         env.pin_env(&mut cmd);
@@ -174,5 +174,50 @@ fn term_dumb_gets_no_colour() {
     assert!(
         on_tty("dumb", true).contains("\x1b["),
         "CLICOLOR_FORCE wins"
+    );
+}
+
+#[test]
+fn head_and_last_are_synonyms_of_at() {
+    let env = four_runs();
+    assert_eq!(shown_name(&env, &["HEAD"]), "d");
+    assert_eq!(shown_name(&env, &["last"]), "d");
+    assert_eq!(shown_name(&env, &["HEAD~2"]), "b");
+    assert_eq!(shown_name(&env, &["HEAD~", "-x", "one"]), "b");
+}
+
+#[test]
+fn runs_diff_is_coloured_on_a_colour_terminal_only() {
+    let mut env = four_runs();
+    env.set("NO_COLOR", "");
+    let out = env
+        .mlf_tty(&["--no-pager", "runs", "diff", "-x", "one"])
+        .ok();
+    assert!(out.stdout.contains("\x1b[1mparams\x1b[0m"), "{out}");
+    assert!(out.stdout.contains("\x1b[33m  ~ lr  2 → 3"), "{out}");
+    // Piped: plain text.
+    let out = env.mlf(&["runs", "diff", "-x", "one"]).ok();
+    assert!(!out.stdout.contains('\x1b'), "{out}");
+    assert!(out.stdout.contains("\n  ~ lr  2 → 3\n"), "{out}");
+}
+
+#[test]
+fn an_unknown_model_suggests_the_closest_name() {
+    let env = TestEnv::new();
+    env.mlf(&["registry", "create", "churn"]).ok();
+    let out = env.mlf(&["registry", "show", "chrun"]).code(2);
+    assert!(
+        out.stderr
+            .contains("error: no registered model named `chrun`"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("hint: did you mean `churn`?"), "{out}");
+    let out = env
+        .mlf(&["registry", "promote", "zzzzzz", "1", "--to", "staging"])
+        .code(2);
+    assert!(
+        out.stderr
+            .contains("hint: list the registered models with `mlf registry list`"),
+        "{out}"
     );
 }

@@ -1309,6 +1309,11 @@ fn run_whose_mlf_process_died_is_dead_and_can_be_ended() {
     let shown = env.mlf(&["runs", "show", &id]).ok().stdout;
     assert!(shown.contains("is gone"), "{shown}");
     assert!(shown.contains("duration    unknown"), "{shown}");
+    let status = env.mlf(&["status", "--format", "json"]).ok().json();
+    assert_eq!(status["dead"][0]["run_id"], id.as_str(), "{status}");
+    assert_eq!(status["running"].as_array().unwrap().len(), 0, "{status}");
+    let status = env.mlf(&["status"]).ok().stdout;
+    assert!(status.contains("dead (1)\n  doomed ("), "{status}");
 
     env.mlf(&["run", "end", "--run", &id, "--status", "killed"])
         .ok();

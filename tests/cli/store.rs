@@ -210,13 +210,87 @@ fn discovery_from_a_subdirectory_finds_the_parent_store() {
 }
 
 #[test]
+fn init_below_a_store_refuses_without_force() {
+    let env = TestEnv::new();
+    env.mlf(&["init"]).ok();
+    env.mlf(&["experiments", "create", "outer"]).ok();
+    let sub = env.cwd().join("src/deep");
+    std::fs::create_dir_all(&sub).unwrap();
+    let out = env.mlf_in(&sub, &["init"]).code(2);
+    let outer = canonical(&env.store());
+    assert!(
+        out.stderr.contains(&format!(
+            "is already served by the store `{}`: a new store here would hide its runs",
+            outer.display()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.stderr
+            .contains("pass `--force` to create a nested store deliberately: `mlf init --force`"),
+        "{out}"
+    );
+    assert!(!sub.join(".mlf").exists());
+    // `mlf init DIR` below the store is refused the same way, and names DIR in the fix.
+    let out = env.mlf(&["init", "src"]).code(2);
+    assert!(out.stderr.contains("`mlf init --force src`"), "{out}");
+    // Running it where the store is still finds it; `--force` nests one deliberately.
+    env.mlf(&["init"]).ok();
+    env.mlf_in(&sub, &["init", "--force"]).ok();
+    assert!(is_store(&sub.join(".mlf")));
+}
+
+#[test]
+fn store_flag_naming_a_project_uses_its_store() {
+    let env = TestEnv::new();
+    env.mlf(&["init"]).ok();
+    env.mlf(&["experiments", "create", "proj-exp"]).ok();
+    let elsewhere = env.dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let project = env.cwd().display().to_string();
+    let out = env
+        .mlf_in(
+            &elsewhere,
+            &[
+                "--store",
+                &project,
+                "experiments",
+                "list",
+                "--format",
+                "json",
+            ],
+        )
+        .ok();
+    assert_eq!(experiment_names(&out), ["Default", "proj-exp"]);
+    // A write goes to the same store, never a second one inside it.
+    env.mlf_in(
+        &elsewhere,
+        &["--store", &project, "experiments", "create", "second"],
+    )
+    .ok();
+    assert!(!env.cwd().join("mlf.db").exists());
+    let out = env.mlf(&["experiments", "list", "--format", "json"]).ok();
+    assert_eq!(experiment_names(&out), ["Default", "proj-exp", "second"]);
+    let out = env.mlf_in(&elsewhere, &["--store", &project, "init"]).ok();
+    assert!(out.stderr.contains("Found existing store"), "{out}");
+    // MLF_STORE too.
+    let out = mlf_env(
+        &env,
+        &[("MLF_STORE", &project)],
+        &["experiments", "list", "--format", "json"],
+    )
+    .ok();
+    assert_eq!(experiment_names(&out), ["Default", "proj-exp", "second"]);
+}
+
+#[test]
 fn nearest_store_wins() {
     let env = TestEnv::new();
     env.mlf(&["init"]).ok();
     env.mlf(&["experiments", "create", "outer"]).ok();
     let inner = env.cwd().join("inner");
     std::fs::create_dir_all(&inner).unwrap();
-    env.mlf_in(&inner, &["init"]).ok();
+    env.mlf_in(&inner, &["init", "--force"]).ok();
     env.mlf_in(&inner, &["experiments", "create", "inner-exp"])
         .ok();
     let out = env

@@ -173,6 +173,24 @@ impl TestEnv {
         to_output(out)
     }
 
+    /// Runs `mlf ARGS` with its stdout on a pseudo-terminal of 100 × 30 (stdin empty, stderr a
+    /// pipe): `stdout` is what the terminal showed, line ends as `\n`.
+    pub fn mlf_tty(&self, args: &[&str]) -> Output {
+        tty_run(self.command(args))
+    }
+
+    /// Writes an executable shell script under the temporary directory (outside the working
+    /// directory) and returns its path.
+    pub fn script(&self, name: &str, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = self.dir.path().join("bin");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
     /// Writes a file under the working directory.
     pub fn write(&self, rel: &str, text: &str) -> PathBuf {
         let path = self.cwd().join(rel);
@@ -235,6 +253,41 @@ fn walk(dir: &Path, out: &mut Vec<String>) {
 pub fn run(mut cmd: Command) -> Output {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     to_output(cmd.output().expect("run mlf"))
+}
+
+/// Runs `cmd` with its stdout on a new pseudo-terminal and captures what the terminal shows.
+pub fn tty_run(mut cmd: Command) -> Output {
+    use std::io::Read;
+    let (controller, terminal) = mlf::sys::openpty(100, 30).expect("openpty");
+    cmd.stdout(Stdio::from(terminal)).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn mlf");
+    // The child (and its children) hold the terminal; the parent's copy went into `cmd`.
+    drop(cmd);
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut file = std::fs::File::from(controller);
+        let mut shown = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Reading ends with EIO once every holder of the terminal end has closed it.
+        while let Ok(n) = file.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            shown.extend_from_slice(&buf[..n]);
+        }
+        shown
+    });
+    let mut err = Vec::new();
+    stderr.read_to_end(&mut err).unwrap();
+    let status = child.wait().unwrap();
+    let shown = reader.join().unwrap();
+    to_output(std::process::Output {
+        status,
+        stdout: String::from_utf8_lossy(&shown)
+            .replace("\r\n", "\n")
+            .into_bytes(),
+        stderr: err,
+    })
 }
 
 fn to_output(out: std::process::Output) -> Output {

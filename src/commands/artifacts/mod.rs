@@ -23,6 +23,7 @@ pub enum ArtifactsCommand {
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
     /// Directory inside the artifacts [default: the root]
+    #[arg(add = crate::commands::complete::artifact_completer())]
     path: Option<String>,
     /// List subdirectories too
     #[arg(short = 'R', long)]
@@ -36,6 +37,7 @@ pub struct ListArgs {
 #[derive(Debug, clap::Args)]
 pub struct GetArgs {
     /// Artifact path inside the run (`model/MLmodel`, `logs`)
+    #[arg(add = crate::commands::complete::artifact_completer())]
     path: String,
     /// Local directory to copy into; `-` writes the file to stdout
     #[arg(short, long, value_name = "DIR", default_value = ".")]

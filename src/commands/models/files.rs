@@ -39,7 +39,7 @@ pub struct SaveArgs {
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
     /// Model URI
-    #[arg(short, long = "model-uri", value_name = "URI")]
+    #[arg(short, long = "model-uri", value_name = "URI", add = crate::commands::complete::model_uri_completer())]
     model: String,
     /// Archive to write (`.tar.gz`)
     #[arg(short, long, value_name = "FILE")]
@@ -63,7 +63,7 @@ pub struct ImportArgs {
 #[derive(Debug, clap::Args)]
 pub struct DockerfileArgs {
     /// Model URI
-    #[arg(short, long = "model-uri", value_name = "URI")]
+    #[arg(short, long = "model-uri", value_name = "URI", add = crate::commands::complete::model_uri_completer())]
     model: String,
     /// Directory to write the context into
     #[arg(

@@ -33,7 +33,7 @@ pub enum PyEnv {
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// Model: a directory, `runs:/RUN/PATH`, `models:/NAME/VERSION|STAGE|latest`, `models:/NAME@ALIAS`
-    #[arg(short, long = "model-uri", value_name = "URI")]
+    #[arg(short, long = "model-uri", value_name = "URI", add = crate::commands::complete::model_uri_completer())]
     model: String,
     /// Address to listen on (loopback unless you say otherwise)
     #[arg(long, default_value = "127.0.0.1")]
@@ -70,7 +70,7 @@ pub struct ServeArgs {
 #[derive(Debug, clap::Args)]
 pub struct PredictArgs {
     /// Model URI (as for `serve`)
-    #[arg(short, long = "model-uri", value_name = "URI")]
+    #[arg(short, long = "model-uri", value_name = "URI", add = crate::commands::complete::model_uri_completer())]
     model: String,
     /// Input file (`-` for standard input)
     #[arg(short, long = "input-path", value_name = "FILE", default_value = "-")]
@@ -254,16 +254,26 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
             reader
                 .read_to_end(&mut body)
                 .map_err(|e| failure(format!("cannot read the input: {e}")))?;
-            let looks_csv = input
+            // What the content looks like decides the hint, whatever the file is called.
+            let looks_json = matches!(
+                body.iter().find(|b| !b.is_ascii_whitespace()),
+                Some(b'{' | b'[')
+            );
+            let named_csv = input
                 .extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("csv"))
-                || !matches!(
-                    body.iter().find(|b| !b.is_ascii_whitespace()),
-                    Some(b'{' | b'[') | None
-                );
+                .is_some_and(|x| x.eq_ignore_ascii_case("csv"));
             let (input, params) = serving::parse_request(true, &body).map_err(|e| {
                 let err = usage_error(e.message);
-                if looks_csv {
+                if looks_json {
+                    let named = if named_csv {
+                        "the file is named .csv but holds JSON; "
+                    } else {
+                        ""
+                    };
+                    err.hint(format!(
+                        "{named}JSON input is an object with one of `dataframe_split`, `dataframe_records`, `instances` or `inputs`, as MLflow's scoring server takes"
+                    ))
+                } else if !body.iter().all(u8::is_ascii_whitespace) {
                     err.hint("the input is read as JSON: for CSV rows pass `-t csv`")
                 } else {
                     err
@@ -284,6 +294,13 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
             lines
                 .read_line(&mut header)
                 .map_err(|e| failure(format!("cannot read the input: {e}")))?;
+            if header.trim_start().starts_with(['{', '[']) {
+                return Err(
+                    usage_error("the input is read as CSV (`-t csv`) but holds JSON").hint(
+                        "the input looks like JSON: leave out `-t csv` (JSON is the default)",
+                    ),
+                );
+            }
             let mut read = header.len() as u64;
             out.write_all(b"{\"predictions\": [")
                 .map_err(|e| failure(e.to_string()))?;

@@ -2,6 +2,7 @@
 //! `--sweep`, a grid of runs under a parent run.
 
 use crate::commands::context::Ctx;
+use crate::commands::launch::Tty;
 use crate::commands::launch::{Launch, Outcome, Tracking, execute};
 use crate::commands::runs::compare::{build_rows, render_blocks};
 use crate::env;
@@ -519,6 +520,7 @@ impl Job<'_> {
                 env: self.plan.env.clone(),
                 capture: self.capture,
                 echo,
+                tty: Tty::default(),
             },
         )
     }

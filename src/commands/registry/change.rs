@@ -11,6 +11,7 @@ use crate::ui::format::{OutputArgs, OutputFormat};
 #[derive(Debug, clap::Args)]
 pub struct DescribeArgs {
     /// Registered model
+    #[arg(add = crate::commands::complete::model_completer())]
     name: String,
     /// The new description
     text: String,
@@ -22,6 +23,7 @@ pub struct DescribeArgs {
 #[derive(Debug, clap::Args)]
 pub struct TagArgs {
     /// Registered model
+    #[arg(add = crate::commands::complete::model_completer())]
     name: String,
     /// Tags to set
     #[arg(required = true, value_name = "KEY=VALUE")]
@@ -34,6 +36,7 @@ pub struct TagArgs {
 #[derive(Debug, clap::Args)]
 pub struct UntagArgs {
     /// Registered model
+    #[arg(add = crate::commands::complete::model_completer())]
     name: String,
     /// Tag keys to remove
     #[arg(required = true, value_name = "KEY")]
@@ -50,6 +53,7 @@ pub struct UntagArgs {
 #[derive(Debug, clap::Args)]
 pub struct DeleteArgs {
     /// Registered model
+    #[arg(add = crate::commands::complete::model_completer())]
     name: String,
     /// Delete only this version
     #[arg(long, value_parser = super::version_arg)]
@@ -70,12 +74,13 @@ pub struct DeleteArgs {
 #[derive(Debug, clap::Args)]
 pub struct PromoteArgs {
     /// Registered model
+    #[arg(add = crate::commands::complete::model_completer())]
     name: String,
     /// Version
     #[arg(value_parser = super::version_arg)]
     version: i64,
     /// Target stage
-    #[arg(long)]
+    #[arg(long, add = crate::commands::complete::stage_completer())]
     to: String,
     /// Archive the versions that are in the target stage now
     #[arg(long)]
@@ -90,6 +95,7 @@ pub struct PromoteArgs {
 #[derive(Debug, clap::Args)]
 pub struct AliasArgs {
     /// Registered model
+    #[arg(add = crate::commands::complete::model_completer())]
     name: String,
     /// Alias (letters, digits, `_`, `-`; `latest` and `v<number>` are reserved)
     alias: String,
@@ -104,6 +110,7 @@ pub struct AliasArgs {
 #[derive(Debug, clap::Args)]
 pub struct UnaliasArgs {
     /// Registered model
+    #[arg(add = crate::commands::complete::model_completer())]
     name: String,
     /// Alias to remove
     alias: String,
@@ -115,12 +122,13 @@ pub struct UnaliasArgs {
 #[derive(Debug, clap::Args)]
 pub struct RequestArgs {
     /// Registered model
+    #[arg(add = crate::commands::complete::model_completer())]
     name: String,
     /// Version
     #[arg(value_parser = super::version_arg)]
     version: i64,
     /// Stage the version should enter
-    #[arg(long)]
+    #[arg(long, add = crate::commands::complete::stage_completer())]
     to: String,
     /// Why
     #[arg(short, long, required = true)]
@@ -130,12 +138,13 @@ pub struct RequestArgs {
 #[derive(Debug, clap::Args)]
 pub struct DecideArgs {
     /// Registered model
+    #[arg(add = crate::commands::complete::model_completer())]
     name: String,
     /// Version whose pending request is decided
     #[arg(value_parser = super::version_arg)]
     version: i64,
     /// The stage of the request, when the version has several pending
-    #[arg(long)]
+    #[arg(long, add = crate::commands::complete::stage_completer())]
     to: Option<String>,
     /// Comment (recorded in the history)
     #[arg(short, long)]

@@ -5,7 +5,7 @@ mod register;
 mod show;
 
 use crate::commands::context::Ctx;
-use crate::error::{CliResult, usage_error};
+use crate::error::{CliError, CliResult, usage_error};
 use crate::registry::Stage;
 use crate::tracking::KeyValue;
 use crate::tracking::validation::{KeyKind, split_key_value, validate_key};
@@ -51,6 +51,31 @@ pub enum RegistryCommand {
 }
 
 pub fn run(ctx: &mut Ctx, cmd: RegistryCommand) -> CliResult<u8> {
+    dispatch(ctx, cmd).map_err(|e| with_suggestion(ctx, e))
+}
+
+/// An unknown model's error, with the closest registered model's name suggested.
+fn with_suggestion(ctx: &mut Ctx, err: CliError) -> CliError {
+    const UNKNOWN: &str = "no registered model named `";
+    let Some(at) = err.message.find(UNKNOWN) else {
+        return err;
+    };
+    let name = err.message[at + UNKNOWN.len()..]
+        .split('`')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let Ok(store) = ctx.store() else {
+        return err;
+    };
+    let models = store.list_models(None).unwrap_or_default();
+    match crate::commands::suggest::closest(&name, models.iter().map(|m| m.name.as_str())) {
+        Some(near) => err.hint(format!("did you mean `{near}`?")),
+        None => err.hint("list the registered models with `mlf registry list`"),
+    }
+}
+
+fn dispatch(ctx: &mut Ctx, cmd: RegistryCommand) -> CliResult<u8> {
     match cmd {
         RegistryCommand::Create(a) => register::create(ctx, a),
         RegistryCommand::Register(a) => register::register(ctx, a),

@@ -30,9 +30,10 @@ pub struct CreateArgs {
 #[derive(Debug, clap::Args)]
 pub struct RegisterArgs {
     /// `runs:/RUN/PATH`, `models:/NAME/VERSION|STAGE|latest`, `models:/NAME@ALIAS`, or a local path
+    #[arg(add = crate::commands::complete::model_uri_completer())]
     model_uri: String,
     /// Registered model to add the version to (created if missing)
-    #[arg(long)]
+    #[arg(long, add = crate::commands::complete::model_completer())]
     name: String,
     /// Description of the version
     #[arg(short, long)]

@@ -19,6 +19,7 @@ pub struct ListArgs {
 #[derive(Debug, clap::Args)]
 pub struct ShowArgs {
     /// Registered model
+    #[arg(add = crate::commands::complete::model_completer())]
     name: String,
     /// Show this version only
     #[arg(long, value_parser = super::version_arg, conflicts_with = "at")]
@@ -34,6 +35,7 @@ pub struct ShowArgs {
 #[derive(Debug, clap::Args)]
 pub struct RequestsArgs {
     /// Only requests for this model
+    #[arg(add = crate::commands::complete::model_completer())]
     name: Option<String>,
     /// Include decided and used requests
     #[arg(long)]
@@ -45,6 +47,7 @@ pub struct RequestsArgs {
 #[derive(Debug, clap::Args)]
 pub struct HistoryArgs {
     /// Registered model (its history outlives its deletion)
+    #[arg(add = crate::commands::complete::model_completer())]
     name: String,
     #[command(flatten)]
     output: OutputArgs,
@@ -53,6 +56,7 @@ pub struct HistoryArgs {
 #[derive(Debug, clap::Args)]
 pub struct ResolveArgs {
     /// `models:/NAME/VERSION`, `models:/NAME/STAGE`, `models:/NAME/latest` or `models:/NAME@ALIAS`
+    #[arg(add = crate::commands::complete::model_uri_completer())]
     model_uri: String,
 }
 

@@ -1,7 +1,7 @@
 //! `mlf run [OPTIONS] -- CMD [ARGS...]`: run a command as a tracked run.
 
 use crate::commands::context::Ctx;
-use crate::commands::launch::{Launch, Outcome, execute};
+use crate::commands::launch::{Launch, Outcome, Tty, execute};
 use crate::error::{CliResult, usage_error};
 use crate::process::{find_program, shell_quote};
 use crate::tracking::{KeyValue, Owner, Run, RunStatus};
@@ -9,7 +9,13 @@ use crate::ui::format::{duration, short_id};
 
 use super::SetupArgs;
 
-pub fn run(ctx: &mut Ctx, setup: SetupArgs, capture: bool, command: Vec<String>) -> CliResult<u8> {
+pub fn run(
+    ctx: &mut Ctx,
+    setup: SetupArgs,
+    capture: bool,
+    tty: Tty,
+    command: Vec<String>,
+) -> CliResult<u8> {
     let params = setup.parse()?.params;
     let command = substitute(&command, &params);
     for clash in clashes(&command, &params) {
@@ -51,6 +57,7 @@ pub fn run(ctx: &mut Ctx, setup: SetupArgs, capture: bool, command: Vec<String>)
         env: Vec::new(),
         capture,
         echo: true,
+        tty,
     };
     let outcome = execute(&tracking, &run, launch)?;
     report(ctx, &run, &outcome);

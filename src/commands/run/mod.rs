@@ -5,6 +5,7 @@ pub mod exec;
 mod start;
 
 use crate::commands::context::Ctx;
+use crate::commands::launch::Tty;
 use crate::error::{CliResult, usage_error};
 use crate::source::GitInfo;
 use crate::store::Backend;
@@ -33,15 +34,30 @@ pub struct RunArgs {
     setup: SetupArgs,
 
     /// Log `key=value` and `epoch N: key value` lines of the command's stdout as metrics
-    #[arg(long)]
+    /// [default: `capture-metrics` in the settings, else off]
+    #[arg(long, overrides_with = "no_capture_metrics")]
     capture_metrics: bool,
+
+    /// Do not capture metrics, whatever the settings say
+    #[arg(long, overrides_with = "capture_metrics")]
+    no_capture_metrics: bool,
+
+    /// Give the command a pseudo-terminal for its output (its output is still saved), so that
+    /// it prints colours and progress bars [default: when mlf's own output is a terminal]
+    #[arg(long, overrides_with = "no_tty")]
+    tty: bool,
+
+    /// Give the command pipes, not a pseudo-terminal, even when mlf's output is a terminal
+    #[arg(long, overrides_with = "tty")]
+    no_tty: bool,
 
     /// The command to run, after `--`
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
         required = true,
-        value_name = "CMD"
+        value_name = "CMD",
+        add = crate::commands::complete::command_completer()
     )]
     command: Vec<String>,
 }
@@ -78,7 +94,26 @@ pub fn run(ctx: &mut Ctx, args: RunArgs) -> CliResult<u8> {
     match args.sub {
         Some(RunSubcommand::Start(a)) => start::run(ctx, a),
         Some(RunSubcommand::End(a)) => end::run(ctx, a),
-        None => exec::run(ctx, args.setup, args.capture_metrics, args.command),
+        None => {
+            let tty = match (args.tty, args.no_tty) {
+                (true, _) => Tty {
+                    stdout: true,
+                    stderr: true,
+                },
+                (_, true) => Tty::default(),
+                // As the command would see it without mlf in between.
+                _ => Tty {
+                    stdout: ctx.ui.stdout_tty,
+                    stderr: ctx.ui.stderr_tty,
+                },
+            };
+            let capture = match (args.capture_metrics, args.no_capture_metrics) {
+                (true, _) => true,
+                (_, true) => false,
+                _ => ctx.config()?.defaults.capture_metrics.unwrap_or(false),
+            };
+            exec::run(ctx, args.setup, capture, tty, args.command)
+        }
     }
 }
 
@@ -123,11 +158,15 @@ impl SetupArgs {
 }
 
 /// The experiment for a new run: `-x`/`MLF_EXPERIMENT` (a new name is created), else
-/// `MLFLOW_EXPERIMENT_NAME` (created too), else `MLFLOW_EXPERIMENT_ID`, else `0`.
+/// `MLFLOW_EXPERIMENT_NAME` (created too), else `MLFLOW_EXPERIMENT_ID`, else the settings'
+/// `[defaults] experiment` (created too), else `0`.
 pub fn experiment_for_new_run(ctx: &mut Ctx, flag: Option<&str>) -> CliResult<String> {
-    let by_name = flag
+    let mut by_name = flag
         .map(str::to_string)
         .or_else(|| env::var(env::MLFLOW_EXPERIMENT_NAME));
+    if by_name.is_none() && env::var(env::MLFLOW_EXPERIMENT_ID).is_none() {
+        by_name = ctx.config()?.defaults.experiment.clone();
+    }
     if let Some(spec) = by_name {
         let store = ctx.store_for_write()?;
         if let Some(exp) = store.find_experiment(&spec)? {

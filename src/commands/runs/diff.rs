@@ -136,9 +136,13 @@ pub fn run(ctx: &mut Ctx, args: DiffArgs) -> CliResult<u8> {
         code: code_change(&a, &b, &cwd),
         artifacts: artifact_changes(store, &a, &b),
     };
+    ctx.ui.page();
     match output.format {
         OutputFormat::Json => ctx.ui.json(&diff)?,
-        _ => ctx.ui.out(&render(&a, &b, &diff)),
+        _ => ctx.ui.out(&crate::ui::format::paint_diff(
+            &ctx.ui,
+            &render(&a, &b, &diff),
+        )),
     }
     Ok(0)
 }

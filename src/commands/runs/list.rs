@@ -12,6 +12,9 @@ use crate::tracking::ids::now_ms;
 use crate::ui::format::{OutputFormat, duration, short_id, time};
 use crate::ui::table;
 
+/// How many runs a table on a terminal shows when `-n` is not given.
+pub const TTY_LIMIT: usize = 100;
+
 /// List runs as a table: status, name, id, start, duration, params and latest metrics
 ///
 /// Without `-x`, lists the runs of every active experiment, newest first. `--filter` takes
@@ -23,14 +26,15 @@ use crate::ui::table;
 pub struct ListArgs {
     #[command(flatten)]
     search: SearchArgs,
-    /// Show at most N runs
+    /// Show at most N runs [default on a terminal: 100, else all]
     #[arg(short = 'n', long, value_name = "N")]
     limit: Option<usize>,
     /// Continue after a previous page (the token `--limit` printed)
     #[arg(long, value_name = "TOKEN", requires = "limit")]
     page_token: Option<String>,
     /// Columns to show beside the run's own, as comma-separated globs over param, metric and
-    /// tag keys (`lr`, `metrics.*`, `params.opt*`, `tags.team`)
+    /// tag keys (`lr`, `metrics.*`, `params.opt*`, `tags.team`) [default: `columns` in the
+    /// settings, else every param and metric]
     #[arg(add = crate::commands::complete::key_completer(), long, value_name = "GLOB,...", value_delimiter = ',')]
     columns: Vec<String>,
     /// Hide param, metric and tag columns whose value is the same in every run shown
@@ -50,6 +54,20 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
         only_changed,
         format,
     } = args;
+    let columns = if columns.is_empty() {
+        ctx.config()?
+            .defaults
+            .columns
+            .as_ref()
+            .map(|c| c.globs())
+            .unwrap_or_default()
+    } else {
+        columns
+    };
+    // A table on a terminal shows the first runs only, unless `-n` says how many.
+    let default_limit = (limit.is_none() && ctx.ui.stdout_tty && format == OutputFormat::Table)
+        .then_some(TTY_LIMIT);
+    let limit = limit.or(default_limit);
     let store = ctx.store()?;
     let query = search.query(store, limit, page_token)?;
     let page = store.search_runs(&query)?;
@@ -60,13 +78,17 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
     }
     match format {
         OutputFormat::Json => {
+            ctx.ui.page();
             let mut out = serde_json::json!({ "runs": runs });
             if let Some(t) = &page.next_page_token {
                 out["next_page_token"] = serde_json::Value::String(t.clone());
             }
             ctx.ui.json(&out)?;
         }
-        OutputFormat::Csv => ctx.ui.out(&csv(&runs, &cols)),
+        OutputFormat::Csv => {
+            ctx.ui.page();
+            ctx.ui.out(&csv(&runs, &cols));
+        }
         OutputFormat::Table | OutputFormat::Md => {
             if runs.is_empty() {
                 let why = if search.filter.is_some() {
@@ -83,6 +105,7 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
                 .map(|e| (e.experiment_id, e.name))
                 .collect();
             let (headers, rows) = rows(&runs, &cols, &names);
+            ctx.ui.page();
             if format == OutputFormat::Md {
                 ctx.ui.out(&table::markdown(&headers, &rows));
             } else {
@@ -106,7 +129,11 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult<u8> {
         }
     }
     if let Some(t) = page.next_page_token {
-        if format != OutputFormat::Json {
+        if let Some(n) = default_limit {
+            ctx.ui.hint(&format!(
+                "the first {n} runs are shown on a terminal: `-n N` shows N, `-n {n} --page-token {t}` the next {n}"
+            ));
+        } else if format != OutputFormat::Json {
             ctx.ui.hint(&format!("more runs: add `--page-token {t}`"));
         }
     }

@@ -44,6 +44,7 @@ pub fn run(ctx: &mut Ctx, args: MetricArgs) -> CliResult<u8> {
     let store = ctx.store()?;
     let run = store.run(&super::position::resolve(store, Some(&run), None)?)?;
     let points = history(store, &run, &key)?;
+    ctx.ui.page();
     match format {
         OutputFormat::Json => ctx.ui.json(&serde_json::json!({ "metrics": points }))?,
         OutputFormat::Csv => {

@@ -25,7 +25,7 @@ pub struct SearchArgs {
     #[arg(add = crate::commands::complete::experiment_completer(), short = 'x', long = "experiment", value_name = "EXP")]
     pub experiments: Vec<String>,
     /// Only runs matching this filter (`metrics.acc > 0.9 and params.opt = 'adam'`)
-    #[arg(short, long, value_name = "EXPR", allow_hyphen_values = true)]
+    #[arg(add = crate::commands::complete::key_completer(), short, long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
     /// Order by these keys (`metrics.acc DESC, params.lr`) [default: newest first]
     #[arg(add = crate::commands::complete::key_completer(), long = "order-by", value_name = "KEY [ASC|DESC],...")]
@@ -71,7 +71,8 @@ impl SearchArgs {
 }
 
 fn search_error(what: &str, e: SearchError) -> CliError {
-    usage_error(format!("invalid {what}: {e}")).hint("the grammar is in the README, under `Search`")
+    usage_error(format!("invalid {what}: {e}"))
+        .hint("the grammar, with examples: `mlf help filter`")
 }
 
 #[derive(Debug, clap::Subcommand)]

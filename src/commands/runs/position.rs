@@ -7,9 +7,15 @@ use crate::store::{self, Backend, RunQuery};
 use crate::tracking::{Run, ViewType};
 
 /// How many runs back `spec` counts (`@` → 0, `@~` → 1, `@~3` → 3), or `None` when it is no
-/// position.
+/// position. `HEAD` (and `HEAD~N`, as git has it) and `last` are synonyms of `@`.
 pub fn parse(spec: &str) -> Option<usize> {
-    let rest = spec.trim().strip_prefix('@')?;
+    let spec = spec.trim();
+    if spec == "last" {
+        return Some(0);
+    }
+    let rest = spec
+        .strip_prefix('@')
+        .or_else(|| spec.strip_prefix("HEAD"))?;
     if rest.is_empty() {
         return Some(0);
     }
@@ -169,5 +175,10 @@ mod tests {
         assert_eq!(parse("@~x"), None);
         assert_eq!(parse("a@"), None);
         assert_eq!(parse("warmup"), None);
+        assert_eq!(parse("HEAD"), Some(0));
+        assert_eq!(parse("HEAD~2"), Some(2));
+        assert_eq!(parse("last"), Some(0));
+        assert_eq!(parse("HEADS"), None);
+        assert_eq!(parse("lastly"), None);
     }
 }

@@ -40,6 +40,7 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
     let exp = store.experiment(&run.info.experiment_id)?;
     let repo = store.artifacts(&run)?;
     let files = repo.list(Path::new(""), true).unwrap_or_default();
+    ctx.ui.page();
     if output.format == OutputFormat::Json {
         ctx.ui
             .json(&serde_json::json!({ "run": run, "artifacts": files }))?;

@@ -64,6 +64,17 @@ impl Store {
             .find(|candidate| candidate.join(DB_FILE).is_file())
     }
 
+    /// The store a `--store DIR` names: DIR itself, or `DIR/.mlf` when DIR is no store but
+    /// holds one (a project directory).
+    pub fn named(dir: &Path) -> PathBuf {
+        let inner = dir.join(STORE_DIR);
+        if !dir.join(DB_FILE).is_file() && inner.join(DB_FILE).is_file() {
+            inner
+        } else {
+            dir.to_path_buf()
+        }
+    }
+
     /// Opens an existing store directory.
     pub fn open(root: &Path) -> Result<Store> {
         let db = root.join(DB_FILE);
