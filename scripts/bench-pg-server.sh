@@ -139,7 +139,7 @@ if [[ " $PARTS " == *" log-batch "* ]]; then
     run=$(api runs/create '{"experiment_id":"0","run_name":"lb","start_time":1}' | jq -r .run.info.run_id)
     STEP_BASE=0 wrk -t "$THREADS" -c "$CONNECTIONS" -d "$WARMUP" -s "$work/log-batch.lua" "$BASE/api/2.0/mlflow/runs/log-batch" -- "$run" >/dev/null
     sleep 2
-    out=$(STEP_BASE=500000000 wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" -s "$work/log-batch.lua" "$BASE/api/2.0/mlflow/runs/log-batch" -- "$run")
+    out=$(STEP_BASE=500000000 wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --timeout 30s -s "$work/log-batch.lua" "$BASE/api/2.0/mlflow/runs/log-batch" -- "$run")
     report "mlf server on $store" "$out"
     sleep 2
     stop_server
@@ -180,7 +180,7 @@ SQL
         --data @"$work/body.json" "$BASE/api/2.0/mlflow/runs/search"
     done | sort -n | awk '{ t[NR] = $1 } END { printf "%.1f", t[int((NR + 1) / 2)] * 1000 }')
     echo "   filter \"${filter:-none}\" order \"${order:-newest}\": page of $n runs, one client median $median ms"
-    out=$(BENCH_BODY="$work/body.json" wrk -t "$THREADS" -c 8 -d "$DURATION" -s "$work/search.lua" "$BASE/api/2.0/mlflow/runs/search")
+    out=$(BENCH_BODY="$work/body.json" wrk -t "$THREADS" -c 8 -d "$DURATION" --timeout 30s -s "$work/search.lua" "$BASE/api/2.0/mlflow/runs/search")
     report "  wrk -c8" "$out"
   done
   stop_server

@@ -26,11 +26,13 @@ impl PgStore {
         limit: usize,
         page_token: Option<&str>,
     ) -> Result<Page<Experiment>> {
-        let mut f = Fragment::default();
-        f.sql = format!(
-            "SELECT {COLUMNS} FROM experiments e WHERE {}",
-            super::view_sql(view, "e.lifecycle_stage")
-        );
+        let mut f = Fragment {
+            sql: format!(
+                "SELECT {COLUMNS} FROM experiments e WHERE {}",
+                super::view_sql(view, "e.lifecycle_stage")
+            ),
+            params: Vec::new(),
+        };
         if let Some(e) = filter {
             f.sql.push_str(" AND ");
             named_filter_sql(e, &EXPERIMENTS, &mut f);

@@ -8,6 +8,7 @@
 use postgres::types::ToSql;
 
 use crate::search::{Attr, Clause, Expr, Op, OrderKey, Target, Value};
+use crate::store::named_filter::{Bound, Dialect};
 
 /// A value bound to a placeholder.
 #[derive(Debug, Clone)]
@@ -239,159 +240,30 @@ pub fn order_by(keys: &[OrderKey], artifact_root: &str, joins: &mut Fragment) ->
     terms.join(", ")
 }
 
-/// Where a filter on names and tags looks: the name column, the id the tags are kept under,
-/// the tag table with its id column, and the other attributes a filter may name.
-pub(super) struct Named {
-    pub name: &'static str,
-    pub id: &'static str,
-    pub tags: &'static str,
-    pub tag_id: &'static str,
-    /// The param table, kept under the same id as the tags, if there is one.
-    pub params: Option<&'static str>,
-    pub attrs: &'static [(Attr, &'static str)],
-}
-
-/// Registered models (`registered_models m`).
-pub(super) const MODELS: Named = Named {
-    name: "m.name",
-    id: "m.name",
-    tags: "registered_model_tags",
-    tag_id: "name",
-    params: None,
-    attrs: &[],
+pub(super) use crate::store::named_filter::{
+    EXPERIMENTS, LOGGED_MODELS, MODELS, VERSIONS, named_filter_sql,
 };
 
-/// Experiments (`experiments e`).
-pub(super) const EXPERIMENTS: Named = Named {
-    name: "e.name",
-    id: "e.experiment_id",
-    tags: "experiment_tags",
-    tag_id: "experiment_id",
-    params: None,
-    attrs: &[],
-};
-
-/// Logged models (`logged_models lm`); a status is compared without its `LOGGED_MODEL_`
-/// prefix, so `status = 'READY'` and `status = 'LOGGED_MODEL_READY'` both match.
-pub(super) const LOGGED_MODELS: Named = Named {
-    name: "lm.name",
-    id: "lm.model_id",
-    tags: "logged_model_tags",
-    tag_id: "model_id",
-    params: Some("logged_model_params"),
-    attrs: &[
-        (Attr::Status, "replace(lm.status, 'LOGGED_MODEL_', '')"),
-        (Attr::ModelType, "lm.model_type"),
-        (Attr::SourceRunId, "lm.source_run_id"),
-    ],
-};
-
-/// Model versions (`model_versions v`); tags are kept under (name, version).
-pub(super) const VERSIONS: Named = Named {
-    name: "v.name",
-    id: "(v.name, v.version)",
-    tags: "model_version_tags",
-    tag_id: "name, version",
-    params: None,
-    attrs: &[
-        (Attr::RunId, "v.run_id"),
-        (Attr::SourcePath, "v.source"),
-        (Attr::VersionNumber, "v.version"),
-    ],
-};
-
-/// A filter on names, tags and the attributes `t` has (registered models, model versions)
-/// as SQL.
-pub(super) fn named_filter_sql(e: &Expr, t: &Named, f: &mut Fragment) {
-    match e {
-        Expr::And(items) | Expr::Or(items) => {
-            let joiner = if matches!(e, Expr::And(_)) {
-                " AND "
-            } else {
-                " OR "
-            };
-            f.sql.push('(');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    f.sql.push_str(joiner);
-                }
-                named_filter_sql(item, t, f);
-            }
-            f.sql.push(')');
-        }
-        Expr::Not(inner) => {
-            f.sql.push_str("(NOT ");
-            named_filter_sql(inner, t, f);
-            f.sql.push(')');
-        }
-        Expr::Clause(c) => match &c.target {
-            Target::Attr(Attr::Name) => {
-                f.sql.push('(');
-                string_test(t.name, c.op, &c.value, f);
-                f.sql.push(')');
-            }
-            Target::Attr(a) if a.is_numeric() && t.attrs.iter().any(|(x, _)| x == a) => {
-                let column = t.attrs.iter().find(|(x, _)| x == a).map_or("", |(_, c)| c);
-                match (&c.value, c.op) {
-                    (Value::Number(n), Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge) => {
-                        let p = f.bind(Param::Int(n.round() as i64));
-                        f.sql.push_str(&format!("({column} {} {p})", c.op.as_str()));
-                    }
-                    _ => f.sql.push_str("FALSE"),
-                }
-            }
-            Target::Attr(a) if t.attrs.iter().any(|(x, _)| x == a) => {
-                let column = t.attrs.iter().find(|(x, _)| x == a).map_or("", |(_, c)| c);
-                let value = match &c.value {
-                    Value::Str(s) if *a == Attr::Status => {
-                        Value::Str(s.strip_prefix("LOGGED_MODEL_").unwrap_or(s).to_string())
-                    }
-                    v => v.clone(),
-                };
-                f.sql.push('(');
-                string_test(column, c.op, &value, f);
-                f.sql.push(')');
-            }
-            // MLflow's client hides prompts with `tags.mlflow.prompt.is_prompt != 'true'`,
-            // where a model without the tag must match.
-            Target::Tag(key) if key == "mlflow.prompt.is_prompt" && c.op == Op::Ne => {
-                let k = f.text(key.clone());
-                let v = f.text(value_text(&c.value));
-                f.sql.push_str(&format!(
-                    "{} NOT IN (SELECT {} FROM {} WHERE key = {k} AND value = {v})",
-                    t.id, t.tag_id, t.tags
-                ));
-            }
-            Target::Tag(key) | Target::Param(key) => {
-                let table = match (&c.target, t.params) {
-                    (Target::Tag(_), _) => t.tags,
-                    (_, Some(params)) => params,
-                    _ => {
-                        f.sql.push_str("FALSE");
-                        return;
-                    }
-                };
-                let k = f.text(key.clone());
-                match c.op {
-                    Op::IsNull | Op::IsNotNull => {
-                        let not = if c.op == Op::IsNull { "NOT " } else { "" };
-                        f.sql.push_str(&format!(
-                            "{} {not}IN (SELECT {} FROM {table} WHERE key = {k})",
-                            t.id, t.tag_id
-                        ));
-                    }
-                    op => {
-                        f.sql.push_str(&format!(
-                            "{} IN (SELECT {} FROM {table} WHERE key = {k} AND ",
-                            t.id, t.tag_id
-                        ));
-                        string_test("value", op, &c.value, f);
-                        f.sql.push(')');
-                    }
-                }
-            }
-            _ => f.sql.push_str("FALSE"),
-        },
+/// PostgreSQL's dialect of the shared filter on names, tags and attributes: numbered
+/// placeholders, LIKE and ILIKE as they are.
+impl Dialect for Fragment {
+    const FALSE: &'static str = "FALSE";
+    fn push(&mut self, sql: &str) {
+        self.sql.push_str(sql);
+    }
+    fn bind(&mut self, value: Bound) -> String {
+        Fragment::bind(
+            self,
+            match value {
+                Bound::Text(s) => Param::Text(s),
+                Bound::Int(i) => Param::Int(i),
+            },
+        )
+    }
+    fn like(&mut self, column: &str, pattern: &str, case_sensitive: bool) {
+        let p = self.text(pattern);
+        let like = if case_sensitive { "LIKE" } else { "ILIKE" };
+        self.sql.push_str(&format!("{column} {like} {p}"));
     }
 }
 

@@ -7,6 +7,7 @@
 use rusqlite::types::Value as Sql;
 
 use crate::search::{Attr, Clause, Expr, Op, OrderKey, Target, Value};
+use crate::store::named_filter::{Bound, Dialect, Named};
 
 /// A compiled fragment and its parameters, in placeholder order.
 #[derive(Debug, Default)]
@@ -239,196 +240,47 @@ pub fn order_by(keys: &[OrderKey], artifact_root: &str) -> (Fragment, String) {
     (joins, terms.join(", "))
 }
 
-/// Where a filter on names and tags looks: the name column, the id the tags are kept under,
-/// the tag table with its id column, the param table (with the same id column) if any, and
-/// the columns of other attributes.
-pub(super) struct Named {
-    pub name: &'static str,
-    pub id: &'static str,
-    pub tags: &'static str,
-    pub tag_id: &'static str,
-    pub params: Option<&'static str>,
-    pub attrs: &'static [(Attr, &'static str)],
+pub(super) use crate::store::named_filter::{EXPERIMENTS, LOGGED_MODELS, MODELS, VERSIONS};
+
+/// SQLite's dialect of the shared filter on names, tags and attributes: `?` placeholders,
+/// MLflow's case-sensitive LIKE as GLOB, ILIKE as SQLite's LIKE.
+struct Lite<'a> {
+    sql: &'a mut String,
+    values: &'a mut Vec<rusqlite::types::Value>,
 }
 
-/// Registered models (`registered_models m`).
-pub(super) const MODELS: Named = Named {
-    name: "m.name",
-    id: "m.name",
-    tags: "registered_model_tags",
-    tag_id: "name",
-    params: None,
-    attrs: &[],
-};
-
-/// Experiments (`experiments e`).
-pub(super) const EXPERIMENTS: Named = Named {
-    name: "e.name",
-    id: "e.experiment_id",
-    tags: "experiment_tags",
-    tag_id: "experiment_id",
-    params: None,
-    attrs: &[],
-};
-
-/// Logged models (`logged_models lm`); a status is compared without its `LOGGED_MODEL_`
-/// prefix, so `status = 'READY'` and `status = 'LOGGED_MODEL_READY'` both match.
-pub(super) const LOGGED_MODELS: Named = Named {
-    name: "lm.name",
-    id: "lm.model_id",
-    tags: "logged_model_tags",
-    tag_id: "model_id",
-    params: Some("logged_model_params"),
-    attrs: &[
-        (Attr::Status, "replace(lm.status, 'LOGGED_MODEL_', '')"),
-        (Attr::ModelType, "lm.model_type"),
-        (Attr::SourceRunId, "lm.source_run_id"),
-    ],
-};
-
-/// Model versions (`model_versions v`); tags are kept under (name, version).
-pub(super) const VERSIONS: Named = Named {
-    name: "v.name",
-    id: "(v.name, v.version)",
-    tags: "model_version_tags",
-    tag_id: "name, version",
-    params: None,
-    attrs: &[
-        (Attr::RunId, "v.run_id"),
-        (Attr::SourcePath, "v.source"),
-        (Attr::VersionNumber, "v.version"),
-    ],
-};
+impl Dialect for Lite<'_> {
+    const FALSE: &'static str = "0";
+    fn push(&mut self, sql: &str) {
+        self.sql.push_str(sql);
+    }
+    fn bind(&mut self, value: Bound) -> String {
+        self.values.push(match value {
+            Bound::Text(s) => s.into(),
+            Bound::Int(i) => i.into(),
+        });
+        "?".to_string()
+    }
+    fn like(&mut self, column: &str, pattern: &str, case_sensitive: bool) {
+        if case_sensitive {
+            self.push(&format!("{column} GLOB ?"));
+            self.values.push(like_to_glob(pattern).into());
+        } else {
+            self.push(&format!("{column} LIKE ?"));
+            self.values.push(pattern.to_string().into());
+        }
+    }
+}
 
 /// A filter on names, tags and the attributes `t` has (registered models, experiments,
-/// logged models, model versions) as SQL.
+/// logged models, model versions) as SQL appended to `sql`, its values to `values`.
 pub(super) fn named_filter_sql(
     e: &Expr,
     t: &Named,
     sql: &mut String,
     values: &mut Vec<rusqlite::types::Value>,
 ) {
-    match e {
-        Expr::And(items) | Expr::Or(items) => {
-            let joiner = if matches!(e, Expr::And(_)) {
-                " AND "
-            } else {
-                " OR "
-            };
-            sql.push('(');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    sql.push_str(joiner);
-                }
-                named_filter_sql(item, t, sql, values);
-            }
-            sql.push(')');
-        }
-        Expr::Not(inner) => {
-            sql.push_str("(NOT ");
-            named_filter_sql(inner, t, sql, values);
-            sql.push(')');
-        }
-        Expr::Clause(c) => {
-            let text = match &c.value {
-                Value::Str(s) if c.target == Target::Attr(Attr::Status) => {
-                    s.strip_prefix("LOGGED_MODEL_").unwrap_or(s).to_string()
-                }
-                Value::Str(s) => s.clone(),
-                _ => String::new(),
-            };
-            let test = |column: &str,
-                        sql: &mut String,
-                        values: &mut Vec<rusqlite::types::Value>| match c.op
-            {
-                Op::Eq | Op::Ne => {
-                    sql.push_str(&format!("{column} {} ?", c.op.as_str()));
-                    values.push(text.clone().into());
-                }
-                Op::Like => {
-                    sql.push_str(&format!("{column} GLOB ?"));
-                    values.push(like_to_glob(&text).into());
-                }
-                Op::ILike => {
-                    sql.push_str(&format!("{column} LIKE ?"));
-                    values.push(text.clone().into());
-                }
-                Op::In | Op::NotIn => {
-                    let Value::List(items) = &c.value else { return };
-                    let not = if c.op == Op::NotIn { "NOT " } else { "" };
-                    sql.push_str(&format!(
-                        "{column} {not}IN ({})",
-                        vec!["?"; items.len()].join(",")
-                    ));
-                    values.extend(items.iter().map(|s| s.clone().into()));
-                }
-                _ => sql.push('0'),
-            };
-            match &c.target {
-                Target::Attr(Attr::Name) => {
-                    sql.push('(');
-                    test(t.name, sql, values);
-                    sql.push(')');
-                }
-                Target::Attr(a) if a.is_numeric() && t.attrs.iter().any(|(x, _)| x == a) => {
-                    let column = t.attrs.iter().find(|(x, _)| x == a).map_or("", |(_, c)| c);
-                    match (&c.value, c.op) {
-                        (Value::Number(n), Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge) => {
-                            sql.push_str(&format!("({column} {} ?)", c.op.as_str()));
-                            values.push((n.round() as i64).into());
-                        }
-                        _ => sql.push('0'),
-                    }
-                }
-                Target::Attr(a) if t.attrs.iter().any(|(x, _)| x == a) => {
-                    let column = t.attrs.iter().find(|(x, _)| x == a).map_or("", |(_, c)| c);
-                    sql.push('(');
-                    test(column, sql, values);
-                    sql.push(')');
-                }
-                // MLflow's client hides prompts with `tags.mlflow.prompt.is_prompt != 'true'`,
-                // where a model without the tag must match.
-                Target::Tag(key) if key == "mlflow.prompt.is_prompt" && c.op == Op::Ne => {
-                    sql.push_str(&format!(
-                        "{} NOT IN (SELECT {} FROM {} WHERE key = ? AND value = ?)",
-                        t.id, t.tag_id, t.tags
-                    ));
-                    values.push(key.clone().into());
-                    values.push(text.clone().into());
-                }
-                Target::Tag(key) | Target::Param(key) => {
-                    let table = match (&c.target, t.params) {
-                        (Target::Tag(_), _) => t.tags,
-                        (_, Some(params)) => params,
-                        _ => {
-                            sql.push('0');
-                            return;
-                        }
-                    };
-                    match c.op {
-                        Op::IsNull | Op::IsNotNull => {
-                            let not = if c.op == Op::IsNull { "NOT " } else { "" };
-                            sql.push_str(&format!(
-                                "{} {not}IN (SELECT {} FROM {table} WHERE key = ?)",
-                                t.id, t.tag_id
-                            ));
-                            values.push(key.clone().into());
-                        }
-                        _ => {
-                            sql.push_str(&format!(
-                                "{} IN (SELECT {} FROM {table} WHERE key = ? AND ",
-                                t.id, t.tag_id
-                            ));
-                            values.push(key.clone().into());
-                            test("value", sql, values);
-                            sql.push(')');
-                        }
-                    }
-                }
-                _ => sql.push('0'),
-            }
-        }
-    }
+    crate::store::named_filter::named_filter_sql(e, t, &mut Lite { sql, values });
 }
 
 #[cfg(test)]
