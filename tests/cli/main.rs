@@ -18,6 +18,7 @@ mod models;
 mod output;
 mod position;
 mod project;
+mod project_mlflow;
 mod registry;
 mod remote;
 mod run;

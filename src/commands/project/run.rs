@@ -148,7 +148,7 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
         project: &project,
         capture: capture_metrics,
         experiment_id,
-        user: env::var(env::USER).unwrap_or_default(),
+        user: env::login_name().unwrap_or_default(),
         owner: Owner {
             pid: std::process::id(),
             host: crate::commands::runs::hostname(),
