@@ -392,7 +392,8 @@ pub fn write_build_context(
         .map_err(|e| Error::Env(format!("cannot write the Dockerfile: {e}")))
 }
 
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+/// Copies a directory tree (without `.git` and `.mlf`).
+pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;

@@ -7,7 +7,10 @@
 
 pub mod envs;
 pub mod fetch;
+mod uri;
 mod yaml11;
+
+pub use uri::{is_uri, local_path};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -495,24 +498,17 @@ pub fn resolve_params(
                 value
             }
             ParamType::Uri => {
-                let has_scheme = value.split_once("://").is_some_and(|(s, _)| {
-                    !s.is_empty()
-                        && s.chars()
-                            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                });
-                if !has_scheme {
+                if !is_uri(&value) {
                     return Err(Error::Param(format!(
-                        "parameter `{}` must be a URI with a scheme (such as s3://b/k or file:///data), got `{value}`",
+                        "parameter `{}` must be a URI with a scheme (such as s3://b/k, runs:/RUN/model or file:///data), got `{value}`",
                         p.name
                     )));
                 }
                 value
             }
-            ParamType::Path => {
-                if value.contains("://") {
-                    value
-                } else {
-                    let path = cwd.join(&value);
+            ParamType::Path => match local_path(&value) {
+                Some(local) => {
+                    let path = cwd.join(&local);
                     let real = std::fs::canonicalize(&path).map_err(|_| {
                         Error::Param(format!(
                             "parameter `{}` names `{value}`, which does not exist",
@@ -521,7 +517,9 @@ pub fn resolve_params(
                     })?;
                     real.display().to_string()
                 }
-            }
+                // A remote URI: the command line downloads it before the run.
+                None => value,
+            },
         };
         declared.push((p.name.clone(), value));
     }

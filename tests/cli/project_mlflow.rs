@@ -90,3 +90,106 @@ fn defaults_are_passed_as_pyyaml_reads_them() {
     assert_eq!(param(&run, "lr").as_deref(), Some("1e-1"));
     assert_eq!(param(&run, "n").as_deref(), Some("8"));
 }
+
+/// `path` parameters: `file:///x` is `/x`; `runs:/` and `models:/` URIs are downloaded into a
+/// fresh directory and the command gets the copy; other remote schemes are refused by name.
+/// `uri` parameters take any value with a scheme, as MLflow's `is_uri`.
+#[test]
+fn path_and_uri_parameters_read_as_mlflow_does() {
+    let env = TestEnv::new();
+    env.write("data.txt", "from the run\n");
+    let id = env.start_run(&[]);
+    env.mlf(&["log", "artifact", "data.txt", "--to", "inputs"])
+        .ok();
+    env.mlf(&["run", "end"]).ok();
+    let local = env.write("local.txt", "local file\n");
+    let out = env.dir.path().join("seen.txt");
+    let proj = write_project(
+        &env,
+        "p",
+        &format!(
+            "name: p\nentry_points:\n  main:\n    parameters:\n      \
+             data: path\n      model: uri\n    \
+             command: \"cat {{data}} >> {out}; echo {{data}} {{model}} >> {out}\"\n",
+            out = out.display()
+        ),
+    );
+    let file_uri = format!("data=file://{}", local.display());
+    env.mlf(&[
+        "project",
+        "run",
+        s(&proj),
+        "--env-manager",
+        "local",
+        "-P",
+        &file_uri,
+        "-P",
+        "model=models:/churn@champion",
+    ])
+    .ok();
+    let seen = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        seen,
+        format!(
+            "local file\n{} models:/churn@champion\n",
+            std::fs::canonicalize(&local).unwrap().display()
+        )
+    );
+
+    std::fs::remove_file(&out).unwrap();
+    let runs_uri = format!("data=runs:/{id}/inputs/data.txt");
+    env.mlf(&[
+        "project",
+        "run",
+        s(&proj),
+        "--env-manager",
+        "local",
+        "-P",
+        &runs_uri,
+        "-P",
+        "model=runs:/abc/model",
+    ])
+    .ok();
+    let seen = std::fs::read_to_string(&out).unwrap();
+    let (content, paths) = seen.split_once('\n').unwrap();
+    assert_eq!(content, "from the run");
+    let copied = paths.split(' ').next().unwrap();
+    assert!(copied.ends_with("/param_0/data.txt"), "{seen}");
+    assert!(
+        !copied.contains("/.mlf/"),
+        "a copy, not the store's file: {seen}"
+    );
+    assert!(paths.ends_with(" runs:/abc/model\n"), "{seen}");
+
+    let err = env
+        .mlf(&[
+            "project",
+            "run",
+            s(&proj),
+            "--env-manager",
+            "local",
+            "-P",
+            "data=s3://bucket/key",
+            "-P",
+            "model=x",
+        ])
+        .code(2);
+    assert!(err.stderr.contains("must be a URI"), "{err}");
+    let err = env
+        .mlf(&[
+            "project",
+            "run",
+            s(&proj),
+            "--env-manager",
+            "local",
+            "-P",
+            "data=s3://bucket/key",
+            "-P",
+            "model=s3://b/k",
+        ])
+        .code(2);
+    assert!(
+        err.stderr.contains("`s3://bucket/key`") && err.stderr.contains("local file"),
+        "{err}"
+    );
+}
