@@ -15,6 +15,7 @@ mod layout;
 mod log;
 mod logs;
 mod models;
+mod models_mlflow;
 mod output;
 mod position;
 mod project;

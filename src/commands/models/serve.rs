@@ -239,11 +239,16 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
         let size = f.metadata().map(|m| m.len()).unwrap_or(0);
         (Box::new(f), size)
     };
-    let mut out: Box<dyn Write> = match &output {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p)
-                .map_err(|e| failure(format!("cannot write `{}`: {e}", p.display())))?,
-        )),
+    // A file is written beside its destination and renamed over it once complete: a failure
+    // halfway leaves no partial file (the temporary one is removed when `pending` drops).
+    let pending = match &output {
+        Some(p) => Some(Pending::create(p)?),
+        None => None,
+    };
+    let mut out: Box<dyn Write> = match &pending {
+        Some(f) => Box::new(std::io::BufWriter::new(f.file().map_err(|e| {
+            failure(format!("cannot write `{}`: {e}", f.dest.display()))
+        })?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
     let bar = crate::ui::progress::bytes(&ctx.ui, size, "Scoring");
@@ -281,8 +286,7 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
             // Stream: score CHUNK rows at a time and write the predictions as they come.
             let mut lines = BufReader::new(reader);
             let mut header = String::new();
-            lines
-                .read_line(&mut header)
+            read_record(&mut lines, &mut header)
                 .map_err(|e| failure(format!("cannot read the input: {e}")))?;
             let mut read = header.len() as u64;
             out.write_all(b"{\"predictions\": [")
@@ -294,8 +298,7 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
                 let mut line = String::new();
                 while n < CHUNK {
                     line.clear();
-                    let got = lines
-                        .read_line(&mut line)
+                    let got = read_record(&mut lines, &mut line)
                         .map_err(|e| failure(format!("cannot read the input: {e}")))?;
                     if got == 0 {
                         break;
@@ -337,5 +340,64 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
     }
     bar.finish_and_clear();
     out.flush().map_err(|e| failure(e.to_string()))?;
+    drop(out);
+    if let Some(p) = pending {
+        p.commit()?;
+    }
     Ok(0)
+}
+
+/// Reads one CSV record: physical lines until the quotes balance, so that a quoted cell with
+/// a newline stays in one record (and one chunk). The bytes read; 0 at the end.
+fn read_record(lines: &mut impl BufRead, record: &mut String) -> std::io::Result<usize> {
+    let mut total = 0;
+    loop {
+        let got = lines.read_line(record)?;
+        total += got;
+        let balanced = record.bytes().filter(|b| *b == b'"').count() % 2 == 0;
+        if got == 0 || balanced {
+            return Ok(total);
+        }
+    }
+}
+
+/// An output file being written: a temporary file beside `dest`, renamed over it by
+/// `commit`, removed if dropped before.
+struct Pending {
+    dest: PathBuf,
+    tmp: PathBuf,
+    done: bool,
+}
+
+impl Pending {
+    fn create(dest: &std::path::Path) -> CliResult<Pending> {
+        let name = dest.file_name().unwrap_or_default().to_string_lossy();
+        let tmp = dest.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+        std::fs::File::create(&tmp)
+            .map_err(|e| failure(format!("cannot write `{}`: {e}", dest.display())))?;
+        Ok(Pending {
+            dest: dest.to_path_buf(),
+            tmp,
+            done: false,
+        })
+    }
+
+    fn file(&self) -> std::io::Result<std::fs::File> {
+        std::fs::OpenOptions::new().write(true).open(&self.tmp)
+    }
+
+    fn commit(mut self) -> CliResult<()> {
+        std::fs::rename(&self.tmp, &self.dest)
+            .map_err(|e| failure(format!("cannot write `{}`: {e}", self.dest.display())))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
