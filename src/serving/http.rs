@@ -40,6 +40,21 @@ fn error_response(e: ScoringError) -> Response {
     }
 }
 
+/// An answer made by MLflow's scoring code, sent as it is.
+fn raw_response(r: super::Raw) -> Response {
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = (status, r.body).into_response();
+    let ct = if r.mimetype.starts_with("text/") && !r.mimetype.contains("charset") {
+        format!("{}; charset=utf-8", r.mimetype)
+    } else {
+        r.mimetype
+    };
+    if let Ok(v) = HeaderValue::from_str(&ct) {
+        resp.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    resp
+}
+
 /// 200 while the model can answer; 503 when it cannot (its workers died and none restarts).
 async fn ping(State(model): State<Shared>) -> Response {
     let healthy = tokio::task::spawn_blocking(move || model.healthy())
@@ -77,6 +92,23 @@ async fn invocations(State(model): State<Shared>, headers: HeaderMap, body: Byte
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
+    if let Some(ct) = ct.map(str::to_string) {
+        let (m, b) = (model.clone(), body.clone());
+        let raw = tokio::task::spawn_blocking(move || m.invoke(&b, &ct)).await;
+        match raw {
+            Ok(Some(Ok(r))) => return raw_response(r),
+            Ok(Some(Err(e))) => return error_response(e),
+            Ok(None) => {}
+            Err(_) => {
+                return error_response(ScoringError {
+                    status: 500,
+                    code: "INTERNAL_ERROR",
+                    message: "the prediction failed".into(),
+                    plain: false,
+                });
+            }
+        }
+    }
     let is_json = match content_kind(ct) {
         Ok(j) => j,
         Err(e) => return error_response(e),

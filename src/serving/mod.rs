@@ -337,6 +337,37 @@ pub trait Predictor: Send + Sync {
         input: Input,
         params: Option<Map<String, Value>>,
     ) -> Result<Value, ScoringError>;
+
+    /// Answers a request body as MLflow's scoring server would, when the predictor can hand
+    /// it to MLflow's own code (a Python worker with mlflow); `None` when it cannot, and the
+    /// body is parsed here.
+    fn invoke(&self, _body: &[u8], _content_type: &str) -> Option<Result<Raw, ScoringError>> {
+        None
+    }
+}
+
+/// An answer as MLflow's scoring server gives it: status, content type, body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Raw {
+    pub status: u16,
+    pub mimetype: String,
+    pub body: String,
+}
+
+/// MLflow's error code by name, for codes a worker reports (`BAD_REQUEST` for others).
+pub fn error_code(name: &str) -> &'static str {
+    const CODES: [&str; 6] = [
+        "BAD_REQUEST",
+        "INVALID_PARAMETER_VALUE",
+        "INTERNAL_ERROR",
+        "RESOURCE_DOES_NOT_EXIST",
+        "INVALID_STATE",
+        "NOT_IMPLEMENTED",
+    ];
+    CODES
+        .into_iter()
+        .find(|c| *c == name)
+        .unwrap_or("BAD_REQUEST")
 }
 
 /// Loads the predictor for a model directory: ONNX natively when the model has the onnx

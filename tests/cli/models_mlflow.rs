@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::support::TestEnv;
+use crate::support::{self, TestEnv};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -92,4 +92,174 @@ fn csv_records_span_lines_and_failures_leave_no_partial_output() {
         .filter(|n| n.contains("bad.json"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models saved by MLflow's flavors, against the answers `mlflow models serve` recorded
+// (scripts/make-mlflow-answers.sh). The workers run in target/e2e-venv, which has mlflow.
+
+/// `target/e2e-venv/bin`, made by scripts/e2e-python-env.sh when missing.
+fn e2e_bin() -> &'static Path {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let venv = root.join("target/e2e-venv");
+        if !venv.join(".ready").is_file() {
+            let out = std::process::Command::new("bash")
+                .arg(root.join("scripts/e2e-python-env.sh"))
+                .current_dir(root)
+                .output()
+                .expect("run scripts/e2e-python-env.sh");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        venv.join("bin")
+    })
+}
+
+fn mlflow_env() -> TestEnv {
+    let mut env = TestEnv::new();
+    let path = format!(
+        "{}:{}",
+        e2e_bin().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    env.set("PATH", &path);
+    env
+}
+
+fn answers() -> Vec<Value> {
+    let text = std::fs::read_to_string(fixture("mlflow/answers.json")).unwrap();
+    serde_json::from_str::<Value>(&text)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn body_of(a: &Value) -> Vec<u8> {
+    use base64::Engine;
+    let body = a["body"].as_str().unwrap();
+    if a["content_type"].as_str().unwrap().ends_with("parquet") {
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap()
+    } else {
+        body.as_bytes().to_vec()
+    }
+}
+
+/// An error body without MLflow's stack trace (it names the recording machine's paths).
+fn comparable(status: u16, body: &str) -> Value {
+    if status == 200 {
+        return Value::String(body.to_string());
+    }
+    let mut v: Value = serde_json::from_str(body).unwrap_or(Value::String(body.to_string()));
+    if let Some(o) = v.as_object_mut() {
+        o.remove("stack_trace");
+    }
+    v
+}
+
+/// Every recorded request, sent to `mlf models serve`: the same status, content type and body
+/// (byte for byte on success; the error's code and message on failure).
+#[test]
+fn saved_by_mlflow_flavors_serve_answers_as_mlflow_models_serve() {
+    let env = mlflow_env();
+    let answers = answers();
+    let mut models: Vec<&str> = answers
+        .iter()
+        .map(|a| a["model"].as_str().unwrap())
+        .collect();
+    models.dedup();
+    for model in models {
+        let dir = fixture(&format!("mlflow/{model}"));
+        let server = crate::models::Server::start(&env, dir.to_str().unwrap(), &[]);
+        for a in answers.iter().filter(|a| a["model"] == model) {
+            let body = body_of(a);
+            let ct = a["content_type"].as_str().unwrap();
+            let mut request = format!(
+                "POST /invocations HTTP/1.1\r\nHost: {0}\r\nConnection: close\r\nContent-Type: {ct}\r\nContent-Length: {1}\r\n\r\n",
+                server.addr,
+                body.len()
+            )
+            .into_bytes();
+            request.extend_from_slice(&body);
+            let what = format!("{model} {}", a["name"]);
+            let got = support::http_exchange(
+                &server.addr,
+                &request,
+                std::time::Duration::from_secs(120),
+                &what,
+            );
+            let got_body = String::from_utf8_lossy(&got.body).into_owned();
+            let want_status = a["status"].as_u64().unwrap() as u16;
+            assert_eq!(got.status, want_status, "{what}: {got_body}");
+            assert_eq!(
+                comparable(got.status, &got_body),
+                comparable(want_status, a["answer"].as_str().unwrap()),
+                "{what}"
+            );
+            let got_ct = got
+                .headers
+                .iter()
+                .find(|(k, _)| k == "content-type")
+                .map(|(_, v)| v.as_str());
+            assert_eq!(got_ct, a["answer_content_type"].as_str(), "{what}");
+        }
+    }
+}
+
+/// `mlf models predict` prints what the server answers for the JSON and CSV requests that
+/// succeed, and refuses the others with MLflow's message.
+#[test]
+fn saved_by_mlflow_flavors_predict_as_mlflow_models_serve() {
+    let env = mlflow_env();
+    // One request per model and format (each `predict` starts a worker that imports mlflow).
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, a) in answers().iter().enumerate() {
+        let key = (a["model"].to_string(), a["content_type"].to_string(), a["status"] == 200);
+        if !seen.insert(key) {
+            continue;
+        }
+        let ct = a["content_type"].as_str().unwrap();
+        let kind = match ct {
+            "application/json" => "json",
+            "text/csv" => "csv",
+            _ => continue,
+        };
+        let file = format!("req{i}.{kind}");
+        env.write(&file, a["body"].as_str().unwrap());
+        let dir = fixture(&format!("mlflow/{}", a["model"].as_str().unwrap()));
+        let out = env.mlf(&[
+            "models",
+            "predict",
+            "-m",
+            dir.to_str().unwrap(),
+            "-i",
+            &file,
+            "-t",
+            kind,
+        ]);
+        let what = format!("{} {}", a["model"], a["name"]);
+        let answer = a["answer"].as_str().unwrap();
+        if a["status"] == 200 {
+            assert_eq!(out.code, 0, "{what}: {out}");
+            assert_eq!(out.stdout.trim_end(), answer, "{what}");
+        } else {
+            assert_ne!(out.code, 0, "{what}: {out}");
+            let want: Value = serde_json::from_str(answer).unwrap();
+            let first_line = want["message"]
+                .as_str()
+                .unwrap()
+                .lines()
+                .next()
+                .unwrap()
+                .to_string();
+            assert!(out.stderr.contains(&first_line), "{what}: {out}");
+        }
+    }
 }

@@ -266,6 +266,19 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
                     body.iter().find(|b| !b.is_ascii_whitespace()),
                     Some(b'{' | b'[') | None
                 );
+            if let Some(answer) = predictor.invoke(&body, "application/json") {
+                let text = raw_predictions(answer)?;
+                out.write_all(text.as_bytes())
+                    .and_then(|_| out.write_all(b"\n"))
+                    .map_err(|e| failure(e.to_string()))?;
+                bar.finish_and_clear();
+                out.flush().map_err(|e| failure(e.to_string()))?;
+                drop(out);
+                if let Some(p) = pending {
+                    p.commit()?;
+                }
+                return Ok(0);
+            }
             let (input, params) = serving::parse_request(true, &body).map_err(|e| {
                 let err = usage_error(e.message);
                 if looks_csv {
@@ -316,6 +329,27 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
                 if n == 0 {
                     break;
                 }
+                if let Some(answer) = predictor.invoke(chunk.as_bytes(), "text/csv") {
+                    let text = raw_predictions(answer)?;
+                    let inner = text
+                        .trim()
+                        .strip_prefix("{\"predictions\": [")
+                        .and_then(|t| t.strip_suffix("]}"));
+                    let items = match inner {
+                        Some(inner) => inner.trim().to_string(),
+                        None => text.trim().to_string(),
+                    };
+                    if !items.is_empty() {
+                        if !first {
+                            out.write_all(b", ").map_err(|e| failure(e.to_string()))?;
+                        }
+                        first = false;
+                        out.write_all(items.as_bytes())
+                            .map_err(|e| failure(e.to_string()))?;
+                    }
+                    bar.set_position(read);
+                    continue;
+                }
                 let input =
                     serving::parse_csv(chunk.as_bytes()).map_err(|e| usage_error(e.message))?;
                 let p = predictor
@@ -345,6 +379,19 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
         p.commit()?;
     }
     Ok(0)
+}
+
+/// The body of an answer MLflow's scoring code gave, or its error as the command's.
+fn raw_predictions(answer: Result<serving::Raw, serving::ScoringError>) -> CliResult<String> {
+    let answer = answer.map_err(|e| usage_error(e.message))?;
+    if answer.status == 200 {
+        return Ok(answer.body);
+    }
+    let message = serde_json::from_str::<serde_json::Value>(&answer.body)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_string))
+        .unwrap_or(answer.body);
+    Err(usage_error(message))
 }
 
 /// Reads one CSV record: physical lines until the quotes balance, so that a quoted cell with
