@@ -221,7 +221,11 @@ fn saved_by_mlflow_flavors_predict_as_mlflow_models_serve() {
     // One request per model and format (each `predict` starts a worker that imports mlflow).
     let mut seen = std::collections::BTreeSet::new();
     for (i, a) in answers().iter().enumerate() {
-        let key = (a["model"].to_string(), a["content_type"].to_string(), a["status"] == 200);
+        let key = (
+            a["model"].to_string(),
+            a["content_type"].to_string(),
+            a["status"] == 200,
+        );
         if !seen.insert(key) {
             continue;
         }
