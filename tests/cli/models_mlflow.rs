@@ -267,3 +267,47 @@ fn saved_by_mlflow_flavors_predict_as_mlflow_models_serve() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// MLflow 3 logged models made inside `mlf run`
+
+/// `mlflow.sklearn.log_model` inside `mlf run` makes a logged model; `runs:/RUN/model` and
+/// `models:/m-…` name it for predict, `registry register` takes it, `runs show` lists it.
+#[test]
+fn models_logged_by_mlflow_inside_a_run_resolve_as_mlflow_does() {
+    let env = mlflow_env();
+    env.write(
+        "train.py",
+        "import mlflow, mlflow.sklearn\n\
+         from sklearn.linear_model import LinearRegression\n\
+         m = LinearRegression().fit([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])\n\
+         with mlflow.start_run():\n    info = mlflow.sklearn.log_model(m, name='model')\n\
+         print(info.model_id)\n",
+    );
+    let out = env.mlf(&["run", "--", "python", "train.py"]).ok();
+    let model_id = out.stdout.trim().lines().last().unwrap_or("").to_string();
+    assert!(model_id.starts_with("m-"), "{out}");
+    let run = crate::support::only_run(&env);
+
+    env.write("x.json", r#"{"inputs": [[3.0]]}"#);
+    let runs_uri = format!("runs:/{run}/model");
+    let models_uri = format!("models:/{model_id}");
+    for uri in [&runs_uri, &models_uri] {
+        let out = env
+            .mlf(&["models", "predict", "-m", uri, "-i", "x.json"])
+            .ok();
+        let p = out.json()["predictions"][0].as_f64().unwrap_or(0.0);
+        assert!((p - 7.0).abs() < 1e-9, "{uri}: {out}");
+    }
+
+    let shown = env.mlf(&["runs", "show", &run]).ok();
+    assert!(shown.stdout.contains("logged models"), "{shown}");
+    assert!(shown.stdout.contains(&model_id), "{shown}");
+
+    env.mlf(&["registry", "register", &runs_uri, "--name", "lin"])
+        .ok();
+    let out = env
+        .mlf(&["models", "predict", "-m", "models:/lin/1", "-i", "x.json"])
+        .ok();
+    assert!(out.stdout.contains("predictions"), "{out}");
+}
