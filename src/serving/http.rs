@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 
-use super::{Predictor, ScoringError, content_kind, parse_request};
+use super::{Predictor, ScoringError, content_kind, parse_request_typed};
 
 type Shared = Arc<dyn Predictor>;
 
@@ -113,7 +113,8 @@ async fn invocations(State(model): State<Shared>, headers: HeaderMap, body: Byte
         Ok(j) => j,
         Err(e) => return error_response(e),
     };
-    let (input, params) = match parse_request(is_json, &body) {
+    let types = model.column_types();
+    let (input, params) = match parse_request_typed(is_json, &body, &types) {
         Ok(p) => p,
         Err(e) => return error_response(e),
     };

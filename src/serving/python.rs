@@ -259,6 +259,8 @@ pub struct PythonPool {
     columns: Vec<String>,
     /// Whether the workers answer request bodies with MLflow's scoring code.
     raw: bool,
+    /// The signature's columns and their types.
+    column_types: Vec<(String, String)>,
     /// Signature columns of type double or float: JSON integers sent to them become floats,
     /// as MLflow's server reads them with the schema's types.
     float_columns: Vec<String>,
@@ -313,10 +315,15 @@ impl PythonPool {
             .filter(|i| matches!(i.kind.as_str(), "double" | "float"))
             .filter_map(|i| i.name.clone())
             .collect();
+        let column_types = items
+            .iter()
+            .filter_map(|i| i.name.clone().map(|n| (n, i.kind.clone())))
+            .collect();
         let columns = items.into_iter().filter_map(|i| i.name).collect();
         Ok(PythonPool {
             spec,
             raw,
+            column_types,
             float_columns,
             workers: pool,
             next: AtomicUsize::new(0),
@@ -424,6 +431,10 @@ impl Predictor for PythonPool {
             }
         }
         false
+    }
+
+    fn column_types(&self) -> Vec<(String, String)> {
+        self.column_types.clone()
     }
 
     /// With mlflow in the worker's Python, the body goes to MLflow's own scoring code.

@@ -350,8 +350,8 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
                     bar.set_position(read);
                     continue;
                 }
-                let input =
-                    serving::parse_csv(chunk.as_bytes()).map_err(|e| usage_error(e.message))?;
+                let input = serving::parse_csv_typed(chunk.as_bytes(), &predictor.column_types())
+                    .map_err(|e| usage_error(e.message))?;
                 let p = predictor
                     .predict(input, None)
                     .map_err(|e| usage_error(e.message))?;
