@@ -12,6 +12,9 @@ Writes into the given directory:
   series/        a PythonModel returning a pandas Series
   frame/         a PythonModel returning a DataFrame (unsorted columns, NaN, long floats)
   nosig/         a scikit-learn model saved without a signature (MLflow's wine example)
+  onnx_two/      an ONNX model with two float inputs (mlflow.onnx), which mlf's runtime
+                 cannot run: mlf serves it through its python_function flavor
+  onnx_str/      an ONNX model with a string input (mlflow.onnx), likewise
   answers.json   per request: model, content type, body (text, or base64 for parquet) and
                  the status, content type and body `mlflow models serve` answered
 """
@@ -118,6 +121,32 @@ def make_models():
     return X.head(3), xs
 
 
+def make_onnx():
+    import onnx
+    import mlflow.onnx
+    from onnx import TensorProto, helper
+
+    def model(inputs, nodes, outputs):
+        graph = helper.make_graph(nodes, "g", inputs, outputs)
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+        m.ir_version = 8
+        onnx.checker.check_model(m)
+        return m
+
+    f = lambda n: helper.make_tensor_value_info(n, TensorProto.FLOAT, [None, 1])
+    two = model(
+        [f("a"), f("b")],
+        [helper.make_node("Add", ["a", "b"], ["sum"]), helper.make_node("Mul", ["a", "b"], ["prod"])],
+        [f("sum"), f("prod")],
+    )
+    s = lambda n: helper.make_tensor_value_info(n, TensorProto.STRING, [None, 1])
+    text = model([s("text")], [helper.make_node("Identity", ["text"], ["same"])], [s("same")])
+    for name, m in [("onnx_two", two), ("onnx_str", text)]:
+        path = os.path.join(OUT, name)
+        shutil.rmtree(path, ignore_errors=True)
+        mlflow.onnx.save_model(m, path)
+
+
 def parquet_b64(df):
     buf = io.BytesIO()
     df.to_parquet(buf)
@@ -152,6 +181,11 @@ def requests(wine, xs):
         ("nosig", "records", J, json.dumps({"dataframe_records": json.loads(wine.to_json(orient="records"))})),
         ("nosig", "split", J, json.dumps({"dataframe_split": json.loads(wine.to_json(orient="split", index=False))})),
         ("nosig", "csv", C, wine.to_csv(index=False)),
+        ("onnx_two", "inputs_named", J, json.dumps({"inputs": {"a": [[1.5], [2.0]], "b": [[3.0], [4.25]]}})),
+        ("onnx_two", "split", J, json.dumps({"dataframe_split": {"columns": ["a", "b"], "data": [[1.5, 3.0], [2.0, 4.25]]}})),
+        ("onnx_two", "csv", C, "a,b\n1.5,3.0\n2.0,4.25\n"),
+        ("onnx_str", "inputs_named", J, json.dumps({"inputs": {"text": [["ab"], ["cd"]]}})),
+        ("onnx_str", "records", J, json.dumps({"dataframe_records": [{"text": "ab"}, {"text": "cd"}]})),
     ]
     return reqs
 
@@ -209,9 +243,10 @@ def record(model, reqs):
 def main():
     os.makedirs(OUT, exist_ok=True)
     wine, xs = make_models()
+    make_onnx()
     reqs = requests(wine, xs)
     answers = []
-    for model in ["typehint", "pipeline", "series", "frame", "nosig"]:
+    for model in ["typehint", "pipeline", "series", "frame", "nosig", "onnx_two", "onnx_str"]:
         answers += record(model, reqs)
     with open(os.path.join(OUT, "answers.json"), "w") as f:
         json.dump(answers, f, indent=1)

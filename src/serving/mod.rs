@@ -351,13 +351,32 @@ pub fn load(
     workers: usize,
     python: &python::PythonEnv,
 ) -> Result<Box<dyn Predictor>, LoadError> {
+    load_noting(dir, workers, python, &mut |_| {})
+}
+
+/// As `load`, telling `note` when it serves the model another way than its first flavor
+/// (an ONNX model tract cannot run, served through its python_function flavor).
+pub fn load_noting(
+    dir: &Path,
+    workers: usize,
+    python: &python::PythonEnv,
+    note: &mut dyn FnMut(&str),
+) -> Result<Box<dyn Predictor>, LoadError> {
     let model = MlModel::load(dir)?;
     #[cfg(feature = "onnx")]
     if let Some(file) = model.onnx_file(dir)? {
-        return Ok(Box::new(onnx::OnnxPredictor::load(
-            &file,
-            model.signature.as_ref(),
-        )?));
+        match onnx::OnnxPredictor::load(&file, model.signature.as_ref()) {
+            Ok(p) => return Ok(Box::new(p)),
+            // Several inputs, string inputs, operators tract lacks: MLflow's onnx flavor
+            // runs such models with onnxruntime, and so does the python_function flavor the
+            // model carries, in the workers.
+            Err(e) if model.flavor("python_function").is_some() => {
+                note(&format!(
+                    "mlf's ONNX runtime cannot run this model ({e}); serving it through its python_function flavor (onnxruntime in Python workers)"
+                ));
+            }
+            Err(e) => return Err(e),
+        }
     }
     if model.flavor("python_function").is_some() {
         return Ok(Box::new(python::PythonPool::start(dir, workers, python)?));

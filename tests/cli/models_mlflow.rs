@@ -164,6 +164,38 @@ fn comparable(status: u16, body: &str) -> Value {
     v
 }
 
+/// `generate-dockerfile` of an ONNX model mlf's runtime cannot run builds on Python (its
+/// python_function flavor serves it), not on the image that holds mlf alone.
+#[test]
+fn dockerfile_of_an_onnx_model_mlf_cannot_run_uses_python() {
+    let env = TestEnv::new();
+    let dir = fixture("mlflow/onnx_two");
+    env.mlf(&[
+        "models",
+        "generate-dockerfile",
+        "-m",
+        dir.to_str().unwrap(),
+        "-d",
+        "img",
+    ])
+    .ok();
+    let text = std::fs::read_to_string(env.cwd().join("img/Dockerfile")).unwrap();
+    assert!(text.contains("FROM python:"), "{text}");
+    assert!(text.contains("requirements.txt"), "{text}");
+    let native = fixture("onnx_logreg_mlflow");
+    env.mlf(&[
+        "models",
+        "generate-dockerfile",
+        "-m",
+        native.to_str().unwrap(),
+        "-d",
+        "img2",
+    ])
+    .ok();
+    let text = std::fs::read_to_string(env.cwd().join("img2/Dockerfile")).unwrap();
+    assert!(text.contains("FROM debian:"), "{text}");
+}
+
 /// Every recorded request, sent to `mlf models serve`: the same status, content type and body
 /// (byte for byte on success; the error's code and message on failure).
 #[test]
@@ -250,6 +282,13 @@ fn saved_by_mlflow_flavors_predict_as_mlflow_models_serve() {
         ]);
         let what = format!("{} {}", a["model"], a["name"]);
         let answer = a["answer"].as_str().unwrap();
+        if a["model"].as_str().unwrap().starts_with("onnx_") {
+            // mlf's ONNX runtime cannot run these: it says so and uses python_function.
+            assert!(
+                out.stderr.contains("python_function flavor"),
+                "{what}: {out}"
+            );
+        }
         if a["status"] == 200 {
             assert_eq!(out.code, 0, "{what}: {out}");
             assert_eq!(out.stdout.trim_end(), answer, "{what}");

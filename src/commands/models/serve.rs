@@ -164,7 +164,9 @@ fn load(
     crate::models::MlModel::load(&dir).map_err(usage_error)?;
     let mut python = python_env(ctx, &dir, kind)?;
     python.timeout = timeout;
-    let predictor = serving::load(&dir, workers, &python).map_err(failure)?;
+    let ui = &ctx.ui;
+    let predictor =
+        serving::load_noting(&dir, workers, &python, &mut |n| ui.warn(n)).map_err(failure)?;
     Ok((dir, Arc::from(predictor)))
 }
 
