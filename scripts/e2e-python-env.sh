@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes the Python environment of the end-to-end tests of `mlf server` (tests/cli/server.rs,
-# tests/e2e/mlflow_client.py): the virtualenv target/e2e-venv with the real mlflow client and
-# scikit-learn, at pinned versions.
+# tests/e2e/mlflow_client.py) and of models saved by MLflow's flavors (tests/cli/models_mlflow.rs):
+# the virtualenv target/e2e-venv with the real mlflow client, scikit-learn, onnx and onnxruntime,
+# at pinned versions.
 #
 #   scripts/e2e-python-env.sh
 #
@@ -16,14 +17,20 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=target/e2e-venv
 MARKER="$VENV/.ready"
+# A venv made before onnxruntime joined the set gets it (and the marker again).
+ready() {
+  [[ -f "$MARKER" && -x "$VENV/bin/python" ]] && "$VENV/bin/python" -c 'import onnxruntime' 2>/dev/null
+}
 
 # Exact pins; pip resolves what they need.
 PACKAGES=(
   mlflow==3.17.2
   scikit-learn==1.9.1
+  onnx==1.23.2
+  onnxruntime==1.32.0
 )
 
-if [[ -f "$MARKER" && -x "$VENV/bin/python" ]]; then
+if ready; then
   exit 0
 fi
 
@@ -34,7 +41,7 @@ if command -v flock >/dev/null 2>&1; then
   flock 9
 fi
 # Another builder may have finished while we waited for the lock.
-if [[ -f "$MARKER" && -x "$VENV/bin/python" ]]; then
+if ready; then
   exit 0
 fi
 
@@ -44,7 +51,7 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PACKAGES[@]}"
 "$VENV/bin/python" - <<'PY'
-import mlflow, sklearn
+import mlflow, sklearn, onnx, onnxruntime
 assert mlflow.__version__ == "3.17.2", mlflow.__version__
 assert sklearn.__version__ == "1.9.1", sklearn.__version__
 PY

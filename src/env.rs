@@ -100,8 +100,15 @@ pub const TERM: &str = "TERM";
 pub const CLICOLOR_FORCE: &str = "CLICOLOR_FORCE";
 /// Set to `1` for children of `mlf run` so that Python streams its output live.
 pub const PYTHONUNBUFFERED: &str = "PYTHONUNBUFFERED";
-/// User name recorded on new runs, and the registry's actor when no git identity is set.
+/// User name recorded on new runs (after `LOGNAME`, as Python's `getpass.getuser` reads
+/// them), and the registry's actor when no git identity is set.
 pub const USER: &str = "USER";
+/// The login name, read before `USER` for a run's `mlflow.user`.
+pub const LOGNAME: &str = "LOGNAME";
+/// Read after `USER` for a run's `mlflow.user`, as `getpass.getuser` does.
+pub const LNAME: &str = "LNAME";
+/// Read after `LNAME` for a run's `mlflow.user`, as `getpass.getuser` does.
+pub const USERNAME: &str = "USERNAME";
 /// Who acts in the registry (requests, approvals, history), overriding the git identity.
 pub const MLF_USER: &str = "MLF_USER";
 
@@ -115,4 +122,13 @@ pub fn var(name: &str) -> Option<String> {
 pub fn var_raw(name: &str) -> Option<String> {
     #[allow(clippy::disallowed_methods)] // the one place the environment is read
     std::env::var(name).ok()
+}
+
+/// Who runs this process, as MLflow records it in `mlflow.user` (Python's `getpass.getuser`):
+/// `LOGNAME`, `USER`, `LNAME`, `USERNAME`, else the account's name in the password database.
+pub fn login_name() -> Option<String> {
+    [LOGNAME, USER, LNAME, USERNAME]
+        .into_iter()
+        .find_map(var)
+        .or_else(crate::sys::account_name)
 }

@@ -46,6 +46,38 @@ pub fn hostname() -> String {
     String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
+/// The name of the account this process runs as (from the password database), if it has one.
+pub fn account_name() -> Option<String> {
+    let mut buf = vec![0u8; 1024];
+    loop {
+        // SAFETY: passwd is plain data, zeroed is a valid value; getpwuid_r writes into `pwd`
+        // and into `buf` (at most buf.len() bytes), both ours, and points `result` at `pwd`
+        // or sets it to null. The name it points to lives in `buf`, read before buf is freed.
+        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let rc = unsafe {
+            libc::getpwuid_r(
+                libc::getuid(),
+                &mut pwd,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc == libc::ERANGE && buf.len() < 1 << 20 {
+            buf.resize(buf.len() * 4, 0);
+            continue;
+        }
+        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        // SAFETY: pw_name is a NUL-terminated string inside `buf`, still alive here.
+        let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+        let name = name.to_string_lossy().into_owned();
+        return (!name.is_empty()).then_some(name);
+    }
+}
+
 /// Takes an exclusive lock on `file`, waiting for it; released when the file is closed.
 pub fn lock_exclusive(file: &File) -> io::Result<()> {
     // SAFETY: flock on a descriptor that `file` owns and keeps open for the call.

@@ -278,16 +278,47 @@ pub fn resolve_uri(store: Option<&dyn Backend>, uri: &str, cwd: &Path) -> Result
                         .map_err(|e| crate::store::Error::Remote(e.to_string()))
                 });
             };
-            let dir = local.join(rel);
-            let root = std::fs::canonicalize(local).unwrap_or_default();
-            let real = std::fs::canonicalize(&dir).map_err(|_| Error::NoArtifact {
-                run: id[..8].to_string(),
-                path: path.to_string(),
-            })?;
+            let dir = local.join(&rel);
+            let mut root = std::fs::canonicalize(local).unwrap_or_default();
+            let real = match std::fs::canonicalize(&dir) {
+                Ok(real) => real,
+                // Not an artifact of the run: a logged model it made, named so (MLflow 3).
+                Err(_) => match store.local().map(|s| s.run_logged_model_path(&id, &rel)) {
+                    Some(Ok(Some((m, dir)))) => {
+                        root = std::fs::canonicalize(
+                            store
+                                .local()
+                                .map(|s| s.logged_model_dir(&m))
+                                .unwrap_or_default(),
+                        )
+                        .unwrap_or_default();
+                        std::fs::canonicalize(&dir).map_err(|_| Error::NoArtifact {
+                            run: id[..8].to_string(),
+                            path: path.to_string(),
+                        })?
+                    }
+                    _ => {
+                        return Err(Error::NoArtifact {
+                            run: id[..8].to_string(),
+                            path: path.to_string(),
+                        });
+                    }
+                },
+            };
             if !real.starts_with(&root) {
                 return Err(Error::LeavesRun(uri.to_string()));
             }
             return Ok(real);
+        }
+        // `models:/m-<id>`: a logged model (MLflow 3).
+        let logged = uri
+            .strip_prefix("models:")
+            .map(|r| r.trim_start_matches('/'))
+            .filter(|r| r.starts_with("m-") && !r.contains('/') && !r.contains('@'));
+        if let (Some(id), Some(local)) = (logged, store.local()) {
+            let m = local.logged_model(id)?;
+            let dir = local.logged_model_dir(&m);
+            return std::fs::canonicalize(&dir).map_err(|_| Error::NoModelDir(uri.to_string()));
         }
         let version = crate::ops::registry::resolve_model(store, uri)?;
         if store.local().is_some() {

@@ -289,6 +289,23 @@ fn pip_args(deps: &[String]) -> Vec<String> {
 /// Where the project is inside the container.
 pub const CONTAINER_PROJECT_DIR: &str = "/mlf/project";
 
+/// Whether the tracking URI the run is given names this machine's loopback.
+fn tracking_on_loopback() -> bool {
+    [env::MLF_TRACKING_URI, env::MLFLOW_TRACKING_URI]
+        .into_iter()
+        .filter_map(env::var)
+        .any(|uri| {
+            let rest = uri.split_once("://").map(|(_, r)| r).unwrap_or("");
+            let host = rest.split(['/', '?']).next().unwrap_or("");
+            let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+            let host = match host.strip_prefix('[') {
+                Some(v6) => v6.split(']').next().unwrap_or(""),
+                None => host.split(':').next().unwrap_or(""),
+            };
+            host.eq_ignore_ascii_case("localhost") || host.starts_with("127.") || host == "::1"
+        })
+}
+
 fn docker_plan(
     project: &Project,
     d: &DockerEnv,
@@ -322,6 +339,12 @@ fn docker_plan(
         d.image.clone()
     };
     let mut runner = vec![docker, "run".into(), "--rm".into()];
+    // The run's tracking server listens on the host's loopback (mlf's own, or the user's on
+    // localhost): the container shares the host's network to reach it, as a container of
+    // `mlflow run` reaches a local tracking server.
+    if run.store_root.is_some() || tracking_on_loopback() {
+        runner.extend(["--network".into(), "host".into()]);
+    }
     if !run.build_image {
         runner.extend([
             "-v".into(),
@@ -336,7 +359,7 @@ fn docker_plan(
     // The tracking variables reach the container by name; their values come from mlf's
     // launch environment (`-e NAME` copies the caller's value).
     let location = match run.store_root {
-        Some(_) => vec![env::MLF_STORE],
+        Some(_) => vec![env::MLF_STORE, env::MLFLOW_TRACKING_URI],
         None => vec![env::MLF_TRACKING_URI, env::MLFLOW_TRACKING_URI],
     };
     for var in [env::MLF_RUN_ID]
@@ -392,7 +415,8 @@ pub fn write_build_context(
         .map_err(|e| Error::Env(format!("cannot write the Dockerfile: {e}")))
 }
 
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+/// Copies a directory tree (without `.git` and `.mlf`).
+pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;

@@ -7,6 +7,10 @@
 
 pub mod envs;
 pub mod fetch;
+mod uri;
+mod yaml11;
+
+pub use uri::{is_uri, local_path};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -181,12 +185,22 @@ fn find_file(dir: &Path) -> Option<PathBuf> {
         })
 }
 
-fn yaml_scalar(v: &serde_yaml::Value) -> Option<String> {
+/// A default as MLflow passes it: a quoted string as written; a plain scalar as PyYAML
+/// resolves its text (YAML 1.1) and Python's `str()` prints it.
+fn yaml_scalar(v: &serde_yaml::Value, plain: Option<&str>) -> Option<String> {
+    if let Some(text) = plain {
+        return yaml11::resolve_plain(text);
+    }
     match v {
         serde_yaml::Value::String(s) => Some(s.clone()),
-        serde_yaml::Value::Number(n) => Some(n.to_string()),
-        serde_yaml::Value::Bool(b) => Some(b.to_string()),
-        serde_yaml::Value::Null => None,
+        serde_yaml::Value::Number(_) | serde_yaml::Value::Bool(_) => Some(match v {
+            serde_yaml::Value::Bool(true) => "True".into(),
+            serde_yaml::Value::Bool(false) => "False".into(),
+            other => serde_yaml::to_string(other)
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+        }),
         _ => None,
     }
 }
@@ -209,6 +223,7 @@ impl Project {
         })?;
         let raw: RawProject = serde_yaml::from_str(&text)
             .map_err(|e| Error::Invalid(format!("invalid MLproject `{}`: {e}", file.display())))?;
+        let raw_defaults: yaml11::RawDefaults = serde_yaml::from_str(&text).unwrap_or_default();
         let declared = [
             raw.conda_env.is_some(),
             raw.python_env.is_some(),
@@ -270,13 +285,19 @@ impl Project {
         let mut entry_points = BTreeMap::new();
         for (name, ep) in raw.entry_points {
             let mut params = Vec::new();
+            let texts = raw_defaults.entry_points.get(&name);
             for (pname, spec) in ep.parameters {
+                let plain = texts
+                    .and_then(|t| t.parameters.get(&pname))
+                    .and_then(|d| d.0.as_ref())
+                    .filter(|t| t.plain_in(&text))
+                    .map(|t| t.text.as_str());
                 let (kind, default) = match spec {
                     None => (Ok(ParamType::String), None),
                     Some(RawParam::Type(t)) => (ParamType::parse(&t), None),
                     Some(RawParam::Full { kind, default }) => (
                         ParamType::parse(&kind),
-                        default.as_ref().and_then(yaml_scalar),
+                        default.as_ref().and_then(|d| yaml_scalar(d, plain)),
                     ),
                 };
                 let kind = kind.map_err(|e| {
@@ -477,24 +498,17 @@ pub fn resolve_params(
                 value
             }
             ParamType::Uri => {
-                let has_scheme = value.split_once("://").is_some_and(|(s, _)| {
-                    !s.is_empty()
-                        && s.chars()
-                            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                });
-                if !has_scheme {
+                if !is_uri(&value) {
                     return Err(Error::Param(format!(
-                        "parameter `{}` must be a URI with a scheme (such as s3://b/k or file:///data), got `{value}`",
+                        "parameter `{}` must be a URI with a scheme (such as s3://b/k, runs:/RUN/model or file:///data), got `{value}`",
                         p.name
                     )));
                 }
                 value
             }
-            ParamType::Path => {
-                if value.contains("://") {
-                    value
-                } else {
-                    let path = cwd.join(&value);
+            ParamType::Path => match local_path(&value) {
+                Some(local) => {
+                    let path = cwd.join(&local);
                     let real = std::fs::canonicalize(&path).map_err(|_| {
                         Error::Param(format!(
                             "parameter `{}` names `{value}`, which does not exist",
@@ -503,7 +517,9 @@ pub fn resolve_params(
                     })?;
                     real.display().to_string()
                 }
-            }
+                // A remote URI: the command line downloads it before the run.
+                None => value,
+            },
         };
         declared.push((p.name.clone(), value));
     }

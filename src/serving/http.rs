@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 
-use super::{Predictor, ScoringError, content_kind, parse_request};
+use super::{Predictor, ScoringError, content_kind, parse_request_typed};
 
 type Shared = Arc<dyn Predictor>;
 
@@ -38,6 +38,21 @@ fn error_response(e: ScoringError) -> Response {
     } else {
         json_response(status, e.body())
     }
+}
+
+/// An answer made by MLflow's scoring code, sent as it is.
+fn raw_response(r: super::Raw) -> Response {
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = (status, r.body).into_response();
+    let ct = if r.mimetype.starts_with("text/") && !r.mimetype.contains("charset") {
+        format!("{}; charset=utf-8", r.mimetype)
+    } else {
+        r.mimetype
+    };
+    if let Ok(v) = HeaderValue::from_str(&ct) {
+        resp.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    resp
 }
 
 /// 200 while the model can answer; 503 when it cannot (its workers died and none restarts).
@@ -77,11 +92,29 @@ async fn invocations(State(model): State<Shared>, headers: HeaderMap, body: Byte
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
+    if let Some(ct) = ct.map(str::to_string) {
+        let (m, b) = (model.clone(), body.clone());
+        let raw = tokio::task::spawn_blocking(move || m.invoke(&b, &ct)).await;
+        match raw {
+            Ok(Some(Ok(r))) => return raw_response(r),
+            Ok(Some(Err(e))) => return error_response(e),
+            Ok(None) => {}
+            Err(_) => {
+                return error_response(ScoringError {
+                    status: 500,
+                    code: "INTERNAL_ERROR",
+                    message: "the prediction failed".into(),
+                    plain: false,
+                });
+            }
+        }
+    }
     let is_json = match content_kind(ct) {
         Ok(j) => j,
         Err(e) => return error_response(e),
     };
-    let (input, params) = match parse_request(is_json, &body) {
+    let types = model.column_types();
+    let (input, params) = match parse_request_typed(is_json, &body, &types) {
         Ok(p) => p,
         Err(e) => return error_response(e),
     };

@@ -2,6 +2,7 @@
 //! `dataframe_records`, `instances`, `inputs`, optional `params`; CSV), MLflow's error bodies
 //! and status codes, and the predictors (ONNX natively, python_function through workers).
 
+mod csv;
 pub mod http;
 #[cfg(feature = "onnx")]
 pub mod onnx;
@@ -17,6 +18,8 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use crate::models::MlModel;
+
+pub use csv::{parse_csv, parse_csv_typed};
 
 /// Model input, in one of the protocol's shapes.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,8 +132,17 @@ pub fn parse_request(
     json_body: bool,
     body: &[u8],
 ) -> Result<(Input, Option<Map<String, Value>>), ScoringError> {
+    parse_request_typed(json_body, body, &[])
+}
+
+/// As `parse_request`, with the signature's column types (name, MLflow type) for CSV cells.
+pub fn parse_request_typed(
+    json_body: bool,
+    body: &[u8],
+    types: &[(String, String)],
+) -> Result<(Input, Option<Map<String, Value>>), ScoringError> {
     if !json_body {
-        return parse_csv(body).map(|i| (i, None));
+        return parse_csv_typed(body, types).map(|i| (i, None));
     }
     let value: Value = serde_json::from_slice(body).map_err(|e| {
         ScoringError::bad_request(format!(
@@ -281,50 +293,6 @@ fn check_rows(columns: &[String], rows: &[Vec<Value>]) -> Result<(), ScoringErro
     Ok(())
 }
 
-/// CSV with a header row; cells become numbers when they parse as numbers.
-pub fn parse_csv(body: &[u8]) -> Result<Input, ScoringError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(body);
-    let columns: Vec<String> = reader
-        .headers()
-        .map_err(|e| ScoringError::bad_request(format!("Invalid CSV input: {e}")))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let mut rows = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| {
-            ScoringError::bad_request(format!("Invalid CSV input at row {}: {e}", i + 1))
-        })?;
-        rows.push(rec.iter().map(csv_cell).collect());
-    }
-    check_rows(&columns, &rows)?;
-    // As MLflow, which cannot make a DataFrame of nothing: no header, or no rows, is refused.
-    if columns.iter().all(String::is_empty) || rows.is_empty() {
-        return Err(ScoringError::bad_request(
-            "Failed to parse input as a Pandas DataFrame. Ensure that the input is a valid CSV-formatted Pandas DataFrame produced using the `pandas.DataFrame.to_csv()` method: it needs a header row and at least one row of values.",
-        ));
-    }
-    Ok(Input::Frame { columns, rows })
-}
-
-fn csv_cell(s: &str) -> Value {
-    if let Ok(i) = s.parse::<i64>() {
-        return json!(i);
-    }
-    if let Ok(f) = s.parse::<f64>() {
-        if f.is_finite() {
-            return json!(f);
-        }
-    }
-    if s.is_empty() {
-        Value::Null
-    } else {
-        Value::String(s.to_string())
-    }
-}
-
 /// A loaded model that answers predictions.
 pub trait Predictor: Send + Sync {
     /// Whether it can answer now (what `/ping` says).
@@ -337,6 +305,43 @@ pub trait Predictor: Send + Sync {
         input: Input,
         params: Option<Map<String, Value>>,
     ) -> Result<Value, ScoringError>;
+
+    /// The signature's input columns and their MLflow types (`string`, `long`, …), which CSV
+    /// cells are read as.
+    fn column_types(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    /// Answers a request body as MLflow's scoring server would, when the predictor can hand
+    /// it to MLflow's own code (a Python worker with mlflow); `None` when it cannot, and the
+    /// body is parsed here.
+    fn invoke(&self, _body: &[u8], _content_type: &str) -> Option<Result<Raw, ScoringError>> {
+        None
+    }
+}
+
+/// An answer as MLflow's scoring server gives it: status, content type, body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Raw {
+    pub status: u16,
+    pub mimetype: String,
+    pub body: String,
+}
+
+/// MLflow's error code by name, for codes a worker reports (`BAD_REQUEST` for others).
+pub fn error_code(name: &str) -> &'static str {
+    const CODES: [&str; 6] = [
+        "BAD_REQUEST",
+        "INVALID_PARAMETER_VALUE",
+        "INTERNAL_ERROR",
+        "RESOURCE_DOES_NOT_EXIST",
+        "INVALID_STATE",
+        "NOT_IMPLEMENTED",
+    ];
+    CODES
+        .into_iter()
+        .find(|c| *c == name)
+        .unwrap_or("BAD_REQUEST")
 }
 
 /// Loads the predictor for a model directory: ONNX natively when the model has the onnx
@@ -346,13 +351,32 @@ pub fn load(
     workers: usize,
     python: &python::PythonEnv,
 ) -> Result<Box<dyn Predictor>, LoadError> {
+    load_noting(dir, workers, python, &mut |_| {})
+}
+
+/// As `load`, telling `note` when it serves the model another way than its first flavor
+/// (an ONNX model tract cannot run, served through its python_function flavor).
+pub fn load_noting(
+    dir: &Path,
+    workers: usize,
+    python: &python::PythonEnv,
+    note: &mut dyn FnMut(&str),
+) -> Result<Box<dyn Predictor>, LoadError> {
     let model = MlModel::load(dir)?;
     #[cfg(feature = "onnx")]
     if let Some(file) = model.onnx_file(dir)? {
-        return Ok(Box::new(onnx::OnnxPredictor::load(
-            &file,
-            model.signature.as_ref(),
-        )?));
+        match onnx::OnnxPredictor::load(&file, model.signature.as_ref()) {
+            Ok(p) => return Ok(Box::new(p)),
+            // Several inputs, string inputs, operators tract lacks: MLflow's onnx flavor
+            // runs such models with onnxruntime, and so does the python_function flavor the
+            // model carries, in the workers.
+            Err(e) if model.flavor("python_function").is_some() => {
+                note(&format!(
+                    "mlf's ONNX runtime cannot run this model ({e}); serving it through its python_function flavor (onnxruntime in Python workers)"
+                ));
+            }
+            Err(e) => return Err(e),
+        }
     }
     if model.flavor("python_function").is_some() {
         return Ok(Box::new(python::PythonPool::start(dir, workers, python)?));

@@ -66,6 +66,12 @@ impl OnnxPredictor {
             )));
         }
         let input_name = inputs[0].name.clone();
+        // Fed as f32: an input of another element type (strings, integers) is not run here.
+        if let Some(elem) = input_elem_type(inputs[0]).filter(|t| *t != 1) {
+            return Err(LoadError::Onnx(format!(
+                "mlf serves ONNX models with one float input; `{input_name}` has ONNX element type {elem}"
+            )));
+        }
         let features = input_width(inputs[0]).ok_or_else(|| {
             LoadError::Onnx(
                 "the ONNX model's input must be a 2-D tensor with a known number of columns".into(),
@@ -184,6 +190,12 @@ impl OnnxPredictor {
         }
         Ok((rows.len(), data))
     }
+}
+
+/// The ONNX element type of a tensor input (1 is float).
+fn input_elem_type(info: &pb::ValueInfoProto) -> Option<i32> {
+    let pb::type_proto::Value::TensorType(t) = info.r#type.as_ref()?.value.as_ref()?;
+    Some(t.elem_type)
 }
 
 fn input_width(info: &pb::ValueInfoProto) -> Option<usize> {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use super::{Input, LoadError, Predictor, ScoringError};
+use super::{Input, LoadError, Predictor, Raw, ScoringError};
 use crate::models::MlModel;
 
 /// The worker program, run as `python -c WORKER MODEL_DIR LOADER_JSON`.
@@ -21,10 +21,14 @@ proto_out = os.fdopen(os.dup(1), "w")
 os.dup2(2, 1)  # anything the model prints goes to stderr, not into the protocol
 model_dir, loader = sys.argv[1], json.loads(sys.argv[2])
 
+pyfunc = None
+
 def load():
+    global pyfunc
     try:
         import mlflow.pyfunc
         model = mlflow.pyfunc.load_model(model_dir)
+        pyfunc = model
         def predict(data, params):
             return model.predict(data, params=params) if params else model.predict(data)
         return predict
@@ -64,6 +68,19 @@ def to_json(value):
         return [to_json(v) for v in value]
     return value
 
+def invoke(req):
+    # The request as MLflow's own scoring server handles it: its parsing, schema enforcement
+    # and serialisation, so the answer is the one `mlflow models serve` gives.
+    import base64
+    from mlflow.exceptions import MlflowException
+    from mlflow.pyfunc import scoring_server
+    body = base64.b64decode(req["raw"])
+    try:
+        r = scoring_server.invocations(body, req["content_type"], pyfunc, schema)
+        return {"status": r.status, "mimetype": r.mimetype, "body": r.response}
+    except MlflowException as e:
+        return {"status": e.get_http_status_code(), "mimetype": "application/json", "body": e.serialize_as_json()}
+
 def frame(columns, rows):
     try:
         import pandas as pd
@@ -74,7 +91,16 @@ def frame(columns, rows):
 
 try:
     predict = load()
-    proto_out.write(json.dumps({"ready": True}) + "\n")
+    raw = False
+    if pyfunc is not None:
+        try:
+            from mlflow.pyfunc import scoring_server
+            schema = pyfunc.metadata.get_input_schema()
+            os.environ["_MLFLOW_IS_IN_SERVING_ENVIRONMENT"] = "true"
+            raw = hasattr(scoring_server, "invocations")
+        except Exception:
+            raw = False
+    proto_out.write(json.dumps({"ready": True, "raw": raw}) + "\n")
 except Exception as e:
     proto_out.write(json.dumps({"error": "cannot load the model: %s: %s" % (type(e).__name__, e)}) + "\n")
     proto_out.flush()
@@ -83,7 +109,9 @@ proto_out.flush()
 for line in sys.stdin:
     try:
         req = json.loads(line)
-        if "columns" in req:
+        if "raw" in req:
+            out = invoke(req)
+        elif "columns" in req:
             data = frame(req["columns"], req["rows"])
         else:
             data = req["tensor"]
@@ -93,9 +121,10 @@ for line in sys.stdin:
                     data = np.array(data)
             except ImportError:
                 pass
-        out = {"predictions": to_json(predict(data, req.get("params")))}
+        if "raw" not in req:
+            out = {"predictions": to_json(predict(data, req.get("params")))}
     except Exception as e:
-        out = {"error": "%s: %s" % (type(e).__name__, e)}
+        out = {"error": "%s: %s" % (type(e).__name__, e), "error_code": getattr(e, "error_code", None)}
     proto_out.write(json.dumps(out) + "\n")
     proto_out.flush()
 "#;
@@ -123,6 +152,9 @@ struct Worker {
     child: Child,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
+    /// Whether it loaded the model with mlflow and can answer a request body as MLflow's
+    /// scoring server does.
+    raw: bool,
 }
 
 impl Drop for Worker {
@@ -206,6 +238,7 @@ fn spawn_worker(spec: &Spec) -> Result<Worker, LoadError> {
         child,
         stdin,
         stdout,
+        raw: hello["raw"] == json!(true),
     })
 }
 
@@ -224,6 +257,10 @@ pub struct PythonPool {
     next: AtomicUsize,
     /// Input columns of the model's signature (column-based signatures only).
     columns: Vec<String>,
+    /// Whether the workers answer request bodies with MLflow's scoring code.
+    raw: bool,
+    /// The signature's columns and their types.
+    column_types: Vec<(String, String)>,
     /// Signature columns of type double or float: JSON integers sent to them become floats,
     /// as MLflow's server reads them with the schema's types.
     float_columns: Vec<String>,
@@ -262,6 +299,9 @@ impl PythonPool {
         for _ in 0..workers.max(1) {
             pool.push(Mutex::new(spawn_worker(&spec)?));
         }
+        let raw = pool
+            .iter()
+            .all(|w| w.lock().map(|w| w.raw).unwrap_or(false));
         let items: Vec<_> = model
             .signature
             .as_ref()
@@ -275,9 +315,15 @@ impl PythonPool {
             .filter(|i| matches!(i.kind.as_str(), "double" | "float"))
             .filter_map(|i| i.name.clone())
             .collect();
+        let column_types = items
+            .iter()
+            .filter_map(|i| i.name.clone().map(|n| (n, i.kind.clone())))
+            .collect();
         let columns = items.into_iter().filter_map(|i| i.name).collect();
         Ok(PythonPool {
             spec,
+            raw,
+            column_types,
             float_columns,
             workers: pool,
             next: AtomicUsize::new(0),
@@ -354,9 +400,16 @@ impl PythonPool {
             ScoringError::bad_request(format!("the Python worker answered garbage: {e}"))
         })?;
         if let Some(err) = reply.get("error").and_then(Value::as_str) {
-            return Err(ScoringError::bad_request(format!(
+            let mut e = ScoringError::bad_request(format!(
                 "Encountered an unexpected error while evaluating the model: {err}"
-            )));
+            ));
+            if let Some(code) = reply.get("error_code").and_then(Value::as_str) {
+                e.code = super::error_code(code);
+            }
+            return Err(e);
+        }
+        if request.get("raw").is_some() {
+            return Ok(reply);
         }
         Ok(reply["predictions"].clone())
     }
@@ -378,6 +431,35 @@ impl Predictor for PythonPool {
             }
         }
         false
+    }
+
+    fn column_types(&self) -> Vec<(String, String)> {
+        self.column_types.clone()
+    }
+
+    /// With mlflow in the worker's Python, the body goes to MLflow's own scoring code.
+    fn invoke(&self, body: &[u8], content_type: &str) -> Option<Result<Raw, ScoringError>> {
+        if !self.raw {
+            return None;
+        }
+        use base64::Engine;
+        let req = json!({
+            "raw": base64::engine::general_purpose::STANDARD.encode(body),
+            "content_type": content_type,
+        });
+        Some(self.ask(&req).and_then(|reply| {
+            let text = |k: &str| reply.get(k).and_then(Value::as_str).map(str::to_string);
+            match (reply.get("status").and_then(Value::as_u64), text("body")) {
+                (Some(status), Some(body)) => Ok(Raw {
+                    status: status as u16,
+                    mimetype: text("mimetype").unwrap_or_else(|| "application/json".into()),
+                    body,
+                }),
+                _ => Err(ScoringError::bad_request(format!(
+                    "the Python worker answered without a status and body: {reply}"
+                ))),
+            }
+        }))
     }
 
     fn predict(

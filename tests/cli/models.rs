@@ -670,7 +670,7 @@ fn sklearn_model_predicts_through_the_python_worker() {
 /// A running `mlf models serve`; killed when dropped.
 pub(crate) struct Server {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
     stderr: Arc<Mutex<String>>,
 }
 

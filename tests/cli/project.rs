@@ -276,11 +276,13 @@ fn argv(parts: &[&str]) -> Vec<String> {
 }
 
 /// The `-e NAME` part of `docker run` that passes the tracking variables in.
-const TRACKING_VARS: [&str; 8] = [
+const TRACKING_VARS: [&str; 10] = [
     "-e",
     "MLF_RUN_ID",
     "-e",
     "MLF_STORE",
+    "-e",
+    "MLFLOW_TRACKING_URI",
     "-e",
     "MLFLOW_RUN_ID",
     "-e",
@@ -296,7 +298,7 @@ fn docker_run_argv(
     image: &str,
     mount: bool,
 ) -> Vec<String> {
-    let mut a = argv(&[&stubs.docker(), "run", "--rm"]);
+    let mut a = argv(&[&stubs.docker(), "run", "--rm", "--network", "host"]);
     if mount {
         a.extend(argv(&[
             "-v",
@@ -1055,6 +1057,9 @@ fn docker_project_runs_its_image_with_mounts_and_environment() {
     assert_eq!(seen.get("MLF_RUN_ID"), Some(&id));
     assert_eq!(seen.get("MLFLOW_RUN_ID"), Some(&id));
     assert_eq!(seen.get("MLF_STORE").map(String::as_str), Some(s(&store)));
+    // The run's tracking server, on the host's loopback, which `--network host` reaches.
+    let uri = seen.get("MLFLOW_TRACKING_URI").cloned().unwrap_or_default();
+    assert!(uri.starts_with("http://127.0.0.1:"), "{seen:?}");
     assert_eq!(
         seen.get("MLFLOW_EXPERIMENT_ID").map(String::as_str),
         Some("0")

@@ -519,7 +519,8 @@ fn show_json_has_run_and_artifacts() {
         .ok()
         .json();
     let keys: BTreeSet<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, BTreeSet::from(["run", "artifacts"]));
+    assert_eq!(keys, BTreeSet::from(["run", "artifacts", "logged_models"]));
+    assert_eq!(v["logged_models"], json!([]));
     assert_eq!(v["run"]["info"]["run_name"], "arts");
     assert_eq!(
         v["artifacts"],

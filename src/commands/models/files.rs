@@ -305,10 +305,30 @@ pub fn import(ctx: &mut Ctx, args: ImportArgs) -> CliResult<u8> {
     Ok(0)
 }
 
+/// Whether the image can serve the model with mlf alone (an ONNX model mlf's runtime runs);
+/// an ONNX model it cannot run is served through its python_function flavor, and one
+/// without that flavor is refused before anything is written: the image could not start.
+fn native_onnx(mlmodel: &MlModel, dir: &Path) -> CliResult<bool> {
+    #[cfg(feature = "onnx")]
+    if let Some(file) = mlmodel.onnx_file(dir).map_err(usage_error)? {
+        return match crate::serving::onnx::OnnxPredictor::load(&file, mlmodel.signature.as_ref()) {
+            Ok(_) => Ok(true),
+            Err(_) if mlmodel.flavor("python_function").is_some() => Ok(false),
+            Err(e) => Err(usage_error(format!(
+                "mlf cannot serve the model in `{}` ({e}), and it has no python_function flavor to serve instead: an image of it would not start",
+                dir.display()
+            ))),
+        };
+    }
+    let _ = (mlmodel, dir);
+    Ok(false)
+}
+
 pub fn dockerfile(ctx: &mut Ctx, args: DockerfileArgs) -> CliResult<u8> {
     let DockerfileArgs { model, output } = args;
     let dir = super::model_dir(ctx, &model)?;
     let mlmodel = MlModel::load(&dir).map_err(usage_error)?;
+    let onnx = native_onnx(&mlmodel, &dir)?;
     crate::models::ensure_new_dir(&output)?;
     let model_dest = output.join("model");
     let repo = LocalRepo::new(model_dest.clone());
@@ -325,7 +345,6 @@ pub fn dockerfile(ctx: &mut Ctx, args: DockerfileArgs) -> CliResult<u8> {
         std::env::current_exe().map_err(|e| failure(format!("cannot find the mlf binary: {e}")))?;
     std::fs::copy(&exe, output.join("mlf"))
         .map_err(|e| failure(format!("cannot copy the mlf binary: {e}")))?;
-    let onnx = mlmodel.flavor("onnx").is_some() && cfg!(feature = "onnx");
     let python = mlmodel
         .flavor("python_function")
         .and_then(|f| f.get("python_version"))

@@ -164,7 +164,9 @@ fn load(
     crate::models::MlModel::load(&dir).map_err(usage_error)?;
     let mut python = python_env(ctx, &dir, kind)?;
     python.timeout = timeout;
-    let predictor = serving::load(&dir, workers, &python).map_err(failure)?;
+    let ui = &ctx.ui;
+    let predictor =
+        serving::load_noting(&dir, workers, &python, &mut |n| ui.warn(n)).map_err(failure)?;
     Ok((dir, Arc::from(predictor)))
 }
 
@@ -239,11 +241,16 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
         let size = f.metadata().map(|m| m.len()).unwrap_or(0);
         (Box::new(f), size)
     };
-    let mut out: Box<dyn Write> = match &output {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p)
-                .map_err(|e| failure(format!("cannot write `{}`: {e}", p.display())))?,
-        )),
+    // A file is written beside its destination and renamed over it once complete: a failure
+    // halfway leaves no partial file (the temporary one is removed when `pending` drops).
+    let pending = match &output {
+        Some(p) => Some(Pending::create(p)?),
+        None => None,
+    };
+    let mut out: Box<dyn Write> = match &pending {
+        Some(f) => Box::new(std::io::BufWriter::new(f.file().map_err(|e| {
+            failure(format!("cannot write `{}`: {e}", f.dest.display()))
+        })?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
     let bar = crate::ui::progress::bytes(&ctx.ui, size, "Scoring");
@@ -262,6 +269,19 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
             let named_csv = input
                 .extension()
                 .is_some_and(|x| x.eq_ignore_ascii_case("csv"));
+            if let Some(answer) = predictor.invoke(&body, "application/json") {
+                let text = raw_predictions(answer)?;
+                out.write_all(text.as_bytes())
+                    .and_then(|_| out.write_all(b"\n"))
+                    .map_err(|e| failure(e.to_string()))?;
+                bar.finish_and_clear();
+                out.flush().map_err(|e| failure(e.to_string()))?;
+                drop(out);
+                if let Some(p) = pending {
+                    p.commit()?;
+                }
+                return Ok(0);
+            }
             let (input, params) = serving::parse_request(true, &body).map_err(|e| {
                 let err = usage_error(e.message);
                 if looks_json {
@@ -291,8 +311,7 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
             // Stream: score CHUNK rows at a time and write the predictions as they come.
             let mut lines = BufReader::new(reader);
             let mut header = String::new();
-            lines
-                .read_line(&mut header)
+            read_record(&mut lines, &mut header)
                 .map_err(|e| failure(format!("cannot read the input: {e}")))?;
             if header.trim_start().starts_with(['{', '[']) {
                 return Err(
@@ -311,8 +330,7 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
                 let mut line = String::new();
                 while n < CHUNK {
                     line.clear();
-                    let got = lines
-                        .read_line(&mut line)
+                    let got = read_record(&mut lines, &mut line)
                         .map_err(|e| failure(format!("cannot read the input: {e}")))?;
                     if got == 0 {
                         break;
@@ -330,8 +348,29 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
                 if n == 0 {
                     break;
                 }
-                let input =
-                    serving::parse_csv(chunk.as_bytes()).map_err(|e| usage_error(e.message))?;
+                if let Some(answer) = predictor.invoke(chunk.as_bytes(), "text/csv") {
+                    let text = raw_predictions(answer)?;
+                    let inner = text
+                        .trim()
+                        .strip_prefix("{\"predictions\": [")
+                        .and_then(|t| t.strip_suffix("]}"));
+                    let items = match inner {
+                        Some(inner) => inner.trim().to_string(),
+                        None => text.trim().to_string(),
+                    };
+                    if !items.is_empty() {
+                        if !first {
+                            out.write_all(b", ").map_err(|e| failure(e.to_string()))?;
+                        }
+                        first = false;
+                        out.write_all(items.as_bytes())
+                            .map_err(|e| failure(e.to_string()))?;
+                    }
+                    bar.set_position(read);
+                    continue;
+                }
+                let input = serving::parse_csv_typed(chunk.as_bytes(), &predictor.column_types())
+                    .map_err(|e| usage_error(e.message))?;
                 let p = predictor
                     .predict(input, None)
                     .map_err(|e| usage_error(e.message))?;
@@ -354,5 +393,77 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
     }
     bar.finish_and_clear();
     out.flush().map_err(|e| failure(e.to_string()))?;
+    drop(out);
+    if let Some(p) = pending {
+        p.commit()?;
+    }
     Ok(0)
+}
+
+/// The body of an answer MLflow's scoring code gave, or its error as the command's.
+fn raw_predictions(answer: Result<serving::Raw, serving::ScoringError>) -> CliResult<String> {
+    let answer = answer.map_err(|e| usage_error(e.message))?;
+    if answer.status == 200 {
+        return Ok(answer.body);
+    }
+    let message = serde_json::from_str::<serde_json::Value>(&answer.body)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_string))
+        .unwrap_or(answer.body);
+    Err(usage_error(message))
+}
+
+/// Reads one CSV record: physical lines until the quotes balance, so that a quoted cell with
+/// a newline stays in one record (and one chunk). The bytes read; 0 at the end.
+fn read_record(lines: &mut impl BufRead, record: &mut String) -> std::io::Result<usize> {
+    let mut total = 0;
+    loop {
+        let got = lines.read_line(record)?;
+        total += got;
+        let balanced = record.bytes().filter(|b| *b == b'"').count() % 2 == 0;
+        if got == 0 || balanced {
+            return Ok(total);
+        }
+    }
+}
+
+/// An output file being written: a temporary file beside `dest`, renamed over it by
+/// `commit`, removed if dropped before.
+struct Pending {
+    dest: PathBuf,
+    tmp: PathBuf,
+    done: bool,
+}
+
+impl Pending {
+    fn create(dest: &std::path::Path) -> CliResult<Pending> {
+        let name = dest.file_name().unwrap_or_default().to_string_lossy();
+        let tmp = dest.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+        std::fs::File::create(&tmp)
+            .map_err(|e| failure(format!("cannot write `{}`: {e}", dest.display())))?;
+        Ok(Pending {
+            dest: dest.to_path_buf(),
+            tmp,
+            done: false,
+        })
+    }
+
+    fn file(&self) -> std::io::Result<std::fs::File> {
+        std::fs::OpenOptions::new().write(true).open(&self.tmp)
+    }
+
+    fn commit(mut self) -> CliResult<()> {
+        std::fs::rename(&self.tmp, &self.dest)
+            .map_err(|e| failure(format!("cannot write `{}`: {e}", self.dest.display())))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! `mlf project …`: MLflow Projects.
 
+mod download;
 mod run;
 
 use crate::commands::context::Ctx;

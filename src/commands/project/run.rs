@@ -119,7 +119,7 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
     let project = Project::load(&fetched.dir).map_err(usage_error)?;
     let ep = project.entry_point(&entry_point).map_err(usage_error)?;
     let points = ops::sweep::grid(&given);
-    let resolved: Vec<Resolved> = points
+    let mut resolved: Vec<Resolved> = points
         .iter()
         .map(|p| resolve_params(&ep, p, &cwd))
         .collect::<Result<_, _>>()
@@ -132,13 +132,15 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
         build_image,
         fetched.commit.as_deref(),
     )?;
-    let commands: Vec<String> = resolved.iter().map(|r| render_command(&ep, r)).collect();
     if dry_run {
+        let commands: Vec<String> = resolved.iter().map(|r| render_command(&ep, r)).collect();
         let swept = sweep.then_some(given.as_slice());
         let text = dry_run_text(&plan, manager, &project, &commands, &resolved, swept);
         ctx.ui.out(&text);
         return Ok(0);
     }
+    super::download::remote_paths(ctx, &ep, &mut resolved)?;
+    let commands: Vec<String> = resolved.iter().map(|r| render_command(&ep, r)).collect();
 
     let experiment_id = crate::commands::run::experiment_for_new_run(ctx, experiment.as_deref())?;
     build(&ctx.ui, &plan, &project, manager)?;
@@ -149,7 +151,7 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
         project: &project,
         capture: capture_metrics,
         experiment_id,
-        user: env::var(env::USER).unwrap_or_default(),
+        user: env::login_name().unwrap_or_default(),
         owner: Owner {
             pid: std::process::id(),
             host: crate::commands::runs::hostname(),

@@ -98,7 +98,7 @@ fn dispatch(ctx: &mut Ctx, cmd: RegistryCommand) -> CliResult<u8> {
 }
 
 /// Who is acting: `MLF_USER`, else the git identity (`user.name` as git resolves it in the
-/// current directory), else `$USER`.
+/// current directory), else the login name (`$USER`, the account).
 pub fn actor(ctx: &Ctx) -> String {
     if let Some(name) = env::var(env::MLF_USER) {
         return name;
@@ -107,7 +107,7 @@ pub fn actor(ctx: &Ctx) -> String {
     if let Some(name) = cwd.as_deref().and_then(source::user_name) {
         return name;
     }
-    env::var(env::USER).unwrap_or_else(|| "unknown".into())
+    env::login_name().unwrap_or_else(|| "unknown".into())
 }
 
 /// Parses a stage given on the command line.

@@ -256,7 +256,7 @@ fn create_run(
     let run = store.create_run(crate::store::NewRun {
         experiment_id,
         name: setup.name.clone(),
-        user: env::var(env::USER).unwrap_or_default(),
+        user: env::login_name().unwrap_or_default(),
         tags: all_tags,
         params: parsed.params,
         owner,

@@ -40,10 +40,16 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
     let exp = store.experiment(&run.info.experiment_id)?;
     let repo = store.artifacts(&run)?;
     let files = repo.list(Path::new(""), true).unwrap_or_default();
+    // The logged models the run made (MLflow 3's `log_model`), on a local store.
+    let logged = match store.local() {
+        Some(local) => local.run_logged_models(&id)?,
+        None => Vec::new(),
+    };
     ctx.ui.page();
     if output.format == OutputFormat::Json {
-        ctx.ui
-            .json(&serde_json::json!({ "run": run, "artifacts": files }))?;
+        ctx.ui.json(
+            &serde_json::json!({ "run": run, "artifacts": files, "logged_models": logged }),
+        )?;
         return Ok(0);
     }
     let i = &run.info;
@@ -160,6 +166,23 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
     if !file_rows.is_empty() {
         out.push_str("\nartifacts\n");
         out.push_str(&table::pairs(&file_rows, 2));
+    }
+    if !logged.is_empty() {
+        let rows: Vec<_> = logged
+            .iter()
+            .map(|m| {
+                (
+                    m.name.clone(),
+                    format!("{}  runs:/{}/{}", m.model_id, &i.run_id, m.name),
+                )
+            })
+            .collect();
+        out.push_str(
+            "
+logged models
+",
+        );
+        out.push_str(&table::pairs(&rows, 2));
     }
     let failed = matches!(super::display_status(&run), "FAILED" | "KILLED" | "DEAD");
     if failed {

@@ -81,7 +81,23 @@ fn origin<S: Backend + ?Sized>(store: &S, uri: &str, cwd: &Path) -> Result<Origi
         let run = store.run(&id)?;
         let repo = store.artifacts(&run)?;
         // Listing checks that the path exists and stays inside the run's artifacts.
-        repo.list(&rel, false)?;
+        if let Err(e) = repo.list(&rel, false) {
+            // Not an artifact of the run: a logged model it made, named so (MLflow 3).
+            let logged = match store.local() {
+                Some(local) => local.run_logged_model_path(&id, &rel)?,
+                None => None,
+            };
+            let Some((_, dir)) = logged.filter(|(_, d)| d.exists()) else {
+                return Err(e.into());
+            };
+            LocalRepo::new(dir.clone()).check_tree(Path::new(""))?;
+            let shown = rel.display().to_string();
+            return Ok(Origin::InStore(
+                format!("runs:/{id}/{shown}"),
+                id,
+                dir.display().to_string(),
+            ));
+        }
         // Every file below it must be a plain file inside the run's artifacts.
         repo.check_tree(&rel)?;
         let location = match repo.local_root() {

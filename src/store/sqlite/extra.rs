@@ -168,6 +168,52 @@ impl Store {
         Ok(m)
     }
 
+    /// Where a logged model's files are: `<artifacts>/<experiment>/models/<id>/artifacts`.
+    pub fn logged_model_dir(&self, m: &LoggedModel) -> std::path::PathBuf {
+        self.artifact_root()
+            .join(&m.experiment_id)
+            .join("models")
+            .join(&m.model_id)
+            .join("artifacts")
+    }
+
+    /// The active logged models a run made (`source_run_id`), oldest first.
+    pub fn run_logged_models(&self, run_id: &str) -> Result<Vec<LoggedModel>> {
+        let ids: Vec<String> = {
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT model_id FROM logged_models WHERE source_run_id = ?1 AND lifecycle_stage = 'active'
+                 ORDER BY creation_time, model_id",
+            )?;
+            stmt.query_map([run_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        ids.iter().map(|id| self.logged_model(id)).collect()
+    }
+
+    /// The files `runs:/RUN/NAME/REST` names when NAME is a logged model of the run, as
+    /// MLflow 3 resolves a run URI whose path is not one of the run's artifacts: the newest
+    /// such model's directory, joined with REST.
+    pub fn run_logged_model_path(
+        &self,
+        run_id: &str,
+        path: &std::path::Path,
+    ) -> Result<Option<(LoggedModel, std::path::PathBuf)>> {
+        let mut parts = path.components();
+        let Some(first) = parts.next() else {
+            return Ok(None);
+        };
+        let name = first.as_os_str().to_string_lossy();
+        let found = self
+            .run_logged_models(run_id)?
+            .into_iter()
+            .rev()
+            .find(|m| m.name == name);
+        Ok(found.map(|m| {
+            let dir = self.logged_model_dir(&m).join(parts.as_path());
+            (m, dir)
+        }))
+    }
+
     /// Sets a logged model's status (`LOGGED_MODEL_READY`, …).
     pub fn set_logged_model_status(&mut self, id: &str, status: &str) -> Result<LoggedModel> {
         let n = self.write(|tx| {
