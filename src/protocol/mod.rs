@@ -15,6 +15,10 @@ pub mod requests;
 
 pub use requests::LogBatchRequest;
 
+/// The MLflow release whose REST API the server implements, as `GET /version` answers it:
+/// MLflow's clients gate features on it (span logging needs 3.4 or later).
+pub const MLFLOW_API_VERSION: &str = "3.17.2";
+
 /// A metric value: finite numbers as numbers, NaN and ±inf as MLflow's strings.
 pub mod metric_value {
     use super::*;

@@ -13,6 +13,7 @@
 mod artifacts;
 mod auth;
 mod body;
+mod mime;
 mod params;
 
 pub(crate) use params::{form_urlencoded, percent_decode};

@@ -125,6 +125,9 @@ pub struct CreateModelVersion {
     pub description: String,
     #[serde(deserialize_with = "key_values", skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<KeyValue>,
+    /// The logged model (`m-…`) the source belongs to, as MLflow 3's clients send it.
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub model_id: Option<String>,
 }
 
 /// `PATCH model-versions/update`.

@@ -226,6 +226,7 @@ fn every_registry_message_round_trips() {
         run_id: Some(s("x")),
         description: s("d"),
         tags: vec![kv("a", "b")],
+        model_id: Some(s("m-1")),
     });
     round_trip(UpdateModelVersion {
         name: s("m"),
@@ -291,8 +292,27 @@ fn the_decoder_answers_mlflows_texts() {
     );
     assert_eq!(
         err::<CreateExperiment>(json!({ "name": "e", "tags": "x" })),
-        "Invalid value \"x\" for parameter 'tags' supplied: Hint: Value was not a list"
+        "Invalid value \"x\" for parameter 'tags' supplied:  Hint: Value was of type 'str'. See the API docs for more information about request parameters."
     );
+    // A number, boolean, list or object where text is due, as MLflow 3.17.2 words it.
+    assert_eq!(
+        err::<CreateExperiment>(json!({ "name": 123 })),
+        "Invalid value 123 for parameter 'name' supplied:  Hint: Value was of type 'int'. See the API docs for more information about request parameters."
+    );
+    assert_eq!(
+        err::<CreateExperiment>(json!({ "name": {"a": 1} })),
+        "Invalid value {\"a\":1} for parameter 'name' supplied:  Hint: Value was of type 'dict'. See the API docs for more information about request parameters."
+    );
+    assert_eq!(
+        err::<LogMetric>(json!({ "run_id": 31, "key": "k", "value": 1, "timestamp": 1 })),
+        "Invalid value 31 for parameter 'run_id' supplied:  Hint: Value was of type 'int'. See the API docs for more information about request parameters."
+    );
+    // Inside a list, a number stands for its text, as protobuf reads it.
+    let Value::Object(p) = json!({ "run_id": "r", "params": [{ "key": "a", "value": 41 }] }) else {
+        panic!()
+    };
+    let m: LogBatchRequest = decode(p).unwrap();
+    assert_eq!(m.params[0].value, "41");
     assert_eq!(
         err::<CreateRun>(json!({ "start_time": "abc" })),
         "Invalid value \"abc\" for parameter 'start_time' supplied: Hint: Value was of type string, expected an integer"
