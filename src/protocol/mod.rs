@@ -144,6 +144,25 @@ pub struct MetricMsg {
         default
     )]
     pub step: i64,
+    /// The logged model the metric is also about, and the dataset it was measured on.
+    #[serde(
+        default,
+        deserialize_with = "requests::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub model_id: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "requests::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dataset_name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "requests::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dataset_digest: Option<String>,
 }
 
 impl From<&Metric> for MetricMsg {
@@ -153,6 +172,9 @@ impl From<&Metric> for MetricMsg {
             value: m.value,
             timestamp: m.timestamp,
             step: m.step,
+            model_id: None,
+            dataset_name: None,
+            dataset_digest: None,
         }
     }
 }

@@ -302,6 +302,47 @@ pub fn parse_order_by(items: &[String]) -> Result<Vec<OrderKey>, SearchError> {
     Ok(out)
 }
 
+/// What experiments are ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExperimentKey {
+    Name,
+    ExperimentId,
+    CreationTime,
+    LastUpdateTime,
+}
+
+/// Parses an experiment search's `order_by` as MLflow does: `[attribute.]KEY [ASC|DESC]`, KEY
+/// one of `name`, `experiment_id`, `creation_time`, `last_update_time`; the error texts are
+/// MLflow's.
+pub fn parse_experiment_order_by(items: &[String]) -> Result<Vec<(ExperimentKey, bool)>, String> {
+    let mut out = Vec::new();
+    for item in items {
+        let words: Vec<&str> = item.split_whitespace().collect();
+        let (key, ascending) = match words.as_slice() {
+            [key] => (*key, true),
+            [key, dir] if dir.eq_ignore_ascii_case("ASC") => (*key, true),
+            [key, dir] if dir.eq_ignore_ascii_case("DESC") => (*key, false),
+            _ => return Err(format!("Invalid ordering key in order_by clause '{item}'.")),
+        };
+        let key = key.strip_prefix("attribute.").unwrap_or(key);
+        let key = match key {
+            "name" => ExperimentKey::Name,
+            "experiment_id" => ExperimentKey::ExperimentId,
+            "creation_time" => ExperimentKey::CreationTime,
+            "last_update_time" => ExperimentKey::LastUpdateTime,
+            other => {
+                return Err(format!(
+                    "Invalid attribute key '{other}' specified. Valid keys are 'name', 'experiment_id', 'creation_time', 'last_update_time'"
+                ));
+            }
+        };
+        if !out.iter().any(|(k, _)| *k == key) {
+            out.push((key, ascending));
+        }
+    }
+    Ok(out)
+}
+
 /// Splits on commas outside quotes and backticks.
 fn split_top_level(s: &str) -> Vec<&str> {
     let mut parts = Vec::new();

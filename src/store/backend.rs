@@ -43,6 +43,10 @@ pub trait TrackingStore {
 
     fn create_run(&mut self, new: NewRun) -> Result<Run>;
     fn run(&self, id: &str) -> Result<Run>;
+    /// What a run took in (datasets, logged models); nothing where the store keeps none.
+    fn run_inputs(&self, _id: &str) -> Result<crate::tracking::inputs::RunInputs> {
+        Ok(Default::default())
+    }
     fn search_runs(&self, q: &RunQuery) -> Result<RunPage>;
     /// A run named by full id, unique id prefix (4+ hex characters) or unique name;
     /// `experiment` narrows the names looked at to one experiment.

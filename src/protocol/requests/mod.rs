@@ -364,6 +364,22 @@ pub fn messages<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<
         .collect()
 }
 
+/// A list of entities in MLflow's JSON shape (a dataset input, a model input): null is empty,
+/// anything but a list is refused, and an entry that does not read as one is refused naming
+/// the list.
+pub fn entities<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
+    only_list(Value::deserialize(d)?)?
+        .into_iter()
+        .map(|e| {
+            serde_json::from_value(e.clone()).map_err(|err| {
+                fail(format!(
+                    "Invalid value {e} for parameter '{KEY}' supplied: {err}"
+                ))
+            })
+        })
+        .collect()
+}
+
 /// A view type by name or number; anything else (or nothing) is active only.
 pub mod view_type {
     use super::*;

@@ -46,6 +46,7 @@ fn every_experiment_and_run_message_round_trips() {
         max_results: Some(1000),
         page_token: Some(s("t")),
         view_type: ViewType::All,
+        order_by: vec![s("name DESC")],
     });
     round_trip(ExperimentId {
         experiment_id: s("3"),

@@ -51,6 +51,10 @@ fn run_json(store: &Store, run: &Run) -> Value {
     if !outputs.is_empty() {
         v["outputs"] = json!({ "model_outputs": outputs.iter().map(|(m, s)| json!({ "model_id": m, "step": s })).collect::<Vec<_>>() });
     }
+    let inputs = store.run_inputs(&run.info.run_id).unwrap_or_default();
+    if !inputs.is_empty() {
+        v["inputs"] = serde_json::to_value(&inputs).unwrap_or_default();
+    }
     v
 }
 
@@ -103,7 +107,10 @@ fn logged_model_json(store: &Store, m: &crate::store::LoggedModel) -> Value {
             "status_message": m.status_message,
             "tags": m.tags,
         },
-        "data": { "params": m.params, "metrics": [] },
+        "data": {
+            "params": m.params,
+            "metrics": store.logged_model_metrics(&m.model_id).unwrap_or_default(),
+        },
     })
 }
 

@@ -7,6 +7,7 @@ mod experiments;
 mod extra;
 mod filter;
 mod history;
+mod inputs;
 mod labels;
 mod logging;
 mod paging;

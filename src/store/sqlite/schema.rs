@@ -197,6 +197,50 @@ const MIGRATIONS: &[&str] = &[
        SET storage_location = substr(storage_location, length(':root') + 2)
      WHERE substr(storage_location, 1, length(':root') + 1) = ':root' || '/';
     ",
+    // 6: a run's inputs (datasets with their input tags, logged models), and the metrics of
+    // logged models.
+    "
+    CREATE TABLE datasets (
+        dataset_uuid TEXT PRIMARY KEY,
+        experiment_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        source_type TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL DEFAULT '',
+        schema TEXT,
+        profile TEXT,
+        UNIQUE (experiment_id, name, digest)
+    ) WITHOUT ROWID;
+    CREATE TABLE run_dataset_inputs (
+        run_uuid TEXT NOT NULL,
+        dataset_uuid TEXT NOT NULL,
+        PRIMARY KEY (run_uuid, dataset_uuid)
+    ) WITHOUT ROWID;
+    CREATE TABLE run_dataset_input_tags (
+        run_uuid TEXT NOT NULL,
+        dataset_uuid TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_uuid, dataset_uuid, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE run_model_inputs (
+        run_uuid TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        PRIMARY KEY (run_uuid, model_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE logged_model_metrics (
+        model_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value REAL,
+        is_nan INTEGER NOT NULL DEFAULT 0,
+        timestamp INTEGER NOT NULL,
+        step INTEGER NOT NULL,
+        run_uuid TEXT NOT NULL DEFAULT '',
+        dataset_name TEXT NOT NULL DEFAULT '',
+        dataset_digest TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (model_id, key, run_uuid, dataset_name, dataset_digest, step, timestamp)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this binary writes.

@@ -322,3 +322,252 @@ fn downloads_carry_mlflows_content_type_and_disposition() {
     assert_eq!(r.header("content-type"), Some("text/plain"), "{r}");
     assert_eq!(r.text(), "hi\n");
 }
+
+#[test]
+fn experiment_searches_honour_order_by_across_pages() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    for name in ["b", "d", "a", "c"] {
+        s.post_ok("experiments/create", json!({ "name": name }));
+    }
+    let names = |order: &[&str], max: i64| {
+        let mut all = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut body = json!({ "max_results": max, "order_by": order });
+            if let Some(t) = &token {
+                body["page_token"] = json!(t);
+            }
+            let v = s.post_ok("experiments/search", body);
+            for e in v["experiments"].as_array().unwrap() {
+                all.push(e["name"].as_str().unwrap().to_string());
+            }
+            match v["next_page_token"].as_str() {
+                Some(t) => token = Some(t.to_string()),
+                None => return all,
+            }
+        }
+    };
+    assert_eq!(names(&["name"], 2), ["Default", "a", "b", "c", "d"]);
+    assert_eq!(
+        names(&["attribute.name DESC"], 3),
+        ["d", "c", "b", "a", "Default"]
+    );
+    assert_eq!(
+        names(&["experiment_id DESC"], 1),
+        ["c", "a", "d", "b", "Default"]
+    );
+    // MLflow 3.17.2's texts for what it does not take.
+    let r = s.post(
+        "experiments/search",
+        json!({ "max_results": 3, "order_by": ["foo"] }),
+    );
+    assert!(
+        r.error(400, "INVALID_PARAMETER_VALUE")
+            .starts_with("Invalid attribute key 'foo' specified."),
+        "{r}"
+    );
+    let r = s.post(
+        "experiments/search",
+        json!({ "max_results": 3, "order_by": ["name sideways"] }),
+    );
+    assert_eq!(
+        r.error(400, "INVALID_PARAMETER_VALUE"),
+        "Invalid ordering key in order_by clause 'name sideways'."
+    );
+}
+
+#[test]
+fn logged_models_search_name_take_metrics_and_tags_as_mlflow() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run_a = s.create_run("0", "a");
+    let run_b = s.create_run("0", "b");
+    let mut ids = Vec::new();
+    for run in [&run_a, &run_b, &run_a] {
+        let m = s.post_ok(
+            "logged-models",
+            json!({ "experiment_id": "0", "source_run_id": run }),
+        );
+        ids.push(m["model"]["info"]["model_id"].as_str().unwrap().to_string());
+    }
+    // Unnamed models get distinct generated names.
+    let mut names = BTreeSet::new();
+    for id in &ids {
+        let m = s.get_ok(&format!("logged-models/{id}"), &[]);
+        let name = m["model"]["info"]["name"].as_str().unwrap().to_string();
+        assert!(!name.is_empty() && name != "model", "{m:#}");
+        names.insert(name);
+    }
+    assert_eq!(names.len(), 3, "{names:?}");
+    // The filter, max_results and page tokens.
+    let mut found = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut body = json!({
+            "experiment_ids": ["0"],
+            "filter": format!("source_run_id = '{run_a}'"),
+            "max_results": 1,
+        });
+        if let Some(t) = &token {
+            body["page_token"] = json!(t);
+        }
+        let v = s.post_ok("logged-models/search", body);
+        let page = v["models"].as_array().unwrap();
+        assert!(page.len() <= 1, "{v:#}");
+        for m in page {
+            assert_eq!(m["info"]["source_run_id"], run_a.as_str(), "{m:#}");
+            found.push(m["info"]["model_id"].as_str().unwrap().to_string());
+        }
+        match v["next_page_token"].as_str() {
+            Some(t) => token = Some(t.to_string()),
+            None => break,
+        }
+    }
+    found.sort();
+    let mut want = vec![ids[0].clone(), ids[2].clone()];
+    want.sort();
+    assert_eq!(found, want);
+    // A metric logged with model_id (and a dataset) is the model's too, in MLflow's shape.
+    s.post_ok(
+        "runs/log-metric",
+        json!({
+            "run_id": run_a, "key": "acc", "value": 0.9, "timestamp": 5, "step": 2,
+            "model_id": ids[0], "dataset_name": "wine", "dataset_digest": "abc123",
+        }),
+    );
+    s.post_ok(
+        "runs/log-batch",
+        json!({ "run_id": run_a, "metrics": [
+            { "key": "loss", "value": 0.1, "timestamp": 6, "step": 0, "model_id": ids[0] },
+            { "key": "plain", "value": 1, "timestamp": 6 },
+        ] }),
+    );
+    let m = s.get_ok(&format!("logged-models/{}", ids[0]), &[]);
+    assert_eq!(
+        m["model"]["data"]["metrics"],
+        json!([
+            { "key": "acc", "value": 0.9, "timestamp": 5, "step": 2, "dataset_name": "wine",
+              "dataset_digest": "abc123", "model_id": ids[0], "run_id": run_a },
+            { "key": "loss", "value": 0.1, "timestamp": 6, "step": 0, "model_id": ids[0],
+              "run_id": run_a },
+        ]),
+        "{m:#}"
+    );
+    let run = s.get_ok("runs/get", &[("run_id", &run_a)]);
+    assert_eq!(
+        run["run"]["data"]["metrics"].as_array().unwrap().len(),
+        3,
+        "{run:#}"
+    );
+    // Deleting a tag the model does not have: MLflow's 404.
+    let r = s.raw(
+        "DELETE",
+        &format!("{TRACKING}/logged-models/{}/tags/nope", ids[0]),
+        &[],
+        b"",
+    );
+    assert_eq!(
+        r.error(404, "RESOURCE_DOES_NOT_EXIST"),
+        format!(
+            "No tag with key 'nope' found for model with ID '{}'.",
+            ids[0]
+        )
+    );
+    // Renaming a registered model updates it.
+    let before = s.post_ok("registered-models/create", json!({ "name": "old" }))
+        ["registered_model"]["last_updated_timestamp"]
+        .as_i64()
+        .unwrap();
+    thread::sleep(Duration::from_millis(5));
+    let after = s.post_ok(
+        "registered-models/rename",
+        json!({ "name": "old", "new_name": "new" }),
+    )["registered_model"]["last_updated_timestamp"]
+        .as_i64()
+        .unwrap();
+    assert!(after > before, "{before} -> {after}");
+}
+
+#[test]
+fn run_inputs_are_kept_returned_searched_and_shown() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "inputs");
+    let other = s.create_run("0", "other");
+    let model =
+        s.post_ok("logged-models", json!({ "experiment_id": "0" }))["model"]["info"]["model_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    // As MLflow 3.17.2's client sends `mlflow.log_input` and a model input.
+    let inputs = json!({
+        "dataset_inputs": [{
+            "tags": [{ "key": "mlflow.data.context", "value": "train" }],
+            "dataset": {
+                "name": "wine", "digest": "abc123", "source_type": "local",
+                "source": "{\"uri\": \"/data/wine.csv\"}",
+                "schema": "{\"mlflow_colspec\": []}", "profile": "{\"num_rows\": 3}",
+            },
+        }],
+        "model_inputs": [{ "model_id": model }],
+    });
+    s.post_ok(
+        "runs/log-inputs",
+        json!({
+            "run_id": run,
+            "datasets": inputs["dataset_inputs"],
+            "models": inputs["model_inputs"],
+        }),
+    );
+    // Logged twice, kept once.
+    s.post_ok(
+        "runs/log-inputs",
+        json!({ "run_id": run, "datasets": inputs["dataset_inputs"] }),
+    );
+    let got = s.get_ok("runs/get", &[("run_id", &run)]);
+    assert_eq!(got["run"]["inputs"], inputs, "{got:#}");
+    let found = |filter: &str| -> Vec<String> {
+        let v = s.post_ok(
+            "runs/search",
+            json!({ "experiment_ids": ["0"], "filter": filter }),
+        );
+        v["runs"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|r| {
+                if r["info"]["run_id"] == run.as_str() {
+                    assert_eq!(r["inputs"], inputs, "{r:#}");
+                }
+                r["info"]["run_name"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    assert_eq!(found("datasets.name = 'wine'"), ["inputs"]);
+    assert_eq!(found("datasets.digest IN ('abc123', 'x')"), ["inputs"]);
+    assert_eq!(found("datasets.context = 'train'"), ["inputs"]);
+    assert_eq!(found("datasets.context = 'eval'"), Vec::<String>::new());
+    assert_eq!(
+        found("datasets.name LIKE 'w%' AND attributes.run_name = 'other'"),
+        Vec::<String>::new()
+    );
+    let _ = other;
+    let r = s.post(
+        "runs/log-inputs",
+        json!({ "run_id": "nope", "datasets": [] }),
+    );
+    assert_eq!(
+        r.error(404, "RESOURCE_DOES_NOT_EXIST"),
+        "Run with id=nope not found"
+    );
+    drop(s);
+    // `mlf runs show` lists them.
+    let out = mlf(&env, &["runs", "show", &run]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("inputs"), "{out}");
+    assert!(out.stdout.contains("dataset, train"), "{out}");
+    assert!(out.stdout.contains("wine (digest abc123), local"), "{out}");
+    assert!(out.stdout.contains(&model), "{out}");
+}
