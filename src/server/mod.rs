@@ -21,6 +21,7 @@ mod guard;
 mod router;
 mod routes;
 pub mod users;
+mod webhooks;
 mod writer;
 
 use std::cell::RefCell;
@@ -194,6 +195,8 @@ struct Shared {
     /// The one writer of the store within this server (group commit); other processes still
     /// coordinate through SQLite.
     writer: writer::Writer,
+    /// Delivers registry events to webhooks after each write.
+    webhooks: webhooks::Dispatcher,
 }
 
 thread_local! {
@@ -219,7 +222,7 @@ pub(crate) fn with_store<T>(
 /// Whether a call may change the store: every method but GET, except the searches that
 /// MLflow's clients send as POST.
 fn writes(method: &Method, endpoint: &str) -> bool {
-    *method != Method::GET && !endpoint.ends_with("/search")
+    *method != Method::GET && !endpoint.ends_with("/search") && !endpoint.ends_with("/test")
 }
 
 /// The gate every request passes, for the web UI's router (`crate::web`): the `Host`/`Origin`

@@ -30,6 +30,7 @@ pub(super) fn build(settings: Settings) -> Router {
     let web = crate::web::router(settings.clone());
     let shared = Arc::new(Shared {
         writer: super::writer::Writer::start(settings.store_root.clone()),
+        webhooks: super::webhooks::Dispatcher::start(settings.store_root.clone()),
         settings,
     });
     // One method router a path: a path may have several routes, one a method.
@@ -252,7 +253,10 @@ async fn call(shared: Arc<Shared>, handler: Handler, req: Request) -> Response {
         handler(store, call)
     };
     let result = if writes {
-        Ok(shared.writer.write(answer).await)
+        let done = shared.writer.write(answer).await;
+        // Committed: the registry events it recorded may go to webhooks.
+        shared.webhooks.wake();
+        Ok(done)
     } else {
         let root = settings.store_root.clone();
         tokio::task::spawn_blocking(move || with_store(&root, answer)).await

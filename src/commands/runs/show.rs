@@ -42,8 +42,11 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
     let files = repo.list(Path::new(""), true).unwrap_or_default();
     let inputs = store.run_inputs(&id)?;
     if output.format == OutputFormat::Json {
-        ctx.ui
-            .json(&serde_json::json!({ "run": run, "inputs": inputs, "artifacts": files }))?;
+        let mut v = serde_json::json!({ "run": run, "artifacts": files });
+        if !inputs.is_empty() {
+            v["inputs"] = serde_json::to_value(&inputs).unwrap_or_default();
+        }
+        ctx.ui.json(&v)?;
         return Ok(0);
     }
     let i = &run.info;

@@ -244,3 +244,57 @@ pub struct RegistryAt {
     #[serde(deserialize_with = "required")]
     pub name: String,
 }
+
+/// `POST webhooks`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateWebhook {
+    #[serde(deserialize_with = "required")]
+    pub name: String,
+    #[serde(deserialize_with = "required")]
+    pub url: String,
+    #[serde(default, deserialize_with = "entities")]
+    pub events: Vec<crate::registry::webhooks::WebhookEvent>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// `PATCH webhooks/{id}`: what is given changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdateWebhook {
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "entities",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub events: Vec<crate::registry::webhooks::WebhookEvent>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// `GET webhooks`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListWebhooks {
+    #[serde(deserialize_with = "opt_int", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i64>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub page_token: Option<String>,
+}
+
+/// `POST webhooks/{id}/test`: the event to send an example of (else the webhook's first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestWebhook {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<crate::registry::webhooks::WebhookEvent>,
+}

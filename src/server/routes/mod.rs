@@ -13,6 +13,7 @@ mod model_versions;
 mod registered_models;
 mod runs;
 mod ui;
+mod webhooks;
 
 pub use ui::{UI_PATHS, ui_route};
 
@@ -189,7 +190,7 @@ const MLFLOW_BASES: &[&str] = &["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"];
 const MLF_BASES: &[&str] = &["/api/2.0/"];
 
 /// Every service of the API: the prefixes it is served under and the routes it contributes.
-pub fn services() -> [(&'static [&'static str], &'static [Route]); 8] {
+pub fn services() -> [(&'static [&'static str], &'static [Route]); 9] {
     [
         (MLFLOW_BASES, experiments::ROUTES),
         (MLFLOW_BASES, runs::ROUTES),
@@ -198,6 +199,7 @@ pub fn services() -> [(&'static [&'static str], &'static [Route]); 8] {
         (MLFLOW_BASES, logged_models::ROUTES),
         (MLFLOW_BASES, registered_models::ROUTES),
         (MLFLOW_BASES, model_versions::ROUTES),
+        (MLFLOW_BASES, webhooks::ROUTES),
         (MLF_BASES, mlf_registry::ROUTES),
     ]
 }

@@ -17,6 +17,7 @@ mod runs;
 mod schema;
 mod synthetic;
 mod traits;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -28,6 +29,7 @@ pub use logging::{LogBatch, LogOutcome};
 pub use registry::{Act, NewVersion, Snapshot};
 pub use runs::{NewRun, RunPage, RunQuery};
 pub use synthetic::Synthetic;
+pub use webhooks::{RegistryEvent, WebhookChange};
 
 use super::{ARTIFACTS_DIR, DB_FILE, Error, Result, STORE_DIR};
 

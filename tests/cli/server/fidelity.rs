@@ -571,3 +571,233 @@ fn run_inputs_are_kept_returned_searched_and_shown() {
     assert!(out.stdout.contains("wine (digest abc123), local"), "{out}");
     assert!(out.stdout.contains(&model), "{out}");
 }
+
+/// A request a webhook receiver got: its headers (names in lower case) and body.
+struct Received {
+    headers: BTreeMap<String, String>,
+    raw: String,
+    body: Value,
+}
+
+/// A tiny HTTP receiver on a free loopback port: answers `statuses` in turn (then 200) and
+/// sends every request it gets down the channel.
+fn receiver(statuses: Vec<u16>) -> (String, mpsc::Receiver<Received>) {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut statuses = statuses.into_iter();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut headers = BTreeMap::new();
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((k, v)) = line.trim_end().split_once(':') {
+                    headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+                }
+            }
+            let n: usize = headers
+                .get("content-length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; n];
+            let _ = reader.read_exact(&mut body);
+            let status = statuses.next().unwrap_or(200);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+            );
+            let raw = String::from_utf8_lossy(&body).into_owned();
+            let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            if tx.send(Received { headers, raw, body }).is_err() {
+                return;
+            }
+        }
+    });
+    (url, rx)
+}
+
+/// MLflow's signature of a delivery: `v1,` and base64 HMAC-SHA256 of `ID.TIMESTAMP.BODY`.
+fn signed(secret: &str, id: &str, timestamp: &str, body: &str) -> String {
+    use base64::Engine;
+    use hmac::{KeyInit, Mac};
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
+    format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    )
+}
+
+#[test]
+fn webhooks_receive_signed_registry_events_with_retries() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    // The first delivery is answered 503, and must come again.
+    let (url, got) = receiver(vec![503]);
+    let events = json!([
+        { "entity": "REGISTERED_MODEL", "action": "CREATED" },
+        { "entity": "MODEL_VERSION", "action": "CREATED" },
+        { "entity": "MODEL_VERSION_ALIAS", "action": "CREATED" },
+        { "entity": "MODEL_VERSION_TAG", "action": "SET" },
+        { "entity": "model_version_stage", "action": "updated" },
+    ]);
+    let created = s.post_ok(
+        "webhooks",
+        json!({ "name": "ci", "url": url, "events": events, "secret": "s3cret", "description": "d" }),
+    );
+    let hook = &created["webhook"];
+    let id = hook["webhook_id"].as_str().unwrap().to_string();
+    assert_eq!(hook["status"], "ACTIVE", "{created:#}");
+    assert_eq!(
+        hook["events"][0],
+        json!({ "entity": "MODEL_VERSION", "action": "CREATED" })
+    );
+    // The secret is kept, never answered.
+    let listed = s.get("webhooks", &[]);
+    let one = s.get(&format!("webhooks/{id}"), &[]);
+    for r in [&listed, &one] {
+        assert_eq!(r.status, 200, "{r}");
+        assert!(!r.text().contains("s3cret"), "{r}");
+    }
+    assert!(!created.to_string().contains("s3cret"));
+    assert_eq!(listed.json()["webhooks"][0]["webhook_id"], id.as_str());
+
+    // Registry changes through the API.
+    s.post_ok("registered-models/create", json!({ "name": "m" }));
+    let run = s.create_run("0", "r");
+    s.put_artifact(
+        &format!("artifacts/0/{run}/artifacts/model/MLmodel"),
+        b"flavors: {}\n",
+    );
+    s.post_ok(
+        "model-versions/create",
+        json!({ "name": "m", "source": format!("runs:/{run}/model"), "run_id": run }),
+    );
+    s.post_ok(
+        "registered-models/alias",
+        json!({ "name": "m", "alias": "champion", "version": "1" }),
+    );
+    s.post_ok(
+        "model-versions/set-tag",
+        json!({ "name": "m", "version": "1", "key": "team", "value": "nlp" }),
+    );
+    s.post_ok(
+        "model-versions/transition-stage",
+        json!({ "name": "m", "version": "1", "stage": "Staging", "archive_existing_versions": false }),
+    );
+    let mut by_event: BTreeMap<String, Vec<Received>> = BTreeMap::new();
+    while by_event.values().map(Vec::len).sum::<usize>() < 6 {
+        let r = got
+            .recv_timeout(WAIT)
+            .unwrap_or_else(|_| panic!("deliveries missing: {:?}", by_event.keys()));
+        let key = format!("{}.{}", r.body["entity"], r.body["action"]).replace('"', "");
+        by_event.entry(key).or_default().push(r);
+    }
+    // Every delivery is signed as MLflow signs it.
+    for (event, deliveries) in &by_event {
+        for r in deliveries {
+            let h = &r.headers;
+            assert_eq!(h["content-type"], "application/json", "{event}");
+            assert_eq!(
+                h["x-mlflow-signature"],
+                signed(
+                    "s3cret",
+                    &h["x-mlflow-delivery-id"],
+                    &h["x-mlflow-timestamp"],
+                    &r.raw
+                ),
+                "{event}: {h:?}"
+            );
+            assert!(!h["x-mlflow-delivery-id"].is_empty());
+            assert!(h["x-mlflow-timestamp"].parse::<i64>().is_ok());
+        }
+    }
+    let created = &by_event["registered_model.created"];
+    assert_eq!(created.len(), 2, "the 503 is retried");
+    assert_eq!(
+        created[0].headers["x-mlflow-delivery-id"],
+        created[1].headers["x-mlflow-delivery-id"]
+    );
+    assert_eq!(
+        created[0].body["data"],
+        json!({ "name": "m", "tags": {}, "description": null })
+    );
+    let v = &by_event["model_version.created"][0].body["data"];
+    assert_eq!(v["name"], "m");
+    assert_eq!(v["version"], "1");
+    assert_eq!(v["source"], format!("runs:/{run}/model"));
+    assert_eq!(v["run_id"], run.as_str());
+    assert_eq!(
+        by_event["model_version_alias.created"][0].body["data"],
+        json!({ "name": "m", "alias": "champion", "version": "1" })
+    );
+    assert_eq!(
+        by_event["model_version_tag.set"][0].body["data"],
+        json!({ "name": "m", "version": "1", "key": "team", "value": "nlp" })
+    );
+    let stage = &by_event["model_version_stage.updated"][0].body["data"];
+    assert_eq!(
+        (stage["from_stage"].as_str(), stage["to_stage"].as_str()),
+        (Some("None"), Some("Staging"))
+    );
+
+    // The test call sends an example and says what came back.
+    let t = s.post_ok(
+        &format!("webhooks/{id}/test"),
+        json!({ "event": { "entity": "MODEL_VERSION", "action": "CREATED" } }),
+    );
+    assert_eq!(t["result"]["success"], true, "{t:#}");
+    assert_eq!(t["result"]["response_status"], 200, "{t:#}");
+    let example = got.recv_timeout(WAIT).unwrap();
+    assert_eq!(example.body["entity"], "model_version");
+    assert_eq!(example.body["action"], "created");
+    assert!(
+        example.body["timestamp"]
+            .as_str()
+            .unwrap()
+            .ends_with("+00:00")
+    );
+
+    // Update, refusals, delete.
+    let u = s.call(
+        "PATCH",
+        &format!("webhooks/{id}"),
+        &json!({ "name": "ci2", "status": "DISABLED" }),
+    );
+    assert_eq!(u.status, 200, "{u}");
+    assert_eq!(u.json()["webhook"]["name"], "ci2");
+    assert_eq!(u.json()["webhook"]["status"], "DISABLED");
+    let r = s.post(
+        "webhooks",
+        json!({ "name": "x", "url": "file:///etc/passwd", "events": events }),
+    );
+    assert_eq!(
+        r.error(400, "INVALID_PARAMETER_VALUE"),
+        "Invalid webhook URL scheme: 'file'. Allowed schemes are: http, https."
+    );
+    let r = s.post(
+        "webhooks",
+        json!({ "name": "x", "url": url, "events": [{ "entity": "MODEL_VERSION", "action": "SET" }] }),
+    );
+    assert_eq!(
+        r.error(400, "INVALID_PARAMETER_VALUE"),
+        "Invalid action 'set' for entity 'model_version'. Valid actions are: ['created']"
+    );
+    let d = s.call("DELETE", &format!("webhooks/{id}"), &json!({}));
+    assert_eq!(d.status, 200, "{d}");
+    let r = s.get(&format!("webhooks/{id}"), &[]);
+    assert_eq!(
+        r.error(404, "RESOURCE_DOES_NOT_EXIST"),
+        format!("Webhook with ID {id} not found.")
+    );
+}
