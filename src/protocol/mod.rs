@@ -223,6 +223,9 @@ mod tests {
                 value: v,
                 timestamp: 1,
                 step: 2,
+                model_id: None,
+                dataset_name: None,
+                dataset_digest: None,
             });
         }
         let nan: MetricMsg =
@@ -242,6 +245,9 @@ mod tests {
                 value: 0.25,
                 timestamp: 1_700_000_000_000,
                 step: 3,
+                model_id: None,
+                dataset_name: None,
+                dataset_digest: None,
             }],
             params: vec![kv("lr", "0.1")],
             tags: vec![kv("mlflow.runName", "r")],

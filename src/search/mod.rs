@@ -311,10 +311,23 @@ pub enum ExperimentKey {
     LastUpdateTime,
 }
 
+/// An experiment search's `order_by` that cannot be read, in MLflow's words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExperimentOrderError {
+    #[error("Invalid ordering key in order_by clause '{0}'.")]
+    Clause(String),
+    #[error(
+        "Invalid attribute key '{0}' specified. Valid keys are 'name', 'experiment_id', 'creation_time', 'last_update_time'"
+    )]
+    Key(String),
+}
+
 /// Parses an experiment search's `order_by` as MLflow does: `[attribute.]KEY [ASC|DESC]`, KEY
 /// one of `name`, `experiment_id`, `creation_time`, `last_update_time`; the error texts are
 /// MLflow's.
-pub fn parse_experiment_order_by(items: &[String]) -> Result<Vec<(ExperimentKey, bool)>, String> {
+pub fn parse_experiment_order_by(
+    items: &[String],
+) -> Result<Vec<(ExperimentKey, bool)>, ExperimentOrderError> {
     let mut out = Vec::new();
     for item in items {
         let words: Vec<&str> = item.split_whitespace().collect();
@@ -322,7 +335,7 @@ pub fn parse_experiment_order_by(items: &[String]) -> Result<Vec<(ExperimentKey,
             [key] => (*key, true),
             [key, dir] if dir.eq_ignore_ascii_case("ASC") => (*key, true),
             [key, dir] if dir.eq_ignore_ascii_case("DESC") => (*key, false),
-            _ => return Err(format!("Invalid ordering key in order_by clause '{item}'.")),
+            _ => return Err(ExperimentOrderError::Clause(item.clone())),
         };
         let key = key.strip_prefix("attribute.").unwrap_or(key);
         let key = match key {
@@ -330,11 +343,7 @@ pub fn parse_experiment_order_by(items: &[String]) -> Result<Vec<(ExperimentKey,
             "experiment_id" => ExperimentKey::ExperimentId,
             "creation_time" => ExperimentKey::CreationTime,
             "last_update_time" => ExperimentKey::LastUpdateTime,
-            other => {
-                return Err(format!(
-                    "Invalid attribute key '{other}' specified. Valid keys are 'name', 'experiment_id', 'creation_time', 'last_update_time'"
-                ));
-            }
+            other => return Err(ExperimentOrderError::Key(other.to_string())),
         };
         if !out.iter().any(|(k, _)| *k == key) {
             out.push((key, ascending));

@@ -82,12 +82,30 @@ fn every_experiment_and_run_message_round_trips() {
         end_time: Some(5),
     });
     round_trip(RunId { run_id: id.clone() });
+    round_trip(LogInputs {
+        run_id: id.clone(),
+        datasets: vec![crate::tracking::inputs::DatasetInput {
+            tags: vec![kv("mlflow.data.context", "train")],
+            dataset: crate::tracking::inputs::Dataset {
+                name: s("wine"),
+                digest: s("abc"),
+                source_type: s("local"),
+                source: s("{}"),
+                schema: None,
+                profile: Some(s("{}")),
+            },
+        }],
+        models: vec![crate::tracking::inputs::ModelInput { model_id: s("m-1") }],
+    });
     round_trip(LogMetric {
         run_id: id.clone(),
         key: s("m"),
         value: f64::NEG_INFINITY,
         timestamp: 3,
         step: Some(-2),
+        model_id: Some(s("m-1")),
+        dataset_name: Some(s("wine")),
+        dataset_digest: Some(s("abc")),
     });
     round_trip(RunKeyValue {
         run_id: id.clone(),
@@ -113,6 +131,9 @@ fn every_experiment_and_run_message_round_trips() {
             value: 0.5,
             timestamp: 1,
             step: 2,
+            model_id: Some(s("m-1")),
+            dataset_name: None,
+            dataset_digest: None,
         }],
         params: vec![kv("lr", "0.1")],
         tags: vec![kv("t", "v")],
@@ -180,6 +201,33 @@ fn every_experiment_and_run_message_round_trips() {
 
 #[test]
 fn every_registry_message_round_trips() {
+    let hook_event = crate::registry::webhooks::WebhookEvent {
+        entity: s("model_version"),
+        action: s("created"),
+    };
+    round_trip(CreateWebhook {
+        name: s("ci"),
+        url: s("https://ci.example/hook"),
+        events: vec![hook_event.clone()],
+        description: Some(s("d")),
+        secret: Some(s("s3cret")),
+        status: None,
+    });
+    round_trip(UpdateWebhook {
+        name: None,
+        url: None,
+        events: Vec::new(),
+        description: None,
+        secret: None,
+        status: Some(s("DISABLED")),
+    });
+    round_trip(ListWebhooks {
+        max_results: Some(5),
+        page_token: None,
+    });
+    round_trip(TestWebhook {
+        event: Some(hook_event),
+    });
     round_trip(CreateRegisteredModel {
         name: s("m"),
         description: s("d"),

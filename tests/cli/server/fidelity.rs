@@ -801,3 +801,59 @@ fn webhooks_receive_signed_registry_events_with_retries() {
         format!("Webhook with ID {id} not found.")
     );
 }
+
+/// What the real `mlflow` client does with inputs, logged-model metrics and webhooks.
+const CLIENT: &str = r#"
+import sys
+import mlflow
+import pandas as pd
+from mlflow import MlflowClient
+
+mlflow.set_tracking_uri(sys.argv[1])
+client = MlflowClient()
+with mlflow.start_run() as run:
+    df = pd.DataFrame({"a": [1, 2], "b": [3, 4]})
+    ds = mlflow.data.from_pandas(df, name="wine", source="/data/wine.csv")
+    mlflow.log_input(ds, context="train")
+rid = run.info.run_id
+r = client.get_run(rid)
+di = r.inputs.dataset_inputs
+assert len(di) == 1, di
+assert di[0].dataset.name == "wine", di
+assert di[0].dataset.digest == ds.digest, di
+assert [(t.key, t.value) for t in di[0].tags] == [("mlflow.data.context", "train")], di[0].tags
+found = mlflow.search_runs(filter_string="datasets.name = 'wine'", output_format="list")
+assert [x.info.run_id for x in found] == [rid], found
+assert mlflow.search_runs(filter_string="datasets.context = 'eval'", output_format="list") == []
+model = mlflow.initialize_logged_model(experiment_id="0")
+client.log_metric(rid, "acc", 0.9, model_id=model.model_id, dataset_name="wine", dataset_digest=ds.digest)
+got = client.get_logged_model(model.model_id)
+assert [(m.key, m.value, m.dataset_name) for m in got.metrics] == [("acc", 0.9, "wine")], got.metrics
+hook = client.create_webhook(name="ci", url="http://127.0.0.1:9/hook", events=["model_version.created"], secret="x")
+assert client.get_webhook(hook.webhook_id).name == "ci"
+assert [h.webhook_id for h in client.list_webhooks()] == [hook.webhook_id]
+client.update_webhook(hook.webhook_id, status="DISABLED")
+assert client.get_webhook(hook.webhook_id).status.value == "DISABLED"
+client.delete_webhook(hook.webhook_id)
+print("OK")
+"#;
+
+#[test]
+fn the_mlflow_client_logs_inputs_model_metrics_and_manages_webhooks() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let script = env.write("client.py", CLIENT);
+    let mut cmd = Command::new(venv_bin().join("python"));
+    cmd.arg(&script)
+        .arg(s.url())
+        .current_dir(env.cwd())
+        .env_clear()
+        .env("PATH", venv_path())
+        .env("HOME", env.dir.path().join("home"))
+        .env("TZ", "UTC")
+        .env("GIT_PYTHON_REFRESH", "quiet")
+        .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0");
+    let out = bounded(cmd, PY_WAIT);
+    assert_eq!(out.code, 0, "{out}\n----- server -----\n{}", s.stderr());
+    assert_eq!(out.stdout.lines().last(), Some("OK"), "{out}");
+}
