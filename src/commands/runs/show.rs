@@ -40,9 +40,13 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
     let exp = store.experiment(&run.info.experiment_id)?;
     let repo = store.artifacts(&run)?;
     let files = repo.list(Path::new(""), true).unwrap_or_default();
+    let inputs = store.run_inputs(&id)?;
     if output.format == OutputFormat::Json {
-        ctx.ui
-            .json(&serde_json::json!({ "run": run, "artifacts": files }))?;
+        let mut v = serde_json::json!({ "run": run, "artifacts": files });
+        if !inputs.is_empty() {
+            v["inputs"] = serde_json::to_value(&inputs).unwrap_or_default();
+        }
+        ctx.ui.json(&v)?;
         return Ok(0);
     }
     let i = &run.info;
@@ -151,6 +155,10 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
         out.push_str("\ntags\n");
         out.push_str(&table::pairs(&user_tags, 2));
     }
+    if !inputs.is_empty() {
+        out.push_str("\ninputs\n");
+        out.push_str(&table::pairs(&input_rows(&inputs), 2));
+    }
     let file_rows: Vec<_> = files
         .iter()
         .filter(|f| !f.is_dir)
@@ -174,6 +182,34 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
     }
     ctx.ui.out(&out);
     Ok(0)
+}
+
+/// One line per dataset (its context, name, digest and source) and per logged model a run
+/// took in.
+fn input_rows(inputs: &crate::tracking::inputs::RunInputs) -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = inputs
+        .dataset_inputs
+        .iter()
+        .map(|d| {
+            let set = &d.dataset;
+            let mut what = format!("{} (digest {})", set.name, set.digest);
+            if !set.source_type.is_empty() {
+                what.push_str(&format!(", {}", set.source_type));
+            }
+            let label = match d.context() {
+                Some(c) => format!("dataset, {c}"),
+                None => "dataset".to_string(),
+            };
+            (label, what)
+        })
+        .collect();
+    rows.extend(
+        inputs
+            .model_inputs
+            .iter()
+            .map(|m| ("model".to_string(), m.model_id.clone())),
+    );
+    rows
 }
 
 fn status_text(run: &crate::tracking::Run) -> String {
