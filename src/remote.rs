@@ -366,7 +366,7 @@ impl Client {
 /// TLS as the mlflow client sets it up: `MLFLOW_TRACKING_SERVER_CERT_PATH` (a PEM bundle of
 /// the certificate authorities to trust instead of the built-in ones), or
 /// `MLFLOW_TRACKING_INSECURE_TLS=true` (no verification at all).
-fn tls_config() -> Result<ureq::tls::TlsConfig, SetupError> {
+pub(crate) fn tls_config() -> Result<ureq::tls::TlsConfig, SetupError> {
     let mut tls = ureq::tls::TlsConfig::builder();
     if env::var(env::MLFLOW_TRACKING_INSECURE_TLS).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
         tls = tls.disable_verification(true);

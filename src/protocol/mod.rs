@@ -15,6 +15,10 @@ pub mod requests;
 
 pub use requests::LogBatchRequest;
 
+/// The MLflow release whose REST API the server implements, as `GET /version` answers it:
+/// MLflow's clients gate features on it (span logging needs 3.4 or later).
+pub const MLFLOW_API_VERSION: &str = "3.17.2";
+
 /// A metric value: finite numbers as numbers, NaN and ±inf as MLflow's strings.
 pub mod metric_value {
     use super::*;
@@ -140,6 +144,25 @@ pub struct MetricMsg {
         default
     )]
     pub step: i64,
+    /// The logged model the metric is also about, and the dataset it was measured on.
+    #[serde(
+        default,
+        deserialize_with = "requests::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub model_id: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "requests::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dataset_name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "requests::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dataset_digest: Option<String>,
 }
 
 impl From<&Metric> for MetricMsg {
@@ -149,6 +172,9 @@ impl From<&Metric> for MetricMsg {
             value: m.value,
             timestamp: m.timestamp,
             step: m.step,
+            model_id: None,
+            dataset_name: None,
+            dataset_digest: None,
         }
     }
 }
@@ -197,6 +223,9 @@ mod tests {
                 value: v,
                 timestamp: 1,
                 step: 2,
+                model_id: None,
+                dataset_name: None,
+                dataset_digest: None,
             });
         }
         let nan: MetricMsg =
@@ -216,6 +245,9 @@ mod tests {
                 value: 0.25,
                 timestamp: 1_700_000_000_000,
                 step: 3,
+                model_id: None,
+                dataset_name: None,
+                dataset_digest: None,
             }],
             params: vec![kv("lr", "0.1")],
             tags: vec![kv("mlflow.runName", "r")],

@@ -9,6 +9,8 @@ use crate::protocol::{int64, text};
 
 use crate::tracking::KeyValue;
 
+pub mod webhooks;
+
 /// A registry rule broken: a stage, model name, alias, `models:/` URI or time that cannot be
 /// used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -302,6 +302,56 @@ pub fn parse_order_by(items: &[String]) -> Result<Vec<OrderKey>, SearchError> {
     Ok(out)
 }
 
+/// What experiments are ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExperimentKey {
+    Name,
+    ExperimentId,
+    CreationTime,
+    LastUpdateTime,
+}
+
+/// An experiment search's `order_by` that cannot be read, in MLflow's words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExperimentOrderError {
+    #[error("Invalid ordering key in order_by clause '{0}'.")]
+    Clause(String),
+    #[error(
+        "Invalid attribute key '{0}' specified. Valid keys are 'name', 'experiment_id', 'creation_time', 'last_update_time'"
+    )]
+    Key(String),
+}
+
+/// Parses an experiment search's `order_by` as MLflow does: `[attribute.]KEY [ASC|DESC]`, KEY
+/// one of `name`, `experiment_id`, `creation_time`, `last_update_time`; the error texts are
+/// MLflow's.
+pub fn parse_experiment_order_by(
+    items: &[String],
+) -> Result<Vec<(ExperimentKey, bool)>, ExperimentOrderError> {
+    let mut out = Vec::new();
+    for item in items {
+        let words: Vec<&str> = item.split_whitespace().collect();
+        let (key, ascending) = match words.as_slice() {
+            [key] => (*key, true),
+            [key, dir] if dir.eq_ignore_ascii_case("ASC") => (*key, true),
+            [key, dir] if dir.eq_ignore_ascii_case("DESC") => (*key, false),
+            _ => return Err(ExperimentOrderError::Clause(item.clone())),
+        };
+        let key = key.strip_prefix("attribute.").unwrap_or(key);
+        let key = match key {
+            "name" => ExperimentKey::Name,
+            "experiment_id" => ExperimentKey::ExperimentId,
+            "creation_time" => ExperimentKey::CreationTime,
+            "last_update_time" => ExperimentKey::LastUpdateTime,
+            other => return Err(ExperimentOrderError::Key(other.to_string())),
+        };
+        if !out.iter().any(|(k, _)| *k == key) {
+            out.push((key, ascending));
+        }
+    }
+    Ok(out)
+}
+
 /// Splits on commas outside quotes and backticks.
 fn split_top_level(s: &str) -> Vec<&str> {
     let mut parts = Vec::new();

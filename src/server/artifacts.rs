@@ -246,7 +246,7 @@ fn get_file(repo: &LocalRepo, inner: &Path, shown: &str) -> Result<Response, Api
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
+        HeaderValue::from_static(super::mime::content_type(&name)),
     );
     if let Ok(v) = HeaderValue::from_str(&attachment(&name)) {
         h.insert(header::CONTENT_DISPOSITION, v);
@@ -254,29 +254,46 @@ fn get_file(repo: &LocalRepo, inner: &Path, shown: &str) -> Result<Response, Api
     Ok(r)
 }
 
-/// `Content-Disposition` of a download named `name`: a plain-ASCII `filename`, and the exact
-/// name as `filename*` (RFC 5987) when it is not plain ASCII.
+/// `Content-Disposition` of a download named `name`, written as MLflow writes it: the name
+/// bare when it is an HTTP token, else quoted; a name that is not ASCII gets an ASCII
+/// `filename` (its letters without their accents, or `download`) and the exact name as
+/// `filename*` (RFC 5987).
 fn attachment(name: &str) -> String {
-    let plain: String = name
-        .chars()
-        .map(|c| match c {
-            ' '..='~' if c != '"' && c != '\\' => c,
-            _ => '_',
-        })
-        .collect();
-    if plain == name {
-        return format!("attachment; filename=\"{plain}\"");
+    use unicode_normalization::UnicodeNormalization;
+    fn quoted(v: &str) -> String {
+        const TOKEN: &str = "!#$%&'*+-.^_`|~";
+        if v.is_empty() {
+            return "\"\"".into();
+        }
+        if v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || TOKEN.contains(c))
+        {
+            return v.to_string();
+        }
+        format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
     }
-    let exact: String = name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    format!("attachment; filename=\"{plain}\"; filename*=UTF-8''{exact}")
+    if name.is_ascii() {
+        return format!("attachment; filename={}", quoted(name));
+    }
+    let fallback: String = name.nfkd().filter(char::is_ascii).collect();
+    let fallback = if fallback.is_empty() {
+        "download".to_string()
+    } else {
+        fallback
+    };
+    let exact: String =
+        name.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+                b'!' | b'#' | b'$' | b'&' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|'
+                | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+    format!(
+        "attachment; filename={}; filename*=UTF-8''{exact}",
+        quoted(&fallback)
+    )
 }
 
 /// Checks the `path` parameter of the UI's file routes (decoded once already) with the proxy's

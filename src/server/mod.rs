@@ -13,6 +13,7 @@
 mod artifacts;
 mod auth;
 mod body;
+mod mime;
 mod params;
 
 pub(crate) use params::{form_urlencoded, percent_decode};
@@ -21,6 +22,7 @@ mod router;
 mod routes;
 mod stores;
 pub mod users;
+mod webhooks;
 mod writer;
 
 pub use stores::Source;
@@ -198,6 +200,8 @@ struct Shared {
     /// server (group commit; other processes still coordinate through SQLite); for a
     /// database, through a pool of connections.
     stores: stores::Stores,
+    /// Delivers registry events to webhooks after each write; for a store directory only.
+    webhooks: Option<webhooks::Dispatcher>,
 }
 
 thread_local! {
@@ -223,7 +227,7 @@ pub(crate) fn with_store<T>(
 /// Whether a call may change the store: every method but GET, except the searches that
 /// MLflow's clients send as POST.
 fn writes(method: &Method, endpoint: &str) -> bool {
-    *method != Method::GET && !endpoint.ends_with("/search")
+    *method != Method::GET && !endpoint.ends_with("/search") && !endpoint.ends_with("/test")
 }
 
 /// The gate every request passes, for the web UI's router (`crate::web`): the `Host`/`Origin`

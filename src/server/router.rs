@@ -35,6 +35,10 @@ pub(super) fn build(settings: Settings) -> Router {
         .then(|| crate::web::router(settings.clone()));
     let shared = Arc::new(Shared {
         stores: super::stores::Stores::start(&settings.store),
+        webhooks: settings
+            .store
+            .dir()
+            .map(|d| super::webhooks::Dispatcher::start(d.to_path_buf())),
         settings,
     });
     // One method router a path: a path may have several routes, one a method.
@@ -69,11 +73,11 @@ pub(super) fn build(settings: Settings) -> Router {
         .fallback(unknown)
         .layer(middleware::from_fn_with_state(shared.clone(), authenticate))
         .layer(middleware::from_fn_with_state(shared.clone(), guarded));
-    Router::new()
+    let app = Router::new()
         .route("/health", any(|| async { (StatusCode::OK, "OK") }))
         .route(
             "/version",
-            any(|| async { (StatusCode::OK, env!("CARGO_PKG_VERSION")) }),
+            any(|| async { (StatusCode::OK, crate::protocol::MLFLOW_API_VERSION) }),
         )
         .route("/api/3.0/mlflow/server-info", any(server_info))
         .route("/ajax-api/3.0/mlflow/server-info", any(server_info))
@@ -89,7 +93,36 @@ pub(super) fn build(settings: Settings) -> Router {
                     None => next.run(req).await,
                 }
             },
-        ))
+        ));
+    // Before routing: a path with doubled slashes (`//model-versions/get-artifact`, as MLflow's
+    // UI asks for it behind a prefix of `/`) is the path with single ones.
+    Router::new().fallback_service(tower::ServiceExt::map_request(app, merge_slashes))
+}
+
+/// The request with runs of slashes in its path made one.
+fn merge_slashes(mut req: Request) -> Request {
+    let path = req.uri().path();
+    if !path.contains("//") {
+        return req;
+    }
+    let mut merged = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && merged.ends_with('/')) {
+            merged.push(c);
+        }
+    }
+    let target = match req.uri().query() {
+        Some(q) => format!("{merged}?{q}"),
+        None => merged,
+    };
+    let mut parts = req.uri().clone().into_parts();
+    if let Ok(pq) = target.parse() {
+        parts.path_and_query = Some(pq);
+        if let Ok(uri) = Uri::from_parts(parts) {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
 }
 
 /// MLflow's answer to a path, or a method on it, that it does not serve.
@@ -228,7 +261,12 @@ async fn call(shared: Arc<Shared>, handler: Handler, req: Request) -> Response {
         handler(store, call)
     };
     let result = if writes {
-        shared.stores.write(answer).await
+        let done = shared.stores.write(answer).await;
+        // Committed: the registry events it recorded may go to webhooks.
+        if let Some(w) = &shared.webhooks {
+            w.wake();
+        }
+        done
     } else {
         shared.stores.read(answer).await
     };

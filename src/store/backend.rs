@@ -8,12 +8,14 @@ use std::path::{Path, PathBuf};
 
 use super::{
     Act, Error, LogBatch, LogOutcome, LoggedModel, Missing, NewRun, NewVersion, Page, Result,
-    RunPage, RunQuery,
+    RunPage, RunQuery, WebhookChange,
 };
 use super::{Snapshot, Store};
 use crate::artifacts::Repo;
+use crate::registry::webhooks::Webhook;
 use crate::registry::{Event, ModelVersion, RegisteredModel, Stage, TransitionRequest};
 use crate::search::Expr;
+use crate::tracking::inputs::{DatasetInput, ModelInput, ModelMetric};
 use crate::tracking::{Experiment, KeyValue, Metric, Run, RunStatus, ViewType};
 
 /// Experiments, runs, metrics and artifacts.
@@ -45,6 +47,10 @@ pub trait TrackingStore {
 
     fn create_run(&mut self, new: NewRun) -> Result<Run>;
     fn run(&self, id: &str) -> Result<Run>;
+    /// What a run took in (datasets, logged models); nothing where the store keeps none.
+    fn run_inputs(&self, _id: &str) -> Result<crate::tracking::inputs::RunInputs> {
+        Ok(Default::default())
+    }
     fn search_runs(&self, q: &RunQuery) -> Result<RunPage>;
     /// A run named by full id, unique id prefix (4+ hex characters) or unique name;
     /// `experiment` narrows the names looked at to one experiment.
@@ -224,12 +230,13 @@ pub trait ServerStore: Backend + Send {
     }
     /// The experiment with exactly this name.
     fn experiment_by_name(&self, name: &str) -> Result<Option<Experiment>>;
-    /// One page of the experiments in `view` matching a filter on `name` and `tags.K`, newest
-    /// first, then by id.
+    /// One page of the experiments in `view` matching a filter on `name` and `tags.K`, by
+    /// `order` (key, ascending; newest first without one), then by id.
     fn search_experiments(
         &self,
         view: ViewType,
         filter: Option<&Expr>,
+        order: Option<(crate::search::ExperimentKey, bool)>,
         limit: usize,
         page_token: Option<&str>,
     ) -> Result<Page<Experiment>>;
@@ -284,4 +291,41 @@ pub trait ServerStore: Backend + Send {
         limit: usize,
         page_token: Option<&str>,
     ) -> Result<Page<LoggedModel>>;
+
+    /// Records what run `run` took in: datasets (with the tags of their use) and logged models.
+    fn log_inputs(
+        &mut self,
+        run: &str,
+        datasets: &[DatasetInput],
+        models: &[ModelInput],
+    ) -> Result<()>;
+    /// Records metrics of logged models (each names its model).
+    fn log_model_metrics(&mut self, metrics: &[ModelMetric]) -> Result<()>;
+    /// The metrics of a logged model, every point.
+    fn logged_model_metrics(&self, model: &str) -> Result<Vec<ModelMetric>>;
+
+    /// Webhooks for registry events: only a store directory keeps them (its server delivers
+    /// them); other stores refuse with [`no_webhooks`].
+    fn create_webhook(&mut self, _new: WebhookChange) -> Result<Webhook> {
+        Err(no_webhooks())
+    }
+    fn webhook(&self, _id: &str) -> Result<Webhook> {
+        Err(no_webhooks())
+    }
+    fn list_webhooks(&self, _limit: usize, _page_token: Option<&str>) -> Result<Page<Webhook>> {
+        Err(no_webhooks())
+    }
+    fn update_webhook(&mut self, _id: &str, _change: WebhookChange) -> Result<Webhook> {
+        Err(no_webhooks())
+    }
+    fn delete_webhook(&mut self, _id: &str) -> Result<()> {
+        Err(no_webhooks())
+    }
+}
+
+/// The refusal of webhook calls by a store that keeps none.
+pub fn no_webhooks() -> Error {
+    Error::Unsupported(
+        "webhooks need a tracking server over a store directory (SQLite): this server's store is a database without them".into(),
+    )
 }

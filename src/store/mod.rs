@@ -14,8 +14,8 @@ mod sqlite;
 
 pub use backend::{Backend, Proxied, RegistryStore, ServerStore, TrackingStore};
 pub use sqlite::{
-    Act, LogBatch, LogOutcome, LoggedModel, NewRun, NewVersion, RunPage, RunQuery, Snapshot, Store,
-    Synthetic,
+    Act, LogBatch, LogOutcome, LoggedModel, NewRun, NewVersion, RegistryEvent, RunPage, RunQuery,
+    Snapshot, Store, Synthetic, WebhookChange,
 };
 
 /// A page of a listing and the token of the next page, if there are more: what the store
@@ -98,6 +98,8 @@ pub enum Missing {
     LoggedModel(String),
     #[error("no transition request #{0}")]
     Request(i64),
+    #[error("no webhook `{0}`")]
+    Webhook(String),
     #[error("no pending request for version {version} of `{name}`")]
     PendingRequest { name: String, version: i64 },
     /// A message that is not about one entity of the store (such as a tracking server's own

@@ -92,6 +92,50 @@ pub fn point_key(token: &str) -> Result<PointKey> {
     Ok((ts, step, f64::from_bits(bits), nan))
 }
 
+/// The token after a row sorted by a key of any type, then an id: hex of `KEY\0ID` behind a
+/// `t` (the key is text, so it may hold `:`).
+pub fn text_token(key: &str, id: &str) -> String {
+    let hex: String = format!("{key}\0{id}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("t{hex}")
+}
+
+/// The (key, id) a [`text_token`] names; a token this store did not write is refused.
+pub fn text_key(token: &str) -> Result<(String, String)> {
+    let bad = || Error::Invalid(format!("Invalid page token '{token}'"));
+    let hex = token.strip_prefix('t').ok_or_else(bad)?;
+    if hex.len() % 2 != 0 || !hex.is_ascii() {
+        return Err(bad());
+    }
+    let bytes = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
+        .collect::<std::result::Result<Vec<u8>, _>>()
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (key, id) = text.split_once('\0').ok_or_else(bad)?;
+    Ok((key.to_string(), id.to_string()))
+}
+
+/// As [`split`], with a [`text_token`].
+pub fn split_text<T>(
+    mut rows: Vec<T>,
+    limit: usize,
+    key_of: impl Fn(&T) -> (String, String),
+) -> Page<T> {
+    if rows.len() <= limit {
+        return (rows, None);
+    }
+    rows.truncate(limit);
+    let next = rows.last().map(|r| {
+        let (key, id) = key_of(r);
+        text_token(&key, &id)
+    });
+    (rows, next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

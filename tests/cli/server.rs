@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Output, TestEnv, http_exchange};
 
+mod fidelity;
 mod paging;
 mod params;
 mod postgres;
@@ -3258,7 +3259,7 @@ fn the_ui_download_routes_send_files_of_runs_model_versions_and_logged_models() 
         assert_eq!(r.body, body, "{target}");
         assert_eq!(
             r.header("content-disposition"),
-            Some(format!("attachment; filename=\"{name}\"").as_str()),
+            Some(format!("attachment; filename={name}").as_str()),
             "{r}"
         );
         assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{r}");

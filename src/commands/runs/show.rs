@@ -45,11 +45,14 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
         Some(local) => local.run_logged_models(&id)?,
         None => Vec::new(),
     };
+    let inputs = store.run_inputs(&id)?;
     ctx.ui.page();
     if output.format == OutputFormat::Json {
-        ctx.ui.json(
-            &serde_json::json!({ "run": run, "artifacts": files, "logged_models": logged }),
-        )?;
+        let mut v = serde_json::json!({ "run": run, "artifacts": files, "logged_models": logged });
+        if !inputs.is_empty() {
+            v["inputs"] = serde_json::to_value(&inputs).unwrap_or_default();
+        }
+        ctx.ui.json(&v)?;
         return Ok(0);
     }
     let i = &run.info;
@@ -158,6 +161,10 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
         out.push_str("\ntags\n");
         out.push_str(&table::pairs(&user_tags, 2));
     }
+    if !inputs.is_empty() {
+        out.push_str("\ninputs\n");
+        out.push_str(&table::pairs(&input_rows(&inputs), 2));
+    }
     let file_rows: Vec<_> = files
         .iter()
         .filter(|f| !f.is_dir)
@@ -198,6 +205,34 @@ logged models
     }
     ctx.ui.out(&out);
     Ok(0)
+}
+
+/// One line per dataset (its context, name, digest and source) and per logged model a run
+/// took in.
+fn input_rows(inputs: &crate::tracking::inputs::RunInputs) -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = inputs
+        .dataset_inputs
+        .iter()
+        .map(|d| {
+            let set = &d.dataset;
+            let mut what = format!("{} (digest {})", set.name, set.digest);
+            if !set.source_type.is_empty() {
+                what.push_str(&format!(", {}", set.source_type));
+            }
+            let label = match d.context() {
+                Some(c) => format!("dataset, {c}"),
+                None => "dataset".to_string(),
+            };
+            (label, what)
+        })
+        .collect();
+    rows.extend(
+        inputs
+            .model_inputs
+            .iter()
+            .map(|m| ("model".to_string(), m.model_id.clone())),
+    );
+    rows
 }
 
 fn status_text(run: &crate::tracking::Run) -> String {

@@ -26,6 +26,8 @@ pub struct SearchExperiments {
     pub page_token: Option<String>,
     #[serde(with = "view_type")]
     pub view_type: ViewType,
+    #[serde(deserialize_with = "strings", skip_serializing_if = "Vec::is_empty")]
+    pub order_by: Vec<String>,
 }
 
 /// `GET experiments/get`, `POST experiments/delete`, `POST experiments/restore`.

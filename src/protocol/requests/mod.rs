@@ -169,21 +169,47 @@ fn fail<E: de::Error>(message: String) -> E {
     E::custom(message)
 }
 
-/// A required text: absent, null or empty is missing.
+/// A text as MLflow's schema checks take it: null is `None`, a string is itself, anything
+/// else (a number, a boolean, a list, an object) is refused, naming its type as Python would.
+fn text_value<E: de::Error>(v: Value) -> Result<Option<String>, E> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s)),
+        other => Err(not_of_type(&other)),
+    }
+}
+
+/// MLflow's text for a value of the wrong type.
+fn not_of_type<E: de::Error>(v: &Value) -> E {
+    let kind = match v {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    };
+    fail(format!(
+        "Invalid value {v} for parameter '{KEY}' supplied:  Hint: Value was of type '{kind}'. {SEE_DOCS}"
+    ))
+}
+
+/// A required text: absent, null or empty is missing; not a string is refused.
 pub fn required<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    scalar(&Value::deserialize(d)?)
+    text_value(Value::deserialize(d)?)?
         .filter(|s| !s.is_empty())
         .ok_or_else(|| fail(missing(KEY)))
 }
 
-/// An optional text: absent or null (or a list or object) is `None`.
+/// An optional text: absent or null is `None`; not a string is refused.
 pub fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(scalar(&Value::deserialize(d)?))
+    text_value(Value::deserialize(d)?)
 }
 
-/// A text that may be left out (empty then).
+/// A text that may be left out (empty then); not a string is refused.
 pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(scalar(&Value::deserialize(d)?).unwrap_or_default())
+    Ok(text_value(Value::deserialize(d)?)?.unwrap_or_default())
 }
 
 /// An optional integer: absent, null or an empty string is `None`; anything but an integer
@@ -289,9 +315,7 @@ fn only_list<E: de::Error>(v: Value) -> Result<Vec<Value>, E> {
     match v {
         Value::Array(a) => Ok(a),
         Value::Null => Ok(Vec::new()),
-        other => Err(fail(format!(
-            "Invalid value {other} for parameter '{KEY}' supplied: Hint: Value was not a list"
-        ))),
+        other => Err(not_of_type(&other)),
     }
 }
 
@@ -323,11 +347,35 @@ pub fn messages<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<
     only_list(Value::deserialize(d)?)?
         .into_iter()
         .map(|m| {
+            // Inside a list, as protobuf reads it, a number or boolean where text is due is
+            // taken as its text; the fields that want numbers read text too.
             let fields = match m {
-                Value::Object(fields) => fields,
+                Value::Object(fields) => fields
+                    .into_iter()
+                    .map(|(k, v)| match v {
+                        Value::Number(_) | Value::Bool(_) => (k, Value::String(v.to_string())),
+                        v => (k, v),
+                    })
+                    .collect(),
                 _ => Map::new(),
             };
             decode(fields).map_err(|e| fail(e.0))
+        })
+        .collect()
+}
+
+/// A list of entities in MLflow's JSON shape (a dataset input, a model input): null is empty,
+/// anything but a list is refused, and an entry that does not read as one is refused naming
+/// the list.
+pub fn entities<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
+    only_list(Value::deserialize(d)?)?
+        .into_iter()
+        .map(|e| {
+            serde_json::from_value(e.clone()).map_err(|err| {
+                fail(format!(
+                    "Invalid value {e} for parameter '{KEY}' supplied: {err}"
+                ))
+            })
         })
         .collect()
 }

@@ -125,6 +125,9 @@ pub struct CreateModelVersion {
     pub description: String,
     #[serde(deserialize_with = "key_values", skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<KeyValue>,
+    /// The logged model (`m-…`) the source belongs to, as MLflow 3's clients send it.
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub model_id: Option<String>,
 }
 
 /// `PATCH model-versions/update`.
@@ -240,4 +243,58 @@ pub struct RegistryAt {
     pub at: Option<i64>,
     #[serde(deserialize_with = "required")]
     pub name: String,
+}
+
+/// `POST webhooks`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateWebhook {
+    #[serde(deserialize_with = "required")]
+    pub name: String,
+    #[serde(deserialize_with = "required")]
+    pub url: String,
+    #[serde(default, deserialize_with = "entities")]
+    pub events: Vec<crate::registry::webhooks::WebhookEvent>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// `PATCH webhooks/{id}`: what is given changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdateWebhook {
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "entities",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub events: Vec<crate::registry::webhooks::WebhookEvent>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// `GET webhooks`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListWebhooks {
+    #[serde(deserialize_with = "opt_int", skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i64>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub page_token: Option<String>,
+}
+
+/// `POST webhooks/{id}/test`: the event to send an example of (else the webhook's first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestWebhook {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<crate::registry::webhooks::WebhookEvent>,
 }

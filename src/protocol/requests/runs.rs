@@ -33,8 +33,7 @@ pub struct UpdateRun {
     pub end_time: Option<i64>,
 }
 
-/// The messages that name a run only: `runs/get`, `runs/delete`, `runs/restore`,
-/// `runs/log-inputs` (whose inputs mlf does not keep).
+/// The messages that name a run only: `runs/get`, `runs/delete`, `runs/restore`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunId {
     #[serde(deserialize_with = "required")]
@@ -44,7 +43,26 @@ pub struct RunId {
 pub type GetRun = RunId;
 pub type DeleteRun = RunId;
 pub type RestoreRun = RunId;
-pub type LogInputs = RunId;
+
+/// `POST runs/log-inputs`: the datasets (with the tags of their use) and logged models a run
+/// took in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogInputs {
+    #[serde(deserialize_with = "required")]
+    pub run_id: String,
+    #[serde(
+        default,
+        deserialize_with = "entities",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub datasets: Vec<crate::tracking::inputs::DatasetInput>,
+    #[serde(
+        default,
+        deserialize_with = "entities",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub models: Vec<crate::tracking::inputs::ModelInput>,
+}
 
 /// `POST runs/log-metric`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,6 +80,13 @@ pub struct LogMetric {
     pub timestamp: i64,
     #[serde(deserialize_with = "opt_int", skip_serializing_if = "Option::is_none")]
     pub step: Option<i64>,
+    /// The logged model the metric is also about, and the dataset it was measured on.
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub model_id: Option<String>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub dataset_name: Option<String>,
+    #[serde(deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub dataset_digest: Option<String>,
 }
 
 /// `POST runs/log-parameter` and `POST runs/set-tag`.
@@ -141,6 +166,12 @@ impl LogBatchRequest {
             timestamp: i64,
             #[serde(default)]
             step: i64,
+            #[serde(default)]
+            model_id: Option<String>,
+            #[serde(default)]
+            dataset_name: Option<String>,
+            #[serde(default)]
+            dataset_digest: Option<String>,
         }
         #[derive(Deserialize)]
         struct PlainText {
@@ -169,6 +200,9 @@ impl LogBatchRequest {
                     value: m.value,
                     timestamp: m.timestamp,
                     step: m.step,
+                    model_id: m.model_id,
+                    dataset_name: m.dataset_name,
+                    dataset_digest: m.dataset_digest,
                 })
                 .collect(),
             params: texts(plain.params),

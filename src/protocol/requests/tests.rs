@@ -46,6 +46,7 @@ fn every_experiment_and_run_message_round_trips() {
         max_results: Some(1000),
         page_token: Some(s("t")),
         view_type: ViewType::All,
+        order_by: vec![s("name DESC")],
     });
     round_trip(ExperimentId {
         experiment_id: s("3"),
@@ -81,12 +82,30 @@ fn every_experiment_and_run_message_round_trips() {
         end_time: Some(5),
     });
     round_trip(RunId { run_id: id.clone() });
+    round_trip(LogInputs {
+        run_id: id.clone(),
+        datasets: vec![crate::tracking::inputs::DatasetInput {
+            tags: vec![kv("mlflow.data.context", "train")],
+            dataset: crate::tracking::inputs::Dataset {
+                name: s("wine"),
+                digest: s("abc"),
+                source_type: s("local"),
+                source: s("{}"),
+                schema: None,
+                profile: Some(s("{}")),
+            },
+        }],
+        models: vec![crate::tracking::inputs::ModelInput { model_id: s("m-1") }],
+    });
     round_trip(LogMetric {
         run_id: id.clone(),
         key: s("m"),
         value: f64::NEG_INFINITY,
         timestamp: 3,
         step: Some(-2),
+        model_id: Some(s("m-1")),
+        dataset_name: Some(s("wine")),
+        dataset_digest: Some(s("abc")),
     });
     round_trip(RunKeyValue {
         run_id: id.clone(),
@@ -112,6 +131,9 @@ fn every_experiment_and_run_message_round_trips() {
             value: 0.5,
             timestamp: 1,
             step: 2,
+            model_id: Some(s("m-1")),
+            dataset_name: None,
+            dataset_digest: None,
         }],
         params: vec![kv("lr", "0.1")],
         tags: vec![kv("t", "v")],
@@ -179,6 +201,33 @@ fn every_experiment_and_run_message_round_trips() {
 
 #[test]
 fn every_registry_message_round_trips() {
+    let hook_event = crate::registry::webhooks::WebhookEvent {
+        entity: s("model_version"),
+        action: s("created"),
+    };
+    round_trip(CreateWebhook {
+        name: s("ci"),
+        url: s("https://ci.example/hook"),
+        events: vec![hook_event.clone()],
+        description: Some(s("d")),
+        secret: Some(s("s3cret")),
+        status: None,
+    });
+    round_trip(UpdateWebhook {
+        name: None,
+        url: None,
+        events: Vec::new(),
+        description: None,
+        secret: None,
+        status: Some(s("DISABLED")),
+    });
+    round_trip(ListWebhooks {
+        max_results: Some(5),
+        page_token: None,
+    });
+    round_trip(TestWebhook {
+        event: Some(hook_event),
+    });
     round_trip(CreateRegisteredModel {
         name: s("m"),
         description: s("d"),
@@ -226,6 +275,7 @@ fn every_registry_message_round_trips() {
         run_id: Some(s("x")),
         description: s("d"),
         tags: vec![kv("a", "b")],
+        model_id: Some(s("m-1")),
     });
     round_trip(UpdateModelVersion {
         name: s("m"),
@@ -291,8 +341,27 @@ fn the_decoder_answers_mlflows_texts() {
     );
     assert_eq!(
         err::<CreateExperiment>(json!({ "name": "e", "tags": "x" })),
-        "Invalid value \"x\" for parameter 'tags' supplied: Hint: Value was not a list"
+        "Invalid value \"x\" for parameter 'tags' supplied:  Hint: Value was of type 'str'. See the API docs for more information about request parameters."
     );
+    // A number, boolean, list or object where text is due, as MLflow 3.17.2 words it.
+    assert_eq!(
+        err::<CreateExperiment>(json!({ "name": 123 })),
+        "Invalid value 123 for parameter 'name' supplied:  Hint: Value was of type 'int'. See the API docs for more information about request parameters."
+    );
+    assert_eq!(
+        err::<CreateExperiment>(json!({ "name": {"a": 1} })),
+        "Invalid value {\"a\":1} for parameter 'name' supplied:  Hint: Value was of type 'dict'. See the API docs for more information about request parameters."
+    );
+    assert_eq!(
+        err::<LogMetric>(json!({ "run_id": 31, "key": "k", "value": 1, "timestamp": 1 })),
+        "Invalid value 31 for parameter 'run_id' supplied:  Hint: Value was of type 'int'. See the API docs for more information about request parameters."
+    );
+    // Inside a list, a number stands for its text, as protobuf reads it.
+    let Value::Object(p) = json!({ "run_id": "r", "params": [{ "key": "a", "value": 41 }] }) else {
+        panic!()
+    };
+    let m: LogBatchRequest = decode(p).unwrap();
+    assert_eq!(m.params[0].value, "41");
     assert_eq!(
         err::<CreateRun>(json!({ "start_time": "abc" })),
         "Invalid value \"abc\" for parameter 'start_time' supplied: Hint: Value was of type string, expected an integer"
@@ -343,6 +412,7 @@ fn the_plain_log_batch_decoder_agrees_with_the_general_one() {
         r#"{"run_id":"r1","metrics":[{"key":"m","value":1,"timestamp":5}],"params":[{"key":"p","value":"x"}],"tags":[{"key":"t","value":""}]}"#,
         r#"{"run_id":"r1","params":[],"tags":[{"key":"t","value":"v","extra":1}],"other":true}"#,
         r#"{"run_id":"r1","metrics":[{"key":"m","value":-1e300,"timestamp":0,"step":-2}]}"#,
+        r#"{"run_id":"r1","metrics":[{"key":"m","value":1,"timestamp":1,"model_id":"m-1","dataset_name":"d","dataset_digest":""}]}"#,
     ];
     for body in plain {
         let fast = LogBatchRequest::from_plain_json(body.as_bytes())

@@ -149,8 +149,12 @@ fn search_experiments(store: &dyn ServerStore, m: SearchExperiments) -> ApiResul
             )));
         }
     };
+    let order = crate::search::parse_experiment_order_by(&m.order_by)
+        .map_err(ApiError::invalid)?
+        .first()
+        .copied();
     let token = m.page_token.as_deref().filter(|t| !t.is_empty());
-    let (exps, next) = store.search_experiments(m.view_type, expr.as_ref(), limit, token)?;
+    let (exps, next) = store.search_experiments(m.view_type, expr.as_ref(), order, limit, token)?;
     let list: Vec<Value> = exps.iter().map(|e| experiment_json(store, e)).collect();
     Ok(with_token(json!({ "experiments": list }), next))
 }

@@ -112,7 +112,13 @@ fn logged_model_route(
             Ok(json!({ "model": logged_model_json(store, &store.logged_model(id)?) }))
         }
         ("DELETE", [id, "tags", key]) => {
-            store.set_logged_model_tags(id, &[(crate::server::percent_decode(key), None)])?;
+            let key = crate::server::percent_decode(key);
+            if !store.logged_model(id)?.tags.iter().any(|t| t.key == key) {
+                return Err(ApiError::not_found(format!(
+                    "No tag with key '{key}' found for model with ID '{id}'."
+                )));
+            }
+            store.set_logged_model_tags(id, &[(key, None)])?;
             Ok(json!({}))
         }
         ("POST", [id, "params"]) => {

@@ -13,6 +13,7 @@ mod model_versions;
 mod registered_models;
 mod runs;
 mod ui;
+mod webhooks;
 
 pub use ui::{UI_PATHS, ui_route};
 
@@ -50,6 +51,10 @@ fn run_json(store: &dyn ServerStore, run: &Run) -> Value {
     let outputs = store.run_outputs(&run.info.run_id).unwrap_or_default();
     if !outputs.is_empty() {
         v["outputs"] = json!({ "model_outputs": outputs.iter().map(|(m, s)| json!({ "model_id": m, "step": s })).collect::<Vec<_>>() });
+    }
+    let inputs = store.run_inputs(&run.info.run_id).unwrap_or_default();
+    if !inputs.is_empty() {
+        v["inputs"] = serde_json::to_value(&inputs).unwrap_or_default();
     }
     v
 }
@@ -103,7 +108,10 @@ fn logged_model_json(store: &dyn ServerStore, m: &crate::store::LoggedModel) -> 
             "status_message": m.status_message,
             "tags": m.tags,
         },
-        "data": { "params": m.params, "metrics": [] },
+        "data": {
+            "params": m.params,
+            "metrics": store.logged_model_metrics(&m.model_id).unwrap_or_default(),
+        },
     })
 }
 
@@ -182,7 +190,7 @@ const MLFLOW_BASES: &[&str] = &["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"];
 const MLF_BASES: &[&str] = &["/api/2.0/"];
 
 /// Every service of the API: the prefixes it is served under and the routes it contributes.
-pub fn services() -> [(&'static [&'static str], &'static [Route]); 8] {
+pub fn services() -> [(&'static [&'static str], &'static [Route]); 9] {
     [
         (MLFLOW_BASES, experiments::ROUTES),
         (MLFLOW_BASES, runs::ROUTES),
@@ -191,6 +199,7 @@ pub fn services() -> [(&'static [&'static str], &'static [Route]); 8] {
         (MLFLOW_BASES, logged_models::ROUTES),
         (MLFLOW_BASES, registered_models::ROUTES),
         (MLFLOW_BASES, model_versions::ROUTES),
+        (MLFLOW_BASES, webhooks::ROUTES),
         (MLF_BASES, mlf_registry::ROUTES),
     ]
 }

@@ -39,7 +39,8 @@ fn create(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let act = plain(&who);
     let m: CreateModelVersion = decode(p)?;
     let run = m.run_id.filter(|s| !s.is_empty());
-    let location = source_location(store, &m.source, run.as_deref())?;
+    let model = m.model_id.filter(|s| !s.is_empty());
+    let location = source_location(store, &m.source, run.as_deref(), model.as_deref())?;
     let new = NewVersion {
         name: m.name,
         source: m.source,
@@ -159,12 +160,52 @@ fn in_store(store: &dyn ServerStore, path: std::path::PathBuf) -> ApiResult<Stri
     Ok(path.display().to_string())
 }
 
-/// The local files a model-version source names: inside this store, and (with `run_id`)
-/// inside that run.
+/// MLflow's refusal of a source that the `run_id` or `model_id` parameter does not contain.
+fn not_contained(source: &str, by: &str) -> ApiError {
+    ApiError::invalid(format!(
+        "Invalid model version source: '{source}'. The {by} request parameter must identify the resource that contains the source."
+    ))
+}
+
+/// The files of a logged model: its artifact location in this store.
+fn logged_model_dir(store: &dyn ServerStore, id: &str) -> ApiResult<std::path::PathBuf> {
+    let m = store.logged_model(id)?;
+    Ok(store
+        .default_artifact_root()
+        .join(&m.experiment_id)
+        .join("models")
+        .join(&m.model_id)
+        .join("artifacts"))
+}
+
+/// Where a version's files are, given a path inside a run's or logged model's artifacts that
+/// may not have been written yet: checked (no symlink leads out) when it exists, else the
+/// path itself, which cannot leave the folder.
+fn inside(store: &dyn ServerStore, dir: &Path, rel: &Path) -> ApiResult<String> {
+    let path = dir.join(rel);
+    if path.exists() {
+        let real = std::fs::canonicalize(&path).unwrap_or(path);
+        let root = std::fs::canonicalize(dir).unwrap_or(dir.to_path_buf());
+        if !real.starts_with(&root) {
+            return Err(ApiError::invalid(
+                "Invalid model version source: it leaves the artifacts it names",
+            ));
+        }
+        return in_store(store, real);
+    }
+    Ok(path.display().to_string())
+}
+
+/// The local files a model-version source names: inside this store, and inside the run
+/// (`run_id`) or logged model (`model_id`) that the request says holds it. As MLflow, a
+/// `runs:/RUN/PATH` source is taken when `run_id` is RUN even if the run lives elsewhere (no
+/// files here then), and a logged model's files may come after its version; run ids are
+/// exact. Local paths, `file:` URIs and other schemes are refused.
 fn source_location(
     store: &dyn ServerStore,
     source: &str,
     run_id: Option<&str>,
+    model_id: Option<&str>,
 ) -> ApiResult<String> {
     if source.contains("..")
         || source.contains('\0')
@@ -179,15 +220,10 @@ fn source_location(
         .strip_prefix("models:/")
         .filter(|s| s.starts_with("m-") && !s.contains('/'))
     {
-        let m = store.logged_model(id)?;
-        return Ok(store
-            .default_artifact_root()
-            .join(&m.experiment_id)
-            .join("models")
-            .join(&m.model_id)
-            .join("artifacts")
-            .display()
-            .to_string());
+        if model_id.is_some_and(|m| m != id) {
+            return Err(not_contained(source, "model_id"));
+        }
+        return Ok(logged_model_dir(store, id)?.display().to_string());
     }
     if source.starts_with("models:") {
         // A source that names no version is a bad parameter of this request.
@@ -195,32 +231,43 @@ fn source_location(
             .map_err(|e| ApiError::invalid(e.to_string()))?;
         return Ok(v.storage_location);
     }
-    if source.starts_with("runs:") {
-        let dir = crate::models::resolve_uri(Some(store), source, Path::new("/"))
-            .map_err(ApiError::from)?;
-        if let Some(id) = run_id.filter(|r| !r.is_empty()) {
-            let run = store.run(id)?;
-            let root = std::fs::canonicalize(store.run_artifact_dir(&run)).unwrap_or_default();
-            if !dir.starts_with(&root) {
-                return Err(ApiError::invalid(
-                    "The run_id request parameter must identify the resource that contains the source.",
-                ));
-            }
+    if let Some(rest) = source.strip_prefix("runs:/") {
+        let (run, path) = rest.split_once('/').unwrap_or((rest, ""));
+        if run.is_empty() || run.contains(':') {
+            return Err(not_contained(source, "run_id"));
         }
-        return in_store(store, dir);
+        if run_id.is_some_and(|r| r != run) {
+            return Err(not_contained(source, "run_id"));
+        }
+        let rel = crate::artifacts::clean_relative(path)
+            .map_err(|e| ApiError::invalid(format!("Invalid model version source: {e}")))?;
+        return match store.run(run) {
+            Ok(r) => inside(store, &store.run_artifact_dir(&r), &rel),
+            // The run lives in another store: MLflow takes the source as the request says,
+            // and its files are where the source says.
+            Err(crate::store::Error::NotFound(_)) if run_id.is_some() => Ok(source.to_string()),
+            Err(crate::store::Error::NotFound(_)) => Err(not_contained(source, "run_id")),
+            Err(e) => Err(e.into()),
+        };
     }
     if source.starts_with("mlflow-artifacts:")
         || source.contains("/api/2.0/mlflow-artifacts/artifacts/")
     {
         let local = local_for(&store.proxied(), source)?;
-        if let Some(id) = run_id.filter(|r| !r.is_empty()) {
-            let run = store.run(id)?;
+        if let Some(id) = model_id {
+            let dir = logged_model_dir(store, id).map_err(|_| not_contained(source, "model_id"))?;
+            let rel = local
+                .strip_prefix(&dir)
+                .map_err(|_| not_contained(source, "model_id"))?;
+            return inside(store, &dir, rel);
+        }
+        if let Some(id) = run_id {
+            let run = store.run(id).map_err(|_| not_contained(source, "run_id"))?;
             let dir = store.run_artifact_dir(&run);
-            if !local.starts_with(&dir) {
-                return Err(ApiError::invalid(
-                    "The run_id request parameter must identify the resource that contains the source.",
-                ));
-            }
+            let rel = local
+                .strip_prefix(&dir)
+                .map_err(|_| not_contained(source, "run_id"))?;
+            return inside(store, &dir, rel);
         }
         return in_store(store, local);
     }

@@ -78,6 +78,13 @@ fn log_metric(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
         timestamp: m.timestamp,
         step: m.step.unwrap_or(0),
     };
+    let of_model = model_metric(
+        &m.run_id,
+        &metric,
+        m.model_id,
+        m.dataset_name,
+        m.dataset_digest,
+    );
     store.log_batch(
         &m.run_id,
         LogBatch {
@@ -85,6 +92,7 @@ fn log_metric(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
             ..Default::default()
         },
     )?;
+    store.log_model_metrics(&of_model.into_iter().collect::<Vec<_>>())?;
     Ok(empty)
 }
 
@@ -190,7 +198,8 @@ fn log_model(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
 fn log_inputs(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let p = c.p;
     let empty = json!({});
-    store.run(&decode::<LogInputs>(p)?.run_id)?;
+    let m: LogInputs = decode(p)?;
+    store.log_inputs(&m.run_id, &m.datasets, &m.models)?;
     Ok(empty)
 }
 
@@ -309,11 +318,47 @@ fn log_batch_of(store: &mut dyn ServerStore, m: LogBatchRequest) -> ApiResult<Va
             "Duplicate parameter keys have been submitted: {dups:?}. Please ensure the request contains only one param value per param key."
         )));
     }
+    let mut of_models = Vec::new();
+    let metrics: Vec<Metric> = metrics
+        .into_iter()
+        .map(|mut msg| {
+            let (model, name, digest) = (
+                msg.model_id.take(),
+                msg.dataset_name.take(),
+                msg.dataset_digest.take(),
+            );
+            let metric: Metric = msg.into();
+            of_models.extend(model_metric(&m.run_id, &metric, model, name, digest));
+            metric
+        })
+        .collect();
     let batch = LogBatch {
-        metrics: metrics.into_iter().map(Into::into).collect(),
+        metrics,
         params,
         tags,
     };
     store.log_batch(&m.run_id, batch).map_err(param_error)?;
+    store.log_model_metrics(&of_models)?;
     Ok(json!({}))
+}
+
+/// A run's metric as a metric of the logged model it names, if it names one.
+fn model_metric(
+    run: &str,
+    metric: &Metric,
+    model_id: Option<String>,
+    dataset_name: Option<String>,
+    dataset_digest: Option<String>,
+) -> Option<crate::tracking::inputs::ModelMetric> {
+    let model_id = model_id.filter(|m| !m.is_empty())?;
+    Some(crate::tracking::inputs::ModelMetric {
+        key: metric.key.clone(),
+        value: metric.value,
+        timestamp: metric.timestamp,
+        step: metric.step,
+        run_id: run.to_string(),
+        dataset_name: dataset_name.unwrap_or_default(),
+        dataset_digest: dataset_digest.unwrap_or_default(),
+        model_id,
+    })
 }

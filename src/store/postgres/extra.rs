@@ -17,44 +17,69 @@ impl PgStore {
         self.experiment_where("name = $1", &name)
     }
 
-    /// One page of the experiments in `view` that match a filter on `name` and `tags.K`,
-    /// newest first, then by id: at most `limit`, after the experiment `page_token` names.
+    /// One page of the experiments in `view` that match a filter on `name` and `tags.K`, by
+    /// `order` (newest first unless told otherwise), then by id: at most `limit`, after the
+    /// experiment `page_token` names.
     pub fn search_experiments(
         &self,
         view: ViewType,
         filter: Option<&crate::search::Expr>,
+        order: Option<(crate::search::ExperimentKey, bool)>,
         limit: usize,
         page_token: Option<&str>,
     ) -> Result<Page<Experiment>> {
+        use crate::search::ExperimentKey as K;
         let mut f = Fragment {
             sql: format!(
                 "SELECT {COLUMNS} FROM experiments e WHERE {}",
                 super::view_sql(view, "e.lifecycle_stage")
             ),
-            params: Vec::new(),
+            ..Default::default()
         };
         if let Some(e) = filter {
             f.sql.push_str(" AND ");
             named_filter_sql(e, &EXPERIMENTS, &mut f);
         }
+        let (key, ascending) = order.unwrap_or((K::CreationTime, false));
+        let column = match key {
+            K::Name => "e.name",
+            K::ExperimentId => "e.experiment_id",
+            K::CreationTime => "e.creation_time",
+            K::LastUpdateTime => "e.last_update_time",
+        };
+        let (cmp, dir) = if ascending {
+            (">", "ASC")
+        } else {
+            ("<", "DESC")
+        };
         if let Some(t) = page_token {
-            let (time, id) = paging::key(t)?;
-            let id: i64 = id
-                .parse()
-                .map_err(|_| Error::Invalid(format!("Invalid page token '{t}'")))?;
-            let (t1, i1) = (f.bind(Param::Int(time)), f.bind(Param::Int(id)));
+            let bad = || Error::Invalid(format!("Invalid page token '{t}'"));
+            let (value, id) = paging::text_key(t)?;
+            let id: i64 = id.parse().map_err(|_| bad())?;
+            let value = match key {
+                K::Name => Param::Text(value),
+                _ => Param::Int(value.parse::<i64>().map_err(|_| bad())?),
+            };
+            let (v1, i1) = (f.bind(value), f.bind(Param::Int(id)));
             f.sql.push_str(&format!(
-                " AND (e.creation_time < {t1} OR (e.creation_time = {t1} AND e.experiment_id > {i1}))"
+                " AND ({column} {cmp} {v1} OR ({column} = {v1} AND e.experiment_id > {i1}))"
             ));
         }
         let p = f.bind(Param::Int(limit.min(i64::MAX as usize - 1) as i64 + 1));
         f.sql.push_str(&format!(
-            " ORDER BY e.creation_time DESC, e.experiment_id ASC LIMIT {p}"
+            " ORDER BY {column} {dir}, e.experiment_id ASC LIMIT {p}"
         ));
         let rows = self.client().query(&f.sql, &f.args())?;
         let exps: Vec<Experiment> = rows.iter().map(|r| self.experiment_from_row(r)).collect();
-        let (exps, next) =
-            paging::split(exps, limit, |e| (e.creation_time, e.experiment_id.clone()));
+        let (exps, next) = paging::split_text(exps, limit, |e| {
+            let value = match key {
+                K::Name => e.name.clone(),
+                K::ExperimentId => e.experiment_id.clone(),
+                K::CreationTime => e.creation_time.to_string(),
+                K::LastUpdateTime => e.last_update_time.to_string(),
+            };
+            (value, e.experiment_id.clone())
+        });
         let exps = exps
             .into_iter()
             .map(|e| self.with_tags(e))

@@ -195,8 +195,26 @@ fn clause(c: &Clause, root: &str, f: &mut Fragment) {
             string_test(&attr_column(*a, root), c.op, &c.value, f);
             f.sql.push(')');
         }
-        // Dataset inputs are not recorded by this store: no run has any.
-        Target::Dataset(_) => f.sql.push_str("FALSE"),
+        // The datasets a run took in: by name, digest, or the context of their use.
+        Target::Dataset(key) if key == "context" => {
+            f.sql.push_str(
+                "r.run_uuid IN (SELECT run_uuid FROM run_dataset_input_tags WHERE key = 'mlflow.data.context' AND (",
+            );
+            string_test("value", c.op, &c.value, f);
+            f.sql.push_str("))");
+        }
+        Target::Dataset(key) => {
+            let column = if key == "digest" {
+                "d.digest"
+            } else {
+                "d.name"
+            };
+            f.sql.push_str(
+                "r.run_uuid IN (SELECT i.run_uuid FROM run_dataset_inputs i JOIN datasets d USING (dataset_uuid) WHERE (",
+            );
+            string_test(column, c.op, &c.value, f);
+            f.sql.push_str("))");
+        }
     }
 }
 

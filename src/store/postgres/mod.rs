@@ -8,6 +8,7 @@
 mod experiments;
 mod extra;
 mod filter;
+mod inputs;
 mod labels;
 mod logged_models;
 mod logging;

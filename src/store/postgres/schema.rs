@@ -195,6 +195,50 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_uuid, model_id)
     );
     ",
+    // 3: a run's inputs (datasets with their input tags, logged models), and the metrics of
+    // logged models (as the SQLite store's migration 6).
+    "
+    CREATE TABLE datasets (
+        dataset_uuid TEXT COLLATE \"C\" PRIMARY KEY,
+        experiment_id BIGINT NOT NULL,
+        name TEXT COLLATE \"C\" NOT NULL,
+        digest TEXT COLLATE \"C\" NOT NULL,
+        source_type TEXT COLLATE \"C\" NOT NULL DEFAULT '',
+        source TEXT COLLATE \"C\" NOT NULL DEFAULT '',
+        schema TEXT COLLATE \"C\",
+        profile TEXT COLLATE \"C\",
+        UNIQUE (experiment_id, name, digest)
+    );
+    CREATE TABLE run_dataset_inputs (
+        run_uuid TEXT COLLATE \"C\" NOT NULL,
+        dataset_uuid TEXT COLLATE \"C\" NOT NULL,
+        PRIMARY KEY (run_uuid, dataset_uuid)
+    );
+    CREATE TABLE run_dataset_input_tags (
+        run_uuid TEXT COLLATE \"C\" NOT NULL,
+        dataset_uuid TEXT COLLATE \"C\" NOT NULL,
+        key TEXT COLLATE \"C\" NOT NULL,
+        value TEXT COLLATE \"C\" NOT NULL,
+        PRIMARY KEY (run_uuid, dataset_uuid, key)
+    );
+    CREATE TABLE run_model_inputs (
+        run_uuid TEXT COLLATE \"C\" NOT NULL,
+        model_id TEXT COLLATE \"C\" NOT NULL,
+        PRIMARY KEY (run_uuid, model_id)
+    );
+    CREATE TABLE logged_model_metrics (
+        model_id TEXT COLLATE \"C\" NOT NULL,
+        key TEXT COLLATE \"C\" NOT NULL,
+        value DOUBLE PRECISION,
+        is_nan BOOLEAN NOT NULL DEFAULT FALSE,
+        timestamp BIGINT NOT NULL,
+        step BIGINT NOT NULL,
+        run_uuid TEXT COLLATE \"C\" NOT NULL DEFAULT '',
+        dataset_name TEXT COLLATE \"C\" NOT NULL DEFAULT '',
+        dataset_digest TEXT COLLATE \"C\" NOT NULL DEFAULT '',
+        PRIMARY KEY (model_id, key, run_uuid, dataset_name, dataset_digest, step, timestamp)
+    );
+    ",
 ];
 
 /// The schema version this binary writes.

@@ -13,6 +13,7 @@ use crate::store::{
     Act, LogBatch, LogOutcome, LoggedModel, NewRun, NewVersion, Page, Proxied, RegistryStore,
     Result, RunPage, RunQuery, ServerStore, Snapshot, Store, TrackingStore,
 };
+use crate::tracking::inputs::{DatasetInput, ModelInput, ModelMetric, RunInputs};
 use crate::tracking::{Experiment, KeyValue, LifecycleStage, Metric, Run, RunStatus, ViewType};
 
 impl TrackingStore for PgStore {
@@ -58,6 +59,9 @@ impl TrackingStore for PgStore {
     }
     fn run(&self, id: &str) -> Result<Run> {
         PgStore::run(self, id)
+    }
+    fn run_inputs(&self, id: &str) -> Result<RunInputs> {
+        PgStore::run_inputs(self, id)
     }
     fn search_runs(&self, q: &RunQuery) -> Result<RunPage> {
         PgStore::search_runs(self, q)
@@ -265,10 +269,11 @@ impl ServerStore for PgStore {
         &self,
         view: ViewType,
         filter: Option<&Expr>,
+        order: Option<(crate::search::ExperimentKey, bool)>,
         limit: usize,
         page_token: Option<&str>,
     ) -> Result<Page<Experiment>> {
-        PgStore::search_experiments(self, view, filter, limit, page_token)
+        PgStore::search_experiments(self, view, filter, order, limit, page_token)
     }
     fn set_experiment_tag(&mut self, id: &str, key: &str, value: Option<&str>) -> Result<()> {
         PgStore::set_experiment_tag(self, id, key, value)
@@ -349,5 +354,19 @@ impl ServerStore for PgStore {
         page_token: Option<&str>,
     ) -> Result<Page<LoggedModel>> {
         PgStore::search_logged_models(self, experiment_ids, filter, limit, page_token)
+    }
+    fn log_inputs(
+        &mut self,
+        run: &str,
+        datasets: &[DatasetInput],
+        models: &[ModelInput],
+    ) -> Result<()> {
+        PgStore::log_inputs(self, run, datasets, models)
+    }
+    fn log_model_metrics(&mut self, metrics: &[ModelMetric]) -> Result<()> {
+        PgStore::log_model_metrics(self, metrics)
+    }
+    fn logged_model_metrics(&self, model: &str) -> Result<Vec<ModelMetric>> {
+        PgStore::logged_model_metrics(self, model)
     }
 }

@@ -135,6 +135,7 @@ impl RegistryStore for RestStore {
             run_id: Some(new.run_id.clone()).filter(|r| !r.is_empty()),
             description: new.description.clone(),
             tags: new.tags.clone(),
+            model_id: None,
         };
         let v = self.send_msg("POST", "model-versions/create", &m, Some(act.actor))?;
         model_version(&v["model_version"])

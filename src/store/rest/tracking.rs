@@ -71,6 +71,7 @@ impl TrackingStore for RestStore {
                 max_results: Some(1000),
                 page_token: token.clone(),
                 view_type: view,
+                order_by: Vec::new(),
             };
             let v = self.post_msg("experiments/search", &m)?;
             if let Some(a) = v["experiments"].as_array() {

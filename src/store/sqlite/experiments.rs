@@ -145,9 +145,11 @@ impl Store {
         &self,
         view: ViewType,
         filter: Option<&crate::search::Expr>,
+        order: Option<(crate::search::ExperimentKey, bool)>,
         limit: usize,
         page_token: Option<&str>,
     ) -> Result<crate::store::paging::Page<Experiment>> {
+        use crate::search::ExperimentKey as K;
         let mut sql = format!(
             "SELECT {COLUMNS} FROM experiments e WHERE {}",
             view.sql("e.lifecycle_stage")
@@ -157,17 +159,40 @@ impl Store {
             sql.push_str(" AND ");
             super::filter::named_filter_sql(f, &super::filter::EXPERIMENTS, &mut sql, &mut values);
         }
+        // Newest first unless told otherwise; the id breaks ties, and the page token names
+        // the last row's (key, id).
+        let (key, ascending) = order.unwrap_or((K::CreationTime, false));
+        let column = match key {
+            K::Name => "e.name",
+            K::ExperimentId => "e.experiment_id",
+            K::CreationTime => "e.creation_time",
+            K::LastUpdateTime => "e.last_update_time",
+        };
+        let (cmp, dir) = if ascending {
+            (">", "ASC")
+        } else {
+            ("<", "DESC")
+        };
         if let Some(t) = page_token {
-            let (time, id) = crate::store::paging::key(t)?;
+            let (value, id) = crate::store::paging::text_key(t)?;
             let id: i64 = id
                 .parse()
                 .map_err(|_| Error::Invalid(format!("Invalid page token '{t}'")))?;
-            sql.push_str(
-                " AND (e.creation_time < ? OR (e.creation_time = ? AND e.experiment_id > ?))",
-            );
-            values.extend([time.into(), time.into(), id.into()]);
+            let value: rusqlite::types::Value = match key {
+                K::Name => value.into(),
+                _ => value
+                    .parse::<i64>()
+                    .map_err(|_| Error::Invalid(format!("Invalid page token '{t}'")))?
+                    .into(),
+            };
+            sql.push_str(&format!(
+                " AND ({column} {cmp} ? OR ({column} = ? AND e.experiment_id > ?))"
+            ));
+            values.extend([value.clone(), value, id.into()]);
         }
-        sql.push_str(" ORDER BY e.creation_time DESC, e.experiment_id ASC LIMIT ?");
+        sql.push_str(&format!(
+            " ORDER BY {column} {dir}, e.experiment_id ASC LIMIT ?"
+        ));
         values.push((limit.min(i64::MAX as usize - 1) as i64 + 1).into());
         let mut stmt = self.conn().prepare(&sql)?;
         let exps = stmt
@@ -175,8 +200,14 @@ impl Store {
                 self.experiment_from_row(r)
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let (exps, next) = crate::store::paging::split(exps, limit, |e| {
-            (e.creation_time, e.experiment_id.clone())
+        let (exps, next) = crate::store::paging::split_text(exps, limit, |e| {
+            let value = match key {
+                K::Name => e.name.clone(),
+                K::ExperimentId => e.experiment_id.clone(),
+                K::CreationTime => e.creation_time.to_string(),
+                K::LastUpdateTime => e.last_update_time.to_string(),
+            };
+            (value, e.experiment_id.clone())
         });
         let exps = exps
             .into_iter()

@@ -98,8 +98,9 @@ impl Store {
     ) -> Result<LoggedModel> {
         let exp = self.experiment(experiment_id)?;
         let id = format!("m-{}", crate::tracking::ids::new_run_id());
+        // As MLflow: an unnamed model gets a generated name, like a run's.
         let name = if name.is_empty() {
-            "model".to_string()
+            crate::tracking::ids::new_run_name()
         } else {
             name.to_string()
         };
@@ -350,9 +351,13 @@ impl Store {
             for table in ["registered_models", "registered_model_tags", "registered_model_aliases", "model_versions", "model_version_tags", "transition_requests"] {
                 tx.execute(&format!("UPDATE {table} SET name = ?1 WHERE name = ?2"), params![new_name, name])?;
             }
+            let now = now_ms();
+            // As MLflow: the model and its versions were updated now.
+            tx.execute("UPDATE registered_models SET last_updated_time = ?1 WHERE name = ?2", params![now, new_name])?;
+            tx.execute("UPDATE model_versions SET last_updated_time = ?1 WHERE name = ?2", params![now, new_name])?;
             tx.execute(
                 "INSERT INTO registry_events (name, kind, from_value, to_value, actor, time) VALUES (?1, 'rename', ?2, ?1, ?3, ?4)",
-                params![new_name, name, act.actor, now_ms()],
+                params![new_name, name, act.actor, now],
             )?;
             Ok(())
         })

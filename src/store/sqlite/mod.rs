@@ -7,6 +7,7 @@ mod experiments;
 mod extra;
 mod filter;
 mod history;
+mod inputs;
 mod labels;
 mod logging;
 mod registry;
@@ -16,6 +17,7 @@ mod schema;
 mod served;
 mod synthetic;
 mod traits;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -27,6 +29,7 @@ pub use logging::{LogBatch, LogOutcome};
 pub use registry::{Act, NewVersion, Snapshot};
 pub use runs::{NewRun, RunPage, RunQuery};
 pub use synthetic::Synthetic;
+pub use webhooks::{RegistryEvent, WebhookChange};
 
 use super::{ARTIFACTS_DIR, DB_FILE, Error, Result, STORE_DIR};
 

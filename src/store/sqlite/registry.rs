@@ -295,7 +295,8 @@ impl Store {
     /// A version's files as stored (relative to the store when inside it) made absolute.
     fn absolute_location(&self, stored: &str) -> String {
         let path = std::path::Path::new(stored);
-        if stored.is_empty() || path.is_absolute() {
+        // A URI (a source whose run lives in another store) is kept as it is.
+        if stored.is_empty() || path.is_absolute() || stored.contains(":/") {
             stored.to_string()
         } else {
             self.root().join(path).display().to_string()

@@ -197,6 +197,69 @@ const MIGRATIONS: &[&str] = &[
        SET storage_location = substr(storage_location, length(':root') + 2)
      WHERE substr(storage_location, 1, length(':root') + 1) = ':root' || '/';
     ",
+    // 6: a run's inputs (datasets with their input tags, logged models), and the metrics of
+    // logged models.
+    "
+    CREATE TABLE IF NOT EXISTS datasets (
+        dataset_uuid TEXT PRIMARY KEY,
+        experiment_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        source_type TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL DEFAULT '',
+        schema TEXT,
+        profile TEXT,
+        UNIQUE (experiment_id, name, digest)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS run_dataset_inputs (
+        run_uuid TEXT NOT NULL,
+        dataset_uuid TEXT NOT NULL,
+        PRIMARY KEY (run_uuid, dataset_uuid)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS run_dataset_input_tags (
+        run_uuid TEXT NOT NULL,
+        dataset_uuid TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_uuid, dataset_uuid, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS run_model_inputs (
+        run_uuid TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        PRIMARY KEY (run_uuid, model_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS logged_model_metrics (
+        model_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value REAL,
+        is_nan INTEGER NOT NULL DEFAULT 0,
+        timestamp INTEGER NOT NULL,
+        step INTEGER NOT NULL,
+        run_uuid TEXT NOT NULL DEFAULT '',
+        dataset_name TEXT NOT NULL DEFAULT '',
+        dataset_digest TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (model_id, key, run_uuid, dataset_name, dataset_digest, step, timestamp)
+    ) WITHOUT ROWID;
+    ",
+    // 7: webhooks for registry events (the secret is kept, never answered).
+    "
+    CREATE TABLE IF NOT EXISTS webhooks (
+        webhook_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        url TEXT NOT NULL,
+        secret TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'ACTIVE',
+        creation_time INTEGER NOT NULL,
+        last_updated_time INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS webhook_events (
+        webhook_id TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        action TEXT NOT NULL,
+        PRIMARY KEY (webhook_id, entity, action)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this binary writes.

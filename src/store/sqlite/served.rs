@@ -4,8 +4,10 @@
 use std::path::PathBuf;
 
 use super::Store;
+use crate::registry::webhooks::Webhook;
 use crate::search::Expr;
-use crate::store::{Act, LoggedModel, Page, Proxied, Result, ServerStore};
+use crate::store::{Act, LoggedModel, Page, Proxied, Result, ServerStore, WebhookChange};
+use crate::tracking::inputs::{DatasetInput, ModelInput, ModelMetric};
 use crate::tracking::{Experiment, KeyValue, Metric, Run, ViewType};
 
 impl ServerStore for Store {
@@ -25,10 +27,11 @@ impl ServerStore for Store {
         &self,
         view: ViewType,
         filter: Option<&Expr>,
+        order: Option<(crate::search::ExperimentKey, bool)>,
         limit: usize,
         page_token: Option<&str>,
     ) -> Result<Page<Experiment>> {
-        Store::search_experiments(self, view, filter, limit, page_token)
+        Store::search_experiments(self, view, filter, order, limit, page_token)
     }
     fn set_experiment_tag(&mut self, id: &str, key: &str, value: Option<&str>) -> Result<()> {
         Store::set_experiment_tag(self, id, key, value)
@@ -109,5 +112,34 @@ impl ServerStore for Store {
         page_token: Option<&str>,
     ) -> Result<Page<LoggedModel>> {
         Store::search_logged_models(self, experiment_ids, filter, limit, page_token)
+    }
+    fn log_inputs(
+        &mut self,
+        run: &str,
+        datasets: &[DatasetInput],
+        models: &[ModelInput],
+    ) -> Result<()> {
+        Store::log_inputs(self, run, datasets, models)
+    }
+    fn log_model_metrics(&mut self, metrics: &[ModelMetric]) -> Result<()> {
+        Store::log_model_metrics(self, metrics)
+    }
+    fn logged_model_metrics(&self, model: &str) -> Result<Vec<ModelMetric>> {
+        Store::logged_model_metrics(self, model)
+    }
+    fn create_webhook(&mut self, new: WebhookChange) -> Result<Webhook> {
+        Store::create_webhook(self, new)
+    }
+    fn webhook(&self, id: &str) -> Result<Webhook> {
+        Store::webhook(self, id)
+    }
+    fn list_webhooks(&self, limit: usize, page_token: Option<&str>) -> Result<Page<Webhook>> {
+        Store::list_webhooks(self, limit, page_token)
+    }
+    fn update_webhook(&mut self, id: &str, change: WebhookChange) -> Result<Webhook> {
+        Store::update_webhook(self, id, change)
+    }
+    fn delete_webhook(&mut self, id: &str) -> Result<()> {
+        Store::delete_webhook(self, id)
     }
 }

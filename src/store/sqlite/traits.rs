@@ -61,6 +61,9 @@ impl TrackingStore for Store {
     fn run(&self, id: &str) -> Result<Run> {
         Store::run(self, id)
     }
+    fn run_inputs(&self, id: &str) -> Result<crate::tracking::inputs::RunInputs> {
+        Store::run_inputs(self, id)
+    }
     fn search_runs(&self, q: &RunQuery) -> Result<RunPage> {
         Store::search_runs(self, q)
     }

@@ -124,8 +124,16 @@ fn a_text_where_an_integer_belongs_gets_mlflows_text() {
 fn tags_that_are_not_a_list_get_mlflows_text() {
     let env = TestEnv::new();
     let s = Server::start(&env, &[]);
+    // As MLflow 3.17.2 words it: the value and its type by Python's name.
     let not_list = |key: &str, v: &str| {
-        format!("Invalid value {v} for parameter '{key}' supplied: Hint: Value was not a list")
+        let kind = match v.chars().next() {
+            Some('"') => "str",
+            Some('{') => "dict",
+            _ => "int",
+        };
+        format!(
+            "Invalid value {v} for parameter '{key}' supplied:  Hint: Value was of type '{kind}'. See the API docs for more information about request parameters."
+        )
     };
     let id = s.create_run("0", "r");
     let cases: Vec<(&str, &str, Value, String)> = vec![

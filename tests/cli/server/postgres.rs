@@ -236,3 +236,75 @@ fn concurrent_writes_keep_every_acknowledged_point_and_only_those_on_postgres() 
     assert!(s.stderr().contains("postgresql://"), "{}", s.stderr());
     super::concurrent_writes(&s);
 }
+
+#[test]
+fn run_inputs_and_model_metrics_are_kept_and_webhooks_are_refused_on_postgres() {
+    let Some((_env, s, _uri)) = server() else {
+        return;
+    };
+    let run = s.create_run("0", "inputs");
+    s.create_run("0", "other");
+    let model =
+        s.post_ok("logged-models", json!({ "experiment_id": "0" }))["model"]["info"]["model_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let inputs = json!({
+        "dataset_inputs": [{
+            "tags": [{ "key": "mlflow.data.context", "value": "train" }],
+            "dataset": {
+                "name": "wine", "digest": "abc123", "source_type": "local",
+                "source": "{\"uri\": \"/data/wine.csv\"}",
+            },
+        }],
+        "model_inputs": [{ "model_id": model }],
+    });
+    for _ in 0..2 {
+        s.post_ok(
+            "runs/log-inputs",
+            json!({
+                "run_id": run,
+                "datasets": inputs["dataset_inputs"],
+                "models": inputs["model_inputs"],
+            }),
+        );
+    }
+    let got = s.get_ok("runs/get", &[("run_id", &run)]);
+    assert_eq!(got["run"]["inputs"], inputs, "{got:#}");
+    for filter in [
+        "datasets.name = 'wine'",
+        "datasets.digest IN ('abc123', 'x')",
+        "datasets.context = 'train'",
+    ] {
+        let found = s.post_ok(
+            "runs/search",
+            json!({ "experiment_ids": ["0"], "filter": filter }),
+        );
+        assert_eq!(names(&found["runs"]), ["inputs"], "{filter}: {found:#}");
+    }
+
+    // A metric logged with a model id is the model's too.
+    s.post_ok(
+        "runs/log-metric",
+        json!({
+            "run_id": run, "key": "acc", "value": 0.9, "timestamp": 5, "step": 1,
+            "model_id": model, "dataset_name": "wine", "dataset_digest": "abc123",
+        }),
+    );
+    let got = s.get_ok(&format!("logged-models/{model}"), &[]);
+    assert_eq!(
+        got["model"]["data"]["metrics"],
+        json!([{ "key": "acc", "value": 0.9, "timestamp": 5, "step": 1, "run_id": run,
+                 "dataset_name": "wine", "dataset_digest": "abc123", "model_id": model }]),
+        "{got:#}"
+    );
+
+    // Webhooks need a store directory: said so, nothing kept.
+    let r = s.post(
+        "webhooks",
+        json!({ "name": "w", "url": "http://127.0.0.1:9/hook", "events": [
+            { "entity": "registered_model", "action": "created" }] }),
+    );
+    let message = r.error(404, "ENDPOINT_NOT_FOUND");
+    assert!(message.contains("store directory"), "{message}");
+}
