@@ -3,6 +3,7 @@
 
 pub mod capture;
 pub mod ids;
+pub mod system;
 pub mod validation;
 
 use serde::{Deserialize, Deserializer, Serialize};

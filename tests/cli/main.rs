@@ -25,5 +25,6 @@ mod runs;
 mod search;
 mod server;
 mod store;
+mod system_metrics;
 mod trees;
 mod web;

@@ -63,6 +63,9 @@ pub struct ProjectRunArgs {
     /// Log `key=value` lines of the entry point's stdout as metrics (as `mlf run`)
     #[arg(long)]
     capture_metrics: bool,
+    /// Log system metrics every INTERVAL, as `mlf run --system-metrics`
+    #[arg(long, value_name = "INTERVAL", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    system_metrics: Option<String>,
 }
 
 fn parse_params(list: &[String], sweep: bool) -> CliResult<Vec<(String, Vec<String>)>> {
@@ -103,7 +106,10 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
         sweep,
         jobs,
         capture_metrics,
+        system_metrics,
     } = args;
+    let system_metrics =
+        crate::commands::launch::system_metrics_interval(system_metrics.as_deref())?;
     let cwd = ctx.cwd()?;
     let given = parse_params(&params, sweep)?;
     if sweep && given.is_empty() {
@@ -147,6 +153,7 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
         plan: &plan,
         project: &project,
         capture: capture_metrics,
+        system_metrics,
         experiment_id,
         user: env::var(env::USER).unwrap_or_default(),
         owner: Owner {
@@ -483,6 +490,7 @@ struct Job<'a> {
     plan: &'a Plan,
     project: &'a Project,
     capture: bool,
+    system_metrics: Option<std::time::Duration>,
     experiment_id: String,
     user: String,
     owner: Owner,
@@ -519,6 +527,7 @@ impl Job<'_> {
                 env: self.plan.env.clone(),
                 capture: self.capture,
                 echo,
+                system_metrics: self.system_metrics,
             },
         )
     }

@@ -36,6 +36,12 @@ pub struct RunArgs {
     #[arg(long)]
     capture_metrics: bool,
 
+    /// Log system metrics every INTERVAL (`10s` when not given, also with
+    /// `MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING=true`): CPU, memory, disk, network and each GPU
+    /// under MLflow's `system/…` names, and the command's process tree as `system/process_…`
+    #[arg(long, value_name = "INTERVAL", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    system_metrics: Option<String>,
+
     /// The command to run, after `--`
     #[arg(
         trailing_var_arg = true,
@@ -78,7 +84,15 @@ pub fn run(ctx: &mut Ctx, args: RunArgs) -> CliResult<u8> {
     match args.sub {
         Some(RunSubcommand::Start(a)) => start::run(ctx, a),
         Some(RunSubcommand::End(a)) => end::run(ctx, a),
-        None => exec::run(ctx, args.setup, args.capture_metrics, args.command),
+        None => exec::run(
+            ctx,
+            args.setup,
+            exec::Watch {
+                capture: args.capture_metrics,
+                system_metrics: args.system_metrics,
+            },
+            args.command,
+        ),
     }
 }
 
