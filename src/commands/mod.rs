@@ -5,6 +5,7 @@ pub mod complete;
 pub mod completions;
 pub mod context;
 pub mod experiments;
+pub mod gc;
 pub mod generate;
 pub mod init;
 pub mod launch;
@@ -52,6 +53,8 @@ pub enum Command {
     /// List, download and upload the artifacts of a run
     #[command(subcommand)]
     Artifacts(artifacts::ArtifactsCommand),
+    /// Remove deleted runs and experiments for good, and files nothing owns
+    Gc(gc::GcArgs),
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
     /// Write completion scripts and man pages (for packagers)
@@ -73,6 +76,7 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> CliResult<u8> {
         Command::Server(args) => server::run(ctx, args),
         Command::Ui(args) => ui::run(ctx, args),
         Command::Artifacts(cmd) => artifacts::run(ctx, cmd),
+        Command::Gc(args) => gc::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
         Command::Generate(cmd) => generate::run(ctx, cmd),
     }

@@ -10,6 +10,7 @@ mod compare;
 mod complete;
 mod concurrency;
 mod experiments;
+mod gc;
 mod generated;
 mod layout;
 mod log;

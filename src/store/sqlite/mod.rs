@@ -6,6 +6,7 @@
 mod experiments;
 mod extra;
 mod filter;
+mod gc;
 mod history;
 mod labels;
 mod logging;
@@ -23,6 +24,7 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 pub use extra::LoggedModel;
+pub use gc::{GcExperiment, GcPlan, GcRun};
 pub use logging::{LogBatch, LogOutcome};
 pub use registry::{Act, NewVersion, Snapshot};
 pub use runs::{NewRun, RunPage, RunQuery};
