@@ -7,6 +7,7 @@ pub mod context;
 pub mod experiments;
 pub mod gc;
 pub mod generate;
+pub mod import;
 pub mod init;
 pub mod launch;
 pub mod log;
@@ -53,6 +54,9 @@ pub enum Command {
     /// List, download and upload the artifacts of a run
     #[command(subcommand)]
     Artifacts(artifacts::ArtifactsCommand),
+    /// Import another tracking store (MLflow's), keeping its ids
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Remove deleted runs and experiments for good, and files nothing owns
     Gc(gc::GcArgs),
     /// Print a shell completion script
@@ -77,6 +81,7 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> CliResult<u8> {
         Command::Ui(args) => ui::run(ctx, args),
         Command::Artifacts(cmd) => artifacts::run(ctx, cmd),
         Command::Gc(args) => gc::run(ctx, args),
+        Command::Import(cmd) => import::run(ctx, cmd),
         Command::Completions(args) => completions::run(ctx, args),
         Command::Generate(cmd) => generate::run(ctx, cmd),
     }

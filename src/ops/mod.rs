@@ -4,6 +4,7 @@
 //! come back as data (the store's, or this layer's own), and front ends word them.
 
 pub mod gc;
+pub mod import;
 pub mod registry;
 pub mod sweep;
 

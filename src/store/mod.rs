@@ -12,8 +12,9 @@ mod sqlite;
 
 pub use backend::{Backend, RegistryStore, TrackingStore};
 pub use sqlite::{
-    Act, GcExperiment, GcPlan, GcRun, LogBatch, LogOutcome, LoggedModel, NewRun, NewVersion,
-    RunPage, RunQuery, Snapshot, Store, Synthetic,
+    Act, BatchCounts, ExperimentMap, GcExperiment, GcPlan, GcRun, LogBatch, LogOutcome,
+    LoggedModel, NewRun, NewVersion, RegistryCounts, RunFiles, RunPage, RunQuery, Snapshot, Store,
+    Synthetic,
 };
 
 /// A page of a listing and the token of the next page, if there are more: what the store

@@ -12,6 +12,7 @@ mod concurrency;
 mod experiments;
 mod gc;
 mod generated;
+mod import;
 mod layout;
 mod log;
 mod logs;

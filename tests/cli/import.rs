@@ -1,0 +1,281 @@
+//! `mlf import mlflow`: a store written by the real MLflow client (3.17.2, from
+//! target/e2e-venv) imported with its ids, every metric point and artifact byte, compared
+//! with what MLflow's client reads back; a second import changes nothing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::support::TestEnv;
+
+/// An MLflow SQLite store made once by scripts/make_mlflow_store.py, and what MLflow read
+/// back from it.
+fn mlflow_store() -> &'static (PathBuf, Value) {
+    static MADE: OnceLock<(PathBuf, Value)> = OnceLock::new();
+    MADE.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = tempfile::tempdir().unwrap().keep();
+        let db = dir.join("mlflow.db");
+        let out = dir.join("expected.json");
+        let status = Command::new(crate::server::venv_bin().join("python"))
+            .arg(root.join("scripts/make_mlflow_store.py"))
+            .arg(format!("sqlite:///{}", db.display()))
+            .arg(dir.join("artifacts"))
+            .arg(&out)
+            .current_dir(&dir)
+            .env_remove("MLFLOW_TRACKING_URI")
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "make_mlflow_store.py: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        let expected = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        (db, expected)
+    })
+}
+
+fn sha(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap();
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A metric value as text, so that NaN and the infinities compare.
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => format!("{:e}", n.as_f64().unwrap()),
+        other => panic!("metric value {other}"),
+    }
+}
+
+fn pairs(list: &Value) -> BTreeMap<String, String> {
+    list.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|kv| {
+                    (
+                        kv["key"].as_str().unwrap().to_string(),
+                        kv["value"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn files_below(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_below(root, &p, out);
+        } else {
+            let rel = p.strip_prefix(root).unwrap().display().to_string();
+            out.insert(rel, sha(&p));
+        }
+    }
+}
+
+fn import(env: &TestEnv, db: &Path) -> crate::support::Output {
+    env.mlf(&["import", "mlflow", &format!("sqlite:///{}", db.display())])
+        .ok()
+}
+
+#[test]
+fn an_mlflow_database_comes_in_whole_with_its_ids() {
+    let (db, expected) = mlflow_store();
+    let before = sha(db);
+    let env = TestEnv::new();
+    let out = import(&env, db);
+    assert!(
+        out.stderr.contains("Imported 3 experiments and 7 runs"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(sha(db), before, "the source was modified");
+
+    let exps = env
+        .mlf(&["experiments", "list", "--all", "--format", "json"])
+        .ok()
+        .json();
+    for e in expected["experiments"].as_array().unwrap() {
+        let here = exps["experiments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["experiment_id"] == e["experiment_id"])
+            .unwrap_or_else(|| panic!("experiment {e} missing: {exps}"));
+        assert_eq!(here["name"], e["name"]);
+        assert_eq!(here["lifecycle_stage"], e["lifecycle_stage"]);
+        if e["experiment_id"] != "0" {
+            // (The Default experiment was here already.)
+            assert_eq!(here["creation_time"].as_i64(), e["creation_time"].as_i64());
+        }
+    }
+    for r in expected["runs"].as_array().unwrap() {
+        let id = r["run_id"].as_str().unwrap();
+        let shown = env
+            .mlf(&["runs", "show", id, "--format", "json"])
+            .ok()
+            .json();
+        let info = &shown["run"]["info"];
+        for field in ["experiment_id", "run_name", "status", "lifecycle_stage"] {
+            assert_eq!(info[field], r[field], "{id} {field}");
+        }
+        for field in ["start_time", "end_time"] {
+            assert_eq!(info[field].as_i64(), r[field].as_i64(), "{id} {field}");
+        }
+        let data = &shown["run"]["data"];
+        let params: BTreeMap<String, String> = serde_json::from_value(r["params"].clone()).unwrap();
+        assert_eq!(pairs(&data["params"]), params, "{id} params");
+        let tags: BTreeMap<String, String> = serde_json::from_value(r["tags"].clone()).unwrap();
+        assert_eq!(pairs(&data["tags"]), tags, "{id} tags");
+        for (key, points) in r["metrics"].as_object().unwrap() {
+            let got = env
+                .mlf(&["runs", "metric", id, key, "--format", "json"])
+                .ok()
+                .json();
+            let mut got: Vec<(i64, i64, String)> = got["metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    (
+                        m["step"].as_i64().unwrap(),
+                        m["timestamp"].as_i64().unwrap(),
+                        value_text(&m["value"]),
+                    )
+                })
+                .collect();
+            got.sort();
+            let want: Vec<(i64, i64, String)> = points
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    (
+                        p[0].as_i64().unwrap(),
+                        p[1].as_i64().unwrap(),
+                        value_text(&p[2]),
+                    )
+                })
+                .collect();
+            assert_eq!(got, want, "{id} {key}");
+        }
+        let uri = info["artifact_uri"].as_str().unwrap();
+        let root = PathBuf::from(uri.trim_start_matches("file://"));
+        let mut files = BTreeMap::new();
+        files_below(&root, &root, &mut files);
+        let want: BTreeMap<String, String> =
+            serde_json::from_value(r["artifacts"].clone()).unwrap();
+        if r["lifecycle_stage"] == "active" {
+            assert_eq!(files, want, "{id} artifacts");
+        }
+    }
+    // The registry, with sources that resolve here.
+    let model = env
+        .mlf(&["registry", "show", "classifier", "--format", "json"])
+        .ok()
+        .json();
+    let text = model.to_string();
+    assert!(
+        text.contains("the classifier") && text.contains("champion"),
+        "{text}"
+    );
+    for v in expected["versions"].as_array().unwrap() {
+        let version = v["version"].to_string();
+        let shown = env
+            .mlf(&[
+                "registry",
+                "show",
+                "classifier",
+                "--version",
+                &version,
+                "--format",
+                "json",
+            ])
+            .ok()
+            .json()
+            .to_string();
+        assert!(
+            shown.contains(v["current_stage"].as_str().unwrap()),
+            "{shown}"
+        );
+        assert!(shown.contains(v["run_id"].as_str().unwrap()), "{shown}");
+    }
+    let resolved = env
+        .mlf(&["registry", "resolve", "models:/classifier@champion"])
+        .ok();
+    let dir = PathBuf::from(resolved.stdout.trim());
+    assert!(dir.join("curve.bin").is_file(), "{}", resolved.stdout);
+}
+
+#[test]
+fn a_second_import_changes_nothing() {
+    let (db, _) = mlflow_store();
+    let env = TestEnv::new();
+    import(&env, db);
+    let before = env.snapshot_store();
+    let again = import(&env, db);
+    assert!(again.stderr.contains("Unchanged"), "{}", again.stderr);
+    assert_eq!(env.snapshot_store(), before);
+}
+
+#[test]
+fn the_dry_run_writes_nothing_and_experiments_can_be_picked() {
+    let (db, _) = mlflow_store();
+    let env = TestEnv::new();
+    env.mlf(&["init"]).ok();
+    let before = env.snapshot_store();
+    let uri = format!("sqlite:///{}", db.display());
+    let out = env.mlf(&["import", "mlflow", &uri, "--dry-run"]).ok();
+    assert!(
+        out.stderr.contains("Would import 3 experiments and 7 runs"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.snapshot_store(), before);
+    let out = env.mlf(&["import", "mlflow", &uri, "-x", "beta"]).ok();
+    assert!(
+        out.stderr.contains("Imported 1 experiment and 2 runs"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_taken_experiment_id_is_mapped_and_said() {
+    let (db, _) = mlflow_store();
+    let env = TestEnv::new();
+    env.mlf(&["experiments", "create", "mine"]).ok(); // takes id 1
+    let out = import(&env, db);
+    assert!(
+        out.stderr
+            .contains("experiment `alpha` has id 4 here: id 1 is taken"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn sources_that_are_not_mlflow_stores_are_refused() {
+    let env = TestEnv::new();
+    let out = env.mlf(&["import", "mlflow", "postgres://x"]).code(2);
+    assert!(out.stderr.contains("`postgres://x`"), "{}", out.stderr);
+    std::fs::write(env.cwd().join("empty.db"), "").unwrap();
+    let out = env.mlf(&["import", "mlflow", "sqlite:///empty.db"]);
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains("not an MLflow tracking database"),
+        "{}",
+        out.stderr
+    );
+}
