@@ -13,8 +13,9 @@ mod sqlite;
 pub use backend::{Backend, RegistryStore, TrackingStore};
 pub use sqlite::{
     Act, BatchCounts, ExperimentMap, GcExperiment, GcPlan, GcRun, LogBatch, LogOutcome,
-    LoggedModel, NewRun, NewVersion, RegistryCounts, RunFiles, RunPage, RunQuery, Snapshot, Store,
-    Synthetic,
+    LoggedModel, MlflowData, MlflowExperiment, MlflowLoggedModel, MlflowModel, MlflowRun,
+    MlflowVersion, NewRun, NewVersion, RegistryCounts, RunFiles, RunPage, RunQuery, Snapshot,
+    Store, Synthetic, write_mlflow_scratch,
 };
 
 /// A page of a listing and the token of the next page, if there are more: what the store

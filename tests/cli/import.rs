@@ -12,31 +12,56 @@ use sha2::{Digest, Sha256};
 
 use crate::support::TestEnv;
 
-/// An MLflow SQLite store made once by scripts/make_mlflow_store.py, and what MLflow read
-/// back from it.
-fn mlflow_store() -> &'static (PathBuf, Value) {
-    static MADE: OnceLock<(PathBuf, Value)> = OnceLock::new();
+/// An MLflow store made by scripts/make_mlflow_store.py with MLflow's client, and what MLflow
+/// read back from it: the SQLite one (`sqlite:///…`) or the file store (`…/mlruns`).
+fn made(file_store: bool) -> (PathBuf, Value, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap().keep();
+    let out = dir.join("expected.json");
+    let (uri, arg) = if file_store {
+        let p = dir.join("mlruns");
+        (format!("file://{}", p.display()), p.display().to_string())
+    } else {
+        let p = dir.join("mlflow.db");
+        (
+            format!("sqlite:///{}", p.display()),
+            format!("sqlite:///{}", p.display()),
+        )
+    };
+    let status = Command::new(crate::server::venv_bin().join("python"))
+        .arg(root.join("scripts/make_mlflow_store.py"))
+        .arg(&uri)
+        .arg(dir.join("artifacts"))
+        .arg(&out)
+        .current_dir(&dir)
+        .env_remove("MLFLOW_TRACKING_URI")
+        .env("MLFLOW_ALLOW_FILE_STORE", "true")
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "make_mlflow_store.py: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let expected = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    (dir, expected, arg)
+}
+
+/// The SQLite store: (database file, what MLflow read, the SRC argument).
+fn mlflow_store() -> &'static (PathBuf, Value, String) {
+    static MADE: OnceLock<(PathBuf, Value, String)> = OnceLock::new();
     MADE.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let dir = tempfile::tempdir().unwrap().keep();
-        let db = dir.join("mlflow.db");
-        let out = dir.join("expected.json");
-        let status = Command::new(crate::server::venv_bin().join("python"))
-            .arg(root.join("scripts/make_mlflow_store.py"))
-            .arg(format!("sqlite:///{}", db.display()))
-            .arg(dir.join("artifacts"))
-            .arg(&out)
-            .current_dir(&dir)
-            .env_remove("MLFLOW_TRACKING_URI")
-            .output()
-            .unwrap();
-        assert!(
-            status.status.success(),
-            "make_mlflow_store.py: {}",
-            String::from_utf8_lossy(&status.stderr)
-        );
-        let expected = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-        (db, expected)
+        let (dir, expected, arg) = made(false);
+        (dir.join("mlflow.db"), expected, arg)
+    })
+}
+
+/// The file store: (the `mlruns` directory, what MLflow read, the SRC argument).
+fn mlruns_store() -> &'static (PathBuf, Value, String) {
+    static MADE: OnceLock<(PathBuf, Value, String)> = OnceLock::new();
+    MADE.get_or_init(|| {
+        let (dir, expected, arg) = made(true);
+        (dir.join("mlruns"), expected, arg)
     })
 }
 
@@ -84,24 +109,47 @@ fn files_below(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
     }
 }
 
-fn import(env: &TestEnv, db: &Path) -> crate::support::Output {
-    env.mlf(&["import", "mlflow", &format!("sqlite:///{}", db.display())])
-        .ok()
+fn import(env: &TestEnv, src: &str) -> crate::support::Output {
+    env.mlf(&["import", "mlflow", src]).ok()
 }
 
 #[test]
 fn an_mlflow_database_comes_in_whole_with_its_ids() {
-    let (db, expected) = mlflow_store();
+    let (db, expected, src) = mlflow_store();
     let before = sha(db);
     let env = TestEnv::new();
-    let out = import(&env, db);
+    let out = import(&env, src);
     assert!(
         out.stderr.contains("Imported 3 experiments and 7 runs"),
         "{}",
         out.stderr
     );
     assert_eq!(sha(db), before, "the source was modified");
+    compare(&env, expected);
+}
 
+#[test]
+fn an_mlruns_file_store_comes_in_whole_with_its_ids() {
+    let (dir, expected, src) = mlruns_store();
+    let mut before = BTreeMap::new();
+    files_below(dir, dir, &mut before);
+    let env = TestEnv::new();
+    let out = import(&env, src);
+    assert!(
+        out.stderr.contains("Imported 3 experiments and 7 runs"),
+        "{}",
+        out.stderr
+    );
+    let mut after = BTreeMap::new();
+    files_below(dir, dir, &mut after);
+    assert_eq!(before, after, "the source was modified");
+    compare(&env, expected);
+    let again = import(&env, src);
+    assert!(again.stderr.contains("Unchanged"), "{}", again.stderr);
+}
+
+/// Every experiment, run, param, tag, metric point and artifact that MLflow read back is here.
+fn compare(env: &TestEnv, expected: &Value) {
     let exps = env
         .mlf(&["experiments", "list", "--all", "--format", "json"])
         .ok()
@@ -220,30 +268,29 @@ fn an_mlflow_database_comes_in_whole_with_its_ids() {
 
 #[test]
 fn a_second_import_changes_nothing() {
-    let (db, _) = mlflow_store();
+    let (_, _, src) = mlflow_store();
     let env = TestEnv::new();
-    import(&env, db);
+    import(&env, src);
     let before = env.snapshot_store();
-    let again = import(&env, db);
+    let again = import(&env, src);
     assert!(again.stderr.contains("Unchanged"), "{}", again.stderr);
     assert_eq!(env.snapshot_store(), before);
 }
 
 #[test]
 fn the_dry_run_writes_nothing_and_experiments_can_be_picked() {
-    let (db, _) = mlflow_store();
+    let (_, _, uri) = mlflow_store();
     let env = TestEnv::new();
     env.mlf(&["init"]).ok();
     let before = env.snapshot_store();
-    let uri = format!("sqlite:///{}", db.display());
-    let out = env.mlf(&["import", "mlflow", &uri, "--dry-run"]).ok();
+    let out = env.mlf(&["import", "mlflow", uri, "--dry-run"]).ok();
     assert!(
         out.stderr.contains("Would import 3 experiments and 7 runs"),
         "{}",
         out.stderr
     );
     assert_eq!(env.snapshot_store(), before);
-    let out = env.mlf(&["import", "mlflow", &uri, "-x", "beta"]).ok();
+    let out = env.mlf(&["import", "mlflow", uri, "-x", "beta"]).ok();
     assert!(
         out.stderr.contains("Imported 1 experiment and 2 runs"),
         "{}",
@@ -253,10 +300,10 @@ fn the_dry_run_writes_nothing_and_experiments_can_be_picked() {
 
 #[test]
 fn a_taken_experiment_id_is_mapped_and_said() {
-    let (db, _) = mlflow_store();
+    let (_, _, src) = mlflow_store();
     let env = TestEnv::new();
     env.mlf(&["experiments", "create", "mine"]).ok(); // takes id 1
-    let out = import(&env, db);
+    let out = import(&env, src);
     assert!(
         out.stderr
             .contains("experiment `alpha` has id 4 here: id 1 is taken"),

@@ -5,6 +5,7 @@
 //! and an interrupted import resumes.
 
 pub mod files;
+pub mod mlruns;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,13 +21,21 @@ const BATCH: usize = 500;
 pub enum Source {
     /// An MLflow SQLite database file.
     Sqlite(PathBuf),
+    /// An MLflow file store directory (`mlruns/`).
+    FileStore(PathBuf),
 }
 
 /// Why an import could not be done.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("`{0}` is not an MLflow store this import reads: give `sqlite:///PATH/mlflow.db`")]
+    #[error(
+        "`{0}` is not an MLflow store this import reads: give `sqlite:///PATH/mlflow.db` or an `mlruns` directory"
+    )]
     Unsupported(String),
+    #[error(transparent)]
+    Read(#[from] mlruns::ReadError),
+    #[error("cannot make a scratch copy of the file store: {0}")]
+    Scratch(#[source] std::io::Error),
     #[error(transparent)]
     Store(#[from] crate::store::Error),
     #[error("cannot copy the artifacts of {what} from `{from}`: {source}")]
@@ -44,6 +53,10 @@ impl Source {
     pub fn parse(text: &str, cwd: &Path) -> Result<Source, ImportError> {
         if let Some(rest) = text.strip_prefix("sqlite:///") {
             return Ok(Source::Sqlite(cwd.join(rest)));
+        }
+        let dir = cwd.join(text.strip_prefix("file://").unwrap_or(text));
+        if !text.contains("://") && dir.is_dir() {
+            return Ok(Source::FileStore(dir));
         }
         Err(ImportError::Unsupported(text.to_string()))
     }
@@ -84,11 +97,29 @@ pub fn import(
     dry_run: bool,
     progress: Progress,
 ) -> Result<ImportReport, ImportError> {
-    let Source::Sqlite(db) = source;
-    store.attach_mlflow(db)?;
-    let result = import_attached(store, db, only, dry_run, progress);
-    let _ = store.detach_mlflow();
-    result
+    match source {
+        Source::Sqlite(db) => {
+            store.attach_mlflow(db)?;
+            let result = import_attached(store, db, only, dry_run, progress);
+            let _ = store.detach_mlflow();
+            result
+        }
+        Source::FileStore(dir) => {
+            let data = mlruns::read(dir)?;
+            let scratch = std::env::temp_dir().join(format!(
+                "mlf-import-{}-{}",
+                std::process::id(),
+                crate::tracking::ids::now_ms()
+            ));
+            std::fs::create_dir_all(&scratch).map_err(ImportError::Scratch)?;
+            let db = scratch.join("mlflow.db");
+            let result = crate::store::write_mlflow_scratch(&db, &data)
+                .map_err(ImportError::from)
+                .and_then(|()| import(store, &Source::Sqlite(db), only, dry_run, progress));
+            let _ = std::fs::remove_dir_all(&scratch);
+            result
+        }
+    }
 }
 
 fn import_attached(

@@ -11,6 +11,7 @@ mod history;
 mod labels;
 mod logging;
 mod mlflow;
+mod mlflow_scratch;
 mod paging;
 mod registry;
 mod requests;
@@ -28,6 +29,10 @@ pub use extra::LoggedModel;
 pub use gc::{GcExperiment, GcPlan, GcRun};
 pub use logging::{LogBatch, LogOutcome};
 pub use mlflow::{BatchCounts, ExperimentMap, RegistryCounts, RunFiles};
+pub use mlflow_scratch::{
+    MlflowData, MlflowExperiment, MlflowLoggedModel, MlflowModel, MlflowRun, MlflowVersion,
+    write_mlflow_scratch,
+};
 pub use registry::{Act, NewVersion, Snapshot};
 pub use runs::{NewRun, RunPage, RunQuery};
 pub use synthetic::Synthetic;
