@@ -210,6 +210,9 @@ fn import_attached(
     Ok(report)
 }
 
+/// (source, storage location) of each version, by (model, version).
+type Locations = HashMap<(String, i64), (String, String)>;
+
 /// Each source version's source as this store records it and where its files are here:
 /// `runs:/ID/PATH` keeps its source and points into the run's copied artifacts, `models:/m-…`
 /// into the logged model's, and a path inside a run's source artifacts becomes `runs:/ID/…`.
@@ -218,7 +221,7 @@ fn version_locations(
     runs: &[RunFiles],
     models: &[RunFiles],
     base: &Path,
-) -> Result<HashMap<(String, i64), (String, String)>, ImportError> {
+) -> Result<Locations, ImportError> {
     let by_run: HashMap<&str, &RunFiles> = runs.iter().map(|r| (r.run_id.as_str(), r)).collect();
     let by_model: HashMap<&str, &RunFiles> =
         models.iter().map(|m| (m.run_id.as_str(), m)).collect();

@@ -264,8 +264,7 @@ impl Store {
             for id in run_ids {
                 put.execute([id])?;
             }
-            let mut c = BatchCounts::default();
-            c.runs = tx.execute(
+            let runs = tx.execute(
                 &format!(
                     "INSERT OR IGNORE INTO runs (run_uuid, name, experiment_id, user_id, status,
                         start_time, end_time, lifecycle_stage, deleted_time)
@@ -276,7 +275,7 @@ impl Store {
                 ),
                 [map.target_id],
             )?;
-            c.runs_updated = tx.execute(
+            let runs_updated = tx.execute(
                 &format!(
                     "UPDATE runs SET status = s.status, end_time = s.end_time,
                         lifecycle_stage = s.stage, deleted_time = s.deleted
@@ -289,14 +288,14 @@ impl Store {
                 ),
                 [],
             )?;
-            c.params = tx.execute(
+            let params = tx.execute(
                 "INSERT OR IGNORE INTO params (run_id, key, value)
                  SELECT t.id, p.key, COALESCE(p.value, '') FROM src.params p
                  JOIN temp.import_batch b ON b.run_uuid = p.run_uuid
                  JOIN runs t ON t.run_uuid = p.run_uuid",
                 [],
             )?;
-            c.tags = tx.execute(
+            let tags = tx.execute(
                 "INSERT INTO tags (run_id, key, value)
                  SELECT t.id, g.key, COALESCE(g.value, '') FROM src.tags g
                  JOIN temp.import_batch b ON b.run_uuid = g.run_uuid
@@ -305,7 +304,7 @@ impl Store {
                  WHERE tags.value IS NOT excluded.value",
                 [],
             )?;
-            c.metric_points = tx.execute(
+            let metric_points = tx.execute(
                 "INSERT OR IGNORE INTO metrics (run_id, key, step, timestamp, value, is_nan)
                  SELECT t.id, m.key, COALESCE(m.step, 0), m.timestamp,
                         CASE WHEN m.is_nan THEN 0 ELSE m.value END, COALESCE(m.is_nan, 0)
@@ -329,7 +328,13 @@ impl Store {
                      > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)",
                 [],
             )?;
-            Ok(c)
+            Ok(BatchCounts {
+                runs,
+                runs_updated,
+                params,
+                tags,
+                metric_points,
+            })
         };
         if dry_run {
             let tx = self.conn().unchecked_transaction()?;
