@@ -3,7 +3,8 @@ writes what MLflow's client reads back as JSON, for `mlf import mlflow` to be co
 
     python scripts/make_mlflow_store.py TRACKING_URI ARTIFACT_ROOT OUT.json
 
-TRACKING_URI is `sqlite:///…/mlflow.db` or a `file:` path to an mlruns directory. Runs have
+TRACKING_URI is `sqlite:///…/mlflow.db`, a `file:` path to an mlruns directory, or the URL of
+a running `mlflow server` (artifacts then go through its proxy; ARTIFACT_ROOT is unused). Runs have
 params, tags, metric histories with repeated steps, NaN and infinities, artifacts in folders,
 a deleted run, a deleted experiment, a nested run, registered models with versions, stages,
 aliases, tags and descriptions, and a logged model. OUT.json holds, per run: its info, params,
@@ -26,6 +27,9 @@ client = MlflowClient(uri)
 
 
 def experiment(name):
+    if uri.startswith("http"):
+        # Through the server's artifact proxy.
+        return client.create_experiment(name)
     return client.create_experiment(name, artifact_location=os.path.join(artifact_root, name))
 
 

@@ -12,8 +12,9 @@ pub enum ImportCommand {
     /// Import an MLflow tracking store: experiments, runs, metric histories, artifacts,
     /// registry and logged models, with their ids
     ///
-    /// SRC is an MLflow SQLite database, `sqlite:///PATH/mlflow.db`, or an MLflow file store
-    /// directory (`mlruns`); both are only read. Experiment and run ids, names, times, statuses, lifecycle stages, params,
+    /// SRC is an MLflow SQLite database, `sqlite:///PATH/mlflow.db`, an MLflow file store
+    /// directory (`mlruns`), or an MLflow tracking server, `http(s)://HOST:PORT` (its REST
+    /// API, whole metric histories, artifacts through its proxy); each is only read. Experiment and run ids, names, times, statuses, lifecycle stages, params,
     /// tags and every metric point are kept; an experiment id already used here by another
     /// experiment is mapped to a new one (and said). Artifacts are copied from the source's
     /// artifact locations. Only what is missing is copied: importing again changes nothing,
@@ -23,7 +24,7 @@ pub enum ImportCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct MlflowArgs {
-    /// The MLflow store: `sqlite:///PATH/mlflow.db` or an `mlruns` directory
+    /// The MLflow store: `sqlite:///PATH/mlflow.db`, an `mlruns` directory or `http(s)://…`
     #[arg(value_name = "SRC")]
     source: String,
     /// Only this experiment (name or id; repeatable)
@@ -72,9 +73,10 @@ fn rendered(e: ImportError) -> CliError {
         ImportError::Unsupported(_) => usage_error(e.to_string())
             .hint("MLflow's SQLite URIs have three slashes and a path: `sqlite:///mlflow.db`"),
         ImportError::Store(s) => s.into(),
-        ImportError::Copy { .. } | ImportError::Read(_) | ImportError::Scratch(_) => {
-            failure(e.to_string())
-        }
+        ImportError::Copy { .. }
+        | ImportError::Read(_)
+        | ImportError::Scratch(_)
+        | ImportError::Remote(_) => failure(e.to_string()),
     }
 }
 

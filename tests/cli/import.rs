@@ -15,9 +15,7 @@ use crate::support::TestEnv;
 /// An MLflow store made by scripts/make_mlflow_store.py with MLflow's client, and what MLflow
 /// read back from it: the SQLite one (`sqlite:///…`) or the file store (`…/mlruns`).
 fn made(file_store: bool) -> (PathBuf, Value, String) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap().keep();
-    let out = dir.join("expected.json");
     let (uri, arg) = if file_store {
         let p = dir.join("mlruns");
         (format!("file://{}", p.display()), p.display().to_string())
@@ -28,12 +26,20 @@ fn made(file_store: bool) -> (PathBuf, Value, String) {
             format!("sqlite:///{}", p.display()),
         )
     };
+    let expected = logged(&dir, &uri);
+    (dir, expected, arg)
+}
+
+/// Runs the script against `uri`; what MLflow's client read back.
+fn logged(dir: &Path, uri: &str) -> Value {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = dir.join("expected.json");
     let status = Command::new(crate::server::venv_bin().join("python"))
         .arg(root.join("scripts/make_mlflow_store.py"))
-        .arg(&uri)
+        .arg(uri)
         .arg(dir.join("artifacts"))
         .arg(&out)
-        .current_dir(&dir)
+        .current_dir(dir)
         .env_remove("MLFLOW_TRACKING_URI")
         .env("MLFLOW_ALLOW_FILE_STORE", "true")
         .output()
@@ -43,8 +49,7 @@ fn made(file_store: bool) -> (PathBuf, Value, String) {
         "make_mlflow_store.py: {}",
         String::from_utf8_lossy(&status.stderr)
     );
-    let expected = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    (dir, expected, arg)
+    serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
 }
 
 /// The SQLite store: (database file, what MLflow read, the SRC argument).
@@ -239,7 +244,10 @@ fn compare(env: &TestEnv, expected: &Value) {
         "{text}"
     );
     for v in expected["versions"].as_array().unwrap() {
-        let version = v["version"].to_string();
+        let version = match &v["version"] {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
         let shown = env
             .mlf(&[
                 "registry",
@@ -264,6 +272,23 @@ fn compare(env: &TestEnv, expected: &Value) {
         .ok();
     let dir = PathBuf::from(resolved.stdout.trim());
     assert!(dir.join("curve.bin").is_file(), "{}", resolved.stdout);
+}
+
+#[test]
+fn an_mlflow_server_comes_in_whole_with_its_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = crate::remote::MlflowServer::start(dir.path());
+    let expected = logged(dir.path(), &server.url);
+    let env = TestEnv::new();
+    let out = import(&env, &server.url);
+    assert!(
+        out.stderr.contains("Imported 3 experiments and 7 runs"),
+        "{}",
+        out.stderr
+    );
+    compare(&env, &expected);
+    let again = import(&env, &server.url);
+    assert!(again.stderr.contains("Unchanged"), "{}", again.stderr);
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 pub mod files;
 pub mod mlruns;
+pub mod server;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,8 @@ pub enum Source {
     Sqlite(PathBuf),
     /// An MLflow file store directory (`mlruns/`).
     FileStore(PathBuf),
+    /// An MLflow tracking server (`http(s)://…`).
+    Server(String),
 }
 
 /// Why an import could not be done.
@@ -34,7 +37,9 @@ pub enum ImportError {
     Unsupported(String),
     #[error(transparent)]
     Read(#[from] mlruns::ReadError),
-    #[error("cannot make a scratch copy of the file store: {0}")]
+    #[error("{0}")]
+    Remote(String),
+    #[error("cannot make a scratch copy of the source: {0}")]
     Scratch(#[source] std::io::Error),
     #[error(transparent)]
     Store(#[from] crate::store::Error),
@@ -53,6 +58,9 @@ impl Source {
     pub fn parse(text: &str, cwd: &Path) -> Result<Source, ImportError> {
         if let Some(rest) = text.strip_prefix("sqlite:///") {
             return Ok(Source::Sqlite(cwd.join(rest)));
+        }
+        if text.starts_with("http://") || text.starts_with("https://") {
+            return Ok(Source::Server(text.trim_end_matches('/').to_string()));
         }
         let dir = cwd.join(text.strip_prefix("file://").unwrap_or(text));
         if !text.contains("://") && dir.is_dir() {
@@ -104,22 +112,52 @@ pub fn import(
             let _ = store.detach_mlflow();
             result
         }
-        Source::FileStore(dir) => {
-            let data = mlruns::read(dir)?;
+        Source::FileStore(_) | Source::Server(_) => {
             let scratch = std::env::temp_dir().join(format!(
                 "mlf-import-{}-{}",
                 std::process::id(),
                 crate::tracking::ids::now_ms()
             ));
             std::fs::create_dir_all(&scratch).map_err(ImportError::Scratch)?;
-            let db = scratch.join("mlflow.db");
-            let result = crate::store::write_mlflow_scratch(&db, &data)
-                .map_err(ImportError::from)
-                .and_then(|()| import(store, &Source::Sqlite(db), only, dry_run, progress));
+            let result = through_scratch(store, source, &scratch, only, dry_run, progress);
             let _ = std::fs::remove_dir_all(&scratch);
             result
         }
     }
+}
+
+/// Reads a file store or a server into a scratch database below `scratch`, and imports that.
+fn through_scratch(
+    store: &mut Store,
+    source: &Source,
+    scratch: &Path,
+    only: &[String],
+    dry_run: bool,
+    progress: Progress,
+) -> Result<ImportReport, ImportError> {
+    let (data, unreadable) = match source {
+        Source::FileStore(dir) => (mlruns::read(dir)?, 0),
+        Source::Server(uri) => server::read(uri, scratch, progress)?,
+        Source::Sqlite(_) => unreachable!("read directly"),
+    };
+    let db = scratch.join("mlflow.db");
+    crate::store::write_mlflow_scratch(&db, &data)?;
+    let mut report = import(store, &Source::Sqlite(db), only, dry_run, progress)?;
+    if unreadable > 0 {
+        report.skipped.push((
+            "runs' artifacts".into(),
+            unreadable,
+            "the server would not list or send them".into(),
+        ));
+    }
+    if matches!(source, Source::Server(_)) {
+        report.skipped.push((
+            "kinds of entity: logged models and traces".into(),
+            2,
+            "not read from a server".into(),
+        ));
+    }
+    Ok(report)
 }
 
 fn import_attached(
