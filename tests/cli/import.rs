@@ -321,6 +321,14 @@ fn the_dry_run_writes_nothing_and_experiments_can_be_picked() {
         "{}",
         out.stderr
     );
+    // A partial import is picked up where it stopped.
+    let rest = env.mlf(&["import", "mlflow", uri]).ok();
+    assert!(
+        rest.stderr
+            .contains("Imported 2 experiments and 5 runs (2 already here)"),
+        "{}",
+        rest.stderr
+    );
 }
 
 #[test]
