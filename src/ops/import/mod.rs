@@ -208,6 +208,8 @@ fn import_attached(
                     })?;
                 report.artifacts.add(copied);
             }
+            // A run without an artifact location has no files to copy.
+            None if f.source.is_empty() => {}
             None => unreadable += 1,
         }
     }
