@@ -48,6 +48,10 @@ pub const MLFLOW_HTTP_REQUEST_TIMEOUT: &str = "MLFLOW_HTTP_REQUEST_TIMEOUT";
 pub const MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT: &str = "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT";
 /// How many times a failed read from a tracking server is tried again.
 pub const MLFLOW_HTTP_REQUEST_MAX_RETRIES: &str = "MLFLOW_HTTP_REQUEST_MAX_RETRIES";
+/// `true`: `mlf run` and `mlf project run` log system metrics as with `--system-metrics`.
+pub const MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING: &str = "MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING";
+/// Seconds between system metric samples when `--system-metrics` gives no interval [default: 10].
+pub const MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL: &str = "MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL";
 /// When `false`, over-long param and tag values are refused instead of truncated.
 pub const MLFLOW_TRUNCATE_LONG_VALUES: &str = "MLFLOW_TRUNCATE_LONG_VALUES";
 

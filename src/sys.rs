@@ -289,3 +289,165 @@ pub fn raw_output(fd: &std::os::fd::OwnedFd) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Clock ticks per second, the unit of CPU times in `/proc/PID/stat` (100 when unknown).
+pub fn clock_ticks() -> u64 {
+    // SAFETY: sysconf takes an integer and reads no memory of ours.
+    let n = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if n > 0 { n as u64 } else { 100 }
+}
+
+/// The size of a memory page in bytes, the unit of resident sizes in `/proc/PID/stat`.
+pub fn page_size() -> u64 {
+    // SAFETY: sysconf takes an integer and reads no memory of ours.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if n > 0 { n as u64 } else { 4096 }
+}
+
+/// Bytes used and bytes available to unprivileged users on the file system holding `path`.
+pub fn disk_usage(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs fills the zeroed struct we own from a NUL-terminated path we own.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    let unit = st.f_frsize as u64;
+    let used = (st.f_blocks as u64).saturating_sub(st.f_bfree as u64) * unit;
+    Some((used, st.f_bavail as u64 * unit))
+}
+
+/// One GPU's readings from NVML; a field NVML could not read is `None`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GpuReading {
+    pub memory_used: Option<u64>,
+    pub memory_total: Option<u64>,
+    /// Percent of the last sample period the GPU was busy.
+    pub utilization: Option<u32>,
+    pub power_milliwatts: Option<u32>,
+    pub power_limit_milliwatts: Option<u32>,
+}
+
+#[repr(C)]
+struct NvmlMemory {
+    total: u64,
+    free: u64,
+    used: u64,
+}
+
+#[repr(C)]
+struct NvmlUtilization {
+    gpu: u32,
+    memory: u32,
+}
+
+type NvmlDevice = *mut libc::c_void;
+type NvmlInit = unsafe extern "C" fn() -> libc::c_int;
+type NvmlCount = unsafe extern "C" fn(*mut u32) -> libc::c_int;
+type NvmlHandle = unsafe extern "C" fn(u32, *mut NvmlDevice) -> libc::c_int;
+type NvmlMemoryInfo = unsafe extern "C" fn(NvmlDevice, *mut NvmlMemory) -> libc::c_int;
+type NvmlUtilRates = unsafe extern "C" fn(NvmlDevice, *mut NvmlUtilization) -> libc::c_int;
+type NvmlU32 = unsafe extern "C" fn(NvmlDevice, *mut u32) -> libc::c_int;
+
+/// NVIDIA's management library, opened at run time: a machine without it has no GPUs to read.
+pub struct Nvml {
+    devices: Vec<usize>,
+    memory: Option<NvmlMemoryInfo>,
+    utilization: Option<NvmlUtilRates>,
+    power: Option<NvmlU32>,
+    power_limit: Option<NvmlU32>,
+}
+
+/// Looks a symbol up in a library opened with dlopen.
+fn symbol(lib: *mut libc::c_void, name: &std::ffi::CStr) -> Option<usize> {
+    // SAFETY: dlsym on a handle dlopen returned, with a NUL-terminated name.
+    let p = unsafe { libc::dlsym(lib, name.as_ptr()) };
+    (!p.is_null()).then_some(p as usize)
+}
+
+impl Nvml {
+    /// Opens `libnvidia-ml.so.1` and lists the GPUs; `None` when there is no library or no GPU.
+    pub fn open() -> Option<Nvml> {
+        // SAFETY: dlopen with a NUL-terminated name; the library stays loaded for the
+        // process's life (never dlclosed), so the function pointers below stay valid.
+        let lib = unsafe { libc::dlopen(c"libnvidia-ml.so.1".as_ptr(), libc::RTLD_NOW) };
+        if lib.is_null() {
+            return None;
+        }
+        let get = |name: &std::ffi::CStr| symbol(lib, name);
+        // SAFETY (every transmute below): each symbol has the C signature of NVML's API that
+        // the target type spells, as documented in nvml.h.
+        let init: NvmlInit = unsafe { std::mem::transmute(get(c"nvmlInit_v2")?) };
+        let count: NvmlCount = unsafe { std::mem::transmute(get(c"nvmlDeviceGetCount_v2")?) };
+        let handle: NvmlHandle =
+            unsafe { std::mem::transmute(get(c"nvmlDeviceGetHandleByIndex_v2")?) };
+        // SAFETY: NVML's functions take out-pointers to locals we own.
+        if unsafe { init() } != 0 {
+            return None;
+        }
+        let mut n = 0u32;
+        if unsafe { count(&mut n) } != 0 || n == 0 {
+            return None;
+        }
+        let mut devices = Vec::new();
+        for i in 0..n {
+            let mut dev: NvmlDevice = std::ptr::null_mut();
+            if unsafe { handle(i, &mut dev) } == 0 {
+                devices.push(dev as usize);
+            }
+        }
+        let memory = get(c"nvmlDeviceGetMemoryInfo")
+            .map(|p| unsafe { std::mem::transmute::<usize, NvmlMemoryInfo>(p) });
+        let utilization = get(c"nvmlDeviceGetUtilizationRates")
+            .map(|p| unsafe { std::mem::transmute::<usize, NvmlUtilRates>(p) });
+        let power = get(c"nvmlDeviceGetPowerUsage")
+            .map(|p| unsafe { std::mem::transmute::<usize, NvmlU32>(p) });
+        let power_limit = get(c"nvmlDeviceGetEnforcedPowerLimit")
+            .map(|p| unsafe { std::mem::transmute::<usize, NvmlU32>(p) });
+        Some(Nvml {
+            devices,
+            memory,
+            utilization,
+            power,
+            power_limit,
+        })
+    }
+
+    /// The current readings of each GPU, in NVML's index order.
+    pub fn read(&self) -> Vec<GpuReading> {
+        self.devices
+            .iter()
+            .map(|&d| {
+                let dev = d as NvmlDevice;
+                let mut r = GpuReading::default();
+                // SAFETY: each call passes a device handle NVML gave us and an out-pointer to
+                // a local; a non-zero return leaves the reading out.
+                if let Some(f) = self.memory {
+                    let mut m = NvmlMemory {
+                        total: 0,
+                        free: 0,
+                        used: 0,
+                    };
+                    if unsafe { f(dev, &mut m) } == 0 {
+                        r.memory_used = Some(m.used);
+                        r.memory_total = Some(m.total);
+                    }
+                }
+                if let Some(f) = self.utilization {
+                    let mut u = NvmlUtilization { gpu: 0, memory: 0 };
+                    if unsafe { f(dev, &mut u) } == 0 {
+                        r.utilization = Some(u.gpu);
+                    }
+                }
+                let read_u32 = |f: Option<NvmlU32>| {
+                    let mut v = 0u32;
+                    f.filter(|f| unsafe { f(dev, &mut v) } == 0).map(|_| v)
+                };
+                r.power_milliwatts = read_u32(self.power);
+                r.power_limit_milliwatts = read_u32(self.power_limit);
+                r
+            })
+            .collect()
+    }
+}

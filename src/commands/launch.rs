@@ -8,7 +8,9 @@ use std::io::{Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::thread;
+use std::time::Duration;
 
 use crate::artifacts::Repo;
 use crate::env;
@@ -52,6 +54,8 @@ pub struct Launch {
     pub capture: bool,
     /// Relay the output to our stdout and stderr (else only save it).
     pub echo: bool,
+    /// Log system metrics at this interval while the command runs.
+    pub system_metrics: Option<Duration>,
     /// Which of the child's streams are a pseudo-terminal rather than a pipe.
     pub tty: Tty,
 }
@@ -98,6 +102,8 @@ pub struct Outcome {
     pub end: i64,
     /// The end could not be recorded.
     pub record_error: Option<error::CliError>,
+    /// System metric samples logged (with `system_metrics`), or why logging them stopped.
+    pub system: Option<Result<usize, error::CliError>>,
 }
 
 /// Runs the process of `run` and records how it ended. Its output is saved as it streams into
@@ -221,8 +227,15 @@ pub fn execute(tracking: &Tracking, run: &Run, launch: Launch) -> CliResult<Outc
         let path = logs.join("stderr.txt");
         move || relay(err_pipe, &path, echo.then_some(Stream::Stderr), None)
     });
+    let sampler = launch
+        .system_metrics
+        .map(|every| start_sampler(tracking.clone(), id.clone(), pid, every));
     let waited = child.wait();
     process::remove_child(pid);
+    let system = sampler.map(|(stop, handle)| {
+        drop(stop);
+        handle.join().unwrap_or(Ok(0))
+    });
     let status =
         waited.map_err(|e| failure(format!("cannot wait for `{}`: {e}", launch.program)))?;
     let captured = out_thread.join().unwrap_or(Ok(0));
@@ -270,7 +283,102 @@ pub fn execute(tracking: &Tracking, run: &Run, launch: Launch) -> CliResult<Outc
         captured,
         end,
         record_error: recorded.err(),
+        system,
     })
+}
+
+/// The interval of system metrics for a run: `--system-metrics[=INTERVAL]`, else
+/// `MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING=true`; the default interval is
+/// `MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL` seconds, else 10 s.
+pub fn system_metrics_interval(flag: Option<&str>) -> CliResult<Option<Duration>> {
+    let default = || -> CliResult<Duration> {
+        match env::var(env::MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL) {
+            Some(v) => parse_interval(&v).map_err(|e| {
+                error::usage_error(format!(
+                    "{e} (from `{}`)",
+                    env::MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL
+                ))
+            }),
+            None => Ok(Duration::from_secs(10)),
+        }
+    };
+    match flag {
+        Some("") => Ok(Some(default()?)),
+        Some(v) => Ok(Some(parse_interval(v).map_err(error::usage_error)?)),
+        None => {
+            let on = env::var(env::MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING)
+                .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+            if on { Ok(Some(default()?)) } else { Ok(None) }
+        }
+    }
+}
+
+/// `10`, `10s`, `500ms`, `2m`: a sampling interval of at least 100 ms.
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (num, unit) = match t.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: f64 = num.parse().map_err(|_| bad_interval(text))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(bad_interval(text)),
+    };
+    if !(0.1..=86_400.0).contains(&secs) {
+        return Err(bad_interval(text));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn bad_interval(text: &str) -> String {
+    format!(
+        "invalid system metrics interval `{text}`: give seconds (`5`, `5s`), `500ms` or `1m`, at least 100ms"
+    )
+}
+
+/// Samples system metrics every `every` on a thread of its own and logs them to the run
+/// (steps 0, 1, … as MLflow's), until the sender is dropped.
+fn start_sampler(
+    tracking: Tracking,
+    id: String,
+    pid: u32,
+    every: Duration,
+) -> (
+    mpsc::Sender<()>,
+    thread::JoinHandle<Result<usize, error::CliError>>,
+) {
+    let (stop, stopped) = mpsc::channel::<()>();
+    let handle = thread::spawn(move || {
+        let mut sampler = crate::tracking::system::Sampler::new(pid);
+        let mut store = tracking.open()?;
+        let mut step = 0i64;
+        while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
+            let now = now_ms();
+            let metrics: Vec<Metric> = sampler
+                .sample()
+                .into_iter()
+                .map(|(key, value)| Metric {
+                    key,
+                    value,
+                    timestamp: now,
+                    step,
+                })
+                .collect();
+            store.log_batch(
+                &id,
+                LogBatch {
+                    metrics,
+                    ..Default::default()
+                },
+            )?;
+            step += 1;
+        }
+        Ok(step as usize)
+    });
+    (stop, handle)
 }
 
 /// Uploads the saved output of a run (`logs/…`) to its remote artifacts.

@@ -7,8 +7,10 @@ pub mod config;
 pub mod context;
 pub mod examples;
 pub mod experiments;
+pub mod gc;
 pub mod generate;
 pub mod help;
+pub mod import;
 pub mod init;
 pub mod launch;
 pub mod log;
@@ -59,6 +61,11 @@ pub enum Command {
     /// List, download and upload the artifacts of a run
     #[command(subcommand)]
     Artifacts(artifacts::ArtifactsCommand),
+    /// Import another tracking store (MLflow's), keeping its ids
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Remove deleted runs and experiments for good, and files nothing owns
+    Gc(gc::GcArgs),
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
     /// Print help for a command, or a topic: `filter` (the search grammar), `env` (variables)
@@ -85,6 +92,8 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> CliResult<u8> {
         Command::Server(args) => server::run(ctx, args),
         Command::Ui(args) => ui::run(ctx, args),
         Command::Artifacts(cmd) => artifacts::run(ctx, cmd),
+        Command::Gc(args) => gc::run(ctx, args),
+        Command::Import(cmd) => import::run(ctx, cmd),
         Command::Completions(args) => completions::run(ctx, args),
         Command::Help(args) => help::run(ctx, args),
         Command::Man(args) => man::run(ctx, args),

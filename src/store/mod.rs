@@ -14,8 +14,10 @@ mod sqlite;
 
 pub use backend::{Backend, Proxied, RegistryStore, ServerStore, TrackingStore};
 pub use sqlite::{
-    Act, LogBatch, LogOutcome, LoggedModel, NewRun, NewVersion, RegistryEvent, RunPage, RunQuery,
-    Snapshot, Store, Synthetic, WebhookChange,
+    Act, BatchCounts, ExperimentMap, GcExperiment, GcPlan, GcRun, LogBatch, LogOutcome,
+    LoggedModel, MlflowData, MlflowExperiment, MlflowLoggedModel, MlflowModel, MlflowRun,
+    MlflowVersion, NewRun, NewVersion, RegistryCounts, RegistryEvent, RunFiles, RunPage, RunQuery,
+    Snapshot, Store, Synthetic, WebhookChange, write_mlflow_scratch,
 };
 
 /// A page of a listing and the token of the next page, if there are more: what the store

@@ -4,6 +4,7 @@
 pub mod capture;
 pub mod ids;
 pub mod inputs;
+pub mod system;
 pub mod validation;
 
 use serde::{Deserialize, Deserializer, Serialize};

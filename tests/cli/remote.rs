@@ -512,13 +512,13 @@ fn a_named_store_wins_over_mlflow_tracking_uri_but_not_over_mlf_tracking_uri() {
 }
 
 /// A real `mlflow server` on SQLite with its artifact proxy, from target/e2e-venv.
-struct MlflowServer {
+pub(crate) struct MlflowServer {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl MlflowServer {
-    fn start(dir: &Path) -> MlflowServer {
+    pub(crate) fn start(dir: &Path) -> MlflowServer {
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()

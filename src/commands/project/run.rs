@@ -64,6 +64,9 @@ pub struct ProjectRunArgs {
     /// Log `key=value` lines of the entry point's stdout as metrics (as `mlf run`)
     #[arg(long)]
     capture_metrics: bool,
+    /// Log system metrics every INTERVAL, as `mlf run --system-metrics`
+    #[arg(long, value_name = "INTERVAL", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    system_metrics: Option<String>,
 }
 
 fn parse_params(list: &[String], sweep: bool) -> CliResult<Vec<(String, Vec<String>)>> {
@@ -104,7 +107,10 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
         sweep,
         jobs,
         capture_metrics,
+        system_metrics,
     } = args;
+    let system_metrics =
+        crate::commands::launch::system_metrics_interval(system_metrics.as_deref())?;
     let cwd = ctx.cwd()?;
     let given = parse_params(&params, sweep)?;
     if sweep && given.is_empty() {
@@ -150,6 +156,7 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
         plan: &plan,
         project: &project,
         capture: capture_metrics,
+        system_metrics,
         experiment_id,
         user: env::login_name().unwrap_or_default(),
         owner: Owner {
@@ -486,6 +493,7 @@ struct Job<'a> {
     plan: &'a Plan,
     project: &'a Project,
     capture: bool,
+    system_metrics: Option<std::time::Duration>,
     experiment_id: String,
     user: String,
     owner: Owner,
@@ -523,6 +531,7 @@ impl Job<'_> {
                 capture: self.capture,
                 echo,
                 tty: Tty::default(),
+                system_metrics: self.system_metrics,
             },
         )
     }

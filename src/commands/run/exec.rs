@@ -1,7 +1,7 @@
 //! `mlf run [OPTIONS] -- CMD [ARGS...]`: run a command as a tracked run.
 
 use crate::commands::context::Ctx;
-use crate::commands::launch::{Launch, Outcome, Tty, execute};
+use crate::commands::launch::{Launch, Outcome, Tty, execute, system_metrics_interval};
 use crate::error::{CliResult, usage_error};
 use crate::process::{find_program, shell_quote};
 use crate::tracking::{KeyValue, Owner, Run, RunStatus};
@@ -9,14 +9,19 @@ use crate::ui::format::{duration, short_id};
 
 use super::SetupArgs;
 
-pub fn run(
-    ctx: &mut Ctx,
-    setup: SetupArgs,
-    capture: bool,
-    tty: Tty,
-    command: Vec<String>,
-) -> CliResult<u8> {
+/// What `mlf run` records while the command runs, besides its output.
+pub struct Watch {
+    /// Metric lines of stdout.
+    pub capture: bool,
+    /// Which of the command's streams get a pseudo-terminal.
+    pub tty: Tty,
+    /// `--system-metrics[=INTERVAL]` (empty: given without an interval).
+    pub system_metrics: Option<String>,
+}
+
+pub fn run(ctx: &mut Ctx, setup: SetupArgs, watch: Watch, command: Vec<String>) -> CliResult<u8> {
     let params = setup.parse()?.params;
+    let system_metrics = system_metrics_interval(watch.system_metrics.as_deref())?;
     let command = substitute(&command, &params);
     for clash in clashes(&command, &params) {
         ctx.ui.warn(&clash);
@@ -55,9 +60,10 @@ pub fn run(
         args: command[1..].to_vec(),
         cwd: None,
         env: Vec::new(),
-        capture,
+        capture: watch.capture,
         echo: true,
-        tty,
+        tty: watch.tty,
+        system_metrics,
     };
     let outcome = execute(&tracking, &run, launch)?;
     report(ctx, &run, &outcome);
@@ -128,6 +134,16 @@ pub fn report(ctx: &Ctx, run: &Run, outcome: &Outcome) {
     let took = duration(outcome.end - run.info.start_time);
     let name = &run.info.run_name;
     let short = short_id(id);
+    match &outcome.system {
+        Some(Ok(n)) => ctx.ui.status(
+            "Sampled",
+            &format!("system metrics {n} time{}", if *n == 1 { "" } else { "s" }),
+        ),
+        Some(Err(e)) => ctx
+            .ui
+            .warn(&format!("system metrics were not all saved: {e}")),
+        None => {}
+    }
     match &outcome.captured {
         Ok(n) if *n > 0 => ctx.ui.status(
             "Captured",

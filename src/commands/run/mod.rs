@@ -50,6 +50,11 @@ pub struct RunArgs {
     /// Give the command pipes, not a pseudo-terminal, even when mlf's output is a terminal
     #[arg(long, overrides_with = "tty")]
     no_tty: bool,
+    /// Log system metrics every INTERVAL (`10s` when not given, also with
+    /// `MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING=true`): CPU, memory, disk, network and each GPU
+    /// under MLflow's `system/…` names, and the command's process tree as `system/process_…`
+    #[arg(long, value_name = "INTERVAL", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    system_metrics: Option<String>,
 
     /// The command to run, after `--`
     #[arg(
@@ -112,7 +117,16 @@ pub fn run(ctx: &mut Ctx, args: RunArgs) -> CliResult<u8> {
                 (_, true) => false,
                 _ => ctx.config()?.defaults.capture_metrics.unwrap_or(false),
             };
-            exec::run(ctx, args.setup, capture, tty, args.command)
+            exec::run(
+                ctx,
+                args.setup,
+                exec::Watch {
+                    capture,
+                    tty,
+                    system_metrics: args.system_metrics,
+                },
+                args.command,
+            )
         }
     }
 }

@@ -6,10 +6,13 @@
 mod experiments;
 mod extra;
 mod filter;
+mod gc;
 mod history;
 mod inputs;
 mod labels;
 mod logging;
+mod mlflow;
+mod mlflow_scratch;
 mod registry;
 mod requests;
 mod runs;
@@ -25,7 +28,13 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 pub use extra::LoggedModel;
+pub use gc::{GcExperiment, GcPlan, GcRun};
 pub use logging::{LogBatch, LogOutcome};
+pub use mlflow::{BatchCounts, ExperimentMap, RegistryCounts, RunFiles};
+pub use mlflow_scratch::{
+    MlflowData, MlflowExperiment, MlflowLoggedModel, MlflowModel, MlflowRun, MlflowVersion,
+    write_mlflow_scratch,
+};
 pub use registry::{Act, NewVersion, Snapshot};
 pub use runs::{NewRun, RunPage, RunQuery};
 pub use synthetic::Synthetic;

@@ -85,12 +85,12 @@ fn decode_token(token: &str) -> Result<(usize, i64)> {
     ))
 }
 
-const INFO_COLUMNS: &str = "r.id, r.run_uuid, r.name, r.experiment_id, r.user_id, r.status, \
+pub(super) const INFO_COLUMNS: &str = "r.id, r.run_uuid, r.name, r.experiment_id, r.user_id, r.status, \
     r.start_time, r.end_time, r.lifecycle_stage, r.artifact_uri, r.owner_pid, r.owner_host, \
     e.artifact_location";
 
 impl Store {
-    fn run_from_row(&self, row: &Row) -> rusqlite::Result<(i64, Run)> {
+    pub(super) fn run_from_row(&self, row: &Row) -> rusqlite::Result<(i64, Run)> {
         let uuid: String = row.get(1)?;
         let exp_id: i64 = row.get(3)?;
         let artifact_uri: Option<String> = row.get(9)?;
