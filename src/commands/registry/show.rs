@@ -167,7 +167,11 @@ pub fn show(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
     } = args;
     let store = ctx.store()?;
     if web.web {
-        let t = at.as_deref().map(parse_time).transpose().map_err(usage_error)?;
+        let t = at
+            .as_deref()
+            .map(parse_time)
+            .transpose()
+            .map_err(usage_error)?;
         let m = store.model(&name)?;
         let page = web_page(&m.name, version, t);
         if let Some(v) = version {

@@ -20,6 +20,36 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The lowest and highest value of every metric of the given runs (NaN left out), keyed
+    /// by run id and metric key; one query over the metrics' primary key.
+    pub fn metric_extremes(
+        &self,
+        uuids: &[String],
+    ) -> Result<std::collections::HashMap<(String, String), (f64, f64)>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in uuids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT r.run_uuid, m.key, MIN(m.value), MAX(m.value)
+                 FROM runs r JOIN metrics m ON m.run_id = r.id
+                 WHERE r.run_uuid IN ({marks}) AND m.is_nan = 0
+                 GROUP BY r.id, m.key"
+            );
+            let mut stmt = self.conn().prepare(&sql)?;
+            let rows = stmt.query_map(params_from_iter(chunk.iter()), |r| {
+                Ok((
+                    (r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                    (r.get::<_, f64>(2)?, r.get::<_, f64>(3)?),
+                ))
+            })?;
+            for row in rows {
+                let (k, v) = row?;
+                out.insert(k, v);
+            }
+        }
+        Ok(out)
+    }
+
     /// One page of a metric's history in MLflow's order (timestamp, step, value with a NaN as
     /// 0, then NaN last): at most `limit` (all when `None`) after the point `page_token`
     /// names. Not-found for an unknown run.

@@ -48,9 +48,19 @@ fn web_opens_mlflows_route_in_the_ui_at_the_url_through_browser() {
     let mut env = TestEnv::new();
     let run = env.start_run(&["-n", "one"]);
     let (browser, opened) = stub(&env, "browser");
-    env.set("BROWSER", &format!("no-such-browser:{} --new-tab %s", browser.display()));
+    env.set(
+        "BROWSER",
+        &format!("no-such-browser:{} --new-tab %s", browser.display()),
+    );
     let out = env
-        .mlf(&["runs", "show", "one", "--web", "--url", "http://127.0.0.1:9/"])
+        .mlf(&[
+            "runs",
+            "show",
+            "one",
+            "--web",
+            "--url",
+            "http://127.0.0.1:9/",
+        ])
         .ok();
     let want = format!("http://127.0.0.1:9/#/experiments/0/runs/{run}");
     assert_eq!(out.stdout.trim(), want);
@@ -66,8 +76,14 @@ fn web_opens_mlflows_route_in_the_ui_at_the_url_through_browser() {
 
     env.write("model/MLmodel", "flavors: {}\n");
     env.mlf(&["log", "artifact", "model", "--run", "one"]).ok();
-    env.mlf(&["registry", "register", "runs:/one/model", "--name", "churn model"])
-        .ok();
+    env.mlf(&[
+        "registry",
+        "register",
+        "runs:/one/model",
+        "--name",
+        "churn model",
+    ])
+    .ok();
     env.mlf(&["registry", "show", "churn model", "--web", "--version", "1"])
         .ok();
     env.mlf(&["registry", "show", "churn model", "--web"]).ok();
@@ -83,7 +99,11 @@ fn web_opens_mlflows_route_in_the_ui_at_the_url_through_browser() {
     let bad = env
         .mlf(&["runs", "show", "one", "--web", "--url", "ui.example"])
         .code(2);
-    assert!(bad.stderr.contains("`ui.example` is not a web UI address"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("`ui.example` is not a web UI address"),
+        "{}",
+        bad.stderr
+    );
     let missing = env
         .mlf(&["registry", "show", "churn model", "--web", "--version", "7"])
         .code(2);
@@ -97,10 +117,24 @@ fn web_without_a_browser_says_where_the_page_is() {
     env.start_run(&["-n", "one"]);
     env.set("PATH", "/nonexistent");
     let out = env
-        .mlf(&["runs", "show", "one", "--web", "--url", "http://127.0.0.1:9"])
+        .mlf(&[
+            "runs",
+            "show",
+            "one",
+            "--web",
+            "--url",
+            "http://127.0.0.1:9",
+        ])
         .code(1);
-    assert!(out.stderr.contains("cannot open a browser"), "{}", out.stderr);
-    assert!(out.stdout.contains("http://127.0.0.1:9/#/experiments/0/runs/"));
+    assert!(
+        out.stderr.contains("cannot open a browser"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout
+            .contains("http://127.0.0.1:9/#/experiments/0/runs/")
+    );
 }
 
 #[test]
