@@ -198,7 +198,18 @@ async fn version_page(
         Ok((v, requests, history))
     })
     .await?;
+    // The signature of the version's MLmodel, where its files are.
+    let signature = crate::models::MlModel::load(std::path::Path::new(&v.storage_location))
+        .ok()
+        .and_then(|m| m.signature)
+        .map(|s| {
+            (
+                super::run::spec_rows(s.input_items()),
+                super::run::spec_rows(s.output_items()),
+            )
+        });
     let page = VersionPage {
+        signature,
         title: format!("{} v{}", v.name, v.version),
         model_href: format!("/ui/models/{}", enc(&v.name)),
         stage_action: format!("{}/stage", version_href(&v.name, &v.version)),

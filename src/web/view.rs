@@ -305,4 +305,6 @@ pub struct VersionPage {
     pub history: Vec<EventRow>,
     pub href: String,
     pub as_of: Option<AsOf>,
+    /// The MLmodel's signature: inputs and outputs as (name, type).
+    pub signature: Option<(Vec<(String, String)>, Vec<(String, String)>)>,
 }

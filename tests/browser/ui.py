@@ -282,6 +282,7 @@ def main():
             page.goto(base + "/ui/models")
             page.click("text=churn")
             page.click("text=Version 1")
+            expect(page.locator("#signature-inputs")).to_contain_text("age")
             form = page.locator("#stage-form")
             form.locator("select[name=stage]").select_option("Production")
             form.locator("input[name=actor]").fill("alice")

@@ -225,7 +225,7 @@ fn run_page_shows_source_family_system_metrics_and_model_signatures() {
     assert!(charts[1].contains("data-key=\"system/cpu_utilization_percentage\""));
     let child_page = get(a, &format!("/ui/runs/{child}")).text();
     assert!(
-        child_page.contains(&format!("id=\"parent-run\">parent<")),
+        child_page.contains("id=\"parent-run\">parent<"),
         "{child_page}"
     );
 
@@ -286,7 +286,10 @@ fn compare_draws_parallel_coordinates_and_a_scatter_of_any_two_columns() {
 fn registry_pages_show_the_registry_as_of_a_time() {
     let env = TestEnv::new();
     env.start_run(&["-n", "train"]);
-    env.write("model/MLmodel", "flavors: {}\n");
+    env.write(
+        "model/MLmodel",
+        "flavors: {}\nsignature:\n  inputs: '[{\"type\": \"string\", \"name\": \"<city>\"}]'\n",
+    );
     env.mlf(&["log", "artifact", "model", "--run", "train"])
         .ok();
     env.mlf(&["registry", "register", "runs:/train/model", "--name", "m"])
@@ -300,6 +303,10 @@ fn registry_pages_show_the_registry_as_of_a_time() {
     let ui = Ui::start(&env);
     let a = ui.addr.as_str();
     let now = get(a, "/ui/models/m/versions/1?at=99999999999999").text();
+    assert!(
+        now.contains("<td>&#60;city&#62;</td><td>string</td>"),
+        "the version's signature: {now}"
+    );
     assert!(
         now.contains("id=\"as-of-table\"") && now.contains("<th>Staging</th>"),
         "{now}"
