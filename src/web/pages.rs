@@ -318,7 +318,8 @@ pub(super) async fn experiment(
     let cell = |c: &Column, r: &Run| match (c.kind, agg) {
         (Kind::Metric, Agg::Min | Agg::Max) => extremes
             .get(&(r.info.run_id.clone(), c.key.clone()))
-            .map(|(lo, hi)| number(if agg == Agg::Min { *lo } else { *hi }))
+            .and_then(|e| if agg == Agg::Min { e.min } else { e.max })
+            .map(number)
             .unwrap_or_default(),
         _ => c.value(r),
     };

@@ -103,18 +103,19 @@ pub(super) async fn page(
         let mut metrics: Vec<MetricRow> = Vec::new();
         let mut keys: Vec<&str> = run.data.metrics.iter().map(|m| m.key.as_str()).collect();
         keys.sort_unstable();
+        // Last value and step from the run's latest metrics; lowest, highest and the number of
+        // points in one query.
+        let extremes = store.metric_extremes(std::slice::from_ref(&id))?;
         for key in keys {
-            let h = store.metric_history(&id, key)?;
-            let last = h.iter().max_by_key(|m| (m.step, m.timestamp));
-            let min = h.iter().map(|m| m.value).fold(f64::NAN, f64::min);
-            let max = h.iter().map(|m| m.value).fold(f64::NAN, f64::max);
+            let last = run.data.metrics.iter().find(|m| m.key == key);
+            let e = extremes.get(&(id.clone(), key.to_string()));
             metrics.push(MetricRow {
                 key: key.to_string(),
                 last: last.map(|m| number(m.value)).unwrap_or_default(),
-                min: number(min),
-                max: number(max),
+                min: number(e.and_then(|e| e.min).unwrap_or(f64::NAN)),
+                max: number(e.and_then(|e| e.max).unwrap_or(f64::NAN)),
                 step: last.map(|m| m.step.to_string()).unwrap_or_default(),
-                points: h.len(),
+                points: e.map(|e| e.points).unwrap_or(0),
             });
         }
         let parent = run.tag(PARENT).map(|p| RunLink {

@@ -241,6 +241,9 @@ pub struct VersionRow {
     pub created: String,
 }
 
+/// A signature's columns or tensors: (name, type).
+pub type SpecRows = Vec<(String, String)>;
+
 /// The registry of a model at a time: each stage's versions and each alias's.
 pub struct AsOf {
     /// What was asked, as typed.
@@ -306,5 +309,5 @@ pub struct VersionPage {
     pub href: String,
     pub as_of: Option<AsOf>,
     /// The MLmodel's signature: inputs and outputs as (name, type).
-    pub signature: Option<(Vec<(String, String)>, Vec<(String, String)>)>,
+    pub signature: Option<(SpecRows, SpecRows)>,
 }
