@@ -13,6 +13,7 @@ mod assets;
 mod chart;
 mod columns;
 mod edit;
+mod mlmodel;
 mod pages;
 mod plots;
 mod registry;

@@ -204,8 +204,8 @@ async fn version_page(
         .and_then(|m| m.signature)
         .map(|s| {
             (
-                super::run::spec_rows(s.input_items()),
-                super::run::spec_rows(s.output_items()),
+                super::mlmodel::spec_rows(s.input_items()),
+                super::mlmodel::spec_rows(s.output_items()),
             )
         });
     let page = VersionPage {

@@ -242,130 +242,6 @@ fn children(store: &Store, run: &Run) -> Result<Vec<RunLink>, PageError> {
         .collect())
 }
 
-/// A signature's columns or tensors as (name, type) rows, a tensor's type with its shape.
-pub(super) fn spec_rows(v: Vec<crate::models::SpecItem>) -> Vec<(String, String)> {
-    v.into_iter()
-        .map(|i| {
-            let shape = i
-                .shape
-                .map(|s| {
-                    let dims: Vec<String> = s.iter().map(i64::to_string).collect();
-                    format!(" [{}]", dims.join(", "))
-                })
-                .unwrap_or_default();
-            (
-                i.name.unwrap_or_else(|| "-".into()),
-                format!("{}{shape}", i.kind),
-            )
-        })
-        .collect()
-}
-
-/// What the preview of an MLmodel file shows: its flavors and signature.
-fn model_preview(text: &str) -> Option<Preview> {
-    let m: crate::models::MlModel = serde_yaml::from_str(text).ok()?;
-    let items = spec_rows;
-    let sig = m.signature.clone().unwrap_or_default();
-    Some(Preview::Model {
-        flavors: m.flavors.keys().cloned().collect(),
-        has_signature: m.signature.is_some(),
-        inputs: items(sig.input_items()),
-        outputs: items(sig.output_items()),
-        text: text.to_string(),
-    })
-}
-
-/// The compare page's parallel coordinates (every param that differs → `metric`) and
-/// scatter plot (`x` against `y`, each `params.K` or `metrics.K`), with the choices offered.
-fn compare_plots(
-    runs: &[Run],
-    params: &[CompareRow],
-    metric_keys: &[String],
-    metric: String,
-    x: String,
-    y: String,
-) -> ComparePlots {
-    use super::plots::{Column, parallel, scatter};
-    let names: Vec<String> = runs
-        .iter()
-        .map(|r| {
-            if r.info.run_name.is_empty() {
-                r.info.run_id.clone()
-            } else {
-                r.info.run_name.clone()
-            }
-        })
-        .collect();
-    let column = |choice: &str| -> Option<Column> {
-        let (kind, key) = choice.split_once('.')?;
-        let values = runs
-            .iter()
-            .map(|r| match kind {
-                "params" => r.param(key).map(str::to_string),
-                "metrics" => r
-                    .data
-                    .metrics
-                    .iter()
-                    .find(|m| m.key == key)
-                    .map(|m| m.value.to_string()),
-                _ => None,
-            })
-            .collect::<Vec<_>>();
-        values.iter().any(Option::is_some).then(|| Column {
-            label: choice.to_string(),
-            values,
-        })
-    };
-    let mut choices: Vec<String> = params.iter().map(|p| format!("params.{}", p.key)).collect();
-    choices.extend(metric_keys.iter().map(|k| format!("metrics.{k}")));
-    let metric = if metric_keys.contains(&metric) {
-        metric
-    } else {
-        metric_keys.first().cloned().unwrap_or_default()
-    };
-    let varying: Vec<&CompareRow> = params.iter().filter(|p| p.differs).collect();
-    let axes: Vec<&CompareRow> = if varying.is_empty() {
-        params.iter().collect()
-    } else {
-        varying
-    };
-    let mut cols: Vec<Column> = axes
-        .iter()
-        .filter_map(|p| column(&format!("params.{}", p.key)))
-        .collect();
-    let parallel_svg = match column(&format!("metrics.{metric}")) {
-        Some(m) if !cols.is_empty() => {
-            cols.push(m);
-            parallel(&cols, &names)
-        }
-        _ => String::new(),
-    };
-    let x = if choices.contains(&x) {
-        x
-    } else {
-        choices.first().cloned().unwrap_or_default()
-    };
-    let y = if choices.contains(&y) {
-        y
-    } else if !metric.is_empty() {
-        format!("metrics.{metric}")
-    } else {
-        choices.last().cloned().unwrap_or_default()
-    };
-    let scatter_svg = match (column(&x), column(&y)) {
-        (Some(a), Some(b)) => scatter(&a, &b, &names),
-        _ => String::new(),
-    };
-    ComparePlots {
-        parallel_svg,
-        scatter_svg,
-        choices,
-        metric,
-        x,
-        y,
-    }
-}
-
 fn extension(path: &str) -> String {
     FsPath::new(path)
         .extension()
@@ -415,7 +291,7 @@ pub(super) async fn preview(
             if text.contains('\0') {
                 Preview::None("a binary file: download it to look inside".into())
             } else if let Some(p) = (base == Some("MLmodel"))
-                .then(|| model_preview(&text))
+                .then(|| super::mlmodel::preview(&text))
                 .flatten()
             {
                 p
@@ -601,4 +477,95 @@ pub(super) async fn compare(State(web): State<Shared>, RawQuery(raw): RawQuery) 
         metrics,
         metric_keys,
     })
+}
+
+/// The compare page's parallel coordinates (every param that differs → `metric`) and
+/// scatter plot (`x` against `y`, each `params.K` or `metrics.K`), with the choices offered.
+fn compare_plots(
+    runs: &[Run],
+    params: &[CompareRow],
+    metric_keys: &[String],
+    metric: String,
+    x: String,
+    y: String,
+) -> ComparePlots {
+    use super::plots::{Column, parallel, scatter};
+    let names: Vec<String> = runs
+        .iter()
+        .map(|r| {
+            if r.info.run_name.is_empty() {
+                r.info.run_id.clone()
+            } else {
+                r.info.run_name.clone()
+            }
+        })
+        .collect();
+    let column = |choice: &str| -> Option<Column> {
+        let (kind, key) = choice.split_once('.')?;
+        let values = runs
+            .iter()
+            .map(|r| match kind {
+                "params" => r.param(key).map(str::to_string),
+                "metrics" => r
+                    .data
+                    .metrics
+                    .iter()
+                    .find(|m| m.key == key)
+                    .map(|m| m.value.to_string()),
+                _ => None,
+            })
+            .collect::<Vec<_>>();
+        values.iter().any(Option::is_some).then(|| Column {
+            label: choice.to_string(),
+            values,
+        })
+    };
+    let mut choices: Vec<String> = params.iter().map(|p| format!("params.{}", p.key)).collect();
+    choices.extend(metric_keys.iter().map(|k| format!("metrics.{k}")));
+    let metric = if metric_keys.contains(&metric) {
+        metric
+    } else {
+        metric_keys.first().cloned().unwrap_or_default()
+    };
+    let varying: Vec<&CompareRow> = params.iter().filter(|p| p.differs).collect();
+    let axes: Vec<&CompareRow> = if varying.is_empty() {
+        params.iter().collect()
+    } else {
+        varying
+    };
+    let mut cols: Vec<Column> = axes
+        .iter()
+        .filter_map(|p| column(&format!("params.{}", p.key)))
+        .collect();
+    let parallel_svg = match column(&format!("metrics.{metric}")) {
+        Some(m) if !cols.is_empty() => {
+            cols.push(m);
+            parallel(&cols, &names)
+        }
+        _ => String::new(),
+    };
+    let x = if choices.contains(&x) {
+        x
+    } else {
+        choices.first().cloned().unwrap_or_default()
+    };
+    let y = if choices.contains(&y) {
+        y
+    } else if !metric.is_empty() {
+        format!("metrics.{metric}")
+    } else {
+        choices.last().cloned().unwrap_or_default()
+    };
+    let scatter_svg = match (column(&x), column(&y)) {
+        (Some(a), Some(b)) => scatter(&a, &b, &names),
+        _ => String::new(),
+    };
+    ComparePlots {
+        parallel_svg,
+        scatter_svg,
+        choices,
+        metric,
+        x,
+        y,
+    }
 }
