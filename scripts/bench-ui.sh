@@ -2,6 +2,8 @@
 # Benchmarks of the web UI's server time on a large store.
 #
 #   scripts/bench-ui.sh [RUNS] [POINTS]   # default 100000 runs, a 1000000-point metric
+#   MLF=target/release/mlf scripts/bench-ui.sh   # an mlf already built
+#   STEPS=10 scripts/bench-ui.sh                 # fewer steps per metric: a quicker store
 #
 # Generates the store with the hidden `mlf generate store` (10 params, 10 metrics x 100 steps,
 # 5 tags a run), logs one metric of POINTS points to one run, starts `mlf ui`, and measures
@@ -15,8 +17,13 @@ cd "$(dirname "$0")/.."
 runs=${1:-100000}
 points=${2:-1000000}
 
-cargo build --release --locked -q
-MLF="$PWD/target/release/mlf"
+# MLF=path/to/mlf measures that binary instead of building target/release/mlf.
+if [ -n "${MLF:-}" ]; then
+  MLF=$(realpath "$MLF")
+else
+  cargo build --release --locked -q
+  MLF="$PWD/target/release/mlf"
+fi
 work=$(mktemp -d)
 export MLF_STORE="$work/.mlf" NO_COLOR=1
 unset MLF_RUN_ID MLFLOW_RUN_ID
@@ -25,7 +32,7 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 
 echo "== generating $runs runs"
 SECONDS=0
-"$MLF" -q generate store --runs "$runs"
+"$MLF" -q generate store --runs "$runs" --steps "${STEPS:-100}"
 echo "   ${SECONDS} s"
 run=$("$MLF" runs list --limit 1 --format csv | tail -n +2 | cut -d, -f1)
 exp=$("$MLF" runs show "$run" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["run"]["info"]["experiment_id"])')
@@ -61,11 +68,12 @@ median "same, the htmx part" -H 'HX-Request: true' "$table"
 median "runs table, first 100, no filter, sort by metric" "$base/ui/experiments/$exp?order=$order"
 median "chart series of $points points (down-sampled)" "$base/ui/runs/$run/metric?key=long"
 median "run page (10 metrics with min/max)" "$base/ui/runs/$run"
-curl -s "$base/ui/runs/$run/metric?key=long" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(f"   series: {d[\"shown\"]} of {d[\"total\"]} points drawn")'
+curl -s "$base/ui/runs/$run/metric?key=long" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("   series:", d["shown"], "of", d["total"], "points drawn")'
 echo "== weights"
 weight "runs table page" "$table"
 weight "run page" "$base/ui/runs/$run"
 weight "htmx.min.js" "$base/ui/assets/htmx.min.js"
 weight "uPlot.iife.min.js" "$base/ui/assets/uPlot.iife.min.js"
 weight "app.js" "$base/ui/assets/app.js"
-weight "app.css + uPlot.min.css" "$base/ui/assets/app.css"
+weight "app.css" "$base/ui/assets/app.css"
+weight "uPlot.min.css" "$base/ui/assets/uPlot.min.css"

@@ -83,6 +83,12 @@ pub const MLF_SERVER_TOKEN: &str = "MLF_SERVER_TOKEN";
 /// The users file (`name:hash` lines) `mlf server` checks HTTP Basic credentials against, as
 /// `--users`.
 pub const MLF_SERVER_USERS: &str = "MLF_SERVER_USERS";
+/// The web UI that `--web` opens pages in (`http://HOST:PORT`), as `--url`.
+pub const MLF_UI_URL: &str = "MLF_UI_URL";
+/// The browser command(s) `--web` and `mlf ui --open` use, before `xdg-open`/`open`: a
+/// `:`-separated list, each a command line where `%s` stands for the address (appended when
+/// absent), as `xdg-open` and Python's `webbrowser` read it.
+pub const BROWSER: &str = "BROWSER";
 
 /// The pager for long output on a terminal (a command line, run by `sh -c`); wins over
 /// `PAGER`. Empty or `cat`: no pager.

@@ -84,7 +84,7 @@
         scales: { x: { time: axis === "wall" }, y: logY ? { distr: 3 } : {} },
         axes: [{ label: axis === "step" ? "step" : axis === "wall" ? "time" : "seconds" }, {}],
         series: [{ label: axis }].concat(runs.map(function (run, i) {
-          return { label: runs.length > 1 ? run.slice(0, 8) : key, stroke: palette[i % palette.length], spanGaps: true, points: { show: false } };
+          return { label: runs.length > 1 ? run.slice(0, 8) : key, stroke: palette[i % palette.length], spanGaps: true, points: { show: data[0].length <= 30 } };
         }))
       };
       plot.textContent = "";

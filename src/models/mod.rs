@@ -148,6 +148,11 @@ impl Signature {
     pub fn input_items(&self) -> Vec<SpecItem> {
         parse_spec(self.inputs.as_deref())
     }
+
+    /// The output columns or tensors.
+    pub fn output_items(&self) -> Vec<SpecItem> {
+        parse_spec(self.outputs.as_deref())
+    }
 }
 
 fn parse_spec(text: Option<&str>) -> Vec<SpecItem> {

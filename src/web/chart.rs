@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::{PageError, Shared, blocking, first, query_pairs};
-use crate::tracking::Metric;
 
 /// Points a chart draws at most (about its width in pixels, twice: a low and a high per
 /// bucket).
@@ -62,20 +61,21 @@ pub fn downsample(points: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
     out
 }
 
-/// The points of a history on an axis, ordered by x.
-pub fn points(history: &[Metric], axis: Axis) -> Vec<(f64, f64)> {
-    let t0 = history.iter().map(|m| m.timestamp).min().unwrap_or(0);
+/// The points of a history, as (step, timestamp in ms, value), on an axis, ordered by x.
+pub fn points(history: &[(i64, i64, f64)], axis: Axis) -> Vec<(f64, f64)> {
+    let t0 = history.iter().map(|m| m.1).min().unwrap_or(0);
     let mut pts: Vec<(f64, f64)> = history
         .iter()
-        .map(|m| {
+        .map(|&(step, ts, value)| {
             let x = match axis {
-                Axis::Step => m.step as f64,
-                Axis::Wall => m.timestamp as f64 / 1000.0,
-                Axis::Relative => (m.timestamp - t0) as f64 / 1000.0,
+                Axis::Step => step as f64,
+                Axis::Wall => ts as f64 / 1000.0,
+                Axis::Relative => (ts - t0) as f64 / 1000.0,
             };
-            (x, m.value)
+            (x, value)
         })
         .collect();
+    // Already by step: the sort is a pass over sorted data then.
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     pts
 }
@@ -98,7 +98,7 @@ pub(super) async fn series(
     };
     let history = blocking(&web, move |store| {
         store.run(&id)?;
-        Ok(store.metric_history(&id, &key)?)
+        Ok(store.metric_points(&id, &key)?)
     })
     .await?;
     let all = points(&history, axis);

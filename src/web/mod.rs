@@ -13,7 +13,9 @@ mod assets;
 mod chart;
 mod columns;
 mod edit;
+mod mlmodel;
 mod pages;
+mod plots;
 mod registry;
 mod run;
 mod view;
@@ -76,7 +78,7 @@ pub fn router(settings: Settings) -> Router {
         .route("/ui/runs/{id}/file", get(run::file))
         .route("/ui/compare", get(run::compare))
         .route("/ui/models", get(registry::models))
-        .route("/ui/models/{name}", get(registry::model))
+        .route("/ui/models/{name}", get(registry::model).post(edit::model))
         .route(
             "/ui/models/{name}/versions/{version}",
             get(registry::version),
@@ -101,10 +103,13 @@ async fn gate(State(web): State<Shared>, mut req: Request, next: Next) -> Respon
         Err(refusal) => refusal,
     };
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    // A page's own, stricter policy (an HTML artifact's sandbox) stays.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),

@@ -5,16 +5,42 @@ use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 
+use super::columns::{Column, Kind};
 use super::view::{ExpLink, ExperimentPage, Header, Home, RunRow, RunsTable};
 use super::{PageResult, Shared, blocking, first, from_htmx, query_pairs, render};
 use crate::search::{parse_filter, parse_order_by};
 use crate::store::RunQuery;
 use crate::tracking::ids::now_ms;
 use crate::tracking::{Experiment, LifecycleStage, Run, RunStatus, ViewType};
-use crate::ui::format::{duration, time};
+use crate::ui::format::{duration, number, time};
 
 /// Runs per page of the table.
 const PAGE: usize = 100;
+
+/// Which value of a metric the runs table shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Agg {
+    Last,
+    Min,
+    Max,
+}
+
+impl Agg {
+    fn parse(s: &str) -> Agg {
+        match s {
+            "min" => Agg::Min,
+            "max" => Agg::Max,
+            _ => Agg::Last,
+        }
+    }
+    fn as_str(self) -> &'static str {
+        match self {
+            Agg::Last => "last",
+            Agg::Min => "min",
+            Agg::Max => "max",
+        }
+    }
+}
 
 /// A query-string value, percent-encoded.
 pub(crate) fn enc(s: &str) -> String {
@@ -121,8 +147,16 @@ pub(super) async fn experiment(
     let cols = first(&pairs, "cols").unwrap_or("").trim().to_string();
     let changed = first(&pairs, "changed").is_some_and(|v| !v.is_empty());
     let q = first(&pairs, "q").unwrap_or("").to_string();
+    let agg = Agg::parse(first(&pairs, "agg").unwrap_or(""));
+    let group = first(&pairs, "group").unwrap_or("").trim().to_string();
     let exp_id = id.clone();
-    let order_q = order.clone();
+    // Grouped with no order given: sorted by the param, so a group's runs come together
+    // across pages too.
+    let order_q = if order.is_empty() && !group.is_empty() {
+        format!("params.`{}`", group.replace('`', ""))
+    } else {
+        order.clone()
+    };
     let (exp, exps, result) = blocking(&web, move |store| {
         let exp = store.experiment(&exp_id)?;
         let exps = store.list_experiments(ViewType::All)?;
@@ -130,18 +164,29 @@ pub(super) async fn experiment(
             .and_then(|f| Ok((f, parse_order_by(std::slice::from_ref(&order_q))?)));
         let result = match parsed {
             Err(e) => Err(e),
-            Ok((f, order_by)) => Ok(store.search_runs(&RunQuery {
-                experiment_ids: vec![exp_id.clone()],
-                view: if deleted {
-                    ViewType::All
-                } else {
-                    ViewType::ActiveOnly
-                },
-                filter: f,
-                order_by,
-                max_results: Some(PAGE),
-                page_token: token,
-            })),
+            Ok((f, order_by)) => Ok(store
+                .search_runs(&RunQuery {
+                    experiment_ids: vec![exp_id.clone()],
+                    view: if deleted {
+                        ViewType::All
+                    } else {
+                        ViewType::ActiveOnly
+                    },
+                    filter: f,
+                    order_by,
+                    max_results: Some(PAGE),
+                    page_token: token,
+                })
+                .and_then(|p| {
+                    let extremes = if agg == Agg::Last {
+                        Default::default()
+                    } else {
+                        let ids: Vec<String> =
+                            p.runs.iter().map(|r| r.info.run_id.clone()).collect();
+                        store.metric_extremes(&ids)?
+                    };
+                    Ok((p, extremes))
+                })),
         };
         Ok((exp, exps, result))
     })
@@ -161,6 +206,9 @@ pub(super) async fn experiment(
         cols: cols.clone(),
         changed,
         refresh_href: None,
+        agg: agg.as_str(),
+        group: group.clone(),
+        width: 0,
     };
     let base = |order: &str| {
         let mut href = format!(
@@ -178,8 +226,15 @@ pub(super) async fn experiment(
         if changed {
             href.push_str("&changed=1");
         }
+        if agg != Agg::Last {
+            href.push_str(&format!("&agg={}", agg.as_str()));
+        }
+        if !group.is_empty() {
+            href.push_str(&format!("&group={}", enc(&group)));
+        }
         href
     };
+    let mut extremes = Default::default();
     let runs = match result {
         Err(e) => {
             table.caret = e
@@ -192,7 +247,8 @@ pub(super) async fn experiment(
             table.error = Some(e.to_string());
             Vec::new()
         }
-        Ok(Ok(p)) => {
+        Ok(Ok((p, ext))) => {
+            extremes = ext;
             if let Some(t) = &p.next_page_token {
                 table.next_href = Some(format!(
                     "{}&page_token={}&page={}",
@@ -244,13 +300,52 @@ pub(super) async fn experiment(
         sort("User", "attributes.user_id", false),
     ];
     for c in &columns {
-        table
-            .headers
-            .push(sort(&c.label(), &c.order_key(), c.numeric()));
+        if c.kind == Kind::Metric && agg != Agg::Last {
+            // The store sorts by a metric's last value only.
+            table.headers.push(Header {
+                label: format!("{} ({})", c.label(), agg.as_str()),
+                href: None,
+                arrow: "",
+                numeric: true,
+            });
+        } else {
+            table
+                .headers
+                .push(sort(&c.label(), &c.order_key(), c.numeric()));
+        }
     }
+    table.width = table.headers.len() + 1;
+    let cell = |c: &Column, r: &Run| match (c.kind, agg) {
+        (Kind::Metric, Agg::Min | Agg::Max) => extremes
+            .get(&(r.info.run_id.clone(), c.key.clone()))
+            .and_then(|e| if agg == Agg::Min { e.min } else { e.max })
+            .map(number)
+            .unwrap_or_default(),
+        _ => c.value(r),
+    };
+    let mut last_group: Option<String> = None;
     table.rows = runs
         .iter()
         .map(|r| RunRow {
+            group_head: (!group.is_empty())
+                .then(|| r.param(&group).unwrap_or("").to_string())
+                .filter(|g| last_group.as_ref() != Some(g))
+                .inspect(|g| last_group = Some(g.clone()))
+                .map(|g| {
+                    let n = runs
+                        .iter()
+                        .filter(|o| o.param(&group).unwrap_or("") == g)
+                        .count();
+                    let value = if r.param(&group).is_some() {
+                        g
+                    } else {
+                        "(not set)".into()
+                    };
+                    format!(
+                        "{group} = {value} · {n} run{} on this page",
+                        if n == 1 { "" } else { "s" }
+                    )
+                }),
             id: r.info.run_id.clone(),
             name: if r.info.run_name.is_empty() {
                 r.info.run_id.clone()
@@ -264,7 +359,7 @@ pub(super) async fn experiment(
             start_abs: time(r.info.start_time),
             duration: run_duration(r),
             user: r.info.user_id.clone(),
-            cells: columns.iter().map(|c| c.value(r)).collect(),
+            cells: columns.iter().map(|c| cell(c, r)).collect(),
         })
         .collect();
     if runs.iter().any(|r| r.info.status == RunStatus::Running) {

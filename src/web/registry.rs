@@ -8,7 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 
 use super::pages::{enc, relative};
-use super::view::{EventRow, ModelPage, ModelRow, ModelsPage, RequestRow, VersionPage, VersionRow};
+use super::view::{
+    AsOf, EventRow, ModelPage, ModelRow, ModelsPage, RequestRow, VersionPage, VersionRow,
+};
 use super::{PageError, PageResult, Shared, Viewer, blocking, first, query_pairs, render};
 use crate::registry::{ModelVersion, Stage};
 use crate::store::Act;
@@ -61,7 +63,70 @@ fn version_row(v: &ModelVersion) -> VersionRow {
     }
 }
 
-pub(super) async fn model(State(web): State<Shared>, Path(name): Path<String>) -> PageResult {
+/// The registry of a model as it was at the time the query's `at` gives (a refusal of a
+/// malformed time is shown in its place).
+async fn as_of(web: &Shared, name: &str, raw: Option<&str>) -> Result<Option<AsOf>, PageError> {
+    let pairs = query_pairs(raw);
+    let Some(at) = first(&pairs, "at").map(str::trim).filter(|a| !a.is_empty()) else {
+        return Ok(None);
+    };
+    let input = at.to_string();
+    let t = match crate::registry::parse_time(at) {
+        Ok(t) => t,
+        Err(e) => {
+            return Ok(Some(AsOf {
+                input,
+                when: String::new(),
+                rows: Vec::new(),
+                error: Some(e.to_string()),
+                at: 0,
+            }));
+        }
+    };
+    let n = name.to_string();
+    // Before the model was made, there is nothing to show: said in place, the page stands.
+    let snap = match blocking(web, move |store| Ok(store.registry_at(&n, t))).await? {
+        Ok(snap) => snap,
+        Err(e) => {
+            return Ok(Some(AsOf {
+                input,
+                when: time(t),
+                rows: Vec::new(),
+                error: Some(e.to_string()),
+                at: t,
+            }));
+        }
+    };
+    let mut rows: Vec<(String, String)> = Stage::ALL
+        .iter()
+        .rev()
+        .filter_map(|s| {
+            snap.stages
+                .get(s.as_str())
+                .map(|vs| (s.as_str().to_string(), vs.join(", ")))
+        })
+        .collect();
+    rows.extend(
+        snap.aliases
+            .iter()
+            .map(|(a, v)| (format!("@{a}"), v.clone())),
+    );
+    Ok(Some(AsOf {
+        input,
+        when: time(t),
+        rows,
+        error: None,
+        at: t,
+    }))
+}
+
+pub(super) async fn model(
+    State(web): State<Shared>,
+    Path(name): Path<String>,
+    RawQuery(raw): RawQuery,
+    Extension(viewer): Extension<Viewer>,
+) -> PageResult {
+    let as_of = as_of(&web, &name, raw.as_deref()).await?;
     let (m, versions) = blocking(&web, move |store| {
         Ok((store.model(&name)?, store.versions(&name)?))
     })
@@ -83,6 +148,9 @@ pub(super) async fn model(State(web): State<Shared>, Path(name): Path<String>) -
         .collect();
     render(&ModelPage {
         title: m.name.clone(),
+        csrf: web.csrf(&viewer),
+        href: format!("/ui/models/{}", enc(&m.name)),
+        as_of,
         description: m.description,
         tags: m.tags.into_iter().map(|t| (t.key, t.value)).collect(),
         aliases: m
@@ -108,7 +176,10 @@ async fn version_page(
     version: String,
     outcome: Outcome,
     status: StatusCode,
+    raw: Option<&str>,
 ) -> PageResult {
+    let as_of = as_of(web, &name, raw).await?;
+    let cutoff = as_of.as_ref().filter(|a| !a.when.is_empty()).map(|a| a.at);
     let n: i64 = version
         .parse()
         .map_err(|_| PageError::new(StatusCode::NOT_FOUND, format!("no version `{version}`")))?;
@@ -127,7 +198,18 @@ async fn version_page(
         Ok((v, requests, history))
     })
     .await?;
+    // The signature of the version's MLmodel, where its files are.
+    let signature = crate::models::MlModel::load(std::path::Path::new(&v.storage_location))
+        .ok()
+        .and_then(|m| m.signature)
+        .map(|s| {
+            (
+                super::mlmodel::spec_rows(s.input_items()),
+                super::mlmodel::spec_rows(s.output_items()),
+            )
+        });
     let page = VersionPage {
+        signature,
         title: format!("{} v{}", v.name, v.version),
         model_href: format!("/ui/models/{}", enc(&v.name)),
         stage_action: format!("{}/stage", version_href(&v.name, &v.version)),
@@ -160,6 +242,7 @@ async fn version_page(
             .into_iter()
             .rev()
             .map(|e| EventRow {
+                later: cutoff.is_some_and(|t| e.timestamp > t),
                 when: time(e.timestamp),
                 who: e.actor,
                 what: match (&e.from, &e.to) {
@@ -170,6 +253,8 @@ async fn version_page(
                 why: e.comment.unwrap_or_default(),
             })
             .collect(),
+        href: version_href(&v.name, &v.version),
+        as_of,
         name: v.name,
         version: v.version,
     };
@@ -181,13 +266,23 @@ async fn version_page(
 pub(super) async fn version(
     State(web): State<Shared>,
     Path((name, version)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
     Extension(viewer): Extension<Viewer>,
 ) -> PageResult {
     let none = Outcome {
         message: None,
         error: None,
     };
-    version_page(&web, &viewer, name, version, none, StatusCode::OK).await
+    version_page(
+        &web,
+        &viewer,
+        name,
+        version,
+        none,
+        StatusCode::OK,
+        raw.as_deref(),
+    )
+    .await
 }
 
 /// A form's fields; refused without the caller's CSRF token.
@@ -208,7 +303,7 @@ pub(super) fn form(
 
 /// Who acts: the authenticated user; on a server without a users file, the name the form
 /// gives (as the API takes `X-Mlf-User`); else `MLF_USER`, else `web`.
-fn actor(web: &Shared, viewer: &Viewer, pairs: &[(String, String)]) -> String {
+pub(super) fn actor(web: &Shared, viewer: &Viewer, pairs: &[(String, String)]) -> String {
     viewer
         .0
         .clone()
@@ -292,7 +387,7 @@ async fn after(
 ) -> PageResult {
     // A refusal is shown on the page, in the place of the message (200: the page itself is
     // fine, and browsers log a failed status as an error).
-    version_page(web, viewer, name, version, outcome, StatusCode::OK).await
+    version_page(web, viewer, name, version, outcome, StatusCode::OK, None).await
 }
 
 impl Outcome {

@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::pages::{enc, run_duration, status_class};
 use super::view::{
-    ArtifactRow, ComparePage, CompareRow, LogsPart, MetricRow, Preview, PreviewPart, RunPage,
+    ArtifactRow, ComparePage, ComparePlots, CompareRow, LogsPart, MetricRow, Preview, PreviewPart,
+    RunLink, RunPage,
 };
 use super::{PageError, PageResult, Shared, blocking, first, query_pairs, render};
 use crate::store::Store;
@@ -99,23 +100,42 @@ pub(super) async fn page(
     let page = blocking(&web, move |store| {
         let run = store.run(&id)?;
         let exp = store.experiment(&run.info.experiment_id)?;
-        let mut metrics = Vec::new();
+        let mut metrics: Vec<MetricRow> = Vec::new();
         let mut keys: Vec<&str> = run.data.metrics.iter().map(|m| m.key.as_str()).collect();
         keys.sort_unstable();
+        // Last value and step from the run's latest metrics; lowest, highest and the number of
+        // points in one query.
+        let extremes = store.metric_extremes(std::slice::from_ref(&id))?;
         for key in keys {
-            let h = store.metric_history(&id, key)?;
-            let last = h.iter().max_by_key(|m| (m.step, m.timestamp));
-            let min = h.iter().map(|m| m.value).fold(f64::NAN, f64::min);
-            let max = h.iter().map(|m| m.value).fold(f64::NAN, f64::max);
+            let last = run.data.metrics.iter().find(|m| m.key == key);
+            let e = extremes.get(&(id.clone(), key.to_string()));
             metrics.push(MetricRow {
                 key: key.to_string(),
                 last: last.map(|m| number(m.value)).unwrap_or_default(),
-                min: number(min),
-                max: number(max),
+                min: number(e.and_then(|e| e.min).unwrap_or(f64::NAN)),
+                max: number(e.and_then(|e| e.max).unwrap_or(f64::NAN)),
                 step: last.map(|m| m.step.to_string()).unwrap_or_default(),
-                points: h.len(),
+                points: e.map(|e| e.points).unwrap_or(0),
             });
         }
+        let parent = run.tag(PARENT).map(|p| RunLink {
+            name: store
+                .run(p)
+                .map(|r| r.info.run_name)
+                .unwrap_or_else(|_| p.to_string()),
+            href: format!("/ui/runs/{}", enc(p)),
+            status: String::new(),
+        });
+        let children = children(store, &run)?;
+        let patch = run.tag(tags::GIT_DIRTY).filter(|d| *d == "true").map(|_| {
+            confined(store, &run, "source/diff.patch")
+                .and_then(|f| {
+                    read_start(&f, PREVIEW_BYTES).map_err(|e| {
+                        PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+                    })
+                })
+                .unwrap_or_default()
+        });
         let dir = store.run_artifact_dir(&run);
         let artifacts = crate::artifacts::LocalRepo::new(dir)
             .list(FsPath::new(""), true)
@@ -160,6 +180,21 @@ pub(super) async fn page(
                 .or_else(|| run.tag(tags::SOURCE_NAME))
                 .map(str::to_string),
             commit: run.tag(tags::GIT_COMMIT).map(str::to_string),
+            branch: run.tag(tags::GIT_BRANCH).map(str::to_string),
+            repo: run.tag(tags::GIT_REPO_URL).map(str::to_string),
+            patch,
+            parent,
+            children,
+            system: metrics
+                .iter()
+                .filter(|m| m.key.starts_with(SYSTEM))
+                .map(|m| m.key.clone())
+                .collect(),
+            charts: metrics
+                .iter()
+                .filter(|m| !m.key.starts_with(SYSTEM))
+                .map(|m| m.key.clone())
+                .collect(),
             params,
             metrics,
             tags: tag_rows,
@@ -170,6 +205,41 @@ pub(super) async fn page(
     })
     .await?;
     render(&page)
+}
+
+/// The tag MLflow names a run's parent with.
+const PARENT: &str = "mlflow.parentRunId";
+/// Metrics under this prefix are the machine's (MLflow's system metrics), charted apart.
+const SYSTEM: &str = "system/";
+
+/// The runs whose parent is `run`, newest first (100 at most).
+fn children(store: &Store, run: &Run) -> Result<Vec<RunLink>, PageError> {
+    let filter = crate::search::parse_filter(
+        &format!("tags.`{PARENT}` = '{}'", run.info.run_id.replace('\'', "")),
+        0,
+    )
+    .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let page = store.search_runs(&crate::store::RunQuery {
+        experiment_ids: vec![run.info.experiment_id.clone()],
+        view: crate::tracking::ViewType::ActiveOnly,
+        filter,
+        order_by: Vec::new(),
+        max_results: Some(100),
+        page_token: None,
+    })?;
+    Ok(page
+        .runs
+        .into_iter()
+        .map(|r| RunLink {
+            href: format!("/ui/runs/{}", enc(&r.info.run_id)),
+            name: if r.info.run_name.is_empty() {
+                r.info.run_id.clone()
+            } else {
+                r.info.run_name.clone()
+            },
+            status: r.info.status.as_str().to_string(),
+        })
+        .collect())
 }
 
 fn extension(path: &str) -> String {
@@ -217,8 +287,14 @@ pub(super) async fn preview(
         } else {
             let text = read_start(&file, PREVIEW_BYTES)
                 .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+            let base = FsPath::new(&rel).file_name().and_then(|n| n.to_str());
             if text.contains('\0') {
                 Preview::None("a binary file: download it to look inside".into())
+            } else if let Some(p) = (base == Some("MLmodel"))
+                .then(|| super::mlmodel::preview(&text))
+                .flatten()
+            {
+                p
             } else if ext == "csv" || ext == "tsv" {
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(false)
@@ -311,7 +387,11 @@ pub(super) async fn file(
 /// `GET /ui/compare?run=A&run=B...`: params and latest metrics side by side, differences
 /// marked, and the curves of every metric overlaid.
 pub(super) async fn compare(State(web): State<Shared>, RawQuery(raw): RawQuery) -> PageResult {
-    let ids: Vec<String> = query_pairs(raw.as_deref())
+    let pairs = query_pairs(raw.as_deref());
+    let pick = |k: &str| first(&pairs, k).unwrap_or("").to_string();
+    let (metric, x, y) = (pick("metric"), pick("x"), pick("y"));
+    let ids: Vec<String> = pairs
+        .clone()
         .into_iter()
         .filter(|(k, _)| k == "run" || k == "runs")
         .flat_map(|(_, v)| {
@@ -373,8 +453,10 @@ pub(super) async fn compare(State(web): State<Shared>, RawQuery(raw): RawQuery) 
             })
             .collect(),
     );
-    let metric_keys = metrics.iter().map(|m| m.key.clone()).collect();
+    let metric_keys: Vec<String> = metrics.iter().map(|m| m.key.clone()).collect();
+    let plots = compare_plots(&runs, &params, &metric_keys, metric, x, y);
     render(&ComparePage {
+        plots,
         title: "Compare runs".into(),
         run_ids: runs
             .iter()
@@ -395,4 +477,95 @@ pub(super) async fn compare(State(web): State<Shared>, RawQuery(raw): RawQuery) 
         metrics,
         metric_keys,
     })
+}
+
+/// The compare page's parallel coordinates (every param that differs → `metric`) and
+/// scatter plot (`x` against `y`, each `params.K` or `metrics.K`), with the choices offered.
+fn compare_plots(
+    runs: &[Run],
+    params: &[CompareRow],
+    metric_keys: &[String],
+    metric: String,
+    x: String,
+    y: String,
+) -> ComparePlots {
+    use super::plots::{Column, parallel, scatter};
+    let names: Vec<String> = runs
+        .iter()
+        .map(|r| {
+            if r.info.run_name.is_empty() {
+                r.info.run_id.clone()
+            } else {
+                r.info.run_name.clone()
+            }
+        })
+        .collect();
+    let column = |choice: &str| -> Option<Column> {
+        let (kind, key) = choice.split_once('.')?;
+        let values = runs
+            .iter()
+            .map(|r| match kind {
+                "params" => r.param(key).map(str::to_string),
+                "metrics" => r
+                    .data
+                    .metrics
+                    .iter()
+                    .find(|m| m.key == key)
+                    .map(|m| m.value.to_string()),
+                _ => None,
+            })
+            .collect::<Vec<_>>();
+        values.iter().any(Option::is_some).then(|| Column {
+            label: choice.to_string(),
+            values,
+        })
+    };
+    let mut choices: Vec<String> = params.iter().map(|p| format!("params.{}", p.key)).collect();
+    choices.extend(metric_keys.iter().map(|k| format!("metrics.{k}")));
+    let metric = if metric_keys.contains(&metric) {
+        metric
+    } else {
+        metric_keys.first().cloned().unwrap_or_default()
+    };
+    let varying: Vec<&CompareRow> = params.iter().filter(|p| p.differs).collect();
+    let axes: Vec<&CompareRow> = if varying.is_empty() {
+        params.iter().collect()
+    } else {
+        varying
+    };
+    let mut cols: Vec<Column> = axes
+        .iter()
+        .filter_map(|p| column(&format!("params.{}", p.key)))
+        .collect();
+    let parallel_svg = match column(&format!("metrics.{metric}")) {
+        Some(m) if !cols.is_empty() => {
+            cols.push(m);
+            parallel(&cols, &names)
+        }
+        _ => String::new(),
+    };
+    let x = if choices.contains(&x) {
+        x
+    } else {
+        choices.first().cloned().unwrap_or_default()
+    };
+    let y = if choices.contains(&y) {
+        y
+    } else if !metric.is_empty() {
+        format!("metrics.{metric}")
+    } else {
+        choices.last().cloned().unwrap_or_default()
+    };
+    let scatter_svg = match (column(&x), column(&y)) {
+        (Some(a), Some(b)) => scatter(&a, &b, &names),
+        _ => String::new(),
+    };
+    ComparePlots {
+        parallel_svg,
+        scatter_svg,
+        choices,
+        metric,
+        x,
+        y,
+    }
 }

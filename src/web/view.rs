@@ -40,6 +40,8 @@ pub struct Header {
 }
 
 pub struct RunRow {
+    /// When the table is grouped by a param: the group's heading, on its first row.
+    pub group_head: Option<String>,
     pub id: String,
     pub name: String,
     pub href: String,
@@ -71,6 +73,12 @@ pub struct RunsTable {
     pub changed: bool,
     /// Where the table reloads itself from every few seconds while a run on it is running.
     pub refresh_href: Option<String>,
+    /// Which value of each metric is shown: `last`, `min` or `max`.
+    pub agg: &'static str,
+    /// The param the rows are grouped by (empty: none).
+    pub group: String,
+    /// Columns of the table (for the group headings' span).
+    pub width: usize,
 }
 
 #[derive(Template)]
@@ -119,11 +127,27 @@ pub struct RunPage {
     pub duration: String,
     pub command: Option<String>,
     pub commit: Option<String>,
+    pub branch: Option<String>,
+    pub repo: Option<String>,
+    /// The working tree's diff against the commit (`source/diff.patch`) of a dirty checkout.
+    pub patch: Option<String>,
+    pub parent: Option<RunLink>,
+    pub children: Vec<RunLink>,
+    /// Metrics charted in the main section, and the machine's (`system/…`) apart.
+    pub charts: Vec<String>,
+    pub system: Vec<String>,
     pub params: Vec<(String, String)>,
     pub metrics: Vec<MetricRow>,
     pub tags: Vec<(String, String)>,
     pub artifacts: Vec<ArtifactRow>,
     pub logs: LogsPart,
+}
+
+/// Another run, linked.
+pub struct RunLink {
+    pub name: String,
+    pub href: String,
+    pub status: String,
 }
 
 /// A run's logs; reloaded every few seconds while the run is running.
@@ -142,6 +166,15 @@ pub enum Preview {
     Table(Vec<Vec<String>>),
     Image(String),
     Html(String),
+    /// An MLmodel file: its flavors, its signature's inputs and outputs (name, type), and the
+    /// file itself.
+    Model {
+        flavors: Vec<String>,
+        has_signature: bool,
+        inputs: Vec<(String, String)>,
+        outputs: Vec<(String, String)>,
+        text: String,
+    },
     None(String),
 }
 
@@ -160,10 +193,22 @@ pub struct CompareRow {
     pub differs: bool,
 }
 
+/// The compare page's plots (SVG written by `plots`, its text escaped there) and the columns
+/// they may show.
+pub struct ComparePlots {
+    pub parallel_svg: String,
+    pub scatter_svg: String,
+    pub choices: Vec<String>,
+    pub metric: String,
+    pub x: String,
+    pub y: String,
+}
+
 #[derive(Template)]
 #[template(path = "web/compare.html")]
 pub struct ComparePage {
     pub title: String,
+    pub plots: ComparePlots,
     pub runs: Vec<(String, String, String)>,
     pub run_ids: String,
     pub params: Vec<CompareRow>,
@@ -196,10 +241,26 @@ pub struct VersionRow {
     pub created: String,
 }
 
+/// A signature's columns or tensors: (name, type).
+pub type SpecRows = Vec<(String, String)>;
+
+/// The registry of a model at a time: each stage's versions and each alias's.
+pub struct AsOf {
+    /// What was asked, as typed.
+    pub input: String,
+    pub at: i64,
+    pub when: String,
+    pub rows: Vec<(String, String)>,
+    pub error: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "web/model.html")]
 pub struct ModelPage {
     pub title: String,
+    pub csrf: String,
+    pub href: String,
+    pub as_of: Option<AsOf>,
     pub name: String,
     pub description: String,
     pub tags: Vec<(String, String)>,
@@ -217,6 +278,8 @@ pub struct RequestRow {
 }
 
 pub struct EventRow {
+    /// After the time the page looks at.
+    pub later: bool,
     pub when: String,
     pub who: String,
     pub what: String,
@@ -243,4 +306,8 @@ pub struct VersionPage {
     pub error: Option<String>,
     pub requests: Vec<RequestRow>,
     pub history: Vec<EventRow>,
+    pub href: String,
+    pub as_of: Option<AsOf>,
+    /// The MLmodel's signature: inputs and outputs as (name, type).
+    pub signature: Option<(SpecRows, SpecRows)>,
 }

@@ -596,6 +596,30 @@ pub(crate) fn mlflow_client_through(env: &TestEnv, server: &Server, store: &[&st
     assert_eq!(train["info"]["status"], "FINISHED");
     assert_eq!(train["info"]["experiment_id"], got["experiment_id"]);
     assert_eq!(run_named(&runs, "broken")["info"]["status"], "FAILED");
+    // The client's "View run train at: URL/#/experiments/E/runs/R": the UI's script sends
+    // that route to the run's page (tests/browser/ui.py follows it in a browser), which the
+    // server answers.
+    let printed = format!("{}{}", out.stdout, out.stderr);
+    let link = printed
+        .lines()
+        .find(|l| l.contains("View run train at: "))
+        .and_then(|l| l.split("at: ").nth(1))
+        .unwrap_or_else(|| panic!("no 'View run' link:\n{out}"))
+        .trim()
+        .to_string();
+    let route = format!(
+        "{}/#/experiments/{}/runs/{run_id}",
+        server.url(),
+        got["experiment_id"].as_str().unwrap()
+    );
+    assert_eq!(link, route);
+    let page = http(&server.addr, "GET", &format!("/ui/runs/{run_id}"), &[], b"");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text().contains("<h1 id=\"run-name\">train</h1>"),
+        "{}",
+        page.text()
+    );
     let params = kv_map(&train["data"]["params"]);
     for (k, v) in [
         ("alpha", "0.5"),

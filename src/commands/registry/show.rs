@@ -29,6 +29,8 @@ pub struct ShowArgs {
     #[arg(long, value_name = "TIME")]
     at: Option<String>,
     #[command(flatten)]
+    web: crate::commands::ui::WebArgs,
+    #[command(flatten)]
     output: OutputArgs,
 }
 
@@ -164,9 +166,23 @@ pub fn show(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
         name,
         version,
         at,
+        web,
         output,
     } = args;
     let store = ctx.store()?;
+    if web.web {
+        let t = at
+            .as_deref()
+            .map(parse_time)
+            .transpose()
+            .map_err(usage_error)?;
+        let m = store.model(&name)?;
+        let page = web_page(&m.name, version, t);
+        if let Some(v) = version {
+            store.version(&m.name, v)?;
+        }
+        return crate::commands::ui::open_page(ctx, page, web);
+    }
     if let Some(at) = at {
         let t = parse_time(&at).map_err(usage_error)?;
         let snap = store.registry_at(&name, t)?;
@@ -415,4 +431,23 @@ pub fn resolve(ctx: &mut Ctx, args: ResolveArgs) -> CliResult<u8> {
     let dir = crate::models::resolve_uri(Some(&*store), &args.model_uri, &cwd)?;
     ctx.ui.line(&dir.display().to_string());
     Ok(0)
+}
+
+/// The UI's page of a model, or of one of its versions, or of the model as it was at a time.
+fn web_page(name: &str, version: Option<i64>, at: Option<i64>) -> crate::commands::ui::WebPage {
+    let n = crate::remote::encode_path(name).replace('/', "%2F");
+    let (path, mlflow) = match version {
+        Some(v) => (
+            format!("/ui/models/{n}/versions/{v}"),
+            format!("/#/models/{n}/versions/{v}"),
+        ),
+        None => (format!("/ui/models/{n}"), format!("/#/models/{n}")),
+    };
+    match at {
+        Some(t) => crate::commands::ui::WebPage {
+            path: format!("{path}?at={t}"),
+            mlflow,
+        },
+        None => crate::commands::ui::WebPage { path, mlflow },
+    }
 }

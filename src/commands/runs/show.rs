@@ -25,6 +25,8 @@ pub struct ShowArgs {
     #[arg(add = crate::commands::complete::experiment_completer(), short = 'x', long = "experiment", value_name = "EXP")]
     experiment: Option<String>,
     #[command(flatten)]
+    web: crate::commands::ui::WebArgs,
+    #[command(flatten)]
     output: OutputArgs,
 }
 
@@ -32,11 +34,19 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult<u8> {
     let ShowArgs {
         run,
         experiment,
+        web,
         output,
     } = args;
     let store = ctx.store()?;
     let id = super::position::resolve(store, run.as_deref(), experiment.as_deref())?;
     let run = store.run(&id)?;
+    if web.web {
+        let page = crate::commands::ui::WebPage {
+            path: format!("/ui/runs/{id}"),
+            mlflow: format!("/#/experiments/{}/runs/{id}", run.info.experiment_id),
+        };
+        return crate::commands::ui::open_page(ctx, page, web);
+    }
     let exp = store.experiment(&run.info.experiment_id)?;
     let repo = store.artifacts(&run)?;
     let files = repo.list(Path::new(""), true).unwrap_or_default();

@@ -8,6 +8,14 @@ use crate::store::Result;
 use crate::store::paging::{self, Page};
 use crate::tracking::Metric;
 
+/// A metric's lowest and highest value and its number of points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Extremes {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub points: usize,
+}
+
 impl Store {
     /// The whole history of one metric of a run, by step then timestamp.
     pub fn metric_history(&self, uuid: &str, key: &str) -> Result<Vec<Metric>> {
@@ -17,6 +25,62 @@ impl Store {
              WHERE run_id = ?1 AND key = ?2 ORDER BY step, timestamp",
         )?;
         let rows = stmt.query_map(params![pk, key], |r| metric_from(r, 0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The lowest and highest value (NaN left out; none when every point is NaN) and the
+    /// number of points of every metric of the given runs, keyed by run id and metric key;
+    /// one query over the metrics' primary key.
+    pub fn metric_extremes(
+        &self,
+        uuids: &[String],
+    ) -> Result<std::collections::HashMap<(String, String), Extremes>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in uuids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT r.run_uuid, m.key,
+                        MIN(CASE WHEN m.is_nan = 0 THEN m.value END),
+                        MAX(CASE WHEN m.is_nan = 0 THEN m.value END), COUNT(*)
+                 FROM runs r JOIN metrics m ON m.run_id = r.id
+                 WHERE r.run_uuid IN ({marks})
+                 GROUP BY r.id, m.key"
+            );
+            let mut stmt = self.conn().prepare(&sql)?;
+            let rows = stmt.query_map(params_from_iter(chunk.iter()), |r| {
+                Ok((
+                    (r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                    Extremes {
+                        min: r.get(2)?,
+                        max: r.get(3)?,
+                        points: r.get::<_, i64>(4)? as usize,
+                    },
+                ))
+            })?;
+            for row in rows {
+                let (k, v) = row?;
+                out.insert(k, v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A metric's points as (step, timestamp in ms, value) by step then timestamp, NaN as
+    /// NaN: what a chart draws, without building a `Metric` per point.
+    pub fn metric_points(&self, uuid: &str, key: &str) -> Result<Vec<(i64, i64, f64)>> {
+        let (pk, _) = Store::run_key(self.conn(), uuid)?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT step, timestamp, value, is_nan FROM metrics
+             WHERE run_id = ?1 AND key = ?2 ORDER BY step, timestamp",
+        )?;
+        let rows = stmt.query_map(params![pk, key], |r| {
+            let nan: bool = r.get(3)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                if nan { f64::NAN } else { r.get::<_, f64>(2)? },
+            ))
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

@@ -12,6 +12,9 @@ use std::thread;
 use crate::server::{Server, WAIT};
 use crate::support::{self, HttpAnswer, TestEnv, http_exchange};
 
+mod more;
+mod open;
+
 const EVIL: &str = "<script>alert(1)</script>";
 
 /// `mlf ui --port 0` in the test's directory; killed when dropped.
