@@ -207,6 +207,18 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("artifacts put", "mlf artifacts put report.html --to eval"),
     (
+        "import",
+        "mlf import mlflow sqlite:///mlflow.db\nmlf import mlflow ./mlruns --dry-run",
+    ),
+    (
+        "import mlflow",
+        "mlf import mlflow sqlite:///path/to/mlflow.db      # ids, times and every point kept\nmlf import mlflow ./mlruns -x churn -x fraud\nmlf import mlflow http://mlflow.internal:5000 --dry-run",
+    ),
+    (
+        "gc",
+        "mlf gc --dry-run             # what would go, and the bytes it holds\nmlf gc --older-than 30d\nmlf gc -x scratch",
+    ),
+    (
         "completions",
         "mlf completions bash > ~/.local/share/bash-completion/completions/mlf\nmlf completions fish > ~/.config/fish/completions/mlf.fish",
     ),
