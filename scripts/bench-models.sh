@@ -12,7 +12,7 @@
 # evaluator), and the scikit-learn model (fixtures/models/sklearn_logreg: both servers run
 # Python, mlf through its pool of python3 workers). For the forest it also prints
 # onnxruntime's own compute time per call (1 and 100 rows, one thread), the floor any server
-# stands on. For each case and server it measures
+# stands on, and mlf's own in-process time for the same calls (benches/scoring.rs). For each case and server it measures
 #   - the time from process start until `GET /ping` answers 200 (polled every 10 ms),
 #   - wrk throughput and latency (p50/p99) for a 1-row and a 100-row `dataframe_split` POST,
 #   - the resident memory (VmRSS summed over the server's process tree) when idle after
@@ -392,8 +392,13 @@ if bad:
           ", ".join(f"{r['case']}/{r['server']}/{r['rows']} ({r['err']})" for r in bad),
           "-- those figures are not valid.")
 PY
+# mlf's own compute for the same calls, in process (benches/scoring.rs): reading the body and
+# predicting, without HTTP.
 for n in 1 100; do
   if [[ -f "$RESULTS/ort-forest-$n.us" ]]; then
     echo "onnxruntime's own compute for the forest, $n row(s), one thread: $(cat "$RESULTS/ort-forest-$n.us") us per call"
+    cargo bench --locked -q --bench scoring -- "$RESULTS/forest_mlflow" "$RESULTS/body-forest-$n.json" \
+      > "$RESULTS/scoring-forest-$n.txt" 2>&1 || true
+    sed -n 's/^/mlf in process, forest, '"$n"' row(s): /p' "$RESULTS/scoring-forest-$n.txt" | grep -v answer || true
   fi
 done

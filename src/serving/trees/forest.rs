@@ -42,7 +42,38 @@ pub(super) struct Forest {
     leaf_weights: Vec<(u32, f32)>,
     /// The largest feature index a node reads, plus one.
     pub(super) features: usize,
+    /// The same trees packed for the batch walk, when they allow it.
+    packed: Option<Packed>,
 }
+
+/// Rows walking a tree at once: their loads and comparisons do not wait on each other.
+const LANES: usize = 8;
+
+/// The trees again for ensembles whose branches all compare the same way and whose
+/// thresholds are exact in `f32` (what converters write): 16-byte nodes, leaves that lead to
+/// themselves, so several rows walk a tree side by side without a branch per step.
+#[derive(Debug, Clone)]
+struct Packed {
+    /// The comparison, as `mode_code` gives it.
+    mode: u8,
+    /// Whether some node sends NaN to its true branch.
+    missing: bool,
+    nodes: Vec<PackedNode>,
+    /// The weights of each node that is a leaf (empty for branches), as in `Node`.
+    leaves: Vec<(u32, u32)>,
+}
+
+/// A branch, or a leaf when `a` and `b` both name the node itself.
+#[derive(Debug, Clone, Copy)]
+struct PackedNode {
+    threshold: f32,
+    /// The feature, with `MISSING_BIT` set when NaN takes the true branch.
+    feature: u32,
+    a: u32,
+    b: u32,
+}
+
+const MISSING_BIT: u32 = 1 << 31;
 
 impl Forest {
     pub(super) fn build(spec: &Spec, outputs: usize) -> Result<Forest, InvalidEnsemble> {
@@ -166,14 +197,22 @@ impl Forest {
             };
             nodes.push(node);
         }
-        let forest = Forest {
+        let mut forest = Forest {
             nodes,
             roots,
             leaf_weights,
             features,
+            packed: None,
         };
         forest.check_acyclic()?;
+        forest.packed = Packed::of(&forest.nodes);
         Ok(forest)
+    }
+
+    /// Whether the trees are walked in their packed form.
+    #[cfg(test)]
+    pub(super) fn is_packed(&self) -> bool {
+        self.packed.is_some()
     }
 
     /// Every walk from a root ends at a leaf: a cycle would loop forever on some input.
@@ -229,6 +268,65 @@ impl Forest {
         &self.leaf_weights[node.a as usize..node.b as usize]
     }
 
+    /// Aggregates the leaves each row of `data` (rows of `width` features) reaches into its
+    /// `outputs` entries of `scores`/`has`. Every row adds its trees in tree order, whichever
+    /// walk is taken, so both give the same sums.
+    pub(super) fn accumulate_rows(
+        &self,
+        data: &[f32],
+        width: usize,
+        aggregate: Aggregate,
+        outputs: usize,
+        scores: &mut [f32],
+        has: &mut [bool],
+    ) {
+        let width = width.max(1);
+        let Some(packed) = &self.packed else {
+            for ((row, z), h) in data
+                .chunks_exact(width)
+                .zip(scores.chunks_exact_mut(outputs))
+                .zip(has.chunks_exact_mut(outputs))
+            {
+                self.accumulate(row, aggregate, z, h);
+            }
+            return;
+        };
+        scores.fill(0.0);
+        has.fill(false);
+        let most = if outputs == 1 { 1 } else { usize::MAX };
+        let rows = data.len() / width;
+        let mut leaves = vec![0u32; rows];
+        let missing = packed.missing;
+        for &root in &self.roots {
+            let walk = match (packed.mode, missing) {
+                (0, false) => Packed::walk::<0, false>,
+                (1, false) => Packed::walk::<1, false>,
+                (2, false) => Packed::walk::<2, false>,
+                (3, false) => Packed::walk::<3, false>,
+                (4, false) => Packed::walk::<4, false>,
+                (_, false) => Packed::walk::<5, false>,
+                (0, true) => Packed::walk::<0, true>,
+                (1, true) => Packed::walk::<1, true>,
+                (2, true) => Packed::walk::<2, true>,
+                (3, true) => Packed::walk::<3, true>,
+                (4, true) => Packed::walk::<4, true>,
+                (_, true) => Packed::walk::<5, true>,
+            };
+            walk(packed, root, data, width, &mut leaves);
+            for (r, &leaf) in leaves.iter().enumerate() {
+                let (lo, hi) = packed.leaves[leaf as usize];
+                let score = &mut scores[r * outputs..][..outputs];
+                let has = &mut has[r * outputs..][..outputs];
+                for &(k, w) in self.leaf_weights[lo as usize..hi as usize]
+                    .iter()
+                    .take(most)
+                {
+                    add(aggregate, &mut score[k as usize], &mut has[k as usize], w);
+                }
+            }
+        }
+    }
+
     /// Aggregates the leaves `row` reaches into `score`/`has` (one entry per output).
     #[inline]
     pub(super) fn accumulate(
@@ -244,14 +342,123 @@ impl Forest {
         let most = if score.len() == 1 { 1 } else { usize::MAX };
         for &root in &self.roots {
             for &(k, w) in self.leaf(root, row).iter().take(most) {
-                let k = k as usize;
-                score[k] = match aggregate {
-                    Aggregate::Sum | Aggregate::Average => score[k] + w,
-                    Aggregate::Min if has[k] && score[k] <= w => score[k],
-                    Aggregate::Max if has[k] && score[k] >= w => score[k],
-                    Aggregate::Min | Aggregate::Max => w,
+                add(aggregate, &mut score[k as usize], &mut has[k as usize], w);
+            }
+        }
+    }
+}
+
+/// Joins one leaf weight `w` to an output's aggregate.
+#[inline]
+fn add(aggregate: Aggregate, score: &mut f32, has: &mut bool, w: f32) {
+    *score = match aggregate {
+        Aggregate::Sum | Aggregate::Average => *score + w,
+        Aggregate::Min if *has && *score <= w => *score,
+        Aggregate::Max if *has && *score >= w => *score,
+        Aggregate::Min | Aggregate::Max => w,
+    };
+    *has = true;
+}
+
+impl Packed {
+    /// The packed form of `nodes`, or `None` when their branches compare in more than one way
+    /// or a threshold is not exact in `f32` (then `f32` and `f64` comparisons could differ).
+    fn of(nodes: &[Node]) -> Option<Packed> {
+        let mut mode = None;
+        let mut packed = Vec::with_capacity(nodes.len());
+        let mut leaves = Vec::with_capacity(nodes.len());
+        for (i, n) in nodes.iter().enumerate() {
+            let i = i as u32;
+            if n.kind == LEAF {
+                packed.push(PackedNode {
+                    threshold: 0.0,
+                    feature: 0,
+                    a: i,
+                    b: i,
+                });
+                leaves.push((n.a, n.b));
+                continue;
+            }
+            let m = n.kind & !MISSING_TRUE;
+            if *mode.get_or_insert(m) != m {
+                return None;
+            }
+            let t = n.threshold as f32;
+            if t as f64 != n.threshold {
+                return None;
+            }
+            let missing = if n.kind & MISSING_TRUE != 0 {
+                MISSING_BIT
+            } else {
+                0
+            };
+            packed.push(PackedNode {
+                threshold: t,
+                feature: n.feature | missing,
+                a: n.a,
+                b: n.b,
+            });
+            leaves.push((0, 0));
+        }
+        Some(Packed {
+            mode: mode.unwrap_or(0),
+            missing: packed.iter().any(|n| n.feature & MISSING_BIT != 0),
+            nodes: packed,
+            leaves,
+        })
+    }
+
+    /// The leaf each row of `data` reaches in the tree at `root`, into `leaves`. Up to
+    /// `LANES` rows walk at once, a step each in turn; a row that reaches its leaf hands its
+    /// lane to the next row.
+    fn walk<const MODE: u8, const MISSING: bool>(
+        &self,
+        root: u32,
+        data: &[f32],
+        width: usize,
+        leaves: &mut [u32],
+    ) {
+        let nodes = &self.nodes[..];
+        let rows = leaves.len();
+        let mut live = LANES.min(rows);
+        let mut at = [root; LANES];
+        let mut row: [usize; LANES] = std::array::from_fn(|i| i);
+        let mut next_row = live;
+        while live > 0 {
+            let mut lane = 0;
+            while lane < live {
+                let i = at[lane];
+                let node = nodes[i as usize];
+                let x = data[row[lane] * width + (node.feature & !MISSING_BIT) as usize];
+                let t = node.threshold;
+                let mut go = match MODE {
+                    0 => x <= t,
+                    1 => x < t,
+                    2 => x >= t,
+                    3 => x > t,
+                    4 => x == t,
+                    _ => x != t,
                 };
-                has[k] = true;
+                if MISSING {
+                    go |= node.feature & MISSING_BIT != 0 && x.is_nan();
+                }
+                let next = if go { node.a } else { node.b };
+                if next != i {
+                    at[lane] = next;
+                    lane += 1;
+                    continue;
+                }
+                leaves[row[lane]] = i;
+                if next_row < rows {
+                    row[lane] = next_row;
+                    at[lane] = root;
+                    next_row += 1;
+                    lane += 1;
+                } else {
+                    live -= 1;
+                    at[lane] = at[live];
+                    row[lane] = row[live];
+                }
             }
         }
     }

@@ -181,10 +181,12 @@ impl Regressor {
         let rows = data.len().checked_div(width).unwrap_or(0);
         out.clear();
         out.resize(rows * t, 0.0);
-        let mut has = vec![false; t];
+        let mut has = vec![false; rows * t];
+        let data = &data[..rows * width];
+        self.forest
+            .accumulate_rows(data, width, self.aggregate, t, out, &mut has);
         let trees = self.forest.roots.len() as f32;
-        for (row, z) in data.chunks_exact(width.max(1)).zip(out.chunks_exact_mut(t)) {
-            self.forest.accumulate(row, self.aggregate, z, &mut has);
+        for z in out.chunks_exact_mut(t) {
             if t == 1 {
                 // One target: a lone base value is its origin.
                 let origin = self.base.first().copied().unwrap_or(0.0);
@@ -284,16 +286,15 @@ impl Classifier {
         labels.clear();
         scores.clear();
         scores.resize(rows * c, 0.0);
-        let mut has = vec![false; c];
-        for (row, z) in data
-            .chunks_exact(width.max(1))
-            .zip(scores.chunks_exact_mut(c))
-        {
-            self.forest.accumulate(row, Aggregate::Sum, z, &mut has);
+        let mut has = vec![false; rows * c];
+        let data = &data[..rows * width];
+        self.forest
+            .accumulate_rows(data, width, Aggregate::Sum, c, scores, &mut has);
+        for (z, has) in scores.chunks_exact_mut(c).zip(has.chunks_exact_mut(c)) {
             let label = if c > 2 {
-                self.finish_multi(z, &mut has)
+                self.finish_multi(z, has)
             } else {
-                self.finish_two(z, &mut has)
+                self.finish_two(z, has)
             };
             labels.push(label);
         }
