@@ -12,7 +12,8 @@
 # evaluator), and the scikit-learn model (fixtures/models/sklearn_logreg: both servers run
 # Python, mlf through its pool of python3 workers). For the forest it also prints
 # onnxruntime's own compute time per call (1 and 100 rows, one thread), the floor any server
-# stands on, and mlf's own in-process time for the same calls (benches/scoring.rs). For each case and server it measures
+# stands on, and mlf's own in-process time for the same calls (benches/scoring.rs). For
+# each case and server it measures
 #   - the time from process start until `GET /ping` answers 200 (polled every 10 ms),
 #   - wrk throughput and latency (p50/p99) for a 1-row and a 100-row `dataframe_split` POST,
 #   - the resident memory (VmRSS summed over the server's process tree) when idle after
