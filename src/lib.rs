@@ -35,6 +35,39 @@ use std::process::ExitCode;
 use crate::commands::context::Ctx;
 use crate::ui::Ui;
 
+/// Parses `args` with the whole command tree. The examples at the end of each help page are
+/// added only when a page may be shown.
+fn parse_whole(args: Vec<std::ffi::OsString>) -> Result<cli::Cli, clap::Error> {
+    // The tree is left to the end of the process: dropping it frees thousands of small
+    // allocations for nothing.
+    let mut command = cli::bare_command();
+    let with_examples = cli::may_show_help(&args);
+    if with_examples {
+        command = commands::examples::attach(command);
+    }
+    let parse = |command: &mut clap::Command, args: Vec<std::ffi::OsString>| {
+        command
+            .try_get_matches_from_mut(args)
+            .and_then(|mut m| <cli::Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut m))
+            .map_err(|e| e.format(command))
+    };
+    let mut parsed = parse(&mut command, args.clone());
+    if let Err(e) = &parsed {
+        use clap::error::ErrorKind::{DisplayHelp, DisplayHelpOnMissingArgumentOrSubcommand};
+        if !with_examples
+            && matches!(
+                e.kind(),
+                DisplayHelp | DisplayHelpOnMissingArgumentOrSubcommand
+            )
+        {
+            command = commands::examples::attach(command);
+            parsed = parse(&mut command, args);
+        }
+    }
+    std::mem::forget(command);
+    parsed
+}
+
 /// Runs the `mlf` command line and returns its exit code.
 pub fn main() -> ExitCode {
     // Completion requests from the shell (`COMPLETE=bash mlf -- …`) are answered and exit here.
@@ -42,29 +75,22 @@ pub fn main() -> ExitCode {
         .var(env::COMPLETE)
         .completer("mlf")
         .complete();
-    // The command tree is built for parsing and then left to the end of the process: dropping
-    // it frees thousands of small allocations for nothing, on the path of every command.
-    let mut command = cli::command();
-    // An alias from the settings (`[alias]`) stands for the command line it names.
-    let builtin: Vec<String> = command
-        .get_subcommands()
-        .flat_map(|s| std::iter::once(s.get_name()).chain(s.get_all_aliases()))
-        .map(str::to_string)
-        .collect();
-    let args = match commands::config::expand_aliases(std::env::args_os().collect(), &builtin) {
-        Ok(args) => args,
-        Err(err) => {
-            let ui = Ui::new(ui::ColorChoice::Auto, false, true);
-            ui.error(&err.message, &err.causes, &err.hints);
-            return ExitCode::from(err.exit_code());
-        }
-    };
+    let args =
+        match commands::config::expand_aliases(std::env::args_os().collect(), &cli::is_builtin) {
+            Ok(args) => args,
+            Err(err) => {
+                let ui = Ui::new(ui::ColorChoice::Auto, false, true);
+                ui.error(&err.message, &err.causes, &err.hints);
+                return ExitCode::from(err.exit_code());
+            }
+        };
     let no_pager = args.iter().any(|a| a == "--no-pager");
-    let parsed = command
-        .try_get_matches_from_mut(args)
-        .and_then(|mut m| <cli::Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut m))
-        .map_err(|e| e.format(&mut command));
-    std::mem::forget(command);
+    // The hot path (`mlf log …`) is parsed by its own small tree; everything else, and any
+    // line that small tree refuses, by the whole one.
+    let parsed = match cli::parse_narrow(&args) {
+        Some(cli) => Ok(cli),
+        None => parse_whole(args),
+    };
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {

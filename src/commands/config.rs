@@ -166,7 +166,10 @@ pub fn store_dir(flag: Option<&Path>, cwd: &Path) -> Option<PathBuf> {
 
 /// Replaces an alias in the command line by what it stands for: the first word after the
 /// global options, when it names no command of mlf's own (aliases never hide a command).
-pub fn expand_aliases(args: Vec<OsString>, builtin: &[String]) -> CliResult<Vec<OsString>> {
+pub fn expand_aliases(
+    args: Vec<OsString>,
+    builtin: &dyn Fn(&str) -> bool,
+) -> CliResult<Vec<OsString>> {
     let mut store_flag: Option<PathBuf> = env::var(env::MLF_STORE).map(PathBuf::from);
     let mut i = 1;
     while i < args.len() {
@@ -189,7 +192,7 @@ pub fn expand_aliases(args: Vec<OsString>, builtin: &[String]) -> CliResult<Vec<
     let Some(word) = args.get(i).map(|w| w.to_string_lossy().into_owned()) else {
         return Ok(args);
     };
-    if builtin.contains(&word) {
+    if builtin(&word) {
         return Ok(args);
     }
     let cwd = std::env::current_dir().unwrap_or_default();

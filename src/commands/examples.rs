@@ -235,34 +235,28 @@ pub fn of(path: &str) -> Option<&'static str> {
 }
 
 /// Adds the examples to every command of the tree, at the end of its help.
-pub fn attach(cmd: clap::Command) -> clap::Command {
-    attach_at(cmd, "")
+pub fn attach(mut cmd: clap::Command) -> clap::Command {
+    attach_at(&mut cmd, "");
+    cmd
 }
 
-fn attach_at(mut cmd: clap::Command, path: &str) -> clap::Command {
-    let names: Vec<String> = cmd
-        .get_subcommands()
-        .map(|s| s.get_name().to_string())
-        .collect();
-    for name in names {
+fn attach_at(cmd: &mut clap::Command, path: &str) {
+    for sub in cmd.get_subcommands_mut() {
         let sub_path = if path.is_empty() {
-            name.clone()
+            sub.get_name().to_string()
         } else {
-            format!("{path} {name}")
+            format!("{path} {}", sub.get_name())
         };
-        cmd = cmd.mut_subcommand(&name, |sub| attach_at(sub, &sub_path));
+        attach_at(sub, &sub_path);
     }
-    match of(path) {
-        Some(examples) => {
-            let text: String = examples.lines().map(|l| format!("  {l}\n")).collect();
-            let text = format!("Examples:\n{}", text.trim_end());
-            let text = match cmd.get_after_help() {
-                Some(after) => format!("{text}\n\n{after}"),
-                None => text,
-            };
-            cmd.after_help(text)
-        }
-        _ => cmd,
+    if let Some(examples) = of(path) {
+        let text: String = examples.lines().map(|l| format!("  {l}\n")).collect();
+        let text = format!("Examples:\n{}", text.trim_end());
+        let text = match cmd.get_after_help() {
+            Some(after) => format!("{text}\n\n{after}"),
+            None => text,
+        };
+        *cmd = std::mem::take(cmd).after_help(text);
     }
 }
 
