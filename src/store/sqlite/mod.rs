@@ -18,6 +18,7 @@ mod requests;
 mod runs;
 mod schema;
 mod served;
+mod sync;
 mod synthetic;
 mod traits;
 mod webhooks;

@@ -1,0 +1,214 @@
+//! mlf's own sync messages (`/api/2.0/mlf/sync/…`), exchanged by `mlf push` and `mlf pull`:
+//! a run whole as one unit (a [`RunBundle`]: its row, params, tags and every metric point),
+//! a short [`RunDigest`] of a run that tells whether two stores hold the same copy of it, and
+//! what merging bundles into a store changed ([`MergeReport`]).
+
+use serde::{Deserialize, Serialize};
+
+/// What tells two copies of a run apart: equal digests, nothing to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunDigest {
+    pub run_id: String,
+    pub experiment: String,
+    pub name: String,
+    pub status: String,
+    pub end_time: Option<i64>,
+    pub lifecycle_stage: String,
+    /// A hash of the sorted `key=value` params.
+    pub params: String,
+    /// A hash of the sorted `key=value` tags.
+    pub tags: String,
+    pub metric_points: i64,
+    pub last_metric_time: Option<i64>,
+    /// Artifact files and their bytes.
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// An experiment as bundles name it (by name; the id is kept where it is free).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentInfo {
+    pub experiment_id: String,
+    pub name: String,
+    pub lifecycle_stage: String,
+    pub creation_time: i64,
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
+}
+
+/// One key's metric history, column by column. Values that JSON cannot hold (NaN, ±inf)
+/// travel as 0 in `value` and by index in `special`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub key: String,
+    pub step: Vec<i64>,
+    pub timestamp: Vec<i64>,
+    pub value: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub special: Vec<(usize, String)>,
+}
+
+impl Series {
+    /// An empty series of `key`.
+    pub fn new(key: &str) -> Series {
+        Series {
+            key: key.to_string(),
+            step: Vec::new(),
+            timestamp: Vec::new(),
+            value: Vec::new(),
+            special: Vec::new(),
+        }
+    }
+
+    /// Appends a point.
+    pub fn push(&mut self, step: i64, timestamp: i64, value: f64) {
+        if !value.is_finite() {
+            let name = if value.is_nan() {
+                "NaN"
+            } else if value > 0.0 {
+                "Infinity"
+            } else {
+                "-Infinity"
+            };
+            self.special.push((self.value.len(), name.to_string()));
+            self.value.push(0.0);
+        } else {
+            self.value.push(value);
+        }
+        self.step.push(step);
+        self.timestamp.push(timestamp);
+    }
+
+    /// The points as (step, timestamp, value), NaN and infinities restored.
+    pub fn points(&self) -> Vec<(i64, i64, f64)> {
+        let n = self
+            .step
+            .len()
+            .min(self.timestamp.len())
+            .min(self.value.len());
+        let mut out: Vec<(i64, i64, f64)> = (0..n)
+            .map(|i| (self.step[i], self.timestamp[i], self.value[i]))
+            .collect();
+        for (i, name) in &self.special {
+            if let Some(p) = out.get_mut(*i) {
+                p.2 = match name.as_str() {
+                    "Infinity" => f64::INFINITY,
+                    "-Infinity" => f64::NEG_INFINITY,
+                    _ => f64::NAN,
+                };
+            }
+        }
+        out
+    }
+}
+
+/// A run whole: its row, params, tags and metric histories.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunBundle {
+    pub run_id: String,
+    /// The experiment's name.
+    pub experiment: String,
+    pub name: String,
+    pub user_id: String,
+    pub status: String,
+    pub start_time: i64,
+    pub end_time: Option<i64>,
+    pub lifecycle_stage: String,
+    pub deleted_time: Option<i64>,
+    pub params: Vec<(String, String)>,
+    pub tags: Vec<(String, String)>,
+    pub metrics: Vec<Series>,
+}
+
+impl RunBundle {
+    /// The last time anything happened to this copy of the run: its start, its end, its last
+    /// metric point. Of two copies, the later one's tags and state win.
+    pub fn activity(&self) -> i64 {
+        let last_point = self
+            .metrics
+            .iter()
+            .flat_map(|s| s.timestamp.iter().copied())
+            .max()
+            .unwrap_or(i64::MIN);
+        self.start_time
+            .max(self.end_time.unwrap_or(i64::MIN))
+            .max(last_point)
+    }
+}
+
+/// Bundles with the experiments they name: the body of `POST mlf/sync/runs` and the answer
+/// of `POST mlf/sync/export`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Bundles {
+    #[serde(default)]
+    pub experiments: Vec<ExperimentInfo>,
+    #[serde(default)]
+    pub runs: Vec<RunBundle>,
+}
+
+/// `POST mlf/sync/digests`: the digests of the runs named (those the store has), or of every
+/// run of the experiments named (all experiments when none is).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DigestsRequest {
+    #[serde(default)]
+    pub run_ids: Option<Vec<String>>,
+    #[serde(default)]
+    pub experiments: Vec<String>,
+}
+
+/// `POST mlf/sync/export`: the bundles of the runs named.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ExportRequest {
+    pub run_ids: Vec<String>,
+}
+
+/// A param both copies have, with different values: the store's is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamConflict {
+    pub run_id: String,
+    pub key: String,
+    /// The value the receiving store keeps.
+    pub kept: String,
+    /// The value that came in and was refused.
+    pub refused: String,
+}
+
+/// A tag both copies have, with different values: the newer copy's wins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagChange {
+    pub run_id: String,
+    pub key: String,
+    /// The receiving store's value before.
+    pub old: String,
+    /// The value that came in.
+    pub new: String,
+    /// The incoming copy was newer: `new` replaced `old`. Otherwise `old` stays.
+    pub replaced: bool,
+}
+
+/// What merging bundles into a store changed (or would).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MergeReport {
+    pub experiments_created: Vec<String>,
+    pub runs_created: usize,
+    pub runs_updated: usize,
+    pub params: usize,
+    pub tags: usize,
+    pub metric_points: usize,
+    pub conflicts: Vec<ParamConflict>,
+    pub tag_changes: Vec<TagChange>,
+}
+
+impl MergeReport {
+    /// Adds another batch's counts.
+    pub fn add(&mut self, other: MergeReport) {
+        self.experiments_created.extend(other.experiments_created);
+        self.runs_created += other.runs_created;
+        self.runs_updated += other.runs_updated;
+        self.params += other.params;
+        self.tags += other.tags;
+        self.metric_points += other.metric_points;
+        self.conflicts.extend(other.conflicts);
+        self.tag_changes.extend(other.tag_changes);
+    }
+}
