@@ -1,0 +1,273 @@
+//! `mlf push` and `mlf pull`: copying runs whole (rows, params, tags, every metric point) and
+//! their artifacts between this store and another one, a store directory or an `mlf server`,
+//! keeping run ids. Both sides first give a digest of each run (`protocol::sync::RunDigest`);
+//! only the runs whose digests differ travel, as bundles, in batches that the receiving
+//! store merges one transaction each (`store/sqlite/sync.rs`: params write-once, metric
+//! histories joined, tags from the newer copy). Artifacts are copied when a file is missing
+//! or has another size. Batches commit on their own, so an interrupted transfer resumes by
+//! the same comparison.
+
+mod peer;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+pub use peer::{Peer, Place};
+
+use crate::artifacts::{CopyItem, Repo};
+use crate::protocol::sync::{Bundles, DigestsRequest, MergeReport, RunDigest};
+use crate::store::{Error, Store, TrackingStore};
+
+/// Run ids per digest request.
+const DIGEST_CHUNK: usize = 2000;
+/// Most runs a batch carries.
+const BATCH_RUNS: usize = 500;
+/// Most metric points a batch carries (about 20 bytes each as JSON).
+const BATCH_POINTS: i64 = 250_000;
+
+/// Why a push or pull could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(
+        "`{0}` is neither an `mlf server` URL (http:// or https://) nor a directory holding an mlf store"
+    )]
+    NotAPlace(String),
+    #[error("no mlf store in `{0}`")]
+    NoStore(String),
+    #[error(transparent)]
+    Setup(#[from] crate::remote::SetupError),
+    #[error(transparent)]
+    Store(#[from] Error),
+    #[error("cannot copy artifact `{path}` of run {run}: {source}")]
+    Artifact {
+        run: String,
+        path: String,
+        #[source]
+        source: crate::artifacts::Error,
+    },
+}
+
+/// One end of a transfer: what the other end is asked.
+pub trait Side {
+    /// The digests of the runs a request names.
+    fn digests(&self, req: &DigestsRequest) -> Result<Vec<RunDigest>, Error>;
+    /// The bundles of the runs named.
+    fn export(&self, run_ids: &[String]) -> Result<Bundles, Error>;
+    /// Merges bundles in, one transaction.
+    fn merge(&mut self, bundles: &Bundles) -> Result<MergeReport, Error>;
+    /// A run's artifacts.
+    fn repo(&self, run_id: &str) -> Result<Repo, Error>;
+}
+
+impl Side for Store {
+    fn digests(&self, req: &DigestsRequest) -> Result<Vec<RunDigest>, Error> {
+        self.sync_digests(req)
+    }
+    fn export(&self, run_ids: &[String]) -> Result<Bundles, Error> {
+        self.sync_export(run_ids)
+    }
+    fn merge(&mut self, bundles: &Bundles) -> Result<MergeReport, Error> {
+        self.sync_merge(bundles, false)
+    }
+    fn repo(&self, run_id: &str) -> Result<Repo, Error> {
+        let run = self.run(run_id)?;
+        self.artifacts(&run)
+    }
+}
+
+/// What to transfer.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Only the runs of these experiments (by name; all when empty).
+    pub experiments: Vec<String>,
+    /// Compare and count, change nothing.
+    pub dry_run: bool,
+}
+
+/// What a push or pull did (or would do).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SyncReport {
+    /// Runs on the sending side that were compared.
+    pub runs_compared: usize,
+    /// Runs the receiving side lacked.
+    pub runs_new: usize,
+    /// Runs both sides had, with differences.
+    pub runs_changed: usize,
+    /// What the receiving side changed (nothing on a dry run).
+    pub merged: MergeReport,
+    /// Artifact files copied (or that would be) and their bytes.
+    pub files: usize,
+    pub bytes: u64,
+}
+
+impl SyncReport {
+    /// Nothing was (or would be) sent.
+    pub fn up_to_date(&self) -> bool {
+        self.runs_new + self.runs_changed == 0 && self.files == 0
+    }
+}
+
+/// How far a transfer is: runs done of those to send.
+pub type Progress<'a> = &'a mut dyn FnMut(usize, usize);
+
+/// The two digests differ in what the rows hold (artifacts aside).
+fn rows_differ(a: &RunDigest, b: &RunDigest) -> bool {
+    let strip = |d: &RunDigest| RunDigest {
+        files: 0,
+        bytes: 0,
+        ..d.clone()
+    };
+    strip(a) != strip(b)
+}
+
+/// Copies what `from` has and `to` lacks or holds otherwise.
+pub fn transfer(
+    from: &mut dyn Side,
+    to: &mut dyn Side,
+    opts: &Options,
+    progress: Progress,
+) -> Result<SyncReport, SyncError> {
+    let ours = from.digests(&DigestsRequest {
+        run_ids: None,
+        experiments: opts.experiments.clone(),
+    })?;
+    let mut theirs: HashMap<String, RunDigest> = HashMap::new();
+    for chunk in ours.chunks(DIGEST_CHUNK) {
+        let ids = chunk.iter().map(|d| d.run_id.clone()).collect();
+        for d in to.digests(&DigestsRequest {
+            run_ids: Some(ids),
+            experiments: Vec::new(),
+        })? {
+            theirs.insert(d.run_id.clone(), d);
+        }
+    }
+    let mut report = SyncReport {
+        runs_compared: ours.len(),
+        ..Default::default()
+    };
+    let mut send: Vec<&RunDigest> = Vec::new();
+    let mut files: Vec<&RunDigest> = Vec::new();
+    for d in &ours {
+        let other = theirs.get(&d.run_id);
+        match other {
+            None => {
+                report.runs_new += 1;
+                send.push(d);
+            }
+            Some(t) if rows_differ(d, t) => {
+                report.runs_changed += 1;
+                send.push(d);
+            }
+            Some(_) => {}
+        }
+        let same_files = other.is_some_and(|t| (t.files, t.bytes) == (d.files, d.bytes));
+        if d.files > 0 && !same_files {
+            files.push(d);
+        }
+    }
+    // Rows, in batches.
+    let mut done = 0;
+    progress(0, send.len());
+    if !opts.dry_run {
+        let mut start = 0;
+        while start < send.len() {
+            let mut end = start;
+            let mut points = 0;
+            while end < send.len()
+                && end - start < BATCH_RUNS
+                && (end == start || points + send[end].metric_points <= BATCH_POINTS)
+            {
+                points += send[end].metric_points;
+                end += 1;
+            }
+            let ids: Vec<String> = send[start..end].iter().map(|d| d.run_id.clone()).collect();
+            let bundles = from.export(&ids)?;
+            report.merged.add(to.merge(&bundles)?);
+            done += ids.len();
+            progress(done, send.len());
+            start = end;
+        }
+    }
+    // Artifacts.
+    for d in files {
+        let source = from.repo(&d.run_id)?;
+        let wanted = source
+            .list(Path::new(""), true)
+            .map_err(|e| artifact_error(d, "", e))?;
+        let have: HashMap<String, Option<u64>> = if opts.dry_run && !theirs.contains_key(&d.run_id)
+        {
+            HashMap::new()
+        } else {
+            let target = to.repo(&d.run_id)?;
+            target
+                .list(Path::new(""), true)
+                .map_err(|e| artifact_error(d, "", e))?
+                .into_iter()
+                .filter(|f| !f.is_dir)
+                .map(|f| (f.path, f.file_size))
+                .collect()
+        };
+        let missing: Vec<_> = wanted
+            .into_iter()
+            .filter(|f| !f.is_dir && have.get(&f.path) != Some(&f.file_size))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let target = if opts.dry_run {
+            None
+        } else {
+            Some(to.repo(&d.run_id)?)
+        };
+        for f in missing {
+            let size = f.file_size.unwrap_or(0);
+            if let Some(target) = &target {
+                copy_file(&source, target, &f.path, size)
+                    .map_err(|e| artifact_error(d, &f.path, e))?;
+            }
+            report.files += 1;
+            report.bytes += size;
+        }
+    }
+    Ok(report)
+}
+
+fn artifact_error(d: &RunDigest, path: &str, source: crate::artifacts::Error) -> SyncError {
+    SyncError::Artifact {
+        run: d.run_id.clone(),
+        path: path.to_string(),
+        source,
+    }
+}
+
+/// Copies one artifact file (run-relative `rel`) from one run's repository to another's: one
+/// of the two is local.
+fn copy_file(
+    source: &Repo,
+    target: &Repo,
+    rel: &str,
+    size: u64,
+) -> Result<(), crate::artifacts::Error> {
+    let rel: PathBuf = crate::artifacts::clean_relative(rel)?;
+    match (source.local_root(), target.local_root()) {
+        (Some(root), _) => target.put(
+            &CopyItem {
+                from: root.join(&rel),
+                to: rel,
+                size,
+            },
+            &mut |_| {},
+        ),
+        (None, Some(root)) => source.get(
+            &CopyItem {
+                from: rel.clone(),
+                to: root.join(&rel),
+                size,
+            },
+            &mut |_| {},
+        ),
+        (None, None) => Err(crate::artifacts::Error::Invalid(
+            "one side of a copy must be local".into(),
+        )),
+    }
+}

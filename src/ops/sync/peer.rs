@@ -1,0 +1,135 @@
+//! The other end of a push or pull: another store directory, opened in this process, or an
+//! `mlf server`, through its `mlf/sync/…` calls and its artifact proxy.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::{Side, SyncError};
+use crate::artifacts::Repo;
+use crate::protocol::sync::{Bundles, DigestsRequest, ExportRequest, MergeReport, RunDigest};
+use crate::remote::{Client, is_remote_uri};
+use crate::store::rest::RestStore;
+use crate::store::{DB_FILE, Error, STORE_DIR, Store, TrackingStore};
+
+/// Where a remote is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Place {
+    /// A store directory (`…/.mlf`).
+    Store(PathBuf),
+    /// An `mlf server`'s URL.
+    Server(String),
+}
+
+impl Place {
+    /// An `http(s)://` URL, or a path (relative to `cwd`, `file://` allowed) to a store
+    /// directory or to a directory holding one (`.mlf`).
+    pub fn parse(text: &str, cwd: &Path) -> Result<Place, SyncError> {
+        if is_remote_uri(text) {
+            return Ok(Place::Server(text.trim_end_matches('/').to_string()));
+        }
+        if text.contains("://") && !text.starts_with("file://") || text.is_empty() {
+            return Err(SyncError::NotAPlace(text.to_string()));
+        }
+        let dir = cwd.join(text.strip_prefix("file://").unwrap_or(text));
+        if dir.join(DB_FILE).is_file() {
+            return Ok(Place::Store(dir));
+        }
+        if dir.join(STORE_DIR).join(DB_FILE).is_file() {
+            return Ok(Place::Store(dir.join(STORE_DIR)));
+        }
+        if dir.is_dir() {
+            return Err(SyncError::NoStore(dir.display().to_string()));
+        }
+        Err(SyncError::NotAPlace(text.to_string()))
+    }
+
+    /// As written in the settings: the URL, or the store's path.
+    pub fn text(&self) -> String {
+        match self {
+            Place::Store(p) => p.display().to_string(),
+            Place::Server(u) => u.clone(),
+        }
+    }
+}
+
+/// An opened other end.
+pub enum Peer {
+    Store(Box<Store>),
+    Server {
+        client: Client,
+        rest: Box<RestStore>,
+    },
+}
+
+impl Peer {
+    /// Opens the other end; a server is asked nothing yet.
+    pub fn open(place: &Place) -> Result<Peer, SyncError> {
+        match place {
+            Place::Store(dir) => Ok(Peer::Store(Box::new(Store::open(dir)?))),
+            Place::Server(url) => {
+                let client = Client::new(url)?;
+                let state = std::env::temp_dir().join(format!("mlf-sync-{}", std::process::id()));
+                let rest = RestStore::new(client.clone(), state, true);
+                Ok(Peer::Server {
+                    client,
+                    rest: Box::new(rest),
+                })
+            }
+        }
+    }
+
+    fn call<T: serde::de::DeserializeOwned>(
+        client: &Client,
+        endpoint: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T, Error> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::Invalid(format!("cannot encode a sync message: {e}")))?;
+        client.post_bytes(endpoint, bytes)
+    }
+}
+
+#[derive(Deserialize)]
+struct Digests {
+    #[serde(default)]
+    digests: Vec<RunDigest>,
+}
+
+impl Side for Peer {
+    fn digests(&self, req: &DigestsRequest) -> Result<Vec<RunDigest>, Error> {
+        match self {
+            Peer::Store(s) => s.sync_digests(req),
+            Peer::Server { client, .. } => {
+                Ok(Peer::call::<Digests>(client, "mlf/sync/digests", req)?.digests)
+            }
+        }
+    }
+    fn export(&self, run_ids: &[String]) -> Result<Bundles, Error> {
+        match self {
+            Peer::Store(s) => s.sync_export(run_ids),
+            Peer::Server { client, .. } => Peer::call(
+                client,
+                "mlf/sync/export",
+                &ExportRequest {
+                    run_ids: run_ids.to_vec(),
+                },
+            ),
+        }
+    }
+    fn merge(&mut self, bundles: &Bundles) -> Result<MergeReport, Error> {
+        match self {
+            Peer::Store(s) => s.sync_merge(bundles, false),
+            Peer::Server { client, .. } => Peer::call(client, "mlf/sync/runs", bundles),
+        }
+    }
+    fn repo(&self, run_id: &str) -> Result<Repo, Error> {
+        match self {
+            Peer::Store(s) => Side::repo(s.as_ref(), run_id),
+            Peer::Server { rest, .. } => {
+                let run = rest.run(run_id)?;
+                rest.artifacts(&run)
+            }
+        }
+    }
+}
