@@ -17,7 +17,10 @@ pub mod log;
 pub mod man;
 pub mod models;
 pub mod project;
+pub mod pull;
+pub mod push;
 pub mod registry;
+pub mod remote;
 pub mod run;
 pub mod runs;
 pub mod server;
@@ -64,6 +67,13 @@ pub enum Command {
     /// Import another tracking store (MLflow's), keeping its ids
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Add, list and remove remotes: other stores and `mlf server`s to push to and pull from
+    #[command(subcommand)]
+    Remote(remote::RemoteCommand),
+    /// Send runs, metric histories and artifacts to a remote, keeping run ids
+    Push(push::PushArgs),
+    /// Bring runs, metric histories and artifacts from a remote, keeping run ids
+    Pull(pull::PullArgs),
     /// Remove deleted runs and experiments for good, and files nothing owns
     Gc(gc::GcArgs),
     /// Print a shell completion script
@@ -94,6 +104,9 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> CliResult<u8> {
         Command::Artifacts(cmd) => artifacts::run(ctx, cmd),
         Command::Gc(args) => gc::run(ctx, args),
         Command::Import(cmd) => import::run(ctx, cmd),
+        Command::Remote(cmd) => remote::run(ctx, cmd),
+        Command::Push(args) => push::run(ctx, args),
+        Command::Pull(args) => pull::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
         Command::Help(args) => help::run(ctx, args),
         Command::Man(args) => man::run(ctx, args),
