@@ -9,18 +9,7 @@ use crate::error::CliResult;
 use crate::ops::sync::{Options, Peer, SyncReport, transfer};
 use crate::ui::format::{OutputArgs, OutputFormat, bytes};
 
-/// Send runs (params, tags, metric histories, artifacts) to a remote, keeping their ids
-///
-/// REMOTE is a name from `mlf remote list` [default: the only remote, or `origin`], or a URL
-/// or path in its place. Each run is compared with the remote's copy by a digest, and only
-/// the runs that differ are sent, in batches the remote merges one transaction each; a second
-/// push sends nothing, and an interrupted push resumes. On the remote, params are write-once:
-/// a param it has with another value is a conflict, listed and left as it is (the push still
-/// sends everything else, and exits with 1). Metric points join the history unless the same
-/// (key, step, timestamp, value) is there. Of two copies of a run, the one with the latest
-/// activity (start, end, last metric point) gives tags, name and status, and each tag that
-/// changes (or is kept) is listed. Artifact files missing on the remote, or of another size,
-/// are copied.
+/// The arguments of `mlf push` (its help is on `commands::Command`).
 #[derive(Debug, clap::Args)]
 pub struct PushArgs {
     /// The remote: a name from `mlf remote list`, or a URL or path [default: the only
