@@ -53,8 +53,13 @@ pub trait Side {
     fn digests(&self, req: &DigestsRequest) -> Result<Vec<RunDigest>, Error>;
     /// The bundles of the runs named.
     fn export(&self, run_ids: &[String]) -> Result<Bundles, Error>;
-    /// Merges bundles in, one transaction.
+    /// Merges bundles in, one transaction. A side may merge in the background and answer
+    /// the report of the batch before; [`Side::flush`] answers the last one.
     fn merge(&mut self, bundles: &Bundles) -> Result<MergeReport, Error>;
+    /// Waits for what is being merged in the background, and answers its report.
+    fn flush(&mut self) -> Result<MergeReport, Error> {
+        Ok(MergeReport::default())
+    }
     /// A run's artifacts.
     fn repo(&self, run_id: &str) -> Result<Repo, Error>;
 }
@@ -187,6 +192,7 @@ pub fn transfer(
             progress(done, send.len());
             start = end;
         }
+        report.merged.add(to.flush()?);
     }
     // Artifacts.
     for d in files {

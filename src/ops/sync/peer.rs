@@ -59,6 +59,8 @@ pub enum Peer {
     Server {
         client: Client,
         rest: Box<RestStore>,
+        /// The batch being merged by the server while the next one is read here.
+        pending: Option<std::thread::JoinHandle<Result<MergeReport, Error>>>,
     },
 }
 
@@ -74,6 +76,7 @@ impl Peer {
                 Ok(Peer::Server {
                     client,
                     rest: Box::new(rest),
+                    pending: None,
                 })
             }
         }
@@ -87,6 +90,18 @@ impl Peer {
         let bytes = serde_json::to_vec(body)
             .map_err(|e| Error::Invalid(format!("cannot encode a sync message: {e}")))?;
         client.post_bytes(endpoint, bytes)
+    }
+}
+
+/// The report of the batch being sent, once the server answered (an empty one when none is).
+fn wait(
+    pending: &mut Option<std::thread::JoinHandle<Result<MergeReport, Error>>>,
+) -> Result<MergeReport, Error> {
+    match pending.take() {
+        None => Ok(MergeReport::default()),
+        Some(handle) => handle
+            .join()
+            .unwrap_or_else(|_| Err(Error::Remote("the upload of a batch failed".into()))),
     }
 }
 
@@ -120,7 +135,26 @@ impl Side for Peer {
     fn merge(&mut self, bundles: &Bundles) -> Result<MergeReport, Error> {
         match self {
             Peer::Store(s) => s.sync_merge(bundles, false),
-            Peer::Server { client, .. } => Peer::call(client, "mlf/sync/runs", bundles),
+            Peer::Server {
+                client, pending, ..
+            } => {
+                // Sent in the background: the server merges this batch while the next is
+                // read and encoded here. Answers the report of the batch before.
+                let body = serde_json::to_vec(bundles)
+                    .map_err(|e| Error::Invalid(format!("cannot encode a sync message: {e}")))?;
+                let before = wait(pending)?;
+                let client = client.clone();
+                *pending = Some(std::thread::spawn(move || {
+                    client.post_bytes("mlf/sync/runs", body)
+                }));
+                Ok(before)
+            }
+        }
+    }
+    fn flush(&mut self) -> Result<MergeReport, Error> {
+        match self {
+            Peer::Store(_) => Ok(MergeReport::default()),
+            Peer::Server { pending, .. } => wait(pending),
         }
     }
     fn repo(&self, run_id: &str) -> Result<Repo, Error> {

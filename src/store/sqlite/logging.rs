@@ -175,7 +175,7 @@ pub(crate) fn write_batch(
 }
 
 /// NaN is stored as 0 with a flag (SQLite has no NaN); infinities are stored as they are.
-fn stored(v: f64) -> (f64, bool) {
+pub(super) fn stored(v: f64) -> (f64, bool) {
     if v.is_nan() { (0.0, true) } else { (v, false) }
 }
 
@@ -189,11 +189,11 @@ pub(super) enum Rows {
 }
 
 /// The most rows one statement inserts.
-const ROWS_PER_STATEMENT: usize = 16;
+pub(super) const ROWS_PER_STATEMENT: usize = 16;
 
 /// The statement inserting `n` rows (1 to `ROWS_PER_STATEMENT`) into one of the tables, made
 /// once: one statement for a batch's points instead of one a point.
-fn insert_sql(rows: Rows, n: usize) -> &'static str {
+pub(super) fn insert_sql(rows: Rows, n: usize) -> &'static str {
     use std::sync::OnceLock;
     static SQL: [OnceLock<Vec<String>>; 2] = [OnceLock::new(), OnceLock::new()];
     let made = SQL[rows as usize].get_or_init(|| {

@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::Store;
-use super::logging::{Rows, insert_rows, order_key};
+use super::logging::{ROWS_PER_STATEMENT, Rows, insert_sql, stored};
 use crate::protocol::sync::{
     Bundles, DigestsRequest, ExperimentInfo, MergeReport, ParamConflict, RunBundle, RunDigest,
     Series, TagChange,
 };
 use crate::store::{Error, Missing, Result};
-use crate::tracking::{Metric, tags};
+use crate::tracking::tags;
 
 /// A 64-bit FNV-1a hash, the same on every machine.
 #[derive(Clone, Copy)]
@@ -523,28 +523,49 @@ fn merge_run(tx: &Connection, exp: i64, b: &RunBundle, report: &mut MergeReport)
     }
     // Metrics: every point not already in the history.
     for s in &b.metrics {
-        let points: Vec<Metric> = s
-            .points()
-            .into_iter()
-            .map(|(step, timestamp, value)| Metric {
-                key: s.key.clone(),
-                value,
-                timestamp,
-                step,
-            })
-            .collect();
-        let Some(latest) = points.iter().max_by(|a, c| {
-            order_key(a)
-                .partial_cmp(&order_key(c))
+        let points = s.points();
+        let Some(latest) = points.iter().copied().max_by(|a, c| {
+            point_order(a)
+                .partial_cmp(&point_order(c))
                 .unwrap_or(std::cmp::Ordering::Equal)
         }) else {
             continue;
         };
-        let all: Vec<&Metric> = points.iter().collect();
-        report.metric_points += insert_rows(tx, Rows::History, pk, &all)?;
-        insert_rows(tx, Rows::Latest, pk, &[latest])?;
+        report.metric_points += insert_points(tx, Rows::History, pk, &s.key, &points)?;
+        insert_points(tx, Rows::Latest, pk, &s.key, &[latest])?;
     }
     Ok(())
+}
+
+/// A point's place in the order that picks the latest: (step, timestamp, value), NaN as 0.
+fn point_order(p: &(i64, i64, f64)) -> (i64, i64, f64) {
+    (p.0, p.1, stored(p.2).0)
+}
+
+/// Inserts one key's points, many a statement; answers how many were not there.
+fn insert_points(
+    tx: &Connection,
+    rows: Rows,
+    pk: i64,
+    key: &str,
+    points: &[(i64, i64, f64)],
+) -> Result<usize> {
+    let mut written = 0;
+    for chunk in points.chunks(ROWS_PER_STATEMENT) {
+        let mut put = tx.prepare_cached(insert_sql(rows, chunk.len()))?;
+        for (i, (step, timestamp, value)) in chunk.iter().enumerate() {
+            let (value, is_nan) = stored(*value);
+            let at = i * 6;
+            put.raw_bind_parameter(at + 1, pk)?;
+            put.raw_bind_parameter(at + 2, key)?;
+            put.raw_bind_parameter(at + 3, *step)?;
+            put.raw_bind_parameter(at + 4, *timestamp)?;
+            put.raw_bind_parameter(at + 5, value)?;
+            put.raw_bind_parameter(at + 6, is_nan)?;
+        }
+        written += put.raw_execute()?;
+    }
+    Ok(written)
 }
 
 fn key_values(tx: &Connection, table: &str, pk: i64) -> Result<HashMap<String, String>> {
