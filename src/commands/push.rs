@@ -109,11 +109,13 @@ pub fn sync(
         }))?;
     }
     summary(ctx, direction, &name, &report, dry_run);
-    Ok(if report.merged.conflicts.is_empty() {
-        0
-    } else {
-        1
-    })
+    Ok(
+        if report.merged.conflicts.is_empty() && report.registry.conflicts.is_empty() {
+            0
+        } else {
+            1
+        },
+    )
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -133,6 +135,25 @@ fn summary(ctx: &Ctx, direction: Direction, remote: &str, r: &SyncReport, dry_ru
             c.run_id,
             c.key,
             if push { remote } else { "this store" }
+        ));
+    }
+    for c in &r.registry.conflicts {
+        let (ours, theirs) = if push {
+            (&c.refused, &c.kept)
+        } else {
+            (&c.kept, &c.refused)
+        };
+        ctx.ui.warn(&format!(
+            "version conflict: model `{}` version {}: ours from `{ours}`, theirs from `{theirs}` ({} keeps its version: version numbers are write-once)",
+            c.name,
+            c.version,
+            if push { remote } else { "this store" }
+        ));
+    }
+    if !r.versions_skipped.is_empty() {
+        ctx.ui.warn(&format!(
+            "not pushed: {} (registered from a local path, their files are in this store's registry folder, which a server does not take: register them through the server)",
+            r.versions_skipped.join(", ")
         ));
     }
     let there = if push {
@@ -202,10 +223,23 @@ fn summary(ctx: &Ctx, direction: Direction, remote: &str, r: &SyncReport, dry_ru
             plural(m.metric_points, "metric point", "metric points"),
         )
     };
+    let g = &r.registry;
+    let registry = match (r.models_changed, dry_run) {
+        (0, _) => String::new(),
+        (n, true) => format!("; {} of the registry", plural(n, "model", "models")),
+        (n, false) => format!(
+            "; {} of the registry ({} new, {}, {}, {} changed)",
+            plural(n, "model", "models"),
+            g.models,
+            plural(g.versions, "new version", "new versions"),
+            plural(g.aliases, "alias", "aliases"),
+            g.updated + g.tags,
+        ),
+    };
     ctx.ui.status(
         verb,
         &format!(
-            "{} {} {remote} ({} new, {} changed, {} up to date){rows}; {} of artifacts ({})",
+            "{} {} {remote} ({} new, {} changed, {} up to date){rows}; {} of artifacts ({}){registry}",
             plural(runs, "run", "runs"),
             if push { "to" } else { "from" },
             r.runs_new,
@@ -215,10 +249,11 @@ fn summary(ctx: &Ctx, direction: Direction, remote: &str, r: &SyncReport, dry_ru
             plural(r.files, "file", "files"),
         ),
     );
-    if !m.conflicts.is_empty() {
+    let conflicts = m.conflicts.len() + g.conflicts.len();
+    if conflicts > 0 {
         ctx.ui.warn(&format!(
             "{}: the rest was {}",
-            plural(m.conflicts.len(), "param conflict", "param conflicts"),
+            plural(conflicts, "conflict", "conflicts"),
             if push { "pushed" } else { "pulled" }
         ));
     }

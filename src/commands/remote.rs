@@ -111,7 +111,7 @@ pub fn place_error(e: SyncError) -> CliError {
             "give `http://HOST:PORT` (an `mlf server`), or the path of a directory holding `.mlf`",
         ),
         SyncError::NoStore(ref dir) => {
-            let hint = format!("create one with `mlf --store {dir}/.mlf init`");
+            let hint = format!("create one with `mlf init {dir}`");
             usage_error(e.to_string()).hint(hint)
         }
         SyncError::Setup(_) => usage_error(e.to_string()),

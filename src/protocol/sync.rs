@@ -212,3 +212,100 @@ impl MergeReport {
         self.tag_changes.extend(other.tag_changes);
     }
 }
+
+/// A registered model whole: its row, tags, aliases and versions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelBundle {
+    pub name: String,
+    pub description: String,
+    pub user_id: String,
+    pub creation_time: i64,
+    pub last_updated_time: i64,
+    pub tags: Vec<(String, String)>,
+    pub aliases: Vec<(String, i64)>,
+    pub versions: Vec<VersionBundle>,
+}
+
+/// A model version and where its files are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionBundle {
+    pub version: i64,
+    pub description: String,
+    pub user_id: String,
+    pub current_stage: String,
+    pub source: String,
+    pub run_id: String,
+    pub status: String,
+    pub deleted: bool,
+    pub creation_time: i64,
+    pub last_updated_time: i64,
+    pub tags: Vec<(String, String)>,
+    /// Where the files are in the sending store, relative to it (`registry/NAME/N/…`,
+    /// `artifacts/…`), or absolute.
+    pub storage_location: String,
+}
+
+impl VersionBundle {
+    /// The folder of the registry that holds this version's own files (a version registered
+    /// from a local path), if that is where they are.
+    pub fn registry_files(&self) -> Option<&str> {
+        self.storage_location
+            .starts_with("registry/")
+            .then_some(self.storage_location.as_str())
+    }
+}
+
+/// A registered model's name and a hash of what the store holds of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelDigest {
+    pub name: String,
+    pub hash: String,
+}
+
+/// `POST mlf/sync/registry/export`: the models named.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ModelsRequest {
+    pub names: Vec<String>,
+}
+
+/// `POST mlf/sync/registry/merge`: models to merge in.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ModelBundles {
+    pub models: Vec<ModelBundle>,
+}
+
+/// A version both stores have under the same number, from another source: the receiving
+/// store's is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionConflict {
+    pub name: String,
+    pub version: i64,
+    pub kept: String,
+    pub refused: String,
+}
+
+/// What merging registered models changed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RegistryReport {
+    pub models: usize,
+    pub versions: usize,
+    pub updated: usize,
+    pub aliases: usize,
+    pub tags: usize,
+    pub conflicts: Vec<VersionConflict>,
+    /// Versions created whose files are in the sending store's registry folder: their
+    /// `storage_location`s, to copy.
+    pub files: Vec<String>,
+}
+
+impl RegistryReport {
+    pub fn add(&mut self, other: RegistryReport) {
+        self.models += other.models;
+        self.versions += other.versions;
+        self.updated += other.updated;
+        self.aliases += other.aliases;
+        self.tags += other.tags;
+        self.conflicts.extend(other.conflicts);
+        self.files.extend(other.files);
+    }
+}

@@ -230,7 +230,13 @@ fn writes(method: &Method, endpoint: &str) -> bool {
     *method != Method::GET
         && !endpoint.ends_with("/search")
         && !endpoint.ends_with("/test")
-        && !matches!(endpoint, "mlf/sync/digests" | "mlf/sync/export")
+        && !matches!(
+            endpoint,
+            "mlf/sync/digests"
+                | "mlf/sync/export"
+                | "mlf/sync/registry/digests"
+                | "mlf/sync/registry/export"
+        )
 }
 
 /// The gate every request passes, for the web UI's router (`crate::web`): the `Host`/`Origin`

@@ -3,7 +3,9 @@
 //! hold a `Box<dyn Backend>` and do not know which one they talk to. `mlf server` holds a
 //! `dyn ServerStore`: the same, and what the REST API needs beyond the command line.
 
-use crate::protocol::sync::{Bundles, DigestsRequest, MergeReport, RunDigest};
+use crate::protocol::sync::{
+    Bundles, DigestsRequest, MergeReport, ModelBundle, ModelDigest, RegistryReport, RunDigest,
+};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -332,6 +334,15 @@ pub trait ServerStore: Backend + Send {
         Err(no_sync())
     }
     fn sync_merge(&mut self, _bundles: &Bundles) -> Result<MergeReport> {
+        Err(no_sync())
+    }
+    fn sync_model_digests(&self) -> Result<Vec<ModelDigest>> {
+        Err(no_sync())
+    }
+    fn sync_models(&self, _names: &[String]) -> Result<Vec<ModelBundle>> {
+        Err(no_sync())
+    }
+    fn sync_merge_models(&mut self, _models: &[ModelBundle]) -> Result<RegistryReport> {
         Err(no_sync())
     }
 }

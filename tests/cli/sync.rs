@@ -263,3 +263,73 @@ fn bad_remotes_are_refused_and_nothing_is_written() {
     assert_eq!(env.snapshot_store(), before);
     assert_eq!(run_of(&env, &id)["info"]["run_id"], id.as_str());
 }
+
+#[test]
+fn the_registry_travels_with_versions_aliases_and_files() {
+    let env = TestEnv::new();
+    let id = offline_run(&env);
+    env.write("model/MLmodel", "flavors: {}\n");
+    env.mlf(&["log", "artifact", "model", "--run", &id]).ok();
+    let source = format!("runs:/{id}/model");
+    env.mlf(&["registry", "register", &source, "--name", "churn"])
+        .ok();
+    env.write("local/MLmodel", "flavors: {}\n");
+    env.mlf(&["registry", "register", "./local", "--name", "churn"])
+        .ok();
+    env.mlf(&["registry", "alias", "churn", "prod", "1"]).ok();
+    let b = other_store(&env, "b");
+    env.mlf(&["remote", "add", "origin", b.to_str().unwrap()])
+        .ok();
+    let out = env.mlf(&["push"]).ok();
+    assert!(
+        out.stderr
+            .contains("1 model of the registry (1 new, 2 new versions, 1 alias"),
+        "{out}"
+    );
+    // Version 1 points at the run's files there, version 2 has its own files copied.
+    let one = env
+        .mlf_in(&b, &["registry", "resolve", "models:/churn@prod"])
+        .ok();
+    let b_store = b.join(".mlf").canonicalize().unwrap();
+    assert_eq!(
+        one.stdout.trim(),
+        b_store
+            .join("artifacts/1")
+            .join(&id)
+            .join("artifacts/model")
+            .display()
+            .to_string()
+    );
+    let two = env
+        .mlf_in(&b, &["registry", "resolve", "models:/churn/2"])
+        .ok();
+    let two = PathBuf::from(two.stdout.trim());
+    assert!(two.starts_with(&b_store), "{}", two.display());
+    assert_eq!(
+        std::fs::read_to_string(two.join("MLmodel")).unwrap(),
+        "flavors: {}\n"
+    );
+    let out = env.mlf(&["push"]).ok();
+    assert!(out.stderr.contains("nothing to push"), "{out}");
+    // The same version number from another source on each side: a conflict, kept apart.
+    env.write("a3/MLmodel", "a\n");
+    env.mlf(&["registry", "register", "./a3", "--name", "churn"])
+        .ok();
+    std::fs::create_dir_all(b.join("b3")).unwrap();
+    std::fs::write(b.join("b3/MLmodel"), "b\n").unwrap();
+    env.mlf_in(&b, &["registry", "register", "./b3", "--name", "churn"])
+        .ok();
+    let out = env.mlf(&["push"]).code(1);
+    assert!(
+        out.stderr
+            .contains("version conflict: model `churn` version 3: ours from `"),
+        "{out}"
+    );
+    let three = env
+        .mlf_in(&b, &["registry", "resolve", "models:/churn/3"])
+        .ok();
+    assert_eq!(
+        std::fs::read_to_string(PathBuf::from(three.stdout.trim()).join("MLmodel")).unwrap(),
+        "b\n"
+    );
+}

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 pub use peer::{Peer, Place};
 
 use crate::artifacts::{CopyItem, Repo};
-use crate::protocol::sync::{Bundles, DigestsRequest, MergeReport, RunDigest};
+use crate::protocol::sync::{
+    Bundles, DigestsRequest, MergeReport, ModelBundle, ModelDigest, RegistryReport, RunDigest,
+};
 use crate::store::{Error, Store, TrackingStore};
 
 /// Run ids per digest request.
@@ -62,6 +64,19 @@ pub trait Side {
     }
     /// A run's artifacts.
     fn repo(&self, run_id: &str) -> Result<Repo, Error>;
+    /// A digest of each registered model.
+    fn model_digests(&self) -> Result<Vec<ModelDigest>, Error>;
+    /// The registered models named, whole.
+    fn models(&self, names: &[String]) -> Result<Vec<ModelBundle>, Error>;
+    /// Merges registered models in, one transaction.
+    fn merge_models(&mut self, models: &[ModelBundle]) -> Result<RegistryReport, Error>;
+    /// A folder of the registry (`registry/NAME/N/…`: a version's own files).
+    fn registry_repo(&self, rel: &str) -> Result<Repo, Error>;
+    /// Whether files may be written into this side's registry folder (a server's is
+    /// read-only through its proxy).
+    fn takes_registry_files(&self) -> bool {
+        true
+    }
 }
 
 impl Side for Store {
@@ -77,6 +92,22 @@ impl Side for Store {
     fn repo(&self, run_id: &str) -> Result<Repo, Error> {
         let run = self.run(run_id)?;
         self.artifacts(&run)
+    }
+    fn model_digests(&self) -> Result<Vec<ModelDigest>, Error> {
+        self.sync_model_digests()
+    }
+    fn models(&self, names: &[String]) -> Result<Vec<ModelBundle>, Error> {
+        self.sync_models(Some(names))
+    }
+    fn merge_models(&mut self, models: &[ModelBundle]) -> Result<RegistryReport, Error> {
+        self.sync_merge_models(models)
+    }
+    fn registry_repo(&self, rel: &str) -> Result<Repo, Error> {
+        let rel =
+            crate::artifacts::clean_relative(rel).map_err(|e| Error::Invalid(e.to_string()))?;
+        Ok(Repo::Local(crate::artifacts::LocalRepo::new(
+            self.root().join(rel),
+        )))
     }
 }
 
@@ -103,12 +134,19 @@ pub struct SyncReport {
     /// Artifact files copied (or that would be) and their bytes.
     pub files: usize,
     pub bytes: u64,
+    /// Registered models that differ (and were sent, unless on a dry run).
+    pub models_changed: usize,
+    /// What the receiving side's registry changed.
+    pub registry: RegistryReport,
+    /// Versions left out, as `NAME vN`: their files are in the registry folder, which a
+    /// server does not take.
+    pub versions_skipped: Vec<String>,
 }
 
 impl SyncReport {
     /// Nothing was (or would be) sent.
     pub fn up_to_date(&self) -> bool {
-        self.runs_new + self.runs_changed == 0 && self.files == 0
+        self.runs_new + self.runs_changed + self.models_changed == 0 && self.files == 0
     }
 }
 
@@ -235,7 +273,74 @@ pub fn transfer(
             report.bytes += size;
         }
     }
+    // The registry, whole (only when every experiment goes: its versions point at runs).
+    if opts.experiments.is_empty() {
+        registry(from, to, opts, &mut report)?;
+    }
     Ok(report)
+}
+
+/// Sends the registered models whose digests differ, and the files of the versions that
+/// arrive with their own.
+fn registry(
+    from: &mut dyn Side,
+    to: &mut dyn Side,
+    opts: &Options,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let theirs: HashMap<String, String> = to
+        .model_digests()?
+        .into_iter()
+        .map(|d| (d.name, d.hash))
+        .collect();
+    let names: Vec<String> = from
+        .model_digests()?
+        .into_iter()
+        .filter(|d| theirs.get(&d.name) != Some(&d.hash))
+        .map(|d| d.name)
+        .collect();
+    report.models_changed = names.len();
+    if names.is_empty() || opts.dry_run {
+        return Ok(());
+    }
+    let mut models = from.models(&names)?;
+    if !to.takes_registry_files() {
+        for m in &mut models {
+            let before: Vec<i64> = m.versions.iter().map(|v| v.version).collect();
+            m.versions.retain(|v| v.registry_files().is_none());
+            for v in before {
+                if !m.versions.iter().any(|k| k.version == v) {
+                    report.versions_skipped.push(format!("{} v{v}", m.name));
+                    m.aliases.retain(|(_, a)| *a != v);
+                }
+            }
+        }
+    }
+    let merged = to.merge_models(&models)?;
+    for rel in &merged.files {
+        let source = from.registry_repo(rel)?;
+        let target = to.registry_repo(rel)?;
+        let files = source
+            .list(Path::new(""), true)
+            .map_err(|e| registry_error(rel, "", e))?;
+        for f in files.into_iter().filter(|f| !f.is_dir) {
+            let size = f.file_size.unwrap_or(0);
+            copy_file(&source, &target, &f.path, size)
+                .map_err(|e| registry_error(rel, &f.path, e))?;
+            report.files += 1;
+            report.bytes += size;
+        }
+    }
+    report.registry = merged;
+    Ok(())
+}
+
+fn registry_error(dir: &str, path: &str, source: crate::artifacts::Error) -> SyncError {
+    SyncError::Artifact {
+        run: format!("registry folder {dir}"),
+        path: path.to_string(),
+        source,
+    }
 }
 
 fn artifact_error(d: &RunDigest, path: &str, source: crate::artifacts::Error) -> SyncError {

@@ -7,7 +7,10 @@ use serde::Deserialize;
 
 use super::{Side, SyncError};
 use crate::artifacts::Repo;
-use crate::protocol::sync::{Bundles, DigestsRequest, ExportRequest, MergeReport, RunDigest};
+use crate::protocol::sync::{
+    Bundles, DigestsRequest, ExportRequest, MergeReport, ModelBundle, ModelBundles, ModelDigest,
+    ModelsRequest, RegistryReport, RunDigest,
+};
 use crate::remote::{Client, is_remote_uri};
 use crate::store::rest::RestStore;
 use crate::store::{DB_FILE, Error, STORE_DIR, Store, TrackingStore};
@@ -106,6 +109,12 @@ fn wait(
 }
 
 #[derive(Deserialize)]
+struct ModelDigests {
+    #[serde(default)]
+    digests: Vec<ModelDigest>,
+}
+
+#[derive(Deserialize)]
 struct Digests {
     #[serde(default)]
     digests: Vec<RunDigest>,
@@ -165,5 +174,57 @@ impl Side for Peer {
                 rest.artifacts(&run)
             }
         }
+    }
+    fn model_digests(&self) -> Result<Vec<ModelDigest>, Error> {
+        match self {
+            Peer::Store(s) => s.sync_model_digests(),
+            Peer::Server { client, .. } => Ok(Peer::call::<ModelDigests>(
+                client,
+                "mlf/sync/registry/digests",
+                &serde_json::json!({}),
+            )?
+            .digests),
+        }
+    }
+    fn models(&self, names: &[String]) -> Result<Vec<ModelBundle>, Error> {
+        match self {
+            Peer::Store(s) => s.sync_models(Some(names)),
+            Peer::Server { client, .. } => Ok(Peer::call::<ModelBundles>(
+                client,
+                "mlf/sync/registry/export",
+                &ModelsRequest {
+                    names: names.to_vec(),
+                },
+            )?
+            .models),
+        }
+    }
+    fn merge_models(&mut self, models: &[ModelBundle]) -> Result<RegistryReport, Error> {
+        match self {
+            Peer::Store(s) => s.sync_merge_models(models),
+            Peer::Server { client, .. } => Peer::call(
+                client,
+                "mlf/sync/registry/merge",
+                &ModelBundles {
+                    models: models.to_vec(),
+                },
+            ),
+        }
+    }
+    fn registry_repo(&self, rel: &str) -> Result<Repo, Error> {
+        match self {
+            Peer::Store(s) => Side::registry_repo(s.as_ref(), rel),
+            Peer::Server { client, .. } => {
+                let rel = crate::artifacts::clean_relative(rel)
+                    .map_err(|e| Error::Invalid(e.to_string()))?;
+                Ok(Repo::Http(crate::artifacts::HttpRepo::new(
+                    client.clone(),
+                    rel.display().to_string(),
+                )))
+            }
+        }
+    }
+    fn takes_registry_files(&self) -> bool {
+        matches!(self, Peer::Store(_))
     }
 }

@@ -157,4 +157,16 @@ impl ServerStore for Store {
     ) -> Result<crate::protocol::sync::MergeReport> {
         Store::sync_merge(self, bundles, false)
     }
+    fn sync_model_digests(&self) -> Result<Vec<crate::protocol::sync::ModelDigest>> {
+        Store::sync_model_digests(self)
+    }
+    fn sync_models(&self, names: &[String]) -> Result<Vec<crate::protocol::sync::ModelBundle>> {
+        Store::sync_models(self, Some(names))
+    }
+    fn sync_merge_models(
+        &mut self,
+        models: &[crate::protocol::sync::ModelBundle],
+    ) -> Result<crate::protocol::sync::RegistryReport> {
+        Store::sync_merge_models(self, models)
+    }
 }
