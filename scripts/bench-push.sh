@@ -34,11 +34,11 @@ unset MLF_STORE MLF_TRACKING_URI MLFLOW_TRACKING_URI MLF_RUN_ID MLFLOW_RUN_ID
 
 mkdir -p "$work/laptop" "$work/server" "$work/other"
 SECONDS=0
-(cd "$work/laptop" && "$MLF" -q init && "$MLF" -q generate store --runs "$RUNS" \
+(cd "$work/laptop" && "$MLF" -q init >/dev/null && "$MLF" -q generate store --runs "$RUNS" \
   --params 5 --metrics "$METRICS" --steps "$STEPS" --tags 1)
 echo "made $RUNS runs x $METRICS metrics x $STEPS steps in ${SECONDS} s ($(du -sh "$work/laptop/.mlf" | cut -f1))"
 
-(cd "$work/server" && "$MLF" -q init)
+(cd "$work/server" && "$MLF" -q init >/dev/null)
 (cd "$work/server" && exec "$MLF" server --port "$PORT" >"$work/server.log" 2>&1) &
 server_pid=$!
 for _ in $(seq 100); do
