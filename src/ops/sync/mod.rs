@@ -55,6 +55,14 @@ pub trait Side {
     fn digests(&self, req: &DigestsRequest) -> Result<Vec<RunDigest>, Error>;
     /// The bundles of the runs named.
     fn export(&self, run_ids: &[String]) -> Result<Bundles, Error>;
+    /// The bundles of each batch in turn; a side may read ahead while the one before is
+    /// merged.
+    fn exports(
+        &self,
+        batches: Vec<Vec<String>>,
+    ) -> Box<dyn Iterator<Item = Result<Bundles, Error>> + '_> {
+        Box::new(batches.into_iter().map(|ids| self.export(&ids)))
+    }
     /// Merges bundles in, one transaction. A side may merge in the background and answer
     /// the report of the batch before; [`Side::flush`] answers the last one.
     fn merge(&mut self, bundles: &Bundles) -> Result<MergeReport, Error>;
@@ -209,9 +217,9 @@ pub fn transfer(
         }
     }
     // Rows, in batches.
-    let mut done = 0;
     progress(0, send.len());
     if !opts.dry_run {
+        let mut batches: Vec<Vec<String>> = Vec::new();
         let mut start = 0;
         while start < send.len() {
             let mut end = start;
@@ -223,12 +231,15 @@ pub fn transfer(
                 points += send[end].metric_points;
                 end += 1;
             }
-            let ids: Vec<String> = send[start..end].iter().map(|d| d.run_id.clone()).collect();
-            let bundles = from.export(&ids)?;
-            report.merged.add(to.merge(&bundles)?);
-            done += ids.len();
-            progress(done, send.len());
+            batches.push(send[start..end].iter().map(|d| d.run_id.clone()).collect());
             start = end;
+        }
+        let mut done = 0;
+        for bundles in from.exports(batches) {
+            let bundles = bundles?;
+            report.merged.add(to.merge(&bundles)?);
+            done += bundles.runs.len();
+            progress(done, send.len());
         }
         report.merged.add(to.flush()?);
     }

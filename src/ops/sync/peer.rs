@@ -141,6 +141,28 @@ impl Side for Peer {
             ),
         }
     }
+    fn exports(
+        &self,
+        batches: Vec<Vec<String>>,
+    ) -> Box<dyn Iterator<Item = Result<Bundles, Error>> + '_> {
+        let Peer::Server { client, .. } = self else {
+            return Box::new(batches.into_iter().map(|ids| self.export(&ids)));
+        };
+        // The server reads the next batch while this one is merged here.
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let client = client.clone();
+        std::thread::spawn(move || {
+            for run_ids in batches {
+                let answer: Result<Bundles, Error> =
+                    Peer::call(&client, "mlf/sync/export", &ExportRequest { run_ids });
+                let failed = answer.is_err();
+                if tx.send(answer).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Box::new(rx.into_iter())
+    }
     fn merge(&mut self, bundles: &Bundles) -> Result<MergeReport, Error> {
         match self {
             Peer::Store(s) => s.sync_merge(bundles, false),
