@@ -309,3 +309,59 @@ impl RegistryReport {
         self.files.extend(other.files);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bundle_travels_as_json_with_nan_and_infinities() {
+        let mut s = Series::new("loss");
+        s.push(0, 10, 0.5);
+        s.push(1, 11, f64::NAN);
+        s.push(2, 12, f64::INFINITY);
+        s.push(3, 13, f64::NEG_INFINITY);
+        let bundles = Bundles {
+            experiments: vec![ExperimentInfo {
+                experiment_id: "3".into(),
+                name: "exp".into(),
+                lifecycle_stage: "active".into(),
+                creation_time: 1,
+                tags: vec![("k".into(), "v".into())],
+            }],
+            runs: vec![RunBundle {
+                run_id: "0123456789abcdef0123456789abcdef".into(),
+                experiment: "exp".into(),
+                name: "r".into(),
+                user_id: "u".into(),
+                status: "FINISHED".into(),
+                start_time: 5,
+                end_time: Some(20),
+                lifecycle_stage: "active".into(),
+                deleted_time: None,
+                params: vec![("lr".into(), "0.1".into())],
+                tags: vec![],
+                metrics: vec![s],
+            }],
+        };
+        let text = serde_json::to_string(&bundles).unwrap();
+        assert!(!text.contains("null,"), "{text}");
+        let back: Bundles = serde_json::from_str(&text).unwrap();
+        let points = back.runs[0].metrics[0].points();
+        assert_eq!(points[0], (0, 10, 0.5));
+        assert!(points[1].2.is_nan());
+        assert_eq!(points[2].2, f64::INFINITY);
+        assert_eq!(points[3].2, f64::NEG_INFINITY);
+        assert_eq!(back.runs[0].activity(), 20);
+        assert_eq!(back.experiments, bundles.experiments);
+    }
+
+    #[test]
+    fn a_digests_request_names_runs_or_experiments() {
+        let r: DigestsRequest = serde_json::from_str(r#"{"experiments": ["a"]}"#).unwrap();
+        assert!(r.run_ids.is_none());
+        assert_eq!(r.experiments, vec!["a".to_string()]);
+        let r: DigestsRequest = serde_json::from_str(r#"{"run_ids": ["x"]}"#).unwrap();
+        assert_eq!(r.run_ids, Some(vec!["x".to_string()]));
+    }
+}
