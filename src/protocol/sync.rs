@@ -345,7 +345,7 @@ mod tests {
             }],
         };
         let text = serde_json::to_string(&bundles).unwrap();
-        assert!(!text.contains("null,"), "{text}");
+        assert!(text.contains(r#""value":[0.5,0.0,0.0,0.0]"#), "{text}");
         let back: Bundles = serde_json::from_str(&text).unwrap();
         let points = back.runs[0].metrics[0].points();
         assert_eq!(points[0], (0, 10, 0.5));
