@@ -21,7 +21,7 @@ use crate::protocol::sync::{
 use crate::store::{Error, Store, TrackingStore};
 
 /// Run ids per digest request.
-const DIGEST_CHUNK: usize = 2000;
+const DIGEST_CHUNK: usize = 1000;
 /// Most runs a batch carries.
 const BATCH_RUNS: usize = 500;
 /// Most metric points a batch carries (about 20 bytes each as JSON).
@@ -65,7 +65,7 @@ pub trait Side {
     }
     /// Merges bundles in, one transaction. A side may merge in the background and answer
     /// the report of the batch before; [`Side::flush`] answers the last one.
-    fn merge(&mut self, bundles: &Bundles) -> Result<MergeReport, Error>;
+    fn merge(&mut self, bundles: Bundles) -> Result<MergeReport, Error>;
     /// Waits for what is being merged in the background, and answers its report.
     fn flush(&mut self) -> Result<MergeReport, Error> {
         Ok(MergeReport::default())
@@ -94,8 +94,8 @@ impl Side for Store {
     fn export(&self, run_ids: &[String]) -> Result<Bundles, Error> {
         self.sync_export(run_ids)
     }
-    fn merge(&mut self, bundles: &Bundles) -> Result<MergeReport, Error> {
-        self.sync_merge(bundles, false)
+    fn merge(&mut self, bundles: Bundles) -> Result<MergeReport, Error> {
+        self.sync_merge(&bundles, false)
     }
     fn repo(&self, run_id: &str) -> Result<Repo, Error> {
         let run = self.run(run_id)?;
@@ -237,8 +237,8 @@ pub fn transfer(
         let mut done = 0;
         for bundles in from.exports(batches) {
             let bundles = bundles?;
-            report.merged.add(to.merge(&bundles)?);
             done += bundles.runs.len();
+            report.merged.add(to.merge(bundles)?);
             progress(done, send.len());
         }
         report.merged.add(to.flush()?);

@@ -96,6 +96,69 @@ impl Peer {
     }
 }
 
+fn encode(message: &impl serde::Serialize) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(message)
+        .map_err(|e| Error::Invalid(format!("cannot encode a sync message: {e}")))
+}
+
+/// Sends a batch to be merged. A server that finds it larger than it takes (`--max-body`)
+/// gets it again in halves, down to parts of one run's metric histories.
+fn send_runs(client: &Client, bundles: Bundles, body: Vec<u8>) -> Result<MergeReport, Error> {
+    match client.post_bytes("mlf/sync/runs", body) {
+        Err(e) if too_large(&e) => {
+            let Some((a, b)) = halves(bundles) else {
+                return Err(e);
+            };
+            let mut report = send_runs(client, a.clone(), encode(&a)?)?;
+            report.add(send_runs(client, b.clone(), encode(&b)?)?);
+            Ok(report)
+        }
+        other => other,
+    }
+}
+
+/// The server refused a body as too large.
+fn too_large(e: &Error) -> bool {
+    matches!(e, Error::Remote(m) if m.contains("HTTP 413"))
+}
+
+/// A batch in two: its runs, or one run's metric series, or one series' points.
+fn halves(mut bundles: Bundles) -> Option<(Bundles, Bundles)> {
+    if bundles.runs.len() > 1 {
+        let rest = bundles.runs.split_off(bundles.runs.len() / 2);
+        let other = Bundles {
+            experiments: bundles.experiments.clone(),
+            runs: rest,
+        };
+        return Some((bundles, other));
+    }
+    let run = bundles.runs.first_mut()?;
+    let mut second = run.clone();
+    if run.metrics.len() > 1 {
+        second.metrics = run.metrics.split_off(run.metrics.len() / 2);
+    } else {
+        let series = run.metrics.first_mut()?;
+        let points = series.points();
+        if points.len() < 2 {
+            return None;
+        }
+        let (a, b) = points.split_at(points.len() / 2);
+        let refill = |s: &mut crate::protocol::sync::Series, part: &[(i64, i64, f64)]| {
+            *s = crate::protocol::sync::Series::new(&s.key);
+            for (step, ts, v) in part {
+                s.push(*step, *ts, *v);
+            }
+        };
+        refill(series, a);
+        refill(&mut second.metrics[0], b);
+    }
+    let other = Bundles {
+        experiments: bundles.experiments.clone(),
+        runs: vec![second],
+    };
+    Some((bundles, other))
+}
+
 /// The report of the batch being sent, once the server answered (an empty one when none is).
 fn wait(
     pending: &mut Option<std::thread::JoinHandle<Result<MergeReport, Error>>>,
@@ -163,20 +226,19 @@ impl Side for Peer {
         });
         Box::new(rx.into_iter())
     }
-    fn merge(&mut self, bundles: &Bundles) -> Result<MergeReport, Error> {
+    fn merge(&mut self, bundles: Bundles) -> Result<MergeReport, Error> {
         match self {
-            Peer::Store(s) => s.sync_merge(bundles, false),
+            Peer::Store(s) => s.sync_merge(&bundles, false),
             Peer::Server {
                 client, pending, ..
             } => {
                 // Sent in the background: the server merges this batch while the next is
                 // read and encoded here. Answers the report of the batch before.
-                let body = serde_json::to_vec(bundles)
-                    .map_err(|e| Error::Invalid(format!("cannot encode a sync message: {e}")))?;
+                let body = encode(&bundles)?;
                 let before = wait(pending)?;
                 let client = client.clone();
                 *pending = Some(std::thread::spawn(move || {
-                    client.post_bytes("mlf/sync/runs", body)
+                    send_runs(&client, bundles, body)
                 }));
                 Ok(before)
             }

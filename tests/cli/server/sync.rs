@@ -112,3 +112,43 @@ fn offline_runs_appear_on_the_server_with_their_ids_and_come_back_by_pull() {
     let out = stranger.mlf(&["pull", &s.url()]).code(1);
     assert!(out.stderr.contains("MLFLOW_TRACKING_TOKEN"), "{out}");
 }
+
+/// A batch larger than the server's `--max-body` goes again in parts (down to parts of one
+/// run's histories): every point arrives once.
+#[test]
+fn a_push_larger_than_the_server_takes_goes_in_parts() {
+    let server_env = TestEnv::new();
+    server_env.mlf(&["init"]).ok();
+    let s = Server::start(&server_env, &["--max-body", "40000"]);
+    let laptop = TestEnv::new();
+    let id = laptop.start_run(&["-x", "big"]);
+    let lines: Vec<String> = (0..3000)
+        .map(|i| {
+            json!({ "key": format!("m{}", i % 3), "value": i as f64 * 0.5, "step": i, "timestamp": 1_700_000_000_000i64 + i })
+                .to_string()
+        })
+        .collect();
+    laptop.write("points.jsonl", &(lines.join("\n") + "\n"));
+    laptop
+        .mlf(&[
+            "log",
+            "batch",
+            "--file",
+            "points.jsonl",
+            "--input-format",
+            "jsonl",
+        ])
+        .ok();
+    laptop.mlf(&["run", "end"]).ok();
+    let out = laptop.mlf(&["push", &s.url()]).ok();
+    assert!(out.stderr.contains("3000 metric points"), "{out}");
+    for key in ["m0", "m1", "m2"] {
+        let h = s.get_ok(
+            "metrics/get-history",
+            &[("run_id", &id), ("metric_key", key)],
+        );
+        assert_eq!(h["metrics"].as_array().unwrap().len(), 1000, "{key}");
+    }
+    let out = laptop.mlf(&["push", &s.url()]).ok();
+    assert!(out.stderr.contains("nothing to push"), "{out}");
+}
