@@ -542,6 +542,30 @@ fn point_order(p: &(i64, i64, f64)) -> (i64, i64, f64) {
     (p.0, p.1, stored(p.2).0)
 }
 
+/// The most points one statement of a merge inserts.
+const POINTS_PER_STATEMENT: usize = 64;
+
+/// The statement inserting `n` points (1 to `POINTS_PER_STATEMENT`), made once; the history's
+/// and the latest values' as the logging path writes them.
+fn merge_sql(rows: Rows, n: usize) -> &'static str {
+    use std::sync::OnceLock;
+    static SQL: [OnceLock<Vec<String>>; 2] = [OnceLock::new(), OnceLock::new()];
+    let made = SQL[rows as usize].get_or_init(|| {
+        (1..=POINTS_PER_STATEMENT)
+            .map(|n| {
+                if n <= ROWS_PER_STATEMENT {
+                    return insert_sql(rows, n).to_string();
+                }
+                // The same statement with more rows: widen the VALUES list.
+                let one = insert_sql(rows, 1);
+                let values = vec!["(?, ?, ?, ?, ?, ?)"; n].join(", ");
+                one.replacen("(?, ?, ?, ?, ?, ?)", &values, 1)
+            })
+            .collect()
+    });
+    &made[n - 1]
+}
+
 /// Inserts one key's points, many a statement; answers how many were not there.
 fn insert_points(
     tx: &Connection,
@@ -551,8 +575,8 @@ fn insert_points(
     points: &[(i64, i64, f64)],
 ) -> Result<usize> {
     let mut written = 0;
-    for chunk in points.chunks(ROWS_PER_STATEMENT) {
-        let mut put = tx.prepare_cached(insert_sql(rows, chunk.len()))?;
+    for chunk in points.chunks(POINTS_PER_STATEMENT) {
+        let mut put = tx.prepare_cached(merge_sql(rows, chunk.len()))?;
         for (i, (step, timestamp, value)) in chunk.iter().enumerate() {
             let (value, is_nan) = stored(*value);
             let at = i * 6;
