@@ -115,6 +115,8 @@ pub fn place_error(e: SyncError) -> CliError {
             usage_error(e.to_string()).hint(hint)
         }
         SyncError::Setup(_) => usage_error(e.to_string()),
+        SyncError::Store(crate::store::Error::Remote(m)) => failure(m)
+            .hint("check that the server is running at that URL (`mlf remote list -v` shows the remotes' URLs)"),
         SyncError::Store(s) => s.into(),
         SyncError::Artifact { .. } => failure(e.to_string()),
     }

@@ -333,3 +333,33 @@ fn the_registry_travels_with_versions_aliases_and_files() {
         "b\n"
     );
 }
+
+#[test]
+fn a_push_that_stopped_part_way_resumes_with_what_is_missing() {
+    let env = TestEnv::new();
+    let first = offline_run(&env);
+    let second = env.start_run(&["-x", "exp2", "-p", "lr=0.3"]);
+    env.mlf(&["log", "metric", "loss", "0.9"]).ok();
+    env.mlf(&["run", "end"]).ok();
+    let b = other_store(&env, "b");
+    env.mlf(&["remote", "add", "origin", b.to_str().unwrap()])
+        .ok();
+    // As if a push had stopped after its first batch: only exp1's run arrived.
+    env.mlf(&["push", "-x", "exp1"]).ok();
+    let out = env.mlf(&["push", "--dry-run"]).ok();
+    assert!(
+        out.stderr
+            .contains("Would push 1 run to origin (1 new, 0 changed, 1 up to date)"),
+        "{out}"
+    );
+    let out = env.mlf(&["push"]).ok();
+    assert!(
+        out.stderr
+            .contains("Pushed 1 run to origin (1 new, 0 changed, 1 up to date)"),
+        "{out}"
+    );
+    for id in [&first, &second] {
+        assert_eq!(run_of_in(&env, &b, id)["info"]["run_id"], id.as_str());
+    }
+    assert!(env.mlf(&["push"]).ok().stderr.contains("nothing to push"));
+}

@@ -186,18 +186,14 @@ impl Store {
             }
             finish(&mut out, current);
         }
-        let mut stmt = conn.prepare(
-            "SELECT r.id, (SELECT count(*) FROM metrics m WHERE m.run_id = r.id),
-                    (SELECT max(timestamp) FROM metrics m WHERE m.run_id = r.id)
-             FROM temp.sync_ids s JOIN runs r ON r.run_uuid = s.run_uuid",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let pk: i64 = r.get(0)?;
-            if let Some(i) = at.get(&pk) {
-                out[*i].metric_points = r.get(1)?;
-                out[*i].last_metric_time = r.get(2)?;
-            }
+        // One pass over each run's points: how many, and the last one's time.
+        let mut points =
+            conn.prepare_cached("SELECT count(*), max(timestamp) FROM metrics WHERE run_id = ?1")?;
+        for (pk, i) in &at {
+            let (n, last): (i64, Option<i64>) =
+                points.query_row([*pk], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            out[*i].metric_points = n;
+            out[*i].last_metric_time = last;
         }
         Ok(out)
     }
