@@ -2,7 +2,7 @@
 //! their artifacts between this store and another one, a store directory or an `mlf server`,
 //! keeping run ids. Both sides first give a digest of each run (`protocol::sync::RunDigest`);
 //! only the runs whose digests differ travel, as bundles, in batches that the receiving
-//! store merges one transaction each (`store/sqlite/sync.rs`: params write-once, metric
+//! store merges one transaction each (`store/sqlite/sync_merge.rs`: params write-once, metric
 //! histories joined, tags from the newer copy). Artifacts are copied when a file is missing
 //! or has another size. Batches commit on their own, so an interrupted transfer resumes by
 //! the same comparison.

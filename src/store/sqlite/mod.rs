@@ -19,6 +19,7 @@ mod runs;
 mod schema;
 mod served;
 mod sync;
+mod sync_merge;
 mod sync_registry;
 mod synthetic;
 mod traits;
