@@ -53,14 +53,23 @@ timed() {
   end=$(date +%s.%N)
   echo "$end - $start" | bc
 }
+# CPU seconds (user + system) the server has used so far.
+server_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$server_pid/stat"
+}
 
+load=$(cut -d' ' -f1 /proc/loadavg)
 cd "$work/laptop"
-first=$(timed "$MLF" push "http://127.0.0.1:$PORT")
+cpu0=$(server_cpu)
+first=$(timed /usr/bin/time -f "%U %S" -o "$work/client.cpu" "$MLF" push "http://127.0.0.1:$PORT")
+cpu1=$(server_cpu)
+client_cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$work/client.cpu")
 again=$(timed "$MLF" push "http://127.0.0.1:$PORT")
 cd "$work/other"
 pull=$(timed "$MLF" pull "http://127.0.0.1:$PORT")
 points=$(sqlite3 "$work/server/.mlf/mlf.db" 'select count(*) from metrics')
-echo "push of $RUNS runs x $METRICS metrics x $STEPS steps to mlf server: $first s"
+echo "push of $RUNS runs x $METRICS metrics x $STEPS steps to mlf server: $first s" \
+  "(CPU: client $client_cpu s, server $(echo "$cpu1 - $cpu0" | bc) s; load average before: $load)"
 echo "second push (nothing to send): $again s"
 echo "pull of everything into an empty store: $pull s"
 echo "metric points on the server: $points"
