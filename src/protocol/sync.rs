@@ -36,8 +36,9 @@ pub struct ExperimentInfo {
     pub tags: Vec<(String, String)>,
 }
 
-/// One key's metric history, column by column. Values that JSON cannot hold (NaN, ±inf)
-/// travel as 0 in `value` and by index in `special`.
+/// One key's metric history, column by column. Steps and timestamps travel as the difference
+/// from the point before (the first from 0), which keeps the JSON short. Values that JSON
+/// cannot hold (NaN, ±inf) travel as 0 in `value` and by index in `special`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Series {
     pub key: String,
@@ -46,6 +47,9 @@ pub struct Series {
     pub value: Vec<f64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub special: Vec<(usize, String)>,
+    /// The last point's step and timestamp, while pushing.
+    #[serde(skip)]
+    last: (i64, i64),
 }
 
 impl Series {
@@ -57,6 +61,7 @@ impl Series {
             timestamp: Vec::new(),
             value: Vec::new(),
             special: Vec::new(),
+            last: (0, 0),
         }
     }
 
@@ -75,19 +80,29 @@ impl Series {
         } else {
             self.value.push(value);
         }
-        self.step.push(step);
-        self.timestamp.push(timestamp);
+        self.step.push(step.wrapping_sub(self.last.0));
+        self.timestamp.push(timestamp.wrapping_sub(self.last.1));
+        self.last = (step, timestamp);
+    }
+
+    /// The points' timestamps, in order.
+    pub fn timestamps(&self) -> impl Iterator<Item = i64> + '_ {
+        self.timestamp.iter().scan(0i64, |at, d| {
+            *at = at.wrapping_add(*d);
+            Some(*at)
+        })
     }
 
     /// The points as (step, timestamp, value), NaN and infinities restored.
     pub fn points(&self) -> Vec<(i64, i64, f64)> {
-        let n = self
-            .step
-            .len()
-            .min(self.timestamp.len())
-            .min(self.value.len());
-        let mut out: Vec<(i64, i64, f64)> = (0..n)
-            .map(|i| (self.step[i], self.timestamp[i], self.value[i]))
+        let steps = self.step.iter().scan(0i64, |at, d| {
+            *at = at.wrapping_add(*d);
+            Some(*at)
+        });
+        let mut out: Vec<(i64, i64, f64)> = steps
+            .zip(self.timestamps())
+            .zip(&self.value)
+            .map(|((step, timestamp), value)| (step, timestamp, *value))
             .collect();
         for (i, name) in &self.special {
             if let Some(p) = out.get_mut(*i) {
@@ -127,7 +142,7 @@ impl RunBundle {
         let last_point = self
             .metrics
             .iter()
-            .flat_map(|s| s.timestamp.iter().copied())
+            .flat_map(|s| s.timestamps())
             .max()
             .unwrap_or(i64::MIN);
         self.start_time
@@ -346,6 +361,7 @@ mod tests {
         };
         let text = serde_json::to_string(&bundles).unwrap();
         assert!(text.contains(r#""value":[0.5,0.0,0.0,0.0]"#), "{text}");
+        assert!(text.contains(r#""timestamp":[10,1,1,1]"#), "{text}");
         let back: Bundles = serde_json::from_str(&text).unwrap();
         let points = back.runs[0].metrics[0].points();
         assert_eq!(points[0], (0, 10, 0.5));
