@@ -204,6 +204,11 @@ fn remotes_are_added_listed_and_removed_keeping_the_rest_of_the_settings() {
     );
     let out = env.mlf(&["remote", "list"]).ok();
     assert_eq!(out.stdout, "server\n");
+    let out = env.mlf(&["remote", "list", "--format", "json"]).ok();
+    assert_eq!(
+        out.json(),
+        serde_json::json!([{ "name": "server", "url": "http://127.0.0.1:5000" }])
+    );
     // Refusals: one line naming the value, and the fix.
     let out = env
         .mlf(&["remote", "add", "server", "http://elsewhere"])
