@@ -79,9 +79,10 @@ pub enum Command {
     /// a param it has with another value is a conflict, listed and left as it is (the push still
     /// sends everything else, and exits with 1). Metric points join the history unless the same
     /// (key, step, timestamp, value) is there. Of two copies of a run, the one with the latest
-    /// activity (start, end, last metric point) gives tags, name and status, and each tag that
-    /// changes (or is kept) is listed. Artifact files missing on the remote, or of another size,
-    /// are copied.
+    /// activity (start, end, deletion, last metric point) gives tags, name, status and lifecycle
+    /// stage, and each tag that changes (or is kept) is listed. Artifact files missing on the
+    /// remote, or of another size, are copied. Without `-x`, the registry goes too (models,
+    /// versions, aliases, tags).
     Push(push::PushArgs),
     /// Bring runs, metric histories and artifacts from a remote, keeping run ids
     ///

@@ -136,8 +136,8 @@ pub struct RunBundle {
 }
 
 impl RunBundle {
-    /// The last time anything happened to this copy of the run: its start, its end, its last
-    /// metric point. Of two copies, the later one's tags and state win.
+    /// The last time anything happened to this copy of the run: its start, its end, its
+    /// deletion, its last metric point. Of two copies, the later one's tags and state win.
     pub fn activity(&self) -> i64 {
         let last_point = self
             .metrics
@@ -147,6 +147,7 @@ impl RunBundle {
             .unwrap_or(i64::MIN);
         self.start_time
             .max(self.end_time.unwrap_or(i64::MIN))
+            .max(self.deleted_time.unwrap_or(i64::MIN))
             .max(last_point)
     }
 }

@@ -368,3 +368,24 @@ fn a_push_that_stopped_part_way_resumes_with_what_is_missing() {
     }
     assert!(env.mlf(&["push"]).ok().stderr.contains("nothing to push"));
 }
+
+#[test]
+fn a_deletion_on_the_remote_is_not_undone_by_a_push_and_comes_back_by_pull() {
+    let env = TestEnv::new();
+    let id = offline_run(&env);
+    let b = other_store(&env, "b");
+    env.mlf(&["remote", "add", "origin", b.to_str().unwrap()])
+        .ok();
+    env.mlf(&["push"]).ok();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    env.mlf_in(&b, &["runs", "delete", &id]).ok();
+    env.mlf(&["push"]).ok();
+    assert_eq!(
+        run_of_in(&env, &b, &id)["info"]["lifecycle_stage"],
+        "deleted"
+    );
+    env.mlf(&["pull"]).ok();
+    assert_eq!(run_of(&env, &id)["info"]["lifecycle_stage"], "deleted");
+    let out = env.mlf(&["push"]).ok();
+    assert!(out.stderr.contains("nothing to push"), "{out}");
+}

@@ -148,7 +148,7 @@ fn merge_run(tx: &Connection, exp: i64, b: &RunBundle, report: &mut MergeReport)
     let existing: Option<Existing> = tx
         .query_row(
             "SELECT id, name, status, end_time, lifecycle_stage, deleted_time,
-                    max(start_time, COALESCE(end_time, start_time),
+                    max(start_time, COALESCE(end_time, start_time), COALESCE(deleted_time, start_time),
                         COALESCE((SELECT max(timestamp) FROM metrics WHERE run_id = runs.id), start_time))
              FROM runs WHERE run_uuid = ?1",
             [&b.run_id],
