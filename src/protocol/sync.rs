@@ -242,6 +242,24 @@ pub struct ModelBundle {
     pub versions: Vec<VersionBundle>,
 }
 
+impl ModelBundle {
+    /// A hash of what the model holds, where its versions' files are aside: equal in two
+    /// stores that hold the same model.
+    pub fn digest(&self) -> String {
+        let mut plain = self.clone();
+        for v in &mut plain.versions {
+            v.storage_location.clear();
+        }
+        let text = serde_json::to_string(&plain).unwrap_or_default();
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in text.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{h:016x}")
+    }
+}
+
 /// A model version and where its files are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VersionBundle {

@@ -304,18 +304,14 @@ fn registry(
         .into_iter()
         .map(|d| (d.name, d.hash))
         .collect();
-    let names: Vec<String> = from
-        .model_digests()?
-        .into_iter()
-        .filter(|d| theirs.get(&d.name) != Some(&d.hash))
-        .map(|d| d.name)
-        .collect();
-    report.models_changed = names.len();
-    if names.is_empty() || opts.dry_run {
-        return Ok(());
-    }
-    let mut models = from.models(&names)?;
-    if !to.takes_registry_files() {
+    let ours = from.model_digests()?;
+    // A server takes no files into its registry folder: versions with their own files stay
+    // here, and the models are compared without them.
+    let models: Option<Vec<ModelBundle>> = if to.takes_registry_files() {
+        None
+    } else {
+        let names: Vec<String> = ours.iter().map(|d| d.name.clone()).collect();
+        let mut models = from.models(&names)?;
         for m in &mut models {
             let before: Vec<i64> = m.versions.iter().map(|v| v.version).collect();
             m.versions.retain(|v| v.registry_files().is_none());
@@ -326,6 +322,30 @@ fn registry(
                 }
             }
         }
+        Some(models)
+    };
+    let differs = |name: &str, hash: &str| theirs.get(name).map(String::as_str) != Some(hash);
+    let models: Vec<ModelBundle> = match models {
+        Some(models) => models
+            .into_iter()
+            .filter(|m| differs(&m.name, &m.digest()))
+            .collect(),
+        None => {
+            let names: Vec<String> = ours
+                .into_iter()
+                .filter(|d| differs(&d.name, &d.hash))
+                .map(|d| d.name)
+                .collect();
+            if names.is_empty() {
+                Vec::new()
+            } else {
+                from.models(&names)?
+            }
+        }
+    };
+    report.models_changed = models.len();
+    if models.is_empty() || opts.dry_run {
+        return Ok(());
     }
     let merged = to.merge_models(&models)?;
     for rel in &merged.files {

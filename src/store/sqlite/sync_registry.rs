@@ -15,16 +15,6 @@ use crate::protocol::sync::{
 };
 use crate::store::Result;
 
-/// A 64-bit FNV-1a hash of a text.
-fn hash(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
-}
-
 fn pairs<T: rusqlite::types::FromSql>(
     conn: &Connection,
     sql: &str,
@@ -120,14 +110,9 @@ impl Store {
         Ok(self
             .sync_models(None)?
             .into_iter()
-            .map(|mut m| {
-                for v in &mut m.versions {
-                    v.storage_location.clear();
-                }
-                ModelDigest {
-                    name: m.name.clone(),
-                    hash: hash(&serde_json::to_string(&m).unwrap_or_default()),
-                }
+            .map(|m| ModelDigest {
+                hash: m.digest(),
+                name: m.name,
             })
             .collect())
     }

@@ -34,7 +34,33 @@ fn offline_runs_appear_on_the_server_with_their_ids_and_come_back_by_pull() {
     laptop.set("MLFLOW_TRACKING_TOKEN", "s3cret");
     let (a, b) = offline_runs(&laptop);
     laptop.mlf(&["remote", "add", "origin", &s.url()]).ok();
+    // The registry goes along: a version from a run's files, and one from a local path,
+    // whose files a server does not take.
+    let source = format!("runs:/{a}/model");
+    laptop
+        .mlf(&["registry", "register", &source, "--name", "churn"])
+        .ok();
+    laptop.write("local/MLmodel", "flavors: {}\n");
+    laptop
+        .mlf(&["registry", "register", "./local", "--name", "churn"])
+        .ok();
+    laptop
+        .mlf(&["registry", "alias", "churn", "prod", "1"])
+        .ok();
     let out = laptop.mlf(&["push"]).ok();
+    assert!(
+        out.stderr
+            .contains("not pushed: churn v2 (registered from a local path"),
+        "{out}"
+    );
+    let model = s.get_ok("registered-models/get", &[("name", "churn")]);
+    assert_eq!(
+        model["registered_model"]["aliases"][0]["alias"], "prod",
+        "{model}"
+    );
+    let v1 = s.get_ok("model-versions/get", &[("name", "churn"), ("version", "1")]);
+    assert_eq!(v1["model_version"]["source"], source.as_str(), "{v1}");
+    assert_eq!(v1["model_version"]["run_id"], a.as_str(), "{v1}");
     assert!(
         out.stderr
             .contains("Pushed 2 runs to origin (2 new, 0 changed, 0 up to date)")
@@ -78,11 +104,15 @@ fn offline_runs_appear_on_the_server_with_their_ids_and_come_back_by_pull() {
     assert_eq!(run_b["run"]["info"]["status"], "FAILED");
     let files = s.get_ok("artifacts/list", &[("run_id", &a), ("path", "model")]);
     assert_eq!(files["files"][0]["path"], "model/weights.bin", "{files}");
-    // A second push sends nothing.
+    // A second push sends nothing (and says again which versions stay here).
     let out = laptop.mlf(&["push", "--format", "json"]).ok();
     assert!(out.stderr.contains("nothing to push"), "{out}");
+    assert!(out.stderr.contains("not pushed: churn v2"), "{out}");
+    assert_eq!(out.json()["report"]["models_changed"], 0);
     assert_eq!(out.json()["report"]["runs_compared"], 2);
     assert_eq!(out.json()["report"]["runs_new"], 0);
+    assert_eq!(out.json()["report"]["runs_changed"], 0);
+    assert_eq!(out.json()["report"]["files"], 0);
     // Another machine pulls into an empty store: the same runs, points and files.
     let mut other = TestEnv::new();
     other.set("MLFLOW_TRACKING_TOKEN", "s3cret");
