@@ -197,6 +197,39 @@ impl Client {
         self.json(endpoint, resp)
     }
 
+    /// POSTs a serialized JSON body to `endpoint` and reads the answer straight into `T`
+    /// (for large messages: no JSON tree on either side).
+    pub fn post_bytes<T: serde::de::DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        body: Vec<u8>,
+    ) -> Result<T, Error> {
+        let mut req = self
+            .agent
+            .post(self.url(&api_path(endpoint)))
+            .header("Content-Type", "application/json");
+        if let Some(auth) = &self.auth {
+            req = req.header("Authorization", auth);
+        }
+        let mut resp = req.send(&body[..]).map_err(|e| self.connect_error(e))?;
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(1 << 32)
+            .read_to_vec()
+            .map_err(|e| self.connect_error(e))?;
+        if !(200..300).contains(&status) {
+            return Err(self.status_error(status, &String::from_utf8_lossy(&bytes)));
+        }
+        serde_json::from_slice(&bytes).map_err(|_| {
+            Error::Remote(format!(
+                "{} answered `{endpoint}` with something that is not what mlf answers: is it an `mlf server` of this version?",
+                self.base
+            ))
+        })
+    }
+
     fn json(
         &self,
         endpoint: &str,

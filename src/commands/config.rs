@@ -72,6 +72,9 @@ struct File {
     /// The store's registry policy, read by `registry::Policy`.
     #[allow(dead_code)]
     registry: Option<toml::Table>,
+    /// The store's remotes (`[remote.NAME] url = "…"`), read by `commands::remote`.
+    #[allow(dead_code)]
+    remote: Option<toml::Table>,
 }
 
 /// The settings in effect: the store's over the user's.

@@ -215,6 +215,27 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "mlf import mlflow sqlite:///path/to/mlflow.db      # ids, times and every point kept\nmlf import mlflow ./mlruns -x churn -x fraud\nmlf import mlflow http://mlflow.internal:5000 --dry-run",
     ),
     (
+        "remote",
+        "mlf remote add origin http://mlf.internal:5000\nmlf remote add lab ../lab-project     # another project's .mlf\nmlf remote list -v",
+    ),
+    (
+        "remote add",
+        "mlf remote add origin http://mlf.internal:5000\nmlf remote add backup /mnt/backup/project/.mlf",
+    ),
+    (
+        "remote list",
+        "mlf remote list\nmlf remote list -v --format json",
+    ),
+    ("remote remove", "mlf remote remove backup"),
+    (
+        "push",
+        "mlf push                     # to the only remote, or origin\nmlf push origin -x mnist -x churn\nmlf push --dry-run           # what would be sent",
+    ),
+    (
+        "pull",
+        "mlf pull                     # from the only remote, or origin\nmlf pull http://mlf.internal:5000 -x mnist\nmlf pull --format json",
+    ),
+    (
         "gc",
         "mlf gc --dry-run             # what would go, and the bytes it holds\nmlf gc --older-than 30d\nmlf gc -x scratch",
     ),

@@ -17,7 +17,10 @@ pub mod log;
 pub mod man;
 pub mod models;
 pub mod project;
+pub mod pull;
+pub mod push;
 pub mod registry;
+pub mod remote;
 pub mod run;
 pub mod runs;
 pub mod server;
@@ -64,6 +67,32 @@ pub enum Command {
     /// Import another tracking store (MLflow's), keeping its ids
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Add, list and remove remotes: other stores and `mlf server`s to push to and pull from
+    #[command(subcommand)]
+    Remote(remote::RemoteCommand),
+    /// Send runs, metric histories and artifacts to a remote, keeping run ids
+    ///
+    /// REMOTE is a name from `mlf remote list` [default: the only remote, or `origin`], or a URL
+    /// or path in its place. Each run is compared with the remote's copy by a digest, and only
+    /// the runs that differ are sent, in batches the remote merges one transaction each; a second
+    /// push sends nothing, and an interrupted push resumes. On the remote, params are write-once:
+    /// a param it has with another value is a conflict, listed and left as it is (the push still
+    /// sends everything else, and exits with 1). Metric points join the history unless the same
+    /// (key, step, timestamp, value) is there. Of two copies of a run, the one with the latest
+    /// activity (start, end, deletion, last metric point) gives tags, name, status and lifecycle
+    /// stage, and each tag that changes (or is kept) is listed. Artifact files missing on the
+    /// remote, or of another size, are copied. Without `-x`, the registry goes too (models,
+    /// versions, aliases, tags).
+    Push(push::PushArgs),
+    /// Bring runs, metric histories and artifacts from a remote, keeping run ids
+    ///
+    /// REMOTE is a name from `mlf remote list` [default: the only remote, or `origin`], or a URL
+    /// or path in its place. The same rules as `mlf push`, the other way: only the runs whose
+    /// digests differ come over, in batches merged one transaction each; params here are
+    /// write-once (a conflict is listed, the rest is pulled, and the exit code is 1); metric
+    /// histories are joined; the newer copy of a run gives its tags; missing artifact files are
+    /// downloaded. A store is created here when there is none.
+    Pull(pull::PullArgs),
     /// Remove deleted runs and experiments for good, and files nothing owns
     Gc(gc::GcArgs),
     /// Print a shell completion script
@@ -94,6 +123,9 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> CliResult<u8> {
         Command::Artifacts(cmd) => artifacts::run(ctx, cmd),
         Command::Gc(args) => gc::run(ctx, args),
         Command::Import(cmd) => import::run(ctx, cmd),
+        Command::Remote(cmd) => remote::run(ctx, cmd),
+        Command::Push(args) => push::run(ctx, args),
+        Command::Pull(args) => pull::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
         Command::Help(args) => help::run(ctx, args),
         Command::Man(args) => man::run(ctx, args),

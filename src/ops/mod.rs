@@ -7,6 +7,7 @@ pub mod gc;
 pub mod import;
 pub mod registry;
 pub mod sweep;
+pub mod sync;
 
 /// Why an operation could not be done: the store refused or failed, or a setting it needs
 /// could not be read.

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use crate::tracking::Metric;
 
 pub mod requests;
+pub mod sync;
 
 pub use requests::LogBatchRequest;
 

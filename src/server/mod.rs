@@ -225,9 +225,18 @@ pub(crate) fn with_store<T>(
 }
 
 /// Whether a call may change the store: every method but GET, except the searches that
-/// MLflow's clients send as POST.
+/// MLflow's clients send as POST and the reads of push and pull (digests, export).
 fn writes(method: &Method, endpoint: &str) -> bool {
-    *method != Method::GET && !endpoint.ends_with("/search") && !endpoint.ends_with("/test")
+    *method != Method::GET
+        && !endpoint.ends_with("/search")
+        && !endpoint.ends_with("/test")
+        && !matches!(
+            endpoint,
+            "mlf/sync/digests"
+                | "mlf/sync/export"
+                | "mlf/sync/registry/digests"
+                | "mlf/sync/registry/export"
+        )
 }
 
 /// The gate every request passes, for the web UI's router (`crate::web`): the `Host`/`Origin`

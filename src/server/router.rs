@@ -251,6 +251,8 @@ async fn call(shared: Arc<Shared>, handler: Handler, req: Request) -> Response {
     };
     let method = parts.method;
     let writes = super::writes(&method, &endpoint);
+    // Push and pull exchange large messages between mlf's own: compact JSON.
+    let compact = endpoint.starts_with("mlf/sync/");
     let answer = move |store: &mut dyn crate::store::ServerStore| {
         let call = Call {
             method: &method,
@@ -271,6 +273,16 @@ async fn call(shared: Arc<Shared>, handler: Handler, req: Request) -> Response {
         shared.stores.read(answer).await
     };
     match result {
+        Ok(value) if compact => {
+            let mut r = axum::response::IntoResponse::into_response(
+                serde_json::to_string(&value).unwrap_or_default(),
+            );
+            r.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            );
+            r
+        }
         Ok(value) => json_response(StatusCode::OK, value),
         Err(e) => e.response(),
     }

@@ -3,6 +3,9 @@
 //! hold a `Box<dyn Backend>` and do not know which one they talk to. `mlf server` holds a
 //! `dyn ServerStore`: the same, and what the REST API needs beyond the command line.
 
+use crate::protocol::sync::{
+    Bundles, DigestsRequest, MergeReport, ModelBundle, ModelDigest, RegistryReport, RunDigest,
+};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -321,6 +324,34 @@ pub trait ServerStore: Backend + Send {
     fn delete_webhook(&mut self, _id: &str) -> Result<()> {
         Err(no_webhooks())
     }
+
+    /// `mlf push` and `mlf pull` through the server (`protocol::sync`): only a store
+    /// directory answers them; other stores refuse with [`no_sync`].
+    fn sync_digests(&self, _req: &DigestsRequest) -> Result<Vec<RunDigest>> {
+        Err(no_sync())
+    }
+    fn sync_export(&self, _run_ids: &[String]) -> Result<Bundles> {
+        Err(no_sync())
+    }
+    fn sync_merge(&mut self, _bundles: &Bundles) -> Result<MergeReport> {
+        Err(no_sync())
+    }
+    fn sync_model_digests(&self) -> Result<Vec<ModelDigest>> {
+        Err(no_sync())
+    }
+    fn sync_models(&self, _names: &[String]) -> Result<Vec<ModelBundle>> {
+        Err(no_sync())
+    }
+    fn sync_merge_models(&mut self, _models: &[ModelBundle]) -> Result<RegistryReport> {
+        Err(no_sync())
+    }
+}
+
+/// The refusal of push and pull by a store that does not take them.
+pub fn no_sync() -> Error {
+    Error::Unsupported(
+        "push and pull need a tracking server over a store directory (SQLite): this server's store is a database".into(),
+    )
 }
 
 /// The refusal of webhook calls by a store that keeps none.

@@ -37,6 +37,7 @@ mod search;
 mod server;
 mod status;
 mod store;
+mod sync;
 mod system_metrics;
 mod trees;
 mod tty;

@@ -26,6 +26,7 @@ mod paging;
 mod params;
 mod postgres;
 mod routing;
+mod sync;
 
 /// The longest a server may take to start, or to answer one request.
 pub(crate) const WAIT: Duration = Duration::from_secs(120);

@@ -9,6 +9,7 @@ mod experiments;
 mod logged_models;
 mod metrics;
 mod mlf_registry;
+mod mlf_sync;
 mod model_versions;
 mod registered_models;
 mod runs;
@@ -190,7 +191,7 @@ const MLFLOW_BASES: &[&str] = &["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"];
 const MLF_BASES: &[&str] = &["/api/2.0/"];
 
 /// Every service of the API: the prefixes it is served under and the routes it contributes.
-pub fn services() -> [(&'static [&'static str], &'static [Route]); 9] {
+pub fn services() -> [(&'static [&'static str], &'static [Route]); 10] {
     [
         (MLFLOW_BASES, experiments::ROUTES),
         (MLFLOW_BASES, runs::ROUTES),
@@ -201,6 +202,7 @@ pub fn services() -> [(&'static [&'static str], &'static [Route]); 9] {
         (MLFLOW_BASES, model_versions::ROUTES),
         (MLFLOW_BASES, webhooks::ROUTES),
         (MLF_BASES, mlf_registry::ROUTES),
+        (MLF_BASES, mlf_sync::ROUTES),
     ]
 }
 

@@ -175,13 +175,13 @@ pub(crate) fn write_batch(
 }
 
 /// NaN is stored as 0 with a flag (SQLite has no NaN); infinities are stored as they are.
-fn stored(v: f64) -> (f64, bool) {
+pub(super) fn stored(v: f64) -> (f64, bool) {
     if v.is_nan() { (0.0, true) } else { (v, false) }
 }
 
 /// The two tables a metric point goes to.
 #[derive(Clone, Copy)]
-enum Rows {
+pub(super) enum Rows {
     /// `metrics`: every point; an exact duplicate is dropped.
     History,
     /// `latest_metrics`: one row a key, replaced by a point that orders after it.
@@ -189,11 +189,11 @@ enum Rows {
 }
 
 /// The most rows one statement inserts.
-const ROWS_PER_STATEMENT: usize = 16;
+pub(super) const ROWS_PER_STATEMENT: usize = 16;
 
 /// The statement inserting `n` rows (1 to `ROWS_PER_STATEMENT`) into one of the tables, made
 /// once: one statement for a batch's points instead of one a point.
-fn insert_sql(rows: Rows, n: usize) -> &'static str {
+pub(super) fn insert_sql(rows: Rows, n: usize) -> &'static str {
     use std::sync::OnceLock;
     static SQL: [OnceLock<Vec<String>>; 2] = [OnceLock::new(), OnceLock::new()];
     let made = SQL[rows as usize].get_or_init(|| {
@@ -221,8 +221,15 @@ fn insert_sql(rows: Rows, n: usize) -> &'static str {
     &made[n - 1]
 }
 
-/// Inserts the points, up to `ROWS_PER_STATEMENT` a statement.
-fn insert_rows(tx: &rusqlite::Connection, rows: Rows, pk: i64, points: &[&Metric]) -> Result<()> {
+/// Inserts the points, up to `ROWS_PER_STATEMENT` a statement; answers how many rows were
+/// written (a point already there is not).
+pub(super) fn insert_rows(
+    tx: &rusqlite::Connection,
+    rows: Rows,
+    pk: i64,
+    points: &[&Metric],
+) -> Result<usize> {
+    let mut written = 0;
     for chunk in points.chunks(ROWS_PER_STATEMENT) {
         let mut put = tx.prepare_cached(insert_sql(rows, chunk.len()))?;
         for (i, m) in chunk.iter().enumerate() {
@@ -235,11 +242,11 @@ fn insert_rows(tx: &rusqlite::Connection, rows: Rows, pk: i64, points: &[&Metric
             put.raw_bind_parameter(at + 5, value)?;
             put.raw_bind_parameter(at + 6, is_nan)?;
         }
-        put.raw_execute()?;
+        written += put.raw_execute()?;
     }
-    Ok(())
+    Ok(written)
 }
 
-fn order_key(m: &Metric) -> (i64, i64, f64) {
+pub(super) fn order_key(m: &Metric) -> (i64, i64, f64) {
     (m.step, m.timestamp, stored(m.value).0)
 }

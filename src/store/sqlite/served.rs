@@ -142,4 +142,31 @@ impl ServerStore for Store {
     fn delete_webhook(&mut self, id: &str) -> Result<()> {
         Store::delete_webhook(self, id)
     }
+    fn sync_digests(
+        &self,
+        req: &crate::protocol::sync::DigestsRequest,
+    ) -> Result<Vec<crate::protocol::sync::RunDigest>> {
+        Store::sync_digests(self, req)
+    }
+    fn sync_export(&self, run_ids: &[String]) -> Result<crate::protocol::sync::Bundles> {
+        Store::sync_export(self, run_ids)
+    }
+    fn sync_merge(
+        &mut self,
+        bundles: &crate::protocol::sync::Bundles,
+    ) -> Result<crate::protocol::sync::MergeReport> {
+        Store::sync_merge(self, bundles, false)
+    }
+    fn sync_model_digests(&self) -> Result<Vec<crate::protocol::sync::ModelDigest>> {
+        Store::sync_model_digests(self)
+    }
+    fn sync_models(&self, names: &[String]) -> Result<Vec<crate::protocol::sync::ModelBundle>> {
+        Store::sync_models(self, Some(names))
+    }
+    fn sync_merge_models(
+        &mut self,
+        models: &[crate::protocol::sync::ModelBundle],
+    ) -> Result<crate::protocol::sync::RegistryReport> {
+        Store::sync_merge_models(self, models)
+    }
 }

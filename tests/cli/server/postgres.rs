@@ -308,3 +308,26 @@ fn run_inputs_and_model_metrics_are_kept_and_webhooks_are_refused_on_postgres() 
     let message = r.error(404, "ENDPOINT_NOT_FOUND");
     assert!(message.contains("store directory"), "{message}");
 }
+
+/// Push and pull need a server on a store directory: a server on PostgreSQL refuses them in
+/// one line, and nothing is written on either side.
+#[test]
+fn push_and_pull_are_refused_by_a_server_on_postgres() {
+    let Some((_env, s, _uri)) = server() else {
+        return;
+    };
+    let laptop = TestEnv::new();
+    laptop.start_run(&["-x", "offline", "-p", "lr=0.1"]);
+    laptop.mlf(&["run", "end"]).ok();
+    for verb in ["push", "pull"] {
+        let out = laptop.mlf(&[verb, &s.url()]);
+        assert_ne!(out.code, 0, "{out}");
+        assert!(
+            out.stderr
+                .contains("push and pull need a tracking server over a store directory"),
+            "{out}"
+        );
+    }
+    let r = s.post_ok("runs/search", json!({ "experiment_ids": ["0"] }));
+    assert_eq!(r["runs"].as_array().map_or(0, Vec::len), 0, "{r}");
+}
