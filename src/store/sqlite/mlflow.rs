@@ -114,6 +114,23 @@ impl Store {
         }
     }
 
+    /// Whether the source has an index on `table` whose first column is `run_uuid` (MLflow's
+    /// own from 3.x on `metrics`): then a batch's rows are looked up by run, else the table is
+    /// read through once a batch.
+    fn src_indexed_by_run(&self, table: &str) -> Result<bool> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT 1 FROM pragma_index_list(?1, 'src') l
+                 JOIN pragma_index_info(l.name, 'src') i
+                 WHERE i.seqno = 0 AND i.name = 'run_uuid'",
+                [table],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
     /// Rows of a source table (0 when it does not exist), for the summary of what is skipped.
     pub fn src_count(&self, table: &str) -> Result<i64> {
         if !self.src_has(table, None)? {
@@ -253,6 +270,13 @@ impl Store {
         } else {
             "NULL"
         };
+        // The batch's runs lead the join (CROSS JOIN keeps that order) when the source can
+        // find a run's points by index; otherwise one pass over the source's points.
+        let metrics_from = if self.src_indexed_by_run("metrics")? {
+            "temp.import_batch b CROSS JOIN src.metrics m ON m.run_uuid = b.run_uuid"
+        } else {
+            "src.metrics m JOIN temp.import_batch b ON b.run_uuid = m.run_uuid"
+        };
         let conn = self.conn();
         conn.execute_batch(
             "CREATE TEMP TABLE IF NOT EXISTS import_batch (run_uuid TEXT PRIMARY KEY);
@@ -305,12 +329,13 @@ impl Store {
                 [],
             )?;
             let metric_points = tx.execute(
-                "INSERT OR IGNORE INTO metrics (run_id, key, step, timestamp, value, is_nan)
+                &format!(
+                    "INSERT OR IGNORE INTO metrics (run_id, key, step, timestamp, value, is_nan)
                  SELECT t.id, m.key, COALESCE(m.step, 0), m.timestamp,
                         CASE WHEN m.is_nan THEN 0 ELSE m.value END, COALESCE(m.is_nan, 0)
-                 FROM src.metrics m
-                 JOIN temp.import_batch b ON b.run_uuid = m.run_uuid
-                 JOIN runs t ON t.run_uuid = m.run_uuid",
+                 FROM {metrics_from}
+                 JOIN runs t ON t.run_uuid = m.run_uuid"
+                ),
                 [],
             )?;
             // The latest value per key: the greatest (step, timestamp, value), as MLflow's.
@@ -320,8 +345,8 @@ impl Store {
                     SELECT m.run_id, m.key, m.step, m.timestamp, m.value, m.is_nan,
                            row_number() OVER (PARTITION BY m.run_id, m.key
                                ORDER BY m.step DESC, m.timestamp DESC, m.value DESC) AS n
-                    FROM metrics m JOIN runs t ON t.id = m.run_id
-                    JOIN temp.import_batch b ON b.run_uuid = t.run_uuid) WHERE n = 1
+                    FROM temp.import_batch b CROSS JOIN runs t ON t.run_uuid = b.run_uuid
+                    CROSS JOIN metrics m ON m.run_id = t.id) WHERE n = 1
                  ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step,
                     timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan
                  WHERE (excluded.step, excluded.timestamp, excluded.value)
