@@ -277,6 +277,13 @@ impl Store {
         } else {
             "src.metrics m JOIN temp.import_batch b ON b.run_uuid = m.run_uuid"
         };
+        let latest_from = if !self.src_has("latest_metrics", None)? {
+            None
+        } else if self.src_indexed_by_run("latest_metrics")? {
+            Some("temp.import_batch b CROSS JOIN src.latest_metrics l ON l.run_uuid = b.run_uuid")
+        } else {
+            Some("src.latest_metrics l JOIN temp.import_batch b ON b.run_uuid = l.run_uuid")
+        };
         let conn = self.conn();
         conn.execute_batch(
             "CREATE TEMP TABLE IF NOT EXISTS import_batch (run_uuid TEXT PRIMARY KEY);
@@ -339,18 +346,32 @@ impl Store {
                 [],
             )?;
             // The latest value per key: the greatest (step, timestamp, value), as MLflow's.
-            tx.execute(
-                "INSERT INTO latest_metrics (run_id, key, step, timestamp, value, is_nan)
-                 SELECT run_id, key, step, timestamp, value, is_nan FROM (
+            // MLflow keeps it in `latest_metrics`, which is read when the source has it; else
+            // it is worked out from the points. Either joins what the store had, keeping the
+            // greater.
+            let latest = match latest_from {
+                Some(from) => format!(
+                    "SELECT t.id, l.key, COALESCE(l.step, 0), l.timestamp,
+                        CASE WHEN l.is_nan THEN 0 ELSE l.value END, COALESCE(l.is_nan, 0)
+                     FROM {from} JOIN runs t ON t.run_uuid = l.run_uuid WHERE true"
+                ),
+                None => "SELECT run_id, key, step, timestamp, value, is_nan FROM (
                     SELECT m.run_id, m.key, m.step, m.timestamp, m.value, m.is_nan,
                            row_number() OVER (PARTITION BY m.run_id, m.key
                                ORDER BY m.step DESC, m.timestamp DESC, m.value DESC) AS n
                     FROM temp.import_batch b CROSS JOIN runs t ON t.run_uuid = b.run_uuid
-                    CROSS JOIN metrics m ON m.run_id = t.id) WHERE n = 1
+                    CROSS JOIN metrics m ON m.run_id = t.id) WHERE n = 1"
+                    .to_string(),
+            };
+            tx.execute(
+                &format!(
+                    "INSERT INTO latest_metrics (run_id, key, step, timestamp, value, is_nan)
+                 {latest}
                  ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step,
                     timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan
                  WHERE (excluded.step, excluded.timestamp, excluded.value)
-                     > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)",
+                     > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)"
+                ),
                 [],
             )?;
             Ok(BatchCounts {
