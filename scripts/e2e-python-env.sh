@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes the Python environment of the end-to-end tests of `mlf server` (tests/cli/server.rs,
 # tests/e2e/mlflow_client.py) and of models saved by MLflow's flavors (tests/cli/models_mlflow.rs):
-# the virtualenv target/e2e-venv with the real mlflow client, scikit-learn, onnx and onnxruntime,
+# the virtualenv target/e2e-venv with the real mlflow client, scikit-learn, onnx and onnxruntime
+# (and psycopg, with which MLflow writes a PostgreSQL database for the import tests),
 # at pinned versions.
 #
 #   scripts/e2e-python-env.sh
@@ -19,7 +20,7 @@ VENV=target/e2e-venv
 MARKER="$VENV/.ready"
 # A venv made before onnxruntime joined the set gets it (and the marker again).
 ready() {
-  [[ -f "$MARKER" && -x "$VENV/bin/python" ]] && "$VENV/bin/python" -c 'import onnxruntime' 2>/dev/null
+  [[ -f "$MARKER" && -x "$VENV/bin/python" ]] && "$VENV/bin/python" -c 'import onnxruntime, psycopg' 2>/dev/null
 }
 
 # Exact pins; pip resolves what they need.
@@ -28,6 +29,7 @@ PACKAGES=(
   scikit-learn==1.9.1
   onnx==1.23.2
   onnxruntime==1.32.0
+  psycopg[binary]==3.2.10
 )
 
 if ready; then
@@ -51,7 +53,7 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PACKAGES[@]}"
 "$VENV/bin/python" - <<'PY'
-import mlflow, sklearn, onnx, onnxruntime
+import mlflow, sklearn, onnx, onnxruntime, psycopg
 assert mlflow.__version__ == "3.17.2", mlflow.__version__
 assert sklearn.__version__ == "1.9.1", sklearn.__version__
 PY

@@ -212,7 +212,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     (
         "import mlflow",
-        "mlf import mlflow sqlite:///path/to/mlflow.db      # ids, times and every point kept\nmlf import mlflow ./mlruns -x churn -x fraud\nmlf import mlflow http://mlflow.internal:5000 --dry-run",
+        "mlf import mlflow sqlite:///path/to/mlflow.db      # ids, times and every point kept\nmlf import mlflow postgresql://mlflow:secret@db.internal:5432/mlflow\nmlf import mlflow ./mlruns -x churn -x fraud\nmlf import mlflow http://mlflow.internal:5000 --dry-run",
     ),
     (
         "remote",

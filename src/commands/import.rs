@@ -12,9 +12,10 @@ pub enum ImportCommand {
     /// Import an MLflow tracking store: experiments, runs, metric histories, artifacts,
     /// registry and logged models, with their ids
     ///
-    /// SRC is an MLflow SQLite database, `sqlite:///PATH/mlflow.db`, an MLflow file store
-    /// directory (`mlruns`), or an MLflow tracking server, `http(s)://HOST:PORT` (its REST
-    /// API, whole metric histories, artifacts through its proxy); each is only read. Experiment and run ids, names, times, statuses, lifecycle stages, params,
+    /// SRC is an MLflow SQLite database, `sqlite:///PATH/mlflow.db`, an MLflow database in
+    /// PostgreSQL, `postgresql://USER:PASSWORD@HOST:PORT/DB`, an MLflow file store directory
+    /// (`mlruns`), or an MLflow tracking server, `http(s)://HOST:PORT` (its REST API, whole
+    /// metric histories, artifacts through its proxy); each is only read. Experiment and run ids, names, times, statuses, lifecycle stages, params,
     /// tags and every metric point are kept; an experiment id already used here by another
     /// experiment is mapped to a new one (and said). Artifacts are copied from the source's
     /// artifact locations. Only what is missing is copied: importing again changes nothing,
@@ -24,7 +25,8 @@ pub enum ImportCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct MlflowArgs {
-    /// The MLflow store: `sqlite:///PATH/mlflow.db`, an `mlruns` directory or `http(s)://…`
+    /// The MLflow store: `sqlite:///PATH/mlflow.db`, `postgresql://…`, an `mlruns` directory or
+    /// `http(s)://…`
     #[arg(value_name = "SRC")]
     source: String,
     /// Only this experiment (name or id; repeatable)

@@ -17,7 +17,7 @@ pub use sqlite::{
     Act, BatchCounts, ExperimentMap, GcExperiment, GcPlan, GcRun, LogBatch, LogOutcome,
     LoggedModel, MlflowData, MlflowExperiment, MlflowLoggedModel, MlflowModel, MlflowRun,
     MlflowVersion, NewRun, NewVersion, RegistryCounts, RegistryEvent, RunFiles, RunPage, RunQuery,
-    Snapshot, Store, Synthetic, WebhookChange, write_mlflow_scratch,
+    Snapshot, Store, Synthetic, WebhookChange, copy_mlflow_postgres, write_mlflow_scratch,
 };
 
 /// A page of a listing and the token of the next page, if there are more: what the store

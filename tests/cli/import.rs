@@ -133,6 +133,42 @@ fn an_mlflow_database_comes_in_whole_with_its_ids() {
     compare(&env, expected);
 }
 
+/// MLflow's own client writes into a PostgreSQL database (MLflow's schema, made by MLflow);
+/// the import reads it without changing it, keeps every id, and a second import changes
+/// nothing. Also given as SQLAlchemy writes it (`postgresql+psycopg://`).
+#[test]
+fn an_mlflow_postgres_database_comes_in_whole_with_its_ids() {
+    let Some(cluster) = crate::pg::cluster() else {
+        return;
+    };
+    let uri = cluster.new_database();
+    let dir = tempfile::tempdir().unwrap();
+    let expected = logged(dir.path(), &uri);
+    let env = TestEnv::new();
+    let out = import(&env, &uri);
+    assert!(
+        out.stderr.contains("Imported 3 experiments and 7 runs"),
+        "{}",
+        out.stderr
+    );
+    compare(&env, &expected);
+    let driver = uri.replacen("postgresql://", "postgresql+psycopg://", 1);
+    let again = import(&env, &driver);
+    assert!(again.stderr.contains("Unchanged"), "{}", again.stderr);
+    // A database without MLflow's tables is refused, naming it without its password.
+    let empty = cluster.new_database();
+    let refused = env.mlf(&["import", "mlflow", &empty]).code(2);
+    assert!(
+        refused
+            .stderr
+            .contains("is not an MLflow tracking database"),
+        "{}",
+        refused.stderr
+    );
+    let password = empty.split(':').nth(2).unwrap().split('@').next().unwrap();
+    assert!(!refused.stderr.contains(password), "{}", refused.stderr);
+}
+
 #[test]
 fn an_mlruns_file_store_comes_in_whole_with_its_ids() {
     let (dir, expected, src) = mlruns_store();
@@ -348,8 +384,13 @@ fn a_taken_experiment_id_is_mapped_and_said() {
 #[test]
 fn sources_that_are_not_mlflow_stores_are_refused() {
     let env = TestEnv::new();
-    let out = env.mlf(&["import", "mlflow", "postgres://x"]).code(2);
-    assert!(out.stderr.contains("`postgres://x`"), "{}", out.stderr);
+    let out = env.mlf(&["import", "mlflow", "mysql://x"]).code(2);
+    assert!(out.stderr.contains("`mysql://x`"), "{}", out.stderr);
+    // A PostgreSQL server that is not there: one line naming it.
+    let out = env.mlf(&["import", "mlflow", "postgresql://u:secret@127.0.0.1:1/db"]);
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("127.0.0.1:1"), "{}", out.stderr);
+    assert!(!out.stderr.contains("secret"), "{}", out.stderr);
     std::fs::write(env.cwd().join("empty.db"), "").unwrap();
     let out = env.mlf(&["import", "mlflow", "sqlite:///empty.db"]);
     assert_ne!(out.code, 0);

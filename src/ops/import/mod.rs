@@ -26,13 +26,16 @@ pub enum Source {
     FileStore(PathBuf),
     /// An MLflow tracking server (`http(s)://…`).
     Server(String),
+    /// An MLflow database in PostgreSQL (`postgresql://…`, as MLflow's SQLAlchemy URI, with
+    /// or without a `+driver`).
+    Postgres(String),
 }
 
 /// Why an import could not be done.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error(
-        "`{0}` is not an MLflow store this import reads: give `sqlite:///PATH/mlflow.db` or an `mlruns` directory"
+        "`{0}` is not an MLflow store this import reads: give `sqlite:///PATH/mlflow.db`, `postgresql://USER:PASSWORD@HOST:PORT/DB`, an `mlruns` directory or an `http(s)://` server"
     )]
     Unsupported(String),
     #[error(transparent)]
@@ -61,6 +64,18 @@ impl Source {
         }
         if text.starts_with("http://") || text.starts_with("https://") {
             return Ok(Source::Server(text.trim_end_matches('/').to_string()));
+        }
+        // SQLAlchemy names a driver after the dialect (`postgresql+psycopg2://`).
+        for scheme in ["postgresql", "postgres"] {
+            if let Some(rest) = text.strip_prefix(scheme) {
+                let rest = match rest.strip_prefix('+') {
+                    Some(r) => r.split_once("://").map(|(_, r)| r),
+                    None => rest.strip_prefix("://"),
+                };
+                if let Some(rest) = rest {
+                    return Ok(Source::Postgres(format!("postgresql://{rest}")));
+                }
+            }
         }
         let dir = cwd.join(text.strip_prefix("file://").unwrap_or(text));
         if !text.contains("://") && dir.is_dir() {
@@ -108,22 +123,45 @@ pub fn import(
     match source {
         Source::Sqlite(db) => {
             store.attach_mlflow(db)?;
-            let result = import_attached(store, db, only, dry_run, progress);
+            let base = db.parent().unwrap_or(Path::new(".")).to_path_buf();
+            let result = import_attached(store, &base, only, dry_run, progress);
             let _ = store.detach_mlflow();
             result
         }
+        Source::Postgres(uri) => {
+            let scratch = scratch_dir()?;
+            let db = scratch.join("mlflow.db");
+            let result = crate::store::copy_mlflow_postgres(uri, &db)
+                .map_err(ImportError::from)
+                .and_then(|()| {
+                    store.attach_mlflow(&db)?;
+                    // Relative artifact locations are where MLflow's server ran: here.
+                    let base = std::env::current_dir().unwrap_or_default();
+                    let result = import_attached(store, &base, only, dry_run, progress);
+                    let _ = store.detach_mlflow();
+                    result
+                });
+            let _ = std::fs::remove_dir_all(&scratch);
+            result
+        }
         Source::FileStore(_) | Source::Server(_) => {
-            let scratch = std::env::temp_dir().join(format!(
-                "mlf-import-{}-{}",
-                std::process::id(),
-                crate::tracking::ids::now_ms()
-            ));
-            std::fs::create_dir_all(&scratch).map_err(ImportError::Scratch)?;
+            let scratch = scratch_dir()?;
             let result = through_scratch(store, source, &scratch, only, dry_run, progress);
             let _ = std::fs::remove_dir_all(&scratch);
             result
         }
     }
+}
+
+/// A new directory for a scratch copy of the source.
+fn scratch_dir() -> Result<PathBuf, ImportError> {
+    let scratch = std::env::temp_dir().join(format!(
+        "mlf-import-{}-{}",
+        std::process::id(),
+        crate::tracking::ids::now_ms()
+    ));
+    std::fs::create_dir_all(&scratch).map_err(ImportError::Scratch)?;
+    Ok(scratch)
 }
 
 /// Reads a file store or a server into a scratch database below `scratch`, and imports that.
@@ -138,7 +176,7 @@ fn through_scratch(
     let (data, unreadable) = match source {
         Source::FileStore(dir) => (mlruns::read(dir)?, 0),
         Source::Server(uri) => server::read(uri, scratch, progress)?,
-        Source::Sqlite(_) => unreachable!("read directly"),
+        Source::Sqlite(_) | Source::Postgres(_) => unreachable!("read directly"),
     };
     let db = scratch.join("mlflow.db");
     crate::store::write_mlflow_scratch(&db, &data)?;
@@ -160,14 +198,15 @@ fn through_scratch(
     Ok(report)
 }
 
+/// Imports the attached source; relative artifact locations are taken from `base`.
 fn import_attached(
     store: &mut Store,
-    db: &Path,
+    base: &Path,
     only: &[String],
     dry_run: bool,
     progress: Progress,
 ) -> Result<ImportReport, ImportError> {
-    let base = db.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let base = base.to_path_buf();
     let mut report = ImportReport {
         experiments: store.map_mlflow_experiments(only, dry_run)?,
         ..Default::default()

@@ -55,28 +55,36 @@ pub struct PgStore {
     pub truncate_long_values: bool,
 }
 
+/// A connection to the database at `uri`, with its location for messages (no password); a
+/// wrong URI, an unreachable server, a refused user or a missing database is one line saying
+/// which and what to do.
+pub fn connect(uri: &str) -> Result<(Client, String)> {
+    let mut config: Config = uri.parse().map_err(|e| {
+        Error::Invalid(format!(
+            "`{}` is no PostgreSQL URI ({e}): write postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
+            redact(uri)
+        ))
+    })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    let (host, port) = endpoint(&config);
+    let user = config.get_user().unwrap_or("").to_string();
+    let db = config.get_dbname().unwrap_or(&user).to_string();
+    let client = config
+        .connect(NoTls)
+        .map_err(|e| connect_error(&e, &host, port, &user, &db))?;
+    Ok((client, format!("postgresql://{user}@{host}:{port}/{db}")))
+}
+
 impl PgStore {
     /// Connects to the database at `uri` and brings its schema up to date; runs' artifacts
     /// go below `artifact_root` unless their experiment says otherwise.
     pub fn open(uri: &str, artifact_root: &Path) -> Result<PgStore> {
-        let mut config: Config = uri.parse().map_err(|e| {
-            Error::Invalid(format!(
-                "`{}` is no PostgreSQL URI ({e}): write postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
-                redact(uri)
-            ))
-        })?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(CONNECT_TIMEOUT);
-        }
-        let (host, port) = endpoint(&config);
-        let user = config.get_user().unwrap_or("").to_string();
-        let db = config.get_dbname().unwrap_or(&user).to_string();
-        let client = config
-            .connect(NoTls)
-            .map_err(|e| connect_error(&e, &host, port, &user, &db))?;
+        let (client, location) = connect(uri)?;
         let store = PgStore {
             client: Mutex::new(client),
-            location: format!("postgresql://{user}@{host}:{port}/{db}"),
+            location,
             artifact_root: artifact_root.to_path_buf(),
             active_key: format!(
                 "{}:{}@{}",

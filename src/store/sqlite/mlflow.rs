@@ -133,6 +133,20 @@ impl Store {
 
     /// Rows of a source table (0 when it does not exist), for the summary of what is skipped.
     pub fn src_count(&self, table: &str) -> Result<i64> {
+        // A copy of a PostgreSQL source keeps only the counts of the tables it does not copy.
+        if self.src_has("scratch_counts", None)? {
+            let n: Option<i64> = self
+                .conn()
+                .query_row(
+                    "SELECT n FROM src.scratch_counts WHERE name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(n) = n {
+                return Ok(n);
+            }
+        }
         if !self.src_has(table, None)? {
             return Ok(0);
         }

@@ -12,6 +12,7 @@ mod inputs;
 mod labels;
 mod logging;
 mod mlflow;
+mod mlflow_pg;
 mod mlflow_scratch;
 mod registry;
 mod requests;
@@ -34,6 +35,7 @@ pub use extra::LoggedModel;
 pub use gc::{GcExperiment, GcPlan, GcRun};
 pub use logging::{LogBatch, LogOutcome};
 pub use mlflow::{BatchCounts, ExperimentMap, RegistryCounts, RunFiles};
+pub use mlflow_pg::copy_mlflow_postgres;
 pub use mlflow_scratch::{
     MlflowData, MlflowExperiment, MlflowLoggedModel, MlflowModel, MlflowRun, MlflowVersion,
     write_mlflow_scratch,
