@@ -14,6 +14,7 @@ mod logging;
 mod mlflow;
 mod mlflow_pg;
 mod mlflow_scratch;
+mod mlflow_src;
 mod registry;
 mod requests;
 mod runs;
