@@ -12,12 +12,15 @@ mod inputs;
 mod labels;
 mod logged_models;
 mod logging;
+mod mlflow_source;
 mod pages;
 mod registry;
 mod requests;
 mod runs;
 mod schema;
 mod traits;
+
+pub use mlflow_source::{Cell, TableSink, read_mlflow_tables};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
