@@ -239,6 +239,14 @@ fn writes(method: &Method, endpoint: &str) -> bool {
         )
 }
 
+/// Whether a write through `endpoint` may record registry events (the webhooks' outbox): every
+/// write but the tracking ones.
+fn may_record_registry_events(endpoint: &str) -> bool {
+    !["runs/", "experiments/", "logged-models/", "metrics/"]
+        .iter()
+        .any(|p| endpoint.starts_with(p))
+}
+
 /// The gate every request passes, for the web UI's router (`crate::web`): the `Host`/`Origin`
 /// guard, then the same credentials as the API. `Ok` holds the authenticated user, if any.
 pub(crate) async fn admit(

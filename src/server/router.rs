@@ -251,6 +251,7 @@ async fn call(shared: Arc<Shared>, handler: Handler, req: Request) -> Response {
     };
     let method = parts.method;
     let writes = super::writes(&method, &endpoint);
+    let wakes_webhooks = writes && super::may_record_registry_events(&endpoint);
     // Push and pull exchange large messages between mlf's own: compact JSON.
     let compact = endpoint.starts_with("mlf/sync/");
     let answer = move |store: &mut dyn crate::store::ServerStore| {
@@ -264,8 +265,11 @@ async fn call(shared: Arc<Shared>, handler: Handler, req: Request) -> Response {
     };
     let result = if writes {
         let done = shared.stores.write(answer).await;
-        // Committed: the registry events it recorded may go to webhooks.
-        if let Some(w) = &shared.webhooks {
+        // Committed: the registry events it recorded may go to webhooks. Tracking calls
+        // record none, and waking the dispatcher after each would cost a query per log call.
+        if let Some(w) = &shared.webhooks
+            && wakes_webhooks
+        {
             w.wake();
         }
         done

@@ -10,6 +10,7 @@
 //! on to the matching page here.
 
 mod assets;
+mod buckets;
 mod chart;
 mod columns;
 mod edit;

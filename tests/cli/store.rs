@@ -560,3 +560,49 @@ fn errors_go_to_stderr_without_colour_when_no_color_is_set() {
     let out = env.mlf(&["--color", "always", "runs", "list"]).code(1);
     assert!(out.stderr.contains('\u{1b}'), "{out}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// the write-ahead log between commands
+
+#[test]
+fn the_write_ahead_log_stays_small_and_loses_nothing_across_many_commands() {
+    let env = TestEnv::new();
+    let id = env.start_run(&[]);
+    let wal = env.store().join("mlf.db-wal");
+    let mut largest = 0;
+    for step in 0..120 {
+        env.mlf(&[
+            "log",
+            "metric",
+            "loss",
+            &format!("{step}.5"),
+            "--step",
+            &step.to_string(),
+        ])
+        .ok();
+        largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
+    }
+    // Each command leaves its commit in the log; one that finds it past 256 KiB on exit copies
+    // it into mlf.db and empties it, so it never holds much more than one command's pages.
+    assert!(largest > 0, "the log was never kept between commands");
+    assert!(
+        largest < 256 * 1024 + 64 * 1024,
+        "the log grew to {largest} bytes"
+    );
+    let points = crate::support::history(&env, &id, "loss");
+    assert_eq!(points.len(), 120);
+    assert!(
+        points
+            .iter()
+            .enumerate()
+            .all(|(i, p)| p.0 == i as i64 && p.1 == i as f64 + 0.5)
+    );
+    // A copy of the whole store folder holds every point.
+    let copy = tempfile::tempdir().unwrap();
+    crate::support::copy_dir(&env.store(), &copy.path().join(".mlf"));
+    let n = crate::support::sqlite(
+        &copy.path().join(".mlf/mlf.db"),
+        "SELECT COUNT(*) FROM metrics WHERE key = 'loss'",
+    );
+    assert_eq!(n.as_deref().map(str::trim), Some("120"));
+}

@@ -84,6 +84,42 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The lowest and highest step of a metric's history; `None` when it has no point.
+    pub fn metric_step_range(&self, uuid: &str, key: &str) -> Result<Option<(i64, i64)>> {
+        let (pk, _) = Store::run_key(self.conn(), uuid)?;
+        // Two subqueries, each one seek into the primary key.
+        let range: (Option<i64>, Option<i64>) = self.conn().query_row(
+            "SELECT (SELECT MIN(step) FROM metrics WHERE run_id = ?1 AND key = ?2),
+                    (SELECT MAX(step) FROM metrics WHERE run_id = ?1 AND key = ?2)",
+            params![pk, key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(range.0.zip(range.1))
+    }
+
+    /// Hands each point of a metric's history with a step in `low..=high` to `f`, as
+    /// (step, value) by step then timestamp, NaN as NaN, without holding them all.
+    pub fn each_metric_point(
+        &self,
+        uuid: &str,
+        key: &str,
+        (low, high): (i64, i64),
+        mut f: impl FnMut(i64, f64),
+    ) -> Result<()> {
+        let (pk, _) = Store::run_key(self.conn(), uuid)?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT step, value, is_nan FROM metrics
+             WHERE run_id = ?1 AND key = ?2 AND step >= ?3 AND step <= ?4
+             ORDER BY step, timestamp",
+        )?;
+        let mut rows = stmt.query(params![pk, key, low, high])?;
+        while let Some(r) = rows.next()? {
+            let nan: bool = r.get(2)?;
+            f(r.get(0)?, if nan { f64::NAN } else { r.get(1)? });
+        }
+        Ok(())
+    }
+
     /// One page of a metric's history in MLflow's order (timestamp, step, value with a NaN as
     /// 0, then NaN last): at most `limit` (all when `None`) after the point `page_token`
     /// names. Not-found for an unknown run.

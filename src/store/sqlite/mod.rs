@@ -49,6 +49,9 @@ pub use webhooks::{RegistryEvent, WebhookChange};
 use super::{ARTIFACTS_DIR, DB_FILE, Error, Result, STORE_DIR};
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The WAL size past which a closing connection copies the WAL into the database and empties
+/// it: the next process to open the store alone reads the whole WAL to rebuild its index.
+const WAL_KEPT_BYTES: u64 = 64 * 4096;
 const BUSY_RETRIES: u32 = 20;
 
 impl From<rusqlite::Error> for Error {
@@ -71,6 +74,23 @@ pub struct Store {
     conn: Connection,
     /// Truncate over-long param and tag values (MLflow's default) instead of refusing them.
     pub truncate_long_values: bool,
+    /// Whether this connection has run a group yet (see [`Store::group`]).
+    grouped: bool,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // Connections close without a checkpoint (`prepare`); the one that finds the WAL grown
+        // past a few pages copies it back and truncates it, unless another connection is
+        // reading, in which case a later one will.
+        let wal = self.root.join(format!("{DB_FILE}-wal"));
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_KEPT_BYTES) {
+            let _ = self.conn.busy_timeout(Duration::ZERO);
+            let _ = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+    }
 }
 
 impl Store {
@@ -123,6 +143,13 @@ impl Store {
     fn prepare(root: &Path, conn: Connection) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A process that logs one value and exits would otherwise create the WAL file, sync
+        // it, copy it into the database on close, sync again and delete it: four syncs a
+        // call. The WAL stays instead; see `Drop`.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )?;
         // Room for every statement on a hot path (a log batch, a group's savepoints, the run
         // lookups) to stay prepared.
         conn.set_prepared_statement_cache_capacity(64);
@@ -132,6 +159,7 @@ impl Store {
             root,
             conn,
             truncate_long_values: true,
+            grouped: false,
         };
         schema::migrate(&mut store)?;
         Ok(store)
@@ -183,6 +211,13 @@ impl Store {
     /// with [`Store::unit`]; a unit that fails is undone alone. The group's changes become
     /// durable together: nobody may be told a unit is stored before this returns `Ok`.
     pub fn group<T>(&mut self, f: impl FnOnce(&mut Store) -> T) -> Result<T> {
+        if !self.grouped {
+            // Each unit's savepoint journals the pages it changes. Past 64 KiB SQLite spills
+            // that journal to a temporary file, rewritten for every unit; held in memory it
+            // costs no system call.
+            run(&self.conn, "PRAGMA temp_store = MEMORY")?;
+            self.grouped = true;
+        }
         let mut attempt = 0;
         loop {
             match run(&self.conn, "BEGIN IMMEDIATE") {

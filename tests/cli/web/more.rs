@@ -333,3 +333,70 @@ fn registry_pages_show_the_registry_as_of_a_time() {
     assert_eq!(bad.status(), 200);
     assert!(bad.text().contains("id=\"as-of-error\"") && bad.text().contains("&#60;b&#62;"));
 }
+
+#[test]
+fn a_long_series_is_down_sampled_by_step_keeping_its_spikes() {
+    let env = TestEnv::new();
+    let id = env.start_run(&[]);
+    // 6,000 points: steps 0, 2, 4, ... with two timestamps at step 5000, a spike at step 7777
+    // and a dip at step 9000; a NaN at step 100.
+    let mut lines = String::new();
+    for i in 0..5999 {
+        let step = i * 2;
+        let value = match step {
+            7777 | 7778 => "1000".to_string(),
+            9000 => "-1000".to_string(),
+            100 => "\"NaN\"".to_string(),
+            _ => format!("{}", (i % 7) as f64 / 10.0),
+        };
+        lines.push_str(&format!(
+            "{{\"type\": \"metric\", \"key\": \"long\", \"value\": {value}, \"step\": {step}, \"timestamp\": {}}}\n",
+            1_700_000_000_000_i64 + i
+        ));
+    }
+    lines.push_str("{\"type\": \"metric\", \"key\": \"long\", \"value\": 0.5, \"step\": 5000, \"timestamp\": 1}\n");
+    let file = env.write("long.jsonl", &lines);
+    env.mlf(&["log", "batch", "--run", &id, "-f", file.to_str().unwrap()])
+        .ok();
+    let ui = Ui::start(&env);
+    let a = ui.addr.as_str();
+    let v: serde_json::Value =
+        serde_json::from_str(&get(a, &format!("/ui/runs/{id}/metric?key=long")).text()).unwrap();
+    assert_eq!(v["total"], 6000);
+    assert_eq!(v["sampled"], true);
+    let xs: Vec<f64> = v["x"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    let ys: Vec<Option<f64>> = v["y"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| y.as_f64())
+        .collect();
+    assert_eq!(v["shown"].as_u64().unwrap() as usize, xs.len());
+    assert!(
+        xs.len() <= 2000 && xs.len() >= 1000,
+        "{} points drawn",
+        xs.len()
+    );
+    assert!(xs.windows(2).all(|w| w[0] <= w[1]), "x in step order");
+    assert!(xs.first() == Some(&0.0) && xs.last() == Some(&11996.0));
+    assert!(
+        ys.contains(&Some(1000.0)) && ys.contains(&Some(-1000.0)),
+        "{v}"
+    );
+    // The wall-clock axis keeps every point's extremes too.
+    let wall: serde_json::Value =
+        serde_json::from_str(&get(a, &format!("/ui/runs/{id}/metric?key=long&x=wall")).text())
+            .unwrap();
+    assert_eq!(wall["total"], 6000);
+    assert!(
+        wall["y"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!(1000.0))
+    );
+}
