@@ -5,6 +5,8 @@ Run through scripts/make-mlflow-answers.sh (it uses target/e2e-venv, made by
 scripts/e2e-python-env.sh: mlflow 3.17.2, scikit-learn 1.9.1, pandas, pyarrow):
 
     python scripts/make_mlflow_answers.py fixtures/models/mlflow
+    python scripts/make_mlflow_answers.py fixtures/models/mlflow onnx_int   # only these models,
+                                                  # their answers replaced in answers.json
 
 Writes into the given directory:
   typehint/      a PythonModel with type hints (`list[str] -> list[str]`)
@@ -15,6 +17,9 @@ Writes into the given directory:
   onnx_two/      an ONNX model with two float inputs (mlflow.onnx), which mlf's runtime
                  cannot run: mlf serves it through its python_function flavor
   onnx_str/      an ONNX model with a string input (mlflow.onnx), likewise
+  onnx_zipmap/   fixtures/models/onnx_logreg's classifier (skl2onnx: a label and a ZipMap of
+                 probabilities) saved by mlflow.onnx, which mlf runs natively
+  onnx_int/      an ONNX model with one int64 input and an int64 and a float output
   answers.json   per request: model, content type, body (text, or base64 for parquet) and
                  the status, content type and body `mlflow models serve` answered
 """
@@ -121,7 +126,7 @@ def make_models():
     return X.head(3), xs
 
 
-def make_onnx():
+def make_onnx(only):
     import onnx
     import mlflow.onnx
     from onnx import TensorProto, helper
@@ -141,7 +146,22 @@ def make_onnx():
     )
     s = lambda n: helper.make_tensor_value_info(n, TensorProto.STRING, [None, 1])
     text = model([s("text")], [helper.make_node("Identity", ["text"], ["same"])], [s("same")])
-    for name, m in [("onnx_two", two), ("onnx_str", text)]:
+    i64 = lambda n: helper.make_tensor_value_info(n, TensorProto.INT64, [None, 2])
+    ints = model(
+        [i64("x")],
+        [
+            helper.make_node("Constant", [], ["one"], value=helper.make_tensor("one", TensorProto.INT64, [], [1])),
+            helper.make_node("Add", ["x", "one"], ["next"]),
+            helper.make_node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+            helper.make_node("Constant", [], ["half"], value=helper.make_tensor("half", TensorProto.FLOAT, [], [0.5])),
+            helper.make_node("Mul", ["xf", "half"], ["halved"]),
+        ],
+        [i64("next"), helper.make_tensor_value_info("halved", TensorProto.FLOAT, [None, 2])],
+    )
+    zipmap = onnx.load(os.path.join(os.path.dirname(OUT.rstrip("/")), "onnx_logreg", "model.onnx"))
+    for name, m in [("onnx_two", two), ("onnx_str", text), ("onnx_zipmap", zipmap), ("onnx_int", ints)]:
+        if only and name not in only:
+            continue
         path = os.path.join(OUT, name)
         shutil.rmtree(path, ignore_errors=True)
         mlflow.onnx.save_model(m, path)
@@ -186,6 +206,21 @@ def requests(wine, xs):
         ("onnx_two", "csv", C, "a,b\n1.5,3.0\n2.0,4.25\n"),
         ("onnx_str", "inputs_named", J, json.dumps({"inputs": {"text": [["ab"], ["cd"]]}})),
         ("onnx_str", "records", J, json.dumps({"dataframe_records": [{"text": "ab"}, {"text": "cd"}]})),
+    ]
+    flowers = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]]
+    cols = ["sl", "sw", "pl", "pw"]
+    reqs += [
+        ("onnx_zipmap", "inputs_rows", J, json.dumps({"inputs": flowers})),
+        ("onnx_zipmap", "instances_rows", J, json.dumps({"instances": flowers})),
+        ("onnx_zipmap", "inputs_named", J, json.dumps({"inputs": {"input": flowers}})),
+        ("onnx_zipmap", "split", J, json.dumps({"dataframe_split": {"columns": cols, "data": flowers}})),
+        ("onnx_zipmap", "records", J, json.dumps({"dataframe_records": [dict(zip(cols, r)) for r in flowers]})),
+        ("onnx_zipmap", "csv", C, ",".join(cols) + "\n" + "".join(",".join(map(str, r)) + "\n" for r in flowers)),
+        ("onnx_int", "inputs_rows", J, json.dumps({"inputs": [[1, 2], [3, -4]]})),
+        ("onnx_int", "inputs_named", J, json.dumps({"inputs": {"x": [[1, 2], [3, -4]]}})),
+        ("onnx_int", "inputs_fraction", J, json.dumps({"inputs": [[58.5, 1], [2, 3]]})),
+        ("onnx_int", "split", J, json.dumps({"dataframe_split": {"columns": ["p", "q"], "data": [[1, 2], [3, -4]]}})),
+        ("onnx_int", "csv", C, "p,q\n1,2\n3,-4\n"),
     ]
     return reqs
 
@@ -240,15 +275,29 @@ def record(model, reqs):
         server.wait()
 
 
+MODELS = ["typehint", "pipeline", "series", "frame", "nosig", "onnx_two", "onnx_str",
+          "onnx_zipmap", "onnx_int"]
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
-    wine, xs = make_models()
-    make_onnx()
+    only = set(sys.argv[2:])
+    answers_file = os.path.join(OUT, "answers.json")
+    if only:
+        # Only the ONNX models named, made without the others' flavors.
+        wine = xs = pd.DataFrame()
+        with open(answers_file) as f:
+            answers = [a for a in json.load(f) if a["model"] not in only]
+    else:
+        wine, xs = make_models()
+        answers = []
+    make_onnx(only)
     reqs = requests(wine, xs)
-    answers = []
-    for model in ["typehint", "pipeline", "series", "frame", "nosig", "onnx_two", "onnx_str"]:
-        answers += record(model, reqs)
-    with open(os.path.join(OUT, "answers.json"), "w") as f:
+    for model in MODELS:
+        if not only or model in only:
+            answers += record(model, reqs)
+    answers.sort(key=lambda a: MODELS.index(a["model"]))
+    with open(answers_file, "w") as f:
         json.dump(answers, f, indent=1)
         f.write("\n")
 

@@ -105,6 +105,7 @@ async fn invocations(State(model): State<Shared>, headers: HeaderMap, body: Byte
                     code: "INTERNAL_ERROR",
                     message: "the prediction failed".into(),
                     plain: false,
+                    classified: false,
                 });
             }
         }
@@ -130,6 +131,7 @@ async fn invocations(State(model): State<Shared>, headers: HeaderMap, body: Byte
             code: "INTERNAL_ERROR",
             message: "the prediction failed".into(),
             plain: false,
+            classified: false,
         }),
     }
 }

@@ -43,6 +43,9 @@ pub struct ScoringError {
     pub message: String,
     /// Plain-text body (415s are text in MLflow).
     pub plain: bool,
+    /// The body carries MLflow's error classification too (`sqlstate`, `error_class`), as
+    /// MLflow's exceptions do.
+    pub classified: bool,
 }
 
 impl ScoringError {
@@ -52,6 +55,7 @@ impl ScoringError {
             code: "BAD_REQUEST",
             message: message.into(),
             plain: false,
+            classified: false,
         }
     }
 
@@ -61,6 +65,7 @@ impl ScoringError {
             code: "INVALID_PARAMETER_VALUE",
             message: message.into(),
             plain: false,
+            classified: false,
         }
     }
 
@@ -70,12 +75,36 @@ impl ScoringError {
             code: "",
             message: message.into(),
             plain: true,
+            classified: false,
+        }
+    }
+
+    /// A failure of the model itself on the data it was given, in MLflow's words.
+    pub fn evaluation() -> ScoringError {
+        ScoringError {
+            classified: true,
+            ..ScoringError::bad_request(
+                "Encountered an unexpected error while evaluating the model. Verify that the \
+                 serialized input Dataframe is compatible with the model for inference.",
+            )
         }
     }
 
     pub fn body(&self) -> String {
         if self.plain {
             self.message.clone()
+        } else if self.classified {
+            // MLflow's classification of its client error codes.
+            let (sqlstate, class) = match self.code {
+                "INTERNAL_ERROR" | "INVALID_STATE" => ("XXM00", "CLIENT_INTERNAL_ERROR"),
+                "RESOURCE_DOES_NOT_EXIST" => ("KAM00", "RESOURCE_NOT_FOUND"),
+                _ => ("KAM00", "INVALID_PARAMETER_VALUE"),
+            };
+            json!({
+                "error_code": self.code, "message": self.message,
+                "sqlstate": sqlstate, "error_class": class,
+            })
+            .to_string()
         } else {
             json!({ "error_code": self.code, "message": self.message }).to_string()
         }

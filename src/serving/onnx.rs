@@ -14,14 +14,25 @@ use crate::models::Signature;
 
 type Plan = SimplePlan<TypedFact, Box<dyn TypedOp>, Graph<TypedFact, Box<dyn TypedOp>>>;
 
-/// A loaded ONNX model with one 2-D float input.
+/// A loaded ONNX model with one 2-D float or int64 input.
 pub struct OnnxPredictor {
     plan: Plan,
     input_name: String,
     features: usize,
+    /// The input takes int64 values (else float).
+    ints: bool,
     /// Column names the features are expected in (from the signature), when known.
     columns: Vec<String>,
     outputs: Vec<String>,
+    /// Per output, the class labels of a ZipMap: its rows are answered as
+    /// `{label: probability}`, as onnxruntime gives them.
+    zipmaps: Vec<Option<Vec<Value>>>,
+}
+
+/// The input's values, in the input's element type.
+enum Data {
+    Floats(Vec<f32>),
+    Ints(Vec<i64>),
 }
 
 impl OnnxPredictor {
@@ -49,7 +60,7 @@ impl OnnxPredictor {
         for out in graph
             .output
             .iter_mut()
-            .filter(|o| retyped.contains(&o.name))
+            .filter(|o| retyped.iter().any(|z| z.output == o.name))
         {
             out.r#type = None;
         }
@@ -66,18 +77,29 @@ impl OnnxPredictor {
             )));
         }
         let input_name = inputs[0].name.clone();
-        // Fed as f32: an input of another element type (strings, integers) is not run here.
-        if let Some(elem) = input_elem_type(inputs[0]).filter(|t| *t != 1) {
+        // Floats (1) and int64 (7); an input of another element type (strings) is not run here.
+        let elem = input_elem_type(inputs[0]).unwrap_or(1);
+        if elem != 1 && elem != 7 {
             return Err(LoadError::Onnx(format!(
-                "mlf serves ONNX models with one float input; `{input_name}` has ONNX element type {elem}"
+                "mlf serves ONNX models with one float or int64 input; `{input_name}` has ONNX element type {elem}"
             )));
         }
+        let ints = elem == 7;
         let features = input_width(inputs[0]).ok_or_else(|| {
             LoadError::Onnx(
                 "the ONNX model's input must be a 2-D tensor with a known number of columns".into(),
             )
         })?;
         let outputs: Vec<String> = graph.output.iter().map(|o| o.name.clone()).collect();
+        let zipmaps = outputs
+            .iter()
+            .map(|o| {
+                retyped
+                    .iter()
+                    .find(|z| z.output == *o)
+                    .map(|z| z.labels.clone())
+            })
+            .collect();
         let mut model = onnx
             .model_for_proto_model(&proto)
             .map_err(|e| LoadError::Onnx(format!("cannot load `{}`: {e:#}", path.display())))?;
@@ -86,7 +108,11 @@ impl OnnxPredictor {
             .with_input_fact(
                 0,
                 InferenceFact::dt_shape(
-                    f32::datum_type(),
+                    if ints {
+                        i64::datum_type()
+                    } else {
+                        f32::datum_type()
+                    },
                     tvec!(TDim::from(batch), TDim::from(features as i64)),
                 ),
             )
@@ -111,13 +137,15 @@ impl OnnxPredictor {
             plan,
             input_name,
             features,
+            ints,
             columns,
             outputs,
+            zipmaps,
         })
     }
 
-    /// Rows of floats in the model's column order.
-    fn matrix(&self, input: Input) -> Result<(usize, Vec<f32>), ScoringError> {
+    /// Rows of values in the model's column order.
+    fn matrix(&self, input: Input) -> Result<(usize, Data), ScoringError> {
         let rows: Vec<Vec<Value>> = match input {
             Input::Frame { columns, rows } => {
                 let order: Vec<usize> = if !self.columns.is_empty()
@@ -170,7 +198,6 @@ impl OnnxPredictor {
                 )));
             }
         };
-        let mut data = Vec::with_capacity(rows.len() * self.features);
         for (i, row) in rows.iter().enumerate() {
             if row.len() != self.features {
                 return Err(ScoringError::invalid(format!(
@@ -179,16 +206,26 @@ impl OnnxPredictor {
                     self.features
                 )));
             }
-            for v in row {
-                let x = v.as_f64().ok_or_else(|| {
+        }
+        let cells = rows.iter().flatten();
+        if self.ints {
+            // As onnxruntime under MLflow: a value written with a fraction or an exponent makes
+            // the data floats, which an int64 input does not take.
+            let data = cells
+                .map(|v| v.as_i64().ok_or_else(ScoringError::evaluation))
+                .collect::<Result<_, _>>()?;
+            return Ok((rows.len(), Data::Ints(data)));
+        }
+        let data = cells
+            .map(|v| {
+                v.as_f64().map(|x| x as f32).ok_or_else(|| {
                     ScoringError::invalid(format!(
                         "Failed to enforce schema of data: `{v}` is not a number"
                     ))
-                })?;
-                data.push(x as f32);
-            }
-        }
-        Ok((rows.len(), data))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok((rows.len(), Data::Floats(data)))
     }
 }
 
@@ -289,6 +326,45 @@ fn nest(flat: &[Value], shape: &[usize]) -> Value {
     }
 }
 
+impl OnnxPredictor {
+    /// An output as JSON: a ZipMap's rows as `{label: probability}` objects.
+    fn output_json(&self, i: usize, t: &Tensor) -> Result<Value, ScoringError> {
+        let Some(labels) = self.zipmaps.get(i).and_then(Option::as_ref) else {
+            return tensor_json(t);
+        };
+        let probabilities = t
+            .to_array_view::<f32>()
+            .map_err(|e| ScoringError::bad_request(format!("cannot read an output: {e}")))?;
+        let rows = probabilities
+            .outer_iter()
+            .map(|row| {
+                let row: Map<String, Value> = labels
+                    .iter()
+                    .zip(row.iter())
+                    .map(|(label, p)| {
+                        let key = match label {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        (key, json!(p))
+                    })
+                    .collect();
+                Value::Object(row)
+            })
+            .collect();
+        Ok(Value::Array(rows))
+    }
+}
+
+/// An output's values in a flat list, as numpy's `reshape(-1)` lays them out (a ZipMap's
+/// objects stay whole).
+fn flat(v: &Value, out: &mut Vec<Value>) {
+    match v {
+        Value::Array(items) => items.iter().for_each(|x| flat(x, out)),
+        other => out.push(other.clone()),
+    }
+}
+
 impl Predictor for OnnxPredictor {
     fn predict(
         &self,
@@ -297,8 +373,12 @@ impl Predictor for OnnxPredictor {
     ) -> Result<Value, ScoringError> {
         let frame = matches!(input, Input::Frame { .. });
         let (rows, data) = self.matrix(input)?;
-        let tensor = Tensor::from_shape(&[rows, self.features], &data)
-            .map_err(|e| ScoringError::invalid(e.to_string()))?;
+        let shape = [rows, self.features];
+        let tensor = match data {
+            Data::Floats(d) => Tensor::from_shape(&shape, &d),
+            Data::Ints(d) => Tensor::from_shape(&shape, &d),
+        }
+        .map_err(|e| ScoringError::invalid(e.to_string()))?;
         let outputs = self.plan.run(tvec!(tensor.into())).map_err(|e| {
             ScoringError::bad_request(format!(
                 "Encountered an unexpected error while evaluating the model: {e:#}"
@@ -306,17 +386,42 @@ impl Predictor for OnnxPredictor {
         })?;
         let values: Vec<Value> = outputs
             .iter()
-            .map(|t| tensor_json(t))
+            .enumerate()
+            .map(|(i, t)| self.output_json(i, t))
             .collect::<Result<_, _>>()?;
         if !frame {
-            if values.len() == 1 {
-                return Ok(values.into_iter().next().expect("one"));
-            }
+            // As MLflow's onnx flavor: a tensor in, `{output name: its values}` out.
             return Ok(Value::Object(
                 self.outputs.iter().cloned().zip(values).collect(),
             ));
         }
-        // A frame in, one record per row out: {output name: that row's value}.
+        // A frame in: a frame out, a column per output of its values laid out flat, one
+        // record per value (MLflow's onnx flavor).
+        let columns: Vec<Vec<Value>> = values
+            .iter()
+            .map(|v| {
+                let mut out = Vec::new();
+                flat(v, &mut out);
+                out
+            })
+            .collect();
+        let n = columns.first().map_or(0, Vec::len);
+        if columns.iter().all(|c| c.len() == n) {
+            let records = (0..n)
+                .map(|i| {
+                    let rec = self
+                        .outputs
+                        .iter()
+                        .zip(&columns)
+                        .map(|(name, c)| (name.clone(), c[i].clone()))
+                        .collect();
+                    Value::Object(rec)
+                })
+                .collect();
+            return Ok(Value::Array(records));
+        }
+        // Outputs of different lengths (a label per row beside a row of probabilities), which
+        // MLflow cannot put in one frame: one record per row, each output's row in it.
         let records = (0..rows)
             .map(|i| {
                 let mut rec = Map::new();

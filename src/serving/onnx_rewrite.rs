@@ -68,9 +68,15 @@ fn int_attr(name: &str, v: i64) -> AttributeProto {
     }
 }
 
-/// Rewrites the ML operators tract lacks; returns the names of outputs that became float
-/// tensors (ZipMap outputs).
-pub(super) fn rewrite(graph: &mut pb::GraphProto, opset: i64) -> Result<Vec<String>, LoadError> {
+/// A ZipMap's output, now the probability matrix, with the class labels of its columns.
+pub(super) struct Zipped {
+    pub output: String,
+    pub labels: Vec<serde_json::Value>,
+}
+
+/// Rewrites the ML operators tract lacks; returns the outputs that became float tensors
+/// (ZipMap outputs), with their labels.
+pub(super) fn rewrite(graph: &mut pb::GraphProto, opset: i64) -> Result<Vec<Zipped>, LoadError> {
     let mut nodes = Vec::new();
     let mut inits = Vec::new();
     let mut retyped = Vec::new();
@@ -83,7 +89,23 @@ pub(super) fn rewrite(graph: &mut pb::GraphProto, opset: i64) -> Result<Vec<Stri
         match (old.domain.as_str(), old.op_type.as_str()) {
             ("ai.onnx.ml", "ZipMap") => {
                 nodes.push(node("Identity", &[&input], &[&out0], vec![]));
-                retyped.push(out0);
+                let ints = attr_ints(&old, "classlabels_int64s");
+                let labels = if ints.is_empty() {
+                    attr(&old, "classlabels_strings")
+                        .map(|a| {
+                            a.strings
+                                .iter()
+                                .map(|s| String::from_utf8_lossy(s).into_owned().into())
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                } else {
+                    ints.into_iter().map(Into::into).collect()
+                };
+                retyped.push(Zipped {
+                    output: out0,
+                    labels,
+                });
             }
             ("ai.onnx.ml", "Scaler") => {
                 let offset = attr_floats(&old, "offset");

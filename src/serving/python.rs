@@ -347,6 +347,7 @@ impl PythonPool {
             code: "INTERNAL_ERROR",
             message,
             plain: false,
+            classified: false,
         };
         let mut line = request.to_string();
         line.push('\n');
@@ -383,6 +384,7 @@ impl PythonPool {
                             self.spec.python.timeout.as_secs()
                         ),
                         plain: false,
+                        classified: false,
                     });
                 }
                 Err(Reply::Gone(why)) => {

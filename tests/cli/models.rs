@@ -177,54 +177,119 @@ fn csv_of(cols: &[String], rows: &[Value]) -> String {
 }
 
 /// onnxruntime's outputs for `model`: output name → one value per row (`*_labels` dropped).
-fn onnx_outputs(model: &str) -> BTreeMap<String, Vec<Value>> {
+fn onnx_outputs(model: &str) -> Vec<OnnxOutput> {
     let all = expected();
     let exp = all[model]
         .as_object()
         .unwrap_or_else(|| panic!("expected.json has no {model}"));
-    exp.iter()
-        .filter(|(k, _)| !k.ends_with("_labels"))
-        .map(|(k, v)| (k.clone(), v.as_array().unwrap().clone()))
+    let mut names: Vec<&String> = exp.keys().filter(|k| !k.ends_with("_labels")).collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|k| {
+            let labels = exp
+                .get(&format!("{k}_labels"))
+                .map(|l| l.as_array().unwrap().clone());
+            (k.clone(), exp[k].as_array().unwrap().clone(), labels)
+        })
         .collect()
 }
 
-/// What `{"predictions": …}` holds for `model` scored through `format` (serving/onnx.rs
-/// `predict`): a frame gives one record per row, a one-element cell unwrapped; a list of rows
-/// gives `{output: values}` for several outputs and the values themselves for one.
+/// What `{"predictions": …}` holds for `model` scored through `format`: MLflow's onnx flavor's
+/// shapes (see `predictions_of`).
 fn onnx_expected(model: &str, format: Format) -> Value {
-    predictions_of(onnx_outputs(model).into_iter().collect(), format)
+    predictions_of(onnx_outputs(model), format)
 }
 
-/// What `{"predictions": …}` holds for these outputs (name → one value per row) in `format`.
-pub(crate) fn predictions_of(outputs: Vec<(String, Vec<Value>)>, format: Format) -> Value {
-    if format.frame() {
-        let n = outputs[0].1.len();
-        let recs = (0..n)
-            .map(|i| {
-                let rec: Map<String, Value> = outputs
-                    .iter()
-                    .map(|(name, values)| {
-                        let cell = match &values[i] {
-                            Value::Array(a) if a.len() == 1 => a[0].clone(),
-                            other => other.clone(),
-                        };
-                        (name.clone(), cell)
+/// An output's name, its values (one per row, from onnxruntime) and, for a ZipMap, the labels
+/// of its columns.
+pub(crate) type OnnxOutput = (String, Vec<Value>, Option<Vec<Value>>);
+
+/// What `{"predictions": …}` holds for these outputs in `format`, as MLflow's onnx flavor
+/// answers: a ZipMap's rows as `{label: probability}`; a list of rows in gives `{output:
+/// values}`; a frame in gives one record per value of the outputs laid out flat, or, when
+/// their lengths differ (where MLflow fails), one record per row.
+pub(crate) fn predictions_of(outputs: Vec<OnnxOutput>, format: Format) -> Value {
+    let outputs: Vec<(String, Vec<Value>)> = outputs
+        .into_iter()
+        .map(|(name, values, labels)| match labels {
+            None => (name, values),
+            Some(labels) => {
+                let rows = values
+                    .into_iter()
+                    .map(|row| {
+                        let probabilities = row.as_array().unwrap().clone();
+                        Value::Object(
+                            labels
+                                .iter()
+                                .map(|l| match l {
+                                    Value::String(s) => s.clone(),
+                                    other => other.to_string(),
+                                })
+                                .zip(probabilities)
+                                .collect(),
+                        )
                     })
                     .collect();
-                Value::Object(rec)
-            })
-            .collect();
-        return Value::Array(recs);
+                (name, rows)
+            }
+        })
+        .collect();
+    if !format.frame() {
+        return Value::Object(
+            outputs
+                .into_iter()
+                .map(|(k, v)| (k, Value::Array(v)))
+                .collect(),
+        );
     }
-    if outputs.len() == 1 {
-        return Value::Array(outputs.into_iter().next().unwrap().1);
+    fn flat(v: &Value, out: &mut Vec<Value>) {
+        match v {
+            Value::Array(items) => items.iter().for_each(|x| flat(x, out)),
+            other => out.push(other.clone()),
+        }
     }
-    Value::Object(
-        outputs
-            .into_iter()
-            .map(|(k, v)| (k, Value::Array(v)))
-            .collect(),
-    )
+    let columns: Vec<Vec<Value>> = outputs
+        .iter()
+        .map(|(_, values)| {
+            let mut out = Vec::new();
+            values.iter().for_each(|v| flat(v, &mut out));
+            out
+        })
+        .collect();
+    let n = columns[0].len();
+    if columns.iter().all(|c| c.len() == n) {
+        return Value::Array(
+            (0..n)
+                .map(|i| {
+                    Value::Object(
+                        outputs
+                            .iter()
+                            .zip(&columns)
+                            .map(|((name, _), c)| (name.clone(), c[i].clone()))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        );
+    }
+    let rows = outputs[0].1.len();
+    let recs = (0..rows)
+        .map(|i| {
+            let rec: Map<String, Value> = outputs
+                .iter()
+                .map(|(name, values)| {
+                    let cell = match &values[i] {
+                        Value::Array(a) if a.len() == 1 => a[0].clone(),
+                        other => other.clone(),
+                    };
+                    (name.clone(), cell)
+                })
+                .collect();
+            Value::Object(rec)
+        })
+        .collect();
+    Value::Array(recs)
 }
 
 /// Asserts `actual` equals `expected` structurally, integers exactly and floats to float32

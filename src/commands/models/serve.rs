@@ -321,8 +321,9 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
                 );
             }
             let mut read = header.len() as u64;
-            out.write_all(b"{\"predictions\": [")
-                .map_err(|e| failure(e.to_string()))?;
+            // The opening is written with the first predictions, so that a first chunk that
+            // fails leaves no output at all.
+            let mut opened = false;
             let mut first = true;
             loop {
                 let mut chunk = header.clone();
@@ -359,6 +360,7 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
                         None => text.trim().to_string(),
                     };
                     if !items.is_empty() {
+                        open(&mut out, &mut opened)?;
                         if !first {
                             out.write_all(b", ").map_err(|e| failure(e.to_string()))?;
                         }
@@ -379,6 +381,7 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
                     other => vec![other],
                 };
                 for item in items {
+                    open(&mut out, &mut opened)?;
                     if !first {
                         out.write_all(b", ").map_err(|e| failure(e.to_string()))?;
                     }
@@ -388,6 +391,7 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
                 }
                 bar.set_position(read);
             }
+            open(&mut out, &mut opened)?;
             out.write_all(b"]}\n").map_err(|e| failure(e.to_string()))?;
         }
     }
@@ -398,6 +402,16 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
         p.commit()?;
     }
     Ok(0)
+}
+
+/// Writes the opening of the predictions once.
+fn open(out: &mut impl Write, opened: &mut bool) -> CliResult<()> {
+    if !*opened {
+        out.write_all(b"{\"predictions\": [")
+            .map_err(|e| failure(e.to_string()))?;
+        *opened = true;
+    }
+    Ok(())
 }
 
 /// The body of an answer MLflow's scoring code gave, or its error as the command's.
