@@ -163,6 +163,13 @@ fn handle_inner(
             }
             Err(e) => return Err(repo_error(e)),
         };
+        // A file is no directory: its listing is empty, as MLflow's.
+        if let [f] = files.as_slice()
+            && !f.is_dir
+            && Path::new(&f.path) == inner
+        {
+            return Ok(json_response(StatusCode::OK, json!({})));
+        }
         let files: Vec<_> = files
             .into_iter()
             .map(|f| {

@@ -193,3 +193,84 @@ fn path_and_uri_parameters_read_as_mlflow_does() {
         "{err}"
     );
 }
+
+/// `mlflow-artifacts:` URIs given to `path` parameters are downloaded from the tracking
+/// server's artifact proxy (a file, or a directory whole), whether the URI names the server or
+/// leaves it to `MLFLOW_TRACKING_URI`.
+#[test]
+fn path_parameters_download_mlflow_artifacts_uris_from_the_tracking_server() {
+    let mut env = TestEnv::new();
+    env.write("data.txt", "from the server\n");
+    env.write("dir/a.txt", "a\n");
+    env.write("dir/sub/b.txt", "b\n");
+    let id = env.start_run(&[]);
+    env.mlf(&["log", "artifact", "data.txt", "--to", "inputs"])
+        .ok();
+    env.mlf(&["log", "artifact", "dir", "--to", "inputs"]).ok();
+    env.mlf(&["run", "end"]).ok();
+    let server = crate::server::Server::start(&env, &[]);
+    let url = server.url();
+    let exp = crate::support::run_of(&env, &id)["info"]["experiment_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = env.dir.path().join("seen.txt");
+    let proj = write_project(
+        &env,
+        "p",
+        &format!(
+            "name: p\nentry_points:\n  main:\n    parameters:\n      data: path\n    \
+             command: \"cat {{data}} >> {out}; ls -R {{data}} >> {out}\"\n",
+            out = out.display()
+        ),
+    );
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let file =
+        format!("data=mlflow-artifacts://{host}/artifacts/{exp}/{id}/artifacts/inputs/data.txt");
+    env.mlf(&[
+        "project",
+        "run",
+        s(&proj),
+        "--env-manager",
+        "local",
+        "-P",
+        &file,
+    ])
+    .ok();
+    let seen = std::fs::read_to_string(&out).unwrap();
+    assert!(seen.starts_with("from the server\n"), "{seen}");
+    assert!(seen.contains("/param_0/data.txt"), "{seen}");
+
+    std::fs::remove_file(&out).unwrap();
+    env.set("MLFLOW_TRACKING_URI", &url);
+    let dir = format!("data=mlflow-artifacts:/artifacts/{exp}/{id}/artifacts/inputs/dir");
+    env.mlf(&[
+        "project",
+        "run",
+        s(&proj),
+        "--env-manager",
+        "local",
+        "-P",
+        &dir,
+    ])
+    .ok();
+    let seen = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        seen.contains("a.txt") && seen.contains("sub") && seen.contains("b.txt"),
+        "{seen}"
+    );
+
+    let missing = format!("data=mlflow-artifacts:/artifacts/{exp}/{id}/artifacts/nothing.txt");
+    let err = env
+        .mlf(&[
+            "project",
+            "run",
+            s(&proj),
+            "--env-manager",
+            "local",
+            "-P",
+            &missing,
+        ])
+        .code(2);
+    assert!(err.stderr.contains("cannot download"), "{err}");
+}

@@ -1,5 +1,6 @@
 //! `path` parameters given as remote URIs: downloaded before the run, as `mlflow run` does,
-//! each into a fresh `param_N` directory; the command gets the local path.
+//! each into a fresh `param_N` directory; the command gets the local path. `runs:/` and
+//! `models:/` come from the store; `mlflow-artifacts:` from a tracking server's artifact proxy.
 
 use std::path::{Path, PathBuf};
 
@@ -20,19 +21,37 @@ pub fn remote_paths(ctx: &mut Ctx, ep: &EntryPoint, resolved: &mut [Resolved]) -
             if !is_path || local_path(value).is_some() {
                 continue;
             }
-            if !(value.starts_with("runs:") || value.starts_with("models:")) {
+            let proxied = value.starts_with("mlflow-artifacts:");
+            if !(value.starts_with("runs:") || value.starts_with("models:") || proxied) {
                 return Err(usage_error(format!(
-                    "parameter `{name}` is `{value}`: mlf downloads runs:/ and models:/ URIs for path parameters; copy this one to a local file and pass its path"
+                    "parameter `{name}` is `{value}`: mlf downloads runs:/, models:/ and mlflow-artifacts: URIs for path parameters; copy this one to a local file and pass its path"
                 )));
             }
-            let store = ctx.store()?;
-            let source = crate::models::resolve_uri(Some(&*store), value, &cwd)?;
             let base = dir.get_or_insert_with(|| {
                 crate::project::fetch::cache_dir()
                     .join("params")
                     .join(crate::tracking::ids::new_run_id())
             });
             let target = base.join(format!("param_{position}"));
+            if proxied {
+                let (server, path) = proxy_of(value)?;
+                let client = crate::remote::Client::new(&server).map_err(usage_error)?;
+                let name_of = path.rsplit('/').next().unwrap_or("artifact").to_string();
+                let dest = target.join(if name_of.is_empty() {
+                    "artifact"
+                } else {
+                    &name_of
+                });
+                fetch_tree(&client, &path, &dest).map_err(|e| {
+                    usage_error(format!(
+                        "cannot download `{value}` for parameter `{name}` from {server}: {e}"
+                    ))
+                })?;
+                *value = dest.display().to_string();
+                continue;
+            }
+            let store = ctx.store()?;
+            let source = crate::models::resolve_uri(Some(&*store), value, &cwd)?;
             *value = copy_into(&source, &target)
                 .map_err(|e| {
                     usage_error(format!(
@@ -58,4 +77,55 @@ fn copy_into(source: &Path, dir: &Path) -> std::io::Result<PathBuf> {
         std::fs::copy(source, &dest)?;
     }
     Ok(dest)
+}
+
+/// The tracking server and the artifact path of an `mlflow-artifacts:` URI, as MLflow reads it:
+/// `mlflow-artifacts://HOST:PORT/PATH` names the server; `mlflow-artifacts:/PATH` is on the
+/// server of `MLFLOW_TRACKING_URI`.
+fn proxy_of(uri: &str) -> CliResult<(String, String)> {
+    let rest = uri.strip_prefix("mlflow-artifacts:").unwrap_or(uri);
+    let tracking = std::env::var(crate::env::MLF_TRACKING_URI)
+        .ok()
+        .or_else(|| std::env::var(crate::env::MLFLOW_TRACKING_URI).ok())
+        .filter(|t| crate::remote::is_remote_uri(t));
+    if let Some(hosted) = rest.strip_prefix("//") {
+        let (authority, path) = hosted.split_once('/').unwrap_or((hosted, ""));
+        let scheme = match &tracking {
+            Some(t) if t.starts_with("https://") => "https",
+            _ => "http",
+        };
+        return Ok((
+            format!("{scheme}://{authority}"),
+            path.trim_matches('/').to_string(),
+        ));
+    }
+    let Some(server) = tracking else {
+        return Err(usage_error(format!(
+            "`{uri}` is on a tracking server, and no server is set"
+        ))
+        .hint("set MLFLOW_TRACKING_URI=http://HOST:PORT, or write the URI as mlflow-artifacts://HOST:PORT/PATH"));
+    };
+    Ok((server, rest.trim_matches('/').to_string()))
+}
+
+/// Downloads the artifact file or directory at `path` on the proxy into `dest`.
+fn fetch_tree(client: &crate::remote::Client, path: &str, dest: &Path) -> Result<(), String> {
+    let listing = client.list_artifacts(path).map_err(|e| e.to_string())?;
+    if listing.is_empty() {
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        let mut file = std::fs::File::create(dest)
+            .map_err(|e| format!("cannot write `{}`: {e}", dest.display()))?;
+        client
+            .download(path, &mut file, &mut |_| {})
+            .map_err(|e| e.to_string())?;
+        return Ok(());
+    }
+    std::fs::create_dir_all(dest)
+        .map_err(|e| format!("cannot create `{}`: {e}", dest.display()))?;
+    for (name, _, _) in listing {
+        fetch_tree(client, &format!("{path}/{name}"), &dest.join(&name))?;
+    }
+    Ok(())
 }
