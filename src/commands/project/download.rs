@@ -84,9 +84,8 @@ fn copy_into(source: &Path, dir: &Path) -> std::io::Result<PathBuf> {
 /// server of `MLFLOW_TRACKING_URI`.
 fn proxy_of(uri: &str) -> CliResult<(String, String)> {
     let rest = uri.strip_prefix("mlflow-artifacts:").unwrap_or(uri);
-    let tracking = std::env::var(crate::env::MLF_TRACKING_URI)
-        .ok()
-        .or_else(|| std::env::var(crate::env::MLFLOW_TRACKING_URI).ok())
+    let tracking = crate::env::var(crate::env::MLF_TRACKING_URI)
+        .or_else(|| crate::env::var(crate::env::MLFLOW_TRACKING_URI))
         .filter(|t| crate::remote::is_remote_uri(t));
     if let Some(hosted) = rest.strip_prefix("//") {
         let (authority, path) = hosted.split_once('/').unwrap_or((hosted, ""));
