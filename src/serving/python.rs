@@ -68,6 +68,16 @@ def to_json(value):
         return [to_json(v) for v in value]
     return value
 
+def finite(value):
+    # JSON has no NaN or infinity: they travel as null, as pandas writes them in a frame.
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    return value
+
 def invoke(req):
     # The request as MLflow's own scoring server handles it: its parsing, schema enforcement
     # and serialisation, so the answer is the one `mlflow models serve` gives.
@@ -122,7 +132,7 @@ for line in sys.stdin:
             except ImportError:
                 pass
         if "raw" not in req:
-            out = {"predictions": to_json(predict(data, req.get("params")))}
+            out = {"predictions": finite(to_json(predict(data, req.get("params"))))}
     except Exception as e:
         out = {"error": "%s: %s" % (type(e).__name__, e), "error_code": getattr(e, "error_code", None)}
     proto_out.write(json.dumps(out) + "\n")

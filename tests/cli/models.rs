@@ -1983,3 +1983,48 @@ fn csv_without_rows_is_refused_as_mlflow_does() {
     let r = server.post(Some("text/csv"), &body(Format::Csv));
     assert_eq!(r.status, 200, "{r}");
 }
+
+/// Without mlflow in the worker's Python, NaN and infinities in a model's list output come
+/// back as null (JSON has neither), not as an error.
+#[test]
+fn nan_in_a_list_output_of_the_python_worker_is_null() {
+    let env = python_env();
+    let dir = env.cwd().join("m");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = "import pickle, sys\n\
+        import numpy as np\n\
+        from sklearn.dummy import DummyRegressor\n\
+        m = DummyRegressor(strategy='constant', constant=1.0).fit([[0], [1]], [0, 1])\n\
+        m.constant_ = np.array([[float('nan')]])\n\
+        pickle.dump(m, open(sys.argv[1], 'wb'))\n";
+    let made = Command::new(venv_bin().join("python"))
+        .args(["-c", script, dir.join("model.pkl").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    env.write(
+        "m/MLmodel",
+        "flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n    model_path: model.pkl\n    \
+         python_version: 3.11.7\n  sklearn:\n    pickled_model: model.pkl\n    serialization_format: pickle\n",
+    );
+    let input = env.write("in.json", "{\"inputs\": [[1.0], [2.0]]}");
+    let out = env
+        .mlf(&[
+            "models",
+            "predict",
+            "-m",
+            "m",
+            "-i",
+            input.to_str().unwrap(),
+        ])
+        .ok();
+    assert_eq!(
+        out.json(),
+        serde_json::json!({"predictions": [null, null]}),
+        "{out}"
+    );
+}
