@@ -131,6 +131,7 @@ impl From<store::Error> for CliError {
             | E::Newer(..)
             | E::Refused(_)
             | E::Remote(_)
+            | E::Unavailable(_)
             | E::Fixable(..) => ErrorKind::Failure,
         };
         let mut err = CliError::new(kind, e.to_string());

@@ -92,6 +92,8 @@ impl From<store::Error> for ApiError {
             E::AlreadyExists(_) => (400, "RESOURCE_ALREADY_EXISTS"),
             E::InvalidState(_) => (400, "INVALID_STATE"),
             E::Refused(_) => (403, "PERMISSION_DENIED"),
+            // Clients (MLflow's among them) retry a 503.
+            E::Unavailable(_) => (503, "TEMPORARILY_UNAVAILABLE"),
             E::Io(..) | E::Database(_) | E::Newer(..) | E::Remote(_) | E::Fixable(..) => {
                 (500, "INTERNAL_ERROR")
             }
@@ -147,6 +149,8 @@ impl From<crate::models::Error> for ApiError {
                 | E::InvalidState(_)
                 | E::Unsupported(_) => (400, "INVALID_PARAMETER_VALUE"),
                 E::Refused(_) => (403, "PERMISSION_DENIED"),
+                // Clients (MLflow's among them) retry a 503.
+                E::Unavailable(_) => (503, "TEMPORARILY_UNAVAILABLE"),
                 _ => (500, "INTERNAL_ERROR"),
             },
             e if e.is_usage() => (400, "INVALID_PARAMETER_VALUE"),

@@ -74,7 +74,7 @@ pub(super) fn build(settings: Settings) -> Router {
         .layer(middleware::from_fn_with_state(shared.clone(), authenticate))
         .layer(middleware::from_fn_with_state(shared.clone(), guarded));
     let app = Router::new()
-        .route("/health", any(|| async { (StatusCode::OK, "OK") }))
+        .route("/health", any(health))
         .route(
             "/version",
             any(|| async { (StatusCode::OK, crate::protocol::MLFLOW_API_VERSION) }),
@@ -224,6 +224,17 @@ pub(super) async fn guarded_task(
             },
         }
         .response(),
+    }
+}
+
+/// `/health`: `OK` once the store has answered a query and its artifact folder is there (as
+/// MLflow's answer), else 503 with one line saying what is not.
+async fn health(State(shared): State<Arc<Shared>>) -> Response {
+    match shared.stores.health().await {
+        Ok(()) => axum::response::IntoResponse::into_response((StatusCode::OK, "OK")),
+        Err(why) => {
+            axum::response::IntoResponse::into_response((StatusCode::SERVICE_UNAVAILABLE, why))
+        }
     }
 }
 

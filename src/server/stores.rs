@@ -80,6 +80,23 @@ impl Stores {
         }
     }
 
+    /// Whether the store answers, and the folder of its artifacts is there: `Err` says which is
+    /// not, in one line that names no host or path (`/health` answers anyone).
+    pub(super) async fn health(&self) -> Result<(), String> {
+        let artifacts = self
+            .read(|s| {
+                s.ping()?;
+                Ok(s.default_artifact_root())
+            })
+            .await
+            .map_err(|_| "the database does not answer".to_string())?;
+        // Made on the first upload anyway; what cannot be made cannot take artifacts.
+        if std::fs::create_dir_all(&artifacts).is_err() || !artifacts.is_dir() {
+            return Err("the artifact folder cannot be made".to_string());
+        }
+        Ok(())
+    }
+
     /// Runs a call that only reads.
     pub(super) async fn read<T: Send + 'static>(
         &self,
@@ -131,19 +148,30 @@ impl Pool {
             let mut store = match idle {
                 Some(s) => s,
                 None => {
-                    let mut s = PgStore::open(&uri, &root)?;
+                    // While the database cannot be reached, calls answer 503 so that clients
+                    // try again.
+                    let mut s = PgStore::open(&uri, &root).map_err(|e| match e.plain() {
+                        crate::store::Error::Remote(m) => ApiError {
+                            status: 503,
+                            code: "TEMPORARILY_UNAVAILABLE",
+                            message: m.clone(),
+                        },
+                        _ => e.into(),
+                    })?;
                     s.truncate_long_values = truncate;
                     s
                 }
             };
             let result = f(&mut store);
-            Ok::<_, ApiError>((store, result))
+            // A connection the database closed is dropped, here: closing a client blocks on
+            // its own runtime, which an async task may not. The next call opens another.
+            let keep = (!store.is_closed()).then_some(store);
+            Ok::<_, ApiError>((keep, result))
         })
         .await;
         match done {
             Ok(Ok((store, result))) => {
-                // A connection the database closed is dropped; the next call opens another.
-                if !store.is_closed() {
+                if let Some(store) = store {
                     self.idle
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())

@@ -222,6 +222,8 @@ impl Proxied {
 /// over (SQLite and PostgreSQL): experiments paged, renames, tag deletes, sampled metric
 /// points, and MLflow 3's logged models.
 pub trait ServerStore: Backend + Send {
+    /// Answers once the database has answered a trivial query.
+    fn ping(&self) -> Result<()>;
     /// The folders the artifact proxy serves.
     fn proxied(&self) -> Proxied;
     /// Where new experiments keep their runs' artifacts by default.

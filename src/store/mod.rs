@@ -57,6 +57,10 @@ pub enum Error {
     /// The database failed (the SQLite store's errors, boxed so nothing above it names them).
     #[error("database error: {0}")]
     Database(Box<dyn std::error::Error + Send + Sync>),
+    /// The database could not be reached, or its connection broke: nothing was done, and the
+    /// same call may succeed when it is tried again.
+    #[error("{0}")]
+    Unavailable(String),
     #[error(
         "the store `{0}` has schema version {1}, newer than this mlf understands ({2}): upgrade mlf"
     )]

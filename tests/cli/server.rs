@@ -1594,6 +1594,19 @@ fn health_unknown_routes_and_security_headers() {
     let r = s.raw("GET", "/health", &[], b"");
     assert_eq!((r.status, r.text().as_str()), (200, "OK"), "{r}");
     assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{r}");
+    // Without a place for artifacts the server is not healthy, and says which part fails.
+    let artifacts = env.store().join("artifacts");
+    std::fs::rename(&artifacts, env.store().join("moved")).unwrap();
+    std::fs::write(&artifacts, "not a folder").unwrap();
+    let r = s.raw("GET", "/health", &[], b"");
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (503, "the artifact folder cannot be made"),
+        "{r}"
+    );
+    std::fs::remove_file(&artifacts).unwrap();
+    std::fs::rename(env.store().join("moved"), &artifacts).unwrap();
+    assert_eq!(s.raw("GET", "/health", &[], b"").status, 200);
     for target in [
         format!("{TRACKING}/no/such/endpoint"),
         "/api/2.0/mlflow".to_string(),

@@ -31,6 +31,17 @@ impl Cluster {
         self.uri(&name, PASSWORD)
     }
 
+    /// Runs SQL as the cluster's owner (to drop a database's connections, say). The CLI tests,
+    /// which share this file, use it.
+    #[allow(dead_code)]
+    pub fn execute(&self, sql: &str) {
+        self.admin
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .batch_execute(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     pub fn uri(&self, db: &str, password: &str) -> String {
         format!(
             "postgresql://postgres:{password}@127.0.0.1:{}/{db}",

@@ -36,8 +36,31 @@ const RETRIES: u32 = 20;
 
 impl From<postgres::Error> for Error {
     fn from(e: postgres::Error) -> Error {
+        if is_connection_lost(&e) {
+            return Error::Unavailable(format!(
+                "the database connection was lost ({e}); nothing was changed: try again"
+            ));
+        }
         Error::Database(Box::new(e))
     }
+}
+
+/// Whether an error means the connection is gone (the server shut down or dropped it, the
+/// network broke), rather than that the statement failed.
+fn is_connection_lost(e: &postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    if let Some(code) = e.code() {
+        // Class 08 (connection exception), and the server going away: admin_shutdown,
+        // crash_shutdown, cannot_connect_now.
+        return code.code().starts_with("08")
+            || *code == SqlState::ADMIN_SHUTDOWN
+            || *code == SqlState::CRASH_SHUTDOWN
+            || *code == SqlState::CANNOT_CONNECT_NOW;
+    }
+    // No SQLSTATE: an I/O failure on the socket.
+    std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
 }
 
 /// Whether `uri` names a PostgreSQL database (`postgresql://…` or `postgres://…`).

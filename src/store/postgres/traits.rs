@@ -256,6 +256,10 @@ impl RegistryStore for PgStore {
 }
 
 impl ServerStore for PgStore {
+    fn ping(&self) -> Result<()> {
+        self.client().simple_query("SELECT 1")?;
+        Ok(())
+    }
     fn proxied(&self) -> Proxied {
         Proxied::artifact_root(self.artifact_root())
     }

@@ -11,6 +11,14 @@ use crate::tracking::inputs::{DatasetInput, ModelInput, ModelMetric};
 use crate::tracking::{Experiment, KeyValue, Metric, Run, ViewType};
 
 impl ServerStore for Store {
+    fn ping(&self) -> Result<()> {
+        self.conn().query_row(
+            "SELECT COUNT(*) FROM experiments WHERE experiment_id = 0",
+            [],
+            |_| Ok(()),
+        )?;
+        Ok(())
+    }
     fn proxied(&self) -> Proxied {
         Proxied::store_dir(self.root())
     }

@@ -331,3 +331,39 @@ fn push_and_pull_are_refused_by_a_server_on_postgres() {
     let r = s.post_ok("runs/search", json!({ "experiment_ids": ["0"] }));
     assert_eq!(r["runs"].as_array().map_or(0, Vec::len), 0, "{r}");
 }
+
+/// A database that drops the server's connections answers 503 (clients retry) for the call
+/// that found the connection gone, and the next call opens a new one; `/health` says when the
+/// database does not answer.
+#[test]
+fn a_dropped_database_connection_answers_503_and_the_server_recovers() {
+    let Some((_env, s, uri)) = server() else {
+        return;
+    };
+    let db = uri.rsplit('/').next().unwrap().to_string();
+    assert_eq!(s.raw("GET", "/health", &[], b"").status, 200);
+    let exp = s.post_ok("experiments/create", json!({ "name": "drop" }))["experiment_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cluster = crate::pg::cluster().unwrap();
+    cluster.execute(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'"
+    ));
+    let r = s.get("experiments/get", &[("experiment_id", &exp)]);
+    assert_eq!(r.status, 503, "{r}\n{}", s.stderr());
+    assert_eq!(r.json()["error_code"], "TEMPORARILY_UNAVAILABLE", "{r}");
+    let again = s.get_ok("experiments/get", &[("experiment_id", &exp)]);
+    assert_eq!(again["experiment"]["name"], "drop");
+
+    // Gone for good: every call and /health answer 503.
+    cluster.execute(&format!("DROP DATABASE {db} WITH (FORCE)"));
+    let r = s.raw("GET", "/health", &[], b"");
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (503, "the database does not answer"),
+        "{r}"
+    );
+    let r = s.get("experiments/get", &[("experiment_id", &exp)]);
+    assert_eq!(r.status, 503, "{r}");
+}
