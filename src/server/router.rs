@@ -232,9 +232,10 @@ pub(super) async fn guarded_task(
 async fn health(State(shared): State<Arc<Shared>>) -> Response {
     match shared.stores.health().await {
         Ok(()) => axum::response::IntoResponse::into_response((StatusCode::OK, "OK")),
-        Err(why) => {
-            axum::response::IntoResponse::into_response((StatusCode::SERVICE_UNAVAILABLE, why))
-        }
+        Err(why) => axum::response::IntoResponse::into_response((
+            StatusCode::SERVICE_UNAVAILABLE,
+            why.to_string(),
+        )),
     }
 }
 

@@ -50,6 +50,24 @@ impl Source {
     }
 }
 
+/// What keeps a server from serving, as `/health` tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Unhealthy {
+    /// The store does not answer a query.
+    Database,
+    /// The artifact folder is not there and cannot be made.
+    Artifacts,
+}
+
+impl std::fmt::Display for Unhealthy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unhealthy::Database => "the database does not answer",
+            Unhealthy::Artifacts => "the artifact folder cannot be made",
+        })
+    }
+}
+
 /// How requests reach the store.
 pub(super) enum Stores {
     Dir {
@@ -82,17 +100,17 @@ impl Stores {
 
     /// Whether the store answers, and the folder of its artifacts is there: `Err` says which is
     /// not, in one line that names no host or path (`/health` answers anyone).
-    pub(super) async fn health(&self) -> Result<(), String> {
+    pub(super) async fn health(&self) -> Result<(), Unhealthy> {
         let artifacts = self
             .read(|s| {
                 s.ping()?;
                 Ok(s.default_artifact_root())
             })
             .await
-            .map_err(|_| "the database does not answer".to_string())?;
+            .map_err(|_| Unhealthy::Database)?;
         // Made on the first upload anyway; what cannot be made cannot take artifacts.
         if std::fs::create_dir_all(&artifacts).is_err() || !artifacts.is_dir() {
-            return Err("the artifact folder cannot be made".to_string());
+            return Err(Unhealthy::Artifacts);
         }
         Ok(())
     }

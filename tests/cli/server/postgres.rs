@@ -367,3 +367,90 @@ fn a_dropped_database_connection_answers_503_and_the_server_recovers() {
     let r = s.get("experiments/get", &[("experiment_id", &exp)]);
     assert_eq!(r.status, 503, "{r}");
 }
+
+/// Two servers on one database behave as one: 8 clients × 500 log-batch requests spread over
+/// both lose no point, and 8 registrations of one model at once through both are numbered 1
+/// to 8 without gaps.
+#[test]
+fn two_replicas_on_one_database_lose_nothing_and_number_versions_in_order() {
+    let Some(uri) = crate::pg::cluster().map(|c| c.new_database()) else {
+        return;
+    };
+    let env = TestEnv::new();
+    let replicas = [
+        Server::start(&env, &["--store", &uri]),
+        Server::start(&env, &["--store", &uri]),
+    ];
+    let run = replicas[0].post_ok("runs/create", json!({ "experiment_id": "0" }))["run"]["info"]
+        ["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::thread::scope(|scope| {
+        for client in 0..8 {
+            let (replicas, run) = (&replicas, &run);
+            scope.spawn(move || {
+                for i in 0..500 {
+                    let step = client * 1000 + i;
+                    replicas[(client + i) % 2].post_ok(
+                        "runs/log-batch",
+                        json!({ "run_id": run, "metrics": [
+                            { "key": "a", "value": step as f64, "timestamp": 1, "step": step },
+                            { "key": "b", "value": 1.0, "timestamp": step, "step": step },
+                        ] }),
+                    );
+                }
+            });
+        }
+    });
+    for (key, replica) in [("a", 0), ("b", 1)] {
+        let history = replicas[replica].get_ok(
+            "metrics/get-history",
+            &[
+                ("run_id", &run),
+                ("metric_key", key),
+                ("max_results", "10000"),
+            ],
+        );
+        let points = history["metrics"].as_array().unwrap();
+        assert_eq!(points.len(), 4000, "metric {key}");
+    }
+    let latest = replicas[1].get_ok("runs/get", &[("run_id", &run)]);
+    let a = latest["run"]["data"]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["key"] == "a")
+        .unwrap()
+        .clone();
+    assert_eq!(a["step"], 7499, "{a}");
+
+    let exp = latest["run"]["info"]["experiment_id"].as_str().unwrap();
+    replicas[0].put_artifact(
+        &format!("mlruns/{exp}/{run}/artifacts/model/MLmodel"),
+        b"flavors: {}\n",
+    );
+    replicas[1].post_ok("registered-models/create", json!({ "name": "shared" }));
+    let mut numbers: Vec<u64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let (replicas, run) = (&replicas, &run);
+                scope.spawn(move || {
+                    let v = replicas[i % 2].post_ok(
+                        "model-versions/create",
+                        json!({ "name": "shared", "source": format!("runs:/{run}/model"),
+                                "run_id": run }),
+                    );
+                    v["model_version"]["version"]
+                        .as_str()
+                        .unwrap()
+                        .parse::<u64>()
+                        .unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    numbers.sort();
+    assert_eq!(numbers, (1..=8).collect::<Vec<_>>());
+}
