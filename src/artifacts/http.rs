@@ -42,6 +42,8 @@ impl HttpRepo {
         let rel = slash(rel);
         if rel.is_empty() {
             self.base.clone()
+        } else if self.base.is_empty() {
+            rel
         } else {
             format!("{}/{rel}", self.base)
         }

@@ -35,19 +35,12 @@ pub fn remote_paths(ctx: &mut Ctx, ep: &EntryPoint, resolved: &mut [Resolved]) -
             let target = base.join(format!("param_{position}"));
             if proxied {
                 let (server, path) = proxy_of(value)?;
-                let client = crate::remote::Client::new(&server).map_err(usage_error)?;
-                let name_of = path.rsplit('/').next().unwrap_or("artifact").to_string();
-                let dest = target.join(if name_of.is_empty() {
-                    "artifact"
-                } else {
-                    &name_of
-                });
-                fetch_tree(&client, &path, &dest).map_err(|e| {
+                let copy = download(&server, &path, &target).map_err(|e| {
                     usage_error(format!(
                         "cannot download `{value}` for parameter `{name}` from {server}: {e}"
                     ))
                 })?;
-                *value = dest.display().to_string();
+                *value = copy.display().to_string();
                 continue;
             }
             let store = ctx.store()?;
@@ -107,24 +100,18 @@ fn proxy_of(uri: &str) -> CliResult<(String, String)> {
     Ok((server, rest.trim_matches('/').to_string()))
 }
 
-/// Downloads the artifact file or directory at `path` on the proxy into `dest`.
-fn fetch_tree(client: &crate::remote::Client, path: &str, dest: &Path) -> Result<(), String> {
-    let listing = client.list_artifacts(path).map_err(|e| e.to_string())?;
-    if listing.is_empty() {
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-        }
-        let mut file = std::fs::File::create(dest)
-            .map_err(|e| format!("cannot write `{}`: {e}", dest.display()))?;
-        client
-            .download(path, &mut file, &mut |_| {})
-            .map_err(|e| e.to_string())?;
-        return Ok(());
+/// Downloads the artifact file or directory at `path` on the proxy of `server` into `dir`
+/// under its own name; the copy's path.
+fn download(server: &str, path: &str, dir: &Path) -> Result<PathBuf, String> {
+    let client = crate::remote::Client::new(server).map_err(|e| e.to_string())?;
+    let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let repo = crate::artifacts::HttpRepo::new(client, parent.to_string());
+    let items = repo
+        .plan_get(Path::new(name), dir)
+        .map_err(|e| e.to_string())?;
+    for item in &items {
+        repo.get(item, &mut |_| {}).map_err(|e| e.to_string())?;
     }
-    std::fs::create_dir_all(dest)
-        .map_err(|e| format!("cannot create `{}`: {e}", dest.display()))?;
-    for (name, _, _) in listing {
-        fetch_tree(client, &format!("{path}/{name}"), &dest.join(&name))?;
-    }
-    Ok(())
+    // Named as `plan_get` names it: the root of the proxy is `artifacts`.
+    Ok(dir.join(if name.is_empty() { "artifacts" } else { name }))
 }
