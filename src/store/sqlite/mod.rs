@@ -3,6 +3,7 @@
 //! once: every write is an IMMEDIATE transaction behind a busy timeout, retried while SQLite
 //! reports the database busy.
 
+mod checkpoint;
 mod experiments;
 mod extra;
 mod filter;
@@ -76,6 +77,8 @@ pub struct Store {
     pub truncate_long_values: bool,
     /// Whether this connection has run a group yet (see [`Store::group`]).
     grouped: bool,
+    /// The thread that checkpoints a group writer's WAL, once it has one.
+    checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl Drop for Store {
@@ -160,6 +163,7 @@ impl Store {
             conn,
             truncate_long_values: true,
             grouped: false,
+            checkpointer: None,
         };
         schema::migrate(&mut store)?;
         Ok(store)
@@ -216,6 +220,8 @@ impl Store {
             // that journal to a temporary file, rewritten for every unit; held in memory it
             // costs no system call.
             run(&self.conn, "PRAGMA temp_store = MEMORY")?;
+            let db = self.root.join(DB_FILE);
+            self.checkpointer = checkpoint::Checkpointer::start(&mut self.conn, &db);
             self.grouped = true;
         }
         let mut attempt = 0;
