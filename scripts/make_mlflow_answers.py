@@ -167,9 +167,9 @@ def make_onnx(only):
         mlflow.onnx.save_model(m, path)
 
 
-def parquet_b64(df):
+def parquet_b64(df, **kw):
     buf = io.BytesIO()
-    df.to_parquet(buf)
+    df.to_parquet(buf, **kw)
     return base64.b64encode(buf.getvalue()).decode()
 
 
@@ -216,11 +216,20 @@ def requests(wine, xs):
         ("onnx_zipmap", "split", J, json.dumps({"dataframe_split": {"columns": cols, "data": flowers}})),
         ("onnx_zipmap", "records", J, json.dumps({"dataframe_records": [dict(zip(cols, r)) for r in flowers]})),
         ("onnx_zipmap", "csv", C, ",".join(cols) + "\n" + "".join(",".join(map(str, r)) + "\n" for r in flowers)),
+        ("onnx_zipmap", "parquet", P, parquet_b64(pd.DataFrame(flowers, columns=cols))),
+        ("onnx_zipmap", "parquet_gzip", P, parquet_b64(pd.DataFrame(flowers, columns=cols), compression="gzip")),
         ("onnx_int", "inputs_rows", J, json.dumps({"inputs": [[1, 2], [3, -4]]})),
         ("onnx_int", "inputs_named", J, json.dumps({"inputs": {"x": [[1, 2], [3, -4]]}})),
         ("onnx_int", "inputs_fraction", J, json.dumps({"inputs": [[58.5, 1], [2, 3]]})),
         ("onnx_int", "split", J, json.dumps({"dataframe_split": {"columns": ["p", "q"], "data": [[1, 2], [3, -4]]}})),
         ("onnx_int", "csv", C, "p,q\n1,2\n3,-4\n"),
+        # An index of its own (stored as a column that pandas makes the index again), and zstd.
+        ("onnx_int", "parquet_indexed_zstd", P,
+         parquet_b64(pd.DataFrame({"p": [1, 3], "q": [2, -4]}, index=[10, 20]), compression="zstd")),
+        ("onnx_int", "parquet_named_index", P,
+         parquet_b64(pd.DataFrame({"id": [7, 8], "p": [1, 3], "q": [2, -4]}).set_index("id"))),
+        ("onnx_int", "parquet_floats", P, parquet_b64(pd.DataFrame({"p": [1.0, 3.5], "q": [2.0, -4.0]}))),
+        ("onnx_int", "parquet_garbage", P, base64.b64encode(b"PAR1 not really").decode()),
     ]
     return reqs
 

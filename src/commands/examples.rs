@@ -112,7 +112,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     (
         "models predict",
-        "mlf models predict -m runs:/3f2a/model -i rows.json\nmlf models predict -m models:/churn/1 -i rows.csv -t csv -o out.json",
+        "mlf models predict -m runs:/3f2a/model -i rows.json\nmlf models predict -m models:/churn/1 -i rows.csv -t csv -o out.json\nmlf models predict -m models:/churn/1 -i rows.parquet -t parquet",
     ),
     (
         "models log",

@@ -110,12 +110,12 @@ async fn invocations(State(model): State<Shared>, headers: HeaderMap, body: Byte
             }
         }
     }
-    let is_json = match content_kind(ct) {
-        Ok(j) => j,
+    let kind = match content_kind(ct) {
+        Ok(k) => k,
         Err(e) => return error_response(e),
     };
     let types = model.column_types();
-    let (input, params) = match parse_request_typed(is_json, &body, &types) {
+    let (input, params) = match parse_request_typed(kind, &body, &types) {
         Ok(p) => p,
         Err(e) => return error_response(e),
     };

@@ -10,6 +10,7 @@ pub mod onnx;
 mod onnx_rewrite;
 #[cfg(feature = "onnx")]
 mod onnx_trees;
+mod parquet;
 pub mod python;
 pub mod trees;
 
@@ -118,9 +119,18 @@ const INPUT_KEYS: [&str; 4] = [
     "inputs",
 ];
 
-/// Checks the Content-Type header and says whether the body is JSON or CSV.
-pub fn content_kind(content_type: Option<&str>) -> Result<bool, ScoringError> {
-    let supported = "This predictor only supports the following content types: Types: ['application/json', 'text/csv'].";
+/// What a request body holds, by its Content-Type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    Json,
+    Csv,
+    /// A Parquet file, as `pandas.DataFrame.to_parquet()` writes it.
+    Parquet,
+}
+
+/// Checks the Content-Type header and says what the body holds.
+pub fn content_kind(content_type: Option<&str>) -> Result<BodyKind, ScoringError> {
+    let supported = "This predictor only supports the following content types: Types: ['text/csv', 'application/json', 'application/vnd.apache.parquet'].";
     let Some(ct) = content_type else {
         return Err(ScoringError::unsupported(format!(
             "{supported} Got no Content-Type header."
@@ -148,30 +158,39 @@ pub fn content_kind(content_type: Option<&str>) -> Result<bool, ScoringError> {
         )));
     }
     match mime.as_str() {
-        "application/json" => Ok(true),
-        "text/csv" => Ok(false),
+        "application/json" => Ok(BodyKind::Json),
+        "text/csv" => Ok(BodyKind::Csv),
+        "application/vnd.apache.parquet" => Ok(BodyKind::Parquet),
         other => Err(ScoringError::unsupported(format!(
             "{supported} Got '{other}'."
         ))),
     }
 }
 
-/// Parses a request body into the model input and the optional `params`.
+/// Parses a JSON (or, with `json_body` false, CSV) request body into the model input and the
+/// optional `params`.
 pub fn parse_request(
     json_body: bool,
     body: &[u8],
 ) -> Result<(Input, Option<Map<String, Value>>), ScoringError> {
-    parse_request_typed(json_body, body, &[])
+    let kind = if json_body {
+        BodyKind::Json
+    } else {
+        BodyKind::Csv
+    };
+    parse_request_typed(kind, body, &[])
 }
 
 /// As `parse_request`, with the signature's column types (name, MLflow type) for CSV cells.
 pub fn parse_request_typed(
-    json_body: bool,
+    kind: BodyKind,
     body: &[u8],
     types: &[(String, String)],
 ) -> Result<(Input, Option<Map<String, Value>>), ScoringError> {
-    if !json_body {
-        return parse_csv_typed(body, types).map(|i| (i, None));
+    match kind {
+        BodyKind::Csv => return parse_csv_typed(body, types).map(|i| (i, None)),
+        BodyKind::Parquet => return parquet::parse_parquet(body).map(|i| (i, None)),
+        BodyKind::Json => {}
     }
     let value: Value = serde_json::from_slice(body).map_err(|e| {
         ScoringError::bad_request(format!(
@@ -510,7 +529,14 @@ mod tests {
                 .message,
             "The scoring server only supports UTF-8"
         );
-        assert!(content_kind(Some("application/json; charset=UTF-8")).unwrap());
+        assert_eq!(
+            content_kind(Some("application/json; charset=UTF-8")).unwrap(),
+            BodyKind::Json
+        );
+        assert_eq!(
+            content_kind(Some("application/vnd.apache.parquet")).unwrap(),
+            BodyKind::Parquet
+        );
         assert_eq!(content_kind(None).unwrap_err().status, 415);
     }
 }

@@ -1059,7 +1059,7 @@ fn serve_answers_mlflow_scoring_protocol_and_stops_on_sigterm() {
         .unsupported();
     assert_eq!(
         text,
-        "This predictor only supports the following content types: Types: ['application/json', 'text/csv']. Got 'application/x-www-form-urlencoded'."
+        "This predictor only supports the following content types: Types: ['text/csv', 'application/json', 'application/vnd.apache.parquet']. Got 'application/x-www-form-urlencoded'."
     );
     let text = server
         .post(

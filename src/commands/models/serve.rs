@@ -90,6 +90,8 @@ pub struct PredictArgs {
 pub enum InputKind {
     Json,
     Csv,
+    /// A Parquet file (`pandas.DataFrame.to_parquet()`)
+    Parquet,
 }
 
 /// The Python a python_function model runs with, building its environment when asked.
@@ -303,6 +305,31 @@ pub fn predict(ctx: &mut Ctx, args: PredictArgs) -> CliResult<u8> {
                 .predict(input, params)
                 .map_err(|e| usage_error(e.message))?;
             let text = serde_json::json!({ "predictions": p }).to_string();
+            out.write_all(text.as_bytes())
+                .and_then(|_| out.write_all(b"\n"))
+                .map_err(|e| failure(e.to_string()))?;
+        }
+        InputKind::Parquet => {
+            let mut body = Vec::new();
+            let mut reader = reader;
+            reader
+                .read_to_end(&mut body)
+                .map_err(|e| failure(format!("cannot read the input: {e}")))?;
+            let text = match predictor.invoke(&body, "application/vnd.apache.parquet") {
+                Some(answer) => raw_predictions(answer)?,
+                None => {
+                    let (input, _) = serving::parse_request_typed(
+                        serving::BodyKind::Parquet,
+                        &body,
+                        &predictor.column_types(),
+                    )
+                    .map_err(|e| usage_error(e.message))?;
+                    let p = predictor
+                        .predict(input, None)
+                        .map_err(|e| usage_error(e.message))?;
+                    serde_json::json!({ "predictions": p }).to_string()
+                }
+            };
             out.write_all(text.as_bytes())
                 .and_then(|_| out.write_all(b"\n"))
                 .map_err(|e| failure(e.to_string()))?;
