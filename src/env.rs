@@ -55,6 +55,24 @@ pub const MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL: &str = "MLFLOW_SYSTEM_METRICS
 /// When `false`, over-long param and tag values are refused instead of truncated.
 pub const MLFLOW_TRUNCATE_LONG_VALUES: &str = "MLFLOW_TRUNCATE_LONG_VALUES";
 
+/// The access key for `s3://` URIs (path parameters of projects).
+pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+/// The secret key that goes with `AWS_ACCESS_KEY_ID`; never printed.
+pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
+/// A session token for temporary S3 credentials.
+pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
+/// The S3 region [default: `AWS_DEFAULT_REGION`, else `us-east-1`].
+pub const AWS_REGION: &str = "AWS_REGION";
+/// The S3 region when `AWS_REGION` is not set.
+pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+/// MLflow's endpoint for an S3-compatible store (MinIO, SeaweedFS, Ceph): `http(s)://HOST:PORT`.
+/// Wins over `AWS_ENDPOINT_URL_S3` and `AWS_ENDPOINT_URL`.
+pub const MLFLOW_S3_ENDPOINT_URL: &str = "MLFLOW_S3_ENDPOINT_URL";
+/// The AWS tools' endpoint for S3 alone, read after `MLFLOW_S3_ENDPOINT_URL`.
+pub const AWS_ENDPOINT_URL_S3: &str = "AWS_ENDPOINT_URL_S3";
+/// The AWS tools' endpoint for every service, read last.
+pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+
 /// Set by the shell completion scripts: `COMPLETE=bash mlf -- WORDS` prints completions.
 pub const COMPLETE: &str = "COMPLETE";
 

@@ -9,6 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::Serialize;
 
 pub mod http;
+pub mod s3;
 mod write;
 
 pub use http::HttpRepo;

@@ -33,6 +33,7 @@ mod registry;
 mod remote;
 mod run;
 mod runs;
+mod s3;
 mod search;
 mod server;
 mod status;

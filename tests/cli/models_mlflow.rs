@@ -99,7 +99,7 @@ fn csv_records_span_lines_and_failures_leave_no_partial_output() {
 // (scripts/make-mlflow-answers.sh). The workers run in target/e2e-venv, which has mlflow.
 
 /// `target/e2e-venv/bin`, made by scripts/e2e-python-env.sh when missing.
-fn e2e_bin() -> &'static Path {
+pub(crate) fn e2e_bin() -> &'static Path {
     static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BIN.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));

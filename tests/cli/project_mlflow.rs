@@ -274,3 +274,83 @@ fn path_parameters_download_mlflow_artifacts_uris_from_the_tracking_server() {
         .code(2);
     assert!(err.stderr.contains("cannot download"), "{err}");
 }
+
+/// `s3://` path parameters are downloaded from the bucket (a real S3 server, SeaweedFS, that
+/// checks the keys) as MLflow does: an object as a file, a prefix as a tree. Wrong keys and a
+/// missing object are refused with the URI named and no secret shown.
+#[test]
+fn path_parameters_download_s3_uris() {
+    let s3 = crate::s3::server();
+    s3.put("params-bucket/data/train.csv", b"a,b\n1,2\n");
+    s3.put("params-bucket/data/sub/readme.txt", b"hello\n");
+    let big: Vec<u8> = (0..9 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    s3.put("params-bucket/blobs/big.bin", &big);
+    let mut env = TestEnv::new();
+    for (k, v) in s3.vars() {
+        env.set(k, &v);
+    }
+    env.mlf(&["init"]).ok();
+    let out = env.dir.path().join("seen.txt");
+    let proj = write_project(
+        &env,
+        "p",
+        &format!(
+            "name: p\nentry_points:\n  main:\n    parameters:\n      data: path\n    \
+             command: \"echo {{data}} >> {out}; cat {{data}} >> {out} 2>/dev/null; ls -R {{data}} >> {out}\"\n",
+            out = out.display()
+        ),
+    );
+    let run = |env: &TestEnv, value: &str| {
+        env.mlf(&[
+            "project",
+            "run",
+            s(&proj),
+            "--env-manager",
+            "local",
+            "-P",
+            &format!("data={value}"),
+        ])
+    };
+    run(&env, "s3://params-bucket/data/train.csv").ok();
+    let seen = std::fs::read_to_string(&out).unwrap();
+    assert!(seen.contains("/param_0/train.csv\na,b\n1,2\n"), "{seen}");
+
+    std::fs::remove_file(&out).unwrap();
+    run(&env, "s3://params-bucket/data").ok();
+    let seen = std::fs::read_to_string(&out).unwrap();
+    let first = seen.lines().next().unwrap().to_string();
+    assert!(first.ends_with("/param_0/data"), "{seen}");
+    assert_eq!(
+        std::fs::read_to_string(Path::new(&first).join("sub/readme.txt")).unwrap(),
+        "hello\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(Path::new(&first).join("train.csv")).unwrap(),
+        "a,b\n1,2\n"
+    );
+
+    // More than one ranged read.
+    std::fs::remove_file(&out).unwrap();
+    run(&env, "s3://params-bucket/blobs/big.bin").ok();
+    let seen = std::fs::read(&out).unwrap();
+    let line = seen.split(|b| *b == b'\n').next().unwrap();
+    let path = String::from_utf8_lossy(line).into_owned();
+    assert_eq!(std::fs::read(&path).unwrap(), big);
+
+    let err = run(&env, "s3://params-bucket/data/nothing.csv").code(2);
+    assert!(
+        err.stderr.contains(
+            "cannot download parameter `data`: s3://params-bucket/data/nothing.csv: no object"
+        ),
+        "{err}"
+    );
+    let err = run(&env, "s3://no-such-bucket/x.csv").code(2);
+    assert!(err.stderr.contains("no such bucket"), "{err}");
+
+    env.set("AWS_SECRET_ACCESS_KEY", "wrong-secret-value");
+    let err = run(&env, "s3://params-bucket/data/train.csv").code(2);
+    assert!(err.stderr.contains("access denied"), "{err}");
+    assert!(!err.stderr.contains("wrong-secret-value"), "{err}");
+    assert!(!err.stderr.contains(crate::s3::SECRET), "{err}");
+    assert!(err.stderr.contains("AWS_ACCESS_KEY_ID"), "{err}");
+}

@@ -1,6 +1,7 @@
 //! `path` parameters given as remote URIs: downloaded before the run, as `mlflow run` does,
 //! each into a fresh `param_N` directory; the command gets the local path. `runs:/` and
-//! `models:/` come from the store; `mlflow-artifacts:` from a tracking server's artifact proxy.
+//! `models:/` come from the store; `mlflow-artifacts:` from a tracking server's artifact proxy;
+//! `s3://` from the bucket.
 
 use std::path::{Path, PathBuf};
 
@@ -22,9 +23,10 @@ pub fn remote_paths(ctx: &mut Ctx, ep: &EntryPoint, resolved: &mut [Resolved]) -
                 continue;
             }
             let proxied = value.starts_with("mlflow-artifacts:");
-            if !(value.starts_with("runs:") || value.starts_with("models:") || proxied) {
+            let bucket = value.starts_with("s3://") || value.starts_with("s3a://");
+            if !(value.starts_with("runs:") || value.starts_with("models:") || proxied || bucket) {
                 return Err(usage_error(format!(
-                    "parameter `{name}` is `{value}`: mlf downloads runs:/, models:/ and mlflow-artifacts: URIs for path parameters; copy this one to a local file and pass its path"
+                    "parameter `{name}` is `{value}`: mlf downloads runs:/, models:/, s3:// and mlflow-artifacts: URIs for path parameters; copy this one to a local file and pass its path"
                 )));
             }
             let base = dir.get_or_insert_with(|| {
@@ -33,6 +35,12 @@ pub fn remote_paths(ctx: &mut Ctx, ep: &EntryPoint, resolved: &mut [Resolved]) -
                     .join(crate::tracking::ids::new_run_id())
             });
             let target = base.join(format!("param_{position}"));
+            if bucket {
+                let copy = crate::artifacts::s3::download(value, &target)
+                    .map_err(|e| usage_error(format!("cannot download parameter `{name}`: {e}")))?;
+                *value = copy.display().to_string();
+                continue;
+            }
             if proxied {
                 let (server, path) = proxy_of(value)?;
                 let copy = download(&server, &path, &target).map_err(|e| {
