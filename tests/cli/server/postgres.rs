@@ -368,6 +368,85 @@ fn a_dropped_database_connection_answers_503_and_the_server_recovers() {
     assert_eq!(r.status, 503, "{r}");
 }
 
+/// Connections terminated while batches are being written: a batch that is acknowledged is
+/// stored whole, and one that is not (503, so the client tries again) left nothing behind.
+#[test]
+fn a_connection_dropped_in_the_middle_of_batches_leaves_each_whole_or_absent() {
+    let Some((_env, s, uri)) = server() else {
+        return;
+    };
+    let db = uri.rsplit('/').next().unwrap().to_string();
+    let run = s.post_ok("runs/create", json!({ "experiment_id": "0" }))["run"]["info"]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cluster = crate::pg::cluster().unwrap();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let outcomes: Vec<(usize, u16)> = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                cluster.execute(&format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = '{db}' AND state = 'active' AND pid <> pg_backend_pid()"
+                ));
+                std::thread::sleep(std::time::Duration::from_millis(3));
+            }
+        });
+        let mut outcomes = Vec::new();
+        for batch in 0..60 {
+            let metrics: Vec<Value> = (0..1000)
+                .map(
+                    |i| json!({ "key": "m", "value": i, "timestamp": 1, "step": batch * 1000 + i }),
+                )
+                .collect();
+            let r = s.post(
+                "runs/log-batch",
+                json!({ "run_id": run, "metrics": metrics }),
+            );
+            assert!(
+                r.status == 200 || r.status == 503,
+                "batch {batch}: {r}\n{}",
+                s.stderr()
+            );
+            outcomes.push((batch, r.status));
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        outcomes
+    });
+    // The server is still there, and reads the history back whole.
+    let mut history = Vec::new();
+    for _ in 0..20 {
+        let r = s.get(
+            "metrics/get-history",
+            &[
+                ("run_id", &run),
+                ("metric_key", "m"),
+                ("max_results", "100000"),
+            ],
+        );
+        if r.status == 200 {
+            history = r.json()["metrics"].as_array().cloned().unwrap_or_default();
+            break;
+        }
+    }
+    let mut per_batch = std::collections::BTreeMap::<i64, usize>::new();
+    for p in &history {
+        *per_batch
+            .entry(p["step"].as_i64().unwrap() / 1000)
+            .or_default() += 1;
+    }
+    let refused = outcomes.iter().filter(|o| o.1 == 503).count();
+    assert!(refused > 0, "no batch met a dropped connection");
+    for (batch, status) in outcomes {
+        let stored = per_batch.get(&(batch as i64)).copied().unwrap_or(0);
+        if status == 200 {
+            assert_eq!(stored, 1000, "batch {batch} was acknowledged");
+        } else {
+            assert_eq!(stored, 0, "batch {batch} was refused but left points");
+        }
+    }
+}
+
 /// Two servers on one database behave as one: 8 clients × 500 log-batch requests spread over
 /// both lose no point, and 8 registrations of one model at once through both are numbered 1
 /// to 8 without gaps.
