@@ -218,6 +218,13 @@ impl Proxied {
     }
 }
 
+/// What a run put out (logged models with their step) and took in.
+#[derive(Debug, Default, Clone)]
+pub struct RunIo {
+    pub outputs: Vec<(String, i64)>,
+    pub inputs: crate::tracking::inputs::RunInputs,
+}
+
 /// What `mlf server` calls beyond the command line's traits, on the stores a server runs
 /// over (SQLite and PostgreSQL): experiments paged, renames, tag deletes, sampled metric
 /// points, and MLflow 3's logged models.
@@ -272,6 +279,19 @@ pub trait ServerStore: Backend + Send {
 
     /// Logged models a run output: (model id, step).
     fn run_outputs(&self, run: &str) -> Result<Vec<(String, i64)>>;
+    /// The outputs and inputs of a page of runs, by run id (runs with neither may be absent).
+    /// A store across a network answers in a few queries, not two per run.
+    fn runs_io(&self, runs: &[&str]) -> Result<HashMap<String, RunIo>> {
+        let mut out = HashMap::with_capacity(runs.len());
+        for run in runs {
+            let io = RunIo {
+                outputs: self.run_outputs(run)?,
+                inputs: self.run_inputs(run)?,
+            };
+            out.insert((*run).to_string(), io);
+        }
+        Ok(out)
+    }
     fn log_run_outputs(&mut self, run: &str, models: &[(String, i64)]) -> Result<()>;
     fn logged_model(&self, id: &str) -> Result<LoggedModel>;
     #[allow(clippy::too_many_arguments)]

@@ -47,15 +47,22 @@ fn decode<T: serde::de::DeserializeOwned>(p: P) -> ApiResult<T> {
 }
 
 fn run_json(store: &dyn ServerStore, run: &Run) -> Value {
+    let io = crate::store::RunIo {
+        outputs: store.run_outputs(&run.info.run_id).unwrap_or_default(),
+        inputs: store.run_inputs(&run.info.run_id).unwrap_or_default(),
+    };
+    run_json_with(store, run, &io)
+}
+
+/// A run as MLflow's JSON, its inputs and outputs already read (a page reads them at once).
+fn run_json_with(store: &dyn ServerStore, run: &Run, io: &crate::store::RunIo) -> Value {
     let mut v = serde_json::to_value(run).unwrap_or(Value::Null);
     v["info"]["artifact_uri"] = Value::String(uri_for(&store.proxied(), &run.info.artifact_uri));
-    let outputs = store.run_outputs(&run.info.run_id).unwrap_or_default();
-    if !outputs.is_empty() {
-        v["outputs"] = json!({ "model_outputs": outputs.iter().map(|(m, s)| json!({ "model_id": m, "step": s })).collect::<Vec<_>>() });
+    if !io.outputs.is_empty() {
+        v["outputs"] = json!({ "model_outputs": io.outputs.iter().map(|(m, s)| json!({ "model_id": m, "step": s })).collect::<Vec<_>>() });
     }
-    let inputs = store.run_inputs(&run.info.run_id).unwrap_or_default();
-    if !inputs.is_empty() {
-        v["inputs"] = serde_json::to_value(&inputs).unwrap_or_default();
+    if !io.inputs.is_empty() {
+        v["inputs"] = serde_json::to_value(&io.inputs).unwrap_or_default();
     }
     v
 }

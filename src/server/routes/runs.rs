@@ -285,7 +285,14 @@ fn search_runs(store: &dyn ServerStore, m: SearchRuns) -> ApiResult<Value> {
         page_token: m.page_token.filter(|t| !t.is_empty()),
     };
     let page = store.search_runs(&q)?;
-    let runs: Vec<Value> = page.runs.iter().map(|r| run_json(store, r)).collect();
+    let ids: Vec<&str> = page.runs.iter().map(|r| r.info.run_id.as_str()).collect();
+    let io = store.runs_io(&ids).unwrap_or_default();
+    let none = crate::store::RunIo::default();
+    let runs: Vec<Value> = page
+        .runs
+        .iter()
+        .map(|r| run_json_with(store, r, io.get(&r.info.run_id).unwrap_or(&none)))
+        .collect();
     Ok(with_token(json!({ "runs": runs }), page.next_page_token))
 }
 

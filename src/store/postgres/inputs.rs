@@ -2,9 +2,11 @@
 //! logged models, as in the SQLite store: a dataset is kept once per experiment by (name,
 //! digest), and logging the same input again changes nothing but its tags.
 
+use std::collections::HashMap;
+
 use super::PgStore;
 use super::runs::run_key;
-use crate::store::Result;
+use crate::store::{Result, RunIo};
 use crate::tracking::KeyValue;
 use crate::tracking::inputs::{Dataset, DatasetInput, ModelInput, ModelMetric, RunInputs};
 
@@ -109,6 +111,73 @@ impl PgStore {
             dataset_inputs,
             model_inputs,
         })
+    }
+
+    /// The outputs and inputs of many runs in four queries.
+    pub fn runs_io(&self, runs: &[&str]) -> Result<HashMap<String, RunIo>> {
+        let ids: Vec<String> = runs.iter().map(|r| (*r).to_string()).collect();
+        let mut out: HashMap<String, RunIo> = HashMap::new();
+        let mut client = self.client();
+        for r in client.query(
+            "SELECT run_uuid, model_id, step FROM run_outputs
+              WHERE run_uuid = ANY($1) ORDER BY run_uuid, model_id",
+            &[&ids],
+        )? {
+            let entry = out.entry(r.get(0)).or_default();
+            entry.outputs.push((r.get(1), r.get(2)));
+        }
+        let mut tags: HashMap<(String, String), Vec<KeyValue>> = HashMap::new();
+        for t in client.query(
+            "SELECT run_uuid, dataset_uuid, key, value FROM run_dataset_input_tags
+              WHERE run_uuid = ANY($1) ORDER BY run_uuid, dataset_uuid, key",
+            &[&ids],
+        )? {
+            tags.entry((t.get(0), t.get(1)))
+                .or_default()
+                .push(KeyValue {
+                    key: t.get(2),
+                    value: t.get(3),
+                });
+        }
+        for r in client.query(
+            "SELECT i.run_uuid, d.dataset_uuid, d.name, d.digest, d.source_type, d.source,
+                    d.schema, d.profile
+               FROM run_dataset_inputs i JOIN datasets d USING (dataset_uuid)
+              WHERE i.run_uuid = ANY($1) ORDER BY i.run_uuid, d.name, d.digest",
+            &[&ids],
+        )? {
+            let run: String = r.get(0);
+            let dataset: String = r.get(1);
+            let tags = tags.remove(&(run.clone(), dataset)).unwrap_or_default();
+            out.entry(run)
+                .or_default()
+                .inputs
+                .dataset_inputs
+                .push(DatasetInput {
+                    tags,
+                    dataset: Dataset {
+                        name: r.get(2),
+                        digest: r.get(3),
+                        source_type: r.get(4),
+                        source: r.get(5),
+                        schema: r.get(6),
+                        profile: r.get(7),
+                    },
+                });
+        }
+        for r in client.query(
+            "SELECT run_uuid, model_id FROM run_model_inputs
+              WHERE run_uuid = ANY($1) ORDER BY run_uuid, model_id",
+            &[&ids],
+        )? {
+            let run: String = r.get(0);
+            out.entry(run)
+                .or_default()
+                .inputs
+                .model_inputs
+                .push(ModelInput { model_id: r.get(1) });
+        }
+        Ok(out)
     }
 
     /// Records metrics of logged models (each names its model).

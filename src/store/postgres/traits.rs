@@ -311,6 +311,12 @@ impl ServerStore for PgStore {
     fn run_outputs(&self, run: &str) -> Result<Vec<(String, i64)>> {
         PgStore::run_outputs(self, run)
     }
+    fn runs_io(
+        &self,
+        runs: &[&str],
+    ) -> Result<std::collections::HashMap<String, crate::store::RunIo>> {
+        PgStore::runs_io(self, runs)
+    }
     fn log_run_outputs(&mut self, run: &str, models: &[(String, i64)]) -> Result<()> {
         PgStore::log_run_outputs(self, run, models)
     }
