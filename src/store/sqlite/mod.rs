@@ -276,18 +276,23 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("mlf-group-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let mut store = Store::create(&dir).unwrap();
-        let outcome = store
-            .group(|s| {
-                let a: Result<()> = s.unit(|s| s.set_state("a", Some("1")));
-                let b: Result<()> = s.unit(|s| {
-                    s.set_state("b", Some("2"))?;
-                    s.set_state("c", Some("3"))?;
-                    Err(Error::Invalid("refused".into()))
-                });
-                let d: Result<()> = s.unit(|s| s.set_state("d", Some("4")));
-                (a.is_ok(), b.is_err(), d.is_ok())
-            })
-            .unwrap();
+        use crate::store::Grouped;
+        let unit = |s: &mut Store, f: &dyn Fn(&mut Store) -> Result<()>| -> bool {
+            s.begin_unit().unwrap();
+            let ok = f(s).is_ok();
+            s.end_unit(ok).unwrap();
+            ok
+        };
+        store.begin_group().unwrap();
+        let a = unit(&mut store, &|s| s.set_state("a", Some("1")));
+        let b = unit(&mut store, &|s| {
+            s.set_state("b", Some("2"))?;
+            s.set_state("c", Some("3"))?;
+            Err(Error::Invalid("refused".into()))
+        });
+        let d = unit(&mut store, &|s| s.set_state("d", Some("4")));
+        store.commit_group().unwrap();
+        let outcome = (a, !b, d);
         assert_eq!(outcome, (true, true, true));
         // Another connection sees what the group committed, and nothing of the failed unit.
         let other = Store::open(&dir).unwrap();
