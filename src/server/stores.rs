@@ -99,6 +99,7 @@ impl Stores {
                 truncate: *truncate,
                 idle: Mutex::new(Vec::new()),
                 permits: tokio::sync::Semaphore::new(PG_CONNECTIONS),
+                queue: std::sync::Arc::new(crate::store::postgres::CommitQueue::default()),
             }),
         }
     }
@@ -155,6 +156,8 @@ pub(super) struct Pool {
     truncate: bool,
     idle: Mutex<Vec<PgStore>>,
     permits: tokio::sync::Semaphore,
+    /// Log batches of all the pool's connections are committed in groups.
+    queue: std::sync::Arc<crate::store::postgres::CommitQueue>,
 }
 
 impl Pool {
@@ -167,6 +170,7 @@ impl Pool {
         };
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let (uri, root, truncate) = (self.uri.clone(), self.artifact_root.clone(), self.truncate);
+        let queue = self.queue.clone();
         let done = tokio::task::spawn_blocking(move || {
             let mut store = match idle {
                 Some(s) => s,
@@ -182,6 +186,7 @@ impl Pool {
                         _ => e.into(),
                     })?;
                     s.truncate_long_values = truncate;
+                    s.commit_queue = Some(queue);
                     s
                 }
             };

@@ -16,6 +16,10 @@ impl PgStore {
         batch.metrics.sort_by(|a, b| {
             (a.key.as_str(), a.step, a.timestamp).cmp(&(b.key.as_str(), b.step, b.timestamp))
         });
+        if let Some(queue) = self.commit_queue.clone() {
+            queue.write(self, uuid, batch)?;
+            return Ok(outcome);
+        }
         self.write(|tx| {
             let (pk, stage) = run_key(tx, uuid)?;
             if stage == LifecycleStage::Deleted {
@@ -29,6 +33,17 @@ impl PgStore {
 
 /// Writes an already validated batch inside a transaction.
 pub(super) fn write_batch(
+    tx: &mut Transaction,
+    pk: i64,
+    uuid: &str,
+    batch: &LogBatch,
+) -> Result<()> {
+    write_labels(tx, pk, uuid, batch)?;
+    write_metrics(tx, &[(pk, batch)])
+}
+
+/// Writes a batch's params (write-once) and tags.
+pub(super) fn write_labels(
     tx: &mut Transaction,
     pk: i64,
     uuid: &str,
@@ -68,40 +83,87 @@ pub(super) fn write_batch(
             }
         }
     }
-    if !batch.metrics.is_empty() {
-        let put = tx.prepare(
-            "INSERT INTO metrics (run_id, key, step, timestamp, value, is_nan)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        )?;
-        // Latest per key: the maximum of (step, timestamp, value), NaN counting as 0 (as MLflow).
-        let mut latest: Vec<&Metric> = Vec::new();
+    Ok(())
+}
+
+/// Writes the metrics of batches (each with its run's key) in two statements: the points,
+/// and the latest value per run and key.
+pub(super) fn write_metrics(tx: &mut Transaction, batches: &[(i64, &LogBatch)]) -> Result<()> {
+    let n: usize = batches.iter().map(|(_, b)| b.metrics.len()).sum();
+    if n == 0 {
+        return Ok(());
+    }
+    let mut cols = Columns::with_capacity(n);
+    for (pk, batch) in batches {
         for m in &batch.metrics {
-            let (value, is_nan) = stored(m.value);
-            tx.execute(&put, &[&pk, &m.key, &m.step, &m.timestamp, &value, &is_nan])?;
-            match latest.last_mut() {
-                Some(l) if l.key == m.key => {
-                    if order_key(m) > order_key(l) {
-                        *l = m;
-                    }
-                }
-                _ => latest.push(m),
-            }
-        }
-        let up = tx.prepare(
-            "INSERT INTO latest_metrics (run_id, key, step, timestamp, value, is_nan)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (run_id, key) DO UPDATE SET
-                step = excluded.step, timestamp = excluded.timestamp,
-                value = excluded.value, is_nan = excluded.is_nan
-             WHERE (excluded.step, excluded.timestamp, excluded.value)
-                 > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)",
-        )?;
-        for m in latest {
-            let (value, is_nan) = stored(m.value);
-            tx.execute(&up, &[&pk, &m.key, &m.step, &m.timestamp, &value, &is_nan])?;
+            cols.push(*pk, m);
         }
     }
+    tx.execute(
+        "INSERT INTO metrics (run_id, key, step, timestamp, value, is_nan)
+         SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::float8[], $6::bool[])
+         ON CONFLICT DO NOTHING",
+        &[&cols.run, &cols.key, &cols.step, &cols.timestamp, &cols.value, &cols.is_nan],
+    )?;
+    // Latest per run and key: the maximum of (step, timestamp, value), NaN counting as 0 (as
+    // MLflow). One row per run and key, in key order, so concurrent writers lock alike.
+    let mut latest: std::collections::BTreeMap<(i64, &str), &Metric> = Default::default();
+    for (pk, batch) in batches {
+        for m in &batch.metrics {
+            let slot = latest.entry((*pk, m.key.as_str())).or_insert(m);
+            if order_key(m) > order_key(slot) {
+                *slot = m;
+            }
+        }
+    }
+    let mut cols = Columns::with_capacity(latest.len());
+    for ((pk, _), m) in latest {
+        cols.push(pk, m);
+    }
+    tx.execute(
+        "INSERT INTO latest_metrics (run_id, key, step, timestamp, value, is_nan)
+         SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::float8[], $6::bool[])
+         ON CONFLICT (run_id, key) DO UPDATE SET
+            step = excluded.step, timestamp = excluded.timestamp,
+            value = excluded.value, is_nan = excluded.is_nan
+         WHERE (excluded.step, excluded.timestamp, excluded.value)
+             > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)",
+        &[&cols.run, &cols.key, &cols.step, &cols.timestamp, &cols.value, &cols.is_nan],
+    )?;
     Ok(())
+}
+
+/// Metric points as columns, for `unnest`.
+struct Columns {
+    run: Vec<i64>,
+    key: Vec<String>,
+    step: Vec<i64>,
+    timestamp: Vec<i64>,
+    value: Vec<f64>,
+    is_nan: Vec<bool>,
+}
+
+impl Columns {
+    fn with_capacity(n: usize) -> Columns {
+        Columns {
+            run: Vec::with_capacity(n),
+            key: Vec::with_capacity(n),
+            step: Vec::with_capacity(n),
+            timestamp: Vec::with_capacity(n),
+            value: Vec::with_capacity(n),
+            is_nan: Vec::with_capacity(n),
+        }
+    }
+
+    fn push(&mut self, run: i64, m: &Metric) {
+        let (value, is_nan) = stored(m.value);
+        self.run.push(run);
+        self.key.push(m.key.clone());
+        self.step.push(m.step);
+        self.timestamp.push(m.timestamp);
+        self.value.push(value);
+        self.is_nan.push(is_nan);
+    }
 }
 
 /// NaN is stored as 0 with a flag (so it orders as MLflow's does); infinities as they are.

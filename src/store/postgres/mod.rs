@@ -5,6 +5,7 @@
 //! serialization failures and deadlocks, registry numbers come under a row lock on the model,
 //! and the schema migrates under an advisory lock.
 
+mod commit_queue;
 mod experiments;
 mod extra;
 mod filter;
@@ -20,6 +21,7 @@ mod runs;
 mod schema;
 mod traits;
 
+pub use commit_queue::CommitQueue;
 pub use mlflow_source::{Cell, TableSink, read_mlflow_tables};
 
 use std::path::{Path, PathBuf};
@@ -79,6 +81,8 @@ pub struct PgStore {
     active_key: String,
     /// Truncate over-long param and tag values (MLflow's default) instead of refusing them.
     pub truncate_long_values: bool,
+    /// Shared by the connections of one server: log batches committed in groups.
+    pub commit_queue: Option<std::sync::Arc<CommitQueue>>,
 }
 
 /// A connection to the database at `uri`, with its location for messages (no password); a
@@ -119,6 +123,7 @@ impl PgStore {
                 crate::sys::hostname()
             ),
             truncate_long_values: true,
+            commit_queue: None,
         };
         schema::migrate(&store)?;
         Ok(store)
