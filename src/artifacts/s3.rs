@@ -41,6 +41,9 @@ fn remote(what: String) -> impl FnOnce(object_store::Error) -> Error {
             | object_store::Error::Unauthenticated { .. } => Error::Invalid(format!(
                 "{what}: access denied (the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are refused, or lack the right)"
             )),
+            _ if text.contains("169.254.169.254") => Error::Invalid(format!(
+                "{what}: no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (this machine's instance metadata service gave none)"
+            )),
             _ if text.contains("404 Not Found") => {
                 Error::NotFound(format!("{what}: no such bucket"))
             }

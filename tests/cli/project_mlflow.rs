@@ -183,13 +183,13 @@ fn path_and_uri_parameters_read_as_mlflow_does() {
             "--env-manager",
             "local",
             "-P",
-            "data=s3://bucket/key",
+            "data=gs://bucket/key",
             "-P",
             "model=s3://b/k",
         ])
         .code(2);
     assert!(
-        err.stderr.contains("`s3://bucket/key`") && err.stderr.contains("local file"),
+        err.stderr.contains("`gs://bucket/key`") && err.stderr.contains("local file"),
         "{err}"
     );
 }
@@ -346,6 +346,13 @@ fn path_parameters_download_s3_uris() {
     );
     let err = run(&env, "s3://no-such-bucket/x.csv").code(2);
     assert!(err.stderr.contains("no such bucket"), "{err}");
+
+    // No keys at all: the instance's metadata service is asked, and does not answer here.
+    let mut bare = TestEnv::new();
+    bare.set("MLFLOW_S3_ENDPOINT_URL", &s3.endpoint);
+    bare.mlf(&["init"]).ok();
+    let err = run(&bare, "s3://params-bucket/data/train.csv").code(2);
+    assert!(err.stderr.contains("no S3 credentials"), "{err}");
 
     env.set("AWS_SECRET_ACCESS_KEY", "wrong-secret-value");
     let err = run(&env, "s3://params-bucket/data/train.csv").code(2);
