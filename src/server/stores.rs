@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::{ApiError, ApiResult, with_store, writer};
 use crate::store::postgres::PgStore;
-use crate::store::{Grouped, Proxied, ServerStore};
+use crate::store::{Proxied, ServerStore};
 
 /// Most connections a server holds to a PostgreSQL database, and so most calls it runs on it
 /// at once.
@@ -80,15 +80,10 @@ pub(super) enum Stores {
 impl Stores {
     pub(super) fn start(source: &Source) -> Stores {
         match source {
-            Source::Dir(root) => {
-                let dir = root.clone();
-                Stores::Dir {
-                    root: root.clone(),
-                    writer: writer::Writer::start(Box::new(move || {
-                        Ok(Box::new(crate::store::Store::open(&dir)?) as Box<dyn Grouped>)
-                    })),
-                }
-            }
+            Source::Dir(root) => Stores::Dir {
+                root: root.clone(),
+                writer: writer::Writer::start(root.clone()),
+            },
             Source::Postgres {
                 uri,
                 artifact_root,

@@ -2,23 +2,20 @@
 //! waiting at that moment in one transaction (each in its own savepoint, so a failing request
 //! undoes only its own changes) and commits once. A request is answered only after the commit
 //! that holds its data, so nothing acknowledged is lost; under load, many requests share one
-//! commit instead of taking turns for a transaction each. The same for a store directory
-//! (SQLite) and a database (PostgreSQL: one connection of its own, beside the pool that reads).
+//! commit instead of taking turns for a transaction each.
 
+use std::path::PathBuf;
 use std::sync::mpsc;
 
 use serde_json::Value;
 
 use super::{ApiError, ApiResult};
-use crate::store::{Grouped, ServerStore};
-
-/// Opens the writer's store (again, after a failed commit).
-pub(super) type Opener = Box<dyn Fn() -> crate::store::Result<Box<dyn Grouped>> + Send>;
+use crate::store::Store;
 
 /// The most requests one transaction holds: a bound on how long the first of them waits.
 const MAX_GROUP: usize = 256;
 
-type Work = Box<dyn FnOnce(&mut dyn ServerStore) -> ApiResult<Value> + Send>;
+type Work = Box<dyn FnOnce(&mut Store) -> ApiResult<Value> + Send>;
 
 struct Job {
     work: Work,
@@ -32,11 +29,11 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    pub(super) fn start(open: Opener) -> Writer {
+    pub(super) fn start(root: PathBuf) -> Writer {
         let (tx, rx) = mpsc::channel::<Job>();
         let spawned = std::thread::Builder::new()
             .name("mlf-writer".into())
-            .spawn(move || writer_loop(&open, &rx));
+            .spawn(move || writer_loop(&root, &rx));
         // Without a thread the receiver is gone, and every write answers 500.
         drop(spawned);
         Writer {
@@ -47,7 +44,7 @@ impl Writer {
     /// Runs `work` in the next group and answers once its group is committed.
     pub(super) async fn write(
         &self,
-        work: impl FnOnce(&mut dyn ServerStore) -> ApiResult<Value> + Send + 'static,
+        work: impl FnOnce(&mut Store) -> ApiResult<Value> + Send + 'static,
     ) -> ApiResult<Value> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job = Job {
@@ -74,8 +71,8 @@ fn failed() -> ApiError {
     }
 }
 
-fn writer_loop(open: &Opener, rx: &mpsc::Receiver<Job>) {
-    let mut store: Option<Box<dyn Grouped>> = None;
+fn writer_loop(root: &std::path::Path, rx: &mpsc::Receiver<Job>) {
+    let mut store: Option<Store> = None;
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -85,7 +82,7 @@ fn writer_loop(open: &Opener, rx: &mpsc::Receiver<Job>) {
             }
         }
         if store.is_none() {
-            match open() {
+            match Store::open(root) {
                 Ok(s) => store = Some(s),
                 Err(e) => {
                     let e = ApiError::from(e);
@@ -97,66 +94,39 @@ fn writer_loop(open: &Opener, rx: &mpsc::Receiver<Job>) {
             }
         }
         let s = store.as_mut().expect("opened");
-        let committed = run_group(s.as_mut(), jobs);
+        let mut done = Vec::with_capacity(jobs.len());
+        let committed = s.group(|s| {
+            for job in jobs {
+                let work = job.work;
+                let result =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.unit(work)));
+                match result {
+                    // A failed request is answered now: its changes are already undone.
+                    Ok(Err(e)) => {
+                        let _ = job.reply.send(Err(e));
+                    }
+                    Ok(Ok(value)) => done.push((job.reply, value)),
+                    // A panic in a request: its savepoint is rolled back; dropping the reply
+                    // answers 500.
+                    Err(_) => {}
+                }
+            }
+        });
         match committed {
-            Ok(done) => {
+            Ok(()) => {
                 for (reply, value) in done {
                     let _ = reply.send(Ok(value));
                 }
             }
-            Err((e, done)) => {
+            Err(e) => {
                 // Nothing of the group is stored: every request in it fails. Reopen before the
                 // next group, in case the connection itself is at fault.
+                let e = ApiError::from(e);
                 for (reply, _) in done {
                     let _ = reply.send(Err(e.clone()));
                 }
                 store = None;
             }
         }
-        if store.as_ref().is_some_and(|s| s.is_broken()) {
-            store = None;
-        }
-    }
-}
-
-type Done = Vec<(tokio::sync::oneshot::Sender<ApiResult<Value>>, Value)>;
-
-/// Runs the jobs in one transaction, each in its own savepoint; the requests to answer once
-/// the commit has returned (a failed request is answered at once: its writes are undone).
-fn run_group(s: &mut dyn Grouped, jobs: Vec<Job>) -> Result<Done, (ApiError, Done)> {
-    let mut done = Vec::with_capacity(jobs.len());
-    if let Err(e) = s.begin_group() {
-        let e = ApiError::from(e);
-        for job in jobs {
-            let _ = job.reply.send(Err(e.clone()));
-        }
-        return Err((e, done));
-    }
-    for job in jobs {
-        if let Err(e) = s.begin_unit() {
-            let _ = job.reply.send(Err(ApiError::from(e)));
-            continue;
-        }
-        let work = job.work;
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(s.as_server())));
-        let keep = matches!(result, Ok(Ok(_)));
-        let ended = s.end_unit(keep);
-        match (result, ended) {
-            (Ok(Ok(value)), Ok(())) => done.push((job.reply, value)),
-            // A failed request is answered now: its changes are already undone.
-            (Ok(Err(e)), _) => {
-                let _ = job.reply.send(Err(e));
-            }
-            (Ok(Ok(_)), Err(e)) => {
-                let _ = job.reply.send(Err(ApiError::from(e)));
-            }
-            // A panic in a request: its savepoint is rolled back; dropping the reply answers
-            // 500.
-            (Err(_), _) => {}
-        }
-    }
-    match s.commit_group() {
-        Ok(()) => Ok(done),
-        Err(e) => Err((ApiError::from(e), done)),
     }
 }

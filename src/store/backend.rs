@@ -218,25 +218,6 @@ impl Proxied {
     }
 }
 
-/// Group commit (the server's writer): the writes of many requests in one transaction, each
-/// request in a savepoint of its own, committed once. Nobody may be told a request's writes
-/// are stored before `commit_group` returns `Ok`.
-pub trait Grouped: ServerStore {
-    /// Opens the group's transaction.
-    fn begin_group(&mut self) -> Result<()>;
-    /// Commits the group; on `Err` nothing of it is stored.
-    fn commit_group(&mut self) -> Result<()>;
-    /// Opens one request's savepoint.
-    fn begin_unit(&mut self) -> Result<()>;
-    /// Keeps (`true`) or undoes one request's writes.
-    fn end_unit(&mut self, keep: bool) -> Result<()>;
-    /// Whether the connection is gone for good (a new one is needed).
-    fn is_broken(&self) -> bool {
-        false
-    }
-    fn as_server(&mut self) -> &mut dyn ServerStore;
-}
-
 /// What a run put out (logged models with their step) and took in.
 #[derive(Debug, Default, Clone)]
 pub struct RunIo {

@@ -1,4 +1,4 @@
-//! Checkpoints off the path of commits. A group writer (`grouped.rs`) commits many
+//! Checkpoints off the path of commits. A group writer ([`super::Store::group`]) commits many
 //! times a second; SQLite would copy the WAL back into the database (and sync both files) on
 //! the committing thread every 1,000 pages, holding up every request waiting on that commit.
 //! Here the commit only raises a flag, and a thread of its own, on its own connection, runs a

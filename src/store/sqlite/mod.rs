@@ -8,7 +8,6 @@ mod experiments;
 mod extra;
 mod filter;
 mod gc;
-mod grouped;
 mod history;
 mod inputs;
 mod labels;
@@ -76,7 +75,7 @@ pub struct Store {
     conn: Connection,
     /// Truncate over-long param and tag values (MLflow's default) instead of refusing them.
     pub truncate_long_values: bool,
-    /// Whether this connection has run a group yet (see `grouped.rs`).
+    /// Whether this connection has run a group yet (see [`Store::group`]).
     grouped: bool,
     /// The thread that checkpoints a group writer's WAL, once it has one.
     checkpointer: Option<checkpoint::Checkpointer>,
@@ -185,7 +184,7 @@ impl Store {
     }
 
     /// Runs `f` in an IMMEDIATE transaction, retrying while the database is busy. Inside a
-    /// group (`grouped.rs`) it runs in a savepoint of the group's transaction instead: its
+    /// group ([`Store::group`]) it runs in a savepoint of the group's transaction instead: its
     /// changes are undone alone when it fails, and are committed with the group.
     pub(crate) fn write<T>(&mut self, mut f: impl FnMut(&Connection) -> Result<T>) -> Result<T> {
         if !self.conn.is_autocommit() {
@@ -207,6 +206,72 @@ impl Store {
                     std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
                 }
                 other => return other,
+            }
+        }
+    }
+
+    /// Group commit: runs `f` inside one IMMEDIATE transaction, in which every write of the
+    /// store is a savepoint, and commits once at the end. `f` hands out its own units of work
+    /// with [`Store::unit`]; a unit that fails is undone alone. The group's changes become
+    /// durable together: nobody may be told a unit is stored before this returns `Ok`.
+    pub fn group<T>(&mut self, f: impl FnOnce(&mut Store) -> T) -> Result<T> {
+        if !self.grouped {
+            // Each unit's savepoint journals the pages it changes. Past 64 KiB SQLite spills
+            // that journal to a temporary file, rewritten for every unit; held in memory it
+            // costs no system call.
+            run(&self.conn, "PRAGMA temp_store = MEMORY")?;
+            let db = self.root.join(DB_FILE);
+            self.checkpointer = checkpoint::Checkpointer::start(&mut self.conn, &db);
+            self.grouped = true;
+        }
+        let mut attempt = 0;
+        loop {
+            match run(&self.conn, "BEGIN IMMEDIATE") {
+                Err(e) if is_busy(&e) && attempt < BUSY_RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
+                }
+                Err(e) => return Err(e.into()),
+                Ok(()) => break,
+            }
+        }
+        let value = f(self);
+        match run(&self.conn, "COMMIT") {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = run(&self.conn, "ROLLBACK");
+                Err(e.into())
+            }
+        }
+    }
+
+    /// One unit of work inside a [`Store::group`]: its writes are undone together when it
+    /// returns `Err` (or panics), and kept for the group's commit when it returns `Ok`.
+    /// Outside a group it runs as it is.
+    pub fn unit<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<Error>,
+    {
+        if self.conn.is_autocommit() {
+            return f(self);
+        }
+        run(&self.conn, "SAVEPOINT mlf_unit").map_err(|e| E::from(e.into()))?;
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
+        let undo = !matches!(result, Ok(Ok(_)));
+        let ended = if undo {
+            run(&self.conn, "ROLLBACK TO mlf_unit")
+                .and_then(|()| run(&self.conn, "RELEASE mlf_unit"))
+        } else {
+            run(&self.conn, "RELEASE mlf_unit")
+        };
+        match result {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(value) => {
+                ended.map_err(|e| E::from(e.into()))?;
+                value
             }
         }
     }
@@ -276,23 +341,18 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("mlf-group-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let mut store = Store::create(&dir).unwrap();
-        use crate::store::Grouped;
-        let unit = |s: &mut Store, f: &dyn Fn(&mut Store) -> Result<()>| -> bool {
-            s.begin_unit().unwrap();
-            let ok = f(s).is_ok();
-            s.end_unit(ok).unwrap();
-            ok
-        };
-        store.begin_group().unwrap();
-        let a = unit(&mut store, &|s| s.set_state("a", Some("1")));
-        let b = unit(&mut store, &|s| {
-            s.set_state("b", Some("2"))?;
-            s.set_state("c", Some("3"))?;
-            Err(Error::Invalid("refused".into()))
-        });
-        let d = unit(&mut store, &|s| s.set_state("d", Some("4")));
-        store.commit_group().unwrap();
-        let outcome = (a, !b, d);
+        let outcome = store
+            .group(|s| {
+                let a: Result<()> = s.unit(|s| s.set_state("a", Some("1")));
+                let b: Result<()> = s.unit(|s| {
+                    s.set_state("b", Some("2"))?;
+                    s.set_state("c", Some("3"))?;
+                    Err(Error::Invalid("refused".into()))
+                });
+                let d: Result<()> = s.unit(|s| s.set_state("d", Some("4")));
+                (a.is_ok(), b.is_err(), d.is_ok())
+            })
+            .unwrap();
         assert_eq!(outcome, (true, true, true));
         // Another connection sees what the group committed, and nothing of the failed unit.
         let other = Store::open(&dir).unwrap();
