@@ -124,23 +124,12 @@ impl HttpRepo {
     /// Downloads one planned file (`from` is run-relative) to its local path, via a
     /// temporary file.
     pub fn get(&self, item: &CopyItem, progress: &mut dyn FnMut(u64)) -> Result<()> {
-        let parent = item.to.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(parent)
-            .map_err(|e| Error::Io(format!("cannot create `{}`", parent.display()), e))?;
-        let name = item.to.file_name().expect("file name");
-        let (tmp, mut out) = super::create_temp(parent, name)
-            .map_err(|e| Error::Io(format!("cannot write into `{}`", parent.display()), e))?;
-        let result = (|| {
+        super::fill_file(&item.to, |out| {
             self.client
-                .download(&self.full(&item.from), &mut out, progress)
-                .map_err(remote)?;
-            fs::rename(&tmp, &item.to)
-                .map_err(|e| Error::Io(format!("cannot write `{}`", item.to.display()), e))
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result
+                .download(&self.full(&item.from), out, progress)
+                .map(drop)
+                .map_err(remote)
+        })
     }
 
     /// Uploads one planned file (`to` is run-relative).

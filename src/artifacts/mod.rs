@@ -13,9 +13,9 @@ pub mod s3;
 mod write;
 
 pub use http::HttpRepo;
-pub(crate) use write::create_temp;
 use write::write_atomic;
 pub use write::{StagedDir, Upload, stage_new_dir};
+pub(crate) use write::{create_temp, fill_file};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

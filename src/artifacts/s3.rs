@@ -9,7 +9,6 @@
 //! own role is asked. Nothing here prints a credential. The calls run on a runtime of the
 //! repository's own, so the command line opens none unless it touches a bucket.
 
-use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -229,46 +228,26 @@ impl S3Repo {
         Ok(items)
     }
 
-    /// Downloads one planned file, in ranged reads, through a temporary file beside it.
+    /// Downloads one planned file, in ranged reads of the size the plan found, through a
+    /// temporary file beside it.
     pub fn get(&self, item: &CopyItem, progress: &mut dyn FnMut(u64)) -> Result<()> {
-        let parent = item.to.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(parent)
-            .map_err(|e| Error::Io(format!("cannot create `{}`", parent.display()), e))?;
-        let name = item.to.file_name().expect("file name");
-        let (tmp, mut out) = super::create_temp(parent, name)
-            .map_err(|e| Error::Io(format!("cannot write into `{}`", parent.display()), e))?;
         let key = self.key(&item.from);
-        let result = (|| {
-            let size = match self.stat(&item.from)? {
-                Some(size) => size,
-                None => {
-                    return Err(Error::NotFound(format!(
-                        "{}: no such object",
-                        self.uri_of(&item.from)
-                    )));
-                }
-            };
+        super::fill_file(&item.to, |out| {
             let mut at = 0;
-            while at < size {
-                let end = (at + PART).min(size);
+            while at < item.size {
+                let end = (at + PART).min(item.size);
                 let bytes = self
                     .rt
                     .block_on(self.store.get_range(&key, at..end))
                     .map_err(remote(self.uri_of(&item.from)))?;
                 out.write_all(&bytes)
-                    .map_err(|e| Error::Io(format!("cannot write `{}`", tmp.display()), e))?;
+                    .map_err(|e| Error::Io(format!("cannot write `{}`", item.to.display()), e))?;
                 at = end;
                 progress(at);
             }
             out.sync_all()
-                .map_err(|e| Error::Io(format!("cannot write `{}`", tmp.display()), e))?;
-            fs::rename(&tmp, &item.to)
                 .map_err(|e| Error::Io(format!("cannot write `{}`", item.to.display()), e))
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result
+        })
     }
 }
 

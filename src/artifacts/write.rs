@@ -100,6 +100,29 @@ impl Drop for Upload {
     }
 }
 
+/// Writes the file `dest` whole or not at all: `fill` writes a temporary file beside it,
+/// which is renamed into place when `fill` succeeds and removed when it fails.
+pub(crate) fn fill_file(
+    dest: &Path,
+    fill: impl FnOnce(&mut fs::File) -> super::Result<()>,
+) -> super::Result<()> {
+    use super::Error;
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent)
+        .map_err(|e| Error::Io(format!("cannot create `{}`", parent.display()), e))?;
+    let name = dest.file_name().unwrap_or_default();
+    let (tmp, mut out) = create_temp(parent, name)
+        .map_err(|e| Error::Io(format!("cannot write into `{}`", parent.display()), e))?;
+    let result = fill(&mut out).and_then(|()| {
+        fs::rename(&tmp, dest)
+            .map_err(|e| Error::Io(format!("cannot write `{}`", dest.display()), e))
+    });
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// A new temporary file beside `dir/name`: its name is unique to this process and call, and
 /// it is created exclusively, so concurrent writers of one path never share one.
 pub(crate) fn create_temp(
