@@ -304,10 +304,12 @@ pub(crate) fn files_below(
     Ok(items)
 }
 
-/// The artifacts of a run: a local directory, or a tracking server's artifact proxy.
+/// The artifacts of a run: a local directory, a tracking server's artifact proxy, or a
+/// bucket.
 pub enum Repo {
     Local(LocalRepo),
     Http(HttpRepo),
+    S3(s3::S3Repo),
 }
 
 impl Repo {
@@ -316,6 +318,7 @@ impl Repo {
         match self {
             Repo::Local(r) => r.root().display().to_string(),
             Repo::Http(r) => r.root_uri(),
+            Repo::S3(r) => r.root_uri(),
         }
     }
 
@@ -323,7 +326,7 @@ impl Repo {
     pub fn local_root(&self) -> Option<&Path> {
         match self {
             Repo::Local(r) => Some(r.root()),
-            Repo::Http(_) => None,
+            Repo::Http(_) | Repo::S3(_) => None,
         }
     }
 
@@ -331,6 +334,7 @@ impl Repo {
         match self {
             Repo::Local(r) => r.list(rel, recursive),
             Repo::Http(r) => r.list(rel, recursive),
+            Repo::S3(r) => r.list(rel, recursive),
         }
     }
 
@@ -338,6 +342,7 @@ impl Repo {
         match self {
             Repo::Local(r) => r.plan_get(rel, dest),
             Repo::Http(r) => r.plan_get(rel, dest),
+            Repo::S3(r) => r.plan_get(rel, dest),
         }
     }
 
@@ -346,6 +351,7 @@ impl Repo {
         match self {
             Repo::Local(_) => copy_out(item, progress),
             Repo::Http(r) => r.get(item, progress),
+            Repo::S3(r) => r.get(item, progress),
         }
     }
 
@@ -357,6 +363,7 @@ impl Repo {
         match self {
             Repo::Local(r) => r.put(item, progress),
             Repo::Http(r) => r.put(item, progress),
+            Repo::S3(r) => r.put(item, progress),
         }
     }
 
@@ -364,6 +371,7 @@ impl Repo {
         match self {
             Repo::Local(r) => r.write_bytes(rel, bytes),
             Repo::Http(r) => r.write_bytes(rel, bytes),
+            Repo::S3(r) => r.write_bytes(rel, bytes),
         }
     }
 
@@ -371,7 +379,7 @@ impl Repo {
     pub fn check_tree(&self, rel: &Path) -> Result<()> {
         match self {
             Repo::Local(r) => r.check_tree(rel),
-            Repo::Http(_) => Ok(()),
+            Repo::Http(_) | Repo::S3(_) => Ok(()),
         }
     }
 
@@ -383,9 +391,9 @@ impl Repo {
                 r.list(rel, false)?;
                 Ok(r.root().join(rel))
             }
-            Repo::Http(r) => {
-                for item in r.plan_get(rel, scratch)? {
-                    r.get(&item, &mut |_| {})?;
+            Repo::Http(_) | Repo::S3(_) => {
+                for item in self.plan_get(rel, scratch)? {
+                    self.get(&item, &mut |_| {})?;
                 }
                 let name = rel
                     .file_name()

@@ -3,31 +3,34 @@
 //! `s3://bucket/prefix`; its paths are relative to the prefix, as a run's artifact paths are
 //! to its root.
 //!
+//! [`Bucket`] is the asynchronous client of one bucket (the server calls it on its own
+//! runtime); [`S3Repo`] wraps one with a runtime of its own for the command line, so no other
+//! command opens one. Objects are written whole or not at all: a small one in one request, a
+//! large one as a multipart upload of [`PART`]-sized parts, aborted on failure.
+//!
 //! Credentials and the endpoint come from the usual variables (`AWS_ACCESS_KEY_ID`,
 //! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION`,
 //! `MLFLOW_S3_ENDPOINT_URL` or `AWS_ENDPOINT_URL`); without keys, the instance or container's
-//! own role is asked. Nothing here prints a credential. The calls run on a runtime of the
-//! repository's own, so the command line opens none unless it touches a bucket.
+//! own role is asked. Nothing here prints a credential.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use bytes::Bytes;
+use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as Key;
-use object_store::{ObjectStore, ObjectStoreExt};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 
 use super::{CopyItem, Error, FileInfo, Result};
 use crate::env;
 
-/// Bytes fetched per ranged read.
-const PART: u64 = 8 * 1024 * 1024;
+/// Bytes per ranged read and per part of a multipart upload (S3 takes parts of 5 MiB and up).
+pub const PART: usize = 8 * 1024 * 1024;
 
-pub struct S3Repo {
-    store: AmazonS3,
-    bucket: String,
-    prefix: String,
-    rt: tokio::runtime::Runtime,
-}
+/// Parts of one upload in flight at once.
+const PARTS_IN_FLIGHT: usize = 2;
 
 fn remote(what: String) -> impl FnOnce(object_store::Error) -> Error {
     move |e| {
@@ -43,7 +46,7 @@ fn remote(what: String) -> impl FnOnce(object_store::Error) -> Error {
             _ if text.contains("169.254.169.254") => Error::Invalid(format!(
                 "{what}: no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (this machine's instance metadata service gave none)"
             )),
-            _ if text.contains("404 Not Found") => {
+            _ if text.contains("404 Not Found") || text.contains("NoSuchBucket") => {
                 Error::NotFound(format!("{what}: no such bucket"))
             }
             _ if text.contains("error sending request") => Error::Invalid(format!(
@@ -73,6 +76,15 @@ pub fn split_uri(uri: &str) -> Result<(String, String)> {
     Ok((bucket.to_string(), key.trim_matches('/').to_string()))
 }
 
+/// `key/rel`, either part possibly empty.
+pub fn join_key(key: &str, rel: &str) -> String {
+    match (key.is_empty(), rel.is_empty()) {
+        (true, _) => rel.to_string(),
+        (false, true) => key.to_string(),
+        (false, false) => format!("{key}/{rel}"),
+    }
+}
+
 /// The endpoint of an S3-compatible store, when not AWS itself.
 fn endpoint() -> Option<String> {
     env::var(env::MLFLOW_S3_ENDPOINT_URL)
@@ -80,15 +92,28 @@ fn endpoint() -> Option<String> {
         .or_else(|| env::var(env::AWS_ENDPOINT_URL))
 }
 
-impl S3Repo {
-    /// The repository rooted at `s3://bucket/prefix`.
-    pub fn new(uri: &str) -> Result<S3Repo> {
-        let (bucket, prefix) = split_uri(uri)?;
+/// An object or a common prefix of a listing, by its whole key.
+pub struct Listed {
+    pub objects: Vec<(String, u64)>,
+    pub prefixes: Vec<String>,
+}
+
+/// The client of one bucket. Cloning it shares its connections.
+#[derive(Clone)]
+pub struct Bucket {
+    store: Arc<AmazonS3>,
+    name: String,
+}
+
+impl Bucket {
+    /// A client of `bucket`, configured from the environment; nothing is asked of the
+    /// server yet.
+    pub fn connect(bucket: &str) -> Result<Bucket> {
         let region = env::var(env::AWS_REGION)
             .or_else(|| env::var(env::AWS_DEFAULT_REGION))
             .unwrap_or_else(|| "us-east-1".to_string());
         let mut b = AmazonS3Builder::new()
-            .with_bucket_name(&bucket)
+            .with_bucket_name(bucket)
             .with_region(region);
         if let Some(id) = env::var(env::AWS_ACCESS_KEY_ID) {
             b = b.with_access_key_id(id);
@@ -106,98 +131,266 @@ impl S3Repo {
         }
         let store = b.build().map_err(|e| {
             Error::Invalid(format!(
-                "cannot reach `{uri}`: {}",
+                "cannot reach `s3://{bucket}`: {}",
                 first_line(&e.to_string())
             ))
         })?;
+        Ok(Bucket {
+            store: Arc::new(store),
+            name: bucket.to_string(),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `s3://bucket/key`.
+    pub fn uri(&self, key: &str) -> String {
+        format!("s3://{}/{key}", self.name)
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// The size of the object `key`, or `None` when there is none.
+    pub async fn size(&self, key: &str) -> Result<Option<u64>> {
+        if key.is_empty() {
+            return Ok(None);
+        }
+        match self.store.head(&Key::from(key)).await {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(remote(self.uri(key))(e)),
+        }
+    }
+
+    /// The objects and common prefixes directly below `key` (every page of the listing).
+    pub async fn children(&self, key: &str) -> Result<Listed> {
+        let at = Key::from(key);
+        let at = (!key.is_empty()).then_some(&at);
+        let listed = self
+            .store
+            .list_with_delimiter(at)
+            .await
+            .map_err(remote(self.uri(key)))?;
+        Ok(Listed {
+            objects: listed
+                .objects
+                .into_iter()
+                .map(|o| (o.location.to_string(), o.size))
+                .collect(),
+            prefixes: listed
+                .common_prefixes
+                .into_iter()
+                .map(|p| p.to_string())
+                .collect(),
+        })
+    }
+
+    /// Every object below `key`, at any depth.
+    pub async fn below(&self, key: &str) -> Result<Vec<(String, u64)>> {
+        let at = Key::from(key);
+        let at = (!key.is_empty()).then_some(&at);
+        self.store
+            .list(at)
+            .map_ok(|o| (o.location.to_string(), o.size))
+            .try_collect()
+            .await
+            .map_err(remote(self.uri(key)))
+    }
+
+    /// Bytes `start..end` of the object `key`.
+    pub async fn range(&self, key: &str, start: u64, end: u64) -> Result<Bytes> {
+        self.store
+            .get_range(&Key::from(key), start..end)
+            .await
+            .map_err(remote(self.uri(key)))
+    }
+
+    /// The object `key` as a stream of its bytes, with its size.
+    pub async fn open(
+        &self,
+        key: &str,
+    ) -> Result<(u64, BoxStream<'static, object_store::Result<Bytes>>)> {
+        let got = self
+            .store
+            .get(&Key::from(key))
+            .await
+            .map_err(remote(self.uri(key)))?;
+        let size = got.meta.size;
+        Ok((size, got.into_stream()))
+    }
+
+    /// Removes the object `key` (no error when there is none).
+    pub async fn delete(&self, key: &str) -> Result<()> {
+        match self.store.delete(&Key::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(remote(self.uri(key))(e)),
+        }
+    }
+
+    /// Whether the bucket answers and takes these keys: one listing below `key`.
+    pub async fn check(&self, key: &str) -> Result<()> {
+        let at = Key::from(key);
+        let at = (!key.is_empty()).then_some(&at);
+        let mut page = self.store.list(at);
+        match page.next().await {
+            Some(Err(e)) => Err(remote(self.uri(key))(e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// A writer of the object `key`, which appears only when [`Writer::finish`] succeeds.
+    pub fn writer(&self, key: &str) -> Writer {
+        Writer {
+            bucket: self.clone(),
+            key: key.to_string(),
+            head: Vec::new(),
+            parts: None,
+        }
+    }
+}
+
+/// An object being written: the first [`PART`] bytes are held, and a larger object goes up as
+/// a multipart upload with at most [`PARTS_IN_FLIGHT`] parts in flight, so memory stays flat
+/// whatever its size. Dropped unfinished, the upload is aborted and nothing appears.
+pub struct Writer {
+    bucket: Bucket,
+    key: String,
+    head: Vec<u8>,
+    parts: Option<WriteMultipart>,
+}
+
+impl Writer {
+    pub async fn write(&mut self, data: &[u8]) -> Result<()> {
+        let what = || self.bucket.uri(&self.key);
+        if let Some(parts) = self.parts.as_mut() {
+            let wait = parts.wait_for_capacity(PARTS_IN_FLIGHT).await;
+            wait.map_err(remote(what()))?;
+            parts.write(data);
+            return Ok(());
+        }
+        self.head.extend_from_slice(data);
+        if self.head.len() >= PART {
+            let upload = self
+                .bucket
+                .store
+                .put_multipart(&Key::from(self.key.as_str()))
+                .await
+                .map_err(remote(what()))?;
+            let mut parts = WriteMultipart::new_with_chunk_size(upload, PART);
+            parts.write(&std::mem::take(&mut self.head));
+            self.parts = Some(parts);
+        }
+        Ok(())
+    }
+
+    /// Puts the object in place.
+    pub async fn finish(mut self) -> Result<()> {
+        let what = self.bucket.uri(&self.key);
+        match self.parts.take() {
+            Some(parts) => parts.finish().await.map(drop).map_err(remote(what)),
+            None => {
+                let payload = PutPayload::from(std::mem::take(&mut self.head));
+                let key = Key::from(self.key.as_str());
+                self.bucket
+                    .store
+                    .put(&key, payload)
+                    .await
+                    .map(drop)
+                    .map_err(remote(what))
+            }
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // The parts sent so far are dropped by the store; the object never appears.
+        if let Some(parts) = self.parts.take()
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            rt.spawn(async move {
+                let _ = parts.abort().await;
+            });
+        }
+    }
+}
+
+/// A bucket and key prefix, for the command line: each call waits on a runtime of its own.
+pub struct S3Repo {
+    bucket: Bucket,
+    prefix: String,
+    rt: tokio::runtime::Runtime,
+}
+
+impl S3Repo {
+    /// The repository rooted at `s3://bucket/prefix`.
+    pub fn new(uri: &str) -> Result<S3Repo> {
+        let (bucket, prefix) = split_uri(uri)?;
+        let bucket = Bucket::connect(&bucket)?;
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| Error::Io("cannot start the S3 client".into(), e))?;
-        Ok(S3Repo {
-            store,
-            bucket,
-            prefix,
-            rt,
-        })
+        Ok(S3Repo { bucket, prefix, rt })
     }
 
     pub fn root_uri(&self) -> String {
-        if self.prefix.is_empty() {
-            format!("s3://{}", self.bucket)
-        } else {
-            format!("s3://{}/{}", self.bucket, self.prefix)
-        }
+        self.bucket.uri(&self.prefix)
     }
 
-    fn key(&self, rel: &Path) -> Key {
-        let rel = super::slash(rel);
-        let joined = match (self.prefix.is_empty(), rel.is_empty()) {
-            (true, _) => rel,
-            (false, true) => self.prefix.clone(),
-            (false, false) => format!("{}/{rel}", self.prefix),
-        };
-        Key::from(joined)
+    fn key(&self, rel: &Path) -> String {
+        join_key(&self.prefix, &super::slash(rel))
     }
 
     fn uri_of(&self, rel: &Path) -> String {
-        format!("s3://{}/{}", self.bucket, self.key(rel))
+        self.bucket.uri(&self.key(rel))
     }
 
-    /// The size of the object at `rel`, or `None` when no object has that key.
-    fn stat(&self, rel: &Path) -> Result<Option<u64>> {
-        if super::slash(rel).is_empty() && self.prefix.is_empty() {
-            return Ok(None);
-        }
-        let key = self.key(rel);
-        match self.rt.block_on(self.store.head(&key)) {
-            Ok(meta) => Ok(Some(meta.size)),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(remote(self.uri_of(rel))(e)),
-        }
+    /// Whether the bucket answers and takes the keys, by one listing of the prefix.
+    pub fn check(&self) -> Result<()> {
+        self.rt.block_on(self.bucket.check(&self.prefix))
     }
 
     /// The entries below `rel` (its direct children, or every file below with `recursive`),
     /// with paths relative to the repository's root.
     pub fn list(&self, rel: &Path, recursive: bool) -> Result<Vec<FileInfo>> {
         let key = self.key(rel);
-        let base = key.as_ref().to_string();
         let under = |p: &str| -> String {
-            let p = p
-                .strip_prefix(&self.prefix)
+            p.strip_prefix(&self.prefix)
                 .unwrap_or(p)
-                .trim_start_matches('/');
-            p.to_string()
+                .trim_start_matches('/')
+                .to_string()
         };
         let mut out = Vec::new();
-        let mut pending = vec![key];
-        while let Some(dir) = pending.pop() {
-            let at = (!dir.as_ref().is_empty()).then_some(&dir);
-            let listed = self
-                .rt
-                .block_on(self.store.list_with_delimiter(at))
-                .map_err(remote(self.uri_of(rel)))?;
-            for o in listed.objects {
+        if recursive {
+            for (k, size) in self.rt.block_on(self.bucket.below(&key))? {
                 out.push(FileInfo {
-                    path: under(o.location.as_ref()),
+                    path: under(&k),
                     is_dir: false,
-                    file_size: Some(o.size),
+                    file_size: Some(size),
                 });
             }
-            for p in listed.common_prefixes {
-                if recursive {
-                    pending.push(p);
-                } else {
-                    out.push(FileInfo {
-                        path: under(p.as_ref()),
-                        is_dir: true,
-                        file_size: None,
-                    });
-                }
+        } else {
+            let listed = self.rt.block_on(self.bucket.children(&key))?;
+            for (k, size) in listed.objects {
+                out.push(FileInfo {
+                    path: under(&k),
+                    is_dir: false,
+                    file_size: Some(size),
+                });
+            }
+            for p in listed.prefixes {
+                out.push(FileInfo {
+                    path: under(&p),
+                    is_dir: true,
+                    file_size: None,
+                });
             }
         }
         // A listing never names the key it was asked about.
-        out.retain(|f| f.path != under(&base));
+        out.retain(|f| f.path != under(&key));
         out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
     }
@@ -208,8 +401,8 @@ impl S3Repo {
         let name = rel
             .file_name()
             .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(&self.bucket));
-        if let Some(size) = self.stat(rel)? {
+            .unwrap_or_else(|| PathBuf::from(self.bucket.name()));
+        if let Some(size) = self.rt.block_on(self.bucket.size(&self.key(rel)))? {
             return Ok(vec![CopyItem {
                 from: rel.to_path_buf(),
                 to: dest.join(name),
@@ -235,11 +428,8 @@ impl S3Repo {
         super::fill_file(&item.to, |out| {
             let mut at = 0;
             while at < item.size {
-                let end = (at + PART).min(item.size);
-                let bytes = self
-                    .rt
-                    .block_on(self.store.get_range(&key, at..end))
-                    .map_err(remote(self.uri_of(&item.from)))?;
+                let end = (at + PART as u64).min(item.size);
+                let bytes = self.rt.block_on(self.bucket.range(&key, at, end))?;
                 out.write_all(&bytes)
                     .map_err(|e| Error::Io(format!("cannot write `{}`", item.to.display()), e))?;
                 at = end;
@@ -247,6 +437,36 @@ impl S3Repo {
             }
             out.sync_all()
                 .map_err(|e| Error::Io(format!("cannot write `{}`", item.to.display()), e))
+        })
+    }
+
+    /// Uploads one planned local file to its place below the prefix.
+    pub fn put(&self, item: &CopyItem, progress: &mut dyn FnMut(u64)) -> Result<()> {
+        let read = |e| Error::Io(format!("cannot read `{}`", item.from.display()), e);
+        let mut input = std::fs::File::open(&item.from).map_err(read)?;
+        let mut writer = self.bucket.writer(&self.key(&item.to));
+        let mut buf = vec![0u8; PART];
+        let mut total = 0u64;
+        self.rt.block_on(async {
+            loop {
+                let n = input.read(&mut buf).map_err(read)?;
+                if n == 0 {
+                    break;
+                }
+                writer.write(&buf[..n]).await?;
+                total += n as u64;
+                progress(total);
+            }
+            writer.finish().await
+        })
+    }
+
+    /// Writes `bytes` as the object at `rel`.
+    pub fn write_bytes(&self, rel: &Path, bytes: &[u8]) -> Result<()> {
+        let mut writer = self.bucket.writer(&self.key(rel));
+        self.rt.block_on(async {
+            writer.write(bytes).await?;
+            writer.finish().await
         })
     }
 }

@@ -272,17 +272,93 @@ pub fn open_remote(uri: &str) -> CliResult<Box<dyn Backend>> {
 /// The PostgreSQL store at `uri`, its artifacts below `MLF_ARTIFACT_ROOT` (else `mlruns` in
 /// `cwd`).
 pub fn open_database(uri: &str, cwd: &Path) -> CliResult<Box<dyn Backend>> {
-    let mut store = store::postgres::PgStore::open(uri, &database_artifact_root(cwd))?;
-    store.truncate_long_values = truncates();
+    let (store, _) = open_database_with(uri, cwd, None)?;
     Ok(Box::new(store))
 }
 
-/// Where a database store's new experiments keep their runs' artifacts: `MLF_ARTIFACT_ROOT`
-/// (relative to `cwd`), else `mlruns` in `cwd`.
-pub fn database_artifact_root(cwd: &Path) -> PathBuf {
-    env::var(env::MLF_ARTIFACT_ROOT)
-        .map(|r| cwd.join(r))
-        .unwrap_or_else(|| cwd.join("mlruns"))
+/// The PostgreSQL store at `uri` and its artifact root: `given` (which the database then
+/// records), else `MLF_ARTIFACT_ROOT`, else the root recorded in the database by a server
+/// (`--artifacts-destination`), else `mlruns` in `cwd`. A bucket given here must answer.
+pub fn open_database_with(
+    uri: &str,
+    cwd: &Path,
+    given: Option<&str>,
+) -> CliResult<(store::postgres::PgStore, PathBuf)> {
+    let explicit = match given {
+        Some(g) => Some(
+            artifact_root(cwd, g)
+                .map_err(|why| usage_error(format!("--artifacts-destination: {why}")))?,
+        ),
+        None => env::var(env::MLF_ARTIFACT_ROOT)
+            .map(|r| artifact_root(cwd, &r))
+            .transpose()
+            .map_err(|why| usage_error(format!("MLF_ARTIFACT_ROOT: {why}")))?,
+    };
+    let fallback = cwd.join("mlruns");
+    let mut store = store::postgres::PgStore::open(uri, explicit.as_deref().unwrap_or(&fallback))?;
+    store.truncate_long_values = truncates();
+    match (&explicit, given) {
+        (Some(root), Some(_)) => {
+            check_bucket(root)?;
+            store.record_artifact_root(root)?;
+        }
+        (Some(_), None) => {}
+        (None, _) => {
+            if let Some(root) = store.recorded_artifact_root()? {
+                store.set_artifact_root(root);
+            }
+        }
+    }
+    let root = store.artifact_root().to_path_buf();
+    Ok((store, root))
+}
+
+/// Refuses an artifact bucket that cannot be used (unreachable, missing, or refusing the
+/// keys), by one listing of its prefix.
+fn check_bucket(root: &Path) -> CliResult<()> {
+    let root = root.display().to_string();
+    if !store::is_remote(&root) {
+        return Ok(());
+    }
+    crate::artifacts::s3::S3Repo::new(&root)
+        .and_then(|repo| repo.check())
+        .map_err(|e| match e {
+            crate::artifacts::Error::NotFound(m) => failure(format!(
+                "cannot use the artifact destination: {m} (create the bucket first)"
+            )),
+            e => failure(format!("cannot use the artifact destination: {e}")),
+        })
+}
+
+/// An artifact root as given: an `s3://bucket/prefix` URI as it is, the path of a `file://`
+/// URI, or a path (relative to `cwd`). Other schemes are refused with the ones taken.
+pub fn artifact_root(cwd: &Path, given: &str) -> Result<PathBuf, String> {
+    if given.is_empty() {
+        return Err("the artifact root is empty: give a path or an s3://bucket/prefix URI".into());
+    }
+    if let Some(rest) = given.strip_prefix("s3://") {
+        let bucket = rest.split('/').next().unwrap_or("");
+        if bucket.is_empty() {
+            return Err(format!(
+                "`{given}` names no bucket: write s3://BUCKET/PREFIX"
+            ));
+        }
+        return Ok(PathBuf::from(given.trim_end_matches('/')));
+    }
+    if let Some(path) = given.strip_prefix("file://") {
+        if !path.starts_with('/') {
+            return Err(format!(
+                "`{given}` is not an absolute file URI: write file:///PATH"
+            ));
+        }
+        return Ok(PathBuf::from(path));
+    }
+    if let Some((scheme, _)) = given.split_once("://") {
+        return Err(format!(
+            "`{scheme}://` artifact roots are not supported: give a path, a file:/// URI or an s3://bucket/prefix URI"
+        ));
+    }
+    Ok(cwd.join(given))
 }
 
 /// Whether over-long param and tag values are truncated (MLflow's default) or refused.

@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::commands::context::{Ctx, database_artifact_root, truncates};
+use crate::commands::context::{Ctx, open_database_with, truncates};
 use crate::env;
 use crate::error::{CliError, CliResult, failure, usage_error};
 use crate::server::users::{self, Change, ChangeError, Users};
@@ -34,6 +34,12 @@ pub struct ServerArgs {
     /// database or a store directory (the same as `--store`, which it overrides)
     #[arg(long, value_name = "URI")]
     backend_store_uri: Option<PathBuf>,
+    /// Where the runs of a database store keep their artifacts, served through the artifact
+    /// proxy: `s3://BUCKET/PREFIX` (keys and endpoint from `AWS_*` and
+    /// `MLFLOW_S3_ENDPOINT_URL`), `file:///PATH` or a path [default: `MLF_ARTIFACT_ROOT`, else
+    /// `mlruns`]
+    #[arg(long, value_name = "URI")]
+    artifacts_destination: Option<String>,
     /// Address to listen on
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
@@ -95,6 +101,7 @@ fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
     let ServerArgs {
         command: _,
         backend_store_uri,
+        artifacts_destination,
         host,
         port,
         auth_token,
@@ -117,13 +124,22 @@ fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
     // before it listens; a store directory is found or made.
     let (source, shown) = match ctx.database_uri() {
         Some(uri) => {
-            let location = ctx.store()?.location();
+            let cwd = ctx.cwd()?;
+            let (store, artifact_root) =
+                open_database_with(&uri, &cwd, artifacts_destination.as_deref())?;
+            let location = store.location().to_string();
+            drop(store);
             let source = Source::Postgres {
                 uri,
-                artifact_root: database_artifact_root(&ctx.cwd()?),
+                artifact_root,
                 truncate: truncates(),
             };
             (source, location)
+        }
+        None if artifacts_destination.is_some() => {
+            return Err(usage_error(
+                "--artifacts-destination takes effect with a database store (--backend-store-uri postgresql://…): a store directory keeps its artifacts in its own `artifacts/` folder",
+            ));
         }
         None => {
             let root = ctx

@@ -48,13 +48,31 @@ fn invalid_path(p: &str) -> ApiError {
     ApiError::invalid(format!("Invalid path: '{p}'"))
 }
 
-/// Checks a decoded artifact path and splits it into (repo root, path inside it, writable).
-fn resolve(proxied: &Proxied, raw: &str) -> Result<(PathBuf, PathBuf, bool), ApiError> {
+/// Decodes a proxied path once and checks it: the path as decoded (for messages) and its
+/// clean relative form, `/`-separated.
+pub(super) fn checked_rel(raw: &str) -> Result<(String, String), ApiError> {
     let path = decode_path(raw)?;
     if path.contains(['\\', '\0', '?', '#', ';', '%']) || path.starts_with('/') {
         return Err(invalid_path(&path));
     }
     let rel = clean_relative(&path).map_err(|_| invalid_path(&path))?;
+    let rel = crate::artifacts::slash(&rel);
+    Ok((path, rel))
+}
+
+/// The `path` of a listing's query string, when given and not empty.
+pub(super) fn form_path(query: Option<&str>) -> Option<String> {
+    super::form_urlencoded(query.unwrap_or(""))
+        .into_iter()
+        .find(|(k, _)| k == "path")
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+/// Checks a decoded artifact path and splits it into (repo root, path inside it, writable).
+fn resolve(proxied: &Proxied, raw: &str) -> Result<(PathBuf, PathBuf, bool), ApiError> {
+    let (path, rel) = checked_rel(raw)?;
+    let rel = PathBuf::from(rel);
     let mut parts = rel.components();
     let top = parts
         .next()
@@ -145,14 +163,9 @@ fn handle_inner(
                 message: "use GET to list artifacts".into(),
             });
         }
-        let path = super::form_urlencoded(query.unwrap_or(""))
-            .into_iter()
-            .find(|(k, _)| k == "path")
-            .map(|(_, v)| v)
-            .unwrap_or_default();
-        if path.is_empty() {
+        let Some(path) = form_path(query) else {
             return Ok(json_response(StatusCode::OK, json!({})));
-        }
+        };
         // The query value is decoded already: encode `%` so that it is not decoded twice.
         let (root, inner, _) = resolve(proxied, &path.replace('%', "%25"))?;
         let repo = LocalRepo::new(root);
@@ -265,7 +278,7 @@ fn get_file(repo: &LocalRepo, inner: &Path, shown: &str) -> Result<Response, Api
 /// bare when it is an HTTP token, else quoted; a name that is not ASCII gets an ASCII
 /// `filename` (its letters without their accents, or `download`) and the exact name as
 /// `filename*` (RFC 5987).
-fn attachment(name: &str) -> String {
+pub(super) fn attachment(name: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     fn quoted(v: &str) -> String {
         const TOKEN: &str = "!#$%&'*+-.^_`|~";
@@ -337,6 +350,9 @@ pub fn download_below(
 ) -> Result<Response, ApiError> {
     let base = proxied_name(proxied, local, what)?;
     let shown = format!("{base}/{}", path.display());
+    if let Some(remote) = &proxied.remote {
+        return super::bucket::download_blocking(remote, local, path, &shown);
+    }
     // `%` is refused in `path`; a `%` of the base is its own character, not an escape.
     let (root, inner, _) = resolve(proxied, &base.replace('%', "%25"))?;
     // The folder itself must really be inside the proxied folder (no symlink leads out);
@@ -361,6 +377,12 @@ pub fn upload_below(
 ) -> Result<(), ApiError> {
     let base = proxied_name(proxied, local, what)?;
     let shown = format!("{base}/{}", path.display());
+    if let Some(remote) = &proxied.remote {
+        if path.as_os_str().is_empty() {
+            return Err(invalid_path(&shown));
+        }
+        return super::bucket::upload_blocking(remote, local, path, bytes);
+    }
     let (root, inner, writable) = resolve(proxied, &shown.replace('%', "%25"))?;
     if !writable {
         return Err(ApiError {
@@ -382,6 +404,12 @@ pub fn upload_below(
 /// The `mlflow-artifacts:/` URI of a local path inside the store, when it is under a proxied
 /// folder; else the path itself.
 pub fn uri_for(proxied: &Proxied, local: &str) -> String {
+    if let Some(remote) = &proxied.remote {
+        return match super::bucket::below_root(remote, local) {
+            Some(rel) => format!("mlflow-artifacts:/{rel}"),
+            None => local.to_string(),
+        };
+    }
     let base = &proxied.base;
     let root = std::fs::canonicalize(base).unwrap_or(base.to_path_buf());
     match Path::new(local).strip_prefix(&root) {
@@ -403,6 +431,25 @@ pub fn local_for(proxied: &Proxied, uri: &str) -> Result<PathBuf, ApiError> {
             "'{uri}' is not an mlflow-artifacts URI"
         )));
     };
+    if let Some(remote) = &proxied.remote {
+        let (_, rel) = checked_rel(rest)?;
+        return Ok(PathBuf::from(crate::artifacts::s3::join_key(remote, &rel)));
+    }
     let (root, inner, _) = resolve(proxied, rest)?;
     Ok(root.join(inner))
+}
+
+/// The entries of the folder `rel` below `dir` (a run's or logged model's artifact location),
+/// relative to `dir`; none when there is nothing there.
+pub fn list_below(
+    proxied: &Proxied,
+    dir: &str,
+    rel: &Path,
+) -> Result<Vec<crate::artifacts::FileInfo>, ApiError> {
+    match &proxied.remote {
+        Some(remote) => super::bucket::list_blocking(remote, dir, rel),
+        None => Ok(LocalRepo::new(PathBuf::from(dir))
+            .list(rel, false)
+            .unwrap_or_default()),
+    }
 }

@@ -7,9 +7,62 @@ use serde_json::json;
 
 use super::{ApiError, artifacts, json_response};
 
+/// Where an upload's bytes go: a temporary file beside the artifact, or a bucket's (multipart)
+/// upload.
+enum Sink {
+    File(crate::artifacts::Upload),
+    Bucket(crate::artifacts::s3::Writer),
+}
+
+impl Sink {
+    async fn begin(proxied: crate::store::Proxied, rest: String) -> Result<Sink, ApiError> {
+        if let Some(remote) = &proxied.remote {
+            return super::bucket::begin_upload(remote, &rest).map(Sink::Bucket);
+        }
+        match tokio::task::spawn_blocking(move || artifacts::begin_upload(&proxied, &rest)).await {
+            Ok(begun) => begun.map(Sink::File),
+            Err(_) => Err(ApiError::internal("the upload failed")),
+        }
+    }
+
+    async fn write(self, chunk: Vec<u8>) -> Result<Sink, ApiError> {
+        match self {
+            Sink::File(mut upload) => {
+                let written =
+                    tokio::task::spawn_blocking(move || upload.write(&chunk).map(|_| upload)).await;
+                match written {
+                    Ok(Ok(u)) => Ok(Sink::File(u)),
+                    Ok(Err(e)) => Err(artifacts::repo_error(e)),
+                    Err(_) => Err(ApiError::internal("the upload failed")),
+                }
+            }
+            Sink::Bucket(mut writer) => {
+                writer
+                    .write(&chunk)
+                    .await
+                    .map_err(super::bucket::bucket_error)?;
+                Ok(Sink::Bucket(writer))
+            }
+        }
+    }
+
+    async fn finish(self) -> Result<(), ApiError> {
+        match self {
+            Sink::File(upload) => {
+                match tokio::task::spawn_blocking(move || upload.finish()).await {
+                    Ok(done) => done.map_err(artifacts::repo_error),
+                    Err(_) => Err(ApiError::internal("the upload failed")),
+                }
+            }
+            Sink::Bucket(writer) => writer.finish().await.map_err(super::bucket::bucket_error),
+        }
+    }
+}
+
 /// Writes a proxied artifact from the request body as it arrives, never holding more than a
-/// megabyte of it: the path is checked first, the bytes go to a temporary file of their own,
-/// and the file is renamed into place only when the whole body arrived within `max` bytes.
+/// megabyte of it (beyond a bucket's parts in flight): the path is checked first, the bytes go
+/// to a temporary file of their own (or a multipart upload), and the file is put in place only
+/// when the whole body arrived within `max` bytes; else nothing appears.
 pub(super) async fn stream_upload(
     proxied: crate::store::Proxied,
     rest: String,
@@ -20,11 +73,9 @@ pub(super) async fn stream_upload(
     use http_body_util::BodyExt;
     const PIECE: usize = 1 << 20;
     let failed = |e: ApiError| e.response();
-    let begun = tokio::task::spawn_blocking(move || artifacts::begin_upload(&proxied, &rest)).await;
-    let mut upload = match begun {
-        Ok(Ok(u)) => u,
-        Ok(Err(e)) => return failed(e),
-        Err(_) => return failed(ApiError::internal("the upload failed")),
+    let mut sink = match Sink::begin(proxied, rest).await {
+        Ok(s) => s,
+        Err(e) => return failed(e),
     };
     let mut body = body;
     let mut total = 0usize;
@@ -54,22 +105,18 @@ pub(super) async fn stream_upload(
         }
         if piece.len() >= PIECE || (done && !piece.is_empty()) {
             let chunk = std::mem::replace(&mut piece, Vec::with_capacity(PIECE));
-            let written =
-                tokio::task::spawn_blocking(move || upload.write(&chunk).map(|_| upload)).await;
-            upload = match written {
-                Ok(Ok(u)) => u,
-                Ok(Err(e)) => return failed(artifacts::repo_error(e)),
-                Err(_) => return failed(ApiError::internal("the upload failed")),
+            sink = match sink.write(chunk).await {
+                Ok(s) => s,
+                Err(e) => return failed(e),
             };
         }
         if done {
             break;
         }
     }
-    match tokio::task::spawn_blocking(move || upload.finish()).await {
-        Ok(Ok(())) => json_response(StatusCode::OK, json!({})),
-        Ok(Err(e)) => failed(artifacts::repo_error(e)),
-        Err(_) => failed(ApiError::internal("the upload failed")),
+    match sink.finish().await {
+        Ok(()) => json_response(StatusCode::OK, json!({})),
+        Err(e) => failed(e),
     }
 }
 

@@ -13,6 +13,7 @@
 mod artifacts;
 mod auth;
 mod body;
+mod bucket;
 mod mime;
 mod params;
 

@@ -324,6 +324,11 @@ async fn proxy(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     };
     let query = parts.uri.query().map(str::to_string);
     let method = parts.method;
+    if let Some(remote) = &proxied.remote {
+        return super::bucket::handle(remote, &method, &rest, query.as_deref())
+            .await
+            .unwrap_or_else(|e| e.response());
+    }
     finished(
         tokio::task::spawn_blocking(move || {
             artifacts::handle(&proxied, &method, &rest, query.as_deref(), &body)

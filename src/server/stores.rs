@@ -57,6 +57,8 @@ pub(super) enum Unhealthy {
     Database,
     /// The artifact folder is not there and cannot be made.
     Artifacts,
+    /// The artifact bucket does not answer, or refuses the server's keys.
+    Bucket,
 }
 
 impl std::fmt::Display for Unhealthy {
@@ -64,6 +66,7 @@ impl std::fmt::Display for Unhealthy {
         f.write_str(match self {
             Unhealthy::Database => "the database does not answer",
             Unhealthy::Artifacts => "the artifact folder cannot be made",
+            Unhealthy::Bucket => "the artifact bucket does not answer",
         })
     }
 }
@@ -109,6 +112,13 @@ impl Stores {
             })
             .await
             .map_err(|_| Unhealthy::Database)?;
+        let shown = artifacts.display().to_string();
+        if crate::store::is_remote(&shown) {
+            return match super::bucket::healthy(&shown).await {
+                true => Ok(()),
+                false => Err(Unhealthy::Bucket),
+            };
+        }
         // Made on the first upload anyway; what cannot be made cannot take artifacts.
         if std::fs::create_dir_all(&artifacts).is_err() || !artifacts.is_dir() {
             return Err(Unhealthy::Artifacts);

@@ -186,11 +186,20 @@ pub trait Backend: TrackingStore + RegistryStore {}
 impl<T: TrackingStore + RegistryStore> Backend for T {}
 
 /// The folders a tracking server's artifact proxy serves (`mlflow-artifacts:/NAME/…`): each
-/// `NAME` is a folder below `base`, and whether clients may write to it.
+/// `NAME` is a folder below `base`, and whether clients may write to it. An artifact root in a
+/// bucket is `remote` instead (`s3://bucket/prefix`), and its proxied paths are the keys below
+/// it (`mlflow-artifacts:/0/RUN/artifacts/…`), every one writable, as MLflow maps its
+/// `--artifacts-destination`.
 #[derive(Debug, Clone)]
 pub struct Proxied {
     pub base: PathBuf,
     pub folders: Vec<(String, bool)>,
+    pub remote: Option<String>,
+}
+
+/// Whether an artifact root or location is a bucket's (`s3://…`), not a local path.
+pub fn is_remote(location: &str) -> bool {
+    location.starts_with("s3://")
 }
 
 impl Proxied {
@@ -202,11 +211,21 @@ impl Proxied {
                 (super::ARTIFACTS_DIR.to_string(), true),
                 ("registry".to_string(), false),
             ],
+            remote: None,
         }
     }
 
-    /// A database store's: its artifact root (writable), named by its last component.
+    /// A database store's: its artifact root (writable), named by its last component; or the
+    /// bucket and prefix of an `s3://` root.
     pub fn artifact_root(root: &Path) -> Proxied {
+        let text = root.display().to_string();
+        if is_remote(&text) {
+            return Proxied {
+                base: root.to_path_buf(),
+                folders: Vec::new(),
+                remote: Some(text.trim_end_matches('/').to_string()),
+            };
+        }
         let name = root
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -214,6 +233,7 @@ impl Proxied {
         Proxied {
             base: root.parent().unwrap_or(root).to_path_buf(),
             folders: vec![(name, true)],
+            remote: None,
         }
     }
 }

@@ -12,7 +12,7 @@ pub mod postgres;
 pub mod rest;
 mod sqlite;
 
-pub use backend::{Backend, Proxied, RegistryStore, RunIo, ServerStore, TrackingStore};
+pub use backend::{Backend, Proxied, RegistryStore, RunIo, ServerStore, TrackingStore, is_remote};
 pub use sqlite::{
     Act, BatchCounts, ExperimentMap, GcExperiment, GcPlan, GcRun, LogBatch, LogOutcome,
     LoggedModel, MlflowData, MlflowExperiment, MlflowLoggedModel, MlflowModel, MlflowRun,

@@ -12,7 +12,8 @@ fn list(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let run = store.run(&m.run_id)?;
     let rel =
         crate::artifacts::clean_relative(&m.path).map_err(|_| ApiError::invalid("Invalid path"))?;
-    let repo = crate::artifacts::LocalRepo::new(store.run_artifact_dir(&run));
-    let files = repo.list(&rel, false).unwrap_or_default();
-    Ok(json!({ "root_uri": uri_for(&store.proxied(), &run.info.artifact_uri), "files": files }))
+    let proxied = store.proxied();
+    let dir = store.run_artifact_dir(&run).display().to_string();
+    let files = super::list_below(&proxied, &dir, &rel)?;
+    Ok(json!({ "root_uri": uri_for(&proxied, &run.info.artifact_uri), "files": files }))
 }

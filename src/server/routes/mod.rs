@@ -25,7 +25,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::MethodFilter;
 use serde_json::{Map, Value, json};
 
-use super::artifacts::{checked_path, download_below, local_for, upload_below, uri_for};
+use super::artifacts::{
+    checked_path, download_below, list_below, local_for, upload_below, uri_for,
+};
 use super::{ApiError, ApiResult, json_response};
 use crate::protocol::requests::{self, *};
 use crate::registry::Stage;

@@ -107,6 +107,9 @@ pub fn connect(uri: &str) -> Result<(Client, String)> {
     Ok((client, format!("postgresql://{user}@{host}:{port}/{db}")))
 }
 
+/// The state key of the recorded artifact root.
+const ARTIFACT_ROOT_KEY: &str = "artifact_root";
+
 impl PgStore {
     /// Connects to the database at `uri` and brings its schema up to date; runs' artifacts
     /// go below `artifact_root` unless their experiment says otherwise.
@@ -137,6 +140,22 @@ impl PgStore {
     /// The default artifact root.
     pub fn artifact_root(&self) -> &Path {
         &self.artifact_root
+    }
+
+    /// Uses `root` as the default artifact root from now on.
+    pub fn set_artifact_root(&mut self, root: PathBuf) {
+        self.artifact_root = root;
+    }
+
+    /// The artifact root recorded by a server given one (`--artifacts-destination`), which
+    /// commands on the same database use unless told otherwise.
+    pub fn recorded_artifact_root(&self) -> Result<Option<PathBuf>> {
+        Ok(self.state(ARTIFACT_ROOT_KEY)?.map(PathBuf::from))
+    }
+
+    /// Records `root` as the database's artifact root.
+    pub fn record_artifact_root(&self, root: &Path) -> Result<()> {
+        self.set_state(ARTIFACT_ROOT_KEY, Some(&root.display().to_string()))
     }
 
     /// Whether the connection is gone (the database closed it): the store is of no more use.

@@ -116,6 +116,11 @@ impl TrackingStore for PgStore {
     }
     fn artifacts(&self, run: &Run) -> Result<Repo> {
         let uri = &run.info.artifact_uri;
+        if uri.starts_with("s3://") {
+            let repo = crate::artifacts::s3::S3Repo::new(uri)
+                .map_err(|e| crate::store::Error::Invalid(e.to_string()))?;
+            return Ok(Repo::S3(repo));
+        }
         Ok(Repo::Local(crate::artifacts::LocalRepo::new(
             PathBuf::from(uri.strip_prefix("file://").unwrap_or(uri)),
         )))
