@@ -6,7 +6,8 @@
 /// Path of the store directory (the `.mlf` folder) to use instead of discovering one.
 pub const MLF_STORE: &str = "MLF_STORE";
 /// Artifact root of a PostgreSQL store (`--store postgresql://…`): new experiments keep their
-/// runs' artifacts below it [default: `mlruns` in the current directory].
+/// runs' artifacts below it, a path or `s3://BUCKET/PREFIX` [default: the destination a server
+/// recorded in the database, else `mlruns` in the current directory].
 pub const MLF_ARTIFACT_ROOT: &str = "MLF_ARTIFACT_ROOT";
 /// Run that `mlf log` writes to when `--run` is not given; set for children of `mlf run`.
 pub const MLF_RUN_ID: &str = "MLF_RUN_ID";

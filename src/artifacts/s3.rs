@@ -40,12 +40,13 @@ fn remote(what: String) -> impl FnOnce(object_store::Error) -> Error {
                 Error::NotFound(format!("{what}: no such object"))
             }
             object_store::Error::PermissionDenied { .. }
-            | object_store::Error::Unauthenticated { .. } => Error::Invalid(format!(
-                "{what}: access denied (the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are refused, or lack the right)"
-            )),
+            | object_store::Error::Unauthenticated { .. } => Error::Invalid(denied(&what)),
             _ if text.contains("169.254.169.254") => Error::Invalid(format!(
                 "{what}: no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (this machine's instance metadata service gave none)"
             )),
+            _ if text.contains("403 Forbidden") || text.contains("401 Unauthorized") => {
+                Error::Invalid(denied(&what))
+            }
             _ if text.contains("404 Not Found") || text.contains("NoSuchBucket") => {
                 Error::NotFound(format!("{what}: no such bucket"))
             }
@@ -56,6 +57,13 @@ fn remote(what: String) -> impl FnOnce(object_store::Error) -> Error {
             _ => Error::Invalid(format!("{what}: {}", first_line(&text))),
         }
     }
+}
+
+/// The refusal of the keys, naming where they come from.
+fn denied(what: &str) -> String {
+    format!(
+        "{what}: access denied (the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are refused, or lack the right)"
+    )
 }
 
 /// The first line of an error: the client's own messages run on with the whole response.

@@ -189,7 +189,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     (
         "server",
-        "mlf server\nmlf server --host 0.0.0.0 --port 5000 --users users.txt",
+        "mlf server\nmlf server --host 0.0.0.0 --port 5000 --users users.txt\nmlf server --backend-store-uri postgresql://mlf@db/mlf --artifacts-destination s3://ml-artifacts/team",
     ),
     ("server passwd", "mlf server passwd alice --users users.txt"),
     ("ui", "mlf ui --open\nmlf ui --port 8080"),

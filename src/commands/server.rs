@@ -20,7 +20,8 @@ use crate::server::{Settings, Source, run_foreground};
 ///
 /// The store is a directory (`--store`, else the nearest `.mlf`) or a PostgreSQL database
 /// (`--store postgresql://…` or `--backend-store-uri postgresql://…`), whose runs keep their
-/// artifacts below `MLF_ARTIFACT_ROOT`.
+/// artifacts below `--artifacts-destination` (a path or `s3://BUCKET/PREFIX`, which the
+/// database records for other commands), else `MLF_ARTIFACT_ROOT`.
 ///
 /// With `--users FILE`, every route but `/health`, `/version` and `server-info` asks for HTTP
 /// Basic credentials of a user in FILE (the `mlflow` client sends `MLFLOW_TRACKING_USERNAME`

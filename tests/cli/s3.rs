@@ -138,6 +138,56 @@ impl S3 {
         assert!(self.try_put(path, body), "cannot write {path} to SeaweedFS");
     }
 
+    /// A filer request (test setup and inspection, unsigned); the status and body.
+    fn filer(&self, method: &str, path: &str) -> (u16, Vec<u8>) {
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {0}\r\nAccept: application/json\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+            self.filer
+        );
+        let a = crate::support::http_exchange(
+            &self.filer,
+            request.as_bytes(),
+            std::time::Duration::from_secs(30),
+            path,
+        );
+        (a.status, a.body)
+    }
+
+    /// Every object below `bucket/prefix`, as (key below the bucket, size), sorted.
+    pub fn objects(&self, path: &str) -> Vec<(String, u64)> {
+        let bucket = path.split('/').next().unwrap();
+        let mut out = Vec::new();
+        let mut pending = vec![format!("/buckets/{}", path.trim_end_matches('/'))];
+        while let Some(dir) = pending.pop() {
+            let (status, body) = self.filer("GET", &format!("{dir}/"));
+            if status == 404 {
+                continue;
+            }
+            let listing: serde_json::Value = serde_json::from_slice(&body)
+                .unwrap_or_else(|_| panic!("the filer's listing of {dir}: {status}"));
+            for e in listing["Entries"].as_array().into_iter().flatten() {
+                let full = e["FullPath"].as_str().unwrap().to_string();
+                if e["Mode"].as_u64().unwrap_or(0) & (1 << 31) != 0 {
+                    pending.push(full);
+                } else {
+                    let key = full
+                        .strip_prefix(&format!("/buckets/{bucket}/"))
+                        .unwrap()
+                        .to_string();
+                    out.push((key, e["FileSize"].as_u64().unwrap_or(0)));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Removes a bucket and everything in it.
+    pub fn remove_bucket(&self, bucket: &str) {
+        let (status, _) = self.filer("DELETE", &format!("/buckets/{bucket}?recursive=true"));
+        assert!(status < 300, "cannot remove the bucket {bucket}: {status}");
+    }
+
     /// The variables that point an `mlf` process at this server with good keys.
     pub fn vars(&self) -> Vec<(&'static str, String)> {
         vec![
