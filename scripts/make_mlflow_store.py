@@ -92,6 +92,10 @@ client.set_model_version_tag("classifier", v2.version, "validated", "yes")
 # A logged model (MLflow 3).
 lm = client.create_logged_model(experiment_id=exp_a, name="lm", source_run_id=run_ids[0],
                                 params={"k": "v"}, tags={"t": "1"})
+weights = os.path.join(tempfile.mkdtemp(), "weights.txt")
+with open(weights, "w") as f:
+    f.write("w = 0.5\n")
+client.log_model_artifact(lm.model_id, weights)
 
 
 def sha(path):

@@ -250,20 +250,30 @@ fn get_file(repo: &LocalRepo, inner: &Path, shown: &str) -> Result<Response, Api
     let [item] = items.as_slice() else {
         return Err(folder());
     };
-    let bytes = std::fs::read(&item.from).map_err(|e| match e.raw_os_error() {
-        Some(libc::EISDIR) => folder(),
-        _ => ApiError {
-            status: 500,
-            code: "INTERNAL_ERROR",
-            message: e.to_string(),
-        },
-    })?;
+    let file = std::fs::File::open(&item.from)
+        .and_then(|f| {
+            let meta = f.metadata()?;
+            if meta.is_dir() {
+                return Err(std::io::Error::from_raw_os_error(libc::EISDIR));
+            }
+            Ok((f, meta.len()))
+        })
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::EISDIR) => folder(),
+            _ => ApiError {
+                status: 500,
+                code: "INTERNAL_ERROR",
+                message: e.to_string(),
+            },
+        })?;
     let name = inner
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut r = (StatusCode::OK, bytes).into_response();
+    let (file, size) = file;
+    let mut r = (StatusCode::OK, file_body(file)).into_response();
     let h = r.headers_mut();
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(super::mime::content_type(&name)),
@@ -272,6 +282,30 @@ fn get_file(repo: &LocalRepo, inner: &Path, shown: &str) -> Result<Response, Api
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(r)
+}
+
+/// The bytes of `file` as a streamed body, read in 256 KiB pieces on blocking threads, so a
+/// download of any size holds one piece at a time.
+fn file_body(file: std::fs::File) -> axum::body::Body {
+    use std::io::Read;
+    const PIECE: usize = 256 * 1024;
+    let pieces = futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let read = tokio::task::spawn_blocking(move || {
+            let mut buf = vec![0u8; PIECE];
+            let n = file.read(&mut buf)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((file, buf))
+        })
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        match read {
+            Ok((_, buf)) if buf.is_empty() => None,
+            Ok((file, buf)) => Some((Ok(bytes::Bytes::from(buf)), Some(file))),
+            Err(e) => Some((Err(e), None)),
+        }
+    });
+    axum::body::Body::from_stream(pieces)
 }
 
 /// `Content-Disposition` of a download named `name`, written as MLflow writes it: the name

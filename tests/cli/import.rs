@@ -308,6 +308,32 @@ fn compare(env: &TestEnv, expected: &Value) {
         .ok();
     let dir = PathBuf::from(resolved.stdout.trim());
     assert!(dir.join("curve.bin").is_file(), "{}", resolved.stdout);
+
+    // MLflow 3's logged model, as the tracking API serves it from here.
+    let id = expected["logged_model"].as_str().unwrap();
+    let server = crate::server::Server::start(env, &[]);
+    let got = server.get_ok(&format!("logged-models/{id}"), &[]);
+    let info = &got["model"]["info"];
+    assert_eq!(info["name"], "lm", "{got:#}");
+    assert_eq!(
+        info["source_run_id"], expected["runs"][0]["run_id"],
+        "{got:#}"
+    );
+    assert_eq!(
+        pairs(&info["tags"]).get("t").map(String::as_str),
+        Some("1"),
+        "{got:#}"
+    );
+    assert_eq!(
+        pairs(&got["model"]["data"]["params"])
+            .get("k")
+            .map(String::as_str),
+        Some("v"),
+        "{got:#}"
+    );
+    let files = server.get_ok(&format!("logged-models/{id}/artifacts/directories"), &[]);
+    assert_eq!(files["files"][0]["path"], "weights.txt", "{files:#}");
+    assert_eq!(files["files"][0]["file_size"], 8, "{files:#}");
 }
 
 #[test]
@@ -318,7 +344,8 @@ fn an_mlflow_server_comes_in_whole_with_its_ids() {
     let env = TestEnv::new();
     let out = import(&env, &server.url);
     assert!(
-        out.stderr.contains("Imported 3 experiments and 7 runs"),
+        out.stderr.contains("Imported 3 experiments and 7 runs")
+            && out.stderr.contains(", 1 logged model"),
         "{}",
         out.stderr
     );

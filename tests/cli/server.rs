@@ -245,7 +245,7 @@ impl Server {
 
     /// GET, asserting 200; the JSON answer.
     #[track_caller]
-    fn get_ok(&self, endpoint: &str, query: &[(&str, &str)]) -> Value {
+    pub(crate) fn get_ok(&self, endpoint: &str, query: &[(&str, &str)]) -> Value {
         let r = self.get(endpoint, query);
         assert_eq!(r.status, 200, "GET {endpoint} {query:?}:\n{r}");
         r.json()

@@ -183,7 +183,7 @@ impl RestStore {
     }
 
     /// The local directory or repository of an artifact URI the server gave.
-    fn repo_for(&self, uri: &str) -> Result<Repo> {
+    pub fn repo_for(&self, uri: &str) -> Result<Repo> {
         if let Some(rest) = uri.strip_prefix("mlflow-artifacts:") {
             // `mlflow-artifacts:/PATH` or `mlflow-artifacts://HOST/PATH`: through this server.
             let path = match rest.strip_prefix("//") {
