@@ -33,6 +33,9 @@ pub const MLFLOW_EXPERIMENT_NAME: &str = "MLFLOW_EXPERIMENT_NAME";
 pub const MLFLOW_EXPERIMENT_ID: &str = "MLFLOW_EXPERIMENT_ID";
 /// MLflow's tracking URI: an http(s) URL switches every command to that server.
 pub const MLFLOW_TRACKING_URI: &str = "MLFLOW_TRACKING_URI";
+/// `mlf project run --backend kubernetes`: the tracking URI the Job's pods log to, when it is
+/// not the one this command uses (as MLflow reads it).
+pub const KUBE_MLFLOW_TRACKING_URI: &str = "KUBE_MLFLOW_TRACKING_URI";
 /// Bearer token sent to a tracking server.
 pub const MLFLOW_TRACKING_TOKEN: &str = "MLFLOW_TRACKING_TOKEN";
 /// User name for HTTP Basic authentication with a tracking server.

@@ -131,7 +131,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("project", "mlf project run . -e train -P alpha=0.5"),
     (
         "project run",
-        "mlf project run\nmlf project run . -e train -P alpha=0.5 -x tuning\nmlf project run . -P alpha=0.1,0.5,1.0 --sweep -j 2\nmlf project run https://github.com/mlflow/mlflow-example --env-manager uv",
+        "mlf project run\nmlf project run . -e train -P alpha=0.5 -x tuning\nmlf project run . -P alpha=0.1,0.5,1.0 --sweep -j 2\nmlf project run https://github.com/mlflow/mlflow-example --env-manager uv\nmlf project run . --backend kubernetes --backend-config kubernetes_config.json",
     ),
     (
         "registry",

@@ -7,6 +7,7 @@
 
 pub mod envs;
 pub mod fetch;
+pub mod kube;
 mod uri;
 mod yaml11;
 

@@ -28,6 +28,7 @@ mod output;
 mod pager;
 mod position;
 mod project;
+mod project_kube;
 mod project_mlflow;
 mod registry;
 mod remote;

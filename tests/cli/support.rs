@@ -290,7 +290,7 @@ pub fn tty_run(mut cmd: Command) -> Output {
     })
 }
 
-fn to_output(out: std::process::Output) -> Output {
+pub fn to_output(out: std::process::Output) -> Output {
     use std::os::unix::process::ExitStatusExt;
     Output {
         code: out

@@ -1,6 +1,7 @@
 //! `mlf project …`: MLflow Projects.
 
 mod download;
+mod kube;
 mod run;
 
 use crate::commands::context::Ctx;

@@ -61,12 +61,28 @@ pub struct ProjectRunArgs {
     /// With --sweep: how many runs at a time
     #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     jobs: u16,
+    /// Where the entry point runs: here, or as a Job on Kubernetes (with --backend-config)
+    #[arg(short, long, value_enum, default_value_t = Backend::Local)]
+    backend: Backend,
+    /// With `--backend kubernetes`: MLflow's `kubernetes_config.json` (`kube-context`,
+    /// `repository-uri`, `kube-job-template-path`)
+    #[arg(short = 'c', long, value_name = "FILE")]
+    backend_config: Option<std::path::PathBuf>,
     /// Log `key=value` lines of the entry point's stdout as metrics (as `mlf run`)
     #[arg(long)]
     capture_metrics: bool,
     /// Log system metrics every INTERVAL, as `mlf run --system-metrics`
     #[arg(long, value_name = "INTERVAL", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     system_metrics: Option<String>,
+}
+
+/// Where an entry point runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    /// This machine, in the environment of `--env-manager`
+    Local,
+    /// A Kubernetes Job running the project's docker_env image
+    Kubernetes,
 }
 
 fn parse_params(list: &[String], sweep: bool) -> CliResult<Vec<(String, Vec<String>)>> {
@@ -108,6 +124,8 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
         jobs,
         capture_metrics,
         system_metrics,
+        backend,
+        backend_config,
     } = args;
     let system_metrics =
         crate::commands::launch::system_metrics_interval(system_metrics.as_deref())?;
@@ -130,6 +148,41 @@ pub fn run(ctx: &mut Ctx, args: ProjectRunArgs) -> CliResult<u8> {
         .map(|p| resolve_params(&ep, p, &cwd))
         .collect::<Result<_, _>>()
         .map_err(usage_error)?;
+    if backend == Backend::Kubernetes {
+        let config = backend_config.as_deref().ok_or_else(|| {
+            usage_error("--backend kubernetes needs --backend-config kubernetes_config.json")
+        })?;
+        if sweep || capture_metrics || system_metrics.is_some() {
+            return Err(usage_error(
+                "--sweep, --capture-metrics and --system-metrics run on this machine: drop them with --backend kubernetes",
+            ));
+        }
+        if env_manager.is_some_and(|m| m != Manager::Docker) {
+            return Err(usage_error(
+                "--backend kubernetes runs the project's docker_env image: drop --env-manager",
+            ));
+        }
+        let command = render_command(&ep, &resolved[0]);
+        return super::kube::run(
+            ctx,
+            super::kube::KubeRun {
+                config,
+                project: &project,
+                fetched: &fetched,
+                entry: &ep.name,
+                experiment: experiment.as_deref(),
+                name,
+                resolved: &resolved[0],
+                command: &command,
+                dry_run,
+            },
+        );
+    }
+    if backend_config.is_some() {
+        return Err(usage_error(
+            "--backend-config is read with --backend kubernetes",
+        ));
+    }
     let manager = env_manager.unwrap_or_else(|| Manager::default_for(&project.env));
     let plan = plan(
         ctx,
