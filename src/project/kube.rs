@@ -9,6 +9,17 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
+/// What is wrong with a backend config, a Job template or a command: one line.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct KubeError(pub String);
+
+impl From<String> for KubeError {
+    fn from(m: String) -> KubeError {
+        KubeError(m)
+    }
+}
+
 /// A checked backend config with its Job template.
 #[derive(Debug, Clone)]
 pub struct KubeConfig {
@@ -24,7 +35,7 @@ pub struct KubeConfig {
 
 /// Reads and checks `config` (paths in it are relative to `cwd`, as MLflow takes them): every
 /// fault is one line naming the file and what to write.
-pub fn load(config: &Path, cwd: &Path) -> Result<KubeConfig, String> {
+pub fn load(config: &Path, cwd: &Path) -> Result<KubeConfig, KubeError> {
     let shown = config.display();
     let text = std::fs::read_to_string(cwd.join(config))
         .map_err(|e| format!("cannot read the backend config `{shown}`: {e}"))?;
@@ -33,13 +44,13 @@ pub fn load(config: &Path, cwd: &Path) -> Result<KubeConfig, String> {
     let obj = v
         .as_object()
         .ok_or_else(|| format!("the backend config `{shown}` is not a JSON object"))?;
-    let text_of = |key: &str| -> Result<Option<String>, String> {
+    let text_of = |key: &str| -> Result<Option<String>, KubeError> {
         match obj.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.clone())),
-            Some(other) => Err(format!(
+            Some(other) => Err(KubeError(format!(
                 "`{key}` in `{shown}` must be a non-empty string, not {other}"
-            )),
+            ))),
         }
     };
     let repository = text_of("repository-uri")?.ok_or_else(|| {
@@ -65,7 +76,7 @@ pub fn load(config: &Path, cwd: &Path) -> Result<KubeConfig, String> {
 }
 
 /// The Job template at `path` (`shown` in messages) and its namespace.
-fn load_template(path: &Path, shown: &Path) -> Result<(Value, String), String> {
+fn load_template(path: &Path, shown: &Path) -> Result<(Value, String), KubeError> {
     let shown = shown.display();
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read the Job template `{shown}`: {e}"))?;
@@ -74,14 +85,15 @@ fn load_template(path: &Path, shown: &Path) -> Result<(Value, String), String> {
     if !v.is_object() {
         return Err(format!(
             "the Job template `{shown}` is not a mapping: write a Kubernetes Job (apiVersion: batch/v1, kind: Job)"
-        ));
+        ).into());
     }
     if let Some(kind) = v.get("kind")
         && kind != "Job"
     {
         return Err(format!(
             "the Job template `{shown}` is a {kind}, not a Job: write `kind: Job`"
-        ));
+        )
+        .into());
     }
     let namespace = v
         .pointer("/metadata/namespace")
@@ -99,7 +111,7 @@ fn load_template(path: &Path, shown: &Path) -> Result<(Value, String), String> {
     {
         return Err(format!(
             "the Job template `{shown}` has no spec.template.spec.containers[0]: the project runs in the first container"
-        ));
+        ).into());
     }
     Ok((v, namespace))
 }
@@ -152,7 +164,7 @@ pub fn render(
 
 /// The entry point's command as the container's `command`: split into words as a POSIX
 /// shell would, each word then quoted as Python's `shlex.quote` quotes it.
-pub fn command_words(command: &str) -> Result<Vec<String>, String> {
+pub fn command_words(command: &str) -> Result<Vec<String>, KubeError> {
     Ok(split_words(command)?.iter().map(|w| py_quote(w)).collect())
 }
 
@@ -171,7 +183,7 @@ fn py_quote(word: &str) -> String {
 /// Words of a command line: blanks separate, single quotes keep everything, double quotes
 /// keep all but `\"`, `\\`, `\$` and `` \` ``, a backslash outside quotes keeps the next
 /// character.
-fn split_words(line: &str) -> Result<Vec<String>, String> {
+fn split_words(line: &str) -> Result<Vec<String>, KubeError> {
     let mut words = Vec::new();
     let mut word: Option<String> = None;
     let mut chars = line.chars();
@@ -188,7 +200,7 @@ fn split_words(line: &str) -> Result<Vec<String>, String> {
                     match chars.next() {
                         Some('\'') => break,
                         Some(c) => w.push(c),
-                        None => return Err(format!("unclosed ' in `{line}`")),
+                        None => return Err(format!("unclosed ' in `{line}`").into()),
                     }
                 }
             }
@@ -203,10 +215,10 @@ fn split_words(line: &str) -> Result<Vec<String>, String> {
                                 w.push('\\');
                                 w.push(c);
                             }
-                            None => return Err(format!("unclosed \" in `{line}`")),
+                            None => return Err(format!("unclosed \" in `{line}`").into()),
                         },
                         Some(c) => w.push(c),
-                        None => return Err(format!("unclosed \" in `{line}`")),
+                        None => return Err(format!("unclosed \" in `{line}`").into()),
                     }
                 }
             }
