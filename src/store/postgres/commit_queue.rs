@@ -80,15 +80,16 @@ impl CommitQueue {
 fn write_group(store: &PgStore, group: &[(u64, String, LogBatch)]) -> Vec<(u64, Result<()>)> {
     if group.len() == 1 {
         let (id, uuid, batch) = &group[0];
-        return vec![(*id, store.write(|tx| write_one(tx, uuid, batch)))];
+        return vec![(*id, store.write(|tx| write_one(store, tx, uuid, batch)))];
     }
     let joint = store.write(|tx| {
         let uuids: Vec<&str> = group.iter().map(|(_, u, _)| u.as_str()).collect();
+        let runs = store.prepared(
+            tx,
+            "SELECT run_uuid, id, lifecycle_stage FROM runs WHERE run_uuid = ANY($1)",
+        )?;
         let keys: HashMap<String, (i64, LifecycleStage)> = tx
-            .query(
-                "SELECT run_uuid, id, lifecycle_stage FROM runs WHERE run_uuid = ANY($1)",
-                &[&uuids],
-            )?
+            .query(&runs, &[&uuids])?
             .iter()
             .map(|r| {
                 (
@@ -108,21 +109,26 @@ fn write_group(store: &PgStore, group: &[(u64, String, LogBatch)]) -> Vec<(u64, 
             write_labels(tx, pk, uuid, batch)?;
             metrics.push((pk, batch));
         }
-        write_metrics(tx, &metrics)
+        write_metrics(store, tx, &metrics)
     });
     if joint.is_ok() {
         return group.iter().map(|(id, ..)| (*id, Ok(()))).collect();
     }
     group
         .iter()
-        .map(|(id, uuid, batch)| (*id, store.write(|tx| write_one(tx, uuid, batch))))
+        .map(|(id, uuid, batch)| (*id, store.write(|tx| write_one(store, tx, uuid, batch))))
         .collect()
 }
 
-fn write_one(tx: &mut postgres::Transaction, uuid: &str, batch: &LogBatch) -> Result<()> {
+fn write_one(
+    store: &PgStore,
+    tx: &mut postgres::Transaction,
+    uuid: &str,
+    batch: &LogBatch,
+) -> Result<()> {
     let (pk, stage) = run_key(tx, uuid)?;
     if stage == LifecycleStage::Deleted {
         return Err(deleted_run(uuid));
     }
-    write_batch(tx, pk, uuid, batch)
+    write_batch(store, tx, pk, uuid, batch)
 }

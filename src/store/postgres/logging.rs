@@ -25,7 +25,7 @@ impl PgStore {
             if stage == LifecycleStage::Deleted {
                 return Err(deleted_run(uuid));
             }
-            write_batch(tx, pk, uuid, &batch)
+            write_batch(self, tx, pk, uuid, &batch)
         })?;
         Ok(outcome)
     }
@@ -33,13 +33,14 @@ impl PgStore {
 
 /// Writes an already validated batch inside a transaction.
 pub(super) fn write_batch(
+    store: &PgStore,
     tx: &mut Transaction,
     pk: i64,
     uuid: &str,
     batch: &LogBatch,
 ) -> Result<()> {
     write_labels(tx, pk, uuid, batch)?;
-    write_metrics(tx, &[(pk, batch)])
+    write_metrics(store, tx, &[(pk, batch)])
 }
 
 /// Writes a batch's params (write-once) and tags.
@@ -88,7 +89,11 @@ pub(super) fn write_labels(
 
 /// Writes the metrics of batches (each with its run's key) in two statements: the points,
 /// and the latest value per run and key.
-pub(super) fn write_metrics(tx: &mut Transaction, batches: &[(i64, &LogBatch)]) -> Result<()> {
+pub(super) fn write_metrics(
+    store: &PgStore,
+    tx: &mut Transaction,
+    batches: &[(i64, &LogBatch)],
+) -> Result<()> {
     let n: usize = batches.iter().map(|(_, b)| b.metrics.len()).sum();
     if n == 0 {
         return Ok(());
@@ -99,11 +104,17 @@ pub(super) fn write_metrics(tx: &mut Transaction, batches: &[(i64, &LogBatch)]) 
             cols.push(*pk, m);
         }
     }
+    let points = store.prepared(tx, INSERT_POINTS)?;
     tx.execute(
-        "INSERT INTO metrics (run_id, key, step, timestamp, value, is_nan)
-         SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::float8[], $6::bool[])
-         ON CONFLICT DO NOTHING",
-        &[&cols.run, &cols.key, &cols.step, &cols.timestamp, &cols.value, &cols.is_nan],
+        &points,
+        &[
+            &cols.run,
+            &cols.key,
+            &cols.step,
+            &cols.timestamp,
+            &cols.value,
+            &cols.is_nan,
+        ],
     )?;
     // Latest per run and key: the maximum of (step, timestamp, value), NaN counting as 0 (as
     // MLflow). One row per run and key, in key order, so concurrent writers lock alike.
@@ -120,18 +131,33 @@ pub(super) fn write_metrics(tx: &mut Transaction, batches: &[(i64, &LogBatch)]) 
     for ((pk, _), m) in latest {
         cols.push(pk, m);
     }
+    let latest = store.prepared(tx, UPSERT_LATEST)?;
     tx.execute(
-        "INSERT INTO latest_metrics (run_id, key, step, timestamp, value, is_nan)
-         SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::float8[], $6::bool[])
-         ON CONFLICT (run_id, key) DO UPDATE SET
-            step = excluded.step, timestamp = excluded.timestamp,
-            value = excluded.value, is_nan = excluded.is_nan
-         WHERE (excluded.step, excluded.timestamp, excluded.value)
-             > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)",
-        &[&cols.run, &cols.key, &cols.step, &cols.timestamp, &cols.value, &cols.is_nan],
+        &latest,
+        &[
+            &cols.run,
+            &cols.key,
+            &cols.step,
+            &cols.timestamp,
+            &cols.value,
+            &cols.is_nan,
+        ],
     )?;
     Ok(())
 }
+
+const INSERT_POINTS: &str = "INSERT INTO metrics (run_id, key, step, timestamp, value, is_nan)
+     SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::float8[], $6::bool[])
+     ON CONFLICT DO NOTHING";
+
+const UPSERT_LATEST: &str =
+    "INSERT INTO latest_metrics (run_id, key, step, timestamp, value, is_nan)
+     SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::float8[], $6::bool[])
+     ON CONFLICT (run_id, key) DO UPDATE SET
+        step = excluded.step, timestamp = excluded.timestamp,
+        value = excluded.value, is_nan = excluded.is_nan
+     WHERE (excluded.step, excluded.timestamp, excluded.value)
+         > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)";
 
 /// Metric points as columns, for `unnest`.
 struct Columns {

@@ -83,6 +83,9 @@ pub struct PgStore {
     pub truncate_long_values: bool,
     /// Shared by the connections of one server: log batches committed in groups.
     pub commit_queue: Option<std::sync::Arc<CommitQueue>>,
+    /// The hot statements of logging, prepared once on this connection (each use then costs
+    /// one round trip instead of two).
+    statements: Mutex<std::collections::HashMap<&'static str, postgres::Statement>>,
 }
 
 /// A connection to the database at `uri`, with its location for messages (no password); a
@@ -127,6 +130,7 @@ impl PgStore {
             ),
             truncate_long_values: true,
             commit_queue: None,
+            statements: Mutex::default(),
         };
         schema::migrate(&store)?;
         Ok(store)
@@ -186,6 +190,29 @@ impl PgStore {
                 other => return other,
             }
         }
+    }
+
+    /// `sql` prepared on this connection, once.
+    pub(crate) fn prepared(
+        &self,
+        tx: &mut Transaction,
+        sql: &'static str,
+    ) -> Result<postgres::Statement> {
+        let cached = self
+            .statements
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(sql)
+            .cloned();
+        if let Some(s) = cached {
+            return Ok(s);
+        }
+        let s = tx.prepare(sql)?;
+        self.statements
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(sql, s.clone());
+        Ok(s)
     }
 
     /// The state key of the active run of this machine and user.

@@ -196,7 +196,7 @@ impl PgStore {
                     &[&active_key, &uuid],
                 )?;
             }
-            super::logging::write_batch(tx, pk, &uuid, &batch.0)
+            super::logging::write_batch(self, tx, pk, &uuid, &batch.0)
         })?;
         self.run(&uuid)
     }
