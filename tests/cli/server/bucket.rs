@@ -139,6 +139,25 @@ fn uploads_through_the_proxy_are_whole_or_absent_in_the_bucket() {
             "files": [{ "path": "data", "is_dir": true }],
         })
     );
+    // The UI's file routes reach the same objects.
+    let ui = s.raw(
+        "GET",
+        &format!("/get-artifact?path=data/small.txt&run_uuid={run}"),
+        &[],
+        b"",
+    );
+    assert_eq!((ui.status, ui.text()), (200, "small\n".to_string()), "{ui}");
+    let up = s.raw(
+        "POST",
+        &format!("/ajax-api/2.0/mlflow/upload-artifact?run_uuid={run}&path=ui/note.txt"),
+        &[],
+        b"from the UI",
+    );
+    assert_eq!(up.status, 200, "{up}");
+    let got = s.raw("GET", &format!("{base}/ui/note.txt"), &[], b"");
+    assert_eq!(got.text(), "from the UI");
+    assert_eq!(s.raw("DELETE", &format!("{base}/ui"), &[], b"").status, 200);
+
     // A folder is not downloaded; a missing file is 404; `..` is refused.
     let folder = s.raw("GET", &format!("{base}/data"), &[], b"");
     assert_eq!(folder.status, 400, "{folder}");
