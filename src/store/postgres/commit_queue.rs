@@ -76,41 +76,21 @@ impl CommitQueue {
     }
 }
 
-/// One transaction for the whole group; when it fails, each batch in a transaction of its own.
+/// The whole group at once: in one statement when it holds metrics alone (no transaction to
+/// open and commit), else in one transaction; when that fails, each batch in a transaction of
+/// its own, so one bad batch refuses only itself.
 fn write_group(store: &PgStore, group: &[(u64, String, LogBatch)]) -> Vec<(u64, Result<()>)> {
-    if group.len() == 1 {
-        let (id, uuid, batch) = &group[0];
-        return vec![(*id, store.write(|tx| write_one(store, tx, uuid, batch)))];
+    let plain = group
+        .iter()
+        .all(|(_, _, b)| b.params.is_empty() && b.tags.is_empty());
+    let joint = if plain {
+        store.single(|c| write_joint(store, c, group))
+    } else {
+        store.write(|tx| write_joint(store, tx, group))
+    };
+    if let [(id, ..)] = group {
+        return vec![(*id, joint)];
     }
-    let joint = store.write(|tx| {
-        let uuids: Vec<&str> = group.iter().map(|(_, u, _)| u.as_str()).collect();
-        let runs = store.prepared(
-            tx,
-            "SELECT run_uuid, id, lifecycle_stage FROM runs WHERE run_uuid = ANY($1)",
-        )?;
-        let keys: HashMap<String, (i64, LifecycleStage)> = tx
-            .query(&runs, &[&uuids])?
-            .iter()
-            .map(|r| {
-                (
-                    r.get(0),
-                    (r.get(1), LifecycleStage::parse(r.get::<_, &str>(2))),
-                )
-            })
-            .collect();
-        let mut metrics = Vec::with_capacity(group.len());
-        for (_, uuid, batch) in group {
-            let Some(&(pk, stage)) = keys.get(uuid) else {
-                return Err(Error::NotFound(Missing::Run(uuid.clone())));
-            };
-            if stage == LifecycleStage::Deleted {
-                return Err(deleted_run(uuid));
-            }
-            write_labels(tx, pk, uuid, batch)?;
-            metrics.push((pk, batch));
-        }
-        write_metrics(store, tx, &metrics)
-    });
     if joint.is_ok() {
         return group.iter().map(|(id, ..)| (*id, Ok(()))).collect();
     }
@@ -118,6 +98,42 @@ fn write_group(store: &PgStore, group: &[(u64, String, LogBatch)]) -> Vec<(u64, 
         .iter()
         .map(|(id, uuid, batch)| (*id, store.write(|tx| write_one(store, tx, uuid, batch))))
         .collect()
+}
+
+/// The batches of a group: their runs looked up in one query (each must exist and not be
+/// deleted), their params and tags, then every metric point in one statement.
+fn write_joint(
+    store: &PgStore,
+    c: &mut impl postgres::GenericClient,
+    group: &[(u64, String, LogBatch)],
+) -> Result<()> {
+    let uuids: Vec<&str> = group.iter().map(|(_, u, _)| u.as_str()).collect();
+    let runs = store.prepared(
+        c,
+        "SELECT run_uuid, id, lifecycle_stage FROM runs WHERE run_uuid = ANY($1)",
+    )?;
+    let keys: HashMap<String, (i64, LifecycleStage)> = c
+        .query(&runs, &[&uuids])?
+        .iter()
+        .map(|r| {
+            (
+                r.get(0),
+                (r.get(1), LifecycleStage::parse(r.get::<_, &str>(2))),
+            )
+        })
+        .collect();
+    let mut metrics = Vec::with_capacity(group.len());
+    for (_, uuid, batch) in group {
+        let Some(&(pk, stage)) = keys.get(uuid) else {
+            return Err(Error::NotFound(Missing::Run(uuid.clone())));
+        };
+        if stage == LifecycleStage::Deleted {
+            return Err(deleted_run(uuid));
+        }
+        write_labels(c, pk, uuid, batch)?;
+        metrics.push((pk, batch));
+    }
+    write_metrics(store, c, &metrics)
 }
 
 fn write_one(

@@ -45,7 +45,7 @@ pub(super) fn write_batch(
 
 /// Writes a batch's params (write-once) and tags.
 pub(super) fn write_labels(
-    tx: &mut Transaction,
+    tx: &mut impl postgres::GenericClient,
     pk: i64,
     uuid: &str,
     batch: &LogBatch,
@@ -87,35 +87,23 @@ pub(super) fn write_labels(
     Ok(())
 }
 
-/// Writes the metrics of batches (each with its run's key) in two statements: the points,
-/// and the latest value per run and key.
+/// Writes the metrics of batches (each with its run's key) in one statement: the points, and
+/// the latest value per run and key.
 pub(super) fn write_metrics(
     store: &PgStore,
-    tx: &mut Transaction,
+    tx: &mut impl postgres::GenericClient,
     batches: &[(i64, &LogBatch)],
 ) -> Result<()> {
     let n: usize = batches.iter().map(|(_, b)| b.metrics.len()).sum();
     if n == 0 {
         return Ok(());
     }
-    let mut cols = Columns::with_capacity(n);
+    let mut points = Columns::with_capacity(n);
     for (pk, batch) in batches {
         for m in &batch.metrics {
-            cols.push(*pk, m);
+            points.push(*pk, m);
         }
     }
-    let points = store.prepared(tx, INSERT_POINTS)?;
-    tx.execute(
-        &points,
-        &[
-            &cols.run,
-            &cols.key,
-            &cols.step,
-            &cols.timestamp,
-            &cols.value,
-            &cols.is_nan,
-        ],
-    )?;
     // Latest per run and key: the maximum of (step, timestamp, value), NaN counting as 0 (as
     // MLflow). One row per run and key, in key order, so concurrent writers lock alike.
     let mut latest: std::collections::BTreeMap<(i64, &str), &Metric> = Default::default();
@@ -127,32 +115,40 @@ pub(super) fn write_metrics(
             }
         }
     }
-    let mut cols = Columns::with_capacity(latest.len());
+    let mut last = Columns::with_capacity(latest.len());
     for ((pk, _), m) in latest {
-        cols.push(pk, m);
+        last.push(pk, m);
     }
-    let latest = store.prepared(tx, UPSERT_LATEST)?;
+    let statement = store.prepared(tx, WRITE_METRICS)?;
     tx.execute(
-        &latest,
+        &statement,
         &[
-            &cols.run,
-            &cols.key,
-            &cols.step,
-            &cols.timestamp,
-            &cols.value,
-            &cols.is_nan,
+            &points.run,
+            &points.key,
+            &points.step,
+            &points.timestamp,
+            &points.value,
+            &points.is_nan,
+            &last.run,
+            &last.key,
+            &last.step,
+            &last.timestamp,
+            &last.value,
+            &last.is_nan,
         ],
     )?;
     Ok(())
 }
 
-const INSERT_POINTS: &str = "INSERT INTO metrics (run_id, key, step, timestamp, value, is_nan)
-     SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::float8[], $6::bool[])
-     ON CONFLICT DO NOTHING";
-
-const UPSERT_LATEST: &str =
-    "INSERT INTO latest_metrics (run_id, key, step, timestamp, value, is_nan)
-     SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::float8[], $6::bool[])
+/// The points, and the latest value per run and key, in one statement: a group of batches
+/// written outside a transaction is still stored whole or not at all.
+const WRITE_METRICS: &str = "WITH points AS (
+        INSERT INTO metrics (run_id, key, step, timestamp, value, is_nan)
+        SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::float8[], $6::bool[])
+        ON CONFLICT DO NOTHING
+     )
+     INSERT INTO latest_metrics (run_id, key, step, timestamp, value, is_nan)
+     SELECT * FROM unnest($7::int8[], $8::text[], $9::int8[], $10::int8[], $11::float8[], $12::bool[])
      ON CONFLICT (run_id, key) DO UPDATE SET
         step = excluded.step, timestamp = excluded.timestamp,
         value = excluded.value, is_nan = excluded.is_nan

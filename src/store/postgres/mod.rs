@@ -195,7 +195,7 @@ impl PgStore {
     /// `sql` prepared on this connection, once.
     pub(crate) fn prepared(
         &self,
-        tx: &mut Transaction,
+        tx: &mut impl postgres::GenericClient,
         sql: &'static str,
     ) -> Result<postgres::Statement> {
         let cached = self
@@ -213,6 +213,22 @@ impl PgStore {
             .unwrap_or_else(|e| e.into_inner())
             .insert(sql, s.clone());
         Ok(s)
+    }
+
+    /// Runs `f` on the connection outside a transaction (each statement its own), retried
+    /// as [`PgStore::write`] retries: for work that is one statement.
+    pub(crate) fn single<T>(&self, mut f: impl FnMut(&mut Client) -> Result<T>) -> Result<T> {
+        let mut client = self.client();
+        let mut attempt = 0;
+        loop {
+            match f(&mut client) {
+                Err(e) if is_retryable(&e) && attempt < RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
+                }
+                other => return other,
+            }
+        }
     }
 
     /// The state key of the active run of this machine and user.
