@@ -6,8 +6,9 @@
 #   PARTS=search scripts/bench-pg-server.sh     # only one part (log-batch, search)
 #
 # 1. POST runs/log-batch, 10 metrics per request into one run, each request a new step, through
-#    `mlf server --store postgresql://…` and `mlf server --store DIR`; then checks that the
-#    metric rows stored are at least the acknowledged requests x 10.
+#    `mlf server --store postgresql://…` and `mlf server --store DIR`, then through two
+#    replicas on one database (a wrk with half the connections against each); then checks
+#    that the metric rows stored are at least the acknowledged requests x 10.
 # 2. POST runs/search through `mlf server` on PostgreSQL over an experiment of $RUNS runs
 #    (10 params, 10 latest metrics, 5 tags, filled with SQL as scripts/bench-pg-search.sh
 #    does): a filter on a metric and a param ordered by a metric, 100 a page; the median of
@@ -45,8 +46,10 @@ as_pg "$bin/initdb" -D "$work/data" -U postgres --locale=C -A trust >/dev/null
 as_pg "$bin/pg_ctl" -D "$work/data" -w -l "$work/pg.log" \
   -o "-c listen_addresses=127.0.0.1 -p $port -k $work -c shared_buffers=256MB" start >/dev/null
 SERVER_PID=
+REPLICA_PID=
 cleanup() {
   [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null || true
+  [[ -n "$REPLICA_PID" ]] && kill "$REPLICA_PID" 2>/dev/null || true
   as_pg "$bin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null || true
   rm -rf "$work"
 }
@@ -150,6 +153,30 @@ if [[ " $PARTS " == *" log-batch "* ]]; then
     fi
     echo "   metric rows stored (warm-up included): $rows; acknowledged in the measured run x 10: $((REQS * 10))"
   done
+  # Two replicas on one database, each driven by its own wrk with half the connections.
+  half=$(( CONNECTIONS / 2 ))
+  psql -c "CREATE DATABASE lb2" postgres
+  start_server "postgresql://postgres@127.0.0.1:$port/lb2"; B1=$BASE; REPLICA_PID=$SERVER_PID
+  start_server "postgresql://postgres@127.0.0.1:$port/lb2"; B2=$BASE
+  run=$(api runs/create '{"experiment_id":"0","run_name":"lb2","start_time":1}' | jq -r .run.info.run_id)
+  for b in "$B1" "$B2"; do
+    STEP_BASE=0 wrk -t 1 -c "$half" -d "$WARMUP" -s "$work/log-batch.lua" "$b/api/2.0/mlflow/runs/log-batch" -- "$run" >/dev/null &
+  done
+  wait_wrk() { while pgrep -x wrk >/dev/null; do sleep 0.2; done; }
+  wait_wrk; sleep 2
+  STEP_BASE=600000000 wrk -t 1 -c "$half" -d "$DURATION" --timeout 30s -s "$work/log-batch.lua" "$B1/api/2.0/mlflow/runs/log-batch" -- "$run" >"$work/r1.out" &
+  STEP_BASE=700000000 wrk -t 1 -c "$half" -d "$DURATION" --timeout 30s -s "$work/log-batch.lua" "$B2/api/2.0/mlflow/runs/log-batch" -- "$run" >"$work/r2.out" &
+  wait_wrk
+  read -r _ q1 d1 _ p1 bad1 <<<"$(grep '^RESULT ' "$work/r1.out")"
+  read -r _ q2 d2 _ p2 bad2 <<<"$(grep '^RESULT ' "$work/r2.out")"
+  printf '   %-34s %8.1f req/s  p99 %6.2f / %6.2f ms  requests %d  non-2xx %d\n' "two replicas on postgres" \
+    "$(awk -v a="$q1" -v b="$q2" -v d="$d1" 'BEGIN { print (a + b) / (d / 1e6) }')" \
+    "$(awk -v v="$p1" 'BEGIN { print v / 1000 }')" "$(awk -v v="$p2" 'BEGIN { print v / 1000 }')" \
+    "$((q1 + q2))" "$((bad1 + bad2))"
+  sleep 2
+  stop_server
+  kill "$REPLICA_PID" 2>/dev/null || true; wait "$REPLICA_PID" 2>/dev/null || true; REPLICA_PID=
+  echo "   metric rows stored (warm-up included): $(rows_pg lb2); acknowledged in the measured runs x 10: $(( (q1 + q2) * 10 ))"
 fi
 
 if [[ " $PARTS " == *" search "* ]]; then
