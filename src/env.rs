@@ -59,16 +59,24 @@ pub const MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL: &str = "MLFLOW_SYSTEM_METRICS
 /// When `false`, over-long param and tag values are refused instead of truncated.
 pub const MLFLOW_TRUNCATE_LONG_VALUES: &str = "MLFLOW_TRUNCATE_LONG_VALUES";
 
-/// The access key for `s3://` URIs (path parameters of projects).
+/// The access key for `s3://` URIs (path parameters of projects, a server's artifact
+/// destination); else the AWS shared files' (`AWS_PROFILE`).
 pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
 /// The secret key that goes with `AWS_ACCESS_KEY_ID`; never printed.
 pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
 /// A session token for temporary S3 credentials.
 pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
-/// The S3 region [default: `AWS_DEFAULT_REGION`, else `us-east-1`].
+/// The S3 region [default: `AWS_DEFAULT_REGION`, else the profile's, else `us-east-1`].
 pub const AWS_REGION: &str = "AWS_REGION";
 /// The S3 region when `AWS_REGION` is not set.
 pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+/// The profile of the AWS shared files whose keys and region are used when the environment
+/// gives none [default: `default`].
+pub const AWS_PROFILE: &str = "AWS_PROFILE";
+/// The AWS credentials file [default: `~/.aws/credentials`].
+pub const AWS_SHARED_CREDENTIALS_FILE: &str = "AWS_SHARED_CREDENTIALS_FILE";
+/// The AWS config file, for the profile's region [default: `~/.aws/config`].
+pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
 /// MLflow's endpoint for an S3-compatible store (MinIO, SeaweedFS, Ceph): `http(s)://HOST:PORT`.
 /// Wins over `AWS_ENDPOINT_URL_S3` and `AWS_ENDPOINT_URL`.
 pub const MLFLOW_S3_ENDPOINT_URL: &str = "MLFLOW_S3_ENDPOINT_URL";

@@ -8,6 +8,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
 
+mod aws_profile;
 pub mod http;
 pub mod s3;
 mod write;

@@ -10,8 +10,9 @@
 //!
 //! Credentials and the endpoint come from the usual variables (`AWS_ACCESS_KEY_ID`,
 //! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION`,
-//! `MLFLOW_S3_ENDPOINT_URL` or `AWS_ENDPOINT_URL`); without keys, the instance or container's
-//! own role is asked. Nothing here prints a credential.
+//! `MLFLOW_S3_ENDPOINT_URL` or `AWS_ENDPOINT_URL`), else from the AWS shared files' profile
+//! (`AWS_PROFILE`, `~/.aws/credentials`, `~/.aws/config`); without keys, the instance or
+//! container's own role is asked. Nothing here prints a credential.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -117,19 +118,30 @@ impl Bucket {
     /// A client of `bucket`, configured from the environment; nothing is asked of the
     /// server yet.
     pub fn connect(bucket: &str) -> Result<Bucket> {
+        let profile = super::aws_profile::load()?;
         let region = env::var(env::AWS_REGION)
             .or_else(|| env::var(env::AWS_DEFAULT_REGION))
+            .or(profile.region)
             .unwrap_or_else(|| "us-east-1".to_string());
         let mut b = AmazonS3Builder::new()
             .with_bucket_name(bucket)
             .with_region(region);
-        if let Some(id) = env::var(env::AWS_ACCESS_KEY_ID) {
+        // The environment's keys, else the profile's; never a mix of the two.
+        let (id, secret, token) = match env::var(env::AWS_ACCESS_KEY_ID) {
+            Some(id) => (
+                Some(id),
+                env::var(env::AWS_SECRET_ACCESS_KEY),
+                env::var(env::AWS_SESSION_TOKEN),
+            ),
+            None => (profile.key_id, profile.secret, profile.token),
+        };
+        if let Some(id) = id {
             b = b.with_access_key_id(id);
         }
-        if let Some(secret) = env::var(env::AWS_SECRET_ACCESS_KEY) {
+        if let Some(secret) = secret {
             b = b.with_secret_access_key(secret);
         }
-        if let Some(token) = env::var(env::AWS_SESSION_TOKEN) {
+        if let Some(token) = token {
             b = b.with_token(token);
         }
         if let Some(url) = endpoint() {

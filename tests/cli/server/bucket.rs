@@ -274,3 +274,63 @@ fn a_bucket_that_cannot_be_used_stops_the_server_and_fails_health() {
     assert_eq!(gone.status, 503, "{gone}");
     assert_eq!(gone.text(), "the artifact bucket does not answer");
 }
+
+/// Keys from the AWS shared files: the profile `AWS_PROFILE` of `AWS_SHARED_CREDENTIALS_FILE`
+/// when the environment gives none; a profile that is not there is refused in one line.
+#[test]
+fn keys_come_from_the_credentials_file_profile() {
+    let Some((_, uri)) = setup() else {
+        return;
+    };
+    make_bucket("mlf-profile");
+    let s3 = crate::s3::server();
+    let mut env = TestEnv::new();
+    let file = env.write(
+        "aws/credentials",
+        &format!(
+            "[default]\naws_access_key_id = nobody\naws_secret_access_key = nothing\n\n[team]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            crate::s3::KEY,
+            crate::s3::SECRET
+        ),
+    );
+    env.set("AWS_SHARED_CREDENTIALS_FILE", &file.display().to_string());
+    env.set("MLFLOW_S3_ENDPOINT_URL", &s3.endpoint);
+    env.set("AWS_PROFILE", "nope");
+    let start = |env: &TestEnv| {
+        mlf(
+            env,
+            &[
+                "server",
+                "--port",
+                "0",
+                "--store",
+                &uri,
+                "--artifacts-destination",
+                "s3://mlf-profile/p",
+            ],
+        )
+    };
+    let missing = start(&env).code(1);
+    assert!(
+        missing.stderr.contains("AWS_PROFILE `nope` is in neither"),
+        "{missing}"
+    );
+    env.set("AWS_PROFILE", "default");
+    let refused = start(&env).code(1);
+    assert!(refused.stderr.contains("access denied"), "{refused}");
+    env.set("AWS_PROFILE", "team");
+    let s = Server::start(
+        &env,
+        &[
+            "--store",
+            &uri,
+            "--artifacts-destination",
+            "s3://mlf-profile/p",
+        ],
+    );
+    s.put_artifact("0/r/artifacts/a.txt", b"with the team's keys");
+    assert_eq!(
+        s3.objects("mlf-profile/p"),
+        vec![("p/0/r/artifacts/a.txt".to_string(), 20)]
+    );
+}
