@@ -324,6 +324,15 @@ impl Writer {
     }
 }
 
+impl Writer {
+    /// Gives up: the parts sent so far are dropped by the store.
+    pub async fn abort(mut self) {
+        if let Some(parts) = self.parts.take() {
+            let _ = parts.abort().await;
+        }
+    }
+}
+
 impl Drop for Writer {
     fn drop(&mut self) {
         // The parts sent so far are dropped by the store; the object never appears.
@@ -468,16 +477,25 @@ impl S3Repo {
         let mut buf = vec![0u8; PART];
         let mut total = 0u64;
         self.rt.block_on(async {
-            loop {
-                let n = input.read(&mut buf).map_err(read)?;
-                if n == 0 {
-                    break;
+            let sent: Result<()> = async {
+                loop {
+                    let n = input.read(&mut buf).map_err(read)?;
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    writer.write(&buf[..n]).await?;
+                    total += n as u64;
+                    progress(total);
                 }
-                writer.write(&buf[..n]).await?;
-                total += n as u64;
-                progress(total);
             }
-            writer.finish().await
+            .await;
+            match sent {
+                Ok(()) => writer.finish().await,
+                Err(e) => {
+                    writer.abort().await;
+                    Err(e)
+                }
+            }
         })
     }
 

@@ -44,6 +44,15 @@ fn decode_path(s: &str) -> Result<String, ApiError> {
     String::from_utf8(out).map_err(|_| invalid_path(s))
 }
 
+/// The refusal of anything but `GET` on the proxy's root (a listing).
+pub(super) fn only_get_lists() -> ApiError {
+    ApiError {
+        status: 405,
+        code: "BAD_REQUEST",
+        message: "use GET to list artifacts".into(),
+    }
+}
+
 fn invalid_path(p: &str) -> ApiError {
     ApiError::invalid(format!("Invalid path: '{p}'"))
 }
@@ -113,11 +122,7 @@ pub(super) fn repo_error(e: crate::artifacts::Error) -> ApiError {
 pub fn begin_upload(proxied: &Proxied, rest: &str) -> Result<crate::artifacts::Upload, ApiError> {
     let rest = rest.strip_prefix('/').unwrap_or(rest);
     if rest.is_empty() {
-        return Err(ApiError {
-            status: 405,
-            code: "BAD_REQUEST",
-            message: "use GET to list artifacts".into(),
-        });
+        return Err(only_get_lists());
     }
     let (root, inner, writable) = resolve(proxied, rest)?;
     if inner.as_os_str().is_empty() {
@@ -157,11 +162,7 @@ fn handle_inner(
     if rest.is_empty() {
         // A listing: GET artifacts?path=DIR, basenames only.
         if method != Method::GET {
-            return Err(ApiError {
-                status: 405,
-                code: "BAD_REQUEST",
-                message: "use GET to list artifacts".into(),
-            });
+            return Err(only_get_lists());
         }
         let Some(path) = form_path(query) else {
             return Ok(json_response(StatusCode::OK, json!({})));

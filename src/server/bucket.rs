@@ -13,7 +13,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::artifacts::{attachment, checked_rel, form_path};
+use super::artifacts::{attachment, checked_rel, form_path, only_get_lists};
 use super::{ApiError, json_response};
 use crate::artifacts::s3::{Bucket, Writer, join_key, split_uri};
 use crate::artifacts::{Error, FileInfo};
@@ -54,11 +54,7 @@ pub(super) fn bucket_error(e: Error) -> ApiError {
 pub(super) fn begin_upload(remote: &str, rest: &str) -> Result<Writer, ApiError> {
     let rest = rest.strip_prefix('/').unwrap_or(rest);
     if rest.is_empty() {
-        return Err(ApiError {
-            status: 405,
-            code: "BAD_REQUEST",
-            message: "use GET to list artifacts".into(),
-        });
+        return Err(only_get_lists());
     }
     let (_, rel) = checked_rel(rest)?;
     if rel.is_empty() {
@@ -78,11 +74,7 @@ pub(super) async fn handle(
     let rest = rest.strip_prefix('/').unwrap_or(rest);
     if rest.is_empty() {
         if method != Method::GET {
-            return Err(ApiError {
-                status: 405,
-                code: "BAD_REQUEST",
-                message: "use GET to list artifacts".into(),
-            });
+            return Err(only_get_lists());
         }
         let Some(path) = form_path(query) else {
             return Ok(json_response(StatusCode::OK, json!({})));
