@@ -241,12 +241,18 @@ impl Bucket {
         Ok((size, got.into_stream()))
     }
 
-    /// Removes the object `key` (no error when there is none).
-    pub async fn delete(&self, key: &str) -> Result<()> {
-        match self.store.delete(&Key::from(key)).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(remote(self.uri(key))(e)),
+    /// Removes the objects `keys`, in bulk requests (missing ones are no error).
+    pub async fn delete_all(&self, keys: Vec<String>) -> Result<()> {
+        let what = self.uri("");
+        let locations = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Key::from(k))));
+        let mut done = self.store.delete_stream(locations.boxed());
+        while let Some(r) = done.next().await {
+            match r {
+                Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(remote(what)(e)),
+            }
         }
+        Ok(())
     }
 
     /// Whether the bucket answers and takes these keys: one listing below `key`.

@@ -102,9 +102,7 @@ pub(super) async fn handle(
                 .map(|(k, _)| k)
                 .collect();
             keys.push(key);
-            for k in keys {
-                bucket.delete(&k).await.map_err(bucket_error)?;
-            }
+            bucket.delete_all(keys).await.map_err(bucket_error)?;
             Ok(json_response(StatusCode::OK, json!({})))
         }
         _ => Err(ApiError {

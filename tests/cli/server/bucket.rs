@@ -190,6 +190,34 @@ fn uploads_through_the_proxy_are_whole_or_absent_in_the_bucket() {
         .collect();
     assert!(!keys.iter().any(|k| k.ends_with("broken.bin")), "{keys:#?}");
 
+    // A listing longer than one page of the bucket's (1,000 keys) comes back whole.
+    for i in 0..1050 {
+        crate::s3::server().put(
+            &format!("mlf-parts/p/0/{run}/artifacts/many/f{i:04}.txt"),
+            b"x",
+        );
+    }
+    let many = s.raw(
+        "GET",
+        &format!("/api/2.0/mlflow-artifacts/artifacts?path=0/{run}/artifacts/many"),
+        &[],
+        b"",
+    );
+    let names: Vec<String> = many.json()["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    let want: Vec<String> = (0..1050).map(|i| format!("f{i:04}.txt")).collect();
+    assert_eq!(names, want);
+    let listed = s.get_ok("artifacts/list", &[("run_id", &run), ("path", "many")]);
+    assert_eq!(listed["files"].as_array().unwrap().len(), 1050);
+    assert_eq!(
+        s.raw("DELETE", &format!("{base}/many"), &[], b"").status,
+        200
+    );
+
     // Deleting a folder removes everything below it.
     let deleted = s.raw("DELETE", &format!("{base}/data"), &[], b"");
     assert_eq!(deleted.status, 200, "{deleted}");
