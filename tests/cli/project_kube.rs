@@ -521,3 +521,34 @@ fn bad_configs_templates_and_projects_are_refused_before_anything_runs() {
     assert!(k.calls().is_empty(), "{:?}", k.calls());
     assert!(k.runs().is_empty());
 }
+
+/// Against a tracking server: the run is made there, the pods get the server's URL, and the
+/// Job is kept as the run's artifact through the server's proxy.
+#[test]
+fn a_job_tracked_on_a_server_logs_there() {
+    let k = Kube::new();
+    let server_env = TestEnv::new();
+    let server = crate::server::Server::start(&server_env, &[]);
+    let url = server.url();
+    let mut cmd = k.command(&[]);
+    cmd.env_remove("KUBE_MLFLOW_TRACKING_URI")
+        .env("MLFLOW_TRACKING_URI", &url);
+    let out = support::run(cmd).ok();
+    assert!(out.stdout.contains("done training"), "{out}");
+    let job = k.created();
+    let env = &job["spec"]["template"]["spec"]["containers"][0]["env"];
+    assert_eq!(
+        env[2],
+        json!({ "name": "MLFLOW_TRACKING_URI", "value": url })
+    );
+    let id = env[1]["value"].as_str().unwrap().to_string();
+    let run = server.get_ok("runs/get", &[("run_id", &id)]);
+    assert_eq!(run["run"]["info"]["status"], "FINISHED", "{run:#}");
+    let files = server.get_ok("artifacts/list", &[("run_id", &id), ("path", "kubernetes")]);
+    assert_eq!(
+        files["files"][0]["path"], "kubernetes/job.json",
+        "{files:#}"
+    );
+    // Nothing went to the local store.
+    assert!(k.runs().is_empty());
+}
