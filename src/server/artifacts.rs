@@ -272,17 +272,22 @@ fn get_file(repo: &LocalRepo, inner: &Path, shown: &str) -> Result<Response, Api
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let (file, size) = file;
-    let mut r = (StatusCode::OK, file_body(file)).into_response();
+    Ok(download(&name, size, file_body(file)))
+}
+
+/// A download of `size` bytes named `name`: its media type, and as an attachment.
+pub(super) fn download(name: &str, size: u64, body: axum::body::Body) -> Response {
+    let mut r = (StatusCode::OK, body).into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(super::mime::content_type(&name)),
+        HeaderValue::from_static(super::mime::content_type(name)),
     );
-    if let Ok(v) = HeaderValue::from_str(&attachment(&name)) {
+    if let Ok(v) = HeaderValue::from_str(&attachment(name)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    Ok(r)
+    r
 }
 
 /// The bytes of `file` as a streamed body, read in 256 KiB pieces on blocking threads, so a
@@ -313,7 +318,7 @@ fn file_body(file: std::fs::File) -> axum::body::Body {
 /// bare when it is an HTTP token, else quoted; a name that is not ASCII gets an ASCII
 /// `filename` (its letters without their accents, or `download`) and the exact name as
 /// `filename*` (RFC 5987).
-pub(super) fn attachment(name: &str) -> String {
+fn attachment(name: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     fn quoted(v: &str) -> String {
         const TOKEN: &str = "!#$%&'*+-.^_`|~";
@@ -474,17 +479,15 @@ pub fn local_for(proxied: &Proxied, uri: &str) -> Result<PathBuf, ApiError> {
     Ok(root.join(inner))
 }
 
-/// The entries of the folder `rel` below `dir` (a run's or logged model's artifact location),
-/// relative to `dir`; none when there is nothing there.
-pub fn list_below(
-    proxied: &Proxied,
-    dir: &str,
-    rel: &Path,
-) -> Result<Vec<crate::artifacts::FileInfo>, ApiError> {
-    match &proxied.remote {
-        Some(remote) => super::bucket::list_blocking(remote, dir, rel),
-        None => Ok(LocalRepo::new(PathBuf::from(dir))
-            .list(rel, false)
-            .unwrap_or_default()),
+/// The entries of the folder `rel` below `dir` (a run's or logged model's artifact location,
+/// as the store records it), relative to `dir`; none when there is nothing there. The
+/// location comes from the store, not the client, so a run's files are listed wherever the
+/// store keeps them (an earlier destination too).
+pub fn list_below(dir: &str, rel: &Path) -> Result<Vec<crate::artifacts::FileInfo>, ApiError> {
+    if crate::store::is_remote(dir) {
+        return super::bucket::list_blocking(dir, rel);
     }
+    Ok(LocalRepo::new(PathBuf::from(dir))
+        .list(rel, false)
+        .unwrap_or_default())
 }

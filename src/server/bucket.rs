@@ -9,30 +9,32 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use axum::body::Body;
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
 use serde_json::json;
 
-use super::artifacts::{attachment, checked_rel, form_path, only_get_lists};
+use super::artifacts::{checked_rel, form_path, only_get_lists};
 use super::{ApiError, json_response};
 use crate::artifacts::s3::{Bucket, Writer, join_key, split_uri};
 use crate::artifacts::{Error, FileInfo};
 
-/// The shared client of the bucket named in `remote` (`s3://bucket/prefix`), and the key of
-/// `rel` below the prefix.
-fn locate(remote: &str, rel: &str) -> Result<(Bucket, String), ApiError> {
+/// The shared client of the bucket `name`, made on first use.
+fn client(name: &str) -> Result<Bucket, ApiError> {
     static CLIENTS: Mutex<Vec<(String, Bucket)>> = Mutex::new(Vec::new());
-    let (name, prefix) = split_uri(remote).map_err(bucket_error)?;
     let mut clients = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
-    let bucket = match clients.iter().find(|(n, _)| *n == name) {
-        Some((_, b)) => b.clone(),
-        None => {
-            let b = Bucket::connect(&name).map_err(bucket_error)?;
-            clients.push((name, b.clone()));
-            b
-        }
-    };
-    Ok((bucket, join_key(&prefix, rel)))
+    if let Some((_, b)) = clients.iter().find(|(n, _)| n == name) {
+        return Ok(b.clone());
+    }
+    let b = Bucket::connect(name).map_err(bucket_error)?;
+    clients.push((name.to_string(), b.clone()));
+    Ok(b)
+}
+
+/// The client of the bucket of `location` (`s3://bucket/prefix`), and the key of `rel` below
+/// the prefix.
+fn locate(location: &str, rel: &str) -> Result<(Bucket, String), ApiError> {
+    let (name, prefix) = split_uri(location).map_err(bucket_error)?;
+    Ok((client(&name)?, join_key(&prefix, rel)))
 }
 
 /// A fault of the bucket, as the proxy answers it: a missing object is 404; a bucket that
@@ -151,18 +153,12 @@ async fn download(bucket: &Bucket, key: &str, shown: &str) -> Result<Response, A
         }
         Err(e) => return Err(bucket_error(e)),
     };
-    let name = key.rsplit('/').next().unwrap_or(key).to_string();
-    let mut r = (StatusCode::OK, Body::from_stream(stream)).into_response();
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(super::mime::content_type(&name)),
-    );
-    if let Ok(v) = HeaderValue::from_str(&attachment(&name)) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(r)
+    let name = key.rsplit('/').next().unwrap_or(key);
+    Ok(super::artifacts::download(
+        name,
+        size,
+        Body::from_stream(stream),
+    ))
 }
 
 /// The relative path of `location` (an `s3://` URI) below `remote`, when it is below it.
@@ -175,19 +171,12 @@ pub(super) fn below_root<'a>(remote: &str, location: &'a str) -> Option<&'a str>
         .and_then(|r| r.strip_prefix('/'))
 }
 
-/// The entries of the folder `rel` below the location `dir` (an `s3://` URI below `remote`),
-/// paths relative to `dir`, as `artifacts/list` answers; for the routes that run on a
-/// blocking thread.
-pub(super) fn list_blocking(
-    remote: &str,
-    dir: &str,
-    rel: &Path,
-) -> Result<Vec<FileInfo>, ApiError> {
-    let Some(inner) = below_root(remote, dir) else {
-        return Ok(Vec::new());
-    };
+/// The entries of the folder `rel` below `dir`, the `s3://` location of a run's or logged
+/// model's files as the store records it, with paths relative to `dir`, as `artifacts/list`
+/// answers; for the routes that run on a blocking thread.
+pub(super) fn list_blocking(dir: &str, rel: &Path) -> Result<Vec<FileInfo>, ApiError> {
     let rel = crate::artifacts::slash(rel);
-    let (bucket, base) = locate(remote, inner)?;
+    let (bucket, base) = locate(dir, "")?;
     let key = join_key(&base, &rel);
     let listed = tokio::runtime::Handle::current()
         .block_on(bucket.children(&key))

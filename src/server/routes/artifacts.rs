@@ -14,6 +14,6 @@ fn list(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
         crate::artifacts::clean_relative(&m.path).map_err(|_| ApiError::invalid("Invalid path"))?;
     let proxied = store.proxied();
     let dir = store.run_artifact_dir(&run).display().to_string();
-    let files = super::list_below(&proxied, &dir, &rel)?;
+    let files = super::list_below(&dir, &rel)?;
     Ok(json!({ "root_uri": uri_for(&proxied, &run.info.artifact_uri), "files": files }))
 }

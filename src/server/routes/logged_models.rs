@@ -136,7 +136,7 @@ fn logged_model_route(
             let path = decode::<ListLoggedModelArtifacts>(p)?.artifact_directory_path;
             let rel = crate::artifacts::clean_relative(&path)
                 .map_err(|_| ApiError::invalid("Invalid path"))?;
-            let files = list_below(&store.proxied(), &dir.display().to_string(), &rel)?;
+            let files = list_below(&dir.display().to_string(), &rel)?;
             Ok(
                 json!({ "root_uri": uri_for(&store.proxied(), &dir.display().to_string()), "files": files }),
             )

@@ -157,9 +157,27 @@ impl PgStore {
         Ok(self.state(ARTIFACT_ROOT_KEY)?.map(PathBuf::from))
     }
 
-    /// Records `root` as the database's artifact root.
+    /// Records `root` as the database's artifact root. When it replaces another, the Default
+    /// experiment (whose location follows the root until it has one) is pinned to the old
+    /// root first, so that its runs' files stay where they are.
     pub fn record_artifact_root(&self, root: &Path) -> Result<()> {
-        self.set_state(ARTIFACT_ROOT_KEY, Some(&root.display().to_string()))
+        let old = self.recorded_artifact_root()?;
+        let new = root.display().to_string();
+        self.write(|tx| {
+            if let Some(old) = old.as_ref().filter(|o| o.as_path() != root) {
+                tx.execute(
+                    "UPDATE experiments SET artifact_location = $1
+                     WHERE experiment_id = 0 AND artifact_location IS NULL",
+                    &[&old.join("0").display().to_string()],
+                )?;
+            }
+            tx.execute(
+                "INSERT INTO state (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[&ARTIFACT_ROOT_KEY, &new],
+            )?;
+            Ok(())
+        })
     }
 
     /// Whether the connection is gone (the database closed it): the store is of no more use.

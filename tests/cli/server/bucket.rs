@@ -362,3 +362,68 @@ fn keys_come_from_the_credentials_file_profile() {
         vec![("p/0/r/artifacts/a.txt".to_string(), 20)]
     );
 }
+
+/// A server started on another destination keeps the Default experiment's earlier runs where
+/// their files are, and puts new runs below the new destination.
+#[test]
+fn a_new_destination_leaves_earlier_runs_files_where_they_are() {
+    let Some((env, uri)) = setup() else {
+        return;
+    };
+    make_bucket("mlf-move");
+    let first = Server::start(
+        &env,
+        &[
+            "--store",
+            &uri,
+            "--artifacts-destination",
+            "s3://mlf-move/one",
+        ],
+    );
+    let old = first.create_run("0", "before");
+    first.put_artifact(&format!("0/{old}/artifacts/a.txt"), b"before the move");
+    drop(first);
+    let second = Server::start(
+        &env,
+        &[
+            "--store",
+            &uri,
+            "--artifacts-destination",
+            "s3://mlf-move/two",
+        ],
+    );
+    let new = second.create_run("0", "after");
+    second.put_artifact(&format!("0/{new}/artifacts/b.txt"), b"after");
+    let keys: Vec<String> = crate::s3::server()
+        .objects("mlf-move")
+        .into_iter()
+        .map(|(k, _)| k)
+        .filter(|k| k != ".keep")
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            format!("one/0/{old}/artifacts/a.txt"),
+            format!("two/0/{new}/artifacts/b.txt"),
+        ]
+    );
+    // The earlier run's files are still found, through the server and the command line.
+    let listed = second.get_ok("artifacts/list", &[("run_id", &old)]);
+    assert_eq!(listed["files"][0]["path"], "a.txt", "{listed:#}");
+    let got = mlf(
+        &env,
+        &[
+            "--store",
+            &uri,
+            "artifacts",
+            "get",
+            "a.txt",
+            "--run",
+            &old,
+            "-o",
+            "-",
+        ],
+    )
+    .ok();
+    assert_eq!(got.stdout, "before the move");
+}
