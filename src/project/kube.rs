@@ -168,12 +168,10 @@ pub fn command_words(command: &str) -> Result<Vec<String>, KubeError> {
     Ok(split_words(command)?.iter().map(|w| py_quote(w)).collect())
 }
 
+/// `shlex.quote`: the safe characters are `process::shell_quote`'s, a single quote inside
+/// quotes is written `'"'"'`.
 fn py_quote(word: &str) -> String {
-    let safe = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
-    if safe {
+    if crate::process::shell_quote(word) == word {
         word.to_string()
     } else {
         format!("'{}'", word.replace('\'', "'\"'\"'"))

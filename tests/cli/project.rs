@@ -234,18 +234,7 @@ impl Stubs {
 
     /// Every recorded call, in order.
     fn calls(&self) -> Vec<Vec<String>> {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let mut out = Vec::new();
-        let mut cur = Vec::new();
-        for line in text.lines() {
-            if line == "<end>" {
-                out.push(std::mem::take(&mut cur));
-            } else {
-                cur.push(line.to_string());
-            }
-        }
-        assert!(cur.is_empty(), "a truncated stub call: {cur:?}");
-        out
+        support::stub_calls(&self.log)
     }
 
     /// The recorded calls, without `conda env list --json` (a readiness check).

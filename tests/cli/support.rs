@@ -674,3 +674,20 @@ fn redact_times(text: &str) -> String {
     }
     out
 }
+
+/// The calls a stub executable recorded in `log` (argv[0], then each argument on its own
+/// line, then `<end>`), in order; none when it was never called.
+pub fn stub_calls(log: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut out = Vec::new();
+    let mut cur = Vec::new();
+    for line in text.lines() {
+        if line == "<end>" {
+            out.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(line.to_string());
+        }
+    }
+    assert!(cur.is_empty(), "a truncated stub call: {cur:?}");
+    out
+}

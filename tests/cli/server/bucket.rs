@@ -20,6 +20,11 @@ fn setup() -> Option<(TestEnv, String)> {
     Some((env, uri))
 }
 
+/// `mlf server` on the database `uri` with its artifacts below `dest`.
+fn serve(env: &TestEnv, uri: &str, dest: &str) -> Server {
+    Server::start(env, &["--store", uri, "--artifacts-destination", dest])
+}
+
 /// Makes `bucket` (the filer makes it with its first object).
 fn make_bucket(bucket: &str) {
     crate::s3::server().put(&format!("{bucket}/.keep"), b"");
@@ -35,15 +40,7 @@ fn the_mlflow_client_works_through_a_server_on_postgres_with_artifacts_in_a_buck
         return;
     };
     make_bucket("mlf-e2e");
-    let s = Server::start(
-        &env,
-        &[
-            "--store",
-            &uri,
-            "--artifacts-destination",
-            "s3://mlf-e2e/team",
-        ],
-    );
+    let s = serve(&env, &uri, "s3://mlf-e2e/team");
     super::mlflow_client_through(&env, &s, &["--store", &uri]);
     let objects = crate::s3::server().objects("mlf-e2e/team");
     let keys: Vec<&str> = objects.iter().map(|(k, _)| k.as_str()).collect();
@@ -74,15 +71,7 @@ fn uploads_through_the_proxy_are_whole_or_absent_in_the_bucket() {
         return;
     };
     make_bucket("mlf-parts");
-    let s = Server::start(
-        &env,
-        &[
-            "--store",
-            &uri,
-            "--artifacts-destination",
-            "s3://mlf-parts/p",
-        ],
-    );
+    let s = serve(&env, &uri, "s3://mlf-parts/p");
     let run = s.create_run("0", "big");
     let base = format!("/api/2.0/mlflow-artifacts/artifacts/0/{run}/artifacts");
     let info = s.get_ok("runs/get", &[("run_id", &run)]);
@@ -286,15 +275,7 @@ fn a_bucket_that_cannot_be_used_stops_the_server_and_fails_health() {
     );
     env.set("MLFLOW_S3_ENDPOINT_URL", &crate::s3::server().endpoint);
 
-    let s = Server::start(
-        &env,
-        &[
-            "--store",
-            &uri,
-            "--artifacts-destination",
-            "s3://mlf-health/p",
-        ],
-    );
+    let s = serve(&env, &uri, "s3://mlf-health/p");
     let ok = s.raw("GET", "/health", &[], b"");
     assert_eq!((ok.status, ok.text()), (200, "OK".to_string()));
     crate::s3::server().remove_bucket("mlf-health");
@@ -347,15 +328,7 @@ fn keys_come_from_the_credentials_file_profile() {
     let refused = start(&env).code(1);
     assert!(refused.stderr.contains("access denied"), "{refused}");
     env.set("AWS_PROFILE", "team");
-    let s = Server::start(
-        &env,
-        &[
-            "--store",
-            &uri,
-            "--artifacts-destination",
-            "s3://mlf-profile/p",
-        ],
-    );
+    let s = serve(&env, &uri, "s3://mlf-profile/p");
     s.put_artifact("0/r/artifacts/a.txt", b"with the team's keys");
     assert_eq!(
         s3.objects("mlf-profile/p"),
@@ -371,27 +344,11 @@ fn a_new_destination_leaves_earlier_runs_files_where_they_are() {
         return;
     };
     make_bucket("mlf-move");
-    let first = Server::start(
-        &env,
-        &[
-            "--store",
-            &uri,
-            "--artifacts-destination",
-            "s3://mlf-move/one",
-        ],
-    );
+    let first = serve(&env, &uri, "s3://mlf-move/one");
     let old = first.create_run("0", "before");
     first.put_artifact(&format!("0/{old}/artifacts/a.txt"), b"before the move");
     drop(first);
-    let second = Server::start(
-        &env,
-        &[
-            "--store",
-            &uri,
-            "--artifacts-destination",
-            "s3://mlf-move/two",
-        ],
-    );
+    let second = serve(&env, &uri, "s3://mlf-move/two");
     let new = second.create_run("0", "after");
     second.put_artifact(&format!("0/{new}/artifacts/b.txt"), b"after");
     let keys: Vec<String> = crate::s3::server()
