@@ -215,6 +215,14 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "mlf import mlflow sqlite:///path/to/mlflow.db      # ids, times and every point kept\nmlf import mlflow postgresql://mlflow:secret@db.internal:5432/mlflow\nmlf import mlflow ./mlruns -x churn -x fraud\nmlf import mlflow http://mlflow.internal:5000 --dry-run",
     ),
     (
+        "store",
+        "mlf store copy .mlf postgresql://mlf:secret@db.internal/mlf --artifacts-destination s3://ml-team/mlf",
+    ),
+    (
+        "store copy",
+        "mlf store copy .mlf postgresql://mlf:secret@db.internal/mlf --artifacts-destination s3://ml-team/mlf\nmlf store copy postgresql://mlf:secret@db.internal/mlf ./backup   # and back, into a directory\nmlf store copy .mlf ../archive/.mlf --format json",
+    ),
+    (
         "remote",
         "mlf remote add origin http://mlf.internal:5000\nmlf remote add lab ../lab-project     # another project's .mlf\nmlf remote list -v",
     ),

@@ -25,6 +25,7 @@ pub mod run;
 pub mod runs;
 pub mod server;
 pub mod status;
+pub mod store;
 pub mod suggest;
 pub mod ui;
 
@@ -67,6 +68,9 @@ pub enum Command {
     /// Import another tracking store (MLflow's), keeping its ids
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Copy a whole store into another (a directory, or PostgreSQL with its artifacts)
+    #[command(subcommand)]
+    Store(store::StoreCommand),
     /// Add, list and remove remotes: other stores and `mlf server`s to push to and pull from
     #[command(subcommand)]
     Remote(remote::RemoteCommand),
@@ -123,6 +127,7 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> CliResult<u8> {
         Command::Artifacts(cmd) => artifacts::run(ctx, cmd),
         Command::Gc(args) => gc::run(ctx, args),
         Command::Import(cmd) => import::run(ctx, cmd),
+        Command::Store(cmd) => store::run(ctx, cmd),
         Command::Remote(cmd) => remote::run(ctx, cmd),
         Command::Push(args) => push::run(ctx, args),
         Command::Pull(args) => pull::run(ctx, args),

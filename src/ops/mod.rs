@@ -3,6 +3,7 @@
 //! Commands and server routes call these; they call the store. Nothing here prints: errors
 //! come back as data (the store's, or this layer's own), and front ends word them.
 
+pub mod copy;
 pub mod gc;
 pub mod import;
 pub mod registry;

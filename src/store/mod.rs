@@ -11,6 +11,7 @@ pub(crate) mod paging;
 pub mod postgres;
 pub mod rest;
 mod sqlite;
+pub mod tables;
 
 pub use backend::{Backend, Proxied, RegistryStore, RunIo, ServerStore, TrackingStore, is_remote};
 pub use sqlite::{

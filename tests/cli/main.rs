@@ -39,6 +39,7 @@ mod search;
 mod server;
 mod status;
 mod store;
+mod store_copy;
 mod sync;
 mod system_metrics;
 mod trees;

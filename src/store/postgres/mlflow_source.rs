@@ -37,14 +37,7 @@ const COUNTED: &[&str] = &[
     "webhooks",
 ];
 
-/// One value of a row: integers (and booleans), reals, or anything else as its text.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Null,
-    Int(i64),
-    Real(f64),
-    Text(String),
-}
+pub use crate::store::tables::Cell;
 
 /// Where the tables go.
 pub trait TableSink {

@@ -19,6 +19,7 @@ mod registry;
 mod requests;
 mod runs;
 mod schema;
+mod tables;
 mod traits;
 
 pub use commit_queue::CommitQueue;

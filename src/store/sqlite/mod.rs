@@ -25,6 +25,7 @@ mod sync;
 mod sync_merge;
 mod sync_registry;
 mod synthetic;
+mod tables;
 mod traits;
 mod webhooks;
 
