@@ -256,6 +256,11 @@ fn a_store_goes_to_postgres_and_a_bucket_and_comes_back_the_same() {
     crate::s3::server().put("mlf-copy/.keep", b"");
     let id = varied(&env);
     let store = env.store().canonicalize().unwrap();
+    crate::support::sqlite(
+        &store.join("mlf.db"),
+        "INSERT INTO webhooks (webhook_id, name, url, creation_time, last_updated_time)
+         VALUES ('w1', 'ci', 'https://ci.example/hook', 1, 1)",
+    );
     let out = copy(
         &env,
         &[
@@ -267,6 +272,11 @@ fn a_store_goes_to_postgres_and_a_bucket_and_comes_back_the_same() {
     )
     .ok();
     assert!(out.stderr.contains("Copied "), "{out}");
+    assert!(
+        out.stderr
+            .contains("Skipped 1 row of `webhooks`: postgresql://"),
+        "{out}"
+    );
     let objects = crate::s3::server().objects("mlf-copy/team");
     let keys: Vec<&str> = objects.iter().map(|(k, _)| k.as_str()).collect();
     assert!(
@@ -308,6 +318,35 @@ fn a_store_goes_to_postgres_and_a_bucket_and_comes_back_the_same() {
     );
     let again = copy(&env, &[".mlf", &uri]).ok();
     assert!(again.stderr.contains("Unchanged "), "{again}");
+    // Into another database with its own bucket prefix: objects read from one prefix and
+    // written below the other.
+    let other = cluster.new_database();
+    copy(
+        &env,
+        &[
+            &uri,
+            &other,
+            "--artifacts-destination",
+            "s3://mlf-copy/other",
+        ],
+    )
+    .ok();
+    let moved = crate::s3::server().objects("mlf-copy/other");
+    assert_eq!(moved.len(), objects.len(), "{moved:#?}");
+    let got = env
+        .mlf(&[
+            "--store",
+            &other,
+            "artifacts",
+            "get",
+            "eval/out/report.txt",
+            "--run",
+            &id,
+            "-o",
+            "-",
+        ])
+        .ok();
+    assert_eq!(got.stdout, "hello");
     // And back.
     let out = copy(&env, &[&uri, "../back"]).ok();
     assert!(out.stderr.contains("Copied "), "{out}");
