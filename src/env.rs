@@ -6,8 +6,9 @@
 /// Path of the store directory (the `.mlf` folder) to use instead of discovering one.
 pub const MLF_STORE: &str = "MLF_STORE";
 /// Artifact root of a PostgreSQL store (`--store postgresql://…`): new experiments keep their
-/// runs' artifacts below it, a path or `s3://BUCKET/PREFIX` [default: the destination a server
-/// recorded in the database, else `mlruns` in the current directory].
+/// runs' artifacts below it, a path, `s3://BUCKET/PREFIX` or `az://CONTAINER/PREFIX`
+/// [default: the destination a server recorded in the database, else `mlruns` in the current
+/// directory].
 pub const MLF_ARTIFACT_ROOT: &str = "MLF_ARTIFACT_ROOT";
 /// Run that `mlf log` writes to when `--run` is not given; set for children of `mlf run`.
 pub const MLF_RUN_ID: &str = "MLF_RUN_ID";
@@ -84,6 +85,15 @@ pub const MLFLOW_S3_ENDPOINT_URL: &str = "MLFLOW_S3_ENDPOINT_URL";
 pub const AWS_ENDPOINT_URL_S3: &str = "AWS_ENDPOINT_URL_S3";
 /// The AWS tools' endpoint for every service, read last.
 pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+
+/// Azure Blob Storage, as MLflow reads it: `AccountName=…;AccountKey=…` and, for another
+/// endpoint than Azure's (Azurite), `BlobEndpoint=http(s)://HOST:PORT/ACCOUNT`.
+pub const AZURE_STORAGE_CONNECTION_STRING: &str = "AZURE_STORAGE_CONNECTION_STRING";
+/// Azure Blob Storage: the account's key, when no connection string gives one.
+pub const AZURE_STORAGE_ACCESS_KEY: &str = "AZURE_STORAGE_ACCESS_KEY";
+/// Azure Blob Storage: the account of `az://CONTAINER/…` URIs, when no connection string
+/// names one (`wasbs://CONTAINER@ACCOUNT.blob.core.windows.net/…` names its own).
+pub const AZURE_STORAGE_ACCOUNT_NAME: &str = "AZURE_STORAGE_ACCOUNT_NAME";
 
 /// Set by the shell completion scripts: `COMPLETE=bash mlf -- WORDS` prints completions.
 pub const COMPLETE: &str = "COMPLETE";

@@ -9,6 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::Serialize;
 
 mod aws_profile;
+mod connect;
 pub mod http;
 pub mod s3;
 mod write;

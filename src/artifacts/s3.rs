@@ -1,7 +1,8 @@
-//! Artifacts in S3 and the stores that speak its protocol (MinIO, SeaweedFS, Ceph), through
-//! Apache Arrow's `object_store`. A repository is a bucket and a key prefix, as in
-//! `s3://bucket/prefix`; its paths are relative to the prefix, as a run's artifact paths are
-//! to its root.
+//! Artifacts in S3 and the stores that speak its protocol (MinIO, SeaweedFS, Ceph), and in
+//! Azure Blob Storage (and Azurite), through Apache Arrow's `object_store`. A repository is a
+//! bucket (or container) and a key prefix, as in `s3://bucket/prefix`, `az://container/prefix`
+//! or MLflow's `wasbs://container@account.blob.core.windows.net/prefix`; its paths are
+//! relative to the prefix, as a run's artifact paths are to its root.
 //!
 //! [`Bucket`] is the asynchronous client of one bucket (the server calls it on its own
 //! runtime); [`S3Repo`] wraps one with a runtime of its own for the command line, so no other
@@ -12,7 +13,10 @@
 //! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION`,
 //! `MLFLOW_S3_ENDPOINT_URL` or `AWS_ENDPOINT_URL`), else from the AWS shared files' profile
 //! (`AWS_PROFILE`, `~/.aws/credentials`, `~/.aws/config`); without keys, the instance or
-//! container's own role is asked. Nothing here prints a credential.
+//! container's own role is asked. Azure's come from `AZURE_STORAGE_CONNECTION_STRING` (its
+//! `AccountName`, `AccountKey` and `BlobEndpoint`), else `AZURE_STORAGE_ACCESS_KEY` with the
+//! account of the URI or `AZURE_STORAGE_ACCOUNT_NAME`; without a key, the machine's managed
+//! identity is asked. Nothing here prints a credential.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -20,70 +24,18 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
-use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as Key;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 
+use super::connect::{is_azure, remote};
+pub use super::connect::{is_bucket_uri, split_uri};
 use super::{CopyItem, Error, FileInfo, Result};
-use crate::env;
 
 /// Bytes per ranged read and per part of a multipart upload (S3 takes parts of 5 MiB and up).
 pub const PART: usize = 8 * 1024 * 1024;
 
 /// Parts of one upload in flight at once.
 const PARTS_IN_FLIGHT: usize = 2;
-
-fn remote(what: String) -> impl FnOnce(object_store::Error) -> Error {
-    move |e| {
-        let text = e.to_string();
-        match e {
-            object_store::Error::NotFound { .. } => {
-                Error::NotFound(format!("{what}: no such object"))
-            }
-            object_store::Error::PermissionDenied { .. }
-            | object_store::Error::Unauthenticated { .. } => Error::Invalid(denied(&what)),
-            _ if text.contains("169.254.169.254") => Error::Invalid(format!(
-                "{what}: no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (this machine's instance metadata service gave none)"
-            )),
-            _ if text.contains("403 Forbidden") || text.contains("401 Unauthorized") => {
-                Error::Invalid(denied(&what))
-            }
-            _ if text.contains("404 Not Found") || text.contains("NoSuchBucket") => {
-                Error::NotFound(format!("{what}: no such bucket"))
-            }
-            _ if text.contains("error sending request") => Error::Invalid(format!(
-                "{what}: cannot connect to {} (set MLFLOW_S3_ENDPOINT_URL for an S3-compatible store)",
-                endpoint().unwrap_or_else(|| "AWS S3".into())
-            )),
-            _ => Error::Invalid(format!("{what}: {}", first_line(&text))),
-        }
-    }
-}
-
-/// The refusal of the keys, naming where they come from.
-fn denied(what: &str) -> String {
-    format!(
-        "{what}: access denied (the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are refused, or lack the right)"
-    )
-}
-
-/// The first line of an error: the client's own messages run on with the whole response.
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or(s)
-}
-
-/// The bucket and key of `s3://bucket/key`.
-pub fn split_uri(uri: &str) -> Result<(String, String)> {
-    let rest = uri
-        .strip_prefix("s3://")
-        .or_else(|| uri.strip_prefix("s3a://"))
-        .ok_or_else(|| Error::Invalid(format!("`{uri}` is not an s3:// URI")))?;
-    let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
-    if bucket.is_empty() {
-        return Err(Error::Invalid(format!("`{uri}` names no bucket")));
-    }
-    Ok((bucket.to_string(), key.trim_matches('/').to_string()))
-}
 
 /// `key/rel`, either part possibly empty.
 pub fn join_key(key: &str, rel: &str) -> String {
@@ -92,13 +44,6 @@ pub fn join_key(key: &str, rel: &str) -> String {
         (false, true) => key.to_string(),
         (false, false) => format!("{key}/{rel}"),
     }
-}
-
-/// The endpoint of an S3-compatible store, when not AWS itself.
-fn endpoint() -> Option<String> {
-    env::var(env::MLFLOW_S3_ENDPOINT_URL)
-        .or_else(|| env::var(env::AWS_ENDPOINT_URL_S3))
-        .or_else(|| env::var(env::AWS_ENDPOINT_URL))
 }
 
 /// An object or a common prefix of a listing, by its whole key.
@@ -110,54 +55,31 @@ pub struct Listed {
 /// The client of one bucket. Cloning it shares its connections.
 #[derive(Clone)]
 pub struct Bucket {
-    store: Arc<AmazonS3>,
+    store: Arc<dyn ObjectStore>,
+    /// `s3://bucket`, `az://container`, `wasbs://container@account.HOST`.
+    base: String,
+    /// The bucket's or container's name.
     name: String,
 }
 
 impl Bucket {
-    /// A client of `bucket`, configured from the environment; nothing is asked of the
-    /// server yet.
-    pub fn connect(bucket: &str) -> Result<Bucket> {
-        let profile = super::aws_profile::load()?;
-        let region = env::var(env::AWS_REGION)
-            .or_else(|| env::var(env::AWS_DEFAULT_REGION))
-            .or(profile.region)
-            .unwrap_or_else(|| "us-east-1".to_string());
-        let mut b = AmazonS3Builder::new()
-            .with_bucket_name(bucket)
-            .with_region(region);
-        // The environment's keys, else the profile's; never a mix of the two.
-        let (id, secret, token) = match env::var(env::AWS_ACCESS_KEY_ID) {
-            Some(id) => (
-                Some(id),
-                env::var(env::AWS_SECRET_ACCESS_KEY),
-                env::var(env::AWS_SESSION_TOKEN),
-            ),
-            None => (profile.key_id, profile.secret, profile.token),
+    /// A client of the bucket `base` (as [`split_uri`] gives it), configured from the
+    /// environment; nothing is asked of the server yet.
+    pub fn connect(base: &str) -> Result<Bucket> {
+        let bucket = base.split_once("://").map_or(base, |(_, b)| b);
+        let (store, name): (Arc<dyn ObjectStore>, String) = if is_azure(base) {
+            let (container, host) = bucket.split_once('@').unwrap_or((bucket, ""));
+            (
+                super::connect::azure_store(base, container, host)?,
+                container.to_string(),
+            )
+        } else {
+            (super::connect::s3_store(bucket)?, bucket.to_string())
         };
-        if let Some(id) = id {
-            b = b.with_access_key_id(id);
-        }
-        if let Some(secret) = secret {
-            b = b.with_secret_access_key(secret);
-        }
-        if let Some(token) = token {
-            b = b.with_token(token);
-        }
-        if let Some(url) = endpoint() {
-            b = b
-                .with_allow_http(url.starts_with("http://"))
-                .with_endpoint(url);
-        }
-        let store = b.build().map_err(|e| {
-            Error::Invalid(format!(
-                "cannot reach `s3://{bucket}`: {}",
-                first_line(&e.to_string())
-            ))
-        })?;
         Ok(Bucket {
-            store: Arc::new(store),
-            name: bucket.to_string(),
+            store,
+            base: base.to_string(),
+            name,
         })
     }
 
@@ -165,9 +87,9 @@ impl Bucket {
         &self.name
     }
 
-    /// `s3://bucket/key`.
+    /// `s3://bucket/key` (or the container's).
     pub fn uri(&self, key: &str) -> String {
-        format!("s3://{}/{key}", self.name)
+        format!("{}/{key}", self.base)
             .trim_end_matches('/')
             .to_string()
     }
@@ -360,7 +282,7 @@ pub struct S3Repo {
 }
 
 impl S3Repo {
-    /// The repository rooted at `s3://bucket/prefix`.
+    /// The repository rooted at `s3://bucket/prefix` (or a container's).
     pub fn new(uri: &str) -> Result<S3Repo> {
         let (bucket, prefix) = split_uri(uri)?;
         let bucket = Bucket::connect(&bucket)?;
@@ -519,13 +441,13 @@ impl S3Repo {
 pub fn download(uri: &str, dir: &Path) -> Result<PathBuf> {
     let (bucket, key) = split_uri(uri)?;
     let (parent, name) = key.rsplit_once('/').unwrap_or(("", key.as_str()));
-    let repo = S3Repo::new(&format!("s3://{bucket}/{parent}"))?;
+    let repo = S3Repo::new(&format!("{bucket}/{parent}"))?;
     let items = repo.plan_get(Path::new(name), dir)?;
     for item in &items {
         repo.get(item, &mut |_| {})?;
     }
     Ok(dir.join(if name.is_empty() {
-        bucket.as_str()
+        repo.bucket.name.as_str()
     } else {
         name
     }))

@@ -330,19 +330,18 @@ fn check_bucket(root: &Path) -> CliResult<()> {
         })
 }
 
-/// An artifact root as given: an `s3://bucket/prefix` URI as it is, the path of a `file://`
+/// An artifact root as given: a bucket's URI (`s3://bucket/prefix`, `az://container/prefix`,
+/// `wasbs://container@account.blob.core.windows.net/prefix`) as it is, the path of a `file://`
 /// URI, or a path (relative to `cwd`). Other schemes are refused with the ones taken.
 pub fn artifact_root(cwd: &Path, given: &str) -> Result<PathBuf, String> {
     if given.is_empty() {
-        return Err("the artifact root is empty: give a path or an s3://bucket/prefix URI".into());
+        return Err(
+            "the artifact root is empty: give a path or an s3://BUCKET/PREFIX or az://CONTAINER/PREFIX URI"
+                .into(),
+        );
     }
-    if let Some(rest) = given.strip_prefix("s3://") {
-        let bucket = rest.split('/').next().unwrap_or("");
-        if bucket.is_empty() {
-            return Err(format!(
-                "`{given}` names no bucket: write s3://BUCKET/PREFIX"
-            ));
-        }
+    if crate::artifacts::s3::is_bucket_uri(given) {
+        crate::artifacts::s3::split_uri(given).map_err(|e| e.to_string())?;
         return Ok(PathBuf::from(given.trim_end_matches('/')));
     }
     if let Some(path) = given.strip_prefix("file://") {
@@ -355,7 +354,7 @@ pub fn artifact_root(cwd: &Path, given: &str) -> Result<PathBuf, String> {
     }
     if let Some((scheme, _)) = given.split_once("://") {
         return Err(format!(
-            "`{scheme}://` artifact roots are not supported: give a path, a file:/// URI or an s3://bucket/prefix URI"
+            "`{scheme}://` artifact roots are not supported: give a path, a file:/// URI, an s3://BUCKET/PREFIX or an az://CONTAINER/PREFIX (wasbs://) URI"
         ));
     }
     Ok(cwd.join(given))

@@ -20,8 +20,9 @@ use crate::server::{Settings, Source, run_foreground};
 ///
 /// The store is a directory (`--store`, else the nearest `.mlf`) or a PostgreSQL database
 /// (`--store postgresql://…` or `--backend-store-uri postgresql://…`), whose runs keep their
-/// artifacts below `--artifacts-destination` (a path or `s3://BUCKET/PREFIX`, which the
-/// database records for other commands), else `MLF_ARTIFACT_ROOT`.
+/// artifacts below `--artifacts-destination` (a path, `s3://BUCKET/PREFIX` or
+/// `az://CONTAINER/PREFIX`, which the database records for other commands), else
+/// `MLF_ARTIFACT_ROOT`.
 ///
 /// With `--users FILE`, every route but `/health`, `/version` and `server-info` asks for HTTP
 /// Basic credentials of a user in FILE (the `mlflow` client sends `MLFLOW_TRACKING_USERNAME`
@@ -37,8 +38,10 @@ pub struct ServerArgs {
     backend_store_uri: Option<PathBuf>,
     /// Where the runs of a database store keep their artifacts, served through the artifact
     /// proxy: `s3://BUCKET/PREFIX` (keys and endpoint from `AWS_*` and
-    /// `MLFLOW_S3_ENDPOINT_URL`), `file:///PATH` or a path [default: `MLF_ARTIFACT_ROOT`, else
-    /// `mlruns`]
+    /// `MLFLOW_S3_ENDPOINT_URL`), `az://CONTAINER/PREFIX` or
+    /// `wasbs://CONTAINER@ACCOUNT.blob.core.windows.net/PREFIX` (account, key and endpoint from
+    /// `AZURE_STORAGE_CONNECTION_STRING`), `file:///PATH` or a path [default:
+    /// `MLF_ARTIFACT_ROOT`, else `mlruns`]
     #[arg(long, value_name = "URI")]
     artifacts_destination: Option<String>,
     /// Address to listen on

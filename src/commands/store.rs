@@ -39,8 +39,8 @@ pub struct CopyArgs {
     /// The store to copy into: a store directory (created when missing) or `postgresql://…`
     #[arg(value_name = "DST", value_hint = clap::ValueHint::AnyPath)]
     target: String,
-    /// Where DST keeps artifacts, when it is a database: `s3://BUCKET/PREFIX`, `file:///PATH`
-    /// or a path (the database records it, as `mlf server --artifacts-destination` does)
+    /// Where DST keeps artifacts, when it is a database: `s3://BUCKET/PREFIX`,
+    /// `az://CONTAINER/PREFIX`, `file:///PATH` or a path (the database records it, as `mlf server --artifacts-destination` does)
     #[arg(long, value_name = "URI")]
     artifacts_destination: Option<String>,
     #[command(flatten)]

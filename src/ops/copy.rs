@@ -323,7 +323,7 @@ impl Paths<'_> {
 
 /// The files below a location: a bucket's objects or a directory's files.
 fn repo_at(uri: &str) -> crate::artifacts::Result<Repo> {
-    if uri.starts_with("s3://") {
+    if crate::artifacts::s3::is_bucket_uri(uri) {
         return Ok(Repo::S3(crate::artifacts::s3::S3Repo::new(uri)?));
     }
     let path = uri.strip_prefix("file://").unwrap_or(uri);

@@ -197,9 +197,10 @@ pub struct Proxied {
     pub remote: Option<String>,
 }
 
-/// Whether an artifact root or location is a bucket's (`s3://…`), not a local path.
+/// Whether an artifact root or location is a bucket's (`s3://…`, `az://…`, `wasbs://…`), not
+/// a local path.
 pub fn is_remote(location: &str) -> bool {
-    location.starts_with("s3://")
+    crate::artifacts::s3::is_bucket_uri(location)
 }
 
 impl Proxied {

@@ -10,6 +10,7 @@ mod support;
 mod pg;
 
 mod artifacts;
+mod azure;
 mod compare;
 mod complete;
 mod concurrency;

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Output, TestEnv, http_exchange};
 
+mod azure;
 mod bucket;
 mod fidelity;
 mod paging;

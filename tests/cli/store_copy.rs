@@ -375,3 +375,56 @@ fn a_store_goes_to_postgres_and_a_bucket_and_comes_back_the_same() {
         .ok();
     assert!(made.stderr.contains("(id 3)"), "{made}");
 }
+
+/// Into PostgreSQL with the artifacts in an Azure container (Azurite): the blobs are there, and
+/// the database's commands read them.
+#[test]
+fn a_store_goes_to_postgres_with_its_files_in_azure() {
+    let Some(cluster) = crate::pg::cluster() else {
+        return;
+    };
+    let uri = cluster.new_database();
+    let mut env = TestEnv::new();
+    let az = crate::azure::server();
+    for (k, v) in az.vars() {
+        env.set(k, &v);
+    }
+    az.create_container("mlf-copy");
+    let id = varied(&env);
+    copy(
+        &env,
+        &[
+            ".mlf",
+            &uri,
+            "--artifacts-destination",
+            "az://mlf-copy/team",
+        ],
+    )
+    .ok();
+    let blobs: Vec<String> = az
+        .blobs("mlf-copy", "team/")
+        .into_iter()
+        .map(|b| b.0)
+        .collect();
+    assert!(
+        blobs.contains(&format!("team/1/{id}/artifacts/eval/out/deep/blob.bin"))
+            && blobs.contains(&"team/registry/churn/2/local/MLmodel".to_string()),
+        "{blobs:#?}"
+    );
+    let got = env
+        .mlf(&[
+            "--store",
+            &uri,
+            "artifacts",
+            "get",
+            "eval/out/report.txt",
+            "--run",
+            &id,
+            "-o",
+            "-",
+        ])
+        .ok();
+    assert_eq!(got.stdout, "hello");
+    let again = copy(&env, &[".mlf", &uri]).ok();
+    assert!(again.stderr.contains("Unchanged "), "{again}");
+}

@@ -116,7 +116,7 @@ impl TrackingStore for PgStore {
     }
     fn artifacts(&self, run: &Run) -> Result<Repo> {
         let uri = &run.info.artifact_uri;
-        if uri.starts_with("s3://") {
+        if crate::artifacts::s3::is_bucket_uri(uri) {
             let repo = crate::artifacts::s3::S3Repo::new(uri)
                 .map_err(|e| crate::store::Error::Invalid(e.to_string()))?;
             return Ok(Repo::S3(repo));
