@@ -7,6 +7,7 @@
 //! announced too large, the security headers (on a 500 after a panic too), and a panic
 //! answered 500 while the server goes on.
 
+use crate::store::postgres::FastLog;
 use std::sync::Arc;
 
 use axum::Router;
@@ -262,6 +263,29 @@ async fn call(shared: Arc<Shared>, handler: Handler, req: Request) -> Response {
         Err(e) => return e.response(),
     };
     let method = parts.method;
+    // Metric batches on a database go to the writers on this runtime, without a thread.
+    if method == Method::POST
+        && endpoint == "runs/log-batch"
+        && let Some(fast) = shared.stores.fast_log()
+    {
+        let result = match routes::runs::decode_batch(params) {
+            Err(e) => Err(e),
+            Ok(c) if c.of_models.is_empty() && FastLog::takes(&c.batch) => fast
+                .log(&c.run, c.batch)
+                .await
+                .map(|_| serde_json::json!({}))
+                .map_err(routes::runs::batch_error),
+            Ok(c) => {
+                let store =
+                    move |s: &mut dyn crate::store::ServerStore| routes::runs::store_batch(s, c);
+                shared.stores.write(store).await
+            }
+        };
+        return match result {
+            Ok(value) => json_response(StatusCode::OK, value),
+            Err(e) => e.response(),
+        };
+    }
     let writes = super::writes(&method, &endpoint);
     let wakes_webhooks = writes && super::may_record_registry_events(&endpoint);
     // Push and pull exchange large messages between mlf's own: compact JSON.

@@ -11,12 +11,16 @@ use std::sync::Mutex;
 use serde_json::Value;
 
 use super::{ApiError, ApiResult, with_store, writer};
-use crate::store::postgres::PgStore;
+use crate::store::postgres::{FastLog, PgStore};
 use crate::store::{Proxied, ServerStore};
 
 /// Most connections a server holds to a PostgreSQL database, and so most calls it runs on it
 /// at once.
 const PG_CONNECTIONS: usize = 16;
+
+/// Writers of metric batches on a database (each with a connection of its own, beside the
+/// pool): one writes while the next gathers what arrived meanwhile.
+const PG_METRIC_WRITERS: usize = 2;
 
 /// Where a server's store is.
 #[derive(Debug, Clone)]
@@ -98,6 +102,7 @@ impl Stores {
                 idle: Mutex::new(Vec::new()),
                 permits: tokio::sync::Semaphore::new(PG_CONNECTIONS),
                 queue: std::sync::Arc::new(crate::store::postgres::CommitQueue::default()),
+                fast: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -142,6 +147,17 @@ impl Stores {
         }
     }
 
+    /// The writers of metric batches, on a database (started on first use, on this runtime).
+    pub(super) fn fast_log(&self) -> Option<&FastLog> {
+        match self {
+            Stores::Dir { .. } => None,
+            Stores::Postgres(pool) => Some(
+                pool.fast
+                    .get_or_init(|| FastLog::start(&pool.uri, PG_METRIC_WRITERS, pool.truncate)),
+            ),
+        }
+    }
+
     /// Runs a call that may change the store; answers once its changes are committed.
     pub(super) async fn write(
         &self,
@@ -163,6 +179,8 @@ pub(super) struct Pool {
     permits: tokio::sync::Semaphore,
     /// Log batches of all the pool's connections are committed in groups.
     queue: std::sync::Arc<crate::store::postgres::CommitQueue>,
+    /// Metric batches, written on the server's runtime.
+    fast: std::sync::OnceLock<FastLog>,
 }
 
 impl Pool {

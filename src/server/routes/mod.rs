@@ -12,7 +12,7 @@ mod mlf_registry;
 mod mlf_sync;
 mod model_versions;
 mod registered_models;
-mod runs;
+pub(super) mod runs;
 mod ui;
 mod webhooks;
 

@@ -164,7 +164,33 @@ fn search(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
 /// `POST runs/log-batch`.
 fn log_batch(store: &mut dyn ServerStore, c: Call) -> ApiResult<Value> {
     let m = c.p.decode_plain(LogBatchRequest::from_plain_json)?;
-    log_batch_of(store, m)
+    store_batch(store, batch_of(m)?)
+}
+
+/// A `runs/log-batch` request decoded and checked: the run, its batch and the metrics of
+/// logged models it names.
+pub(crate) struct Checked {
+    pub run: String,
+    pub batch: LogBatch,
+    pub of_models: Vec<crate::tracking::inputs::ModelMetric>,
+}
+
+/// Decodes and checks a `runs/log-batch` request (on the server's runtime, for the database's
+/// fast path).
+pub(crate) fn decode_batch(p: crate::server::params::Params) -> ApiResult<Checked> {
+    batch_of(p.decode_plain(LogBatchRequest::from_plain_json)?)
+}
+
+/// Writes a checked batch, whole or not at all.
+pub(crate) fn store_batch(store: &mut dyn ServerStore, c: Checked) -> ApiResult<Value> {
+    store.log_batch(&c.run, c.batch).map_err(param_error)?;
+    store.log_model_metrics(&c.of_models)?;
+    Ok(json!({}))
+}
+
+/// What a failed batch answers.
+pub(crate) fn batch_error(e: crate::store::Error) -> ApiError {
+    param_error(e)
 }
 
 /// `POST runs/log-model`.
@@ -296,8 +322,8 @@ fn search_runs(store: &dyn ServerStore, m: SearchRuns) -> ApiResult<Value> {
     Ok(with_token(json!({ "runs": runs }), page.next_page_token))
 }
 
-/// `runs/log-batch`: MLflow's limits, then the whole batch or nothing.
-fn log_batch_of(store: &mut dyn ServerStore, m: LogBatchRequest) -> ApiResult<Value> {
+/// `runs/log-batch`: MLflow's limits.
+fn batch_of(m: LogBatchRequest) -> ApiResult<Checked> {
     use crate::protocol::{MAX_BATCH_METRICS, MAX_BATCH_PARAMS_AND_TAGS};
     let (metrics, params, tags) = (m.metrics, m.params, m.tags);
     if metrics.len() > MAX_BATCH_METRICS {
@@ -344,9 +370,11 @@ fn log_batch_of(store: &mut dyn ServerStore, m: LogBatchRequest) -> ApiResult<Va
         params,
         tags,
     };
-    store.log_batch(&m.run_id, batch).map_err(param_error)?;
-    store.log_model_metrics(&of_models)?;
-    Ok(json!({}))
+    Ok(Checked {
+        run: m.run_id,
+        batch,
+        of_models,
+    })
 }
 
 /// A run's metric as a metric of the logged model it names, if it names one.

@@ -94,9 +94,36 @@ pub(super) fn write_metrics(
     tx: &mut impl postgres::GenericClient,
     batches: &[(i64, &LogBatch)],
 ) -> Result<()> {
+    let Some((points, last)) = metric_columns(batches) else {
+        return Ok(());
+    };
+    let statement = store.prepared(tx, WRITE_METRICS)?;
+    tx.execute(
+        &statement,
+        &[
+            &points.run,
+            &points.key,
+            &points.step,
+            &points.timestamp,
+            &points.value,
+            &points.is_nan,
+            &last.run,
+            &last.key,
+            &last.step,
+            &last.timestamp,
+            &last.value,
+            &last.is_nan,
+        ],
+    )?;
+    Ok(())
+}
+
+/// The points of batches (each with its run's key) as columns, and the latest value per run and
+/// key; `None` when there are no points.
+pub(super) fn metric_columns(batches: &[(i64, &LogBatch)]) -> Option<(Columns, Columns)> {
     let n: usize = batches.iter().map(|(_, b)| b.metrics.len()).sum();
     if n == 0 {
-        return Ok(());
+        return None;
     }
     let mut points = Columns::with_capacity(n);
     for (pk, batch) in batches {
@@ -119,30 +146,12 @@ pub(super) fn write_metrics(
     for ((pk, _), m) in latest {
         last.push(pk, m);
     }
-    let statement = store.prepared(tx, WRITE_METRICS)?;
-    tx.execute(
-        &statement,
-        &[
-            &points.run,
-            &points.key,
-            &points.step,
-            &points.timestamp,
-            &points.value,
-            &points.is_nan,
-            &last.run,
-            &last.key,
-            &last.step,
-            &last.timestamp,
-            &last.value,
-            &last.is_nan,
-        ],
-    )?;
-    Ok(())
+    Some((points, last))
 }
 
 /// The points, and the latest value per run and key, in one statement: a group of batches
 /// written outside a transaction is still stored whole or not at all.
-const WRITE_METRICS: &str = "WITH points AS (
+pub(super) const WRITE_METRICS: &str = "WITH points AS (
         INSERT INTO metrics (run_id, key, step, timestamp, value, is_nan)
         SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::float8[], $6::bool[])
         ON CONFLICT DO NOTHING
@@ -156,13 +165,13 @@ const WRITE_METRICS: &str = "WITH points AS (
          > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)";
 
 /// Metric points as columns, for `unnest`.
-struct Columns {
-    run: Vec<i64>,
-    key: Vec<String>,
-    step: Vec<i64>,
-    timestamp: Vec<i64>,
-    value: Vec<f64>,
-    is_nan: Vec<bool>,
+pub(super) struct Columns {
+    pub run: Vec<i64>,
+    pub key: Vec<String>,
+    pub step: Vec<i64>,
+    pub timestamp: Vec<i64>,
+    pub value: Vec<f64>,
+    pub is_nan: Vec<bool>,
 }
 
 impl Columns {

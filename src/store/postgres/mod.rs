@@ -8,6 +8,7 @@
 mod commit_queue;
 mod experiments;
 mod extra;
+mod fast_log;
 mod filter;
 mod inputs;
 mod labels;
@@ -23,6 +24,7 @@ mod tables;
 mod traits;
 
 pub use commit_queue::CommitQueue;
+pub use fast_log::FastLog;
 pub use mlflow_source::{Cell, TableSink, read_mlflow_tables};
 
 use std::path::{Path, PathBuf};
