@@ -1,6 +1,6 @@
 //! Log batches of metrics alone, as a server receives them, written on the server's own runtime
-//! without a blocking thread: the requests' batches go to a queue, a few writer tasks (each
-//! with its own connection) take every batch waiting, look their runs up in one query and
+//! without a blocking thread: the requests' batches go to a queue, writer tasks (each with its
+//! own connection) take every batch waiting, look their runs up in one query and
 //! write every point and latest value in one statement, then answer each request. A request is
 //! answered only once its points are stored. Batches with params or tags, or metrics of logged
 //! models, take the ordinary path (`commit_queue.rs`).
