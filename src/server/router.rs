@@ -7,7 +7,6 @@
 //! announced too large, the security headers (on a 500 after a panic too), and a panic
 //! answered 500 while the server goes on.
 
-use crate::store::postgres::FastLog;
 use std::sync::Arc;
 
 use axum::Router;
@@ -20,6 +19,7 @@ use axum::routing::{MethodRouter, any, on};
 use super::params::query_params;
 use super::routes::{self, Call, Handler};
 use super::{ApiError, Settings, Shared, artifacts, auth, body, guard, json_response};
+use crate::store::postgres::FastLog;
 
 /// Who acts in the registry for a request, as authentication found it.
 #[derive(Debug, Clone)]

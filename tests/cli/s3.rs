@@ -64,6 +64,9 @@ fn start() -> S3 {
         .arg("mini")
         .arg(format!("-dir={}", dir.join("data").display()))
         .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-webdav=false"])
+        // Each bucket takes volumes of its own; left to itself, weed sizes their number by the
+        // disk's free space, and a full disk makes later buckets fail with 500.
+        .args(["-volume.max=200", "-master.volumeSizeLimitMB=64"])
         .args(&ports)
         .arg(format!("-s3.config={}", config.display()))
         .stdin(Stdio::null())
