@@ -23,7 +23,7 @@ pub enum StoreCommand {
     /// params, tags, every metric point, the registry with its requests and history, logged
     /// models, datasets, and the files of runs and registered versions, with every id and
     /// timestamp kept. Files below SRC's artifact root go below DST's (a database's root is
-    /// `--artifacts-destination`, else the one it recorded, else `MLF_ARTIFACT_ROOT`); files
+    /// `--artifacts-destination`, else `MLF_ARTIFACT_ROOT`, else the one it recorded); files
     /// kept anywhere else stay where they are. A row already in DST is replaced by SRC's, and a
     /// file already there with the same size is kept, so copying again changes nothing and an
     /// interrupted copy resumes. Nothing in DST is deleted. An experiment id that names another
