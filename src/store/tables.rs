@@ -402,6 +402,43 @@ pub fn table_named(name: &str) -> Option<&'static Table> {
 /// Rows handed over at a time.
 pub const BATCH: usize = 1000;
 
+/// A reader's rows handed on in batches of [`BATCH`].
+pub struct Batches<'a> {
+    table: &'static Table,
+    rows: Vec<Vec<Cell>>,
+    each: &'a mut dyn FnMut(&'static Table, Vec<Vec<Cell>>) -> Result<()>,
+}
+
+impl<'a> Batches<'a> {
+    pub fn new(
+        table: &'static Table,
+        each: &'a mut dyn FnMut(&'static Table, Vec<Vec<Cell>>) -> Result<()>,
+    ) -> Batches<'a> {
+        Batches {
+            table,
+            rows: Vec::with_capacity(BATCH),
+            each,
+        }
+    }
+
+    /// Adds a row; a full batch goes on.
+    pub fn push(&mut self, row: Vec<Cell>) -> Result<()> {
+        self.rows.push(row);
+        if self.rows.len() == BATCH {
+            (self.each)(self.table, std::mem::take(&mut self.rows))?;
+        }
+        Ok(())
+    }
+
+    /// Hands on the last rows.
+    pub fn finish(self) -> Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        (self.each)(self.table, self.rows)
+    }
+}
+
 /// A store whose tables can be read whole, in one consistent snapshot, and written into,
 /// keeping their ids.
 pub trait Tables {

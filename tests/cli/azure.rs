@@ -63,22 +63,7 @@ fn start() -> Azurite {
         .stderr(std::fs::File::create(dir.join("log")).unwrap())
         .spawn()
         .expect("start azurite-blob");
-    let stop = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; kill {child}; sleep 1; kill -9 {child}; rm -rf '{dir}'",
-        pid = std::process::id(),
-        child = child.id(),
-        dir = dir.display(),
-    );
-    // It outlives this process on purpose: nobody waits for it.
-    #[allow(clippy::zombie_processes)]
-    Command::new("sh")
-        .args(["-c", &stop])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn Azurite's watchdog");
-    std::mem::forget(child);
+    crate::support::stop_when_done(child, &dir);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(

@@ -74,22 +74,7 @@ fn start() -> S3 {
         .stderr(std::fs::File::create(dir.join("log")).unwrap())
         .spawn()
         .expect("start weed mini");
-    let stop = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; kill {child}; sleep 1; kill -9 {child}; rm -rf '{dir}'",
-        pid = std::process::id(),
-        child = child.id(),
-        dir = dir.display(),
-    );
-    // It outlives this process on purpose: nobody waits for it.
-    #[allow(clippy::zombie_processes)]
-    Command::new("sh")
-        .args(["-c", &stop])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn the S3 server's watchdog");
-    std::mem::forget(child);
+    crate::support::stop_when_done(child, &dir);
     let server = S3 {
         endpoint: format!("http://127.0.0.1:{s3}"),
         filer: format!("127.0.0.1:{filer}"),

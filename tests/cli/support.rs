@@ -691,3 +691,24 @@ pub fn stub_calls(log: &Path) -> Vec<Vec<String>> {
     assert!(cur.is_empty(), "a truncated stub call: {cur:?}");
     out
 }
+
+/// Stops `child` and removes `dir` once this test process is gone: a watchdog shell that
+/// outlives it on purpose (the servers the tests share have no other owner).
+pub fn stop_when_done(child: std::process::Child, dir: &Path) {
+    let stop = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; kill {child}; sleep 1; kill -9 {child}; rm -rf '{dir}'",
+        pid = std::process::id(),
+        child = child.id(),
+        dir = dir.display(),
+    );
+    // Nobody waits for it.
+    #[allow(clippy::zombie_processes)]
+    Command::new("sh")
+        .args(["-c", &stop])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn a watchdog");
+    std::mem::forget(child);
+}

@@ -13,7 +13,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls, Statement};
 
-use super::logging::{WRITE_METRICS, metric_columns};
+use super::logging::{WRITE_METRICS, metric_columns, write_params};
 use super::runs::deleted_run;
 use crate::store::{Error, LogBatch, LogOutcome, Missing, Result};
 use crate::tracking::LifecycleStage;
@@ -177,23 +177,7 @@ async fn write_group(c: &Conn, group: Vec<Job>) {
         for attempt in 1..=TRIES {
             let done = c
                 .client
-                .execute(
-                    &c.write,
-                    &[
-                        &points.run,
-                        &points.key,
-                        &points.step,
-                        &points.timestamp,
-                        &points.value,
-                        &points.is_nan,
-                        &last.run,
-                        &last.key,
-                        &last.step,
-                        &last.timestamp,
-                        &last.value,
-                        &last.is_nan,
-                    ],
-                )
+                .execute(&c.write, &write_params(&points, &last))
                 .await;
             match done {
                 Err(e)

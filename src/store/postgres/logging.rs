@@ -98,24 +98,29 @@ pub(super) fn write_metrics(
         return Ok(());
     };
     let statement = store.prepared(tx, WRITE_METRICS)?;
-    tx.execute(
-        &statement,
-        &[
-            &points.run,
-            &points.key,
-            &points.step,
-            &points.timestamp,
-            &points.value,
-            &points.is_nan,
-            &last.run,
-            &last.key,
-            &last.step,
-            &last.timestamp,
-            &last.value,
-            &last.is_nan,
-        ],
-    )?;
+    tx.execute(&statement, &write_params(&points, &last))?;
     Ok(())
+}
+
+/// The parameters of [`WRITE_METRICS`]: the points, then the latest values.
+pub(super) fn write_params<'a>(
+    points: &'a Columns,
+    last: &'a Columns,
+) -> [&'a (dyn postgres::types::ToSql + Sync); 12] {
+    [
+        &points.run,
+        &points.key,
+        &points.step,
+        &points.timestamp,
+        &points.value,
+        &points.is_nan,
+        &last.run,
+        &last.key,
+        &last.step,
+        &last.timestamp,
+        &last.value,
+        &last.is_nan,
+    ]
 }
 
 /// The points of batches (each with its run's key) as columns, and the latest value per run and
@@ -166,12 +171,12 @@ pub(super) const WRITE_METRICS: &str = "WITH points AS (
 
 /// Metric points as columns, for `unnest`.
 pub(super) struct Columns {
-    pub run: Vec<i64>,
-    pub key: Vec<String>,
-    pub step: Vec<i64>,
-    pub timestamp: Vec<i64>,
-    pub value: Vec<f64>,
-    pub is_nan: Vec<bool>,
+    run: Vec<i64>,
+    key: Vec<String>,
+    step: Vec<i64>,
+    timestamp: Vec<i64>,
+    value: Vec<f64>,
+    is_nan: Vec<bool>,
 }
 
 impl Columns {

@@ -7,7 +7,7 @@ use postgres::types::ToSql;
 
 use super::PgStore;
 use crate::store::Result;
-use crate::store::tables::{BATCH, Cell, Kind, OnKey, Table, Tables};
+use crate::store::tables::{Batches, Cell, Kind, OnKey, Table, Tables};
 
 fn quote(name: &str) -> String {
     format!("\"{name}\"")
@@ -169,7 +169,7 @@ impl Tables for PgStore {
             .start()?;
         for &table in tables {
             let mut rows = tx.query_raw(&table.select_sql(), std::iter::empty::<i32>())?;
-            let mut batch = Vec::with_capacity(BATCH);
+            let mut batches = Batches::new(table, each);
             while let Some(row) = rows.next()? {
                 let cells: Vec<Cell> = table
                     .columns
@@ -187,14 +187,9 @@ impl Tables for PgStore {
                         cell.unwrap_or(Cell::Null)
                     })
                     .collect();
-                batch.push(cells);
-                if batch.len() == BATCH {
-                    each(table, std::mem::take(&mut batch))?;
-                }
+                batches.push(cells)?;
             }
-            if !batch.is_empty() {
-                each(table, batch)?;
-            }
+            batches.finish()?;
         }
         tx.commit()?;
         Ok(())

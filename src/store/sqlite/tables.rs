@@ -5,7 +5,7 @@ use rusqlite::types::{Value, ValueRef};
 
 use super::Store;
 use crate::store::Result;
-use crate::store::tables::{BATCH, Cell, OnKey, Table, Tables};
+use crate::store::tables::{Batches, Cell, OnKey, Table, Tables};
 
 fn quote(name: &str) -> String {
     format!("\"{name}\"")
@@ -98,19 +98,14 @@ impl Tables for Store {
         for &table in tables {
             let mut stmt = tx.prepare(&table.select_sql())?;
             let mut rows = stmt.query([])?;
-            let mut batch = Vec::with_capacity(BATCH);
+            let mut batches = Batches::new(table, each);
             while let Some(row) = rows.next()? {
                 let cells = (0..table.columns.len())
                     .map(|i| row.get_ref(i).map(cell))
                     .collect::<rusqlite::Result<Vec<_>>>()?;
-                batch.push(cells);
-                if batch.len() == BATCH {
-                    each(table, std::mem::take(&mut batch))?;
-                }
+                batches.push(cells)?;
             }
-            if !batch.is_empty() {
-                each(table, batch)?;
-            }
+            batches.finish()?;
         }
         tx.commit()?;
         Ok(())
