@@ -315,6 +315,16 @@ pub enum Repo {
 }
 
 impl Repo {
+    /// The files below a location: a bucket's or container's objects (`s3://`, `az://`,
+    /// `wasbs://`), else a directory (a path or a `file://` URI).
+    pub fn at(uri: &str) -> Result<Repo> {
+        if s3::is_bucket_uri(uri) {
+            return Ok(Repo::S3(s3::S3Repo::new(uri)?));
+        }
+        let path = uri.strip_prefix("file://").unwrap_or(uri);
+        Ok(Repo::Local(LocalRepo::new(PathBuf::from(path))))
+    }
+
     /// The root as a URI or path, for listings.
     pub fn root_uri(&self) -> String {
         match self {

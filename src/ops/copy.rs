@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::artifacts::{CopyItem, LocalRepo, Repo};
+use crate::artifacts::{CopyItem, Repo};
 use crate::store::tables::{Cell, TABLES, Table, Tables, table_named};
 
 /// One end of a copy: where its artifacts are.
@@ -321,15 +321,6 @@ impl Paths<'_> {
     }
 }
 
-/// The files below a location: a bucket's objects or a directory's files.
-fn repo_at(uri: &str) -> crate::artifacts::Result<Repo> {
-    if crate::artifacts::s3::is_bucket_uri(uri) {
-        return Ok(Repo::S3(crate::artifacts::s3::S3Repo::new(uri)?));
-    }
-    let path = uri.strip_prefix("file://").unwrap_or(uri);
-    Ok(Repo::Local(LocalRepo::new(PathBuf::from(path))))
-}
-
 /// A file of a tree, by its path below the tree.
 fn files_of(repo: &Repo) -> crate::artifacts::Result<Vec<(String, u64)>> {
     Ok(repo
@@ -356,8 +347,8 @@ fn copy_files(
             to: to.clone(),
             source,
         };
-        let src = repo_at(from).map_err(fail)?;
-        let dst = repo_at(to).map_err(fail)?;
+        let src = Repo::at(from).map_err(fail)?;
+        let dst = Repo::at(to).map_err(fail)?;
         let have: HashMap<String, u64> = files_of(&dst).map_err(fail)?.into_iter().collect();
         for (path, size) in files_of(&src).map_err(fail)? {
             if have.get(&path) == Some(&size) {

@@ -115,15 +115,7 @@ impl TrackingStore for PgStore {
         self.set_state(&key, id)
     }
     fn artifacts(&self, run: &Run) -> Result<Repo> {
-        let uri = &run.info.artifact_uri;
-        if crate::artifacts::s3::is_bucket_uri(uri) {
-            let repo = crate::artifacts::s3::S3Repo::new(uri)
-                .map_err(|e| crate::store::Error::Invalid(e.to_string()))?;
-            return Ok(Repo::S3(repo));
-        }
-        Ok(Repo::Local(crate::artifacts::LocalRepo::new(
-            PathBuf::from(uri.strip_prefix("file://").unwrap_or(uri)),
-        )))
+        Repo::at(&run.info.artifact_uri).map_err(|e| crate::store::Error::Invalid(e.to_string()))
     }
 }
 
