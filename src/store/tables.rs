@@ -65,6 +65,40 @@ impl Table {
             .collect()
     }
 
+    /// The columns an insert names, quoted: `run_id` in place of `run_uuid` for a table of a
+    /// run's rows.
+    pub fn insert_columns(&self) -> String {
+        let quote = |c: &str| format!("\"{c}\"");
+        let mut cols: Vec<String> = Vec::with_capacity(self.columns.len());
+        if self.by_run {
+            cols.push("run_id".into());
+        }
+        cols.extend(self.names().skip(usize::from(self.by_run)).map(quote));
+        cols.join(", ")
+    }
+
+    /// `ON CONFLICT (KEY) DO NOTHING`, or `DO UPDATE SET` the other columns with a `WHERE`
+    /// that `differ` writes in its dialect from the columns' names (so an unchanged row is not
+    /// counted as written).
+    pub fn on_conflict(&self, differ: impl Fn(&[&'static str]) -> String) -> String {
+        let quote = |c: &str| format!("\"{c}\"");
+        let key: Vec<String> = self.key.iter().map(|k| quote(k)).collect();
+        let rest = self.updated();
+        if self.on_key == OnKey::Keep || rest.is_empty() {
+            return format!("ON CONFLICT ({}) DO NOTHING", key.join(", "));
+        }
+        let set: Vec<String> = rest
+            .iter()
+            .map(|c| format!("{0} = excluded.{0}", quote(c)))
+            .collect();
+        format!(
+            "ON CONFLICT ({}) DO UPDATE SET {} WHERE {}",
+            key.join(", "),
+            set.join(", "),
+            differ(&rest)
+        )
+    }
+
     /// The SELECT of the table's rows, in both SQL dialects; a run's row number read as its
     /// id.
     pub fn select_sql(&self) -> String {

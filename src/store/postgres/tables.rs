@@ -7,7 +7,7 @@ use postgres::types::ToSql;
 
 use super::PgStore;
 use crate::store::Result;
-use crate::store::tables::{Batches, Cell, Kind, OnKey, Table, Tables};
+use crate::store::tables::{Batches, Cell, Kind, Table, Tables};
 
 fn quote(name: &str) -> String {
     format!("\"{name}\"")
@@ -32,33 +32,17 @@ fn upsert(table: &Table) -> String {
         .collect();
     let aliases: Vec<String> = (0..table.columns.len()).map(|i| format!("c{i}")).collect();
     let from = format!("unnest({}) AS u({})", arrays.join(", "), aliases.join(", "));
-    let (columns, source) = if table.by_run {
-        let mut cols = vec!["run_id".to_string()];
-        cols.extend(table.names().skip(1).map(quote));
+    let source = if table.by_run {
         let vals: Vec<String> = aliases[1..].iter().map(|a| format!("u.{a}")).collect();
-        (
-            cols,
-            format!(
-                "SELECT r.id, {} FROM {from} JOIN runs r ON r.run_uuid = u.c0",
-                vals.join(", ")
-            ),
+        format!(
+            "SELECT r.id, {} FROM {from} JOIN runs r ON r.run_uuid = u.c0",
+            vals.join(", ")
         )
     } else {
         let vals: Vec<String> = aliases.iter().map(|a| format!("u.{a}")).collect();
-        (
-            table.names().map(quote).collect(),
-            format!("SELECT {} FROM {from}", vals.join(", ")),
-        )
+        format!("SELECT {} FROM {from}", vals.join(", "))
     };
-    let key: Vec<String> = table.key.iter().map(|k| quote(k)).collect();
-    let rest = table.updated();
-    let action = if table.on_key == OnKey::Keep || rest.is_empty() {
-        "DO NOTHING".to_string()
-    } else {
-        let set: Vec<String> = rest
-            .iter()
-            .map(|c| format!("{0} = excluded.{0}", quote(c)))
-            .collect();
+    let action = table.on_conflict(|rest| {
         let old: Vec<String> = rest
             .iter()
             .map(|c| format!("{}.{}", quote(table.name), quote(c)))
@@ -68,17 +52,15 @@ fn upsert(table: &Table) -> String {
             .map(|c| format!("excluded.{}", quote(c)))
             .collect();
         format!(
-            "DO UPDATE SET {} WHERE ROW({}) IS DISTINCT FROM ROW({})",
-            set.join(", "),
+            "ROW({}) IS DISTINCT FROM ROW({})",
             old.join(", "),
             new.join(", ")
         )
-    };
+    });
     format!(
-        "INSERT INTO {} ({}) {source} ON CONFLICT ({}) {action}",
+        "INSERT INTO {} ({}) {source} {action}",
         quote(table.name),
-        columns.join(", "),
-        key.join(", ")
+        table.insert_columns()
     )
 }
 

@@ -5,7 +5,7 @@ use rusqlite::types::{Value, ValueRef};
 
 use super::Store;
 use crate::store::Result;
-use crate::store::tables::{Batches, Cell, OnKey, Table, Tables};
+use crate::store::tables::{Batches, Cell, Table, Tables};
 
 fn quote(name: &str) -> String {
     format!("\"{name}\"")
@@ -13,50 +13,27 @@ fn quote(name: &str) -> String {
 
 /// The upsert of one row.
 fn upsert(table: &Table) -> String {
-    let n = table.columns.len();
-    let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
-    let (columns, values): (Vec<String>, String) = if table.by_run {
-        let mut cols = vec!["run_id".to_string()];
-        cols.extend(table.names().skip(1).map(quote));
-        (
-            cols,
-            format!(
-                "SELECT r.id, {} FROM runs r WHERE r.run_uuid = ?1",
-                marks[1..].join(", ")
-            ),
+    let marks: Vec<String> = (1..=table.columns.len()).map(|i| format!("?{i}")).collect();
+    let values = if table.by_run {
+        format!(
+            "SELECT r.id, {} FROM runs r WHERE r.run_uuid = ?1",
+            marks[1..].join(", ")
         )
     } else {
-        (
-            table.names().map(quote).collect(),
-            format!("VALUES ({})", marks.join(", ")),
-        )
+        format!("VALUES ({})", marks.join(", "))
     };
-    let key: Vec<String> = table.key.iter().map(|k| quote(k)).collect();
-    let rest = table.updated();
-    let action = if table.on_key == OnKey::Keep || rest.is_empty() {
-        "DO NOTHING".to_string()
-    } else {
-        let set: Vec<String> = rest
-            .iter()
-            .map(|c| format!("{0} = excluded.{0}", quote(c)))
-            .collect();
+    let action = table.on_conflict(|rest| {
         let old: Vec<String> = rest.iter().map(|c| quote(c)).collect();
         let new: Vec<String> = rest
             .iter()
             .map(|c| format!("excluded.{}", quote(c)))
             .collect();
-        format!(
-            "DO UPDATE SET {} WHERE ({}) IS NOT ({})",
-            set.join(", "),
-            old.join(", "),
-            new.join(", ")
-        )
-    };
+        format!("({}) IS NOT ({})", old.join(", "), new.join(", "))
+    });
     format!(
-        "INSERT INTO {} ({}) {values} ON CONFLICT ({}) {action}",
+        "INSERT INTO {} ({}) {values} {action}",
         quote(table.name),
-        columns.join(", "),
-        key.join(", ")
+        table.insert_columns()
     )
 }
 
