@@ -15,6 +15,7 @@
 mod common;
 mod experiments;
 mod logging;
+mod my;
 mod paging;
 mod pg;
 mod pg_cases;
@@ -53,6 +54,13 @@ macro_rules! contracts {
             $( mod $area {
                 $( $(#[$attr])* $($(#[$postgres])+)? #[test] fn $case() {
                     crate::support::with_postgres(crate::$area::$case)
+                } )*
+            } )*
+        }
+        mod mysql {
+            $( mod $area {
+                $( $(#[$attr])* $($(#[$postgres])+)? #[test] fn $case() {
+                    crate::support::with_mysql(crate::$area::$case)
                 } )*
             } )*
         }

@@ -56,7 +56,9 @@ pub fn local_only(s: &mut dyn Backend) {
             assert_eq!(counts.get("0"), None);
             assert!(s.local_mut().is_some());
         }
-        None if s.location().starts_with("postgresql://") => {
+        None if s.location().starts_with("postgresql://")
+            || s.location().starts_with("mysql://") =>
+        {
             // A database: its URI (without the password) is the location, and it counts runs.
             let location = s.location();
             assert!(location.contains("@127.0.0.1:"), "{location}");

@@ -10,6 +10,7 @@ use std::thread;
 use std::time::Duration;
 
 use mlf::remote::Client;
+use mlf::store::mysql::MyStore;
 use mlf::store::postgres::PgStore;
 use mlf::store::rest::RestStore;
 use mlf::store::{Backend, Store};
@@ -33,6 +34,18 @@ pub fn with_postgres(case: fn(&mut dyn Backend)) {
     let dir = tempfile::tempdir().expect("tempdir");
     let uri = cluster.new_database();
     let mut store = PgStore::open(&uri, &dir.path().join("artifacts")).expect("open the database");
+    case(&mut store);
+}
+
+/// Runs `case` against a `MyStore` on a new database of the throwaway MariaDB server (skipped,
+/// with a message, when MariaDB is not installed outside CI).
+pub fn with_mysql(case: fn(&mut dyn Backend)) {
+    let Some(server) = crate::my::server() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let uri = server.new_database();
+    let mut store = MyStore::open(&uri, &dir.path().join("artifacts")).expect("open the database");
     case(&mut store);
 }
 

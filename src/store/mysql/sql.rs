@@ -1,0 +1,477 @@
+//! The MySQL dialect of the store's SQL, behind a client shaped as the MySQL one: the
+//! statements are written with numbered placeholders (`$1`, reused and in any order), and this
+//! module turns each into MySQL's `?` with its value in place. A list parameter (a `Vec`)
+//! stands for a comma-separated list of values (`IN ($1)`), and an empty list for `NULL`, which
+//! matches nothing. Casts after a placeholder (`$2::BIGINT`) are dropped, and the column names
+//! that MySQL reserves (`key`, `schema`) are quoted.
+//!
+//! Values: MySQL's DOUBLE holds no infinity, so ±∞ is stored as ±`f64::MAX` and read back as
+//! ±∞ (NaN never reaches a column: the store keeps it as 0 with a flag).
+
+use mysql::prelude::Queryable;
+use mysql::{Params, Value};
+
+use crate::store::Result;
+
+/// A value given to a statement.
+pub trait ToSql {
+    fn arg(&self) -> Arg;
+}
+
+/// One value, or a list of them.
+pub enum Arg {
+    One(Value),
+    List(Vec<Value>),
+}
+
+impl<T: ToSql + ?Sized> ToSql for &T {
+    fn arg(&self) -> Arg {
+        (**self).arg()
+    }
+}
+impl<T: ToSql + ?Sized> ToSql for Box<T> {
+    fn arg(&self) -> Arg {
+        (**self).arg()
+    }
+}
+impl ToSql for str {
+    fn arg(&self) -> Arg {
+        Arg::One(Value::Bytes(self.as_bytes().to_vec()))
+    }
+}
+impl ToSql for String {
+    fn arg(&self) -> Arg {
+        self.as_str().arg()
+    }
+}
+impl ToSql for i64 {
+    fn arg(&self) -> Arg {
+        Arg::One(Value::Int(*self))
+    }
+}
+impl ToSql for i32 {
+    fn arg(&self) -> Arg {
+        Arg::One(Value::Int(i64::from(*self)))
+    }
+}
+impl ToSql for u32 {
+    fn arg(&self) -> Arg {
+        Arg::One(Value::Int(i64::from(*self)))
+    }
+}
+impl ToSql for bool {
+    fn arg(&self) -> Arg {
+        Arg::One(Value::Int(i64::from(*self)))
+    }
+}
+impl ToSql for f64 {
+    fn arg(&self) -> Arg {
+        let v = if self.is_infinite() {
+            f64::MAX.copysign(*self)
+        } else if self.is_nan() {
+            0.0
+        } else {
+            *self
+        };
+        Arg::One(Value::Double(v))
+    }
+}
+impl<T: ToSql> ToSql for Option<T> {
+    fn arg(&self) -> Arg {
+        match self {
+            Some(v) => v.arg(),
+            None => Arg::One(Value::NULL),
+        }
+    }
+}
+impl<T: ToSql> ToSql for Vec<T> {
+    fn arg(&self) -> Arg {
+        self.as_slice().arg()
+    }
+}
+impl<T: ToSql> ToSql for [T] {
+    fn arg(&self) -> Arg {
+        Arg::List(
+            self.iter()
+                .filter_map(|v| match v.arg() {
+                    Arg::One(v) => Some(v),
+                    Arg::List(_) => None,
+                })
+                .collect(),
+        )
+    }
+}
+
+/// A value read from a column.
+pub trait FromSql: Sized {
+    fn from_sql(v: Value) -> std::result::Result<Self, String>;
+}
+
+impl FromSql for String {
+    fn from_sql(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Bytes(b) => String::from_utf8(b).map_err(|e| e.to_string()),
+            Value::Int(i) => Ok(i.to_string()),
+            Value::UInt(i) => Ok(i.to_string()),
+            Value::Double(d) => Ok(d.to_string()),
+            other => Err(format!("{other:?} is no text")),
+        }
+    }
+}
+impl FromSql for i64 {
+    fn from_sql(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Int(i) => Ok(i),
+            Value::UInt(u) => i64::try_from(u).map_err(|e| e.to_string()),
+            Value::Bytes(b) => std::str::from_utf8(&b)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| "not an integer".to_string()),
+            other => Err(format!("{other:?} is no integer")),
+        }
+    }
+}
+impl FromSql for i32 {
+    fn from_sql(v: Value) -> std::result::Result<Self, String> {
+        i32::try_from(i64::from_sql(v)?).map_err(|e| e.to_string())
+    }
+}
+impl FromSql for bool {
+    fn from_sql(v: Value) -> std::result::Result<Self, String> {
+        Ok(i64::from_sql(v)? != 0)
+    }
+}
+impl FromSql for f64 {
+    fn from_sql(v: Value) -> std::result::Result<Self, String> {
+        let d = match v {
+            Value::Double(d) => d,
+            Value::Float(f) => f64::from(f),
+            Value::Int(i) => i as f64,
+            Value::UInt(u) => u as f64,
+            Value::Bytes(b) => std::str::from_utf8(&b)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| "not a number".to_string())?,
+            other => return Err(format!("{other:?} is no number")),
+        };
+        Ok(if d.abs() == f64::MAX {
+            f64::INFINITY.copysign(d)
+        } else {
+            d
+        })
+    }
+}
+impl<T: FromSql> FromSql for Option<T> {
+    fn from_sql(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::NULL => Ok(None),
+            v => T::from_sql(v).map(Some),
+        }
+    }
+}
+
+/// A row of a result.
+pub struct Row(mysql::Row);
+
+impl Row {
+    /// The value of column `idx` (its position or its name). A column of another type is a
+    /// fault of the statement, as with the MySQL client.
+    pub fn get<I: mysql::prelude::ColumnIndex + std::fmt::Debug + Copy, T: FromSql>(
+        &self,
+        idx: I,
+    ) -> T {
+        let value = idx
+            .idx(&self.0.columns_ref())
+            .and_then(|i| self.0.as_ref(i))
+            .unwrap_or_else(|| panic!("no column {idx:?}"))
+            .clone();
+        T::from_sql(value).unwrap_or_else(|e| panic!("column {idx:?}: {e}"))
+    }
+}
+
+/// A statement's text, kept to run it again (the connection caches the prepared statement).
+#[derive(Clone)]
+pub struct Statement(String);
+
+/// What names a statement: its text or a [`Statement`].
+pub trait Sql {
+    fn text(&self) -> &str;
+}
+impl Sql for str {
+    fn text(&self) -> &str {
+        self
+    }
+}
+impl Sql for String {
+    fn text(&self) -> &str {
+        self
+    }
+}
+impl Sql for Statement {
+    fn text(&self) -> &str {
+        &self.0
+    }
+}
+impl<T: Sql + ?Sized> Sql for &T {
+    fn text(&self) -> &str {
+        (**self).text()
+    }
+}
+
+/// The parameters of a call.
+pub type Args<'a> = [&'a dyn ToSql];
+
+/// What a statement did.
+pub struct Done {
+    pub rows: Vec<Row>,
+    /// Rows changed, or for an UPDATE the rows it matched (as PostgreSQL counts).
+    pub affected: u64,
+    pub last_insert_id: Option<u64>,
+    /// The server's summary of the statement (`Records: 3  Duplicates: 1  Warnings: 0`).
+    pub info: String,
+}
+
+/// The calls of a connection or a transaction.
+pub trait GenericClient {
+    /// Runs one statement with positional values.
+    fn raw(&mut self, sql: &str, params: Vec<Value>) -> Result<Done>;
+    /// Runs statements without values (separated by `;`).
+    fn raw_batch(&mut self, sql: &str) -> Result<()>;
+
+    fn run(&mut self, sql: &str, args: &Args) -> Result<Done> {
+        let (sql, params) = translate(sql, args);
+        self.raw(&sql, params)
+    }
+    fn query<S: Sql + ?Sized>(&mut self, sql: &S, args: &Args) -> Result<Vec<Row>> {
+        Ok(self.run(sql.text(), args)?.rows)
+    }
+    fn query_opt<S: Sql + ?Sized>(&mut self, sql: &S, args: &Args) -> Result<Option<Row>> {
+        Ok(self.run(sql.text(), args)?.rows.into_iter().next())
+    }
+    fn query_one<S: Sql + ?Sized>(&mut self, sql: &S, args: &Args) -> Result<Row> {
+        self.query_opt(sql, args)?
+            .ok_or_else(|| crate::store::Error::Invalid(format!("no row from `{}`", sql.text())))
+    }
+    /// Runs a statement and answers the rows it changed.
+    fn execute<S: Sql + ?Sized>(&mut self, sql: &S, args: &Args) -> Result<u64> {
+        Ok(self.run(sql.text(), args)?.affected)
+    }
+    /// Runs an INSERT and answers the AUTO_INCREMENT id it gave.
+    fn insert_id(&mut self, sql: &str, args: &Args) -> Result<i64> {
+        let done = self.run(sql, args)?;
+        Ok(done.last_insert_id.unwrap_or(0) as i64)
+    }
+    fn batch_execute(&mut self, sql: &str) -> Result<()> {
+        self.raw_batch(&translate(sql, &[]).0)
+    }
+    fn prepare(&mut self, sql: &str) -> Result<Statement> {
+        Ok(Statement(sql.to_string()))
+    }
+}
+
+fn collect<Q: Queryable>(q: &mut Q, sql: &str, params: Vec<Value>) -> Result<Done> {
+    let params = if params.is_empty() {
+        Params::Empty
+    } else {
+        Params::Positional(params)
+    };
+    let mut result = q.exec_iter(sql, params)?;
+    // What the server says of the statement, read before its rows move the result on.
+    let info = result.info_str().into_owned();
+    let matched = info
+        .strip_prefix("Rows matched:")
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok());
+    let affected = matched.unwrap_or_else(|| result.affected_rows());
+    let last_insert_id = result.last_insert_id();
+    let mut rows = Vec::new();
+    if let Some(set) = result.iter() {
+        for row in set {
+            rows.push(Row(row?));
+        }
+    }
+    drop(result);
+    Ok(Done {
+        rows,
+        affected,
+        last_insert_id,
+        info,
+    })
+}
+
+/// A connection.
+pub struct Client(pub(super) mysql::Conn);
+
+impl GenericClient for Client {
+    fn raw(&mut self, sql: &str, params: Vec<Value>) -> Result<Done> {
+        collect(&mut self.0, sql, params)
+    }
+    fn raw_batch(&mut self, sql: &str) -> Result<()> {
+        Ok(self.0.query_drop(sql)?)
+    }
+}
+
+impl Client {
+    /// Runs a query and hands its rows to `each` as they arrive (for tables larger than
+    /// memory).
+    pub fn for_each_row(
+        &mut self,
+        sql: &str,
+        mut each: impl FnMut(Row) -> Result<()>,
+    ) -> Result<()> {
+        let (sql, params) = translate(sql, &[]);
+        let params = if params.is_empty() {
+            Params::Empty
+        } else {
+            Params::Positional(params)
+        };
+        let mut result = self.0.exec_iter(sql, params)?;
+        if let Some(set) = result.iter() {
+            for row in set {
+                each(Row(row?))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts a transaction (READ COMMITTED, as the session is).
+    pub fn transaction(&mut self) -> Result<Transaction<'_>> {
+        Ok(Transaction(
+            self.0.start_transaction(mysql::TxOpts::default())?,
+        ))
+    }
+}
+
+/// A transaction, rolled back unless committed.
+pub struct Transaction<'a>(mysql::Transaction<'a>);
+
+impl GenericClient for Transaction<'_> {
+    fn raw(&mut self, sql: &str, params: Vec<Value>) -> Result<Done> {
+        collect(&mut self.0, sql, params)
+    }
+    fn raw_batch(&mut self, sql: &str) -> Result<()> {
+        Ok(self.0.query_drop(sql)?)
+    }
+}
+
+impl Transaction<'_> {
+    pub fn commit(self) -> Result<()> {
+        Ok(self.0.commit()?)
+    }
+}
+
+/// Reserved words of MySQL that the store uses as column names.
+const RESERVED: &[&str] = &["key", "schema"];
+
+/// `sql` in MySQL's form with its values in order: see the module's documentation.
+pub fn translate(sql: &str, args: &Args) -> (String, Vec<Value>) {
+    let bytes = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut values = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b'\'' | b'"' | b'`' => {
+                // A quoted literal or identifier, copied as it is.
+                let start = i;
+                i += 1;
+                while i < bytes.len() {
+                    if bytes[i] == c {
+                        if bytes.get(i + 1) == Some(&c) {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i = (i + 1).min(bytes.len());
+                out.push_str(&sql[start..i]);
+            }
+            b'$' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                let start = i + 1;
+                i = start;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let n: usize = sql[start..i].parse().unwrap_or(0);
+                let arg = args
+                    .get(n.wrapping_sub(1))
+                    .unwrap_or_else(|| panic!("no value ${n} for `{sql}`"));
+                match arg.arg() {
+                    Arg::One(v) => {
+                        out.push('?');
+                        values.push(v);
+                    }
+                    Arg::List(list) if list.is_empty() => out.push_str("NULL"),
+                    Arg::List(list) => {
+                        for (k, v) in list.into_iter().enumerate() {
+                            out.push_str(if k == 0 { "?" } else { ", ?" });
+                            values.push(v);
+                        }
+                    }
+                }
+                // A MySQL cast after the placeholder (`::BIGINT`, `::text[]`).
+                if sql[i..].starts_with("::") {
+                    i += 2;
+                    while i < bytes.len()
+                        && (bytes[i].is_ascii_alphanumeric()
+                            || matches!(bytes[i], b'_' | b'[' | b']'))
+                    {
+                        i += 1;
+                    }
+                }
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                let word = &sql[start..i];
+                if RESERVED.contains(&word) {
+                    out.push('"');
+                    out.push_str(word);
+                    out.push('"');
+                } else {
+                    out.push_str(word);
+                }
+            }
+            _ => {
+                let ch = sql[i..].chars().next().unwrap_or(' ');
+                out.push(ch);
+                i += ch.len_utf8();
+            }
+        }
+    }
+    (out, values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_positional() {
+        let ids = vec!["a".to_string(), "b".to_string()];
+        let none: Vec<String> = Vec::new();
+        let (sql, values) = translate(
+            "SELECT key FROM t WHERE x = $2 AND ($1::BIGINT IS NULL OR y = $1) AND id IN ($3) AND z IN ($4) AND s = '$1'",
+            &[&5i64, &"v", &ids, &none],
+        );
+        assert_eq!(
+            sql,
+            "SELECT \"key\" FROM t WHERE x = ? AND (? IS NULL OR y = ?) AND id IN (?, ?) AND z IN (NULL) AND s = '$1'"
+        );
+        assert_eq!(values.len(), 5);
+        assert_eq!(values[1], Value::Int(5));
+    }
+
+    #[test]
+    fn infinities_round_trip() {
+        let Arg::One(v) = f64::NEG_INFINITY.arg() else {
+            panic!()
+        };
+        assert_eq!(f64::from_sql(v), Ok(f64::NEG_INFINITY));
+    }
+}
