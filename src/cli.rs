@@ -39,7 +39,7 @@ pub struct Cli {
 #[derive(Debug, clap::Args)]
 pub struct GlobalArgs {
     /// Store directory to use (the folder holding `mlf.db`) instead of the nearest `.mlf`, or a
-    /// PostgreSQL database as `postgresql://USER:PASSWORD@HOST:PORT/DATABASE`
+    /// database as `postgresql://USER:PASSWORD@HOST:PORT/DATABASE` or `mysql://…`
     #[arg(long, global = true, env = env::MLF_STORE, value_name = "STORE")]
     pub store: Option<PathBuf>,
 

@@ -5,7 +5,7 @@
 
 /// Path of the store directory (the `.mlf` folder) to use instead of discovering one.
 pub const MLF_STORE: &str = "MLF_STORE";
-/// Artifact root of a PostgreSQL store (`--store postgresql://…`): new experiments keep their
+/// Artifact root of a database store (`--store postgresql://…` or `mysql://…`): new experiments keep their
 /// runs' artifacts below it, a path, `s3://BUCKET/PREFIX` or `az://CONTAINER/PREFIX`
 /// [default: the destination a server recorded in the database, else `mlruns` in the current
 /// directory].

@@ -158,7 +158,7 @@ pub fn store_dir(flag: Option<&Path>, cwd: &Path) -> Option<PathBuf> {
         Some(dir)
             if dir
                 .to_str()
-                .is_some_and(crate::store::postgres::is_postgres_uri) =>
+                .is_some_and(crate::store::database::is_database_uri) =>
         {
             None
         }

@@ -20,7 +20,7 @@ impl Ctx {
     pub fn new(ui: crate::ui::Ui, store_flag: Option<PathBuf>) -> Ctx {
         // `--store PROJECT` names the store the project holds.
         let store_flag = store_flag.map(|dir| {
-            let is_uri = dir.to_str().is_some_and(store::postgres::is_postgres_uri);
+            let is_uri = dir.to_str().is_some_and(store::database::is_database_uri);
             if is_uri { dir } else { Store::named(&dir) }
         });
         Ctx {
@@ -102,7 +102,7 @@ impl Ctx {
     /// The `--store`/`MLF_STORE` value when it names a database rather than a directory.
     pub fn database_uri(&self) -> Option<String> {
         let flag = self.store_flag.as_ref()?.to_str()?;
-        store::postgres::is_postgres_uri(flag).then(|| flag.to_string())
+        store::database::is_database_uri(flag).then(|| flag.to_string())
     }
 
     fn open_local(&self, create: bool) -> CliResult<Store> {
@@ -269,21 +269,21 @@ pub fn open_remote(uri: &str) -> CliResult<Box<dyn Backend>> {
     Ok(Box::new(RestStore::new(client, state, truncates())))
 }
 
-/// The PostgreSQL store at `uri`, its artifacts below `MLF_ARTIFACT_ROOT` (else `mlruns` in
-/// `cwd`).
+/// The database store (PostgreSQL or MySQL) at `uri`, its artifacts below
+/// `MLF_ARTIFACT_ROOT` (else `mlruns` in `cwd`).
 pub fn open_database(uri: &str, cwd: &Path) -> CliResult<Box<dyn Backend>> {
     let (store, _) = open_database_with(uri, cwd, None)?;
-    Ok(Box::new(store))
+    Ok(store)
 }
 
-/// The PostgreSQL store at `uri` and its artifact root: `given` (which the database then
+/// The database store (PostgreSQL or MySQL) at `uri` and its artifact root: `given` (which the database then
 /// records), else `MLF_ARTIFACT_ROOT`, else the root recorded in the database by a server
 /// (`--artifacts-destination`), else `mlruns` in `cwd`. A bucket given here must answer.
 pub fn open_database_with(
     uri: &str,
     cwd: &Path,
     given: Option<&str>,
-) -> CliResult<(store::postgres::PgStore, PathBuf)> {
+) -> CliResult<(Box<dyn store::database::Database>, PathBuf)> {
     let explicit = match given {
         Some(g) => Some(
             artifact_root(cwd, g)
@@ -295,8 +295,8 @@ pub fn open_database_with(
             .map_err(|why| usage_error(format!("MLF_ARTIFACT_ROOT: {why}")))?,
     };
     let fallback = cwd.join("mlruns");
-    let mut store = store::postgres::PgStore::open(uri, explicit.as_deref().unwrap_or(&fallback))?;
-    store.truncate_long_values = truncates();
+    let mut store = store::database::open(uri, explicit.as_deref().unwrap_or(&fallback))?;
+    store.set_truncate(truncates());
     match (&explicit, given) {
         (Some(root), Some(_)) => {
             check_bucket(root)?;

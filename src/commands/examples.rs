@@ -189,7 +189,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     (
         "server",
-        "mlf server\nmlf server --host 0.0.0.0 --port 5000 --users users.txt\nmlf server --backend-store-uri postgresql://mlf@db/mlf --artifacts-destination s3://ml-artifacts/team",
+        "mlf server\nmlf server --host 0.0.0.0 --port 5000 --users users.txt\nmlf server --backend-store-uri postgresql://mlf@db/mlf --artifacts-destination s3://ml-artifacts/team\nmlf server --backend-store-uri mysql://mlf:secret@db/mlf --artifacts-destination az://artifacts/team",
     ),
     ("server passwd", "mlf server passwd alice --users users.txt"),
     ("ui", "mlf ui --open\nmlf ui --port 8080"),
@@ -220,7 +220,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     (
         "store copy",
-        "mlf store copy .mlf postgresql://mlf:secret@db.internal/mlf --artifacts-destination s3://ml-team/mlf\nmlf store copy postgresql://mlf:secret@db.internal/mlf ./backup   # and back, into a directory\nmlf store copy .mlf ../archive/.mlf --format json",
+        "mlf store copy .mlf postgresql://mlf:secret@db.internal/mlf --artifacts-destination s3://ml-team/mlf\nmlf store copy postgresql://mlf:secret@db.internal/mlf ./backup   # and back, into a directory\nmlf store copy postgresql://mlf:secret@old-db/mlf mysql://mlf:secret@new-db/mlf\nmlf store copy .mlf ../archive/.mlf --format json",
     ),
     (
         "remote",

@@ -26,7 +26,7 @@ use crate::tracking::{KeyValue, Metric, Run, RunStatus, tags};
 pub enum Tracking {
     Local(PathBuf),
     Remote(String),
-    /// A PostgreSQL store (its URI), opened from a directory (for a relative artifact root).
+    /// A database store (its URI), opened from a directory (for a relative artifact root).
     Database(String, PathBuf),
 }
 

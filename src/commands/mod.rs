@@ -68,7 +68,7 @@ pub enum Command {
     /// Import another tracking store (MLflow's), keeping its ids
     #[command(subcommand)]
     Import(import::ImportCommand),
-    /// Copy a whole store into another (a directory, or PostgreSQL with its artifacts)
+    /// Copy a whole store into another (a directory, or PostgreSQL or MySQL with its artifacts)
     #[command(subcommand)]
     Store(store::StoreCommand),
     /// Add, list and remove remotes: other stores and `mlf server`s to push to and pull from

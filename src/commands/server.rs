@@ -18,8 +18,8 @@ use crate::server::{Settings, Source, run_foreground};
 /// `MLFLOW_TRACKING_URI=http://127.0.0.1:5000`. Listens on loopback unless told otherwise.
 /// The web UI (`mlf ui`) is served beside the API, at `/`, when the store is a directory.
 ///
-/// The store is a directory (`--store`, else the nearest `.mlf`) or a PostgreSQL database
-/// (`--store postgresql://…` or `--backend-store-uri postgresql://…`), whose runs keep their
+/// The store is a directory (`--store`, else the nearest `.mlf`) or a PostgreSQL or MySQL
+/// database (`--store postgresql://…` or `--backend-store-uri mysql://…`), whose runs keep their
 /// artifacts below `--artifacts-destination` (a path, `s3://BUCKET/PREFIX` or
 /// `az://CONTAINER/PREFIX`, which the database records for other commands), else
 /// `MLF_ARTIFACT_ROOT`.
@@ -33,7 +33,7 @@ pub struct ServerArgs {
     #[command(subcommand)]
     command: Option<ServerCommand>,
     /// The store to serve, as MLflow's option names it: a `postgresql://USER:PASS@HOST:PORT/DB`
-    /// database or a store directory (the same as `--store`, which it overrides)
+    /// or `mysql://…` database or a store directory (the same as `--store`, which it overrides)
     #[arg(long, value_name = "URI")]
     backend_store_uri: Option<PathBuf>,
     /// Where the runs of a database store keep their artifacts, served through the artifact
@@ -133,7 +133,7 @@ fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
                 open_database_with(&uri, &cwd, artifacts_destination.as_deref())?;
             let location = store.location().to_string();
             drop(store);
-            let source = Source::Postgres {
+            let source = Source::Database {
                 uri,
                 artifact_root,
                 truncate: truncates(),
@@ -142,7 +142,7 @@ fn serve(ctx: &mut Ctx, args: ServerArgs) -> CliResult<u8> {
         }
         None if artifacts_destination.is_some() => {
             return Err(usage_error(
-                "--artifacts-destination takes effect with a database store (--backend-store-uri postgresql://…): a store directory keeps its artifacts in its own `artifacts/` folder",
+                "--artifacts-destination takes effect with a database store (--backend-store-uri postgresql://… or mysql://…): a store directory keeps its artifacts in its own `artifacts/` folder",
             ));
         }
         None => {

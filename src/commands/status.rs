@@ -255,6 +255,9 @@ fn render(s: &Status) -> String {
             s.store.location
         ),
         "server" => format!("{} (tracking server)", s.store.location),
+        "database" if s.store.location.starts_with("mysql://") => {
+            format!("{} (MySQL)", s.store.location)
+        }
         "database" => format!("{} (PostgreSQL)", s.store.location),
         _ => s.store.location.clone(),
     };

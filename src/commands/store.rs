@@ -7,18 +7,19 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::commands::context::{Ctx, open_database_with};
 use crate::error::{CliError, CliResult, failure, usage_error};
 use crate::ops::copy::{CopyError, CopyReport, Place, Step, copy};
-use crate::store::postgres::{PgStore, is_postgres_uri};
+use crate::store::database::{Database, is_database_uri};
 use crate::store::tables::Tables;
 use crate::store::{DB_FILE, Store};
 use crate::ui::format::{OutputArgs, OutputFormat, bytes};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum StoreCommand {
-    /// Copy a whole store into another: a store directory, or a PostgreSQL database with its
-    /// artifacts in a directory or a bucket
+    /// Copy a whole store into another: a store directory, or a PostgreSQL or MySQL database
+    /// with its artifacts in a directory or a bucket
     ///
     /// SRC and DST are each a store directory (`.mlf`, or a directory holding one) or
-    /// `postgresql://USER:PASSWORD@HOST:PORT/DB`. DST is created when it does not exist (a
+    /// `postgresql://USER:PASSWORD@HOST:PORT/DB` or `mysql://USER:PASSWORD@HOST:PORT/DB`. DST
+    /// is created when it does not exist (a
     /// database must exist; mlf makes its tables). Everything is copied: experiments, runs,
     /// params, tags, every metric point, the registry with its requests and history, logged
     /// models, datasets, and the files of runs and registered versions, with every id and
@@ -33,10 +34,11 @@ pub enum StoreCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct CopyArgs {
-    /// The store to copy: a store directory or `postgresql://…`
+    /// The store to copy: a store directory, `postgresql://…` or `mysql://…`
     #[arg(value_name = "SRC", value_hint = clap::ValueHint::AnyPath)]
     source: String,
-    /// The store to copy into: a store directory (created when missing) or `postgresql://…`
+    /// The store to copy into: a store directory (created when missing), `postgresql://…` or
+    /// `mysql://…`
     #[arg(value_name = "DST", value_hint = clap::ValueHint::AnyPath)]
     target: String,
     /// Where DST keeps artifacts, when it is a database: `s3://BUCKET/PREFIX`,
@@ -55,7 +57,7 @@ pub fn run(ctx: &mut Ctx, cmd: StoreCommand) -> CliResult<u8> {
 /// An opened end of a copy.
 enum End {
     Dir(Store),
-    Database(Box<PgStore>),
+    Database(Box<dyn Database>),
 }
 
 impl End {
@@ -67,7 +69,7 @@ impl End {
                 dir: Some(s.root().display().to_string()),
             },
             End::Database(s) => Place {
-                label: s.location().to_string(),
+                label: s.database().to_string(),
                 root: s
                     .artifact_root()
                     .display()
@@ -90,7 +92,7 @@ impl End {
 fn refuse_server(arg: &str, given: &str) -> CliResult<()> {
     if given.starts_with("http://") || given.starts_with("https://") {
         return Err(usage_error(format!(
-            "{arg} `{given}` is a tracking server: `mlf store copy` copies store directories and PostgreSQL databases"
+            "{arg} `{given}` is a tracking server: `mlf store copy` copies store directories and databases"
         ))
         .hint("copy the server's database (its --backend-store-uri), or use `mlf pull`/`mlf push` with the server"));
     }
@@ -99,9 +101,9 @@ fn refuse_server(arg: &str, given: &str) -> CliResult<()> {
 
 fn open_source(cwd: &Path, given: &str) -> CliResult<End> {
     refuse_server("SRC", given)?;
-    if is_postgres_uri(given) {
+    if is_database_uri(given) {
         let (store, _) = open_database_with(given, cwd, None)?;
-        return Ok(End::Database(Box::new(store)));
+        return Ok(End::Database(store));
     }
     let dir = Store::named(&cwd.join(given));
     Ok(End::Dir(Store::open(&dir)?))
@@ -109,9 +111,9 @@ fn open_source(cwd: &Path, given: &str) -> CliResult<End> {
 
 fn open_target(cwd: &Path, given: &str, destination: Option<&str>) -> CliResult<End> {
     refuse_server("DST", given)?;
-    if is_postgres_uri(given) {
+    if is_database_uri(given) {
         let (store, _) = open_database_with(given, cwd, destination)?;
-        return Ok(End::Database(Box::new(store)));
+        return Ok(End::Database(store));
     }
     if destination.is_some() {
         return Err(usage_error(format!(
@@ -125,7 +127,7 @@ fn open_target(cwd: &Path, given: &str, destination: Option<&str>) -> CliResult<
     }
     if path.is_file() {
         return Err(usage_error(format!(
-            "DST `{given}` is a file: give a store directory (created when missing) or postgresql://…"
+            "DST `{given}` is a file: give a store directory (created when missing), postgresql://… or mysql://…"
         )));
     }
     Ok(End::Dir(Store::create(&dir)?))

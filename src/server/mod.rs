@@ -183,7 +183,7 @@ pub(crate) fn json_response(status: StatusCode, body: Value) -> Response {
 /// Server settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// The store served: a store directory or a PostgreSQL database.
+    /// The store served: a store directory or a database.
     pub store: Source,
     /// Bearer token every request must carry, when set.
     pub token: Option<String>,

@@ -1,9 +1,9 @@
 //! The store a server runs over, and how a request reaches it. A store directory (SQLite):
 //! reads on a blocking thread with that thread's own connection, writes through the
-//! group-commit writer (`writer.rs`). A PostgreSQL database: every call on a blocking thread
-//! with a connection from a small pool, each store call its own transaction (retried on
-//! serialization failures), the database ordering concurrent writers — so several servers may
-//! share it.
+//! group-commit writer (`writer.rs`). A database (PostgreSQL or MySQL): every call on a
+//! blocking thread with a connection from a small pool, each store call its own transaction
+//! (retried on serialization failures and deadlocks), the database ordering concurrent
+//! writers — so several servers may share it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -11,10 +11,11 @@ use std::sync::Mutex;
 use serde_json::Value;
 
 use super::{ApiError, ApiResult, with_store, writer};
-use crate::store::postgres::{FastLog, PgStore};
+use crate::store::database::Database;
+use crate::store::postgres::FastLog;
 use crate::store::{Proxied, ServerStore};
 
-/// Most connections a server holds to a PostgreSQL database, and so most calls it runs on it
+/// Most connections a server holds to a database, and so most calls it runs on it
 /// at once.
 const PG_CONNECTIONS: usize = 16;
 
@@ -29,8 +30,8 @@ const PG_METRIC_WRITERS: usize = 1;
 pub enum Source {
     /// A store directory.
     Dir(PathBuf),
-    /// A PostgreSQL database, with the artifact root of its runs' files.
-    Postgres {
+    /// A database (PostgreSQL or MySQL), with the artifact root of its runs' files.
+    Database {
         uri: String,
         artifact_root: PathBuf,
         /// Truncate over-long param and tag values (MLflow's default) instead of refusing.
@@ -43,7 +44,7 @@ impl Source {
     pub fn dir(&self) -> Option<&Path> {
         match self {
             Source::Dir(d) => Some(d),
-            Source::Postgres { .. } => None,
+            Source::Database { .. } => None,
         }
     }
 
@@ -51,7 +52,7 @@ impl Source {
     pub fn proxied(&self) -> Proxied {
         match self {
             Source::Dir(d) => Proxied::store_dir(d),
-            Source::Postgres { artifact_root, .. } => Proxied::artifact_root(artifact_root),
+            Source::Database { artifact_root, .. } => Proxied::artifact_root(artifact_root),
         }
     }
 }
@@ -83,7 +84,7 @@ pub(super) enum Stores {
         root: PathBuf,
         writer: writer::Writer,
     },
-    Postgres(Pool),
+    Database(Pool),
 }
 
 impl Stores {
@@ -93,11 +94,11 @@ impl Stores {
                 root: root.clone(),
                 writer: writer::Writer::start(root.clone()),
             },
-            Source::Postgres {
+            Source::Database {
                 uri,
                 artifact_root,
                 truncate,
-            } => Stores::Postgres(Pool {
+            } => Stores::Database(Pool {
                 uri: uri.clone(),
                 artifact_root: artifact_root.clone(),
                 truncate: *truncate,
@@ -145,7 +146,7 @@ impl Stores {
                     .await
                     .unwrap_or_else(|_| Err(ApiError::internal("the request failed")))
             }
-            Stores::Postgres(pool) => pool.run(f).await,
+            Stores::Database(pool) => pool.run(f).await,
         }
     }
 
@@ -153,10 +154,11 @@ impl Stores {
     pub(super) fn fast_log(&self) -> Option<&FastLog> {
         match self {
             Stores::Dir { .. } => None,
-            Stores::Postgres(pool) => Some(
+            Stores::Database(pool) if crate::store::postgres::is_postgres_uri(&pool.uri) => Some(
                 pool.fast
                     .get_or_init(|| FastLog::start(&pool.uri, PG_METRIC_WRITERS, pool.truncate)),
             ),
+            Stores::Database(_) => None,
         }
     }
 
@@ -167,19 +169,19 @@ impl Stores {
     ) -> ApiResult<Value> {
         match self {
             Stores::Dir { writer, .. } => writer.write(move |s| f(s)).await,
-            Stores::Postgres(pool) => pool.run(f).await,
+            Stores::Database(pool) => pool.run(f).await,
         }
     }
 }
 
-/// Connections to a PostgreSQL database, opened on demand, at most `PG_CONNECTIONS` in use.
+/// Connections to a database, opened on demand, at most `PG_CONNECTIONS` in use.
 pub(super) struct Pool {
     uri: String,
     artifact_root: PathBuf,
     truncate: bool,
-    idle: Mutex<Vec<PgStore>>,
+    idle: Mutex<Vec<Box<dyn Database>>>,
     permits: tokio::sync::Semaphore,
-    /// Log batches of all the pool's connections are committed in groups.
+    /// Log batches of all the pool's connections are committed in groups (PostgreSQL).
     queue: std::sync::Arc<crate::store::postgres::CommitQueue>,
     /// Metric batches, written on the server's runtime.
     fast: std::sync::OnceLock<FastLog>,
@@ -202,20 +204,23 @@ impl Pool {
                 None => {
                     // While the database cannot be reached, calls answer 503 so that clients
                     // try again.
-                    let mut s = PgStore::open(&uri, &root).map_err(|e| match e.plain() {
-                        crate::store::Error::Remote(m) => ApiError {
-                            status: 503,
-                            code: "TEMPORARILY_UNAVAILABLE",
-                            message: m.clone(),
-                        },
-                        _ => e.into(),
-                    })?;
-                    s.truncate_long_values = truncate;
-                    s.commit_queue = Some(queue);
+                    let mut s =
+                        crate::store::database::open(&uri, &root).map_err(|e| match e.plain() {
+                            crate::store::Error::Remote(m) => ApiError {
+                                status: 503,
+                                code: "TEMPORARILY_UNAVAILABLE",
+                                message: m.clone(),
+                            },
+                            _ => e.into(),
+                        })?;
+                    s.set_truncate(truncate);
+                    if let Some(pg) = s.as_postgres() {
+                        pg.commit_queue = Some(queue);
+                    }
                     s
                 }
             };
-            let result = f(&mut store);
+            let result = f(store.as_mut());
             // A connection the database closed is dropped, here: closing a client blocks on
             // its own runtime, which an async task may not. The next call opens another.
             let keep = (!store.is_closed()).then_some(store);

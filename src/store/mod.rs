@@ -6,6 +6,7 @@
 //! prints: what a caller should tell the user comes back in return values and typed errors.
 
 mod backend;
+pub mod database;
 pub mod mysql;
 pub(crate) mod named_filter;
 pub(crate) mod paging;

@@ -1,8 +1,9 @@
 //! The store contract: one set of cases written against the store traits
 //! (`mlf::store::{Backend, TrackingStore, RegistryStore}`), each run against every
 //! implementation — the SQLite store (`sqlite::…`), the PostgreSQL store on a throwaway
-//! cluster (`postgres::…`) and the REST store talking to a real `mlf server` over a store
-//! directory (`rest::…`) and over PostgreSQL (`rest_postgres::…`) —
+//! cluster (`postgres::…`), the MySQL store on a throwaway MariaDB server (`mysql::…`) and the
+//! REST store talking to a real `mlf server` over a store directory (`rest::…`), over
+//! PostgreSQL (`rest_postgres::…`) and over MySQL (`rest_mysql::…`) —
 //! with the same assertions.
 //!
 //! A case is a plain `fn(&mut dyn Backend)` in the module of its area; list it below and it
@@ -16,6 +17,7 @@ mod common;
 mod experiments;
 mod logging;
 mod my;
+mod my_cases;
 mod paging;
 mod pg;
 mod pg_cases;
@@ -25,10 +27,11 @@ mod runs;
 mod search;
 mod support;
 
-/// For each area and case, `sqlite::AREA::CASE`, `rest::AREA::CASE`, `postgres::AREA::CASE`
-/// and `rest_postgres::AREA::CASE` (the REST store talking to `mlf server` on PostgreSQL)
-/// tests. Attributes written before a case (such as `#[ignore = "why"]`) go on all; after it,
-/// `sqlite: #[…]`, `rest: #[…]` (both REST sides) or `postgres: #[…]` go on that side only.
+/// For each area and case, `sqlite::AREA::CASE`, `rest::AREA::CASE`, `postgres::AREA::CASE`,
+/// `mysql::AREA::CASE`, `rest_postgres::AREA::CASE` and `rest_mysql::AREA::CASE` (the REST
+/// store talking to `mlf server` on a database) tests. Attributes written before a case (such
+/// as `#[ignore = "why"]`) go on all; after it, `sqlite: #[…]`, `rest: #[…]` (every REST side)
+/// or `postgres: #[…]` (both databases) go on that side only.
 macro_rules! contracts {
     ($( $area:ident {
         $( $(#[$attr:meta])* $case:ident
@@ -61,6 +64,13 @@ macro_rules! contracts {
             $( mod $area {
                 $( $(#[$attr])* $($(#[$postgres])+)? #[test] fn $case() {
                     crate::support::with_mysql(crate::$area::$case)
+                } )*
+            } )*
+        }
+        mod rest_mysql {
+            $( mod $area {
+                $( $(#[$attr])* $($(#[$rest])+)? #[test] fn $case() {
+                    crate::support::with_rest_mysql(crate::$area::$case)
                 } )*
             } )*
         }

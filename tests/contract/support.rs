@@ -1,6 +1,7 @@
 //! The stores every contract runs against: a fresh SQLite store in a temporary directory, a
-//! `PgStore` on a fresh database of a throwaway PostgreSQL cluster (`pg.rs`), and a `RestStore`
-//! talking to a real `mlf server` process over its own fresh store.
+//! `PgStore` on a fresh database of a throwaway PostgreSQL cluster (`pg.rs`), a `MyStore` on a
+//! fresh database of a throwaway MariaDB server (`my.rs`), and a `RestStore` talking to a real
+//! `mlf server` process over its own fresh store (a directory, or either database).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -64,6 +65,18 @@ pub fn with_rest_postgres(case: fn(&mut dyn Backend)) {
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let uri = cluster.new_database();
+    let server = Server::start(dir.path(), uri.as_ref());
+    rest_case(case, &dir, server);
+}
+
+/// Runs `case` against a `RestStore` talking to a new `mlf server --store mysql://…` on a new
+/// database of the throwaway MariaDB server (skipped as `with_mysql` is).
+pub fn with_rest_mysql(case: fn(&mut dyn Backend)) {
+    let Some(server) = crate::my::server() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let uri = server.new_database();
     let server = Server::start(dir.path(), uri.as_ref());
     rest_case(case, &dir, server);
 }
