@@ -9,6 +9,10 @@ mod support;
 #[path = "../contract/pg.rs"]
 mod pg;
 
+/// The throwaway MariaDB server of the store contract.
+#[path = "../contract/my.rs"]
+mod my;
+
 mod artifacts;
 mod azure;
 mod compare;

@@ -1,5 +1,6 @@
-//! `mlf store copy SRC DST`: a store directory copied into another, and into PostgreSQL with
-//! its artifacts in a bucket (the throwaway cluster and SeaweedFS) and back, with every id,
+//! `mlf store copy SRC DST`: a store directory copied into another, into PostgreSQL with
+//! its artifacts in a bucket (the throwaway cluster and SeaweedFS) and back, and into MySQL
+//! (a throwaway MariaDB server), on to PostgreSQL and back, with every id,
 //! timestamp, metric point, registry row and artifact byte; a second copy changes nothing;
 //! conflicting and bad ends are refused before anything is written.
 
@@ -427,4 +428,89 @@ fn a_store_goes_to_postgres_with_its_files_in_azure() {
     assert_eq!(got.stdout, "hello");
     let again = copy(&env, &[".mlf", &uri]).ok();
     assert!(again.stderr.contains("Unchanged "), "{again}");
+}
+
+/// Into MySQL (MariaDB) with the files in a bucket, from there into PostgreSQL, and back into
+/// directories from both: the same listings and bytes everywhere.
+#[test]
+fn a_store_goes_to_mysql_then_postgres_and_comes_back_the_same() {
+    let (Some(mariadb), Some(cluster)) = (crate::my::server(), crate::pg::cluster()) else {
+        return;
+    };
+    let my = mariadb.new_database();
+    let pg = cluster.new_database();
+    let mut env = TestEnv::new();
+    for (k, v) in crate::s3::server().vars() {
+        env.set(k, &v);
+    }
+    crate::s3::server().put("mlf-mycopy/.keep", b"");
+    let id = varied(&env);
+    let store = env.store().canonicalize().unwrap();
+    let out = copy(
+        &env,
+        &[".mlf", &my, "--artifacts-destination", "s3://mlf-mycopy/my"],
+    )
+    .ok();
+    assert!(out.stderr.contains("Copied "), "{out}");
+    let objects = crate::s3::server().objects("mlf-mycopy/my");
+    assert!(
+        objects
+            .iter()
+            .any(|(k, _)| k == &format!("my/1/{id}/artifacts/eval/out/deep/blob.bin")),
+        "{objects:#?}"
+    );
+    let got = env
+        .mlf(&[
+            "--store",
+            &my,
+            "artifacts",
+            "get",
+            "eval/out/report.txt",
+            "--run",
+            &id,
+            "-o",
+            "-",
+        ])
+        .ok();
+    assert_eq!(got.stdout, "hello");
+    let again = copy(&env, &[".mlf", &my]).ok();
+    assert!(again.stderr.contains("Unchanged "), "{again}");
+    // MySQL to PostgreSQL, objects moving to another prefix.
+    copy(
+        &env,
+        &[&my, &pg, "--artifacts-destination", "s3://mlf-mycopy/pg"],
+    )
+    .ok();
+    assert_eq!(
+        crate::s3::server().objects("mlf-mycopy/pg").len(),
+        objects.len()
+    );
+    for (from, to) in [(&my, "../from-my"), (&pg, "../from-pg")] {
+        let out = copy(&env, &[from, to]).ok();
+        assert!(out.stderr.contains("Copied "), "{out}");
+        let back: PathBuf = env
+            .cwd()
+            .parent()
+            .unwrap()
+            .join(to.trim_start_matches("../"))
+            .canonicalize()
+            .unwrap();
+        same(
+            &shown(&env, back.to_str().unwrap(), &back, &id),
+            &shown(&env, store.to_str().unwrap(), &store, &id),
+        );
+        assert_eq!(
+            files(&back.join("artifacts")),
+            files(&store.join("artifacts"))
+        );
+        assert_eq!(
+            files(&back.join("registry")),
+            files(&store.join("registry"))
+        );
+    }
+    // New experiments in the database continue after the copied ids.
+    let made = env
+        .mlf(&["--store", &my, "experiments", "create", "next"])
+        .ok();
+    assert!(made.stderr.contains("(id 3)"), "{made}");
 }

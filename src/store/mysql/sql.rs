@@ -227,8 +227,6 @@ pub struct Done {
     /// Rows changed, or for an UPDATE the rows it matched (as PostgreSQL counts).
     pub affected: u64,
     pub last_insert_id: Option<u64>,
-    /// The server's summary of the statement (`Records: 3  Duplicates: 1  Warnings: 0`).
-    pub info: String,
 }
 
 /// The calls of a connection or a transaction.
@@ -277,12 +275,13 @@ fn collect<Q: Queryable>(q: &mut Q, sql: &str, params: Vec<Value>) -> Result<Don
     };
     let mut result = q.exec_iter(sql, params)?;
     // What the server says of the statement, read before its rows move the result on.
-    let info = result.info_str().into_owned();
+    let info = result.info_str();
     let matched = info
         .strip_prefix("Rows matched:")
         .and_then(|s| s.split_whitespace().next())
         .and_then(|n| n.parse().ok());
     let affected = matched.unwrap_or_else(|| result.affected_rows());
+    drop(info);
     let last_insert_id = result.last_insert_id();
     let mut rows = Vec::new();
     if let Some(set) = result.iter() {
@@ -295,7 +294,6 @@ fn collect<Q: Queryable>(q: &mut Q, sql: &str, params: Vec<Value>) -> Result<Don
         rows,
         affected,
         last_insert_id,
-        info,
     })
 }
 

@@ -11,9 +11,11 @@ fn quote(name: &str) -> String {
 }
 
 /// The upsert of `n` rows: a derived table of the rows' values (run ids joined to the runs'
-/// row numbers), inserted with `ON DUPLICATE KEY UPDATE` of the other columns. A kept row
-/// (or a row of key columns only) sets its first key column to itself: changed nothing, it
-/// counts as unchanged.
+/// row numbers), inserted with `ON DUPLICATE KEY UPDATE` of the other columns. MySQL counts an
+/// added row once and a changed one twice, so the first assignment (MySQL runs them in order,
+/// each seeing the ones before) adds each row that differs to `@mlf_changed`, and sets the
+/// first key column to itself. A kept row (or a row of key columns only) only does that: it
+/// changes nothing, and counts as unchanged.
 fn upsert(table: &Table, n: usize) -> String {
     let width = table.columns.len();
     let mut rows = Vec::with_capacity(n);
@@ -42,14 +44,21 @@ fn upsert(table: &Table, n: usize) -> String {
         format!("SELECT {} FROM {from}", vals.join(", "))
     };
     let rest = table.updated();
-    let set: Vec<String> = if table.on_key == OnKey::Keep || rest.is_empty() {
-        let k = quote(table.key[0]);
-        vec![format!("{k} = {k}")]
+    let k = quote(table.key[0]);
+    let mut set = Vec::with_capacity(rest.len() + 1);
+    if table.on_key == OnKey::Keep || rest.is_empty() {
+        set.push(format!("{k} = {k}"));
     } else {
-        rest.iter()
-            .map(|c| format!("{0} = VALUES({0})", quote(c)))
-            .collect()
-    };
+        let same: Vec<String> = rest
+            .iter()
+            .map(|c| format!("{0} <=> VALUES({0})", quote(c)))
+            .collect();
+        set.push(format!(
+            "{k} = IF((@mlf_changed := @mlf_changed + (NOT ({}))) IS NULL, {k}, {k})",
+            same.join(" AND ")
+        ));
+        set.extend(rest.iter().map(|c| format!("{0} = VALUES({0})", quote(c))));
+    }
     format!(
         "INSERT INTO {} ({}) {source} ON DUPLICATE KEY UPDATE {}",
         quote(table.name),
@@ -75,24 +84,6 @@ fn value(kind: Kind, c: &Cell) -> Option<Box<dyn ToSql>> {
         (Kind::Text, Cell::Real(v)) => Box::new(v.to_string()),
         (Kind::Text, Cell::Text(t)) => Box::new(t.clone()),
     })
-}
-
-/// Rows added or changed by an `INSERT … ON DUPLICATE KEY UPDATE` of `rows` rows: MySQL
-/// counts an added row once and a changed one twice, and its summary (`Records: N
-/// Duplicates: D`) says how many met a row with their key.
-fn written(rows: u64, affected: u64, info: &str) -> u64 {
-    let duplicates = info
-        .split("Duplicates:")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .and_then(|d| d.parse::<u64>().ok());
-    match duplicates {
-        Some(d) => {
-            let added = rows.saturating_sub(d);
-            added + affected.saturating_sub(added) / 2
-        }
-        None => affected.min(rows),
-    }
 }
 
 impl Tables for MyStore {
@@ -161,8 +152,11 @@ impl Tables for MyStore {
         let params: Vec<&dyn ToSql> = values.iter().map(|v| v as &dyn ToSql).collect();
         let n = rows.len() as u64;
         self.write(|tx| {
-            let done = tx.run(&sql, &params)?;
-            Ok(written(n, done.affected, &done.info))
+            tx.batch_execute("SET @mlf_changed = 0")?;
+            let affected = tx.execute(&sql, &params)?;
+            let changed: i64 = tx.query_one("SELECT @mlf_changed", &[])?.get(0);
+            // Added rows count once, changed ones twice.
+            Ok(affected.saturating_sub(changed.max(0) as u64).min(n))
         })
     }
 
@@ -184,14 +178,9 @@ mod tests {
             sql,
             "INSERT INTO \"tags\" (run_id, \"key\", \"value\") SELECT r.id, u.c1, u.c2 FROM \
              (SELECT $1 AS c0, $2 AS c1, $3 AS c2 UNION ALL SELECT $4, $5, $6) AS u JOIN runs r \
-             ON r.run_uuid = u.c0 ON DUPLICATE KEY UPDATE \"value\" = VALUES(\"value\")"
+             ON r.run_uuid = u.c0 ON DUPLICATE KEY UPDATE \"run_id\" = IF((@mlf_changed := \
+             @mlf_changed + (NOT (\"value\" <=> VALUES(\"value\")))) IS NULL, \"run_id\", \
+             \"run_id\"), \"value\" = VALUES(\"value\")"
         );
-    }
-
-    #[test]
-    fn written_rows_from_the_summary() {
-        assert_eq!(written(3, 3, "Records: 3  Duplicates: 0  Warnings: 0"), 3);
-        assert_eq!(written(3, 0, "Records: 3  Duplicates: 3  Warnings: 0"), 0);
-        assert_eq!(written(3, 3, "Records: 3  Duplicates: 2  Warnings: 0"), 2);
     }
 }
