@@ -221,9 +221,11 @@ impl Pool {
                 }
             };
             let result = f(store.as_mut());
-            // A connection the database closed is dropped, here: closing a client blocks on
-            // its own runtime, which an async task may not. The next call opens another.
-            let keep = (!store.is_closed()).then_some(store);
+            // A connection the database closed, or one a call found gone (503), is dropped,
+            // here: closing a client blocks on its own runtime, which an async task may not.
+            // The next call opens another.
+            let lost = matches!(&result, Err(e) if e.status == 503);
+            let keep = (!store.is_closed() && !lost).then_some(store);
             Ok::<_, ApiError>((keep, result))
         })
         .await;

@@ -39,6 +39,23 @@ impl Server {
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
+    /// Ends every connection to database `db` (as a database restarting would). The CLI
+    /// tests, which share this file, use it.
+    #[allow(dead_code)]
+    pub fn kill_connections(&self, db: &str) {
+        let mut admin = self.admin.lock().unwrap_or_else(|p| p.into_inner());
+        let ids: Vec<u64> = admin
+            .exec(
+                "SELECT id FROM information_schema.processlist WHERE db = ?",
+                (db,),
+            )
+            .expect("list the connections");
+        for id in ids {
+            // A connection may end by itself meanwhile.
+            let _ = admin.query_drop(format!("KILL CONNECTION {id}"));
+        }
+    }
+
     pub fn uri(&self, db: &str, password: &str) -> String {
         format!("mysql://{USER}:{password}@127.0.0.1:{}/{db}", self.port)
     }

@@ -64,7 +64,8 @@ impl From<mysql::Error> for Error {
 /// Whether an error means the connection is gone rather than that the statement failed.
 fn is_connection_lost(e: &mysql::Error) -> bool {
     match e {
-        mysql::Error::IoError(_) => true,
+        // The socket failed, or what came over it could not be read.
+        mysql::Error::IoError(_) | mysql::Error::CodecError(_) => true,
         mysql::Error::DriverError(d) => matches!(d, mysql::DriverError::PacketOutOfSync),
         mysql::Error::MySqlError(m) => {
             m.code == code::SERVER_SHUTDOWN || m.code == code::CONNECTION_KILLED

@@ -518,6 +518,12 @@ fn two_replicas_on_one_database_lose_nothing_and_number_versions_in_order() {
         Server::start(&env, &["--store", &uri]),
         Server::start(&env, &["--store", &uri]),
     ];
+    replicas_lose_nothing(&replicas);
+}
+
+/// 8 clients × 500 log-batch requests spread over two replicas, then 8 registrations of one
+/// model at once through both: every point is there, and the versions are numbered 1 to 8.
+pub(super) fn replicas_lose_nothing(replicas: &[Server; 2]) {
     let run = replicas[0].post_ok("runs/create", json!({ "experiment_id": "0" }))["run"]["info"]
         ["run_id"]
         .as_str()
