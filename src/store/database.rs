@@ -5,12 +5,12 @@
 use std::path::{Path, PathBuf};
 
 use super::tables::Tables;
-use super::{Result, ServerStore, mysql, postgres};
+use super::{Result, ServerStore};
 
 /// Whether `uri` names a database (`postgresql://…`, `postgres://…`, `mysql://…`) rather than
 /// a store directory.
 pub fn is_database_uri(uri: &str) -> bool {
-    postgres::is_postgres_uri(uri) || mysql::is_mysql_uri(uri)
+    super::postgres::is_postgres_uri(uri) || super::mysql::is_mysql_uri(uri)
 }
 
 /// A store in a database.
@@ -30,7 +30,7 @@ pub trait Database: ServerStore + Tables + Send {
     /// Whether the connection is gone: the store is of no more use.
     fn is_closed(&self) -> bool;
     /// The PostgreSQL store, for what only it has (the server's group commit).
-    fn as_postgres(&mut self) -> Option<&mut postgres::PgStore> {
+    fn as_postgres(&mut self) -> Option<&mut super::postgres::PgStore> {
         None
     }
 }
@@ -38,10 +38,13 @@ pub trait Database: ServerStore + Tables + Send {
 /// Connects to the database at `uri` (its kind by its scheme) and brings its schema up to
 /// date; runs' artifacts go below `artifact_root` unless their experiment says otherwise.
 pub fn open(uri: &str, artifact_root: &Path) -> Result<Box<dyn Database>> {
-    if mysql::is_mysql_uri(uri) {
-        Ok(Box::new(mysql::MyStore::open(uri, artifact_root)?))
+    if super::mysql::is_mysql_uri(uri) {
+        Ok(Box::new(super::mysql::MyStore::open(uri, artifact_root)?))
     } else {
-        Ok(Box::new(postgres::PgStore::open(uri, artifact_root)?))
+        Ok(Box::new(super::postgres::PgStore::open(
+            uri,
+            artifact_root,
+        )?))
     }
 }
 
@@ -75,9 +78,9 @@ macro_rules! database {
 }
 
 database!(
-    postgres::PgStore,
-    fn as_postgres(&mut self) -> Option<&mut postgres::PgStore> {
+    super::postgres::PgStore,
+    fn as_postgres(&mut self) -> Option<&mut super::postgres::PgStore> {
         Some(self)
     }
 );
-database!(mysql::MyStore);
+database!(super::mysql::MyStore);

@@ -156,38 +156,56 @@ fn rusqlite_lives_in_the_sqlite_store_only() {
     );
 }
 
-/// Whether `text` names the `postgres` client crate (`postgres::…` as a path of its own, not
+/// Whether `text` names the client crate `name` (`postgres::…` as a path of its own, not
 /// `store::postgres::…`).
-fn uses_postgres_crate(text: &str) -> bool {
-    text.match_indices("postgres::").any(|(i, _)| {
+fn uses_crate(text: &str, name: &str) -> bool {
+    text.match_indices(&format!("{name}::")).any(|(i, _)| {
         let before = text[..i].chars().next_back();
         !before.is_some_and(|c| c == ':' || c == '_' || c.is_alphanumeric())
     })
 }
 
-#[test]
-fn the_postgres_client_lives_in_the_postgres_store_only() {
-    assert!(uses_postgres_crate("use postgres::Client;"));
-    assert!(uses_postgres_crate("let e: &postgres::Error = x;"));
-    assert!(!uses_postgres_crate(
-        "crate::store::postgres::PgStore::open(uri)"
-    ));
-    assert!(!uses_postgres_crate(
-        "use crate::store::postgres::is_postgres_uri;"
-    ));
+/// The files below `src/` outside `src/store/DIR/` that name the crate `name`.
+fn crate_users_outside(name: &str, dir: &str) -> Vec<String> {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    let postgres = src.join("store/postgres");
-    let bad: Vec<String> = files
+    let home = src.join("store").join(dir);
+    files
         .iter()
-        .filter(|f| !f.starts_with(&postgres))
-        .filter(|f| uses_postgres_crate(&std::fs::read_to_string(f).unwrap()))
+        .filter(|f| !f.starts_with(&home))
+        .filter(|f| uses_crate(&std::fs::read_to_string(f).unwrap(), name))
         .map(|f| f.strip_prefix(&src).unwrap().display().to_string())
-        .collect();
+        .collect()
+}
+
+#[test]
+fn the_postgres_client_lives_in_the_postgres_store_only() {
+    assert!(uses_crate("use postgres::Client;", "postgres"));
+    assert!(uses_crate("let e: &postgres::Error = x;", "postgres"));
+    assert!(!uses_crate(
+        "crate::store::postgres::PgStore::open(uri)",
+        "postgres"
+    ));
+    assert!(!uses_crate(
+        "use crate::store::postgres::is_postgres_uri;",
+        "postgres"
+    ));
+    let bad = crate_users_outside("postgres", "postgres");
     assert!(
         bad.is_empty(),
         "the postgres crate used outside src/store/postgres/: {bad:?}"
+    );
+}
+
+#[test]
+fn the_mysql_client_lives_in_the_mysql_store_only() {
+    assert!(uses_crate("let c = mysql::Conn::new(o);", "mysql"));
+    assert!(!uses_crate("super::mysql::is_mysql_uri(u)", "mysql"));
+    let bad = crate_users_outside("mysql", "mysql");
+    assert!(
+        bad.is_empty(),
+        "the mysql crate used outside src/store/mysql/: {bad:?}"
     );
 }
 

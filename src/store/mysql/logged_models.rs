@@ -130,10 +130,10 @@ impl MyStore {
     /// Sets a logged model's status (`LOGGED_MODEL_READY`, …).
     pub fn set_logged_model_status(&self, id: &str, status: &str) -> Result<LoggedModel> {
         let n = self.write(|tx| {
-            Ok(tx.execute(
+            tx.execute(
                 "UPDATE logged_models SET status = $1, last_updated_time = $2 WHERE model_id = $3",
                 &[&status, &now_ms(), &id],
-            )?)
+            )
         })?;
         if n == 0 {
             return Err(not_found(id));

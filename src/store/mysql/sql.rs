@@ -102,47 +102,57 @@ impl<T: ToSql> ToSql for [T] {
     }
 }
 
+/// A column's value that is not of the type read.
+#[derive(Debug)]
+pub struct BadValue(String);
+
+impl std::fmt::Display for BadValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A value read from a column.
 pub trait FromSql: Sized {
-    fn from_sql(v: Value) -> std::result::Result<Self, String>;
+    fn from_sql(v: Value) -> std::result::Result<Self, BadValue>;
 }
 
 impl FromSql for String {
-    fn from_sql(v: Value) -> std::result::Result<Self, String> {
+    fn from_sql(v: Value) -> std::result::Result<Self, BadValue> {
         match v {
-            Value::Bytes(b) => String::from_utf8(b).map_err(|e| e.to_string()),
+            Value::Bytes(b) => String::from_utf8(b).map_err(|e| BadValue(e.to_string())),
             Value::Int(i) => Ok(i.to_string()),
             Value::UInt(i) => Ok(i.to_string()),
             Value::Double(d) => Ok(d.to_string()),
-            other => Err(format!("{other:?} is no text")),
+            other => Err(BadValue(format!("{other:?} is no text"))),
         }
     }
 }
 impl FromSql for i64 {
-    fn from_sql(v: Value) -> std::result::Result<Self, String> {
+    fn from_sql(v: Value) -> std::result::Result<Self, BadValue> {
         match v {
             Value::Int(i) => Ok(i),
-            Value::UInt(u) => i64::try_from(u).map_err(|e| e.to_string()),
+            Value::UInt(u) => i64::try_from(u).map_err(|e| BadValue(e.to_string())),
             Value::Bytes(b) => std::str::from_utf8(&b)
                 .ok()
                 .and_then(|s| s.parse().ok())
-                .ok_or_else(|| "not an integer".to_string()),
-            other => Err(format!("{other:?} is no integer")),
+                .ok_or_else(|| BadValue("not an integer".into())),
+            other => Err(BadValue(format!("{other:?} is no integer"))),
         }
     }
 }
 impl FromSql for i32 {
-    fn from_sql(v: Value) -> std::result::Result<Self, String> {
-        i32::try_from(i64::from_sql(v)?).map_err(|e| e.to_string())
+    fn from_sql(v: Value) -> std::result::Result<Self, BadValue> {
+        i32::try_from(i64::from_sql(v)?).map_err(|e| BadValue(e.to_string()))
     }
 }
 impl FromSql for bool {
-    fn from_sql(v: Value) -> std::result::Result<Self, String> {
+    fn from_sql(v: Value) -> std::result::Result<Self, BadValue> {
         Ok(i64::from_sql(v)? != 0)
     }
 }
 impl FromSql for f64 {
-    fn from_sql(v: Value) -> std::result::Result<Self, String> {
+    fn from_sql(v: Value) -> std::result::Result<Self, BadValue> {
         let d = match v {
             Value::Double(d) => d,
             Value::Float(f) => f64::from(f),
@@ -151,8 +161,8 @@ impl FromSql for f64 {
             Value::Bytes(b) => std::str::from_utf8(&b)
                 .ok()
                 .and_then(|s| s.parse().ok())
-                .ok_or_else(|| "not a number".to_string())?,
-            other => return Err(format!("{other:?} is no number")),
+                .ok_or_else(|| BadValue("not a number".into()))?,
+            other => return Err(BadValue(format!("{other:?} is no number"))),
         };
         Ok(if d.abs() == f64::MAX {
             f64::INFINITY.copysign(d)
@@ -162,7 +172,7 @@ impl FromSql for f64 {
     }
 }
 impl<T: FromSql> FromSql for Option<T> {
-    fn from_sql(v: Value) -> std::result::Result<Self, String> {
+    fn from_sql(v: Value) -> std::result::Result<Self, BadValue> {
         match v {
             Value::NULL => Ok(None),
             v => T::from_sql(v).map(Some),
@@ -181,7 +191,7 @@ impl Row {
         idx: I,
     ) -> T {
         let value = idx
-            .idx(&self.0.columns_ref())
+            .idx(self.0.columns_ref())
             .and_then(|i| self.0.as_ref(i))
             .unwrap_or_else(|| panic!("no column {idx:?}"))
             .clone();
@@ -470,6 +480,6 @@ mod tests {
         let Arg::One(v) = f64::NEG_INFINITY.arg() else {
             panic!()
         };
-        assert_eq!(f64::from_sql(v), Ok(f64::NEG_INFINITY));
+        assert_eq!(f64::from_sql(v).unwrap(), f64::NEG_INFINITY);
     }
 }
