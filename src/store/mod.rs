@@ -1,9 +1,11 @@
 //! The store: a `.mlf` directory holding `mlf.db` (SQLite, WAL) and `artifacts/`.
 //!
-//! The traits every front end uses (`backend.rs`), the errors, and three implementations: the
-//! SQLite store (`sqlite/`), the PostgreSQL store (`postgres/`; these two are the only modules
-//! that speak SQL) and `rest/`, a client of an MLflow-compatible server. The store never
-//! prints: what a caller should tell the user comes back in return values and typed errors.
+//! The traits every front end uses (`backend.rs`), the errors, and four implementations: the
+//! SQLite store (`sqlite/`), the PostgreSQL store (`postgres/`) and the MySQL store
+//! (`mysql/`) — these three are the only modules that speak SQL; the two on a database server
+//! are opened through `database.rs` — and `rest/`, a client of an MLflow-compatible server.
+//! The store never prints: what a caller should tell the user comes back in return values and
+//! typed errors.
 
 mod backend;
 pub mod database;
