@@ -54,7 +54,8 @@ const MIGRATIONS: &[&[&str]] = &[
             owner_host VARCHAR(256),
             INDEX runs_by_experiment (experiment_id, start_time DESC, run_uuid),
             INDEX runs_by_start (start_time DESC, run_uuid),
-            INDEX runs_by_name (name(191))
+            INDEX runs_by_name (name(191)),
+            INDEX runs_by_stage (experiment_id, lifecycle_stage)
         ) :options",
         "CREATE TABLE IF NOT EXISTS params (
             run_id BIGINT NOT NULL,
