@@ -6,7 +6,8 @@
 /// Path of the store directory (the `.mlf` folder) to use instead of discovering one.
 pub const MLF_STORE: &str = "MLF_STORE";
 /// Artifact root of a database store (`--store postgresql://…` or `mysql://…`): new experiments keep their
-/// runs' artifacts below it, a path, `s3://BUCKET/PREFIX` or `az://CONTAINER/PREFIX`
+/// runs' artifacts below it, a path, `s3://BUCKET/PREFIX`, `az://CONTAINER/PREFIX` or
+/// `gs://BUCKET/PREFIX`
 /// [default: the destination a server recorded in the database, else `mlruns` in the current
 /// directory].
 pub const MLF_ARTIFACT_ROOT: &str = "MLF_ARTIFACT_ROOT";
@@ -94,6 +95,18 @@ pub const AZURE_STORAGE_ACCESS_KEY: &str = "AZURE_STORAGE_ACCESS_KEY";
 /// Azure Blob Storage: the account of `az://CONTAINER/…` URIs, when no connection string
 /// names one (`wasbs://CONTAINER@ACCOUNT.blob.core.windows.net/…` names its own).
 pub const AZURE_STORAGE_ACCOUNT_NAME: &str = "AZURE_STORAGE_ACCOUNT_NAME";
+
+/// Google Cloud Storage (`gs://`), as Google's libraries read it: the JSON key of a service
+/// account (or a user's application default credentials) [default:
+/// `~/.config/gcloud/application_default_credentials.json`, else this machine's metadata
+/// server].
+pub const GOOGLE_APPLICATION_CREDENTIALS: &str = "GOOGLE_APPLICATION_CREDENTIALS";
+/// Google Cloud Storage: the path of a service account's JSON key, read before
+/// `GOOGLE_APPLICATION_CREDENTIALS`; a key with a `gcs_base_url` sends requests there (an
+/// emulator).
+pub const GOOGLE_SERVICE_ACCOUNT: &str = "GOOGLE_SERVICE_ACCOUNT";
+/// Google Cloud Storage: a service account's JSON key itself, in place of a file.
+pub const GOOGLE_SERVICE_ACCOUNT_KEY: &str = "GOOGLE_SERVICE_ACCOUNT_KEY";
 
 /// Set by the shell completion scripts: `COMPLETE=bash mlf -- WORDS` prints completions.
 pub const COMPLETE: &str = "COMPLETE";

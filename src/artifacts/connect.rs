@@ -1,5 +1,5 @@
 //! How the client of a bucket or container is made from the environment (S3 and the stores
-//! that speak its protocol, Azure Blob Storage), what its URIs are, and how its errors read:
+//! that speak its protocol, Azure Blob Storage, Google Cloud Storage), what its URIs are, and how its errors read:
 //! one line naming the bucket and the fix, never a credential.
 
 use std::sync::Arc;
@@ -7,6 +7,7 @@ use std::sync::Arc;
 use object_store::ObjectStore;
 use object_store::aws::AmazonS3Builder;
 use object_store::azure::MicrosoftAzureBuilder;
+use object_store::gcp::GoogleCloudStorageBuilder;
 
 use super::{Error, Result};
 use crate::env;
@@ -32,6 +33,12 @@ pub(super) fn remote(what: String) -> impl FnOnce(object_store::Error) -> Error 
             {
                 Error::NotFound(format!("{what}: no such bucket"))
             }
+            _ if text.contains("error sending request") && is_gcs(&what) => {
+                Error::Invalid(format!(
+                    "{what}: cannot connect to Google Cloud Storage ({})",
+                    first_line(&text)
+                ))
+            }
             _ if text.contains("error sending request") && is_azure(&what) => {
                 Error::Invalid(format!(
                     "{what}: cannot connect to {} (a BlobEndpoint in AZURE_STORAGE_CONNECTION_STRING names another endpoint)",
@@ -51,6 +58,11 @@ pub(super) fn remote(what: String) -> impl FnOnce(object_store::Error) -> Error 
 
 /// The refusal of the keys, naming where they come from.
 fn denied(what: &str) -> String {
+    if is_gcs(what) {
+        return format!(
+            "{what}: access denied (the service account in GOOGLE_SERVICE_ACCOUNT or GOOGLE_APPLICATION_CREDENTIALS is refused, or lacks the right)"
+        );
+    }
     if is_azure(what) {
         return format!(
             "{what}: access denied (the account key in AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCESS_KEY is refused, or lacks the right)"
@@ -67,10 +79,14 @@ pub(super) fn is_azure(uri: &str) -> bool {
         .any(|s| uri.starts_with(s))
 }
 
-/// Whether a location is in a bucket or container (`s3://`, `az://`, `wasbs://`), not a
-/// local path.
+pub(super) fn is_gcs(uri: &str) -> bool {
+    uri.starts_with("gs://")
+}
+
+/// Whether a location is in a bucket or container (`s3://`, `az://`, `wasbs://`, `gs://`),
+/// not a local path.
 pub fn is_bucket_uri(uri: &str) -> bool {
-    uri.starts_with("s3://") || uri.starts_with("s3a://") || is_azure(uri)
+    uri.starts_with("s3://") || uri.starts_with("s3a://") || is_azure(uri) || is_gcs(uri)
 }
 
 /// The first line of an error: the client's own messages run on with the whole response.
@@ -79,12 +95,17 @@ pub(super) fn first_line(s: &str) -> &str {
 }
 
 /// The bucket's own URI and the key of a location: `s3://bucket` and `key` for
-/// `s3://bucket/key` (`az://container/key` and `wasbs://container@account.HOST/key` alike).
+/// `s3://bucket/key` (`az://container/key`, `wasbs://container@account.HOST/key` and
+/// `gs://bucket/key` alike).
 pub fn split_uri(uri: &str) -> Result<(String, String)> {
     let (scheme, rest) = uri
         .split_once("://")
         .filter(|_| is_bucket_uri(uri))
-        .ok_or_else(|| Error::Invalid(format!("`{uri}` is not an s3://, az:// or wasbs:// URI")))?;
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "`{uri}` is not an s3://, az://, wasbs:// or gs:// URI"
+            ))
+        })?;
     let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
     if bucket.is_empty() || bucket.starts_with('@') {
         return Err(Error::Invalid(format!(
@@ -227,6 +248,38 @@ pub(super) fn s3_store(bucket: &str) -> Result<Arc<dyn ObjectStore>> {
     let store = b.build().map_err(|e| {
         Error::Invalid(format!(
             "cannot reach `s3://{bucket}`: {}",
+            first_line(&e.to_string())
+        ))
+    })?;
+    Ok(Arc::new(store))
+}
+
+/// A bucket in Google Cloud Storage, with the credentials Google's libraries read: a service
+/// account's key (`GOOGLE_SERVICE_ACCOUNT` as a file, `GOOGLE_SERVICE_ACCOUNT_KEY` as JSON),
+/// else `GOOGLE_APPLICATION_CREDENTIALS`, else the user's application default credentials or
+/// the machine's metadata server. A key naming a `gcs_base_url` (an emulator) is sent there,
+/// over plain HTTP if it says so.
+pub(super) fn gcs_store(bucket: &str) -> Result<Arc<dyn ObjectStore>> {
+    let mut b = GoogleCloudStorageBuilder::new().with_bucket_name(bucket);
+    let mut key_text = None;
+    if let Some(path) = env::var(env::GOOGLE_SERVICE_ACCOUNT) {
+        key_text = std::fs::read_to_string(&path).ok();
+        b = b.with_service_account_path(path);
+    } else if let Some(key) = env::var(env::GOOGLE_SERVICE_ACCOUNT_KEY) {
+        key_text = Some(key.clone());
+        b = b.with_service_account_key(key);
+    } else if let Some(path) = env::var(env::GOOGLE_APPLICATION_CREDENTIALS) {
+        b = b.with_application_credentials(path);
+    }
+    let base_url = key_text
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["gcs_base_url"].as_str().map(str::to_string));
+    if base_url.is_some_and(|u| u.starts_with("http://")) {
+        b = b.with_client_options(object_store::ClientOptions::new().with_allow_http(true));
+    }
+    let store = b.build().map_err(|e| {
+        Error::Invalid(format!(
+            "cannot reach `gs://{bucket}`: {} (set GOOGLE_APPLICATION_CREDENTIALS to a service account's key)",
             first_line(&e.to_string())
         ))
     })?;

@@ -27,7 +27,7 @@ use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use object_store::path::Path as Key;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 
-use super::connect::{is_azure, remote};
+use super::connect::{is_azure, is_gcs, remote};
 pub use super::connect::{is_bucket_uri, split_uri};
 use super::{CopyItem, Error, FileInfo, Result};
 
@@ -56,7 +56,7 @@ pub struct Listed {
 #[derive(Clone)]
 pub struct Bucket {
     store: Arc<dyn ObjectStore>,
-    /// `s3://bucket`, `az://container`, `wasbs://container@account.HOST`.
+    /// `s3://bucket`, `az://container`, `wasbs://container@account.HOST`, `gs://bucket`.
     base: String,
     /// The bucket's or container's name.
     name: String,
@@ -73,6 +73,8 @@ impl Bucket {
                 super::connect::azure_store(base, container, host)?,
                 container.to_string(),
             )
+        } else if is_gcs(base) {
+            (super::connect::gcs_store(bucket)?, bucket.to_string())
         } else {
             (super::connect::s3_store(bucket)?, bucket.to_string())
         };

@@ -331,12 +331,12 @@ fn check_bucket(root: &Path) -> CliResult<()> {
 }
 
 /// An artifact root as given: a bucket's URI (`s3://bucket/prefix`, `az://container/prefix`,
-/// `wasbs://container@account.blob.core.windows.net/prefix`) as it is, the path of a `file://`
+/// `wasbs://container@account.blob.core.windows.net/prefix`, `gs://bucket/prefix`) as it is, the path of a `file://`
 /// URI, or a path (relative to `cwd`). Other schemes are refused with the ones taken.
 pub fn artifact_root(cwd: &Path, given: &str) -> Result<PathBuf, String> {
     if given.is_empty() {
         return Err(
-            "the artifact root is empty: give a path or an s3://BUCKET/PREFIX or az://CONTAINER/PREFIX URI"
+            "the artifact root is empty: give a path or an s3://BUCKET/PREFIX, az://CONTAINER/PREFIX or gs://BUCKET/PREFIX URI"
                 .into(),
         );
     }
@@ -354,7 +354,7 @@ pub fn artifact_root(cwd: &Path, given: &str) -> Result<PathBuf, String> {
     }
     if let Some((scheme, _)) = given.split_once("://") {
         return Err(format!(
-            "`{scheme}://` artifact roots are not supported: give a path, a file:/// URI, an s3://BUCKET/PREFIX or an az://CONTAINER/PREFIX (wasbs://) URI"
+            "`{scheme}://` artifact roots are not supported: give a path, a file:/// URI, an s3://BUCKET/PREFIX, an az://CONTAINER/PREFIX (wasbs://) or a gs://BUCKET/PREFIX URI"
         ));
     }
     Ok(cwd.join(given))

@@ -20,8 +20,9 @@ use crate::server::{Settings, Source, run_foreground};
 ///
 /// The store is a directory (`--store`, else the nearest `.mlf`) or a PostgreSQL or MySQL
 /// database (`--store postgresql://…` or `--backend-store-uri mysql://…`), whose runs keep their
-/// artifacts below `--artifacts-destination` (a path, `s3://BUCKET/PREFIX` or
-/// `az://CONTAINER/PREFIX`, which the database records for other commands), else
+/// artifacts below `--artifacts-destination` (a path, `s3://BUCKET/PREFIX`,
+/// `az://CONTAINER/PREFIX` or `gs://BUCKET/PREFIX`, which the database records for other
+/// commands), else
 /// `MLF_ARTIFACT_ROOT`.
 ///
 /// With `--users FILE`, every route but `/health`, `/version` and `server-info` asks for HTTP
@@ -40,7 +41,8 @@ pub struct ServerArgs {
     /// proxy: `s3://BUCKET/PREFIX` (keys and endpoint from `AWS_*` and
     /// `MLFLOW_S3_ENDPOINT_URL`), `az://CONTAINER/PREFIX` or
     /// `wasbs://CONTAINER@ACCOUNT.blob.core.windows.net/PREFIX` (account, key and endpoint from
-    /// `AZURE_STORAGE_CONNECTION_STRING`), `file:///PATH` or a path [default:
+    /// `AZURE_STORAGE_CONNECTION_STRING`), `gs://BUCKET/PREFIX` (credentials from
+    /// `GOOGLE_APPLICATION_CREDENTIALS`), `file:///PATH` or a path [default:
     /// `MLF_ARTIFACT_ROOT`, else `mlruns`]
     #[arg(long, value_name = "URI")]
     artifacts_destination: Option<String>,

@@ -42,7 +42,7 @@ pub struct CopyArgs {
     #[arg(value_name = "DST", value_hint = clap::ValueHint::AnyPath)]
     target: String,
     /// Where DST keeps artifacts, when it is a database: `s3://BUCKET/PREFIX`,
-    /// `az://CONTAINER/PREFIX`, `file:///PATH` or a path (the database records it, as `mlf server --artifacts-destination` does)
+    /// `az://CONTAINER/PREFIX`, `gs://BUCKET/PREFIX`, `file:///PATH` or a path (the database records it, as `mlf server --artifacts-destination` does)
     #[arg(long, value_name = "URI")]
     artifacts_destination: Option<String>,
     #[command(flatten)]

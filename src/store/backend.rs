@@ -197,7 +197,8 @@ pub struct Proxied {
     pub remote: Option<String>,
 }
 
-/// Whether an artifact root or location is a bucket's (`s3://…`, `az://…`, `wasbs://…`), not
+/// Whether an artifact root or location is a bucket's (`s3://…`, `az://…`, `wasbs://…`,
+/// `gs://…`), not
 /// a local path.
 pub fn is_remote(location: &str) -> bool {
     crate::artifacts::s3::is_bucket_uri(location)

@@ -21,6 +21,7 @@ mod concurrency;
 mod config;
 mod experiments;
 mod gc;
+mod gcs;
 mod generated;
 mod help;
 mod import;

@@ -192,8 +192,7 @@ fn same_prediction(got: &str, want: &str) -> bool {
                 x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
             }
             (Value::Object(x), Value::Object(y)) => {
-                x.len() == y.len()
-                    && x.iter().zip(y).all(|((k, a), (l, b))| k == l && same(a, b))
+                x.len() == y.len() && x.iter().zip(y).all(|((k, a), (l, b))| k == l && same(a, b))
             }
             (a, b) => a == b,
         }

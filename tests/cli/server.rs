@@ -24,6 +24,7 @@ use crate::support::{Output, TestEnv, http_exchange};
 mod azure;
 mod bucket;
 mod fidelity;
+mod gcs;
 mod mysql;
 mod paging;
 mod params;
