@@ -21,6 +21,12 @@ pub(super) fn remote(what: String) -> impl FnOnce(object_store::Error) -> Error 
             }
             object_store::Error::PermissionDenied { .. }
             | object_store::Error::Unauthenticated { .. } => Error::Invalid(denied(&what)),
+            _ if text.contains("169.254.169.254") && is_gcs(&what) => Error::Invalid(format!(
+                "{what}: no Google Cloud credentials: set GOOGLE_APPLICATION_CREDENTIALS to a service account's key file (this machine's metadata server gave none)"
+            )),
+            _ if text.contains("169.254.169.254") && is_azure(&what) => Error::Invalid(format!(
+                "{what}: no Azure credentials: set AZURE_STORAGE_CONNECTION_STRING (this machine's managed identity gave none)"
+            )),
             _ if text.contains("169.254.169.254") => Error::Invalid(format!(
                 "{what}: no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (this machine's instance metadata service gave none)"
             )),

@@ -239,11 +239,19 @@ fn a_bucket_that_cannot_be_used_stops_the_server_and_fails_health() {
         missing.stderr.trim(),
         "error: cannot use the artifact destination: s3://mlf-no-such-bucket/p: no such bucket (create the bucket first)"
     );
-    let gs = start(&env, "gs://b/p").code(2);
+    let other = start(&env, "hdfs://b/p").code(2);
     assert!(
-        gs.stderr
-            .contains("`gs://` artifact roots are not supported"),
-        "{gs}"
+        other
+            .stderr
+            .contains("`hdfs://` artifact roots are not supported"),
+        "{other}"
+    );
+    // Google Cloud Storage without credentials: the metadata server of a machine outside
+    // Google's cloud gives none.
+    let gs = start(&env, "gs://b/p").code(1);
+    assert_eq!(
+        gs.stderr.trim(),
+        "error: cannot use the artifact destination: gs://b/p: no Google Cloud credentials: set GOOGLE_APPLICATION_CREDENTIALS to a service account's key file (this machine's metadata server gave none)"
     );
     let dir = mlf(
         &env,
