@@ -267,7 +267,9 @@ pub trait GenericClient {
     /// Runs an INSERT and answers the AUTO_INCREMENT id it gave.
     fn insert_id(&mut self, sql: &str, args: &Args) -> Result<i64> {
         let done = self.run(sql, args)?;
-        Ok(done.last_insert_id.unwrap_or(0) as i64)
+        done.last_insert_id.map(|id| id as i64).ok_or_else(|| {
+            crate::store::Error::Invalid(format!("the database gave no new id for `{sql}`"))
+        })
     }
     fn batch_execute(&mut self, sql: &str) -> Result<()> {
         self.raw_batch(&translate(sql, &[]).0)
