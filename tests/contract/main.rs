@@ -14,13 +14,12 @@
 #![allow(clippy::disallowed_methods)]
 
 mod common;
+mod db_cases;
 mod experiments;
 mod logging;
 mod my;
-mod my_cases;
 mod paging;
 mod pg;
-mod pg_cases;
 mod registry;
 mod registry_extra;
 mod runs;
