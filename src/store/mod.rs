@@ -15,6 +15,7 @@ pub(crate) mod named_filter;
 pub(crate) mod paging;
 pub mod postgres;
 pub mod rest;
+mod sql_filter;
 mod sqlite;
 pub mod tables;
 
