@@ -19,6 +19,9 @@ use crate::store::{Proxied, ServerStore};
 /// at once.
 const PG_CONNECTIONS: usize = 16;
 
+/// How long a pooled connection may sit unused before it is checked with a query first.
+const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Writers of metric batches on a database (each with a connection of its own, beside the
 /// pool). One: batches arriving while it writes wait for its next statement, and writers of
 /// one run's latest values would only queue on each other's row locks (measured: two per
@@ -179,7 +182,8 @@ pub(super) struct Pool {
     uri: String,
     artifact_root: PathBuf,
     truncate: bool,
-    idle: Mutex<Vec<Box<dyn Database>>>,
+    /// Connections not in use, with when each was last used.
+    idle: Mutex<Vec<(Box<dyn Database>, std::time::Instant)>>,
     permits: tokio::sync::Semaphore,
     /// Log batches of all the pool's connections are committed in groups (PostgreSQL).
     queue: std::sync::Arc<crate::store::postgres::CommitQueue>,
@@ -199,6 +203,11 @@ impl Pool {
         let (uri, root, truncate) = (self.uri.clone(), self.artifact_root.clone(), self.truncate);
         let queue = self.queue.clone();
         let done = tokio::task::spawn_blocking(move || {
+            // A connection idle for long may have been closed by the database (MySQL's
+            // wait_timeout) or a firewall meanwhile: one query tells, before a call fails on it.
+            let idle = idle.and_then(|(s, since)| {
+                (since.elapsed() < IDLE_CHECK || s.ping().is_ok()).then_some(s)
+            });
             let mut store = match idle {
                 Some(s) => s,
                 None => {
@@ -235,7 +244,7 @@ impl Pool {
                     self.idle
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
-                        .push(store);
+                        .push((store, std::time::Instant::now()));
                 }
                 result
             }
