@@ -13,6 +13,20 @@ pub fn is_database_uri(uri: &str) -> bool {
     super::postgres::is_postgres_uri(uri) || super::mysql::is_mysql_uri(uri)
 }
 
+/// A database URI with its password hidden (`postgresql://u:***@h/db`), for messages.
+pub(crate) fn redact(uri: &str) -> String {
+    match (uri.find("://"), uri.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &uri[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &uri[..s + 3], &uri[at..]),
+                None => uri.to_string(),
+            }
+        }
+        _ => uri.to_string(),
+    }
+}
+
 /// A store in a database.
 pub trait Database: ServerStore + Tables + Send {
     /// The database, for messages (no password).

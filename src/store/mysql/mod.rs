@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use sql::{Client, GenericClient, Transaction};
 
+use super::database::redact;
 use super::{Error, Result};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -297,20 +298,6 @@ fn is_retryable(e: &Error) -> bool {
             _ => false,
         },
         _ => false,
-    }
-}
-
-/// A URI with its password hidden.
-fn redact(uri: &str) -> String {
-    match (uri.find("://"), uri.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &uri[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &uri[..s + 3], &uri[at..]),
-                None => uri.to_string(),
-            }
-        }
-        _ => uri.to_string(),
     }
 }
 

@@ -34,6 +34,7 @@ use std::time::Duration;
 use postgres::error::SqlState;
 use postgres::{Client, Config, NoTls, Transaction};
 
+use super::database::redact;
 use super::{Error, Result};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -301,20 +302,6 @@ fn endpoint(config: &Config) -> (String, u16) {
         None => "localhost".to_string(),
     };
     (host, config.get_ports().first().copied().unwrap_or(5432))
-}
-
-/// A URI with its password hidden.
-fn redact(uri: &str) -> String {
-    match (uri.find("://"), uri.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &uri[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &uri[..s + 3], &uri[at..]),
-                None => uri.to_string(),
-            }
-        }
-        _ => uri.to_string(),
-    }
 }
 
 /// One line naming the server and what to do about a failed connection.
