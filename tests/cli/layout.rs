@@ -23,7 +23,9 @@ fn every_test_file_is_a_module() {
 const LAYERS: [(&str, &[&str]); 5] = [
     (
         "entry",
-        &["main", "lib", "cli", "generate", "commands", "error"],
+        &[
+            "main", "math", "lib", "cli", "generate", "commands", "error",
+        ],
     ),
     ("front ends", &["server", "web"]),
     (
