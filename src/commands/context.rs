@@ -14,6 +14,8 @@ pub struct Ctx {
     store_flag: Option<PathBuf>,
     store: Option<Box<dyn Backend>>,
     config: Option<crate::commands::config::Config>,
+    /// One short write: a local store is opened with [`Store::open_alone`].
+    brief: bool,
 }
 
 impl Ctx {
@@ -28,7 +30,14 @@ impl Ctx {
             store_flag,
             store: None,
             config: None,
+            brief: false,
         }
+    }
+
+    /// Marks the command as one short write (`mlf log metric|param|tag`): a local store is
+    /// opened for this process alone unless another has it open ([`Store::open_alone`]).
+    pub fn brief(&mut self) {
+        self.brief = true;
     }
 
     /// The settings in effect (`[defaults]`, `[alias]`): the store's `config.toml` over the
@@ -113,6 +122,7 @@ impl Ctx {
             None => Store::discover(&cwd),
         };
         match existing {
+            Some(root) if self.brief => Ok(Store::open_alone(&root)?),
             Some(root) => Ok(Store::open(&root)?),
             None if create => self.create_store(&cwd),
             None => Err(store::Error::NoStore(cwd.display().to_string()).into()),

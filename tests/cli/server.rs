@@ -1307,6 +1307,48 @@ fn post_bodies_must_be_declared_json() {
     }
 }
 
+/// `mlf log` takes a store for its process alone only when nobody else has it open: beside a
+/// server that holds the store, it shares it (rather than waiting for the server to stop), and
+/// each sees the other's writes.
+#[test]
+fn logging_from_the_shell_beside_a_running_server_shares_the_store() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let run = s.create_run("0", "beside");
+    let point = |key: &str, value: f64| {
+        json!({ "run_id": run, "metrics": [
+            { "key": key, "value": value, "timestamp": 1, "step": 0 }
+        ] })
+    };
+    // The server's writer now has the database open.
+    s.post_ok("runs/log-batch", point("served", 1.0));
+    env.mlf(&["log", "metric", "direct", "2", "--run", &run])
+        .ok();
+    env.mlf(&["log", "param", "p", "x", "--run", &run]).ok();
+    s.post_ok("runs/log-batch", point("served", 3.0));
+    let got = s.get_ok("runs/get", &[("run_id", &run)]);
+    let metrics: BTreeMap<String, f64> = got["run"]["data"]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["key"].as_str().unwrap().to_string(),
+                m["value"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        metrics,
+        BTreeMap::from([("direct".to_string(), 2.0), ("served".to_string(), 3.0)])
+    );
+    let shown = env
+        .mlf(&["runs", "show", &run, "--format", "json"])
+        .ok()
+        .json();
+    assert_eq!(shown["run"]["data"]["params"][0]["value"], "x", "{shown}");
+}
+
 /// Group commit: concurrent writers share transactions, yet every acknowledged point is
 /// stored, and a request that fails in the middle of its writes undoes only its own.
 #[test]

@@ -111,6 +111,7 @@ pub fn run(ctx: &mut Ctx, cmd: LogCommand) -> CliResult<u8> {
 
 /// Writes a batch to the target run and reports truncated values.
 pub fn write(ctx: &mut Ctx, run: Option<&str>, batch: LogBatch) -> CliResult<u8> {
+    ctx.brief();
     let id = ctx.target_run(run)?;
     let outcome = ctx.store()?.log_batch(&id, batch)?;
     for key in outcome.truncated {

@@ -130,6 +130,34 @@ impl Store {
         Store::prepare(root, conn)
     }
 
+    /// Opens an existing store for one short command, in SQLite's exclusive locking mode
+    /// when no other connection has the database open: the index of the write-ahead log is
+    /// then kept in this process's memory, so the shared-memory file is neither rebuilt nor
+    /// locked at each statement. Another connection that opens the store meanwhile waits for
+    /// this process to end. When one has it open already (a server, another command), the
+    /// store is opened as [`Store::open`] does.
+    pub fn open_alone(root: &Path) -> Result<Store> {
+        let db = root.join(DB_FILE);
+        if !db.is_file() {
+            return Err(Error::NoStore(root.display().to_string()));
+        }
+        let conn = Connection::open_with_flags(
+            &db,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+        // The first read takes the database's lock: at once, or not at all.
+        conn.busy_timeout(Duration::ZERO)?;
+        match conn.query_row("PRAGMA schema_version", [], |_| Ok(())) {
+            Ok(()) => Store::prepare(root, conn),
+            Err(e) if is_busy(&e) => {
+                drop(conn);
+                Store::open(root)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Creates a store directory (or opens the one already there).
     pub fn create(root: &Path) -> Result<Store> {
         let artifacts = root.join(ARTIFACTS_DIR);
