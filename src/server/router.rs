@@ -263,23 +263,25 @@ async fn call(shared: Arc<Shared>, handler: Handler, req: Request) -> Response {
         Err(e) => return e.response(),
     };
     let method = parts.method;
-    // Metric batches on a database go to the writers on this runtime, without a thread.
-    if method == Method::POST
-        && endpoint == "runs/log-batch"
-        && let Some(fast) = shared.stores.fast_log()
-    {
+    // Metric batches are decoded and checked here, on the runtime's threads, so the one
+    // writer of a store directory only writes them. On a database they go to the writers on
+    // this runtime, without a thread.
+    if method == Method::POST && endpoint == "runs/log-batch" {
         let result = match routes::runs::decode_batch(params) {
             Err(e) => Err(e),
-            Ok(c) if c.of_models.is_empty() && FastLog::takes(&c.batch) => fast
-                .log(&c.run, c.batch)
-                .await
-                .map(|_| serde_json::json!({}))
-                .map_err(routes::runs::batch_error),
-            Ok(c) => {
-                let store =
-                    move |s: &mut dyn crate::store::ServerStore| routes::runs::store_batch(s, c);
-                shared.stores.write(store).await
-            }
+            Ok(c) => match shared.stores.fast_log() {
+                Some(fast) if c.of_models.is_empty() && FastLog::takes(&c.batch) => fast
+                    .log(&c.run, c.batch)
+                    .await
+                    .map(|_| serde_json::json!({}))
+                    .map_err(routes::runs::batch_error),
+                _ => {
+                    let store = move |s: &mut dyn crate::store::ServerStore| {
+                        routes::runs::store_batch(s, c)
+                    };
+                    shared.stores.write(store).await
+                }
+            },
         };
         return match result {
             Ok(value) => json_response(StatusCode::OK, value),
