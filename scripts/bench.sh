@@ -3,9 +3,10 @@
 #
 #   scripts/bench.sh            # builds target/release/mlf, prints the figures
 #
-# Measures: the median wall time of `mlf log metric k 1.0` and of `mlf runs list` on a store
-# with 1,000 runs, and the time to log 1,000,000 metric points with `mlf log batch` (CSV and
-# JSON Lines).
+# Measures: the median wall time of `mlf log metric k 1.0` (alone, and beside another process
+# that has the store open) and of `mlf runs list` on a store with 1,000 runs, `/bin/true` and
+# `sqlite3 DB 'select 1'` for scale, and the time to log 1,000,000 metric points with
+# `mlf log batch` (CSV and JSON Lines).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,8 @@ if [[ -z "${MLF:-}" ]]; then
 fi
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+holder=
+trap '[[ -n "$holder" ]] && kill "$holder" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
 export MLF_STORE="$work/.mlf" NO_COLOR=1
 unset MLF_RUN_ID MLFLOW_RUN_ID
@@ -60,6 +62,20 @@ bench "mlf runs list --format json (1,001 runs)" -N --warmup 3 --runs 30 --outpu
 bench "mlf runs list --limit 20" -N --warmup 3 --runs 50 --output=null "$MLF runs list --limit 20"
 bench "mlf runs show (by name)" -N --warmup 3 --runs 50 --output=null "$MLF runs show target"
 bench "mlf --version" -N --warmup 3 --runs 100 --output=null "$MLF --version"
+# Alone, `mlf log` takes the store for its process only; beside another process that has it
+# open (a server, `mlf ui`), it shares it.
+python3 -c 'import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1])
+c.execute("SELECT count(*) FROM runs").fetchall()
+time.sleep(3600)' "$MLF_STORE/mlf.db" &
+holder=$!
+sleep 0.5
+bench "mlf log metric k 1.0 (store open in another process)" -N --warmup 20 --runs 300 "$MLF log metric k 1.0 --run $run"
+kill "$holder"
+wait "$holder" 2>/dev/null || true
+echo "== the machine, for scale"
+bench "/bin/true" -N --warmup 20 --runs 300 /bin/true
+bench "sqlite3 mlf.db 'select 1'" -N --warmup 20 --runs 300 "sqlite3 $MLF_STORE/mlf.db 'select 1'"
 
 echo "== log 1,000,000 metric points with mlf log batch"
 python3 - "$work" <<'PY'
