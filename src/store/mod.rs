@@ -9,6 +9,7 @@
 
 mod backend;
 pub mod database;
+mod database_sql;
 mod database_traits;
 pub mod mysql;
 pub(crate) mod named_filter;

@@ -375,6 +375,7 @@ const RESERVED: &[&str] = &["key", "schema"];
 
 /// `sql` in MySQL's form with its values in order: see the module's documentation.
 pub fn translate(sql: &str, args: &Args) -> (String, Vec<Value>) {
+    let sql = &*upsert_and_any(sql);
     let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len() + 16);
     let mut values = Vec::new();
@@ -457,9 +458,76 @@ pub fn translate(sql: &str, args: &Args) -> (String, Vec<Value>) {
     (out, values)
 }
 
+/// PostgreSQL's upsert and list test in MySQL's words: `ON CONFLICT (cols) DO UPDATE SET c =
+/// excluded.c, …` becomes `ON DUPLICATE KEY UPDATE c = VALUES(c), …`, `ON CONFLICT (cols) DO
+/// NOTHING` becomes `ON DUPLICATE KEY UPDATE first = first` (a no-op on the first column), and
+/// `= ANY($n)` becomes `IN ($n)`, whose list the placeholder then spells out.
+fn upsert_and_any(sql: &str) -> std::borrow::Cow<'_, str> {
+    const CONFLICT: &str = "ON CONFLICT (";
+    let mut out = std::borrow::Cow::Borrowed(sql);
+    if let Some(at) = sql.find(CONFLICT) {
+        let rest = &sql[at + CONFLICT.len()..];
+        let close = rest
+            .find(')')
+            .unwrap_or_else(|| panic!("unclosed ON CONFLICT in `{sql}`"));
+        let first = rest[..close].split(',').next().unwrap_or_default().trim();
+        let action = rest[close + 1..].trim_start();
+        let tail = if let Some(t) = action.strip_prefix("DO NOTHING") {
+            format!("ON DUPLICATE KEY UPDATE {first} = {first}{t}")
+        } else if let Some(t) = action.strip_prefix("DO UPDATE SET") {
+            let mut set = String::with_capacity(t.len());
+            let mut t = t;
+            while let Some(i) = t.find("excluded.") {
+                set.push_str(&t[..i]);
+                t = &t[i + "excluded.".len()..];
+                let end = t
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(t.len());
+                set.push_str(&format!("VALUES({})", &t[..end]));
+                t = &t[end..];
+            }
+            set.push_str(t);
+            format!("ON DUPLICATE KEY UPDATE{set}")
+        } else {
+            panic!("an ON CONFLICT MySQL has no form for: `{sql}`")
+        };
+        out = std::borrow::Cow::Owned(format!("{}{tail}", &sql[..at]));
+    }
+    if out.contains("= ANY(") {
+        out = std::borrow::Cow::Owned(out.replace("= ANY(", "IN ("));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn upserts_and_list_tests_take_mysql_forms() {
+        let (sql, _) = translate(
+            "INSERT INTO t (name, key, value) VALUES ($1, $2, $3) \
+             ON CONFLICT (name, key) DO UPDATE SET value = excluded.value, n = excluded.n + 1",
+            &[&"a", &"b", &"c"],
+        );
+        assert_eq!(
+            sql,
+            "INSERT INTO t (name, \"key\", value) VALUES (?, ?, ?) \
+             ON DUPLICATE KEY UPDATE value = VALUES(value), n = VALUES(n) + 1"
+        );
+        let (sql, _) = translate(
+            "INSERT INTO m (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
+            &[&"a"],
+        );
+        assert_eq!(
+            sql,
+            "INSERT INTO m (name) VALUES (?) ON DUPLICATE KEY UPDATE name = name"
+        );
+        let ids = vec!["x".to_string(), "y".to_string()];
+        let (sql, values) = translate("SELECT 1 FROM r WHERE r.id = ANY($1)", &[&ids]);
+        assert_eq!(sql, "SELECT 1 FROM r WHERE r.id IN (?, ?)");
+        assert_eq!(values.len(), 2);
+    }
 
     #[test]
     fn placeholders_become_positional() {
