@@ -21,7 +21,7 @@ impl MyStore {
             if stage == LifecycleStage::Deleted {
                 return Err(deleted_run(uuid));
             }
-            write_batch(tx, pk, uuid, &batch)
+            write_batch(self, tx, pk, uuid, &batch)
         })?;
         Ok(outcome)
     }
@@ -29,6 +29,7 @@ impl MyStore {
 
 /// Writes an already validated batch inside a transaction.
 pub(super) fn write_batch(
+    _store: &MyStore,
     tx: &mut Transaction,
     pk: i64,
     uuid: &str,

@@ -19,6 +19,7 @@ mod schema;
 mod sql;
 mod tables;
 mod traits;
+mod translate;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};

@@ -51,6 +51,26 @@ impl From<postgres::Error> for Error {
     }
 }
 
+/// `insert_id`, as the MySQL client has it: runs an `INSERT … RETURNING` of one id column and
+/// answers the id (the queries both stores share are written this way).
+pub(super) trait InsertId {
+    fn insert_id(
+        &mut self,
+        sql: &str,
+        args: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<i64>;
+}
+
+impl<C: postgres::GenericClient> InsertId for C {
+    fn insert_id(
+        &mut self,
+        sql: &str,
+        args: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<i64> {
+        Ok(self.query_one(sql, args)?.get(0))
+    }
+}
+
 /// Whether an error means the connection is gone (the server shut down or dropped it, the
 /// network broke), rather than that the statement failed.
 fn is_connection_lost(e: &postgres::Error) -> bool {
