@@ -2,6 +2,7 @@
 //! expands with its own client in scope; the statements are PostgreSQL's, which the MySQL client
 //! translates where the two differ (`mysql/sql.rs`).
 
+pub(crate) mod artifact_root;
 pub(crate) mod experiments;
 pub(crate) mod extra;
 pub(crate) mod inputs;

@@ -37,6 +37,8 @@ use postgres::{Client, Config, NoTls, Transaction};
 use super::database::redact;
 use super::{Error, Result};
 
+crate::store::database_sql::artifact_root::methods!(PgStore);
+
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const RETRIES: u32 = 20;
 
@@ -134,9 +136,6 @@ pub fn connect(uri: &str) -> Result<(Client, String)> {
     Ok((client, format!("postgresql://{user}@{host}:{port}/{db}")))
 }
 
-/// The state key of the recorded artifact root.
-const ARTIFACT_ROOT_KEY: &str = "artifact_root";
-
 impl PgStore {
     /// Connects to the database at `uri` and brings its schema up to date; runs' artifacts
     /// go below `artifact_root` unless their experiment says otherwise.
@@ -158,50 +157,6 @@ impl PgStore {
         };
         schema::migrate(&store)?;
         Ok(store)
-    }
-
-    /// The database, for messages (no password).
-    pub fn location(&self) -> &str {
-        &self.location
-    }
-
-    /// The default artifact root.
-    pub fn artifact_root(&self) -> &Path {
-        &self.artifact_root
-    }
-
-    /// Uses `root` as the default artifact root from now on.
-    pub fn set_artifact_root(&mut self, root: PathBuf) {
-        self.artifact_root = root;
-    }
-
-    /// The artifact root recorded by a server given one (`--artifacts-destination`), which
-    /// commands on the same database use unless told otherwise.
-    pub fn recorded_artifact_root(&self) -> Result<Option<PathBuf>> {
-        Ok(self.state(ARTIFACT_ROOT_KEY)?.map(PathBuf::from))
-    }
-
-    /// Records `root` as the database's artifact root. When it replaces another, the Default
-    /// experiment (whose location follows the root until it has one) is pinned to the old
-    /// root first, so that its runs' files stay where they are.
-    pub fn record_artifact_root(&self, root: &Path) -> Result<()> {
-        let old = self.recorded_artifact_root()?;
-        let new = root.display().to_string();
-        self.write(|tx| {
-            if let Some(old) = old.as_ref().filter(|o| o.as_path() != root) {
-                tx.execute(
-                    "UPDATE experiments SET artifact_location = $1
-                     WHERE experiment_id = 0 AND artifact_location IS NULL",
-                    &[&old.join("0").display().to_string()],
-                )?;
-            }
-            tx.execute(
-                "INSERT INTO state (key, value) VALUES ($1, $2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                &[&ARTIFACT_ROOT_KEY, &new],
-            )?;
-            Ok(())
-        })
     }
 
     /// Whether the connection is gone (the database closed it): the store is of no more use.
