@@ -13,7 +13,7 @@ const RESERVED: &[&str] = &["key", "schema"];
 
 /// `sql` in MySQL's form with its values in order: see the module's documentation.
 pub fn translate(sql: &str, args: &Args) -> (String, Vec<Value>) {
-    let sql = &*upsert_and_any(sql);
+    let sql = &*postgres_forms(sql);
     let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len() + 16);
     let mut values = Vec::new();
@@ -111,14 +111,14 @@ pub(super) fn without_returning(sql: &str) -> &str {
     }
 }
 
-/// PostgreSQL's upsert and list test in MySQL's words: `ON CONFLICT (cols) DO UPDATE SET c =
-/// excluded.c, …` becomes `ON DUPLICATE KEY UPDATE c = VALUES(c), …`, `ON CONFLICT (cols) DO
-/// NOTHING` becomes `ON DUPLICATE KEY UPDATE first = first` (a no-op on the first column), and
-/// `= ANY($n)` becomes `IN ($n)`, whose list the placeholder then spells out, and
-/// `CAST(… AS TEXT)` becomes `CAST(… AS CHAR)`; `LIMIT ALL` becomes the largest limit (MySQL
-/// has no OFFSET without one), and `FOR UPDATE OF t` locks every table read, as MariaDB can
-/// name none.
-fn upsert_and_any(sql: &str) -> std::borrow::Cow<'_, str> {
+/// The PostgreSQL forms the shared queries use, in MySQL's words:
+/// - `ON CONFLICT (cols) DO UPDATE SET c = excluded.c, …` → `ON DUPLICATE KEY UPDATE c =
+///   VALUES(c), …`, and `ON CONFLICT (cols) DO NOTHING` → a no-op update of the first column;
+/// - `= ANY($n)` → `IN ($n)`, whose list the placeholder then spells out;
+/// - `LIMIT ALL` → the largest limit (MySQL has no OFFSET without one);
+/// - `FOR UPDATE OF t` → `FOR UPDATE`, locking every table read (MariaDB can name none);
+/// - `CAST(… AS TEXT)` → `CAST(… AS CHAR)`.
+fn postgres_forms(sql: &str) -> std::borrow::Cow<'_, str> {
     const CONFLICT: &str = "ON CONFLICT (";
     let mut out = std::borrow::Cow::Borrowed(sql);
     if let Some(at) = sql.find(CONFLICT) {

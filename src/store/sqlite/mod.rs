@@ -119,15 +119,19 @@ impl Store {
 
     /// Opens an existing store directory.
     pub fn open(root: &Path) -> Result<Store> {
+        Store::prepare(root, Store::connect(root)?)
+    }
+
+    /// A connection to the existing store at `root`.
+    fn connect(root: &Path) -> Result<Connection> {
         let db = root.join(DB_FILE);
         if !db.is_file() {
             return Err(Error::NoStore(root.display().to_string()));
         }
-        let conn = Connection::open_with_flags(
+        Ok(Connection::open_with_flags(
             &db,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        Store::prepare(root, conn)
+        )?)
     }
 
     /// Opens an existing store for one short command, in SQLite's exclusive locking mode
@@ -137,14 +141,7 @@ impl Store {
     /// this process to end. When one has it open already (a server, another command), the
     /// store is opened as [`Store::open`] does.
     pub fn open_alone(root: &Path) -> Result<Store> {
-        let db = root.join(DB_FILE);
-        if !db.is_file() {
-            return Err(Error::NoStore(root.display().to_string()));
-        }
-        let conn = Connection::open_with_flags(
-            &db,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        let conn = Store::connect(root)?;
         conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
         // The first read takes the database's lock: at once, or not at all.
         conn.busy_timeout(Duration::ZERO)?;
