@@ -264,11 +264,19 @@ async fn call(shared: Arc<Shared>, handler: Handler, req: Request) -> Response {
     };
     let method = parts.method;
     // Metric batches are decoded and checked here, on the runtime's threads, so the one
-    // writer of a store directory only writes them. On a database they go to the writers on
-    // this runtime, without a thread.
+    // writer of a store directory only writes them (those of metrics alone together with the
+    // group's others). On a database they go to the writers on this runtime, without a thread.
     if method == Method::POST && endpoint == "runs/log-batch" {
         let result = match routes::runs::decode_batch(params) {
             Err(e) => Err(e),
+            Ok(c)
+                if c.of_models.is_empty()
+                    && c.batch.params.is_empty()
+                    && c.batch.tags.is_empty()
+                    && let Some(writer) = shared.stores.dir_writer() =>
+            {
+                writer.log_metrics(c.run, c.batch).await
+            }
             Ok(c) => match shared.stores.fast_log() {
                 Some(fast) if c.of_models.is_empty() && FastLog::takes(&c.batch) => fast
                     .log(&c.run, c.batch)

@@ -165,6 +165,15 @@ impl Stores {
         }
     }
 
+    /// The group-commit writer of a store directory, which also takes batches of metrics
+    /// alone to write them together (`None` on a database).
+    pub(super) fn dir_writer(&self) -> Option<&writer::Writer> {
+        match self {
+            Stores::Dir { writer, .. } => Some(writer),
+            Stores::Database(_) => None,
+        }
+    }
+
     /// Runs a call that may change the store; answers once its changes are committed.
     pub(super) async fn write(
         &self,

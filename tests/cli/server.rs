@@ -1432,6 +1432,113 @@ fn concurrent_writes(s: &Server) {
     );
 }
 
+/// Batches of metrics alone from concurrent clients, to two runs, a deleted run and a missing
+/// one: the server's writer writes each group's batches together, yet every request is
+/// answered for its own run, as the same batch is answered alone and with a tag (which takes
+/// the writer's general path), and every acknowledged point is stored once, the latest value
+/// per key the one of the highest step.
+#[test]
+fn concurrent_metric_batches_to_several_runs_are_each_answered_and_all_stored() {
+    let env = TestEnv::new();
+    let s = Server::start(&env, &[]);
+    let (a, b, gone) = (
+        s.create_run("0", "a"),
+        s.create_run("0", "b"),
+        s.create_run("0", "gone"),
+    );
+    s.post_ok("runs/delete", json!({ "run_id": gone }));
+    let missing = "0123456789abcdef0123456789abcdef".to_string();
+    let point = |step: usize| json!([{ "key": "m", "value": step, "timestamp": 1, "step": step }]);
+    let answer = |r: &Resp| (r.status, r.json()["error_code"].clone());
+    let expected = |run: &str| {
+        let alone = s.post(
+            "runs/log-batch",
+            json!({ "run_id": run, "metrics": point(0) }),
+        );
+        let tagged = s.post(
+            "runs/log-batch",
+            json!({ "run_id": run, "metrics": point(0), "tags": [{ "key": "t", "value": "v" }] }),
+        );
+        assert!(alone.status >= 400 && alone.status < 500, "{alone}");
+        assert_eq!(answer(&alone), answer(&tagged), "{alone}\n{tagged}");
+        answer(&alone)
+    };
+    let (expected_gone, expected_missing) = (expected(&gone), expected(&missing));
+    let runs = [&a, &b, &gone, &missing];
+    let (threads, per_thread) = (8, 40);
+    let stored: Vec<Vec<(usize, usize)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (s, runs, expected_gone, expected_missing) =
+                    (&s, &runs, &expected_gone, &expected_missing);
+                scope.spawn(move || {
+                    let mut ok = Vec::new();
+                    for i in 0..per_thread {
+                        let which = (t + i) % 4;
+                        let step = t * 1000 + i;
+                        let metrics: Vec<Value> = (0..5)
+                            .map(|k| json!({ "key": format!("m{k}"), "value": step, "timestamp": 1, "step": step }))
+                            .collect();
+                        let r = s.post(
+                            "runs/log-batch",
+                            json!({ "run_id": runs[which], "metrics": metrics }),
+                        );
+                        match which {
+                            0 | 1 => {
+                                assert_eq!(r.status, 200, "{r}");
+                                ok.push((which, step));
+                            }
+                            2 => assert_eq!(&answer(&r), expected_gone, "{r}"),
+                            _ => assert_eq!(&answer(&r), expected_missing, "{r}"),
+                        }
+                    }
+                    ok
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let stored: Vec<(usize, usize)> = stored.into_iter().flatten().collect();
+    for (which, run) in [(0, &a), (1, &b)] {
+        let mut want: Vec<usize> = stored
+            .iter()
+            .filter(|p| p.0 == which)
+            .map(|p| p.1)
+            .collect();
+        want.sort_unstable();
+        assert_eq!(want.len(), threads * per_thread / 4);
+        for k in 0..5 {
+            let key = format!("m{k}");
+            let h = s.get_ok(
+                "metrics/get-history",
+                &[("run_id", run), ("metric_key", &key)],
+            );
+            let mut steps: Vec<usize> = h["metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["step"].as_u64().unwrap() as usize)
+                .collect();
+            steps.sort_unstable();
+            assert_eq!(steps, want, "{key} of run {which}");
+        }
+        let got = s.get_ok("runs/get", &[("run_id", run)]);
+        let latest = &got["run"]["data"]["metrics"][0];
+        assert_eq!(
+            latest["step"].as_u64(),
+            want.last().map(|&s| s as u64),
+            "{got}"
+        );
+    }
+    let h = s.get(
+        "metrics/get-history",
+        &[("run_id", &gone), ("metric_key", "m0")],
+    );
+    if h.status == 200 {
+        assert_eq!(h.json()["metrics"].as_array().map_or(0, Vec::len), 0, "{h}");
+    }
+}
+
 /// A server under steady writes keeps its write-ahead log bounded: checkpoints copy it into
 /// `mlf.db` while requests keep coming, and the log starts over instead of growing with every
 /// commit. Four writers rewrite 100 long tags per request, about 65 MB of log in all.

@@ -118,6 +118,9 @@ impl Store {
 
     /// Records metrics of logged models (each names its model).
     pub fn log_model_metrics(&mut self, metrics: &[ModelMetric]) -> Result<()> {
+        if metrics.is_empty() {
+            return Ok(());
+        }
         for m in metrics {
             self.logged_model(&m.model_id)?;
         }

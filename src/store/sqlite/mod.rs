@@ -8,6 +8,7 @@ mod experiments;
 mod extra;
 mod filter;
 mod gc;
+mod group;
 mod history;
 mod inputs;
 mod labels;
@@ -27,6 +28,8 @@ mod sync_registry;
 mod synthetic;
 mod tables;
 mod traits;
+#[allow(unsafe_code)]
+mod walbuf;
 mod webhooks;
 
 use std::path::{Path, PathBuf};
@@ -62,6 +65,15 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+/// Opens the database file through the layer that writes a commit's WAL frames at once
+/// (`walbuf`).
+fn open_db(db: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    match walbuf::vfs() {
+        Some(vfs) => Connection::open_with_flags_and_vfs(db, flags, vfs),
+        None => Connection::open_with_flags(db, flags),
+    }
+}
+
 /// The SQLite error inside a store error, if that is what it is.
 fn sqlite_error(e: &Error) -> Option<&rusqlite::Error> {
     match e {
@@ -80,6 +92,13 @@ pub struct Store {
     grouped: bool,
     /// The thread that checkpoints a group writer's WAL, once it has one.
     checkpointer: Option<checkpoint::Checkpointer>,
+    /// A group's transaction is open (see `group.rs`).
+    grouping: bool,
+    /// ... and nothing has been written in it yet.
+    fresh: bool,
+    /// ... and a write failed in it without a savepoint, or SQLite rolled it back: the group
+    /// is undone instead of committed.
+    spoiled: bool,
 }
 
 impl Drop for Store {
@@ -128,7 +147,7 @@ impl Store {
         if !db.is_file() {
             return Err(Error::NoStore(root.display().to_string()));
         }
-        Ok(Connection::open_with_flags(
+        Ok(open_db(
             &db,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?)
@@ -165,7 +184,7 @@ impl Store {
             std::fs::write(&ignore, "*\n")
                 .map_err(|e| Error::Io(format!("cannot write `{}`", ignore.display()), e))?;
         }
-        let conn = Connection::open(root.join(DB_FILE))?;
+        let conn = open_db(&root.join(DB_FILE), OpenFlags::default())?;
         Store::prepare(root, conn)
     }
 
@@ -190,6 +209,9 @@ impl Store {
             truncate_long_values: true,
             grouped: false,
             checkpointer: None,
+            grouping: false,
+            fresh: false,
+            spoiled: false,
         };
         schema::migrate(&mut store)?;
         Ok(store)
@@ -213,6 +235,9 @@ impl Store {
     /// group ([`Store::group`]) it runs in a savepoint of the group's transaction instead: its
     /// changes are undone alone when it fails, and are committed with the group.
     pub(crate) fn write<T>(&mut self, mut f: impl FnMut(&Connection) -> Result<T>) -> Result<T> {
+        if self.grouping {
+            return self.write_in_group(f);
+        }
         if !self.conn.is_autocommit() {
             return savepoint(&self.conn, || f(&self.conn));
         }
@@ -232,72 +257,6 @@ impl Store {
                     std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
                 }
                 other => return other,
-            }
-        }
-    }
-
-    /// Group commit: runs `f` inside one IMMEDIATE transaction, in which every write of the
-    /// store is a savepoint, and commits once at the end. `f` hands out its own units of work
-    /// with [`Store::unit`]; a unit that fails is undone alone. The group's changes become
-    /// durable together: nobody may be told a unit is stored before this returns `Ok`.
-    pub fn group<T>(&mut self, f: impl FnOnce(&mut Store) -> T) -> Result<T> {
-        if !self.grouped {
-            // Each unit's savepoint journals the pages it changes. Past 64 KiB SQLite spills
-            // that journal to a temporary file, rewritten for every unit; held in memory it
-            // costs no system call.
-            run(&self.conn, "PRAGMA temp_store = MEMORY")?;
-            let db = self.root.join(DB_FILE);
-            self.checkpointer = checkpoint::Checkpointer::start(&mut self.conn, &db);
-            self.grouped = true;
-        }
-        let mut attempt = 0;
-        loop {
-            match run(&self.conn, "BEGIN IMMEDIATE") {
-                Err(e) if is_busy(&e) && attempt < BUSY_RETRIES => {
-                    attempt += 1;
-                    std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
-                }
-                Err(e) => return Err(e.into()),
-                Ok(()) => break,
-            }
-        }
-        let value = f(self);
-        match run(&self.conn, "COMMIT") {
-            Ok(()) => Ok(value),
-            Err(e) => {
-                let _ = run(&self.conn, "ROLLBACK");
-                Err(e.into())
-            }
-        }
-    }
-
-    /// One unit of work inside a [`Store::group`]: its writes are undone together when it
-    /// returns `Err` (or panics), and kept for the group's commit when it returns `Ok`.
-    /// Outside a group it runs as it is.
-    pub fn unit<T, E>(
-        &mut self,
-        f: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
-    ) -> std::result::Result<T, E>
-    where
-        E: From<Error>,
-    {
-        if self.conn.is_autocommit() {
-            return f(self);
-        }
-        run(&self.conn, "SAVEPOINT mlf_unit").map_err(|e| E::from(e.into()))?;
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
-        let undo = !matches!(result, Ok(Ok(_)));
-        let ended = if undo {
-            run(&self.conn, "ROLLBACK TO mlf_unit")
-                .and_then(|()| run(&self.conn, "RELEASE mlf_unit"))
-        } else {
-            run(&self.conn, "RELEASE mlf_unit")
-        };
-        match result {
-            Err(panic) => std::panic::resume_unwind(panic),
-            Ok(value) => {
-                ended.map_err(|e| E::from(e.into()))?;
-                value
             }
         }
     }
@@ -362,32 +321,6 @@ pub(crate) fn is_busy(e: &rusqlite::Error) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_group_commits_its_good_units_and_undoes_a_failed_one_alone() {
-        let dir = std::env::temp_dir().join(format!("mlf-group-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let mut store = Store::create(&dir).unwrap();
-        let outcome = store
-            .group(|s| {
-                let a: Result<()> = s.unit(|s| s.set_state("a", Some("1")));
-                let b: Result<()> = s.unit(|s| {
-                    s.set_state("b", Some("2"))?;
-                    s.set_state("c", Some("3"))?;
-                    Err(Error::Invalid("refused".into()))
-                });
-                let d: Result<()> = s.unit(|s| s.set_state("d", Some("4")));
-                (a.is_ok(), b.is_err(), d.is_ok())
-            })
-            .unwrap();
-        assert_eq!(outcome, (true, true, true));
-        // Another connection sees what the group committed, and nothing of the failed unit.
-        let other = Store::open(&dir).unwrap();
-        assert_eq!(other.state("a").unwrap().as_deref(), Some("1"));
-        assert_eq!(other.state("b").unwrap(), None);
-        assert_eq!(other.state("c").unwrap(), None);
-        assert_eq!(other.state("d").unwrap().as_deref(), Some("4"));
-        let _ = std::fs::remove_dir_all(&dir);
-    }
     /// A batch larger than one statement's rows: every distinct point kept once, an exact
     /// duplicate dropped, and the latest value per key the maximum of (step, timestamp, value)
     /// whichever statement its point went in.
