@@ -56,10 +56,7 @@ impl FastLog {
 
     /// Validates a batch of metrics, queues it and answers once it is stored.
     pub async fn log(&self, uuid: &str, batch: LogBatch) -> Result<LogOutcome> {
-        let (mut batch, outcome) = batch.validated(self.truncate)?;
-        batch.metrics.sort_by(|a, b| {
-            (a.key.as_str(), a.step, a.timestamp).cmp(&(b.key.as_str(), b.step, b.timestamp))
-        });
+        let (batch, outcome) = batch.validated(self.truncate)?;
         let (answer, answered) = oneshot::channel();
         let stopping = || Error::Unavailable("the server is stopping".into());
         self.jobs

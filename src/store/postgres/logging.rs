@@ -12,10 +12,7 @@ use crate::tracking::{LifecycleStage, Metric, tags};
 impl PgStore {
     /// Writes a batch to an active run, all or nothing.
     pub fn log_batch(&self, uuid: &str, batch: LogBatch) -> Result<LogOutcome> {
-        let (mut batch, outcome) = batch.validated(self.truncate_long_values)?;
-        batch.metrics.sort_by(|a, b| {
-            (a.key.as_str(), a.step, a.timestamp).cmp(&(b.key.as_str(), b.step, b.timestamp))
-        });
+        let (batch, outcome) = batch.validated(self.truncate_long_values)?;
         if let Some(queue) = self.commit_queue.clone() {
             queue.write(self, uuid, batch)?;
             return Ok(outcome);

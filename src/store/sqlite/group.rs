@@ -169,12 +169,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::sqlite::test_support::{nearly_full, temp_store};
 
     #[test]
     fn a_group_commits_its_good_units_and_undoes_a_failed_one_alone() {
-        let dir = std::env::temp_dir().join(format!("mlf-group-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let mut store = Store::create(&dir).unwrap();
+        let (dir, mut store) = temp_store("group");
         let outcome = store
             .group(|s| {
                 let a: Result<()> = s.unit(|s| s.set_state("a", Some("1")));
@@ -202,17 +201,8 @@ mod tests {
     /// committed outside the group, and the group answers an error.
     #[test]
     fn a_group_rolled_back_by_sqlite_is_undone_whole_and_runs_nothing_more() {
-        let dir = std::env::temp_dir().join(format!("mlf-group-full-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let mut store = Store::create(&dir).unwrap();
-        let pages: i64 = store
-            .conn
-            .query_row("PRAGMA page_count", [], |r| r.get(0))
-            .unwrap();
-        store
-            .conn
-            .pragma_update(None, "max_page_count", pages + 2)
-            .unwrap();
+        let (dir, mut store) = temp_store("group-full");
+        nearly_full(&store);
         let big = "x".repeat(64 * 1024);
         let mut answers = Vec::new();
         let outcome = store.group(|s| {

@@ -35,7 +35,8 @@ impl LogBatch {
         self.metrics.is_empty() && self.params.is_empty() && self.tags.is_empty()
     }
 
-    /// Checks every key and value; truncates over-long values when `truncate` is set.
+    /// Checks every key and value; truncates over-long values when `truncate` is set. The
+    /// metrics come back in the order the stores write them: by key, then step and timestamp.
     pub fn validated(mut self, truncate: bool) -> Result<(LogBatch, LogOutcome)> {
         let mut outcome = LogOutcome::default();
         check_metrics(&self.metrics)?;
@@ -80,6 +81,7 @@ impl LogBatch {
             }
             t.value = value;
         }
+        sort_metrics(&mut self.metrics);
         Ok((self, outcome))
     }
 }
@@ -168,8 +170,7 @@ impl Store {
 
     /// Writes a batch to an active run, all or nothing.
     pub fn log_batch(&mut self, uuid: &str, batch: LogBatch) -> Result<LogOutcome> {
-        let (mut batch, outcome) = batch.validated(self.truncate_long_values)?;
-        sort_metrics(&mut batch.metrics);
+        let (batch, outcome) = batch.validated(self.truncate_long_values)?;
         self.write(|tx| {
             let (pk, stage) = Store::run_key(tx, uuid)?;
             if stage == LifecycleStage::Deleted {
@@ -331,30 +332,7 @@ pub(super) fn order_key(m: &Metric) -> (i64, i64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::sqlite::runs::NewRun;
-
-    fn store(name: &str) -> (std::path::PathBuf, Store) {
-        let dir = std::env::temp_dir().join(format!("mlf-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let store = Store::create(&dir).unwrap();
-        (dir, store)
-    }
-
-    fn new_run(store: &mut Store) -> String {
-        let run = store
-            .create_run(NewRun {
-                experiment_id: "0".into(),
-                name: None,
-                user: "u".into(),
-                tags: Vec::new(),
-                params: Vec::new(),
-                owner: None,
-                make_active: false,
-                start_time: None,
-            })
-            .unwrap();
-        run.info.run_id
-    }
+    use crate::store::sqlite::test_support::{nearly_full, new_run, temp_store};
 
     fn batch(points: &[(&str, i64, f64)]) -> LogBatch {
         LogBatch {
@@ -382,7 +360,7 @@ mod tests {
     /// maximum over every batch of the group whatever their order.
     #[test]
     fn batches_written_together_are_each_answered_and_all_stored() {
-        let (dir, mut store) = store("together");
+        let (dir, mut store) = temp_store("together");
         let (a, b, gone) = (
             new_run(&mut store),
             new_run(&mut store),
@@ -445,16 +423,9 @@ mod tests {
     /// transaction back. Nothing of either group is stored.
     #[test]
     fn a_failed_write_of_batches_undoes_its_group() {
-        let (dir, mut store) = store("full");
+        let (dir, mut store) = temp_store("full");
         let run = new_run(&mut store);
-        let pages: i64 = store
-            .conn
-            .query_row("PRAGMA page_count", [], |r| r.get(0))
-            .unwrap();
-        store
-            .conn
-            .pragma_update(None, "max_page_count", pages + 2)
-            .unwrap();
+        nearly_full(&store);
         let long = "k".repeat(200);
         let big: Vec<(&str, i64, f64)> = (0..2000).map(|i| (long.as_str(), i, 1.0)).collect();
         for unit_first in [false, true] {
@@ -478,6 +449,51 @@ mod tests {
         assert!(other.metric_history(&run, "small").unwrap().is_empty());
         assert!(other.metric_history(&run, &long).unwrap().is_empty());
         assert_eq!(other.state("before").unwrap(), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A batch larger than one statement's rows: every distinct point kept once, an exact
+    /// duplicate dropped, and the latest value per key the maximum of (step, timestamp, value)
+    /// whichever statement its point went in.
+    #[test]
+    fn a_batch_over_several_statements_keeps_every_point_and_the_latest_per_key() {
+        let (dir, mut store) = temp_store("rows");
+        let id = new_run(&mut store);
+        let point = |key: &str, step: i64, value: f64| Metric {
+            key: key.into(),
+            value,
+            timestamp: 1000 + step,
+            step,
+        };
+        // 37 points of `a` (steps 0..36, the last one out of order in the batch), one exact
+        // duplicate of a's step 5, and 3 points of `b`: 41 in all, over three statements.
+        let mut metrics: Vec<Metric> = (0..36).map(|s| point("a", 35 - s, s as f64)).collect();
+        metrics.push(point("a", 36, -1.0));
+        metrics.push(point("a", 5, 30.0));
+        metrics.extend([point("b", 2, 0.5), point("b", 9, 0.1), point("b", 4, 0.9)]);
+        store
+            .log_batch(
+                &id,
+                LogBatch {
+                    metrics,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let a = store.metric_history(&id, "a").unwrap();
+        assert_eq!(a.len(), 37, "{a:?}");
+        let b = store.metric_history(&id, "b").unwrap();
+        assert_eq!(b.len(), 3, "{b:?}");
+        let run = store.run(&id).unwrap();
+        let latest = |key: &str| {
+            run.data
+                .metrics
+                .iter()
+                .find(|m| m.key == key)
+                .map(|m| (m.step, m.value))
+        };
+        assert_eq!(latest("a"), Some((36, -1.0)));
+        assert_eq!(latest("b"), Some((9, 0.1)));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

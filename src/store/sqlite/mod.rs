@@ -27,6 +27,8 @@ mod sync_merge;
 mod sync_registry;
 mod synthetic;
 mod tables;
+#[cfg(test)]
+mod test_support;
 mod traits;
 #[allow(unsafe_code)]
 mod walbuf;
@@ -315,69 +317,4 @@ pub(crate) fn is_busy(e: &rusqlite::Error) -> bool {
         e.sqlite_error_code(),
         Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked)
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A batch larger than one statement's rows: every distinct point kept once, an exact
-    /// duplicate dropped, and the latest value per key the maximum of (step, timestamp, value)
-    /// whichever statement its point went in.
-    #[test]
-    fn a_batch_over_several_statements_keeps_every_point_and_the_latest_per_key() {
-        use crate::tracking::Metric;
-        let dir = std::env::temp_dir().join(format!("mlf-rows-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let mut store = Store::create(&dir).unwrap();
-        let run = store
-            .create_run(runs::NewRun {
-                experiment_id: "0".into(),
-                name: None,
-                user: "u".into(),
-                tags: Vec::new(),
-                params: Vec::new(),
-                owner: None,
-                make_active: false,
-                start_time: None,
-            })
-            .unwrap();
-        let id = run.info.run_id.clone();
-        let point = |key: &str, step: i64, value: f64| Metric {
-            key: key.into(),
-            value,
-            timestamp: 1000 + step,
-            step,
-        };
-        // 37 points of `a` (steps 0..36, the last one out of order in the batch), one exact
-        // duplicate of a's step 5, and 3 points of `b`: 41 in all, over three statements.
-        let mut metrics: Vec<Metric> = (0..36).map(|s| point("a", 35 - s, s as f64)).collect();
-        metrics.push(point("a", 36, -1.0));
-        metrics.push(point("a", 5, 30.0));
-        metrics.extend([point("b", 2, 0.5), point("b", 9, 0.1), point("b", 4, 0.9)]);
-        store
-            .log_batch(
-                &id,
-                LogBatch {
-                    metrics,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-        let a = store.metric_history(&id, "a").unwrap();
-        assert_eq!(a.len(), 37, "{a:?}");
-        let b = store.metric_history(&id, "b").unwrap();
-        assert_eq!(b.len(), 3, "{b:?}");
-        let run = store.run(&id).unwrap();
-        let latest = |key: &str| {
-            run.data
-                .metrics
-                .iter()
-                .find(|m| m.key == key)
-                .map(|m| (m.step, m.value))
-        };
-        assert_eq!(latest("a"), Some((36, -1.0)));
-        assert_eq!(latest("b"), Some((9, 0.1)));
-        let _ = std::fs::remove_dir_all(&dir);
-    }
 }
